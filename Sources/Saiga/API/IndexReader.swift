@@ -1,0 +1,315 @@
+/// Options for searches.
+public struct SearchOptions: Sendable, Hashable {
+    /// Number of hits to return. Default 10.
+    public var k: Int
+    /// Hits to skip before the first returned (for paging). Default 0.
+    public var offset: Int
+    /// BM25 k1 and b. Default 1.2 / 0.75.
+    public var bm25: BM25Parameters
+    /// Compute a snippet for each returned hit. Default true.
+    public var snippets: Bool
+    public var snippet: SnippetOptions
+    /// Stored fields to return with each hit besides id and title (`["*"]` for all). Default none.
+    public var fields: [String]
+
+    /// Largest `offset + k` accepted.
+    public static let maxWindow = 100_000
+
+    public init(k: Int = 10, offset: Int = 0, bm25: BM25Parameters = BM25Parameters(), snippets: Bool = true,
+                snippet: SnippetOptions = SnippetOptions(), fields: [String] = []) {
+        self.k = k
+        self.offset = offset
+        self.bm25 = bm25
+        self.snippets = snippets
+        self.snippet = snippet
+        self.fields = fields
+    }
+}
+
+/// One result.
+public struct SearchHit: Sendable, Hashable {
+    public var id: String
+    public var score: Float
+    public var title: String
+    /// The best passage of the body with matched terms marked, if snippets were requested.
+    public var snippet: String?
+    /// Requested stored fields.
+    public var fields: [String: String]
+    /// The document's number in this snapshot (stable only for the reader that returned it).
+    public var docNumber: Int
+}
+
+/// The result of a search.
+public struct SearchResults: Sendable, Hashable {
+    /// Exact number of matching documents.
+    public var total: Int
+    public var hits: [SearchHit]
+    /// Wall time of the search, in seconds.
+    public var seconds: Double
+}
+
+/// Size and shape of an index.
+public struct IndexStatistics: Sendable, Hashable, Codable {
+    public var generation: UInt64
+    public var documents: Int
+    public var segments: Int
+    /// Distinct terms per segment, summed (a term in two segments counts twice).
+    public var terms: Int
+    /// (term, document) pairs.
+    public var postings: Int
+    /// Indexed tokens.
+    public var tokens: Int
+    /// Bytes of all index files.
+    public var bytes: Int
+    /// Bytes by component: terms, postings, positions, norms, stored, meta.
+    public var componentBytes: [String: Int]
+    public var stemming: Bool
+    public var stopWords: Bool
+}
+
+/// A read-only view of one commit of an index: opens every segment (memory-mapped) and searches them.
+///
+/// A reader never changes: documents committed after it was opened are seen by a new reader. It keeps working
+/// after a writer replaces the commit (the mapped files stay valid until the reader is released).
+/// Thread-safe: any number of threads may search one reader at once.
+public final class IndexReader: Sendable {
+    public let path: String
+    /// The commit generation this reader sees.
+    public let generation: UInt64
+    /// Documents in the snapshot.
+    public let documentCount: Int
+    public let analyzerOptions: AnalyzerOptions
+    let manifest: Manifest
+    let segments: [SegmentReader]
+    let docBases: [Int]
+    let fieldStats: [Int: FieldStatistics]
+    let analyzer: Analyzer
+
+    /// Opens the newest commit of the index at `path`.
+    /// - Parameter verifyChecksums: recompute the CRC-32 of every file on open (default), so that any damaged
+    ///   byte is reported as `SaigaError.Code.corruptIndex` instead of surfacing later.
+    public convenience init(path: String, verifyChecksums: Bool = true) throws(SaigaError) {
+        let directory = IndexDirectory(path: path)
+        guard directory.exists() else { throw SaigaError(.indexNotFound, "no index at \(path)", path: path) }
+        // A writer may replace the commit while we open it (and delete its files). Retry with the newer commit.
+        var attempt = 0
+        while true {
+            guard let manifest = try directory.latestManifest() else {
+                throw SaigaError(.indexNotFound, "no committed index at \(path)", path: path)
+            }
+            do {
+                try self.init(directory: directory, manifest: manifest, verifyChecksums: verifyChecksums)
+                return
+            } catch {
+                attempt += 1
+                let newest = try? directory.manifestGenerations().first
+                if attempt < 20, let newest, newest > manifest.generation { continue }
+                throw error
+            }
+        }
+    }
+
+    init(directory: IndexDirectory, manifest: Manifest, verifyChecksums: Bool) throws(SaigaError) {
+        var readers: [SegmentReader] = []
+        var bases: [Int] = []
+        var total = 0
+        for entry in manifest.segments {
+            let info = try SegmentInfo.read(directory: directory.path, name: entry.name, expectedID: entry.id)
+            guard info.maxDoc == entry.maxDoc else {
+                throw SaigaError.corrupt(directory.file(info.fileName(.segmentInfo)),
+                                         "segment has \(info.maxDoc) documents, the manifest says \(entry.maxDoc)")
+            }
+            readers.append(try SegmentReader(directory: directory, info: info, verifyChecksums: verifyChecksums))
+            bases.append(total)
+            total += info.maxDoc
+            guard total < Int(Int32.max) else { throw SaigaError(.limitExceeded, "more than 2^31 documents in one index") }
+        }
+        var stats: [Int: FieldStatistics] = [:]
+        for f in [Schema.titleField, Schema.bodyField] {
+            var s = FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
+            for r in readers {
+                if let info = r.info.field(number: f) {
+                    s.docCount += info.docCount
+                    s.sumTotalTermFreq += info.sumTotalTermFreq
+                }
+            }
+            stats[f] = s
+        }
+        self.path = directory.path
+        self.manifest = manifest
+        self.generation = manifest.generation
+        self.segments = readers
+        self.docBases = bases
+        self.documentCount = total
+        self.fieldStats = stats
+        self.analyzerOptions = manifest.analyzer
+        self.analyzer = Analyzer(options: manifest.analyzer)
+    }
+
+    /// Parses a query string without running it (to validate user input early).
+    public func parse(_ query: String) throws(SaigaError) -> ParsedQuery {
+        try QueryParser().parse(query)
+    }
+
+    /// Runs a query string (see `QueryParser` for the syntax).
+    public func search(_ query: String, options: SearchOptions = SearchOptions()) throws(SaigaError) -> SearchResults {
+        let start = Sys.monotonicNanos()
+        let parsed = try QueryParser().parse(query)
+        return try search(parsed, options: options, start: start)
+    }
+
+    /// Runs a parsed query.
+    public func search(_ query: ParsedQuery, options: SearchOptions = SearchOptions()) throws(SaigaError) -> SearchResults {
+        try search(query, options: options, start: Sys.monotonicNanos())
+    }
+
+    private func search(_ parsed: ParsedQuery, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
+        guard options.k >= 0, options.offset >= 0, options.k + options.offset <= SearchOptions.maxWindow else {
+            throw SaigaError(.invalidArgument, "k and offset must be ≥ 0 with k + offset ≤ \(SearchOptions.maxWindow)")
+        }
+        try options.bm25.validate()
+        if !manifest.positions, parsed.containsPhrase(analyzer: analyzer) {
+            throw SaigaError(.invalidQuery, "this index was built without positions, so phrase queries cannot run")
+        }
+        let node = try QueryRewriter(analyzer: analyzer).rewrite(parsed)
+        let executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
+        let prepared = try executor.prepare(node, parameters: options.bm25)
+        let (top, total) = try executor.topDocs(prepared, count: options.k + options.offset)
+        let page = top.dropFirst(options.offset)
+
+        var highlighter: Highlighter?
+        if options.snippets && !page.isEmpty {
+            var terms: [Int: Set<[UInt8]>] = [:]
+            var prefixes: [Int: Set<[UInt8]>] = [:]
+            node.positiveTerms(into: &terms, prefixes: &prefixes)
+            var weights: [[UInt8]: Float] = [:]
+            let bodyStats = fieldStats[Schema.bodyField]!
+            for t in terms[Schema.bodyField] ?? [] {
+                let df = (try? executor.prepare(.term(field: Schema.bodyField, term: t), parameters: options.bm25))
+                    .map { p -> Int in
+                        if case .term(_, let metas, _) = p { return metas.reduce(0) { $0 + ($1?.docFreq ?? 0) } }
+                        return 0
+                    } ?? 0
+                weights[t] = df > 0 ? BM25Scorer.idf(docFreq: df, docCount: bodyStats.docCount) : 0.1
+            }
+            highlighter = Highlighter(analyzer: analyzer, weights: weights,
+                                      prefixes: Array(prefixes[Schema.bodyField] ?? []), options: options.snippet)
+        }
+        var hits: [SearchHit] = []
+        hits.reserveCapacity(page.count)
+        for sd in page {
+            let stored = try storedFields(globalDoc: Int(sd.doc))
+            var hit = SearchHit(id: stored[Schema.idName] ?? "", score: sd.score, title: stored[Schema.titleName] ?? "",
+                                snippet: nil, fields: [:], docNumber: Int(sd.doc))
+            if let highlighter { hit.snippet = highlighter.snippet(stored[Schema.bodyName] ?? "") }
+            if options.fields.contains("*") {
+                hit.fields = stored
+            } else {
+                for f in options.fields { if let v = stored[f] { hit.fields[f] = v } }
+            }
+            hits.append(hit)
+        }
+        let seconds = Double(Sys.monotonicNanos() - start) / 1e9
+        return SearchResults(total: total, hits: hits, seconds: seconds)
+    }
+
+    /// Which segment holds a global document number, and the local number in it.
+    func locate(_ globalDoc: Int) -> (segment: Int, local: Int)? {
+        guard globalDoc >= 0 && globalDoc < documentCount else { return nil }
+        var lo = 0, hi = docBases.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if docBases[mid] <= globalDoc { lo = mid + 1 } else { hi = mid }
+        }
+        let s = lo - 1
+        return (s, globalDoc - docBases[s])
+    }
+
+    func storedFields(globalDoc: Int) throws(SaigaError) -> [String: String] {
+        guard let (s, local) = locate(globalDoc) else {
+            throw SaigaError(.invalidArgument, "document number \(globalDoc) out of range")
+        }
+        var result: [String: String] = [:]
+        for (name, value) in try segments[s].document(local) { result[name] = value }
+        return result
+    }
+
+    /// The stored document with this id, or nil.
+    public func document(id: String) throws(SaigaError) -> Document? {
+        for (s, seg) in segments.enumerated() {
+            if let local = seg.lookupID(id) {
+                return try document(number: docBases[s] + local)
+            }
+        }
+        return nil
+    }
+
+    /// The stored document with this document number (as in `SearchHit.docNumber`).
+    public func document(number: Int) throws(SaigaError) -> Document {
+        guard let (s, local) = locate(number) else {
+            throw SaigaError(.invalidArgument, "document number \(number) out of range")
+        }
+        var doc = Document(id: "", title: "", body: "")
+        for (name, value) in try segments[s].document(local) {
+            switch name {
+            case Schema.idName: doc.id = value
+            case Schema.titleName: doc.title = value
+            case Schema.bodyName: doc.body = value
+            default: doc.fields.append(Document.Field(name, value))
+            }
+        }
+        return doc
+    }
+
+    /// The terms a text analyzes to with this index's analyzer.
+    public func analyze(_ text: String) -> [String] { analyzer.terms(text) }
+
+    public var statistics: IndexStatistics {
+        var s = IndexStatistics(generation: generation, documents: documentCount, segments: segments.count, terms: 0,
+                                postings: 0, tokens: 0, bytes: 0, componentBytes: [:],
+                                stemming: analyzerOptions.stemming, stopWords: analyzerOptions.stopWords)
+        for seg in segments {
+            for f in seg.info.fields {
+                s.terms += f.termCount
+                s.postings += f.sumDocFreq
+                if f.number == Schema.titleField || f.number == Schema.bodyField { s.tokens += f.sumTotalTermFreq }
+            }
+            for r in seg.info.files {
+                s.componentBytes[r.kind.componentName, default: 0] += r.length
+                s.bytes += r.length
+            }
+            let metaBytes = seg.info.files.isEmpty ? 0 : (Sys.fileSizeOrZero(seg.directory.file(seg.info.fileName(.segmentInfo))))
+            s.componentBytes["meta", default: 0] += metaBytes
+            s.bytes += metaBytes
+        }
+        let manifestBytes = Sys.fileSizeOrZero(IndexDirectory(path: path).file(Manifest.fileName(generation: generation)))
+        s.componentBytes["meta", default: 0] += manifestBytes
+        s.bytes += manifestBytes
+        return s
+    }
+}
+
+extension FileKind {
+    var componentName: String {
+        switch self {
+        case .terms: return "terms"
+        case .postings: return "postings"
+        case .positions: return "positions"
+        case .norms: return "norms"
+        case .stored: return "stored"
+        case .segmentInfo, .manifest: return "meta"
+        }
+    }
+}
+
+extension ParsedQuery {
+    /// True if running the query needs positions (a phrase, or a word that analyzes to several terms).
+    func containsPhrase(analyzer: Analyzer) -> Bool {
+        switch self {
+        case .term(_, let text): return analyzer.terms(text).count > 1
+        case .phrase(_, let text): return analyzer.terms(text).count > 1
+        case .prefix: return false
+        case .boolean(let clauses): return clauses.contains { $0.occur != .mustNot && $0.query.containsPhrase(analyzer: analyzer) }
+        }
+    }
+}

@@ -1,0 +1,287 @@
+/// Receives the tokens of a text, one call per token, in order.
+///
+/// The analyzer is generic over its sink so that each use (indexing, querying, highlighting) gets a specialised
+/// loop with no closure call and no intermediate token array.
+@usableFromInline
+protocol TokenSink {
+    /// - Parameters:
+    ///   - term: the folded (and, if enabled, stemmed) term bytes; valid only during the call.
+    ///   - position: the token's position in the field (0-based; stop words and dropped tokens leave gaps).
+    ///   - start: byte offset of the token's first byte in the source text.
+    ///   - end: byte offset one past the token's last byte in the source text.
+    mutating func token(_ term: UnsafeRawBufferPointer, position: Int, start: Int, end: Int)
+}
+
+/// How text is turned into terms. The same settings must be used at index time and query time, so they are
+/// recorded in every commit and the reader uses the recorded ones.
+public struct AnalyzerOptions: Sendable, Hashable, Codable {
+    /// English Porter2 stemming (on by default).
+    public var stemming: Bool
+    /// Drop Lucene's 33 English stop words (off by default).
+    public var stopWords: Bool
+
+    public init(stemming: Bool = true, stopWords: Bool = false) {
+        self.stemming = stemming
+        self.stopWords = stopWords
+    }
+
+    public static let `default` = AnalyzerOptions()
+}
+
+/// Turns UTF-8 text into a stream of terms: Unicode word segmentation on bytes, case and diacritic folding,
+/// English possessive removal, optional stop words, Porter2 stemming.
+///
+/// Rules (in the spirit of Unicode UAX #29 word boundaries, see docs/ANALYSIS.md):
+/// - A token is a run of letters, digits, connector punctuation (`_`) and combining marks. Letters and digits join
+///   directly (`covid19`). An apostrophe (’ ' ʼ) or a mid-letter mark between two letters joins them (`don't`);
+///   `.` joins letters or digits (`u.s`, `3.14`); `,` and `;` join digits (`2,724,900`).
+/// - Everything else separates tokens: spaces of every kind (NBSP included), dashes and hyphens (so
+///   `Kassym-Jomart` gives `kassym` `jomart` at consecutive positions), other punctuation, symbols, emoji.
+/// - Han ideographs and Hiragana are one token per character.
+/// - Folding: full case folding, compatibility decomposition, diacritic marks removed (`vis-à-vis` gives
+///   `vis a vis`, `Straße` gives `strasse`).
+/// - A trailing possessive `'s` is removed and remaining apostrophes are deleted (`Kazakhstan’s` gives
+///   `kazakhstan`, `don't` gives `dont`).
+/// - Tokens longer than `maxTermBytes` after folding are dropped (their position is still counted).
+/// - Stemming applies to tokens made only of ASCII letters.
+public struct Analyzer: Sendable, Hashable {
+    public let options: AnalyzerOptions
+
+    /// Terms longer than this (in bytes, after folding) are not indexed; 255, as Lucene's StandardTokenizer.
+    public static let maxTermBytes = 255
+
+    public init(options: AnalyzerOptions = .default) {
+        self.options = options
+    }
+
+    /// The terms of `text`, in order (a convenience for tools and tests; indexing uses the sink API).
+    public func terms(_ text: String) -> [String] {
+        var sink = CollectingSink(withOffsets: false)
+        var text = text
+        text.withUTF8 { analyze(UnsafeRawBufferPointer($0), into: &sink) }
+        return sink.terms.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Runs the analysis over `text` (UTF-8; invalid sequences act as separators) and returns the number of
+    /// tokens emitted (the field length used for norms).
+    @inlinable @discardableResult
+    func analyze<Sink: TokenSink>(_ text: UnsafeRawBufferPointer, into sink: inout Sink) -> Int {
+        // Room for the longest token we keep plus one scalar's worst-case expansion.
+        let scratchSize = Analyzer.maxTermBytes + 64
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: scratchSize) { scratch -> Int in
+            analyze(text, scratch: scratch.baseAddress!, scratchSize: scratchSize, into: &sink)
+        }
+    }
+
+    @inlinable
+    func analyze<Sink: TokenSink>(
+        _ text: UnsafeRawBufferPointer, scratch: UnsafeMutablePointer<UInt8>, scratchSize: Int, into sink: inout Sink
+    ) -> Int {
+        guard let base = text.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return 0 }
+        let n = text.count
+        var i = 0
+        var position = 0
+        var emitted = 0
+        let stemming = options.stemming
+        let stopWords = options.stopWords
+
+        while i < n {
+            // Find the start of the next token.
+            let (cls, scalar, len) = Analyzer.decode(base, i, n)
+            switch cls {
+            case .letter, .digit, .connector:
+                break
+            case .ideograph:
+                // One token per ideograph, plus any marks that follow it.
+                var end = i &+ len
+                var tokenLen = UnicodeTables.fold(scalar, into: scratch)
+                while end < n {
+                    let (c2, s2, l2) = Analyzer.decode(base, end, n)
+                    guard c2 == .mark else { break }
+                    if tokenLen &+ UnicodeTables.maxFoldedBytes < scratchSize {
+                        tokenLen &+= UnicodeTables.fold(s2, into: scratch + tokenLen)
+                    }
+                    end &+= l2
+                }
+                if tokenLen > 0 {
+                    sink.token(UnsafeRawBufferPointer(start: scratch, count: tokenLen), position: position, start: i, end: end)
+                    emitted &+= 1
+                }
+                position &+= 1
+                i = end
+                continue
+            default:
+                i &+= len
+                continue
+            }
+
+            // Inside a token: fold scalars into the scratch buffer until a boundary.
+            let start = i
+            var tokenLen = 0
+            var overflow = false
+            var lastBase = cls  // class of the last non-mark scalar, for the join rules
+            var hasApostrophe = false
+            var end = i
+            var j = i
+            while j < n {
+                let (c, s, l) = Analyzer.decode(base, j, n)
+                var joinerLength = 0
+                switch c {
+                case .letter, .digit, .connector, .mark:
+                    break
+                case .apostrophe, .midLetter, .midNumLet, .midNum:
+                    // A joiner stays inside the token only between two word characters of the right kinds.
+                    let after = j &+ l
+                    guard after < n else { break }
+                    let (nextClass, _, _) = Analyzer.decode(base, after, n)
+                    let joinsLetters = (c == .apostrophe || c == .midLetter || c == .midNumLet)
+                        && lastBase == .letter && nextClass == .letter
+                    let joinsDigits = (c == .midNum || c == .midNumLet || c == .apostrophe)
+                        && lastBase == .digit && nextClass == .digit
+                    if joinsLetters || joinsDigits { joinerLength = l }
+                default:
+                    break
+                }
+                let isWord = c == .letter || c == .digit || c == .connector || c == .mark
+                if !isWord && joinerLength == 0 { break }
+                if c != .mark { lastBase = c }
+                if c == .apostrophe { hasApostrophe = true }
+                if !overflow {
+                    if tokenLen &+ UnicodeTables.maxFoldedBytes > scratchSize {
+                        overflow = true
+                    } else if s < 0x80 {
+                        // ASCII fast path: lowercase letters, keep the rest.
+                        let b = UInt8(truncatingIfNeeded: s)
+                        scratch[tokenLen] = (b &- 0x41) < 26 ? b | 0x20 : b
+                        tokenLen &+= 1
+                    } else {
+                        tokenLen &+= UnicodeTables.fold(s, into: scratch + tokenLen)
+                    }
+                }
+                j &+= l
+                end = j
+            }
+            i = end
+
+            if overflow || tokenLen > Analyzer.maxTermBytes || tokenLen == 0 {
+                position &+= 1
+                continue
+            }
+            if hasApostrophe {
+                tokenLen = Analyzer.removeApostrophes(scratch, tokenLen)
+                if tokenLen == 0 {
+                    position &+= 1
+                    continue
+                }
+            }
+            if stopWords && StopWords.contains(scratch, tokenLen) {
+                position &+= 1
+                continue
+            }
+            if stemming && tokenLen > 2 && Analyzer.isLowercaseASCIIWord(scratch, tokenLen) {
+                tokenLen = Porter2Stemmer.stem(scratch, count: tokenLen)
+            }
+            sink.token(UnsafeRawBufferPointer(start: scratch, count: tokenLen), position: position, start: start, end: end)
+            emitted &+= 1
+            position &+= 1
+        }
+        return emitted
+    }
+
+    /// True if every byte is a-z: the only words the English stemmer should touch.
+    @inlinable @inline(__always)
+    static func isLowercaseASCIIWord(_ p: UnsafeMutablePointer<UInt8>, _ count: Int) -> Bool {
+        for k in 0..<count where p[k] &- 0x61 >= 26 { return false }
+        return true
+    }
+
+    /// Removes a trailing possessive `'s` and then every other apostrophe, in place. Returns the new length.
+    @inlinable
+    static func removeApostrophes(_ p: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+        var n = count
+        if n >= 2 && p[n &- 2] == 0x27 && p[n &- 1] == 0x73 { n &-= 2 }
+        var w = 0
+        for r in 0..<n where p[r] != 0x27 {
+            p[w] = p[r]
+            w &+= 1
+        }
+        return w
+    }
+
+    /// Decodes the scalar at `i`: its word class, value and byte length. Invalid UTF-8 decodes as a one-byte
+    /// separator, so malformed input can never stall or crash the loop.
+    @inlinable @inline(__always)
+    static func decode(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> (WordClass, UInt32, Int) {
+        let b0 = p[i]
+        if b0 < 0x80 {
+            return (asciiClass(b0), UInt32(b0), 1)
+        }
+        let (s, l) = decodeMultibyte(p, i, n)
+        if l == 0 { return (.separator, 0xFFFD, 1) }
+        return (UnicodeTables.wordClass(s), s, l)
+    }
+
+    @inlinable @inline(__always)
+    static func asciiClass(_ b: UInt8) -> WordClass {
+        if (b | 0x20) &- 0x61 < 26 { return .letter }
+        if b &- 0x30 < 10 { return .digit }
+        switch b {
+        case 0x27: return .apostrophe
+        case 0x2E: return .midNumLet
+        case 0x2C, 0x3B: return .midNum
+        case 0x5F: return .connector
+        default: return .separator
+        }
+    }
+
+    /// Strict UTF-8 decoding of a multi-byte sequence; returns length 0 when invalid.
+    @inlinable
+    static func decodeMultibyte(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> (UInt32, Int) {
+        let b0 = UInt32(p[i])
+        if b0 < 0xC2 { return (0, 0) }
+        if b0 < 0xE0 {
+            guard i &+ 1 < n else { return (0, 0) }
+            let b1 = UInt32(p[i &+ 1])
+            guard b1 & 0xC0 == 0x80 else { return (0, 0) }
+            return (((b0 & 0x1F) << 6) | (b1 & 0x3F), 2)
+        }
+        if b0 < 0xF0 {
+            guard i &+ 2 < n else { return (0, 0) }
+            let b1 = UInt32(p[i &+ 1]), b2 = UInt32(p[i &+ 2])
+            guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return (0, 0) }
+            let s = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F)
+            guard s >= 0x800, !(0xD800...0xDFFF).contains(s) else { return (0, 0) }
+            return (s, 3)
+        }
+        if b0 < 0xF5 {
+            guard i &+ 3 < n else { return (0, 0) }
+            let b1 = UInt32(p[i &+ 1]), b2 = UInt32(p[i &+ 2]), b3 = UInt32(p[i &+ 3])
+            guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80, b3 & 0xC0 == 0x80 else { return (0, 0) }
+            let s = ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F)
+            guard s >= 0x10000, s <= 0x10FFFF else { return (0, 0) }
+            return (s, 4)
+        }
+        return (0, 0)
+    }
+}
+
+/// Collects terms (and optionally their source offsets) into arrays: for queries, snippets and tools.
+@usableFromInline
+struct CollectingSink: TokenSink {
+    @usableFromInline var terms: [[UInt8]] = []
+    @usableFromInline var positions: [Int] = []
+    @usableFromInline var starts: [Int] = []
+    @usableFromInline var ends: [Int] = []
+    @usableFromInline let withOffsets: Bool
+
+    @inlinable init(withOffsets: Bool) { self.withOffsets = withOffsets }
+
+    @inlinable mutating func token(_ term: UnsafeRawBufferPointer, position: Int, start: Int, end: Int) {
+        terms.append(Array(term))
+        positions.append(position)
+        if withOffsets {
+            starts.append(start)
+            ends.append(end)
+        }
+    }
+}

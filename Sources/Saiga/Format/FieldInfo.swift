@@ -1,0 +1,63 @@
+/// What an index does with a field.
+@usableFromInline
+struct FieldFlags: OptionSet, Sendable, Hashable {
+    @usableFromInline let rawValue: UInt8
+    @inlinable init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// Terms of the field are in the term dictionary.
+    static let indexed = FieldFlags(rawValue: 1)
+    /// Postings carry term frequencies and positions (text fields); without it, documents only (the id).
+    static let positions = FieldFlags(rawValue: 2)
+    /// One length-norm byte per document.
+    static let norms = FieldFlags(rawValue: 4)
+    /// The value is kept in the document store.
+    static let stored = FieldFlags(rawValue: 8)
+    /// The value goes through the analyzer (otherwise the whole value is one term).
+    static let tokenized = FieldFlags(rawValue: 16)
+
+    static let all: FieldFlags = [.indexed, .positions, .norms, .stored, .tokenized]
+}
+
+/// A field of a segment: number, name, flags, and the statistics BM25 needs.
+@usableFromInline
+struct FieldInfo: Sendable, Hashable {
+    @usableFromInline var number: Int
+    @usableFromInline var name: String
+    @usableFromInline var flags: FieldFlags
+    /// Documents with at least one token in the field (Lucene's docCount, BM25's N).
+    @usableFromInline var docCount: Int = 0
+    /// Tokens in the field over all documents (for the average field length).
+    @usableFromInline var sumTotalTermFreq: Int = 0
+    /// Postings in the field (Σ df).
+    @usableFromInline var sumDocFreq: Int = 0
+    /// Distinct terms in the field.
+    @usableFromInline var termCount: Int = 0
+}
+
+/// The fixed schema: every document has an id, a title and a body; other fields are stored only.
+///
+/// Field numbers 0...2 are fixed so that queries, norms and the term dictionary agree across segments; stored-only
+/// fields get numbers from 3 up in the order a segment first sees them, and are matched across segments by name.
+@usableFromInline
+enum Schema {
+    static let idField = 0
+    static let titleField = 1
+    static let bodyField = 2
+    static let firstStoredOnlyField = 3
+
+    static let idName = "id"
+    static let titleName = "title"
+    static let bodyName = "body"
+
+    /// Fields a query may name with `field:`.
+    static let searchableFields: [(name: String, number: Int)] = [(titleName, titleField), (bodyName, bodyField)]
+
+    static func baseFields(positions: Bool) -> [FieldInfo] {
+        let text: FieldFlags = positions ? .all : [.indexed, .norms, .stored, .tokenized]
+        return [
+            FieldInfo(number: idField, name: idName, flags: [.indexed, .stored]),
+            FieldInfo(number: titleField, name: titleName, flags: text),
+            FieldInfo(number: bodyField, name: bodyName, flags: text),
+        ]
+    }
+}

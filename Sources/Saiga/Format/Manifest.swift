@@ -1,0 +1,109 @@
+/// A commit: the list of segments that make up the index at one generation, written atomically as
+/// `manifest_<generation>` (see `IndexDirectory.writeManifest`).
+@usableFromInline
+struct Manifest: Sendable, Hashable {
+    /// Commit number; the highest valid manifest in a directory is the current commit.
+    @usableFromInline var generation: UInt64
+    @usableFromInline var commitID: SegmentID
+    /// The analyzer the segments were built with; queries must use the same.
+    @usableFromInline var analyzer: AnalyzerOptions
+    /// Text fields carry positions (phrase queries work).
+    @usableFromInline var positions: Bool
+    /// The next segment number to hand out (names never repeat within an index).
+    @usableFromInline var nextSegmentNumber: Int
+    @usableFromInline var segments: [SegmentEntry]
+    /// Free-form key/value pairs (creation time, tool version).
+    @usableFromInline var userData: [String: String]
+
+    @usableFromInline
+    struct SegmentEntry: Sendable, Hashable {
+        var name: String
+        var id: SegmentID
+        var maxDoc: Int
+    }
+
+    /// Version of the analysis rules; bumped when tokenization changes so that old indexes are not queried with
+    /// different rules silently.
+    static let analysisVersion = 1
+
+    static func fileName(generation: UInt64) -> String { "manifest_\(generation)" }
+
+    /// Parses `manifest_<N>`; nil for other names (including `manifest_<N>.tmp`).
+    static func generation(ofFileName name: String) -> UInt64? {
+        guard name.hasPrefix("manifest_") else { return nil }
+        let digits = name.dropFirst("manifest_".count)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return UInt64(digits)
+    }
+
+    func encode(to out: OutputFile) throws(SaigaError) {
+        try FileHeader.write(out, kind: .manifest, id: commitID)
+        var w = ByteWriter()
+        w.writeVInt(generation)
+        var flags: UInt8 = 0
+        if analyzer.stemming { flags |= 1 }
+        if analyzer.stopWords { flags |= 2 }
+        if positions { flags |= 4 }
+        w.writeU8(flags)
+        w.writeVInt(Manifest.analysisVersion)
+        w.writeVInt(nextSegmentNumber)
+        w.writeVInt(segments.count)
+        for s in segments {
+            w.writeString(s.name)
+            w.write(s.id.bytes)
+            w.writeVInt(s.maxDoc)
+            w.writeVInt(0)  // deletion generation: reserved for live-docs files
+        }
+        w.writeVInt(userData.count)
+        for (k, v) in userData.sorted(by: { $0.key < $1.key }) {
+            w.writeString(k)
+            w.writeString(v)
+        }
+        try out.write(w)
+        try FileFooter.write(out)
+    }
+
+    static func decode(_ bytes: UnsafeRawBufferPointer, path: String) throws(SaigaError) -> Manifest {
+        let id = try FileHeader.check(bytes, kind: .manifest, expectedID: nil, path: path)
+        try FileFooter.check(bytes, path: path, verifyChecksum: true)
+        let body = FileFooter.body(bytes)
+        var c = ByteCursor(base: bytes.baseAddress!, start: body.lowerBound, end: body.upperBound)
+        do {
+            let generation = try c.readVInt()
+            let flags = try c.readU8()
+            let analysisVersion = try c.readVInt()
+            guard analysisVersion == UInt64(Manifest.analysisVersion) else {
+                throw SaigaError(.unsupportedFormat,
+                                 "index was built with analysis rules v\(analysisVersion); this build uses v\(Manifest.analysisVersion): rebuild the index",
+                                 path: path)
+            }
+            let next = Int(truncatingIfNeeded: try c.readVInt())
+            let count = try c.readLength()
+            var segments: [SegmentEntry] = []
+            for _ in 0..<count {
+                let name = try c.readString()
+                guard IndexDirectory.isValidSegmentName(name) else { throw SaigaError.corrupt(path, "bad segment name") }
+                let sid = SegmentID(bytes: Array(try c.readBytes(16)))
+                let maxDoc = Int(try c.readVInt32())
+                _ = try c.readVInt()
+                segments.append(SegmentEntry(name: name, id: sid, maxDoc: maxDoc))
+            }
+            let userCount = try c.readLength()
+            var userData: [String: String] = [:]
+            for _ in 0..<userCount {
+                let k = try c.readString()
+                userData[k] = try c.readString()
+            }
+            return Manifest(
+                generation: generation, commitID: id,
+                analyzer: AnalyzerOptions(stemming: flags & 1 != 0, stopWords: flags & 2 != 0),
+                positions: flags & 4 != 0, nextSegmentNumber: next, segments: segments, userData: userData)
+        } catch let e as SaigaError {
+            throw e
+        } catch let e as DecodeError {
+            throw .corrupt(path, "\(e.reason)", offset: e.offset)
+        } catch {
+            throw .corrupt(path, "unreadable manifest")
+        }
+    }
+}

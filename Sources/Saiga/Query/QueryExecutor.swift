@@ -1,0 +1,240 @@
+/// A query tree with its index-wide statistics resolved: per segment term metadata, and BM25 weights computed
+/// from N, df and avgdl summed over every segment of the snapshot (so a document scores the same whatever segment
+/// it lives in, and a multi-segment index scores exactly like the same documents in one segment).
+indirect enum PreparedQuery {
+    case term(field: Int, metas: [TermMeta?], bm25: BM25Scorer)
+    case phrase(field: Int, metas: [[TermMeta?]], offsets: [Int], bm25: BM25Scorer)
+    case boolean(must: [PreparedQuery], should: [PreparedQuery], mustNot: [PreparedQuery])
+    case none
+}
+
+/// Prepares and runs queries over the segments of one snapshot: exhaustive document-at-a-time evaluation with a
+/// top-k heap and an exact hit count.
+struct QueryExecutor {
+    let segments: [SegmentReader]
+    let docBases: [Int]
+    let fieldStats: [Int: FieldStatistics]
+    /// Most terms a prefix may expand to (Lucene's max clause count).
+    static let maxPrefixExpansions = 1024
+
+    // MARK: Preparation
+
+    func prepare(_ node: QueryNode, parameters: BM25Parameters) throws(SaigaError) -> PreparedQuery {
+        switch node {
+        case .none:
+            return .none
+        case .term(let field, let term):
+            let metas = try lookup(field: field, term: term)
+            let df = metas.reduce(0) { $0 + ($1?.docFreq ?? 0) }
+            if df == 0 { return .none }
+            let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
+            let bm25 = BM25Scorer(idf: BM25Scorer.idf(docFreq: df, docCount: stats.docCount), stats: stats,
+                                  parameters: parameters)
+            return .term(field: field, metas: metas, bm25: bm25)
+        case .phrase(let field, let terms, let offsets):
+            var perTerm: [[TermMeta?]] = []
+            var dfs: [Int] = []
+            for t in terms {
+                let metas = try lookup(field: field, term: t)
+                let df = metas.reduce(0) { $0 + ($1?.docFreq ?? 0) }
+                if df == 0 { return .none }
+                perTerm.append(metas)
+                dfs.append(df)
+            }
+            let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
+            let bm25 = BM25Scorer(idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: stats.docCount), stats: stats,
+                                  parameters: parameters)
+            // metas[segment][term]
+            let metas = segments.indices.map { s in perTerm.map { $0[s] } }
+            return .phrase(field: field, metas: metas, offsets: offsets, bm25: bm25)
+        case .prefix(let field, let prefix):
+            let terms = try expand(field: field, prefix: prefix)
+            return try prepare(.boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
+                               parameters: parameters)
+        case .boolean(let must, let should, let mustNot):
+            var m: [PreparedQuery] = [], s: [PreparedQuery] = [], n: [PreparedQuery] = []
+            for q in must {
+                let p = try prepare(q, parameters: parameters)
+                if case .none = p { return .none }  // a required clause that matches nothing
+                m.append(p)
+            }
+            for q in should {
+                let p = try prepare(q, parameters: parameters)
+                if case .none = p { continue }
+                s.append(p)
+            }
+            for q in mustNot {
+                let p = try prepare(q, parameters: parameters)
+                if case .none = p { continue }
+                n.append(p)
+            }
+            if m.isEmpty && s.isEmpty { return .none }
+            return .boolean(must: m, should: s, mustNot: n)
+        }
+    }
+
+    private func lookup(field: Int, term: [UInt8]) throws(SaigaError) -> [TermMeta?] {
+        var result: [TermMeta?] = []
+        result.reserveCapacity(segments.count)
+        for s in segments {
+            let m = try withBytes(term) { (b: UnsafeRawBufferPointer) throws(SaigaError) in try s.lookup(field: field, term: b) }
+            result.append(m)
+        }
+        return result
+    }
+
+    /// The distinct terms of `field` starting with `prefix`, over all segments, sorted.
+    func expand(field: Int, prefix: [UInt8]) throws(SaigaError) -> [[UInt8]] {
+        var found = Set<[UInt8]>()
+        let key = [UInt8(field)] + prefix
+        for s in segments {
+            try withBytes(key) { (k: UnsafeRawBufferPointer) throws(SaigaError) in
+                try s.terms.forEachTerm(withPrefix: k) { (term: UnsafeRawBufferPointer, _: TermMeta) throws(SaigaError) -> Bool in
+                    found.insert(Array(term.dropFirst()))
+                    if found.count > QueryExecutor.maxPrefixExpansions {
+                        let text = String(decoding: prefix, as: UTF8.self)
+                        throw SaigaError(.limitExceeded,
+                                         "prefix '\(text)*' matches more than \(QueryExecutor.maxPrefixExpansions) terms; use a longer prefix")
+                    }
+                    return true
+                }
+            }
+        }
+        return found.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    // MARK: Execution
+
+    /// Builds the scorer tree of one segment; nil when the segment cannot match.
+    func scorer(_ q: PreparedQuery, segment s: Int, iterators: inout [PostingsIterator]) -> Scorer? {
+        let seg = segments[s]
+        switch q {
+        case .none:
+            return nil
+        case .term(let field, let metas, let bm25):
+            guard let meta = metas[s] else { return nil }
+            let it = seg.postingsIterator(meta, field: field)
+            iterators.append(it)
+            return TermScorer(postings: it, bm25: bm25, norms: seg.norms(field: field))
+        case .phrase(let field, let metas, let offsets, let bm25):
+            var its: [PostingsIterator] = []
+            for m in metas[s] {
+                guard let m else { return nil }
+                let it = seg.postingsIterator(m, field: field)
+                its.append(it)
+                iterators.append(it)
+            }
+            return PhraseScorer(postings: its, offsets: offsets, bm25: bm25, norms: seg.norms(field: field))
+        case .boolean(let must, let should, let mustNot):
+            var m: [Scorer] = [], sh: [Scorer] = [], n: [Scorer] = []
+            for q in must {
+                guard let x = scorer(q, segment: s, iterators: &iterators) else { return nil }
+                m.append(x)
+            }
+            for q in should {
+                if let x = scorer(q, segment: s, iterators: &iterators) { sh.append(x) }
+            }
+            for q in mustNot {
+                if let x = scorer(q, segment: s, iterators: &iterators) { n.append(x) }
+            }
+            if m.isEmpty && sh.isEmpty { return nil }
+            if n.isEmpty && sh.isEmpty && m.count == 1 { return m[0] }
+            if n.isEmpty && m.isEmpty && sh.count == 1 { return sh[0] }
+            return BooleanScorer(must: m, should: sh, mustNot: n)
+        }
+    }
+
+    /// Runs the query over every segment: the best `count` documents (score descending, then document order) and
+    /// the exact number of matches.
+    func topDocs(_ q: PreparedQuery, count: Int) throws(SaigaError) -> (hits: [ScoredDoc], total: Int) {
+        var heap = TopKHeap(capacity: count)
+        var total = 0
+        for s in segments.indices {
+            var iterators: [PostingsIterator] = []
+            guard let scorer = scorer(q, segment: s, iterators: &iterators) else { continue }
+            let base = Int32(docBases[s])
+            var d = scorer.nextDoc()
+            while d != PostingsIterator.noMoreDocs {
+                total &+= 1
+                heap.insert(score: scorer.score(), doc: base &+ d)
+                d = scorer.nextDoc()
+            }
+            if let bad = iterators.first(where: { $0.isCorrupt }) {
+                _ = bad
+                throw SaigaError.corrupt(segments[s].postings.path, "postings are inconsistent (file damaged)")
+            }
+        }
+        return (heap.sorted(), total)
+    }
+}
+
+/// A document and its score.
+struct ScoredDoc: Sendable, Hashable {
+    var score: Float
+    var doc: Int32
+
+    /// The ranking order: higher score first, then lower document number.
+    @inline(__always)
+    func ranksBefore(_ o: ScoredDoc) -> Bool { score > o.score || (score == o.score && doc < o.doc) }
+}
+
+/// Keeps the best `capacity` documents seen: a binary heap with the worst kept document on top.
+struct TopKHeap {
+    let capacity: Int
+    private(set) var items: [ScoredDoc] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        items.reserveCapacity(min(capacity, 1 << 16))
+    }
+
+    /// The score a new document must beat to enter (when full).
+    var threshold: ScoredDoc? { items.count == capacity ? items.first : nil }
+
+    @inline(__always)
+    mutating func insert(score: Float, doc: Int32) {
+        guard capacity > 0 else { return }
+        let e = ScoredDoc(score: score, doc: doc)
+        if items.count < capacity {
+            items.append(e)
+            siftUp(items.count - 1)
+        } else if e.ranksBefore(items[0]) {
+            items[0] = e
+            siftDown(0)
+        }
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var i = start
+        let e = items[i]
+        while i > 0 {
+            let p = (i - 1) / 2
+            // Parent must be worse than (rank after) the child.
+            if items[p].ranksBefore(e) {
+                items[i] = items[p]
+                i = p
+            } else { break }
+        }
+        items[i] = e
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        let e = items[i]
+        let n = items.count
+        while true {
+            let l = 2 * i + 1
+            if l >= n { break }
+            let r = l + 1
+            // The worse child goes up.
+            let c = r < n && items[l].ranksBefore(items[r]) ? r : l
+            if e.ranksBefore(items[c]) {
+                items[i] = items[c]
+                i = c
+            } else { break }
+        }
+        items[i] = e
+    }
+
+    func sorted() -> [ScoredDoc] { items.sorted { $0.ranksBefore($1) } }
+}

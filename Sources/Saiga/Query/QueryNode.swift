@@ -1,0 +1,99 @@
+/// A query ready to run: analyzed terms on concrete fields.
+@usableFromInline
+indirect enum QueryNode: Sendable, Hashable {
+    /// One term in one field.
+    case term(field: Int, term: [UInt8])
+    /// Terms at fixed relative positions in one field (`offsets[i]` is term i's position relative to term 0).
+    case phrase(field: Int, terms: [[UInt8]], offsets: [Int])
+    /// Every term of a field starting with `prefix`; expanded against the index before scoring.
+    case prefix(field: Int, prefix: [UInt8])
+    /// A boolean combination; scores of matching `must` and `should` clauses are summed.
+    case boolean(must: [QueryNode], should: [QueryNode], mustNot: [QueryNode])
+    /// Matches nothing (a clause whose terms were all dropped by analysis, e.g. stop words).
+    case none
+
+    /// The analyzed terms per field that can contribute to a match (for highlighting).
+    func positiveTerms(into out: inout [Int: Set<[UInt8]>], prefixes: inout [Int: Set<[UInt8]>]) {
+        switch self {
+        case .term(let f, let t): out[f, default: []].insert(t)
+        case .phrase(let f, let ts, _): for t in ts { out[f, default: []].insert(t) }
+        case .prefix(let f, let p): prefixes[f, default: []].insert(p)
+        case .boolean(let must, let should, _):
+            for q in must + should { q.positiveTerms(into: &out, prefixes: &prefixes) }
+        case .none: break
+        }
+    }
+}
+
+/// Turns a `ParsedQuery` into a `QueryNode`: runs the analyzer over every word and phrase, expands unscoped
+/// clauses to all searchable fields, and applies Lucene's boolean rules.
+struct QueryRewriter {
+    let analyzer: Analyzer
+    /// Analyzer for prefixes: folding without stemming, so that `runn*` still finds `running`.
+    let prefixAnalyzer: Analyzer
+    let defaultFields: [Int]
+
+    init(analyzer: Analyzer, defaultFields: [Int] = [Schema.titleField, Schema.bodyField]) {
+        self.analyzer = analyzer
+        self.prefixAnalyzer = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false))
+        self.defaultFields = defaultFields
+    }
+
+    func rewrite(_ parsed: ParsedQuery) throws(SaigaError) -> QueryNode {
+        let node = try rewriteNode(parsed)
+        if case .boolean(let must, let should, let mustNot) = node, must.isEmpty, should.isEmpty, !mustNot.isEmpty {
+            throw SaigaError(.invalidQuery, "the query only excludes terms; add at least one term to search for")
+        }
+        return node
+    }
+
+    private func fieldNumbers(_ name: String?) -> [Int] {
+        guard let name else { return defaultFields }
+        return Schema.searchableFields.first { $0.name == name }.map { [$0.number] } ?? defaultFields
+    }
+
+    /// One node per field, OR-ed when there are several fields.
+    private func perField(_ name: String?, _ make: (Int) -> QueryNode) -> QueryNode {
+        let nodes = fieldNumbers(name).map(make)
+        return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
+    }
+
+    private func rewriteNode(_ parsed: ParsedQuery) throws(SaigaError) -> QueryNode {
+        switch parsed {
+        case .term(let field, let text), .phrase(let field, let text):
+            var sink = CollectingSink(withOffsets: false)
+            var text = text
+            text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+            if sink.terms.isEmpty { return .none }
+            if sink.terms.count == 1 {
+                let t = sink.terms[0]
+                return perField(field) { .term(field: $0, term: t) }
+            }
+            let base = sink.positions[0]
+            let offsets = sink.positions.map { $0 - base }
+            return perField(field) { .phrase(field: $0, terms: sink.terms, offsets: offsets) }
+        case .prefix(let field, let text):
+            let terms = prefixAnalyzer.terms(text).map { Array($0.utf8) }
+            guard terms.count == 1 else {
+                if terms.isEmpty { return .none }
+                throw SaigaError(.invalidQuery, "a prefix search must be a single word ('\(text)*' is \(terms.count) words)")
+            }
+            return perField(field) { .prefix(field: $0, prefix: terms[0]) }
+        case .boolean(let clauses):
+            var must: [QueryNode] = [], should: [QueryNode] = [], mustNot: [QueryNode] = []
+            for c in clauses {
+                let node = try rewriteNode(c.query)
+                if case .none = node { continue }  // dropped by analysis: Lucene drops the clause too
+                switch c.occur {
+                case .must: must.append(node)
+                case .should: should.append(node)
+                case .mustNot: mustNot.append(node)
+                }
+            }
+            if must.isEmpty && should.isEmpty && mustNot.isEmpty { return .none }
+            if must.isEmpty && mustNot.isEmpty && should.count == 1 { return should[0] }
+            if should.isEmpty && mustNot.isEmpty && must.count == 1 { return must[0] }
+            return .boolean(must: must, should: should, mustNot: mustNot)
+        }
+    }
+}

@@ -1,0 +1,96 @@
+/// An open, immutable segment: its files mapped read-only, checked (header, footer, lengths and, by default, the
+/// CRC of every byte), the term index loaded.
+///
+/// `@unchecked Sendable`: everything is immutable after `init` and the mappings are never written.
+@usableFromInline
+final class SegmentReader: @unchecked Sendable {
+    let info: SegmentInfo
+    let directory: IndexDirectory
+    let terms: TermDictionary
+    let postings: MappedFile
+    let positionsFile: MappedFile
+    let normsFile: MappedFile
+    let stored: StoredFieldsReader
+    let fieldHasPositions: [Bool]
+
+    var maxDoc: Int { info.maxDoc }
+    var name: String { info.name }
+
+    /// Opens the segment described by `info`.
+    /// - Parameter verifyChecksums: recompute every file's CRC-32 (detects any flipped byte; costs one pass over
+    ///   the files). Without it only headers, footers and lengths are checked.
+    init(directory: IndexDirectory, info: SegmentInfo, verifyChecksums: Bool) throws(SaigaError) {
+        self.info = info
+        self.directory = directory
+        var mapped: [FileKind: MappedFile] = [:]
+        for record in info.files {
+            let path = directory.file(info.fileName(record.kind))
+            let file = try MappedFile(path: path)
+            guard file.count == record.length else {
+                throw .corrupt(path, "file is \(file.count) bytes, the segment info says \(record.length) (truncated or replaced)")
+            }
+            _ = try FileHeader.check(file.bytes, kind: record.kind, expectedID: info.id, path: path)
+            let crc = try FileFooter.check(file.bytes, path: path, verifyChecksum: verifyChecksums)
+            guard crc == record.crc else {
+                throw .corrupt(path, "checksum in footer (\(hex(crc))) differs from the segment info (\(hex(record.crc)))")
+            }
+            mapped[record.kind] = file
+        }
+        var hasPositions = [Bool](repeating: false, count: 256)
+        for f in info.fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
+        fieldHasPositions = hasPositions
+        terms = try TermDictionary(file: mapped[.terms]!, fieldHasPositions: hasPositions)
+        postings = mapped[.postings]!
+        positionsFile = mapped[.positions]!
+        normsFile = mapped[.norms]!
+        let normsBody = FileFooter.body(normsFile.bytes)
+        guard normsBody.count == 2 * info.maxDoc else {
+            throw .corrupt(normsFile.path, "norms hold \(normsBody.count) bytes for \(info.maxDoc) documents")
+        }
+        stored = try StoredFieldsReader(file: mapped[.stored]!, maxDoc: info.maxDoc)
+    }
+
+    /// Norm bytes of a text field (title or body), one per document.
+    func norms(field: Int) -> UnsafePointer<UInt8> {
+        let offset = FileHeader.size + (field == Schema.titleField ? 0 : maxDoc)
+        return (normsFile.bytes.baseAddress! + offset).assumingMemoryBound(to: UInt8.self)
+    }
+
+    /// Term metadata for (field, term), or nil if the term does not occur in this segment.
+    func lookup(field: Int, term: UnsafeRawBufferPointer) throws(SaigaError) -> TermMeta? {
+        try withKey(field: field, term: term) { (key: UnsafeRawBufferPointer) throws(SaigaError) in try terms.lookup(key) }
+    }
+
+    /// Builds the dictionary key (field byte, then term bytes) on the stack.
+    func withKey<R>(field: Int, term: UnsafeRawBufferPointer,
+                    _ body: (UnsafeRawBufferPointer) throws(SaigaError) -> R) throws(SaigaError) -> R {
+        let n = term.count + 1
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) {
+            (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) -> R in
+            key[0] = UInt8(field)
+            if term.count > 0 {
+                UnsafeMutableRawPointer(key.baseAddress! + 1).copyMemory(from: term.baseAddress!, byteCount: term.count)
+            }
+            return try body(UnsafeRawBufferPointer(key))
+        }
+    }
+
+    /// The segment-local document number of an id, if present.
+    func lookupID(_ id: String) -> Int? {
+        var id = id
+        let meta = id.withUTF8 { try? lookup(field: Schema.idField, term: UnsafeRawBufferPointer($0)) }
+        guard let m = meta ?? nil else { return nil }
+        return m.docFreq == 1 ? m.singletonDoc : nil
+    }
+
+    func postingsIterator(_ meta: TermMeta, field: Int) -> PostingsIterator {
+        PostingsIterator(segment: self, meta: meta, hasPositions: fieldHasPositions[field])
+    }
+
+    /// The stored fields of a document, by field name.
+    func document(_ doc: Int) throws(SaigaError) -> [(name: String, value: String)] {
+        try stored.document(doc).map { (number, value) in
+            (info.field(number: number)?.name ?? "field\(number)", value)
+        }
+    }
+}

@@ -1,0 +1,222 @@
+/// Reads the `.terms` file of a segment: the block index is loaded into memory at open; a lookup binary-searches
+/// it and scans one front-coded block of at most 32 terms in the mapped file.
+@usableFromInline
+final class TermDictionary: @unchecked Sendable {  // immutable after init; the mapping is read-only
+    let file: MappedFile
+    let path: String
+    /// First key of each block, concatenated, with start offsets (count + 1 entries).
+    private let firstKeys: [UInt8]
+    private let firstKeyStarts: [Int]
+    private let blockOffsets: [Int]
+    /// Where block data ends (the block index starts).
+    private let indexOffset: Int
+    let termCount: Int
+    private let fieldHasPositions: [Bool]
+
+    init(file: MappedFile, fieldHasPositions: [Bool]) throws(SaigaError) {
+        self.file = file
+        self.path = file.path
+        self.fieldHasPositions = fieldHasPositions
+        let bytes = file.bytes
+        let body = FileFooter.body(bytes)
+        guard body.count >= 16 else { throw .corrupt(file.path, "term dictionary is truncated") }
+        var trailer = ByteCursor(base: bytes.baseAddress!, start: body.upperBound - 16, end: body.upperBound)
+        do {
+            let indexOffset = Int(truncatingIfNeeded: try trailer.readU64())
+            let termCount = Int(truncatingIfNeeded: try trailer.readU64())
+            guard indexOffset >= body.lowerBound, indexOffset <= body.upperBound - 16 else {
+                throw SaigaError.corrupt(file.path, "term index offset out of range", offset: body.upperBound - 16)
+            }
+            var c = ByteCursor(base: bytes.baseAddress!, start: indexOffset, end: body.upperBound - 16)
+            let blockCount = try c.readLength()
+            var keys: [UInt8] = []
+            var starts: [Int] = [0]
+            var offsets: [Int] = []
+            starts.reserveCapacity(blockCount + 1)
+            offsets.reserveCapacity(blockCount)
+            var offset = 0
+            for _ in 0..<blockCount {
+                let key = try c.readLengthPrefixedBytes()
+                guard !key.isEmpty else { throw SaigaError.corrupt(file.path, "empty key in term index") }
+                keys.append(contentsOf: key)
+                starts.append(keys.count)
+                offset += Int(truncatingIfNeeded: try c.readVInt())
+                guard offset >= body.lowerBound, offset < indexOffset else {
+                    throw SaigaError.corrupt(file.path, "term block offset out of range", offset: c.position)
+                }
+                offsets.append(offset)
+            }
+            guard termCount <= blockCount * PostingsFormat.termsPerBlock else {
+                throw SaigaError.corrupt(file.path, "term count inconsistent with block count")
+            }
+            self.firstKeys = keys
+            self.firstKeyStarts = starts
+            self.blockOffsets = offsets
+            self.indexOffset = indexOffset
+            self.termCount = termCount
+        } catch let e as SaigaError {
+            throw e
+        } catch let e as DecodeError {
+            throw .corrupt(file.path, "term index: \(e.reason)", offset: e.offset)
+        } catch {
+            throw .corrupt(file.path, "term index unreadable")
+        }
+    }
+
+    var blockCount: Int { blockOffsets.count }
+
+    /// Compares the first key of block `i` with `key`.
+    private func compareFirstKey(_ i: Int, _ key: UnsafeRawBufferPointer) -> Int {
+        firstKeys.withUnsafeBytes { all in
+            let s = firstKeyStarts[i], e = firstKeyStarts[i + 1]
+            return compareBytes(UnsafeRawBufferPointer(rebasing: all[s..<e]), key)
+        }
+    }
+
+    /// The block that would contain `key`: the last block whose first key is ≤ key, or nil if key precedes all.
+    private func blockFor(_ key: UnsafeRawBufferPointer) -> Int? {
+        var lo = 0, hi = blockOffsets.count  // invariant: blocks < lo have first key ≤ key
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if compareFirstKey(mid, key) <= 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return lo == 0 ? nil : lo - 1
+    }
+
+    /// Looks up the exact key (field byte + term bytes).
+    func lookup(_ key: UnsafeRawBufferPointer) throws(SaigaError) -> TermMeta? {
+        guard let b = blockFor(key) else { return nil }
+        var found: TermMeta?
+        try scanBlock(b) { (k: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) -> Bool in
+            let c = compareBytes(k, key)
+            if c == 0 { found = meta }
+            return c < 0  // keep going while keys are smaller
+        }
+        return found
+    }
+
+    /// Calls `body` for each (key, meta) with a key starting with `prefix`, in order; `body` returns false to stop.
+    func forEachTerm(withPrefix prefix: UnsafeRawBufferPointer,
+                     _ body: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool) throws(SaigaError) {
+        var b = blockFor(prefix) ?? 0
+        while b < blockOffsets.count {
+            var done = false
+            try scanBlock(b) { (k: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) -> Bool in
+                if compareBytes(k, prefix) < 0 { return true }  // before the range
+                guard k.count >= prefix.count, memcmp(k.baseAddress!, prefix.baseAddress!, prefix.count) == 0 else {
+                    done = true
+                    return false
+                }
+                if try !body(k, meta) {
+                    done = true
+                    return false
+                }
+                return true
+            }
+            if done { return }
+            b += 1
+        }
+    }
+
+    /// Every term of a field, in order (for `saiga check`-style walks and tests).
+    func forEachTerm(field: UInt8, _ body: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool)
+        throws(SaigaError) {
+        var f = field
+        try withUnsafeBytes(of: &f) { (p: UnsafeRawBufferPointer) throws(SaigaError) in
+            try forEachTerm(withPrefix: p, body)
+        }
+    }
+
+    /// Decodes block `b`, calling `visit(key, meta)` for each term in order until it returns false. Metadata is
+    /// delta-coded within the block, so it is decoded for every visited term.
+    private func scanBlock(_ b: Int,
+                           _ visit: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool) throws(SaigaError) {
+        let bytes = file.bytes
+        let end = b + 1 < blockOffsets.count ? blockOffsets[b + 1] : indexOffset
+        var c = ByteCursor(base: bytes.baseAddress!, start: blockOffsets[b], end: end)
+        do {
+            let n = try c.readLength()
+            let termBytesLength = try c.readLength()
+            var docOffset = Int(truncatingIfNeeded: try c.readVInt())
+            var posOffset = Int(truncatingIfNeeded: try c.readVInt())
+            var terms = ByteCursor(base: bytes.baseAddress!, start: c.position, end: c.position + termBytesLength)
+            try c.skip(termBytesLength)
+            var metaCursor = c
+            guard n >= 1 && n <= PostingsFormat.termsPerBlock else { throw DecodeError(offset: c.position, reason: "bad term count in block") }
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 << 16) { (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
+                var keyLength = 0
+                for _ in 0..<n {
+                    let shared: Int
+                    let suffix: UnsafeRawBufferPointer
+                    do {
+                        shared = try terms.readLength()
+                        suffix = try terms.readLengthPrefixedBytes()
+                    } catch let e as DecodeError {
+                        throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)
+                    } catch { throw .corrupt(path, "term block unreadable") }
+                    guard shared <= keyLength, shared + suffix.count <= key.count, shared + suffix.count >= 1 else {
+                        throw .corrupt(path, "term block: bad prefix length", offset: terms.position)
+                    }
+                    if suffix.count > 0 {
+                        UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(from: suffix.baseAddress!, byteCount: suffix.count)
+                    }
+                    keyLength = shared + suffix.count
+                    let field = Int(key[0])
+                    let m: TermMeta
+                    do {
+                        let df = Int(try metaCursor.readVInt32())
+                        if df == 1 {
+                            let doc = Int(try metaCursor.readVInt32())
+                            let tf = try metaCursor.readVInt32()
+                            var pos = 0
+                            if field < fieldHasPositions.count && fieldHasPositions[field] {
+                                posOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
+                                pos = posOffset
+                            }
+                            m = TermMeta(docFreq: 1, totalTermFreq: Int(tf), docOffset: 0, posOffset: pos,
+                                         singletonDoc: doc, maxTf: min(tf, PostingsFormat.saturatedTf), minNorm: 0)
+                        } else {
+                            guard df >= 2 else { throw DecodeError(offset: metaCursor.position, reason: "zero document frequency") }
+                            let extra = Int(truncatingIfNeeded: try metaCursor.readVInt())
+                            docOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
+                            let maxTf = try metaCursor.readVInt32()
+                            let minNorm = try metaCursor.readU8()
+                            var pos = 0
+                            if field < fieldHasPositions.count && fieldHasPositions[field] {
+                                posOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
+                                pos = posOffset
+                            }
+                            m = TermMeta(docFreq: df, totalTermFreq: df &+ extra, docOffset: docOffset, posOffset: pos,
+                                         singletonDoc: 0, maxTf: maxTf, minNorm: minNorm)
+                        }
+                    } catch let e as DecodeError {
+                        throw .corrupt(path, "term metadata: \(e.reason)", offset: e.offset)
+                    } catch { throw .corrupt(path, "term metadata unreadable") }
+                    let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keyLength)
+                    if try !visit(k, m) { return }
+                }
+            }
+        } catch let e as SaigaError {
+            throw e
+        } catch let e as DecodeError {
+            throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)
+        } catch {
+            throw .corrupt(path, "term block unreadable")
+        }
+    }
+}
+
+/// Lexicographic byte comparison: negative, zero or positive.
+@inlinable
+func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Int {
+    let n = min(a.count, b.count)
+    if n > 0 {
+        let c = memcmp(a.baseAddress!, b.baseAddress!, n)
+        if c != 0 { return Int(c) }
+    }
+    return a.count - b.count
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

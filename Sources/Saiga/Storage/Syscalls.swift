@@ -1,0 +1,298 @@
+// The one place in the engine that calls the operating system.
+//
+// Every syscall the engine makes goes through this file, the NIO `System.swift` pattern: file-scope aliases so that
+// a method called `close` or `read` elsewhere can never shadow the C function, an EINTR retry loop, and a typed error
+// that carries errno. Nothing here allocates between the call and the errno read.
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+private func sysOpen(_ path: UnsafePointer<CChar>, _ flags: CInt, _ mode: mode_t) -> CInt {
+    open(path, flags, mode)
+}
+private let sysClose = close
+private let sysRead = read
+private let sysPread = pread
+private let sysWrite = write
+private let sysPwrite = pwrite
+private let sysFsync = fsync
+private let sysFstat = fstat
+private let sysRename = rename
+private let sysUnlink = unlink
+private let sysMkdir = mkdir
+private let sysFlock = flock
+private let sysFtruncate = ftruncate
+
+/// An operating-system error: the failing call, the path or object it concerned, and errno.
+public struct SystemError: Error, CustomStringConvertible, Sendable {
+    /// The C function that failed, e.g. `open`.
+    public let call: String
+    /// The path the call was about, if any.
+    public let path: String
+    /// The errno value the call left.
+    public let errno: CInt
+
+    public init(call: String, path: String, errno: CInt) {
+        self.call = call
+        self.path = path
+        self.errno = errno
+    }
+
+    /// True when the failure means the disk (or the quota, or the file-size limit) is full.
+    public var isDiskFull: Bool { errno == ENOSPC || errno == EDQUOT || errno == EFBIG }
+
+    public var description: String {
+        let reason = String(cString: strerror(errno))
+        return path.isEmpty ? "\(call) failed: \(reason)" : "\(call) \(path): \(reason)"
+    }
+}
+
+/// Thin wrappers over the syscalls the engine needs. Each retries on EINTR and throws `SystemError`.
+@usableFromInline
+enum Sys {
+    @inline(never)
+    static func open(_ path: String, _ flags: CInt, mode: mode_t = 0o644) throws(SystemError) -> CInt {
+        while true {
+            let fd = path.withCString { sysOpen($0, flags | O_CLOEXEC, mode) }
+            if fd >= 0 { return fd }
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            throw SystemError(call: "open", path: path, errno: e)
+        }
+    }
+
+    /// Closes a descriptor. Errors from close are ignored on purpose: the data was made durable (or not) by fsync,
+    /// and retrying close after EINTR is wrong on Linux.
+    static func close(_ fd: CInt) {
+        _ = sysClose(fd)
+    }
+
+    /// Writes all of `buffer`, looping over short writes.
+    @inline(never)
+    static func writeAll(_ fd: CInt, _ buffer: UnsafeRawBufferPointer, path: String) throws(SystemError) {
+        var offset = 0
+        while offset < buffer.count {
+            let n = sysWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
+            if n > 0 {
+                offset += n
+                continue
+            }
+            let e = Glibc.errno
+            if n < 0 && e == EINTR { continue }
+            throw SystemError(call: "write", path: path, errno: n == 0 ? EIO : e)
+        }
+    }
+
+    /// Writes all of `bytes` at `offset`.
+    @inline(never)
+    static func pwriteAll(_ fd: CInt, _ bytes: [UInt8], at offset: Int, path: String) throws(SystemError) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { sysPwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            if n > 0 {
+                done += n
+                continue
+            }
+            let e = Glibc.errno
+            if n < 0 && e == EINTR { continue }
+            throw SystemError(call: "pwrite", path: path, errno: n == 0 ? EIO : e)
+        }
+    }
+
+    /// Reads up to `count` bytes into `buffer`; returns 0 at end of file.
+    @inline(never)
+    static func read(_ fd: CInt, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String) throws(SystemError)
+        -> Int
+    {
+        while true {
+            let n = sysRead(fd, buffer, count)
+            if n >= 0 { return n }
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            throw SystemError(call: "read", path: path, errno: e)
+        }
+    }
+
+    /// Reads exactly `count` bytes at `offset` unless the file ends first; returns the number read.
+    @inline(never)
+    static func preadFully(_ fd: CInt, _ buffer: UnsafeMutableRawPointer, _ count: Int, at offset: Int, path: String)
+        throws(SystemError) -> Int
+    {
+        var done = 0
+        while done < count {
+            let n = sysPread(fd, buffer + done, count - done, off_t(offset + done))
+            if n > 0 {
+                done += n
+                continue
+            }
+            if n == 0 { break }
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            throw SystemError(call: "pread", path: path, errno: e)
+        }
+        return done
+    }
+
+    @inline(never)
+    static func fsync(_ fd: CInt, path: String) throws(SystemError) {
+        while sysFsync(fd) != 0 {
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            // A directory on some filesystems refuses fsync with EINVAL; that is not a durability failure we can act on.
+            if e == EINVAL { return }
+            throw SystemError(call: "fsync", path: path, errno: e)
+        }
+    }
+
+    @inline(never)
+    static func fileSize(_ fd: CInt, path: String) throws(SystemError) -> Int {
+        var st = stat()
+        guard sysFstat(fd, &st) == 0 else { throw SystemError(call: "fstat", path: path, errno: Glibc.errno) }
+        return Int(st.st_size)
+    }
+
+    /// Size of the file at `path`, or 0 if it cannot be read.
+    static func fileSizeOrZero(_ path: String) -> Int {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return 0 }
+        return Int(st.st_size)
+    }
+
+    static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return false }
+        return (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return false }
+        return (st.st_mode & S_IFMT) == S_IFREG
+    }
+
+    static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0
+    }
+
+    @inline(never)
+    static func rename(_ from: String, _ to: String) throws(SystemError) {
+        guard sysRename(from, to) == 0 else { throw SystemError(call: "rename", path: "\(from) -> \(to)", errno: Glibc.errno) }
+    }
+
+    @inline(never)
+    static func unlink(_ path: String) throws(SystemError) {
+        guard sysUnlink(path) == 0 else { throw SystemError(call: "unlink", path: path, errno: Glibc.errno) }
+    }
+
+    @inline(never)
+    static func ftruncate(_ fd: CInt, _ length: Int, path: String) throws(SystemError) {
+        while sysFtruncate(fd, off_t(length)) != 0 {
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            throw SystemError(call: "ftruncate", path: path, errno: e)
+        }
+    }
+
+    /// Creates `path` and any missing parents (mkdir -p).
+    @inline(never)
+    static func makeDirectories(_ path: String) throws(SystemError) {
+        if isDirectory(path) { return }
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if !isDirectory(prefix) {
+                if sysMkdir(prefix, 0o755) != 0 && Glibc.errno != EEXIST {
+                    throw SystemError(call: "mkdir", path: prefix, errno: Glibc.errno)
+                }
+            }
+            prefix += "/"
+        }
+    }
+
+    /// The names in a directory, without "." and "..".
+    @inline(never)
+    static func listDirectory(_ path: String) throws(SystemError) -> [String] {
+        guard let dir = opendir(path) else { throw SystemError(call: "opendir", path: path, errno: Glibc.errno) }
+        defer { closedir(dir) }
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
+    }
+
+    /// fsyncs a directory so that renames and creations in it are durable.
+    @inline(never)
+    static func fsyncDirectory(_ path: String) throws(SystemError) {
+        let fd = try open(path, O_RDONLY | O_DIRECTORY)
+        defer { close(fd) }
+        try fsync(fd, path: path)
+    }
+
+    /// Tries to take an exclusive advisory lock; returns false if another process holds it.
+    /// The kernel drops the lock when the holder dies, so a stale lock never blocks a new writer.
+    @inline(never)
+    static func tryLock(_ fd: CInt, path: String) throws(SystemError) -> Bool {
+        while sysFlock(fd, LOCK_EX | LOCK_NB) != 0 {
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            if e == EWOULDBLOCK { return false }
+            throw SystemError(call: "flock", path: path, errno: e)
+        }
+        return true
+    }
+
+    /// Maps `length` bytes of `fd` read-only. `length` must be > 0.
+    @inline(never)
+    static func mapReadOnly(_ fd: CInt, length: Int, path: String) throws(SystemError) -> UnsafeRawPointer {
+        guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
+            throw SystemError(call: "mmap", path: path, errno: Glibc.errno)
+        }
+        return UnsafeRawPointer(p)
+    }
+
+    static func unmap(_ pointer: UnsafeRawPointer, length: Int) {
+        _ = munmap(UnsafeMutableRawPointer(mutating: pointer), length)
+    }
+
+    static var processID: Int32 { getpid() }
+
+    /// True if a process with this pid exists (signal 0 probe).
+    static func processExists(_ pid: Int32) -> Bool {
+        kill(pid, 0) == 0 || Glibc.errno == EPERM
+    }
+
+    /// Monotonic nanoseconds.
+    @inlinable
+    static func monotonicNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// CPU time of the calling thread, in nanoseconds.
+    static func threadCPUNanos() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
+    }
+
+    /// Peak resident set size of this process in bytes (getrusage ru_maxrss is in KiB on Linux).
+    static func peakRSSBytes() -> Int {
+        var usage = rusage()
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        return Int(usage.ru_maxrss) * 1024
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        var g = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: 0...255, using: &g) }
+    }
+}

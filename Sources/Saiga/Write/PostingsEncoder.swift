@@ -1,0 +1,169 @@
+/// Encodes one term's postings from the in-RAM doc and position streams into the `.post` and `.pos` files.
+///
+/// `.post`, per term with docFreq ≥ 2 (docFreq == 1 is inlined in the term dictionary):
+///
+///     skip entries   (docFreq / 128) × 16 bytes: last doc, block end, positions end, max tf | min norm << 24
+///     full blocks    docBits u8, tfBits u8, 128 (doc gap - 1) packed, 128 (tf - 1) packed
+///     tail           per remaining doc: VInt(gap << 1 | (tf == 1)), then VInt(tf) if tf != 1
+///
+/// `.pos`, per term: for each full block, the position deltas of its documents (first position of a document
+/// absolute, then deltas), cut into packed runs of 128 (bitWidth u8 + packed) and a VInt remainder; then the tail
+/// documents' deltas as VInts.
+struct PostingsEncoder {
+    let postOut: OutputFile
+    let posOut: OutputFile
+    private let docs: UnsafeMutablePointer<UInt32>
+    private let freqs: UnsafeMutablePointer<UInt32>
+    private let scratch: UnsafeMutablePointer<UInt32>
+    private let packed: UnsafeMutableRawPointer
+    private var positions: [UInt32] = []
+    private var skips = ByteWriter(capacity: 1024)
+    private var blocks = ByteWriter(capacity: 1 << 16)
+
+    init(postOut: OutputFile, posOut: OutputFile) {
+        self.postOut = postOut
+        self.posOut = posOut
+        docs = .allocate(capacity: 128)
+        freqs = .allocate(capacity: 128)
+        scratch = .allocate(capacity: 128)
+        packed = .allocate(byteCount: 512, alignment: 16)
+    }
+
+    func deallocate() {
+        docs.deallocate()
+        freqs.deallocate()
+        scratch.deallocate()
+        packed.deallocate()
+    }
+
+    mutating func encodeTerm(postings: PostingsBuffer, term t: Int, norms: [UInt8], positions hasPositions: Bool)
+        throws(SaigaError) -> TermMeta
+    {
+        let df = Int(postings.docFreq[t])
+        let ttf = Int(postings.totalTermFreq[t])
+        var docReader = ByteStreamReader(pool: postings.pool, stream: postings.docStream[t])
+        var posReader = ByteStreamReader(pool: postings.pool, stream: postings.posStream[t])
+        let posStart = hasPositions ? posOut.position : 0
+        var previous: Int64 = -1
+
+        @inline(__always) func nextEntry(_ reader: inout ByteStreamReader) -> (doc: UInt32, freq: UInt32) {
+            let code = reader.readVInt()
+            let freq = code & 1 == 1 ? 1 : reader.readVInt()
+            let doc = previous + Int64(code >> 1)
+            previous = doc
+            return (UInt32(doc), freq)
+        }
+
+        if df == 1 {
+            let (doc, freq) = nextEntry(&docReader)
+            if hasPositions {
+                for _ in 0..<freq { try posOut.writeVInt(UInt64(posReader.readVInt())) }
+            }
+            let norm = Int(doc) < norms.count ? norms[Int(doc)] : 0
+            return TermMeta(docFreq: 1, totalTermFreq: Int(freq), docOffset: 0, posOffset: posStart,
+                            singletonDoc: Int(doc), maxTf: min(freq, PostingsFormat.saturatedTf), minNorm: norm)
+        }
+
+        let docOffset = postOut.position
+        skips.removeAll()
+        blocks.removeAll()
+        var termMaxTf: UInt32 = 0
+        var termMinNorm: UInt8 = 255
+        var remaining = df
+        var lastDocOfPreviousBlock: Int64 = -1
+        while remaining >= 128 {
+            var blockMaxTf: UInt32 = 0
+            var blockMinNorm: UInt8 = 255
+            for i in 0..<128 {
+                let (doc, freq) = nextEntry(&docReader)
+                docs[i] = doc
+                freqs[i] = freq
+                blockMaxTf = max(blockMaxTf, freq)
+                if Int(doc) < norms.count { blockMinNorm = min(blockMinNorm, norms[Int(doc)]) }
+            }
+            if norms.isEmpty { blockMinNorm = 0 }
+            // Doc gaps minus one (gaps are at least 1), then frequencies minus one.
+            var prev = lastDocOfPreviousBlock
+            for i in 0..<128 {
+                scratch[i] = UInt32(Int64(docs[i]) - prev - 1)
+                prev = Int64(docs[i])
+            }
+            lastDocOfPreviousBlock = prev
+            let docBits = BitPacking.bitWidth(scratch)
+            blocks.writeU8(UInt8(docBits))
+            for i in 0..<128 { freqs[i] &-= 1 }
+            let tfBits = BitPacking.bitWidth(freqs)
+            blocks.writeU8(UInt8(tfBits))
+            BitPacking.pack(scratch, bitWidth: docBits, into: packed)
+            blocks.write(UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: docBits)))
+            BitPacking.pack(freqs, bitWidth: tfBits, into: packed)
+            blocks.write(UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: tfBits)))
+
+            if hasPositions {
+                positions.removeAll(keepingCapacity: true)
+                for i in 0..<128 {
+                    for _ in 0...freqs[i] { positions.append(posReader.readVInt()) }
+                }
+                try writePositionRun()
+            }
+            guard blocks.count <= UInt32.max, posOut.position - posStart <= UInt32.max else {
+                throw SaigaError(.limitExceeded, "postings of one term exceed 4 GiB in one segment")
+            }
+            skips.writeU32(docs[127])
+            skips.writeU32(UInt32(blocks.count))
+            skips.writeU32(UInt32(hasPositions ? posOut.position - posStart : 0))
+            let boundTf = min(blockMaxTf, PostingsFormat.saturatedTf)
+            skips.writeU32(boundTf | UInt32(blockMinNorm) << 24)
+            termMaxTf = max(termMaxTf, blockMaxTf)
+            termMinNorm = min(termMinNorm, blockMinNorm)
+            remaining -= 128
+        }
+        // Tail: VInt entries and VInt positions.
+        while remaining > 0 {
+            let before = previous
+            let (doc, freq) = nextEntry(&docReader)
+            let gap = UInt64(Int64(doc) - before)
+            if freq == 1 {
+                blocks.writeVInt(gap << 1 | 1)
+            } else {
+                blocks.writeVInt(gap << 1)
+                blocks.writeVInt(freq)
+            }
+            if hasPositions {
+                for _ in 0..<freq { try posOut.writeVInt(UInt64(posReader.readVInt())) }
+            }
+            termMaxTf = max(termMaxTf, freq)
+            if Int(doc) < norms.count { termMinNorm = min(termMinNorm, norms[Int(doc)]) }
+            remaining -= 1
+        }
+        if norms.isEmpty { termMinNorm = 0 }
+        try postOut.write(skips)
+        try postOut.write(blocks)
+        return TermMeta(docFreq: df, totalTermFreq: ttf, docOffset: docOffset, posOffset: posStart, singletonDoc: 0,
+                        maxTf: min(termMaxTf, PostingsFormat.saturatedTf), minNorm: termMinNorm)
+    }
+
+    /// Writes `positions` as packed runs of 128 and a VInt remainder.
+    private mutating func writePositionRun() throws(SaigaError) {
+        let count = positions.count
+        var i = 0
+        let failure: SaigaError? = positions.withUnsafeBufferPointer { p in
+          do throws(SaigaError) {
+            while i + 128 <= count {
+                let chunk = p.baseAddress! + i
+                let bits = BitPacking.bitWidth(chunk)
+                try posOut.writeU8(UInt8(bits))
+                BitPacking.pack(chunk, bitWidth: bits, into: packed)
+                try posOut.write(UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: bits)))
+                i += 128
+            }
+            while i < count {
+                try posOut.writeVInt(UInt64(p[i]))
+                i += 1
+            }
+            return nil
+          } catch { return error }
+        }
+        if let failure { throw failure }
+    }
+}

@@ -1,0 +1,28 @@
+enum Help {
+    static let version = "0.1.0"
+
+    static func text(for command: String?) -> String {
+        switch command {
+        case "index": return IndexCommand.help
+        case "search": return SearchCommand.help
+        case "analyze": return AnalyzeCommand.help
+        case "stats": return StatsCommand.help
+        default: return usage
+        }
+    }
+}
+
+/// Where things are when the user names nothing.
+enum Defaults {
+    /// The index directory: `$SAIGA_INDEX`, else `Index/index` under the current directory.
+    static var indexDirectory: String {
+        if let env = getenv("SAIGA_INDEX"), let s = String(validatingCString: env), !s.isEmpty { return s }
+        return "Index/index"
+    }
+
+    static let corpusDirectory = "Index/corpus"
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,105 @@
+import Saiga
+
+enum SearchCommand {
+    static let help = """
+        usage: saiga search [--index DIR] [-k N] [--offset N] [--json] [--k1 X] [--b Y] [--no-snippets]
+                            [--fields a,b] QUERY ...
+
+        Searches the index (default Index/index; if there is none there, it is first built from Index/corpus).
+        Query syntax: words (any may match), +required, -excluded, AND OR NOT (uppercase), (groups),
+        "phrases", title: and body: scoping, prefix*. Ranking is BM25 (k1 1.2, b 0.75 unless given).
+
+        With --json, prints one object {"total": N, "hits": [{"id", "score", "title", "snippet"}]} and nothing else.
+        """
+
+    static func run(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(
+            argv, valueOptions: ["index", "k", "offset", "k1", "b", "fields"],
+            flagOptions: ["json", "no-snippets", "no-verify"])
+        let query = args.positional.joined(separator: " ")
+        guard !query.isEmpty else { throw UsageError("search needs a QUERY") }
+        let index = args.value("index") ?? Defaults.indexDirectory
+        var options = SearchOptions()
+        options.k = try args.int("k", default: 10, range: 0...10_000)
+        options.offset = try args.int("offset", default: 0, range: 0...90_000)
+        if let k1 = try args.float("k1") { options.bm25.k1 = k1 }
+        if let b = try args.float("b") { options.bm25.b = b }
+        options.snippets = !args.flag("no-snippets")
+        if let f = args.value("fields") { options.fields = f.split(separator: ",").map(String.init) }
+        let json = args.flag("json")
+        options.snippet = json || !Terminal.stdoutIsTTY
+            ? SnippetOptions(preTag: json ? "<b>" : "**", postTag: json ? "</b>" : "**")
+            : SnippetOptions(preTag: "\u{1B}[1m", postTag: "\u{1B}[0m")
+
+        if args.value("index") == nil, try ensureDefaultIndex(index: index) == false {
+            return 1
+        }
+        let reader = try IndexReader(path: index, verifyChecksums: !args.flag("no-verify"))
+        let outcome: Result<SearchResults, SaigaError>
+        do throws(SaigaError) { outcome = .success(try reader.search(query, options: options)) } catch {
+            outcome = .failure(error)
+        }
+        let results: SearchResults
+        switch outcome {
+        case .success(let r): results = r
+        case .failure(let e) where e.code == .invalidQuery:
+            Terminal.err("saiga: invalid query: \(e.message)")
+            if let offset = e.offset {
+                Terminal.err("  " + query)
+                Terminal.err("  " + String(repeating: " ", count: offset) + "^")
+            }
+            return 1
+        case .failure(let e): throw e
+        }
+        if json {
+            var hits: [String] = []
+            for h in results.hits {
+                var pairs = [("id", JSON.string(h.id)), ("score", JSON.number(h.score)), ("title", JSON.string(h.title)),
+                             ("snippet", h.snippet.map(JSON.string) ?? "null")]
+                if !h.fields.isEmpty {
+                    pairs.append(("fields", JSON.object(h.fields.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })))
+                }
+                hits.append(JSON.object(pairs))
+            }
+            Terminal.out("{\"total\":\(results.total),\"hits\":[" + hits.joined(separator: ",") + "]}")
+            return 0
+        }
+        let ms = Terminal.fixed(results.seconds * 1000, 2)
+        Terminal.out("\(Terminal.grouped(results.total)) \(results.total == 1 ? "hit" : "hits") for \(query) (\(ms) ms)")
+        for (i, h) in results.hits.enumerated() {
+            Terminal.out("")
+            let title = h.title.isEmpty ? "(untitled)" : h.title
+            Terminal.out("\(options.offset + i + 1). \(title)")
+            Terminal.out("   \(h.id)  score \(Terminal.fixed(Double(h.score), 4))")
+            if let s = h.snippet, !s.isEmpty { Terminal.out("   \(s)") }
+            for (k, v) in h.fields.sorted(by: { $0.key < $1.key }) { Terminal.out("   \(k): \(v)") }
+        }
+        return 0
+    }
+
+    /// When the default index does not exist yet, builds it from the bundled corpus (with progress on stderr).
+    /// Returns false if there is neither an index nor a corpus.
+    static func ensureDefaultIndex(index: String) throws -> Bool {
+        if (try? IndexReader(path: index, verifyChecksums: false)) != nil { return true }
+        if let e = indexError(index), e.code != .indexNotFound { throw e }
+        var issues: [IngestIssue] = []
+        let corpus = CorpusReader(inputs: [Defaults.corpusDirectory], issues: &issues)
+        guard issues.isEmpty, !corpus.files.isEmpty else {
+            Terminal.err("saiga: no index at \(index) and no corpus at \(Defaults.corpusDirectory) to build it from")
+            Terminal.err("       run from the Saiga checkout, or pass --index DIR (build one with 'saiga index')")
+            return false
+        }
+        Terminal.err("saiga: no index at \(index) yet; building it from \(Defaults.corpusDirectory)…")
+        let s = try IndexCommand.build(inputs: [Defaults.corpusDirectory], index: index, split: .headlines,
+                                       skipBad: false, ramMB: 256, analyzer: .default, positions: true, quiet: false)
+        Terminal.err("saiga: " + IndexCommand.summaryLine(s, index: index))
+        return true
+    }
+
+    private static func indexError(_ index: String) -> SaigaError? {
+        do {
+            _ = try IndexReader(path: index, verifyChecksums: false)
+            return nil
+        } catch { return error }
+    }
+}

@@ -1,0 +1,45 @@
+import Saiga
+
+enum StatsCommand {
+    static let help = """
+        usage: saiga stats [--index DIR] [--json]
+
+        Prints documents, segments, terms, postings, tokens and bytes (by component) of the index.
+        With --json: one JSON object {"docs", "segments", "terms", "postings", "tokens", "bytes", "generation",
+        "components": {...}}.
+        """
+
+    static func run(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["index"], flagOptions: ["json", "no-verify"])
+        guard args.positional.isEmpty else { throw UsageError("stats takes no arguments") }
+        let reader = try IndexReader(path: args.value("index") ?? Defaults.indexDirectory,
+                                     verifyChecksums: !args.flag("no-verify"))
+        let s = reader.statistics
+        if args.flag("json") {
+            let components = JSON.object(s.componentBytes.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })
+            Terminal.out(JSON.object([
+                ("docs", "\(s.documents)"), ("segments", "\(s.segments)"), ("terms", "\(s.terms)"),
+                ("postings", "\(s.postings)"), ("tokens", "\(s.tokens)"), ("bytes", "\(s.bytes)"),
+                ("generation", "\(s.generation)"), ("components", components),
+                ("stemming", "\(s.stemming)"), ("stopwords", "\(s.stopWords)"),
+            ]))
+        } else {
+            Terminal.out("index       \(reader.path) (generation \(s.generation))")
+            Terminal.out("documents   \(Terminal.grouped(s.documents))")
+            Terminal.out("segments    \(s.segments)")
+            Terminal.out("terms       \(Terminal.grouped(s.terms))")
+            Terminal.out("postings    \(Terminal.grouped(s.postings))")
+            Terminal.out("tokens      \(Terminal.grouped(s.tokens))")
+            Terminal.out("bytes       \(Terminal.grouped(s.bytes)) (\(Terminal.bytes(s.bytes)))")
+            for (k, v) in s.componentBytes.sorted(by: { $0.key < $1.key }) {
+                Terminal.out("  \(k.padding(12))\(Terminal.grouped(v))")
+            }
+            Terminal.out("analyzer    stemming \(s.stemming ? "on" : "off"), stop words \(s.stopWords ? "on" : "off")")
+        }
+        return 0
+    }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+}

@@ -1,0 +1,118 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// Output helpers: stdout/stderr writes, TTY detection, number formatting.
+enum Terminal {
+    static let stdoutIsTTY = isatty(1) == 1
+    static let stderrIsTTY = isatty(2) == 1
+
+    static func out(_ s: String) {
+        var line = s
+        line.append("\n")
+        write(1, line)
+    }
+
+    static func err(_ s: String) {
+        var line = s
+        line.append("\n")
+        write(2, line)
+    }
+
+    /// Rewrites the current stderr line (progress display on a terminal).
+    static func status(_ s: String) {
+        write(2, "\r\u{1B}[K" + s)
+    }
+
+    static func clearStatus() { write(2, "\r\u{1B}[K") }
+
+    static func write(_ fd: Int32, _ s: String) {
+        var s = s
+        s.withUTF8 { buf in
+            var off = 0
+            while off < buf.count {
+                let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
+                if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { return }
+            }
+        }
+    }
+
+    /// 1234567 → "1,234,567".
+    static func grouped(_ n: Int) -> String {
+        let s = String(n.magnitude)
+        var out = ""
+        for (i, c) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return n < 0 ? "-" + out : out
+    }
+
+    static func bytes(_ n: Int) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var v = Double(n)
+        var u = 0
+        while v >= 1000 && u < units.count - 1 {
+            v /= 1000
+            u += 1
+        }
+        return u == 0 ? "\(n) B" : fixed(v, 1) + " " + units[u]
+    }
+
+    static func fixed(_ v: Double, _ digits: Int) -> String {
+        var p = 1.0
+        for _ in 0..<digits { p *= 10 }
+        let r = (v * p).rounded() / p
+        var s = String(r)
+        if let dot = s.firstIndex(of: ".") {
+            let decimals = s.distance(from: dot, to: s.endIndex) - 1
+            if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
+        } else if digits > 0 {
+            s += "." + String(repeating: "0", count: digits)
+        }
+        return s
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        if !seconds.isFinite || seconds < 0 { return "--:--" }
+        let s = Int(seconds.rounded())
+        return s >= 3600 ? "\(s / 3600):\(pad(s / 60 % 60)):\(pad(s % 60))" : "\(s / 60):\(pad(s % 60))"
+    }
+
+    private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}
+
+/// Minimal JSON writing: enough for our flat result objects, with correct string escaping.
+enum JSON {
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where u.value < 0x20:
+                let h = String(u.value, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        return out + "\""
+    }
+
+    /// A float as JSON: shortest round-trip representation.
+    static func number(_ f: Float) -> String { f.isFinite ? "\(f)" : "0" }
+    static func number(_ d: Double) -> String { d.isFinite ? "\(d)" : "0" }
+
+    static func object(_ pairs: [(String, String)]) -> String {
+        "{" + pairs.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+    }
+}

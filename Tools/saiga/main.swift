@@ -1,0 +1,55 @@
+// saiga: the command-line tool of the Saiga search engine. See README.md and `saiga help`.
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Saiga
+
+let usage = """
+    usage: saiga <command> [options]
+
+    commands:
+      index [INPUT ...]    build an index from .txt/.md/.jsonl(.gz) files or directories (default: Index/corpus)
+      search QUERY ...     search the index (builds the default index first if there is none)
+      analyze TEXT ...     print the terms TEXT analyzes to, one per line
+      stats                print the size and shape of the index
+      help [COMMAND]       print help
+
+    common options:
+      --index DIR          the index directory (default: Index/index, or $SAIGA_INDEX)
+    """
+
+signal(SIGPIPE, SIG_IGN)
+var args = Array(CommandLine.arguments.dropFirst())
+let command = args.isEmpty ? "help" : args.removeFirst()
+let status: Int32
+do {
+    switch command {
+    case "index": status = try IndexCommand.run(args)
+    case "search": status = try SearchCommand.run(args)
+    case "analyze": status = try AnalyzeCommand.run(args)
+    case "stats": status = try StatsCommand.run(args)
+    case "help", "-h", "--help":
+        Terminal.out(Help.text(for: args.first))
+        status = 0
+    case "version", "--version":
+        Terminal.out("saiga \(Help.version)")
+        status = 0
+    default:
+        throw UsageError("unknown command '\(command)'")
+    }
+} catch let e as UsageError {
+    Terminal.err("saiga: \(e.description)")
+    Terminal.err("run 'saiga help' for usage")
+    status = 64
+} catch let e as SaigaError {
+    Terminal.err("saiga: \(e)")
+    status = 1
+} catch let e as IngestIssue {
+    Terminal.err("saiga: \(e)")
+    status = 1
+} catch {
+    Terminal.err("saiga: \(error)")
+    status = 1
+}
+exit(status)
