@@ -40,12 +40,21 @@ final class PostingsIterator {
     @usableFromInline var positionOffsets: UnsafeMutablePointer<Int>  // per buffered doc
     @usableFromInline var positionsBlock = -2
 
-    init(segment: SegmentReader, meta: TermMeta, hasPositions: Bool) {
-        post = segment.postings.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 0x10)!
-        postEnd = max(0, segment.postings.count - FileFooter.size)
-        pos = segment.positionsFile.bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 0x10)!
-        posEnd = max(0, segment.positionsFile.count - FileFooter.size)
-        maxDoc = Int32(segment.maxDoc)
+    convenience init(segment: SegmentReader, meta: TermMeta, hasPositions: Bool) {
+        self.init(postings: segment.postings.bytes, positions: segment.positionsFile.bytes, maxDoc: segment.maxDoc,
+                  meta: meta, hasPositions: hasPositions)
+    }
+
+    /// - Parameters:
+    ///   - postings: the whole `.post` file (header and footer included; offsets in `meta` are file offsets).
+    ///   - positions: the whole `.pos` file.
+    init(postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
+         hasPositions: Bool) {
+        post = postings.baseAddress ?? UnsafeRawPointer(bitPattern: 0x10)!
+        postEnd = max(0, postings.count - FileFooter.size)
+        pos = positions.baseAddress ?? UnsafeRawPointer(bitPattern: 0x10)!
+        posEnd = max(0, positions.count - FileFooter.size)
+        self.maxDoc = Int32(clamping: maxDoc)
         self.meta = meta
         docFreq = meta.docFreq
         numBlocks = meta.docFreq >= 2 ? meta.docFreq / PostingsFormat.blockSize : 0

@@ -149,7 +149,7 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                     let shared: Int
                     let suffix: UnsafeRawBufferPointer
                     do {
-                        shared = try terms.readLength()
+                        shared = Int(try terms.readVInt32())  // a prefix length, not bounded by the remaining bytes
                         suffix = try terms.readLengthPrefixedBytes()
                     } catch let e as DecodeError {
                         throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)

@@ -1,0 +1,229 @@
+import Foundation
+@testable import Saiga
+
+/// A deterministic random generator (SplitMix64) so that every property test can print and replay its seed.
+struct SeededRandom: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A brute-force search engine over documents held in memory: it analyzes every document with the same analyzer
+/// and evaluates a query by looking at every document, with no index, no postings, no skipping. It is the oracle
+/// the real engine's results are compared with.
+struct ReferenceIndex {
+    struct Field {
+        var terms: [[UInt8]]
+        var positions: [Int]
+        var length: Int { terms.count }
+        /// term → positions, precomputed so evaluation is fast enough for debug-build tests.
+        var positionsOf: [[UInt8]: [Int]] = [:]
+    }
+    let documents: [Document]
+    let analyzer: Analyzer
+    /// fields[doc][field number]
+    let fields: [[Int: Field]]
+    var docCount: [Int: Int] = [:]
+    var sumTotalTermFreq: [Int: Int] = [:]
+    var docFreqs: [Int: [[UInt8]: Int]] = [:]
+
+    init(documents: [Document], analyzer: Analyzer = Analyzer()) {
+        self.documents = documents
+        self.analyzer = analyzer
+        var fields: [[Int: Field]] = []
+        for d in documents {
+            var f: [Int: Field] = [:]
+            for (number, text) in [(Schema.titleField, d.title), (Schema.bodyField, d.body)] {
+                var sink = CollectingSink(withOffsets: false)
+                var t = text
+                t.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+                var field = Field(terms: sink.terms, positions: sink.positions)
+                for (i, t) in sink.terms.enumerated() { field.positionsOf[t, default: []].append(sink.positions[i]) }
+                f[number] = field
+            }
+            fields.append(f)
+        }
+        self.fields = fields
+        for number in [Schema.titleField, Schema.bodyField] {
+            docCount[number] = fields.filter { $0[number]!.length > 0 }.count
+            sumTotalTermFreq[number] = fields.reduce(0) { $0 + $1[number]!.length }
+            var dfs: [[UInt8]: Int] = [:]
+            for f in fields { for t in f[number]!.positionsOf.keys { dfs[t, default: 0] += 1 } }
+            docFreqs[number] = dfs
+        }
+    }
+
+    func docFreq(_ field: Int, _ term: [UInt8]) -> Int {
+        docFreqs[field]![term] ?? 0
+    }
+
+    func stats(_ field: Int) -> FieldStatistics {
+        FieldStatistics(docCount: docCount[field]!, sumTotalTermFreq: sumTotalTermFreq[field]!)
+    }
+
+    /// Every distinct term of a field with the prefix, sorted.
+    func expand(_ field: Int, _ prefix: [UInt8]) -> [[UInt8]] {
+        var set = Set<[UInt8]>()
+        for t in docFreqs[field]!.keys where t.starts(with: prefix) { set.insert(t) }
+        return set.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// Does the document match, and with what score. Mirrors Lucene's semantics as documented in the engine:
+    /// BM25 per term in float, boolean sums in double cast to float, phrase idf the sum of term idfs.
+    func evaluate(_ node: QueryNode, doc: Int, parameters: BM25Parameters) -> (Bool, Float) {
+        switch node {
+        case .none:
+            return (false, 0)
+        case .term(let field, let term):
+            let f = fields[doc][field]!
+            let freq = f.positionsOf[term]?.count ?? 0
+            guard freq > 0 else { return (false, 0) }
+            let df = docFreq(field, term)
+            let bm25 = BM25Scorer(idf: BM25Scorer.idf(docFreq: df, docCount: docCount[field]!), stats: stats(field),
+                                  parameters: parameters)
+            return (true, bm25.score(freq: Float(freq), norm: SmallFloat.intToByte4(f.length)))
+        case .phrase(let field, let terms, let offsets):
+            let dfs = terms.map { docFreq(field, $0) }
+            guard !dfs.contains(0) else { return (false, 0) }
+            let f = fields[doc][field]!
+            var freq = 0
+            for p in (f.positionsOf[terms[0]] ?? []) {
+                if terms.indices.allSatisfy({ f.positionsOf[terms[$0]]?.contains(p + offsets[$0] - offsets[0]) ?? false }) {
+                    freq += 1
+                }
+            }
+            guard freq > 0 else { return (false, 0) }
+            let bm25 = BM25Scorer(idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: docCount[field]!),
+                                  stats: stats(field), parameters: parameters)
+            return (true, bm25.score(freq: Float(freq), norm: SmallFloat.intToByte4(f.length)))
+        case .prefix(let field, let prefix):
+            let expanded = expand(field, prefix).map { QueryNode.term(field: field, term: $0) }
+            return evaluate(.boolean(must: [], should: expanded, mustNot: []), doc: doc, parameters: parameters)
+        case .boolean(let must, let should, let mustNot):
+            var sum = 0.0
+            for q in must {
+                let (m, s) = evaluate(q, doc: doc, parameters: parameters)
+                if !m { return (false, 0) }
+                sum += Double(s)
+            }
+            for q in mustNot where evaluate(q, doc: doc, parameters: parameters).0 { return (false, 0) }
+            var anyShould = false
+            for q in should {
+                let (m, s) = evaluate(q, doc: doc, parameters: parameters)
+                if m {
+                    anyShould = true
+                    sum += Double(s)
+                }
+            }
+            if must.isEmpty && !anyShould { return (false, 0) }
+            return (true, Float(sum))
+        }
+    }
+
+    /// Top k (score descending, then document order) and the total number of matches.
+    func search(_ query: String, k: Int, parameters: BM25Parameters = BM25Parameters()) throws -> ([(String, Float)], Int) {
+        let parsed = try QueryParser().parse(query)
+        let node = try QueryRewriter(analyzer: analyzer).rewrite(parsed)
+        var scored: [(Int, Float)] = []
+        for d in documents.indices {
+            let (m, s) = evaluate(node, doc: d, parameters: parameters)
+            if m { scored.append((d, s)) }
+        }
+        scored.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+        return (scored.prefix(k).map { (documents[$0.0].id, $0.1) }, scored.count)
+    }
+}
+
+/// Random documents and queries over a small vocabulary, so that terms repeat, phrases occur and postings lists
+/// cross block boundaries.
+struct RandomCorpus {
+    static let vocabulary = [
+        "steppe", "saiga", "horse", "river", "mountain", "city", "law", "right", "decree", "court", "oil", "gas",
+        "trade", "union", "press", "vote", "party", "reform", "prison", "border", "lake", "desert", "wolf", "eagle",
+        "bread", "tea", "song", "school", "road", "bridge", "north", "south",
+    ]
+    static let absent = ["zebra", "volcano", "penguin"]
+
+    static func word(_ rng: inout SeededRandom) -> String {
+        // Zipf-like: low indexes much more frequent.
+        let r = Double.random(in: 0..<1, using: &rng)
+        let i = Int(Double(vocabulary.count) * r * r * r)
+        return vocabulary[min(i, vocabulary.count - 1)]
+    }
+
+    static func documents(count: Int, rng: inout SeededRandom) -> [Document] {
+        (0..<count).map { i in
+            let titleLength = Int.random(in: 0...6, using: &rng)
+            let bodyLength = Int.random(in: 0...(i % 7 == 0 ? 200 : 40), using: &rng)
+            var body: [String] = []
+            for _ in 0..<bodyLength {
+                body.append(word(&rng))
+                if Int.random(in: 0..<10, using: &rng) == 0 { body.append(body.last!) }  // tf > 1 and repeats
+            }
+            let title = (0..<titleLength).map { _ in word(&rng) }.joined(separator: " ")
+            return Document(id: "doc\(i)", title: title.capitalized, body: body.joined(separator: " "))
+        }
+    }
+
+    static func query(_ rng: inout SeededRandom, depth: Int = 0) -> String {
+        func leaf() -> String {
+            let w = Int.random(in: 0..<20, using: &rng) == 0 ? absent.randomElement(using: &rng)! : word(&rng)
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0: return "\"\(w) \(word(&rng))\""
+            case 1: return "\"\(word(&rng)) \(word(&rng)) \(word(&rng))\""
+            case 2: return String(w.prefix(Int.random(in: 1...3, using: &rng))) + "*"
+            case 3: return "title:" + w
+            case 4: return "body:\"\(w) \(word(&rng))\""
+            default: return w
+            }
+        }
+        let n = Int.random(in: 1...4, using: &rng)
+        var parts: [String] = []
+        for i in 0..<n {
+            var p = depth < 2 && Int.random(in: 0..<6, using: &rng) == 0 ? "(" + query(&rng, depth: depth + 1) + ")" : leaf()
+            switch Int.random(in: 0..<8, using: &rng) {
+            case 0: p = "+" + p
+            case 1 where n > 1: p = "-" + p
+            default: break
+            }
+            if i > 0 {
+                switch Int.random(in: 0..<6, using: &rng) {
+                case 0: parts.append("AND")
+                case 1: parts.append("OR")
+                case 2 where n > 1: parts.append("AND NOT")
+                default: break
+                }
+            }
+            parts.append(p)
+        }
+        return parts.joined(separator: " ")
+    }
+}
+
+/// A fresh temporary directory, removed when the value is released by `cleanup()`.
+struct TemporaryDirectory {
+    let path: String
+    init(_ name: String = "saiga-test") {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)").path
+        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+    func file(_ name: String) -> String { path + "/" + name }
+}
+
+/// Builds an index of `documents` at `path`, flushing a segment after the documents at `flushAfter` positions.
+func buildIndex(_ documents: [Document], at path: String, flushAfter: Set<Int> = [], options: IndexWriterOptions = IndexWriterOptions()) throws {
+    let writer = try IndexWriter(path: path, options: options)
+    for (i, d) in documents.enumerated() {
+        try writer.add(d)
+        if flushAfter.contains(i) { try writer.flush() }
+    }
+    try writer.commit()
+    writer.close()
+}
