@@ -143,8 +143,6 @@ private struct Lexer {
             case "|" where i + 1 < scalars.count && scalars[i + 1] == "|":
                 tokens.append(Token(kind: .or, offset: i))
                 i += 2
-            case ":":
-                throw syntaxError("':' needs a field name before it (escape it as \\: to search for it)", at: i)
             default:
                 let (text, prefix, raw) = try readWord()
                 if i < scalars.count && scalars[i] == ":" && !raw.isEmpty && raw.allSatisfy(Lexer.isFieldNameChar)
@@ -190,7 +188,11 @@ private struct Lexer {
         var prefix = false
         while i < scalars.count {
             let c = scalars[i]
-            if Lexer.isSpace(c) || Lexer.isWordBreak(c) { break }
+            // A colon ends the word only after something that can be a field name (`title:`); elsewhere
+            // (`3:1`, `a::b`) it is part of the word and the analyzer treats it as a separator.
+            if c == ":" && !text.isEmpty && !text.contains(":")
+                && raw.allSatisfy(Lexer.isFieldNameChar) && !Lexer.isDigit(raw.first!) { break }
+            if Lexer.isSpace(c) || (c != ":" && Lexer.isWordBreak(c)) { break }
             if c == "\\" {
                 guard i + 1 < scalars.count else { throw syntaxError("a backslash must be followed by a character", at: i) }
                 raw.append(c)
