@@ -1,1 +1,44 @@
-print("bench")
+// saiga-bench: in-process benchmarks of the Saiga engine, printing one JSON line per run with the field names of
+// ../shared/bench/peers (so `peer saiga index|query …` runs Saiga through the same harness as the peer engines).
+//
+//   saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N] [--ram-mb N] [--positions] [--store-text]
+//   saiga-bench query INDEX_DIR QUERIES.txt [--k 10] [--mode or|and] [--warmup 1] [--k1 X --b Y]
+//                     [--out RUN.tsv] [--latencies LAT.tsv]
+//
+// Release builds only: `swift run -c release saiga-bench …`.
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Saiga
+
+assert({
+    fputs("saiga-bench: WARNING: debug build, numbers are meaningless (use swift run -c release)\n", stderr)
+    return true
+}())
+
+var argv = Array(CommandLine.arguments.dropFirst())
+guard let command = argv.first else {
+    fputs("usage: saiga-bench index|query …  (see Benchmarks/README.md)\n", stderr)
+    exit(64)
+}
+argv.removeFirst()
+do {
+    switch command {
+    case "--version", "version":
+        print("saiga-bench 0.1.0")
+    case "index":
+        try IndexBench.run(argv)
+    case "query":
+        try QueryBench.run(argv)
+    default:
+        fputs("saiga-bench: unknown command \(command)\n", stderr)
+        exit(64)
+    }
+} catch let e as BenchUsage {
+    fputs("saiga-bench: \(e.message)\n", stderr)
+    exit(64)
+} catch {
+    fputs("saiga-bench: \(error)\n", stderr)
+    exit(1)
+}

@@ -1,3 +1,11 @@
+/// How `IndexReader.search(words:match:options:)` combines the words.
+public enum WordMatch: Sendable, Hashable {
+    /// Documents with any of the words (OR).
+    case any
+    /// Documents with all of the words (AND).
+    case all
+}
+
 /// Options for searches.
 public struct SearchOptions: Sendable, Hashable {
     /// Number of hits to return. Default 10.
@@ -163,15 +171,38 @@ public final class IndexReader: Sendable {
         try search(query, options: options, start: Sys.monotonicNanos())
     }
 
-    private func search(_ parsed: ParsedQuery, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
-        guard options.k >= 0, options.offset >= 0, options.k + options.offset <= SearchOptions.maxWindow else {
-            throw SaigaError(.invalidArgument, "k and offset must be ≥ 0 with k + offset ≤ \(SearchOptions.maxWindow)")
+    /// Searches for the words of `text` with no query syntax: the distinct terms `text` analyzes to, any of them
+    /// (`.any`, ranked by BM25) or all of them (`.all`). For raw user input that should never be a syntax error.
+    public func search(words text: String, match: WordMatch = .any, options: SearchOptions = SearchOptions())
+        throws(SaigaError) -> SearchResults {
+        let start = Sys.monotonicNanos()
+        var seen = Set<[UInt8]>()
+        var clauses: [QueryNode] = []
+        let rewriter = QueryRewriter(analyzer: analyzer)
+        var sink = CollectingSink(withOffsets: false)
+        var text = text
+        text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+        for term in sink.terms where seen.insert(term).inserted {
+            clauses.append(rewriter.allFields { .term(field: $0, term: term) })
         }
-        try options.bm25.validate()
+        let node: QueryNode = clauses.isEmpty ? .none
+            : match == .any ? .boolean(must: [], should: clauses, mustNot: []) : .boolean(must: clauses, should: [], mustNot: [])
+        return try search(node: node, options: options, start: start)
+    }
+
+    private func search(_ parsed: ParsedQuery, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
         if !manifest.positions, parsed.containsPhrase(analyzer: analyzer) {
             throw SaigaError(.invalidQuery, "this index was built without positions, so phrase queries cannot run")
         }
         let node = try QueryRewriter(analyzer: analyzer).rewrite(parsed)
+        return try search(node: node, options: options, start: start)
+    }
+
+    private func search(node: QueryNode, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
+        guard options.k >= 0, options.offset >= 0, options.k + options.offset <= SearchOptions.maxWindow else {
+            throw SaigaError(.invalidArgument, "k and offset must be ≥ 0 with k + offset ≤ \(SearchOptions.maxWindow)")
+        }
+        try options.bm25.validate()
         let executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
         let prepared = try executor.prepare(node, parameters: options.bm25)
         let (top, total) = try executor.topDocs(prepared, count: options.k + options.offset)

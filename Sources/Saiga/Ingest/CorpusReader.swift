@@ -157,7 +157,7 @@ public final class CorpusReader {
                                _ onIssue: (IngestIssue) -> Bool, _ progress: (Int) -> Void) throws {
         let reader: LineReader
         do { reader = try LineReader(path: file.path) } catch {
-            try report(IngestIssue(path: file.path, line: 0, message: "\(error)"), onIssue)
+            try report(IngestIssue(path: file.path, line: 0, message: "cannot open: \(error.message)"), onIssue)
             return
         }
         var parser = JSONObjectParser()
@@ -185,7 +185,7 @@ public final class CorpusReader {
         } catch let issue as IngestIssue {
             throw issue
         } catch let e as LineReaderError {
-            try report(IngestIssue(path: file.path, line: lines, message: "\(e)"), onIssue)
+            try report(IngestIssue(path: file.path, line: e.line ?? lines, message: e.message), onIssue)
             return
         }
         if !sawDocument && lines <= 1 && file.size == 0 {

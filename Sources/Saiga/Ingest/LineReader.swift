@@ -44,20 +44,26 @@ public struct LineReaderError: Error, CustomStringConvertible, Equatable, Sendab
     }
 
     public var description: String {
+        if case .cannotOpen = kind { return "cannot open \(path): \(message)" }
         let at = line.map { "\(path):\($0)" } ?? path
+        return "\(at): \(message)"
+    }
+
+    /// What went wrong, without the location (for callers that print the location themselves).
+    public var message: String {
         switch kind {
         case .cannotOpen(let code):
-            return "cannot open \(path): \(LineReaderError.errnoText(code))"
+            return LineReaderError.errnoText(code)
         case .readError(let code):
-            return "\(at): read error: \(LineReaderError.errnoText(code))"
+            return "read error: \(LineReaderError.errnoText(code))"
         case .corruptGzip(let detail):
-            return "\(at): corrupt gzip data: \(detail)"
+            return "corrupt gzip data: \(detail)"
         case .truncatedGzip:
-            return "\(at): truncated gzip data: the file ends in the middle of a compressed stream"
+            return "truncated gzip data: the file ends in the middle of a compressed stream"
         case .lineTooLong(let limit):
-            return "\(at): line longer than the limit of \(limit) bytes"
+            return "line longer than the limit of \(limit) bytes"
         case .zlibFailure(let code):
-            return "\(at): zlib failure (code \(code)\(code == Z_MEM_ERROR ? ", out of memory" : ""))"
+            return "zlib failure (code \(code)\(code == Z_MEM_ERROR ? ", out of memory" : ""))"
         }
     }
 

@@ -52,6 +52,9 @@ struct QueryRewriter {
         return Schema.searchableFields.first { $0.name == name }.map { [$0.number] } ?? defaultFields
     }
 
+    /// One node per default field, OR-ed when there are several.
+    func allFields(_ make: (Int) -> QueryNode) -> QueryNode { perField(nil, make) }
+
     /// One node per field, OR-ed when there are several fields.
     private func perField(_ name: String?, _ make: (Int) -> QueryNode) -> QueryNode {
         let nodes = fieldNumbers(name).map(make)

@@ -32,6 +32,9 @@ struct ByteSlicePool {
     /// Bytes of memory held.
     var bytesAllocated: Int { pageCount * ByteSlicePool.pageSize }
 
+    /// Bytes handed out in slices so far.
+    var bytesUsed: Int { pageCount == 0 ? 0 : (pageCount - 1) * ByteSlicePool.pageSize + used }
+
     /// True when no further page can be allocated (the writer must flush before this).
     var isNearlyFull: Bool { pageCount >= ByteSlicePool.maxPages - 2 }
 

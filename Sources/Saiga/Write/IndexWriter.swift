@@ -9,11 +9,15 @@ public struct IndexWriterOptions: Sendable {
     public var positions: Bool
     /// zlib level (1...9) for the document store. Default 6.
     public var storeCompressionLevel: Int
+    /// Keep title and body in the document store (needed for titles and snippets in results). Default true;
+    /// false stores only the id and extra fields (benchmarks that compare with engines storing only ids).
+    public var storeText: Bool
     /// Called after each segment is written to disk, with the segment's document count.
     public var onFlush: (@Sendable (_ documents: Int) -> Void)?
 
     public init(ramBudgetMB: Int = 256, analyzer: AnalyzerOptions = .default, positions: Bool = true,
-                storeCompressionLevel: Int = 6, onFlush: (@Sendable (Int) -> Void)? = nil) {
+                storeCompressionLevel: Int = 6, storeText: Bool = true, onFlush: (@Sendable (Int) -> Void)? = nil) {
+        self.storeText = storeText
         self.ramBudgetMB = ramBudgetMB
         self.analyzer = analyzer
         self.positions = positions
@@ -41,6 +45,8 @@ public final class IndexWriter {
     private var generation: UInt64
     /// Segments flushed by this writer (committed or not).
     private var flushed: [SegmentInfo] = []
+    /// How many of `flushed` the last commit included.
+    private var committedCount = 0
     private var flushedReaders: [SegmentReader?] = []
     /// Hashes of every id added, to detect duplicates without keeping the ids in memory.
     private var idHashes = Set<UInt64>()
@@ -133,6 +139,7 @@ public final class IndexWriter {
             generation -= 1
             throw error
         }
+        committedCount = flushed.count
         // The new commit is durable: files of older commits and of interrupted builds can go. Readers that still
         // map them keep their mappings.
         var keep = Set(flushed.flatMap(\.fileNames))
@@ -144,10 +151,16 @@ public final class IndexWriter {
         return generation
     }
 
-    /// Discards everything not committed and releases the lock.
+    /// Discards everything not committed (deleting the files of segments flushed since the last commit) and
+    /// releases the lock.
     public func rollback() {
         builder?.abort()
         builder = nil
+        flushedReaders.removeAll()
+        for info in flushed[committedCount...] {
+            for name in info.fileNames { try? Sys.unlink(directory.file(name)) }
+        }
+        flushed.removeSubrange(committedCount...)
         lock?.release()
         lock = nil
     }
@@ -162,7 +175,7 @@ public final class IndexWriter {
         nextSegmentNumber += 1
         return try SegmentBuilder(
             directory: directory, number: number, analyzer: analyzer, positions: options.positions,
-            compressionLevel: Int32(options.storeCompressionLevel))
+            compressionLevel: Int32(options.storeCompressionLevel), storeText: options.storeText)
     }
 
     /// Exact duplicate check, run only when the id's hash was seen before.

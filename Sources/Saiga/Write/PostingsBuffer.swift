@@ -83,9 +83,11 @@ struct PostingsBuffer: TokenSink {
         slots.deallocate()
     }
 
-    /// An estimate of the memory held, for the RAM budget.
+    /// An estimate of the memory in use, for the RAM budget: bytes written to the pool and the term arena, the
+    /// per-term columns and the hash table. (Capacities grow by doubling; counting them would make a small budget
+    /// flush after every document.)
     var bytesUsed: Int {
-        pool.bytesAllocated + textCapacity + termCapacity * PostingsBuffer.bytesPerTerm + (slotMask + 1) * 4
+        pool.bytesUsed + textUsed + termCount * PostingsBuffer.bytesPerTerm + termCount * 8
     }
 
     static let bytesPerTerm = 1 + 4 + 2 + 4 + 4 + 8 + 4 + 4 + 4 + 4 + 2 * MemoryLayout<ByteStream>.stride

@@ -6,6 +6,7 @@ final class SegmentBuilder {
     let id: SegmentID
     let analyzer: Analyzer
     let positions: Bool
+    let storeText: Bool
     private var postings = PostingsBuffer()
     private var titleNorms: [UInt8] = []
     private var bodyNorms: [UInt8] = []
@@ -16,9 +17,10 @@ final class SegmentBuilder {
     private var freed = false
     private(set) var maxDoc = 0
 
-    init(directory: IndexDirectory, number: Int, analyzer: Analyzer, positions: Bool, compressionLevel: Int32)
-        throws(SaigaError)
+    init(directory: IndexDirectory, number: Int, analyzer: Analyzer, positions: Bool, compressionLevel: Int32,
+         storeText: Bool = true) throws(SaigaError)
     {
+        self.storeText = storeText
         self.directory = directory
         self.name = IndexDirectory.segmentName(number)
         self.id = SegmentID.random()
@@ -66,8 +68,11 @@ final class SegmentBuilder {
         fields[Schema.idField].docCount += 1
         fields[Schema.idField].sumTotalTermFreq += 1
 
-        var values: [(Int, String)] = [(Schema.idField, document.id), (Schema.titleField, document.title),
-                                       (Schema.bodyField, document.body)]
+        var values: [(Int, String)] = [(Schema.idField, document.id)]
+        if storeText {
+            values.append((Schema.titleField, document.title))
+            values.append((Schema.bodyField, document.body))
+        }
         for f in document.fields {
             let number: Int
             if let n = storedFieldNumbers[f.name] {

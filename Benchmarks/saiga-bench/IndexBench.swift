@@ -1,0 +1,46 @@
+import Saiga
+
+/// `saiga-bench index`: builds an index from a JSONL corpus the way the peer harness configures its engines by
+/// default: title and contents in one searchable field, no positions, only the id stored. `--positions` and
+/// `--store-text` build the full index instead.
+enum IndexBench {
+    static func run(_ argv: [String]) throws {
+        let o = try Options(argv, valued: ["threads", "ram-mb"], flags: ["positions", "store-text"])
+        guard o.positional.count == 2 else { throw BenchUsage(message: "usage: saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N]") }
+        let (corpusPath, indexPath) = (o.positional[0], o.positional[1])
+        let threads = try o.int("threads", 1)
+        guard threads == 1 else { throw BenchUsage(message: "--threads: only 1 indexing thread is supported so far") }
+        let load0 = Clock.loadAverage()
+        let start = Clock.wallNanos()
+        var issues: [IngestIssue] = []
+        let corpus = CorpusReader(inputs: [corpusPath], issues: &issues)
+        if let first = issues.first { throw first }
+        let writer = try IndexWriter(path: indexPath, options: IndexWriterOptions(
+            ramBudgetMB: try o.int("ram-mb", 1024), positions: o.flags.contains("positions"),
+            storeText: o.flags.contains("store-text")))
+        try corpus.forEachDocument({ doc, _ in
+            // The peers index "title\ncontents" as one field.
+            let text = doc.title.isEmpty ? doc.body : doc.title + "\n" + doc.body
+            try writer.add(Document(id: doc.id, title: "", body: text, fields: doc.fields))
+        }, onIssue: { _ in false })
+        try writer.commit()
+        writer.close()
+        let seconds = Double(Clock.wallNanos() - start) / 1e9
+        let reader = try IndexReader(path: indexPath, verifyChecksums: false)
+        let s = reader.statistics
+        let components = "{" + s.componentBytes.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }
+            .joined(separator: ", ") + "}"
+        let postingsAndTerms = (s.componentBytes["postings"] ?? 0) + (s.componentBytes["terms"] ?? 0)
+        print(jsonLine([
+            ("engine", "\"saiga\""), ("docs", "\(s.documents)"), ("index_seconds", "\(round4(seconds))"),
+            ("docs_per_second", "\(round4(Double(s.documents) / seconds))"),
+            ("index_bytes", "\(directoryBytes(indexPath))"), ("peak_rss_mb", "\(round4(Clock.peakRSSMB()))"),
+            ("segments", "\(s.segments)"), ("terms", "\(s.terms)"), ("postings", "\(s.postings)"),
+            ("tokens", "\(s.tokens)"), ("component_bytes", components),
+            ("bits_per_posting", "\(round4(Double(s.componentBytes["postings"] ?? 0) * 8 / Double(max(1, s.postings))))"),
+            ("postings_plus_terms_bytes", "\(postingsAndTerms)"),
+            ("positions", "\(o.flags.contains("positions"))"), ("threads", "\(threads)"),
+            ("loadavg1_start", "\(load0)"), ("loadavg1_end", "\(Clock.loadAverage())"),
+        ]))
+    }
+}

@@ -1,0 +1,127 @@
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+import Saiga
+
+/// `saiga-bench query`: runs a query file against an index, single-threaded, after warm-up passes; per query the
+/// time covers analysis, top-k retrieval and fetching the k external ids (what an embedding app needs).
+enum QueryBench {
+    struct Query {
+        var id: String
+        var text: String
+    }
+
+    /// The harness's rules: `QID<TAB>text`, else the 1-based line number; blank lines skipped.
+    static func readQueries(_ path: String) throws -> [Query] {
+        guard let f = fopen(path, "r") else { throw BenchUsage(message: "cannot open \(path)") }
+        defer { fclose(f) }
+        var queries: [Query] = []
+        var lineNumber = 0
+        var line: UnsafeMutablePointer<CChar>?
+        var cap = 0
+        while getline(&line, &cap, f) > 0 {
+            lineNumber += 1
+            var s = String(cString: line!)
+            if s.hasSuffix("\n") { s.removeLast() }
+            if s.allSatisfy({ $0.isWhitespace }) { continue }
+            if let tab = s.firstIndex(of: "\t") {
+                queries.append(Query(id: trim(String(s[..<tab])), text: trim(String(s[s.index(after: tab)...]))))
+            } else {
+                queries.append(Query(id: String(lineNumber), text: trim(s)))
+            }
+        }
+        free(line)
+        return queries
+    }
+
+    static func trim(_ s: String) -> String {
+        var t = Substring(s)
+        while let c = t.first, c.isWhitespace { t.removeFirst() }
+        while let c = t.last, c.isWhitespace { t.removeLast() }
+        return String(t)
+    }
+
+    static func run(_ argv: [String]) throws {
+        let o = try Options(argv, valued: ["k", "mode", "warmup", "k1", "b", "out", "latencies", "tag"], flags: [])
+        guard o.positional.count == 2 else {
+            throw BenchUsage(message: "usage: saiga-bench query INDEX_DIR QUERIES.txt --k K --mode or|and ...")
+        }
+        let k = try o.int("k", 10)
+        let warmup = try o.int("warmup", 1)
+        let mode = o.values["mode"] ?? "or"
+        guard mode == "or" || mode == "and" else { throw BenchUsage(message: "--mode must be or or and") }
+        var options = SearchOptions(k: k, snippets: false)
+        if let k1 = try o.double("k1") { options.bm25.k1 = Float(k1) }
+        if let b = try o.double("b") { options.bm25.b = Float(b) }
+        let queries = try readQueries(o.positional[1])
+        let load0 = Clock.loadAverage()
+        let openStart = Clock.wallNanos()
+        let reader = try IndexReader(path: o.positional[0], verifyChecksums: true)
+        let openSeconds = Double(Clock.wallNanos() - openStart) / 1e9
+        let match: WordMatch = mode == "and" ? .all : .any
+
+        for _ in 0..<warmup {
+            for q in queries { _ = try reader.search(words: q.text, match: match, options: options) }
+        }
+        var wall: [UInt64] = []
+        var cpu: [UInt64] = []
+        var results: [[SearchHit]] = []
+        wall.reserveCapacity(queries.count)
+        cpu.reserveCapacity(queries.count)
+        results.reserveCapacity(queries.count)
+        for q in queries {
+            let c0 = Clock.threadCPUNanos()
+            let w0 = Clock.wallNanos()
+            let r = try reader.search(words: q.text, match: match, options: options)
+            let w1 = Clock.wallNanos()
+            let c1 = Clock.threadCPUNanos()
+            wall.append(w1 - w0)
+            cpu.append(c1 - c0)
+            results.append(r.hits)
+        }
+
+        if let out = o.values["out"] {
+            let tag = o.values["tag"] ?? "saiga-\(mode)"
+            var text = ""
+            for (q, hits) in zip(queries, results) {
+                for (rank, h) in hits.enumerated() {
+                    text += "\(q.id) Q0 \(h.id) \(rank + 1) \(formatScore(h.score)) \(tag)\n"
+                }
+            }
+            try write(text, to: out)
+        }
+        if let path = o.values["latencies"] {
+            var text = ""
+            for (w, c) in zip(wall, cpu) { text += "\(w)\t\(c)\n" }
+            try write(text, to: path)
+        }
+        let ms = wall.map { Double($0) / 1e6 }.sorted()
+        let cms = cpu.map { Double($0) / 1e6 }.sorted()
+        let total = ms.reduce(0, +) / 1000
+        let hits = results.reduce(0) { $0 + $1.count }
+        print(jsonLine([
+            ("engine", "\"saiga\""), ("mode", jsonString(mode)), ("k", "\(k)"), ("queries", "\(queries.count)"),
+            ("total_seconds", "\(round4(total))"), ("mean_ms", "\(round4(total * 1000 / Double(max(1, ms.count))))"),
+            ("p50_ms", "\(round4(percentile(ms, 50)))"), ("p95_ms", "\(round4(percentile(ms, 95)))"),
+            ("p99_ms", "\(round4(percentile(ms, 99)))"), ("max_ms", "\(round4(ms.last ?? 0))"),
+            ("qps", "\(round4(Double(ms.count) / max(total, 1e-9)))"),
+            ("cpu_p50_ms", "\(round4(percentile(cms, 50)))"), ("cpu_p99_ms", "\(round4(percentile(cms, 99)))"),
+            ("mean_hits", "\(round4(Double(hits) / Double(max(1, queries.count))))"),
+            ("zero_hit_queries", "\(results.filter { $0.isEmpty }.count)"),
+            ("open_seconds", "\(round4(openSeconds))"), ("peak_rss_mb", "\(round4(Clock.peakRSSMB()))"),
+            ("k1", "\(options.bm25.k1)"), ("b", "\(options.bm25.b)"),
+            ("loadavg1_start", "\(load0)"), ("loadavg1_end", "\(Clock.loadAverage())"),
+        ]))
+    }
+
+    static func formatScore(_ f: Float) -> String {
+        let v = (Double(f) * 1_000_000).rounded() / 1_000_000
+        return "\(v)"
+    }
+
+    static func write(_ text: String, to path: String) throws {
+        guard let f = fopen(path, "w") else { throw BenchUsage(message: "cannot write \(path)") }
+        defer { fclose(f) }
+        fputs(text, f)
+    }
+}

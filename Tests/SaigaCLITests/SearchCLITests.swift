@@ -1,0 +1,267 @@
+// End-to-end tests of `saiga index`, `saiga search`, `saiga analyze` and `saiga stats` on the bundled corpus.
+
+import Foundation
+import Testing
+
+@Suite("saiga index / search / analyze / stats")
+struct SearchCLITests {
+    @Test("the binary and the corpus are where the tests expect them")
+    func locations() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: saigaBinary.path), "no saiga at \(saigaBinary.path)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: corpusDirectory.path)
+            .filter { $0.hasSuffix(".txt") }
+        #expect(files.count == 5, "corpus files: \(files)")
+    }
+
+    @Test("index the corpus: 13 documents, summary line on stdout")
+    func indexCorpus() async throws {
+        try await withTempDir { dir in
+            let idx = dir.appendingPathComponent("idx")
+            let r = try await saiga("index", corpusDirectory.path, "--index", idx.path)
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stdout.contains("indexed 13 documents"), "\(r)")
+            #expect(r.stdout.contains("generation 1"), "\(r)")
+            #expect(committedManifests(in: idx) == ["manifest_1"])
+
+            // A second build replaces the first with a new generation of the same 13 documents.
+            let again = try await saiga("index", corpusDirectory.path, "--index", idx.path)
+            #expect(again.status == 0, "\(again)")
+            #expect(again.stdout.contains("indexed 13 documents"), "\(again)")
+            #expect(again.stdout.contains("generation 2"), "\(again)")
+
+            // --quiet prints nothing.
+            let quiet = try await saiga("index", corpusDirectory.path, "--index", idx.path, "--quiet")
+            #expect(quiet.status == 0, "\(quiet)")
+            #expect(quiet.stdout.isEmpty, "\(quiet)")
+            let all = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "-k", "20", "the OR a"))
+            #expect(all.total == 13)
+        }
+    }
+
+    @Test("search --json: one valid JSON object, DiCaprio first for 'saiga'")
+    func searchJSONSaiga() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let r = try await saiga("search", "--index", idx.path, "--json", "saiga")
+            let result = try searchJSON(r)
+            #expect(r.stderr.isEmpty, "\(r)")
+            #expect(r.stdout.hasSuffix("}\n"), "stdout should be the object and a newline: \(r.stdout)")
+            #expect(result.total >= 1)
+            #expect(result.hits.count == min(result.total, 10))
+            let first = try #require(result.hits.first)
+            #expect(first.title.contains("DiCaprio"), "first hit: \(first.id) \(first.title)")
+            #expect(first.score > 0)
+            for h in result.hits { #expect(h.snippet is String, "snippet of \(h.id): \(String(describing: h.snippet))") }
+            // JSON snippets mark matches with <b>…</b>.
+            let snippet = try #require(first.snippet as? String)
+            #expect(snippet.contains("<b>"), "\(snippet)")
+        }
+    }
+
+    @Test("search --json for the phrase \"death penalty\"")
+    func searchPhrase() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let r = try await saiga("search", "--index", idx.path, "--json", "\"death penalty\"")
+            let result = try searchJSON(r)
+            #expect(r.stderr.isEmpty, "\(r)")
+            #expect(result.total == result.hits.count)
+            #expect(result.ids.contains("002_73c89ad6eebc6f35.txt#1"), "ids: \(result.ids)")
+            #expect(result.ids.contains("004_038d0ce85438f681.txt#1"), "ids: \(result.ids)")
+            #expect(Set(result.ids).count == result.ids.count, "duplicate ids: \(result.ids)")
+            for h in result.hits {
+                let snippet = try #require(h.snippet as? String, "snippet of \(h.id) is not a string")
+                #expect(snippet.lowercased().contains("penalty"), "\(h.id): \(snippet)")
+            }
+            // Scores are in descending order.
+            #expect(result.hits.map(\.score) == result.hits.map(\.score).sorted(by: >))
+        }
+    }
+
+    @Test("the corpus splits into 13 articles titled by their headlines")
+    func articlesAndTitles() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let r = try await saiga("search", "--index", idx.path, "--json", "-k", "20", "the OR a")
+            let result = try searchJSON(r)
+            #expect(result.total == 13)
+            #expect(result.hits.count == 13)
+            #expect(Set(result.ids).count == 13, "ids are not distinct: \(result.ids)")
+            let titles = result.hits.map(\.title)
+            let expected = [
+                "OCCRP Reports on Corruption Linked to Berdimuhamedov family",
+                "More airlines resume international air travel to Kazakhstan",
+                "Kazakhstan will continue to increase oil production under OPEC+ agreement",
+                "Leonardo DiCaprio Congratulates Government of Kazakhstan",
+            ]
+            var idsOfExpected: [String] = []
+            for title in expected {
+                let hit = result.hits.first { $0.title == title }
+                #expect(hit != nil, "no document titled \(title.debugDescription); titles: \(titles)")
+                if let hit { idsOfExpected.append(hit.id) }
+            }
+            #expect(Set(idsOfExpected).count == idsOfExpected.count, "ids: \(idsOfExpected)")
+            for h in result.hits { #expect(!h.title.isEmpty, "untitled: \(h.id)") }
+        }
+    }
+
+    @Test("--offset pages through the same ranking")
+    func paging() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let all = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "-k", "20", "kazakhstan"))
+            let page = try searchJSON(
+                try await saiga("search", "--index", idx.path, "--json", "-k", "3", "--offset", "2", "kazakhstan"))
+            #expect(page.total == all.total)
+            #expect(page.ids == Array(all.ids.dropFirst(2).prefix(3)))
+        }
+    }
+
+    @Test("zero setup: search from a directory with Index/corpus builds Index/index once")
+    func zeroSetup() async throws {
+        try await withTempDir { dir in
+            let indexDir = dir.appendingPathComponent("Index")
+            try FileManager.default.createDirectory(at: indexDir, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: corpusDirectory, to: indexDir.appendingPathComponent("corpus"))
+
+            let first = try await saiga("search", "human rights", in: dir, environment: ["SAIGA_INDEX": nil])
+            #expect(first.status == 0, "\(first)")
+            #expect(first.stderr.contains("building"), "\(first)")
+            #expect(committedManifests(in: indexDir.appendingPathComponent("index")) == ["manifest_1"])
+            // Readable output: a header line, then numbered hits.
+            let lines = first.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            #expect(lines.first?.contains("hits for human rights") == true, "\(first)")
+            #expect(lines.contains { $0.hasPrefix("1. ") }, "\(first)")
+            #expect(lines.contains { $0.hasPrefix("2. ") }, "\(first)")
+            // Not a terminal: no escape sequences in the output.
+            #expect(!first.stdout.contains("\u{1B}"), "\(first)")
+            #expect(!first.stderr.contains("\u{1B}"), "\(first)")
+
+            let second = try await saiga("search", "human rights", in: dir, environment: ["SAIGA_INDEX": nil])
+            #expect(second.status == 0, "\(second)")
+            #expect(!second.stderr.contains("building"), "\(second)")
+            #expect(second.stdout.withoutTimings == first.stdout.withoutTimings, "\(second)")
+            #expect(committedManifests(in: indexDir.appendingPathComponent("index")) == ["manifest_1"])
+        }
+    }
+
+    @Test("zero setup with --json: progress on stderr, stdout holds only the JSON")
+    func zeroSetupJSON() async throws {
+        try await withTempDir { dir in
+            let indexDir = dir.appendingPathComponent("Index")
+            try FileManager.default.createDirectory(at: indexDir, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: corpusDirectory, to: indexDir.appendingPathComponent("corpus"))
+            let r = try await saiga("search", "--json", "human rights", in: dir, environment: ["SAIGA_INDEX": nil])
+            #expect(r.stderr.contains("building"), "\(r)")
+            let result = try searchJSON(r)
+            #expect(result.ids.contains("001_da1136e84224b206.txt#1"), "\(result.ids)")
+        }
+    }
+
+    @Test("zero setup does not rebuild over a damaged default index")
+    func zeroSetupDamagedIndex() async throws {
+        try await withTempDir { dir in
+            let indexDir = dir.appendingPathComponent("Index")
+            try FileManager.default.createDirectory(at: indexDir, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: corpusDirectory, to: indexDir.appendingPathComponent("corpus"))
+            let first = try await saiga("search", "saiga", in: dir, environment: ["SAIGA_INDEX": nil])
+            #expect(first.status == 0, "\(first)")
+            let post = indexDir.appendingPathComponent("index/_0.post")
+            var data = try Data(contentsOf: post)
+            data[data.count / 2] ^= 0xFF
+            try data.write(to: post)
+            let r = try await saiga("search", "saiga", in: dir, environment: ["SAIGA_INDEX": nil])
+            #expect(r.status == 1, "\(r)")
+            #expect(r.stderr.contains("corrupt"), "\(r)")
+            #expect(!r.stderr.contains("building"), "\(r)")
+            #expect(committedManifests(in: indexDir.appendingPathComponent("index")) == ["manifest_1"])
+        }
+    }
+
+    @Test("zero setup without a corpus: a clear error, exit 1")
+    func zeroSetupWithoutCorpus() async throws {
+        try await withTempDir { dir in
+            let r = try await saiga("search", "human rights", in: dir, environment: ["SAIGA_INDEX": nil])
+            #expect(r.status == 1, "\(r)")
+            #expect(r.stderr.contains("no index"), "\(r)")
+            #expect(r.stdout.isEmpty, "\(r)")
+            #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("Index/index/manifest_1").path))
+        }
+    }
+
+    @Test("SAIGA_INDEX names the default index")
+    func saigaIndexEnvironment() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let work = dir.appendingPathComponent("elsewhere")
+            try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
+            let r = try await saiga("search", "--json", "saiga", in: work, environment: ["SAIGA_INDEX": idx.path])
+            let result = try searchJSON(r)
+            #expect(result.hits.first?.title.contains("DiCaprio") == true, "\(r)")
+            #expect(!r.stderr.contains("building"), "\(r)")
+            let stats = try await saiga("stats", "--json", in: work, environment: ["SAIGA_INDEX": idx.path])
+            #expect(stats.status == 0, "\(stats)")
+            #expect((try parseJSONObject(stats.stdout))["docs"] as? Int == 13)
+        }
+    }
+
+    @Test("analyze prints one term per line")
+    func analyze() async throws {
+        let r = try await saiga("analyze", "Kazakhstan’s vis-à-vis Kassym-Jomart running")
+        #expect(r.status == 0, "\(r)")
+        #expect(r.stdout == "kazakhstan\nvis\na\nvis\nkassym\njomart\nrun\n", "\(r)")
+        #expect(r.stderr.isEmpty, "\(r)")
+
+        let noStem = try await saiga("analyze", "--no-stem", "running", "saigas")
+        #expect(noStem.status == 0, "\(noStem)")
+        #expect(noStem.stdout == "running\nsaigas\n", "\(noStem)")
+    }
+
+    @Test("stats --json: integer docs, segments, terms, postings, bytes, generation")
+    func statsJSON() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let r = try await saiga("stats", "--index", idx.path, "--json")
+            #expect(r.status == 0, "\(r)")
+            #expect(r.stderr.isEmpty, "\(r)")
+            let object = try parseJSONObject(r.stdout)
+            for key in ["docs", "segments", "terms", "postings", "bytes", "generation"] {
+                // An integer literal in the text (JSONSerialization would also turn 13.0 into an Int).
+                let literal = try Regex("\"\(key)\":(0|[1-9][0-9]*)[,}]")
+                #expect(r.stdout.contains(literal), "\(key) is not an integer literal in \(r.stdout)")
+                #expect(object[key] as? Int != nil, "\(key) missing or not an integer in \(r.stdout)")
+            }
+            #expect(object["docs"] as? Int == 13)
+            #expect((object["segments"] as? Int ?? 0) >= 1)
+            #expect((object["terms"] as? Int ?? 0) > 0)
+            #expect((object["postings"] as? Int ?? 0) >= (object["terms"] as? Int ?? 0))
+            #expect((object["bytes"] as? Int ?? 0) > 0)
+            #expect(object["generation"] as? Int == 1)
+
+            let text = try await saiga("stats", "--index", idx.path)
+            #expect(text.status == 0, "\(text)")
+            #expect(text.stdout.contains("documents   13"), "\(text)")
+        }
+    }
+
+    @Test("help and version")
+    func helpAndVersion() async throws {
+        let help = try await saiga("help")
+        #expect(help.status == 0, "\(help)")
+        #expect(help.stdout.contains("usage: saiga"), "\(help)")
+        let noArgs = try await saiga([])
+        #expect(noArgs.status == 0, "\(noArgs)")
+        #expect(noArgs.stdout == help.stdout)
+        let indexHelp = try await saiga("help", "index")
+        #expect(indexHelp.status == 0, "\(indexHelp)")
+        #expect(indexHelp.stdout.contains("--skip-bad"), "\(indexHelp)")
+        let version = try await saiga("--version")
+        #expect(version.status == 0, "\(version)")
+        #expect(version.stdout.hasPrefix("saiga "), "\(version)")
+    }
+}
+
+extension String {
+    /// Readable search output with the "(12.34 ms)" timing blanked out, so two runs compare equal.
+    var withoutTimings: String { self.replacing(/\([0-9.,]+ ms\)/, with: "(… ms)") }
+}
