@@ -122,12 +122,12 @@ struct IngestCLITests {
     @Test("a failure after a segment was flushed: old commit intact, the flushed files removed")
     func failureAfterFlush() async throws {
         try await withTempDir { dir in
-            // With a 4 MB RAM budget the ~3 MB of documents flush at least one segment before the bad last line.
+            // Segments of 1,000 documents: several are flushed to disk before the bad last line.
             try write(bigJSONL(brokenLast: true), to: dir.appendingPathComponent("big.jsonl"))
             let idx = try await buildCorpusIndex(in: dir)
             let filesBefore = indexFileNames(idx)
             let r = try await saiga("index", dir.appendingPathComponent("big.jsonl").path, "--index", idx.path,
-                                    "--ram-mb", "4")
+                                    "--segment-docs", "1000")
             #expect(r.status == 1, "\(r)")
             #expect(r.stderr.contains("big.jsonl:6001:"), "\(r)")
             #expect(committedManifests(in: idx) == ["manifest_1"])
@@ -144,11 +144,12 @@ struct IngestCLITests {
             // The next successful build commits and leaves only its own files.
             try write(bigJSONL(brokenLast: false), to: dir.appendingPathComponent("big.jsonl"))
             let ok = try await saiga("index", dir.appendingPathComponent("big.jsonl").path, "--index", idx.path,
-                                     "--ram-mb", "4")
+                                     "--segment-docs", "1000")
             #expect(ok.status == 0, "\(ok)")
             #expect(ok.stdout.contains("indexed 6,000 documents"), "\(ok)")
             let okStats = try parseJSONObject(try await saiga("stats", "--index", idx.path, "--json").stdout)
             let segments = try #require(okStats["segments"] as? Int)
+            #expect(segments == 6)
             let metas = indexFileNames(idx).filter { $0.hasSuffix(".meta") }
             #expect(metas.count == segments, "segment files on disk: \(metas.sorted()), segments: \(segments)")
             #expect(committedManifests(in: idx) == ["manifest_2"])
@@ -173,9 +174,11 @@ struct IngestCLITests {
         try await withTempDir { dir in
             let one = try await buildCorpusIndex(in: dir, name: "one")
             let many = dir.appendingPathComponent("many")
-            // A tiny budget: several segments (today one per document, see smallRAMBudget).
-            let r = try await saiga("index", corpusDirectory.path, "--index", many.path, "--ram-mb", "1")
+            // One document per segment.
+            let r = try await saiga("index", corpusDirectory.path, "--index", many.path, "--segment-docs", "1")
             #expect(r.status == 0, "\(r)")
+            let stats = try parseJSONObject(try await saiga("stats", "--index", many.path, "--json").stdout)
+            #expect(stats["segments"] as? Int == 13)
             for q in ["kazakhstan", "\"human rights\"", "saiga OR oil", "title:kazakhstan -rights", "kaz*"] {
                 let a = try searchJSON(try await saiga("search", "--index", one.path, "--json", "-k", "20", q))
                 let b = try searchJSON(try await saiga("search", "--index", many.path, "--json", "-k", "20", q))

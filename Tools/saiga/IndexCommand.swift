@@ -2,7 +2,7 @@ import Saiga
 
 enum IndexCommand {
     static let help = """
-        usage: saiga index [INPUT ...] [--index DIR] [--split headlines|none] [--skip-bad] [--ram-mb N]
+        usage: saiga index [INPUT ...] [--index DIR] [--split headlines|none] [--skip-bad] [--ram-mb N] [--segment-docs N]
                            [--no-stem] [--stopwords] [--no-positions] [--quiet]
 
         Builds a new commit of the index at DIR (default Index/index) from INPUT files and directories
@@ -16,6 +16,7 @@ enum IndexCommand {
           --skip-bad      report bad input (invalid UTF-8, malformed JSON, missing or duplicate id, empty or
                           unreadable file) and go on; without it the first problem stops the build (exit 1)
           --ram-mb N      memory for the in-RAM segment before it is flushed to disk (default 256)
+          --segment-docs N  also flush a segment every N documents
           --no-stem       no Porter2 stemming;  --stopwords: drop English stop words
           --no-positions  no positions (smaller index; phrase queries are then refused)
           --quiet         no progress and no summary
@@ -32,7 +33,7 @@ enum IndexCommand {
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(
-            argv, valueOptions: ["index", "split", "ram-mb"],
+            argv, valueOptions: ["index", "split", "ram-mb", "segment-docs"],
             flagOptions: ["skip-bad", "no-stem", "stopwords", "no-positions", "quiet"])
         guard let split = SplitMode(rawValue: args.value("split") ?? "headlines") else {
             throw UsageError("--split must be 'headlines' or 'none'")
@@ -41,6 +42,7 @@ enum IndexCommand {
         let summary = try build(
             inputs: inputs, index: args.value("index") ?? Defaults.indexDirectory, split: split,
             skipBad: args.flag("skip-bad"), ramMB: try args.int("ram-mb", default: 256, range: 1...65536),
+            segmentDocs: args.value("segment-docs") == nil ? nil : try args.int("segment-docs", default: 0, range: 1...Int(Int32.max)),
             analyzer: AnalyzerOptions(stemming: !args.flag("no-stem"), stopWords: args.flag("stopwords")),
             positions: !args.flag("no-positions"), quiet: args.flag("quiet"))
         if !args.flag("quiet") {
@@ -58,7 +60,7 @@ enum IndexCommand {
 
     /// Reads the inputs and commits a new generation of the index. Progress goes to stderr on a terminal.
     static func build(inputs: [String], index: String, split: SplitMode, skipBad: Bool, ramMB: Int,
-                      analyzer: AnalyzerOptions, positions: Bool, quiet: Bool) throws -> Summary {
+                      segmentDocs: Int? = nil, analyzer: AnalyzerOptions, positions: Bool, quiet: Bool) throws -> Summary {
         let start = Terminal.now()
         var issues: [IngestIssue] = []
         let corpus = CorpusReader(inputs: inputs, split: split, issues: &issues)
@@ -81,7 +83,8 @@ enum IndexCommand {
 
         let writer = try IndexWriter(
             path: index,
-            options: IndexWriterOptions(ramBudgetMB: ramMB, analyzer: analyzer, positions: positions))
+            options: IndexWriterOptions(ramBudgetMB: ramMB, analyzer: analyzer, positions: positions,
+                                        maxBufferedDocuments: segmentDocs))
         let showProgress = Terminal.stderrIsTTY && !quiet
         let total = max(corpus.totalBytes, 1)
         var lastShown = 0.0

@@ -12,11 +12,15 @@ public struct IndexWriterOptions: Sendable {
     /// Keep title and body in the document store (needed for titles and snippets in results). Default true;
     /// false stores only the id and extra fields (benchmarks that compare with engines storing only ids).
     public var storeText: Bool
+    /// Also flush a segment after this many documents (Lucene's maxBufferedDocs); nil: only the RAM budget counts.
+    public var maxBufferedDocuments: Int?
     /// Called after each segment is written to disk, with the segment's document count.
     public var onFlush: (@Sendable (_ documents: Int) -> Void)?
 
     public init(ramBudgetMB: Int = 256, analyzer: AnalyzerOptions = .default, positions: Bool = true,
-                storeCompressionLevel: Int = 6, storeText: Bool = true, onFlush: (@Sendable (Int) -> Void)? = nil) {
+                storeCompressionLevel: Int = 6, storeText: Bool = true, maxBufferedDocuments: Int? = nil,
+                onFlush: (@Sendable (Int) -> Void)? = nil) {
+        self.maxBufferedDocuments = maxBufferedDocuments
         self.storeText = storeText
         self.ramBudgetMB = ramBudgetMB
         self.analyzer = analyzer
@@ -56,6 +60,9 @@ public final class IndexWriter {
     public init(path: String, options: IndexWriterOptions = IndexWriterOptions()) throws(SaigaError) {
         guard options.ramBudgetMB >= 1 && options.ramBudgetMB <= 64 * 1024 else {
             throw SaigaError(.invalidArgument, "ram budget must be between 1 and 65536 MB (got \(options.ramBudgetMB))")
+        }
+        if let n = options.maxBufferedDocuments, n < 1 {
+            throw SaigaError(.invalidArgument, "maxBufferedDocuments must be at least 1")
         }
         guard (1...9).contains(options.storeCompressionLevel) else {
             throw SaigaError(.invalidArgument, "store compression level must be 1...9")
@@ -107,7 +114,8 @@ public final class IndexWriter {
         try builder!.add(document)
         idHashes.insert(h)
         documentsAdded += 1
-        if builder!.bytesUsed >= options.ramBudgetMB << 20 || builder!.isNearlyFull {
+        if builder!.bytesUsed >= options.ramBudgetMB << 20 || builder!.isNearlyFull
+            || builder!.maxDoc >= options.maxBufferedDocuments ?? Int.max {
             try flush()
         }
     }
