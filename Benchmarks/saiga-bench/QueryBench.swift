@@ -85,7 +85,9 @@ enum QueryBench {
             var text = ""
             for (q, hits) in zip(queries, results) {
                 for (rank, h) in hits.enumerated() {
-                    text += "\(q.id) Q0 \(h.id) \(rank + 1) \(formatScore(h.score)) \(tag)\n"
+                    // TREC run files are whitespace-separated: ids with spaces ("gcide:tapioca pudding") get '_'.
+                    let id = String(h.id.map { $0.isWhitespace ? "_" : $0 })
+                    text += "\(q.id) Q0 \(id) \(rank + 1) \(formatScore(h.score)) \(tag)\n"
                 }
             }
             try write(text, to: out)

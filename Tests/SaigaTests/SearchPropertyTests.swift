@@ -106,3 +106,36 @@ import Testing
         #expect(page.total == all.total)
     }
 }
+
+/// The windowed bulk scorer for disjunctions and the document-at-a-time scorers agree exactly.
+@Suite struct WindowedDisjunctionTests {
+    @Test(arguments: [UInt64(21), 22])
+    func windowedEqualsDocumentAtATime(seed: UInt64) throws {
+        var rng = SeededRandom(seed: seed)
+        // Enough documents for several 4096-document windows, in two segments.
+        let docs = RandomCorpus.documents(count: 9000, rng: &rng)
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path, flushAfter: [5000])
+        let reader = try IndexReader(path: dir.path)
+        var executor = QueryExecutor(segments: reader.segments, docBases: reader.docBases, fieldStats: reader.fieldStats)
+        let rewriter = QueryRewriter(analyzer: reader.analyzer)
+        var windowedRuns = 0
+        for _ in 0..<40 {
+            let words = (0..<Int.random(in: 1...4, using: &rng)).map { _ in
+                Int.random(in: 0..<5, using: &rng) == 0 ? String(RandomCorpus.word(&rng).prefix(2)) + "*" : RandomCorpus.word(&rng)
+            }
+            let q = words.joined(separator: " ")
+            let prepared = try executor.prepare(try rewriter.rewrite(try QueryParser().parse(q)), parameters: BM25Parameters())
+            var its: [PostingsIterator] = []
+            if WindowedDisjunction(prepared, segment: 0, executor: executor, iterators: &its) != nil { windowedRuns += 1 }
+            executor.useWindowedDisjunction = true
+            let a = try executor.topDocs(prepared, count: 50)
+            executor.useWindowedDisjunction = false
+            let b = try executor.topDocs(prepared, count: 50)
+            #expect(a.total == b.total, "\(q)")
+            #expect(a.hits == b.hits, "\(q)")
+        }
+        #expect(windowedRuns >= 20)
+    }
+}

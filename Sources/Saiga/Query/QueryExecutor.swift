@@ -16,6 +16,8 @@ struct QueryExecutor {
     let fieldStats: [Int: FieldStatistics]
     /// Most terms a prefix may expand to (Lucene's max clause count).
     static let maxPrefixExpansions = 1024
+    /// Run pure disjunctions with `WindowedDisjunction` (tests turn it off to compare both paths).
+    var useWindowedDisjunction = true
 
     // MARK: Preparation
 
@@ -151,13 +153,19 @@ struct QueryExecutor {
         var total = 0
         for s in segments.indices {
             var iterators: [PostingsIterator] = []
-            guard let scorer = scorer(q, segment: s, iterators: &iterators) else { continue }
             let base = Int32(docBases[s])
-            var d = scorer.nextDoc()
-            while d != PostingsIterator.noMoreDocs {
-                total &+= 1
-                heap.insert(score: scorer.score(), doc: base &+ d)
-                d = scorer.nextDoc()
+            if useWindowedDisjunction,
+               let bulk = WindowedDisjunction(q, segment: s, executor: self, iterators: &iterators) {
+                total &+= bulk.run(docBase: base, maxDoc: segments[s].maxDoc, heap: &heap)
+            } else {
+                iterators.removeAll()
+                guard let scorer = scorer(q, segment: s, iterators: &iterators) else { continue }
+                var d = scorer.nextDoc()
+                while d != PostingsIterator.noMoreDocs {
+                    total &+= 1
+                    heap.insert(score: scorer.score(), doc: base &+ d)
+                    d = scorer.nextDoc()
+                }
             }
             if let bad = iterators.first(where: { $0.isCorrupt }) {
                 _ = bad
