@@ -31,7 +31,7 @@ import Testing
     @Test func positionsKeepHyphenatedNamesAdjacent() {
         var a = CollectingSink(withOffsets: true)
         var text = "President Kassym-Jomart Tokayev"
-        text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &a) }
+        _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &a) }
         #expect(a.positions == [0, 1, 2, 3])
         #expect(a.starts == [0, 10, 17, 24])
         #expect(a.ends == [9, 16, 23, 31])
@@ -57,7 +57,7 @@ import Testing
         let a = Analyzer(options: AnalyzerOptions(stemming: true, stopWords: true))
         var sink = CollectingSink(withOffsets: false)
         var text = "the rights of the people"
-        text.withUTF8 { a.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+        _ = text.withUTF8 { a.analyze(UnsafeRawBufferPointer($0), into: &sink) }
         #expect(sink.terms.map { String(decoding: $0, as: UTF8.self) } == ["right", "peopl"])
         // Removed stop words leave position gaps, so phrases do not match across them.
         #expect(sink.positions == [1, 4])

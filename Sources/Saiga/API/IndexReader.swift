@@ -181,7 +181,7 @@ public final class IndexReader: Sendable {
         let rewriter = QueryRewriter(analyzer: analyzer)
         var sink = CollectingSink(withOffsets: false)
         var text = text
-        text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+        _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
         for term in sink.terms where seen.insert(term).inserted {
             clauses.append(rewriter.allFields { .term(field: $0, term: term) })
         }

@@ -58,7 +58,7 @@ public struct Analyzer: Sendable, Hashable {
     public func terms(_ text: String) -> [String] {
         var sink = CollectingSink(withOffsets: false)
         var text = text
-        text.withUTF8 { analyze(UnsafeRawBufferPointer($0), into: &sink) }
+        _ = text.withUTF8 { analyze(UnsafeRawBufferPointer($0), into: &sink) }
         return sink.terms.map { String(decoding: $0, as: UTF8.self) }
     }
 

@@ -66,7 +66,7 @@ struct QueryRewriter {
         case .term(let field, let text), .phrase(let field, let text):
             var sink = CollectingSink(withOffsets: false)
             var text = text
-            text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+            _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
             if sink.terms.isEmpty { return .none }
             if sink.terms.count == 1 {
                 let t = sink.terms[0]

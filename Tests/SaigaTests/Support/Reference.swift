@@ -42,7 +42,7 @@ struct ReferenceIndex {
             for (number, text) in [(Schema.titleField, d.title), (Schema.bodyField, d.body)] {
                 var sink = CollectingSink(withOffsets: false)
                 var t = text
-                t.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+                _ = t.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
                 var field = Field(terms: sink.terms, positions: sink.positions)
                 for (i, t) in sink.terms.enumerated() { field.positionsOf[t, default: []].append(sink.positions[i]) }
                 f[number] = field
