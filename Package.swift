@@ -9,6 +9,9 @@ let package = Package(
     name: "Saiga",
     products: [
         .library(name: "Saiga", targets: ["Saiga"]),
+        .library(name: "SaigaWire", targets: ["SaigaWire"]),
+        .library(name: "SaigaServer", targets: ["SaigaServer"]),
+        .library(name: "SaigaClient", targets: ["SaigaClient"]),
         .executable(name: "saiga", targets: ["saiga"]),
         .executable(name: "saiga-bench", targets: ["saiga-bench"]),
     ],
@@ -23,14 +26,32 @@ let package = Package(
             dependencies: ["CZlib"],
             path: "Sources/Saiga"
         ),
+        .target(
+            name: "CSaigaShims",
+            path: "Sources/CSaigaShims"
+        ),
+        .target(
+            name: "SaigaWire",
+            path: "Sources/SaigaWire"
+        ),
+        .target(
+            name: "SaigaServer",
+            dependencies: ["Saiga", "SaigaWire", "CSaigaShims"],
+            path: "Sources/SaigaServer"
+        ),
+        .target(
+            name: "SaigaClient",
+            dependencies: ["SaigaWire"],
+            path: "Sources/SaigaClient"
+        ),
         .executableTarget(
             name: "saiga",
-            dependencies: ["Saiga"],
+            dependencies: ["Saiga", "SaigaServer", "SaigaClient", "SaigaWire"],
             path: "Tools/saiga"
         ),
         .executableTarget(
             name: "saiga-bench",
-            dependencies: ["Saiga"],
+            dependencies: ["Saiga", "SaigaClient", "SaigaWire"],
             path: "Benchmarks/saiga-bench"
         ),
         .testTarget(
@@ -48,6 +69,16 @@ let package = Package(
             name: "SaigaCLITests",
             dependencies: ["saiga"],
             path: "Tests/SaigaCLITests"
+        ),
+        .testTarget(
+            name: "SaigaWireTests",
+            dependencies: ["SaigaWire"],
+            path: "Tests/SaigaWireTests"
+        ),
+        .testTarget(
+            name: "SaigaServerTests",
+            dependencies: ["saiga", "Saiga", "SaigaClient", "SaigaWire"],
+            path: "Tests/SaigaServerTests"
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -7,6 +7,7 @@ enum Help {
         case "search": return SearchCommand.help
         case "analyze": return AnalyzeCommand.help
         case "stats": return StatsCommand.help
+        case "serve": return ServeCommand.help
         default: return usage
         }
     }

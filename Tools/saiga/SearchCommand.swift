@@ -1,20 +1,27 @@
 import Saiga
+import SaigaClient
+import SaigaWire
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
 
 enum SearchCommand {
     static let help = """
-        usage: saiga search [--index DIR] [-k N] [--offset N] [--json] [--k1 X] [--b Y] [--no-snippets]
-                            [--fields a,b] QUERY ...
+        usage: saiga search [--index DIR | --server HOST:PORT [--token T]] [-k N] [--offset N] [--json]
+                            [--k1 X] [--b Y] [--no-snippets] [--fields a,b] QUERY ...
 
         Searches the index (default Index/index; if there is none there, it is first built from Index/corpus).
         Query syntax: words (any may match), +required, -excluded, AND OR NOT (uppercase), (groups),
         "phrases", title: and body: scoping, prefix*. Ranking is BM25 (k1 1.2, b 0.75 unless given).
 
+        With --server, the query runs on a `saiga serve` server (same output).
         With --json, prints one object {"total": N, "hits": [{"id", "score", "title", "snippet"}]} and nothing else.
         """
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(
-            argv, valueOptions: ["index", "k", "offset", "k1", "b", "fields"],
+            argv, valueOptions: ["index", "k", "offset", "k1", "b", "fields", "server", "token"],
             flagOptions: ["json", "no-snippets", "no-verify"])
         let query = args.positional.joined(separator: " ")
         guard !query.isEmpty else { throw UsageError("search needs a QUERY") }
@@ -31,25 +38,42 @@ enum SearchCommand {
             ? SnippetOptions(preTag: json ? "<b>" : "**", postTag: json ? "</b>" : "**")
             : SnippetOptions(preTag: "\u{1B}[1m", postTag: "\u{1B}[0m")
 
-        if args.value("index") == nil, try ensureDefaultIndex(index: index) == false {
-            return 1
-        }
-        let reader = try IndexReader(path: index, verifyChecksums: !args.flag("no-verify"))
-        let outcome: Result<SearchResults, SaigaError>
-        do throws(SaigaError) { outcome = .success(try reader.search(query, options: options)) } catch {
-            outcome = .failure(error)
-        }
         let results: SearchResults
-        switch outcome {
-        case .success(let r): results = r
-        case .failure(let e) where e.code == .invalidQuery:
-            Terminal.err("saiga: invalid query: \(e.message)")
-            if let offset = e.offset {
-                Terminal.err("  " + query)
-                Terminal.err("  " + String(repeating: " ", count: offset) + "^")
+        if let server = args.value("server") {
+            guard args.value("index") == nil else { throw UsageError("--server and --index exclude each other") }
+            let token = args.value("token") ?? getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) }
+            let client: SaigaClient
+            do { client = try SaigaClient(address: server, token: token) } catch {
+                throw UsageError("\(error)")
             }
-            return 1
-        case .failure(let e): throw e
+            let request = SearchRequest(query: query, k: UInt32(options.k), offset: UInt32(options.offset),
+                                        fields: options.fields, snippets: options.snippets,
+                                        k1: try args.float("k1"), b: try args.float("b"))
+            do throws(ClientError) {
+                let r = try client.search(request)
+                results = remoteResults(r, markup: options.snippet)
+            } catch {
+                if case .server(let code) = error.kind, code == .invalidQuery {
+                    return reportInvalidQuery(query, message: error.message, offset: error.offset)
+                }
+                Terminal.err("saiga: \(server): \(error)")
+                return 1
+            }
+        } else {
+            if args.value("index") == nil, try ensureDefaultIndex(index: index) == false {
+                return 1
+            }
+            let reader = try IndexReader(path: index, verifyChecksums: !args.flag("no-verify"))
+            let outcome: Result<SearchResults, SaigaError>
+            do throws(SaigaError) { outcome = .success(try reader.search(query, options: options)) } catch {
+                outcome = .failure(error)
+            }
+            switch outcome {
+            case .success(let r): results = r
+            case .failure(let e) where e.code == .invalidQuery:
+                return reportInvalidQuery(query, message: e.message, offset: e.offset)
+            case .failure(let e): throw e
+            }
         }
         if json {
             var hits: [String] = []
@@ -75,6 +99,26 @@ enum SearchCommand {
             for (k, v) in h.fields.sorted(by: { $0.key < $1.key }) { Terminal.out("   \(k): \(v)") }
         }
         return 0
+    }
+
+    static func reportInvalidQuery(_ query: String, message: String, offset: Int?) -> Int32 {
+        Terminal.err("saiga: invalid query: \(message)")
+        if let offset {
+            Terminal.err("  " + query)
+            Terminal.err("  " + String(repeating: " ", count: offset) + "^")
+        }
+        return 1
+    }
+
+    /// Server results in the local shape. The server marks snippets with <b>…</b>; they are re-marked for the
+    /// terminal like local ones.
+    static func remoteResults(_ r: SearchResponse, markup: SnippetOptions) -> SearchResults {
+        let hits = r.hits.map { h in
+            SearchHit(id: h.id, score: h.score, title: h.title,
+                      snippet: h.snippet.map { $0.replacingAll("<b>", with: markup.preTag).replacingAll("</b>", with: markup.postTag) },
+                      fields: h.fields, docNumber: -1)
+        }
+        return SearchResults(total: Int(r.total), hits: hits, seconds: Double(r.tookMicros) / 1e6)
     }
 
     /// When the default index does not exist yet, builds it from the bundled corpus (with progress on stderr).

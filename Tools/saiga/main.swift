@@ -13,6 +13,7 @@ let usage = """
       search QUERY ...     search the index (builds the default index first if there is none)
       analyze TEXT ...     print the terms TEXT analyzes to, one per line
       stats                print the size and shape of the index
+      serve                serve the index over TCP (docs/PROTOCOL.md)
       help [COMMAND]       print help
 
     common options:
@@ -29,6 +30,7 @@ do {
     case "search": status = try SearchCommand.run(args)
     case "analyze": status = try AnalyzeCommand.run(args)
     case "stats": status = try StatsCommand.run(args)
+    case "serve": status = try ServeCommand.run(args)
     case "help", "-h", "--help":
         Terminal.out(Help.text(for: args.first))
         status = 0

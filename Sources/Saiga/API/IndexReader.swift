@@ -45,6 +45,15 @@ public struct SearchHit: Sendable, Hashable {
     public var fields: [String: String]
     /// The document's number in this snapshot (stable only for the reader that returned it).
     public var docNumber: Int
+
+    public init(id: String, score: Float, title: String, snippet: String?, fields: [String: String], docNumber: Int) {
+        self.id = id
+        self.score = score
+        self.title = title
+        self.snippet = snippet
+        self.fields = fields
+        self.docNumber = docNumber
+    }
 }
 
 /// The result of a search.
@@ -54,6 +63,12 @@ public struct SearchResults: Sendable, Hashable {
     public var hits: [SearchHit]
     /// Wall time of the search, in seconds.
     public var seconds: Double
+
+    public init(total: Int, hits: [SearchHit], seconds: Double) {
+        self.total = total
+        self.hits = hits
+        self.seconds = seconds
+    }
 }
 
 /// Size and shape of an index.

@@ -1,0 +1,236 @@
+import Dispatch
+import SaigaWire
+import Synchronization
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+/// A client error: what failed, and for server-side errors the protocol error.
+public struct ClientError: Error, Sendable, CustomStringConvertible {
+    public enum Kind: Sendable, Hashable {
+        /// Could not resolve or connect (or the handshake failed at the transport level).
+        case connectFailed
+        /// No answer within the timeout.
+        case timeout
+        /// The connection broke and could not be re-established.
+        case connectionClosed
+        /// The server answered with an ERROR frame.
+        case server(ErrorCode)
+        /// The server sent something this client cannot decode.
+        case protocolViolation
+    }
+
+    public let kind: Kind
+    public let message: String
+    /// For `.server(.invalidQuery)`: the query column.
+    public let offset: Int?
+
+    public init(_ kind: Kind, _ message: String, offset: Int? = nil) {
+        self.kind = kind
+        self.message = message
+        self.offset = offset
+    }
+
+    public var description: String {
+        switch kind {
+        case .server(let code): return "server error \(code) (\(code.rawValue)): \(message)"
+        default: return message
+        }
+    }
+}
+
+/// A connection to a Saiga server (docs/PROTOCOL.md), with blocking and async methods.
+///
+/// Requests are safe to call from several threads (they are serialised on the connection; use `pipeline` to have
+/// many in flight). If the connection drops, the next request reconnects once and retries (all requests are
+/// idempotent). Blocking calls should run on your own threads; the async methods run them on a private thread pool,
+/// never on Swift's cooperative pool.
+public final class SaigaClient: Sendable {
+    public let host: String
+    public let port: Int
+    public let token: String?
+    /// Seconds to wait for the TCP connection and the handshake.
+    public let connectTimeout: Double
+    /// Seconds to wait for each answer.
+    public let requestTimeout: Double
+
+    private let connection = Mutex<Transport?>(nil)
+    private let nextRequestID = Atomic<UInt32>(1)
+    private static let asyncQueue = DispatchQueue(label: "saiga.client", attributes: .concurrent)
+
+    public init(host: String, port: Int, token: String? = nil, connectTimeout: Double = 5, requestTimeout: Double = 30) {
+        self.host = host
+        self.port = port
+        self.token = token
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+    }
+
+    /// `HOST:PORT` → client. IPv6 hosts in brackets: `[::1]:7700`.
+    public convenience init(address: String, token: String? = nil, connectTimeout: Double = 5, requestTimeout: Double = 30) throws {
+        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
+              (1...65535).contains(port)
+        else { throw ClientError(.connectFailed, "address must be HOST:PORT (got \"\(address)\")") }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        self.init(host: host, port: port, token: token, connectTimeout: connectTimeout, requestTimeout: requestTimeout)
+    }
+
+    deinit { connection.withLock { $0?.close() } }
+
+    /// Connects and performs the handshake now (requests also connect lazily). Returns the server's HELLO_OK.
+    @discardableResult
+    public func connect() throws(ClientError) -> HelloOK {
+        try connection.withLock { (t: inout Transport?) throws(ClientError) -> HelloOK in
+            t?.close()
+            t = nil
+            let fresh = try Transport.open(host: host, port: port, timeout: connectTimeout)
+            let hello = try fresh.handshake(token: token, timeout: connectTimeout)
+            t = fresh
+            return hello
+        }
+    }
+
+    public func close() {
+        connection.withLock {
+            $0?.close()
+            $0 = nil
+        }
+    }
+
+    // MARK: Blocking requests
+
+    /// Round-trip time of a PING.
+    public func ping() throws(ClientError) -> Double {
+        let start = monotonic()
+        guard case .pong = try roundTrip(.ping([])) else { throw unexpected("PONG") }
+        return monotonic() - start
+    }
+
+    public func search(_ request: SearchRequest) throws(ClientError) -> SearchResponse {
+        guard case .results(let r) = try roundTrip(.search(request)) else { throw unexpected("RESULTS") }
+        return r
+    }
+
+    public func search(_ query: String, k: Int = 10) throws(ClientError) -> SearchResponse {
+        try search(SearchRequest(query: query, k: UInt32(clamping: k)))
+    }
+
+    /// The stored document with this id, or nil.
+    public func document(id: String) throws(ClientError) -> DocumentResponse? {
+        guard case .document(let d) = try roundTrip(.get(GetRequest(id: id))) else { throw unexpected("DOCUMENT") }
+        return d.found ? d : nil
+    }
+
+    public func stats() throws(ClientError) -> StatsResponse {
+        guard case .stats(let s) = try roundTrip(.stats) else { throw unexpected("STATS_RESULT") }
+        return s
+    }
+
+    /// Sends all `requests` without waiting, then collects their answers (in request order; the server may
+    /// finish them in any order). ERROR answers come back as `.error` elements, not as a thrown error.
+    public func pipeline(_ requests: [Request]) throws(ClientError) -> [Response] {
+        try withTransport { (t: Transport) throws(ClientError) -> [Response] in
+            var ids: [UInt32] = []
+            var out: [UInt8] = []
+            for r in requests {
+                let id = nextRequestID.add(1, ordering: .relaxed).newValue
+                ids.append(id)
+                r.frame(requestID: id).appendEncoded(to: &out)
+            }
+            try t.send(out, timeout: requestTimeout)
+            var answers: [UInt32: Response] = [:]
+            while answers.count < ids.count {
+                let frame = try t.receive(timeout: requestTimeout)
+                do { answers[frame.requestID] = try Response.decode(frame) } catch {
+                    throw ClientError(.protocolViolation, "undecodable response: \(error)")
+                }
+            }
+            return ids.map { answers[$0]! }
+        }
+    }
+
+    // MARK: Async requests
+
+    public func ping() async throws -> Double { try await run { () throws(ClientError) in try self.ping() } }
+    public func search(_ request: SearchRequest) async throws -> SearchResponse {
+        try await run { () throws(ClientError) in try self.search(request) }
+    }
+    public func search(_ query: String, k: Int = 10) async throws -> SearchResponse {
+        try await run { () throws(ClientError) in try self.search(query, k: k) }
+    }
+    public func document(id: String) async throws -> DocumentResponse? {
+        try await run { () throws(ClientError) in try self.document(id: id) }
+    }
+    public func stats() async throws -> StatsResponse { try await run { () throws(ClientError) in try self.stats() } }
+
+    private func run<T: Sendable>(_ body: @escaping @Sendable () throws(ClientError) -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            SaigaClient.asyncQueue.async {
+                do throws(ClientError) { continuation.resume(returning: try body()) } catch {
+                    continuation.resume(throwing: error)
+                }
+            }
+        }
+    }
+
+    // MARK: Plumbing
+
+    private func roundTrip(_ request: Request) throws(ClientError) -> Response {
+        let response = try withTransport { (t: Transport) throws(ClientError) -> Response in
+            let id = nextRequestID.add(1, ordering: .relaxed).newValue
+            try t.send(request.frame(requestID: id).encoded(), timeout: requestTimeout)
+            while true {
+                let frame = try t.receive(timeout: requestTimeout)
+                let r: Response
+                do { r = try Response.decode(frame) } catch {
+                    throw ClientError(.protocolViolation, "undecodable response: \(error)")
+                }
+                if frame.requestID == id { return r }
+                if case .error(let e) = r, frame.requestID == 0 { throw ClientError(.server(e.code), e.message) }
+                // An answer to an abandoned earlier request: skip it.
+            }
+        }
+        if case .error(let e) = response { throw ClientError(.server(e.code), e.message, offset: e.offset) }
+        return response
+    }
+
+    /// Runs `body` on a connected transport; on a transport failure reconnects once and runs it again.
+    private func withTransport<T>(_ body: (Transport) throws(ClientError) -> T) throws(ClientError) -> T {
+        try connection.withLock { (t: inout Transport?) throws(ClientError) -> T in
+            var attempt = 0
+            while true {
+                attempt += 1
+                if t == nil {
+                    let fresh = try Transport.open(host: host, port: port, timeout: connectTimeout)
+                    _ = try fresh.handshake(token: token, timeout: connectTimeout)
+                    t = fresh
+                }
+                do throws(ClientError) {
+                    return try body(t!)
+                } catch {
+                    // A broken connection may be a server restart or an idle timeout: reconnect and retry once.
+                    // Anything else (a server ERROR, a timeout) leaves the connection in an unknown state: drop it.
+                    let retry = error.kind == .connectionClosed && attempt == 1
+                    t?.close()
+                    t = nil
+                    if case .server = error.kind {
+                        throw error
+                    }
+                    if !retry { throw error }
+                }
+            }
+        }
+    }
+
+    private func unexpected(_ what: String) -> ClientError {
+        ClientError(.protocolViolation, "expected a \(what) answer")
+    }
+
+    private func monotonic() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

@@ -1,0 +1,149 @@
+import SaigaWire
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+private let sysSocket = socket
+private let sysConnect = connect
+private let sysClose = close
+private let sysRecv = recv
+private let sysSend = send
+private let sysPoll = poll
+
+/// One TCP connection speaking frames, with deadlines (poll) on every wait. The client's only syscall file.
+final class Transport: @unchecked Sendable {  // used only under the client's lock
+    private var fd: Int32
+    private var decoder = FrameDecoder(maxLength: 1 << 30)
+    private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+
+    private init(fd: Int32) { self.fd = fd }
+
+    deinit {
+        close()
+        buffer.deallocate()
+    }
+
+    func close() {
+        if fd >= 0 {
+            _ = sysClose(fd)
+            fd = -1
+        }
+    }
+
+    static func open(host: String, port: Int, timeout: Double) throws(ClientError) -> Transport {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_family = AF_UNSPEC
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else {
+            throw ClientError(.connectFailed, "cannot resolve \(host)")
+        }
+        defer { freeaddrinfo(result) }
+        var lastError = "no address"
+        var ai: UnsafeMutablePointer<addrinfo>? = first
+        while let a = ai {
+            ai = a.pointee.ai_next
+            let fd = sysSocket(a.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+            if fd < 0 { continue }
+            // Non-blocking connect so that the timeout applies.
+            let flags = fcntl(fd, F_GETFL, 0)
+            _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
+            var rc = sysConnect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen)
+            if rc != 0 && errno == EINPROGRESS {
+                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                let ready = sysPoll(&p, 1, Int32(timeout * 1000))
+                var err: Int32 = 0
+                var len = socklen_t(MemoryLayout<Int32>.size)
+                if ready == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0 {
+                    rc = 0
+                } else {
+                    lastError = ready == 0 ? "timed out" : String(cString: strerror(err != 0 ? err : errno))
+                }
+            } else if rc != 0 {
+                lastError = String(cString: strerror(errno))
+            }
+            if rc == 0 {
+                var one: Int32 = 1
+                _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+                return Transport(fd: fd)
+            }
+            _ = sysClose(fd)
+        }
+        throw ClientError(.connectFailed, "cannot connect to \(host):\(port): \(lastError)")
+    }
+
+    func handshake(token: String?, timeout: Double) throws(ClientError) -> HelloOK {
+        try send(Request.hello(Hello(token: token, client: "SaigaClient")).frame(requestID: 0).encoded(), timeout: timeout)
+        let frame = try receive(timeout: timeout)
+        let response: Response
+        do { response = try Response.decode(frame) } catch {
+            throw ClientError(.protocolViolation, "bad handshake answer: \(error)")
+        }
+        switch response {
+        case .helloOK(let ok): return ok
+        case .error(let e): throw ClientError(.server(e.code), e.message)
+        default: throw ClientError(.protocolViolation, "expected HELLO_OK")
+        }
+    }
+
+    func send(_ bytes: [UInt8], timeout: Double) throws(ClientError) {
+        guard fd >= 0 else { throw ClientError(.connectionClosed, "not connected") }
+        let deadline = now() + timeout
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { sysSend(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n > 0 {
+                offset += n
+                continue
+            }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                try wait(for: Int16(POLLOUT), until: deadline)
+                continue
+            }
+            throw ClientError(.connectionClosed, "connection closed while sending")
+        }
+    }
+
+    func receive(timeout: Double) throws(ClientError) -> Frame {
+        let deadline = now() + timeout
+        while true {
+            do {
+                if let f = try decoder.next() { return f }
+            } catch {
+                throw ClientError(.protocolViolation, "bad frame from the server: \(error)")
+            }
+            guard fd >= 0 else { throw ClientError(.connectionClosed, "not connected") }
+            let n = sysRecv(fd, buffer.baseAddress, buffer.count, 0)
+            if n > 0 {
+                decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                continue
+            }
+            if n == 0 { throw ClientError(.connectionClosed, "the server closed the connection") }
+            if errno == EINTR { continue }
+            if errno == EAGAIN || errno == EWOULDBLOCK {
+                try wait(for: Int16(POLLIN), until: deadline)
+                continue
+            }
+            throw ClientError(.connectionClosed, "connection error: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    private func wait(for events: Int16, until deadline: Double) throws(ClientError) {
+        while true {
+            let remaining = deadline - now()
+            guard remaining > 0 else { throw ClientError(.timeout, "no answer from the server in time") }
+            var p = pollfd(fd: fd, events: events, revents: 0)
+            let r = sysPoll(&p, 1, Int32(min(remaining * 1000 + 1, 2_000_000_000)))
+            if r > 0 { return }
+            if r < 0 && errno != EINTR { throw ClientError(.connectionClosed, "poll failed") }
+        }
+    }
+
+    private func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    }
+}

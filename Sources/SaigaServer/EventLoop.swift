@@ -1,0 +1,408 @@
+import CSaigaShims
+import Saiga
+import SaigaWire
+
+/// One client connection, owned by the event loop thread.
+final class Connection {
+    let id: UInt64
+    let fd: Int32
+    let peer: String
+    var decoder: FrameDecoder
+    var output: [UInt8] = []
+    var outputStart = 0
+    var greeted = false
+    var inFlight = 0
+    /// The peer closed its side: finish what is in flight, then close.
+    var peerClosed = false
+    /// Close as soon as the output is flushed (after a fatal protocol error).
+    var closeAfterFlush = false
+    var closeReason = ""
+    var lastActivity: Double
+    /// When the currently buffered partial frame started arriving.
+    var partialSince: Double?
+    var wantsWrite = false
+    /// The epoll events the descriptor is registered for (0: not registered).
+    var interest: UInt32 = 0
+
+    init(id: UInt64, fd: Int32, peer: String, maxFrameLength: Int, now: Double) {
+        self.id = id
+        self.fd = fd
+        self.peer = peer
+        self.decoder = FrameDecoder(maxLength: maxFrameLength)
+        self.lastActivity = now
+    }
+
+    var pendingOutput: Int { output.count - outputStart }
+}
+
+/// The epoll loop: accepts connections, reads and decodes frames, answers HELLO and PING itself, hands searches to
+/// the workers, writes responses, enforces limits and timeouts, reloads and shuts down.
+///
+/// `@unchecked Sendable`: after `start()` hands it to its thread, only that thread touches it.
+final class EventLoop: @unchecked Sendable {
+    private let server: SaigaServer
+    private let config: ServerConfiguration
+    private var listener: Int32
+    private let epoll: Int32
+    private let wakeFD: Int32
+    private let signalFD: Int32
+    private let workers: WorkerPool
+    private var connections: [UInt64: Connection] = [:]
+    private var nextID: UInt64 = 16
+    private var draining = false
+    private var drainDeadline = 0.0
+    private var lastReloadCheck = 0.0
+    private var lastTimeoutSweep = 0.0
+    private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+
+    private static let listenerID: UInt64 = 1
+    private static let wakeID: UInt64 = 2
+    private static let signalID: UInt64 = 3
+    /// A connection whose unsent output passes this is too slow a reader and is dropped.
+    private static let maxPendingOutput = 64 << 20
+
+    init(server: SaigaServer, listener: Int32, epoll: Int32, wakeFD: Int32, signalFD: Int32) {
+        self.server = server
+        self.config = server.configuration
+        self.listener = listener
+        self.epoll = epoll
+        self.wakeFD = wakeFD
+        self.signalFD = signalFD
+        self.workers = WorkerPool(workers: server.configuration.workers, wakeFD: wakeFD)
+    }
+
+    func register() throws {
+        try Posix.epollAdd(epoll, listener, events: CSAIGA_EPOLLIN, data: EventLoop.listenerID)
+        try Posix.epollAdd(epoll, wakeFD, events: CSAIGA_EPOLLIN, data: EventLoop.wakeID)
+        if signalFD >= 0 { try Posix.epollAdd(epoll, signalFD, events: CSAIGA_EPOLLIN, data: EventLoop.signalID) }
+    }
+
+    func run() {
+        let events = UnsafeMutablePointer<UInt32>.allocate(capacity: 256)
+        let data = UnsafeMutablePointer<UInt64>.allocate(capacity: 256)
+        defer {
+            events.deallocate()
+            data.deallocate()
+            readBuffer.deallocate()
+        }
+        while true {
+            let n = Posix.epollWait(epoll, events: events, data: data, max: 256, timeoutMS: 100)
+            for i in 0..<n {
+                switch data[i] {
+                case EventLoop.listenerID: acceptAll()
+                case EventLoop.wakeID:
+                    Posix.drainEvent(wakeFD)
+                    deliverCompletions()
+                case EventLoop.signalID: handleSignals()
+                default:
+                    guard let c = connections[data[i]] else { continue }
+                    let ev = events[i]
+                    if ev & (CSAIGA_EPOLLIN | CSAIGA_EPOLLHUP | CSAIGA_EPOLLERR | CSAIGA_EPOLLRDHUP) != 0 { readFrom(c) }
+                    if ev & CSAIGA_EPOLLOUT != 0, connections[c.id] != nil { flush(c) }
+                }
+            }
+            let now = Posix.monotonicSeconds()
+            if server.isStopRequested && !draining { beginDrain(now) }
+            if server.takeReloadRequest() { reload(reason: "requested", force: true) }
+            if config.reloadInterval > 0 && now - lastReloadCheck >= config.reloadInterval && !draining {
+                lastReloadCheck = now
+                if server.holder.newerCommitAvailable() { reload(reason: "a newer commit appeared", force: false) }
+            }
+            if now - lastTimeoutSweep >= 0.1 {
+                lastTimeoutSweep = now
+                sweepTimeouts(now)
+            }
+            if draining {
+                let busy = connections.values.contains { $0.inFlight > 0 || $0.pendingOutput > 0 }
+                if !busy || now >= drainDeadline {
+                    if busy { server.log("drain timeout: closing \(connections.count) connections with work pending") }
+                    for c in Array(connections.values) { close(c, reason: "server shutting down") }
+                    workers.stop()
+                    server.log("stopped")
+                    Posix.close(epoll)
+                    server.markStopped()
+                    return
+                }
+            }
+        }
+    }
+
+    // MARK: - Connections
+
+    private func acceptAll() {
+        while !draining {
+            let accepted: (fd: Int32, peer: Posix.Address)?
+            do { accepted = try Posix.accept(listener) } catch {
+                server.log("accept failed: \(error)")  // e.g. EMFILE: try again on the next readiness
+                return
+            }
+            guard let (fd, peer) = accepted else { return }
+            if connections.count >= config.maxConnections {
+                let frame = Response.error(WireError(.serverBusy, "the server has \(connections.count) connections, its maximum"))
+                    .frame(requestID: 0).encoded()
+                _ = frame.withUnsafeBytes { Posix.write(fd, $0) }
+                Posix.close(fd)
+                server.log("refused \(peer.description): too many connections")
+                continue
+            }
+            let id = nextID
+            nextID += 1
+            let c = Connection(id: id, fd: fd, peer: peer.description, maxFrameLength: config.maxFrameLength,
+                               now: Posix.monotonicSeconds())
+            do {
+                try Posix.epollAdd(epoll, fd, events: CSAIGA_EPOLLIN | CSAIGA_EPOLLRDHUP, data: id)
+            } catch {
+                Posix.close(fd)
+                continue
+            }
+            c.interest = CSAIGA_EPOLLIN | CSAIGA_EPOLLRDHUP
+            connections[id] = c
+            server.log("connection \(id) from \(c.peer)")
+        }
+    }
+
+    private func close(_ c: Connection, reason: String) {
+        guard connections.removeValue(forKey: c.id) != nil else { return }
+        if c.interest != 0 { Posix.epollRemove(epoll, c.fd) }
+        Posix.close(c.fd)
+        server.log("connection \(c.id) closed: \(reason)")
+    }
+
+    private func readFrom(_ c: Connection) {
+        if c.peerClosed || c.closeAfterFlush {
+            // Nothing more to read; a hang-up with work pending is handled when the work completes.
+            if c.peerClosed && c.inFlight == 0 && c.pendingOutput == 0 { close(c, reason: "peer closed") }
+            return
+        }
+        var readAny = false
+        loop: while true {
+            switch Posix.read(c.fd, readBuffer) {
+            case .bytes(let n):
+                readAny = true
+                c.decoder.append(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
+                if n < readBuffer.count { break loop }
+            case .wouldBlock:
+                break loop
+            case .closed:
+                c.peerClosed = true
+                break loop
+            }
+        }
+        let now = Posix.monotonicSeconds()
+        if readAny { c.lastActivity = now }
+        processFrames(c, now: now)
+        guard connections[c.id] != nil else { return }
+        if c.peerClosed {
+            if c.inFlight == 0 && c.pendingOutput == 0 {
+                close(c, reason: "peer closed")
+            } else {
+                // Stop polling for input: a hung-up socket stays readable (and reports HUP) forever.
+                updateInterest(c)
+            }
+        }
+    }
+
+    private func processFrames(_ c: Connection, now: Double) {
+        while !c.closeAfterFlush {
+            let frame: Frame?
+            do { frame = try c.decoder.next() } catch {
+                // The stream cannot be resynchronised: say why, then close.
+                fail(c, requestID: 0, error, close: true)
+                return
+            }
+            guard let frame else { break }
+            handle(frame, on: c)
+        }
+        c.partialSince = c.decoder.hasPartialFrame ? (c.partialSince ?? now) : nil
+    }
+
+    private func handle(_ frame: Frame, on c: Connection) {
+        let request: Request
+        do { request = try Request.decode(frame) } catch {
+            fail(c, requestID: frame.requestID, error, close: !c.greeted)
+            return
+        }
+        if !c.greeted {
+            guard case .hello(let hello) = request else {
+                fail(c, requestID: frame.requestID, WireError(.handshakeRequired, "the first frame must be HELLO"), close: true)
+                return
+            }
+            guard ProtocolVersion.supported.contains(hello.version) else {
+                let versions = ProtocolVersion.supported.map(String.init).joined(separator: ", ")
+                fail(c, requestID: frame.requestID,
+                     WireError(.unsupportedVersion, "protocol version \(hello.version) is not supported; this server speaks \(versions)"),
+                     close: true)
+                return
+            }
+            if let expected = config.token, !expected.isEmpty {
+                guard let given = hello.token, constantTimeEqual(given, expected) else {
+                    fail(c, requestID: frame.requestID, WireError(.authenticationFailed, "missing or wrong token"), close: true)
+                    return
+                }
+            }
+            c.greeted = true
+            let ok = HelloOK(version: hello.version, server: "saiga 0.1.0", maxFrameLength: UInt32(config.maxFrameLength),
+                             generation: server.holder.reader.generation)
+            send(Response.helloOK(ok).frame(requestID: frame.requestID), to: c)
+            return
+        }
+        if draining {
+            fail(c, requestID: frame.requestID, WireError(.shuttingDown, "the server is shutting down"), close: false)
+            return
+        }
+        switch request {
+        case .hello:
+            fail(c, requestID: frame.requestID, WireError(.invalidArgument, "HELLO was already received"), close: false)
+        case .ping(let data):
+            send(Response.pong(data).frame(requestID: frame.requestID), to: c)
+        case .search, .get, .stats:
+            guard c.inFlight < config.maxInFlightPerConnection else {
+                fail(c, requestID: frame.requestID,
+                     WireError(.tooManyInFlight, "\(c.inFlight) requests in flight on this connection (the maximum)"),
+                     close: false)
+                return
+            }
+            c.inFlight += 1
+            workers.submit(WorkerPool.Job(connection: c.id, requestID: frame.requestID, request: request,
+                                          reader: server.holder.reader))
+        }
+    }
+
+    private func fail(_ c: Connection, requestID: UInt32, _ error: WireError, close: Bool) {
+        server.log("connection \(c.id): \(error)")
+        send(Response.error(error).frame(requestID: requestID), to: c)
+        if close {
+            c.closeAfterFlush = true
+            c.closeReason = error.description
+            if c.pendingOutput == 0 { self.close(c, reason: c.closeReason) }
+        }
+    }
+
+    private func send(_ frame: Frame, to c: Connection) {
+        frame.appendEncoded(to: &c.output)
+        flush(c)
+    }
+
+    private func flush(_ c: Connection) {
+        while c.pendingOutput > 0 {
+            let result = c.output.withUnsafeBytes { Posix.write(c.fd, UnsafeRawBufferPointer(rebasing: $0[c.outputStart...])) }
+            switch result {
+            case .bytes(let n):
+                c.outputStart += n
+            case .wouldBlock:
+                if c.pendingOutput > EventLoop.maxPendingOutput {
+                    close(c, reason: "client does not read its responses")
+                    return
+                }
+                if !c.wantsWrite {
+                    c.wantsWrite = true
+                    updateInterest(c)
+                }
+                return
+            case .closed:
+                close(c, reason: "peer reset the connection")
+                return
+            }
+        }
+        c.output.removeAll(keepingCapacity: c.output.capacity <= 1 << 20)
+        c.outputStart = 0
+        if c.wantsWrite {
+            c.wantsWrite = false
+            updateInterest(c)
+        }
+        if c.closeAfterFlush { close(c, reason: c.closeReason) }
+        else if c.peerClosed && c.inFlight == 0 { close(c, reason: "peer closed") }
+    }
+
+    /// Registers the descriptor for exactly the events the connection needs now.
+    private func updateInterest(_ c: Connection) {
+        var want: UInt32 = 0
+        if !c.peerClosed && !c.closeAfterFlush { want |= CSAIGA_EPOLLIN | CSAIGA_EPOLLRDHUP }
+        if c.wantsWrite { want |= CSAIGA_EPOLLOUT }
+        guard want != c.interest else { return }
+        if want == 0 {
+            Posix.epollRemove(epoll, c.fd)
+        } else if c.interest == 0 {
+            try? Posix.epollAdd(epoll, c.fd, events: want, data: c.id)
+        } else {
+            Posix.epollModify(epoll, c.fd, events: want, data: c.id)
+        }
+        c.interest = want
+    }
+
+    private func deliverCompletions() {
+        for done in workers.takeCompletions() {
+            if let e = done.error { server.log("connection \(done.connection): \(e)") }
+            guard let c = connections[done.connection] else { continue }  // closed meanwhile: drop the answer
+            c.inFlight -= 1
+            c.lastActivity = Posix.monotonicSeconds()
+            c.output.append(contentsOf: done.bytes)
+            flush(c)
+        }
+    }
+
+    // MARK: - Timeouts, signals, reload, shutdown
+
+    private func sweepTimeouts(_ now: Double) {
+        for c in Array(connections.values) {
+            if let since = c.partialSince, now - since > config.readTimeout {
+                fail(c, requestID: 0, WireError(.timeout, "a frame was started and not completed within \(config.readTimeout) s"),
+                     close: true)
+                if connections[c.id] != nil && c.pendingOutput > 0 {
+                    close(c, reason: "read timeout")  // it is not reading either
+                }
+            } else if c.inFlight == 0 && c.pendingOutput == 0 && !c.decoder.hasPartialFrame
+                        && now - c.lastActivity > config.idleTimeout {
+                close(c, reason: "idle for \(Int(config.idleTimeout)) s")
+            }
+        }
+    }
+
+    private func handleSignals() {
+        while let s = Posix.readSignal(signalFD) {
+            if s == SIGHUP {
+                reload(reason: "SIGHUP", force: true)
+            } else {
+                server.log(s == SIGINT ? "SIGINT: shutting down" : "SIGTERM: shutting down")
+                server.requestStop()
+            }
+        }
+    }
+
+    private func reload(reason: String, force: Bool) {
+        // Opening a large index verifies its checksums: do it off the loop thread.
+        let holder = server.holder
+        let server = self.server
+        Posix.spawnThread {
+            do {
+                if let g = try holder.reload(force: force) { server.log("reloaded the index: now at commit \(g) (\(reason))") }
+            } catch {
+                server.log("reload failed, still serving commit \(holder.reader.generation): \(error)")
+            }
+        }
+    }
+
+    private func beginDrain(_ now: Double) {
+        draining = true
+        drainDeadline = now + config.drainTimeout
+        Posix.epollRemove(epoll, listener)
+        Posix.close(listener)
+        listener = -1
+        let pending = connections.values.reduce(0) { $0 + $1.inFlight }
+        server.log("draining: \(pending) requests in flight on \(connections.count) connections")
+    }
+}
+
+/// Compares secrets without an early exit, so timing does not reveal a matching prefix.
+func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    let x = Array(a.utf8), y = Array(b.utf8)
+    var diff = UInt8(x.count == y.count ? 0 : 1)
+    for i in 0..<max(x.count, y.count) {
+        diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
+    }
+    return diff == 0
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,54 @@
+import Saiga
+import SaigaWire
+
+/// Runs one request against an index snapshot and builds the response (on a worker thread).
+enum RequestHandler {
+    static func handle(_ request: Request, reader: IndexReader) -> Response {
+        do throws(SaigaError) {
+            switch request {
+            case .search(let s):
+                guard s.k <= 10_000, s.offset <= 100_000 else {
+                    return .error(WireError(.invalidArgument, "k must be ≤ 10000 and offset ≤ 100000"))
+                }
+                var options = SearchOptions(k: Int(s.k), offset: Int(s.offset), snippets: s.snippets, fields: s.fields)
+                if let k1 = s.k1 { options.bm25.k1 = k1 }
+                if let b = s.b { options.bm25.b = b }
+                let r: SearchResults
+                switch s.syntax {
+                case .query: r = try reader.search(s.query, options: options)
+                case .anyWords: r = try reader.search(words: s.query, match: .any, options: options)
+                case .allWords: r = try reader.search(words: s.query, match: .all, options: options)
+                }
+                let hits = r.hits.map {
+                    WireHit(id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields)
+                }
+                return .results(SearchResponse(total: UInt64(r.total), tookMicros: UInt64(r.seconds * 1e6),
+                                               generation: reader.generation, hits: hits))
+            case .get(let g):
+                guard let d = try reader.document(id: g.id) else { return .document(DocumentResponse(found: false)) }
+                var fields: [String: String] = [:]
+                for f in d.fields { fields[f.name] = f.value }
+                return .document(DocumentResponse(found: true, id: d.id, title: d.title, body: d.body, fields: fields))
+            case .stats:
+                let s = reader.statistics
+                return .stats(StatsResponse(documents: UInt64(s.documents), segments: UInt32(s.segments),
+                                            terms: UInt64(s.terms), postings: UInt64(s.postings), bytes: UInt64(s.bytes),
+                                            generation: s.generation))
+            case .hello, .ping:
+                return .error(WireError(.internalError, "handled by the event loop"))
+            }
+        } catch {
+            return .error(wireError(error))
+        }
+    }
+
+    static func wireError(_ e: SaigaError) -> WireError {
+        switch e.code {
+        case .invalidQuery: return WireError(.invalidQuery, e.message, offset: e.offset)
+        case .limitExceeded: return WireError(.limitExceeded, e.message)
+        case .invalidArgument: return WireError(.invalidArgument, e.message)
+        case .corruptIndex, .io, .unsupportedFormat, .indexNotFound: return WireError(.indexError, e.description)
+        default: return WireError(.internalError, e.description)
+        }
+    }
+}

@@ -1,0 +1,121 @@
+import CSaigaShims
+import Saiga
+import SaigaWire
+import Synchronization
+
+/// The Saiga TCP search server: one epoll event loop thread for all socket I/O, a pool of worker threads for
+/// searches, hot reload of newer commits, graceful shutdown. The protocol is docs/PROTOCOL.md.
+///
+///     let server = try SaigaServer(indexPath: "Index/index", configuration: config)
+///     try server.start()
+///     print("listening on \(server.boundAddress)")
+///     server.waitUntilStopped()
+public final class SaigaServer: Sendable {
+    public let configuration: ServerConfiguration
+    let holder: IndexHolder
+    private let state = Mutex<State>(State())
+    private let stopped = Mutex<Bool>(false)
+    private let stoppedSignal = Atomic<Bool>(false)
+    private let wakeFD: Int32
+    private let signalFD: Int32
+
+    private struct State {
+        var bound: String = ""
+        var started = false
+        var stopRequested = false
+        var reloadRequested = false
+    }
+
+    /// Opens the index and checks the configuration. With `handleSignals`, blocks SIGINT/SIGTERM/SIGHUP in the
+    /// calling thread (call this on the main thread before starting other threads).
+    public init(indexPath: String, configuration: ServerConfiguration) throws {
+        guard configuration.workers >= 1, configuration.maxConnections >= 1, configuration.maxInFlightPerConnection >= 1,
+              configuration.maxFrameLength >= 64
+        else { throw ServerError("workers, maxConnections, maxInFlightPerConnection must be ≥ 1 and maxFrameLength ≥ 64") }
+        self.configuration = configuration
+        holder = try IndexHolder(path: indexPath, verifyChecksums: configuration.verifyChecksums)
+        wakeFD = try Posix.eventFD()
+        signalFD = configuration.handleSignals ? try Posix.shutdownAndReloadSignals() : -1
+        Posix.raiseOpenFileLimit()
+    }
+
+    /// "HOST:PORT" actually bound (with port 0, the port the kernel chose). Empty before `start()`.
+    public var boundAddress: String { state.withLock { $0.bound } }
+
+    /// The generation of the commit new requests run against.
+    public var generation: UInt64 { holder.reader.generation }
+
+    /// Binds, listens and starts the event loop and the workers. Refuses a non-loopback address without a token.
+    public func start() throws {
+        let address = try Posix.resolve(host: configuration.host, port: configuration.port)
+        if !address.isLoopback && (configuration.token ?? "").isEmpty {
+            throw ServerError("refusing to listen on \(address.description) (not loopback) without a token; "
+                + "set --token or SAIGA_TOKEN")
+        }
+        let (fd, bound) = try Posix.listen(address)
+        let ep = try Posix.epollCreate()
+        state.withLock {
+            $0.bound = bound.description
+            $0.started = true
+        }
+        let loop = EventLoop(server: self, listener: fd, epoll: ep, wakeFD: wakeFD, signalFD: signalFD)
+        try loop.register()
+        Posix.spawnThread { loop.run() }
+    }
+
+    /// Asks the server to stop: no new connections or requests, in-flight requests finish (bounded by
+    /// `drainTimeout`), then the loop exits.
+    public func stop() {
+        state.withLock { $0.stopRequested = true }
+        Posix.signalEvent(wakeFD)
+    }
+
+    /// Asks the server to look for a newer commit now (what SIGHUP does).
+    public func reload() {
+        state.withLock { $0.reloadRequested = true }
+        Posix.signalEvent(wakeFD)
+    }
+
+    /// Blocks until the server has stopped.
+    public func waitUntilStopped() {
+        while !stoppedSignal.load(ordering: .acquiring) {
+            Posix.sleep(milliseconds: 20)
+        }
+    }
+
+    var isStopRequested: Bool { state.withLock { $0.stopRequested } }
+
+    func takeReloadRequest() -> Bool {
+        state.withLock {
+            let r = $0.reloadRequested
+            $0.reloadRequested = false
+            return r
+        }
+    }
+
+    func markStopped() { stoppedSignal.store(true, ordering: .releasing) }
+
+    func requestStop() { state.withLock { $0.stopRequested = true } }
+
+    func log(_ line: @autoclosure () -> String) {
+        if configuration.logging { Posix.writeStderr("saiga serve: " + line()) }
+    }
+}
+
+/// A configuration or startup problem.
+public struct ServerError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ d: String) { description = d }
+}
+
+extension Posix {
+    static func sleep(milliseconds: Int) {
+        var ts = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var rest = timespec()
+        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

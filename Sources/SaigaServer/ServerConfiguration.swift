@@ -1,0 +1,38 @@
+/// Settings of a `SaigaServer`. Defaults suit a local service; `saiga serve` exposes each as an option.
+public struct ServerConfiguration: Sendable {
+    /// Address to bind. Default 127.0.0.1 (loopback only).
+    public var host: String = "127.0.0.1"
+    /// Port; 0 picks a free one (see `SaigaServer.boundAddress`). Default 7700.
+    public var port: Int = 7700
+    /// Threads that run searches. Default: the number of cores.
+    public var workers: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    /// Shared secret clients must send in HELLO. Required to listen on a non-loopback address.
+    public var token: String?
+    /// Connections beyond this are refused with a `serverBusy` error. Default 4096.
+    public var maxConnections: Int = 4096
+    /// Requests a connection may have running at once; more get `tooManyInFlight`. Default 64.
+    public var maxInFlightPerConnection: Int = 64
+    /// Largest frame accepted (the length field). Default 16 MiB.
+    public var maxFrameLength: Int = 16 << 20
+    /// A connection with no request in flight and nothing received for this long is closed. Default 300 s.
+    public var idleTimeout: Double = 300
+    /// A frame started but not completed within this time closes the connection. Default 10 s.
+    public var readTimeout: Double = 10
+    /// How often to look for a newer commit of the index; 0 disables polling (SIGHUP still reloads). Default 1 s.
+    public var reloadInterval: Double = 1
+    /// How long shutdown waits for in-flight requests. Default 10 s.
+    public var drainTimeout: Double = 10
+    /// Verify every index file's checksum when (re)opening the index. Default true.
+    public var verifyChecksums: Bool = true
+    /// Handle SIGINT/SIGTERM (drain and stop) and SIGHUP (reload). Call `SaigaServer.init` on the main thread
+    /// before starting other threads, so that they inherit the blocked signal mask. Default false (embedded use).
+    public var handleSignals: Bool = false
+    /// Log connection events and errors to stderr. Default true.
+    public var logging: Bool = true
+
+    public init() {}
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -1,0 +1,88 @@
+import Dispatch
+import Saiga
+import SaigaWire
+import Synchronization
+
+/// Threads that run searches. The event loop hands them decoded requests; they run each against the snapshot the
+/// loop captured, encode the response frame, queue it, and wake the loop through an eventfd. A worker never touches
+/// a socket, so a slow or stalled client can never hold one.
+final class WorkerPool: Sendable {
+    struct Job: Sendable {
+        var connection: UInt64
+        var requestID: UInt32
+        var request: Request
+        var reader: IndexReader
+    }
+
+    struct Completion: Sendable {
+        var connection: UInt64
+        var bytes: [UInt8]
+        /// Set when the answer is an ERROR (for the log).
+        var error: WireError?
+    }
+
+    private struct Queue {
+        var jobs: [Job?] = []
+        var head = 0
+    }
+
+    private let queue = Mutex(Queue())
+    private let available = DispatchSemaphore(value: 0)
+    private let done = Mutex<[Completion]>([])
+    private let wakeFD: Int32
+    let count: Int
+
+    init(workers: Int, wakeFD: Int32) {
+        self.count = workers
+        self.wakeFD = wakeFD
+        for _ in 0..<workers {
+            Posix.spawnThread { [self] in run() }
+        }
+    }
+
+    func submit(_ job: Job) {
+        queue.withLock { $0.jobs.append(job) }
+        available.signal()
+    }
+
+    /// Ends the workers after the jobs already queued.
+    func stop() {
+        queue.withLock { q in for _ in 0..<count { q.jobs.append(nil) } }
+        for _ in 0..<count { available.signal() }
+    }
+
+    /// Responses finished since the last call.
+    func takeCompletions() -> [Completion] {
+        done.withLock { d in
+            let all = d
+            d.removeAll(keepingCapacity: true)
+            return all
+        }
+    }
+
+    private func run() {
+        while true {
+            available.wait()
+            let next: Job?? = queue.withLock { q in
+                guard q.head < q.jobs.count else { return .none }
+                let j = q.jobs[q.head]
+                q.head += 1
+                if q.head > 1024 && q.head * 2 > q.jobs.count {
+                    q.jobs.removeSubrange(0..<q.head)
+                    q.head = 0
+                }
+                return .some(j)
+            }
+            guard let job = next ?? nil else {
+                if next != nil { return }  // a stop sentinel
+                continue
+            }
+            let response = RequestHandler.handle(job.request, reader: job.reader)
+            let bytes = response.frame(requestID: job.requestID).encoded()
+            var error: WireError?
+            if case .error(let e) = response { error = e }
+            done.withLock { $0.append(Completion(connection: job.connection, bytes: bytes, error: error)) }
+            Posix.signalEvent(wakeFD)
+        }
+    }
+}

@@ -1,0 +1,456 @@
+/// Message types: requests have the high bit clear, responses set.
+public enum MessageType: UInt8, Sendable, CaseIterable {
+    case hello = 0x01
+    case ping = 0x02
+    case search = 0x03
+    case get = 0x04
+    case stats = 0x05
+    case helloOK = 0x81
+    case pong = 0x82
+    case results = 0x83
+    case document = 0x84
+    case statsResult = 0x85
+    case error = 0xFF
+}
+
+/// The protocol versions this build speaks.
+public enum ProtocolVersion {
+    public static let current: UInt32 = 1
+    public static let supported: [UInt32] = [1]
+}
+
+/// Decodes a request payload's fields, refusing unknown tags (so a newer client learns what an older server lacks).
+struct FieldSet {
+    let message: String
+    private(set) var fields: [Field]
+
+    init(_ payload: [UInt8], message: String, known: Set<UInt16>) throws(WireError) {
+        self.message = message
+        fields = try FieldReader.parse(payload, message: message)
+        for f in fields where !known.contains(f.tag) {
+            throw WireError(.unknownField, "\(message) has no field \(f.tag)")
+        }
+    }
+
+    /// Response decoding: unknown tags are ignored (an older client reading a newer server's answer).
+    init(lenient payload: [UInt8], message: String) throws(WireError) {
+        self.message = message
+        fields = try FieldReader.parse(payload, message: message)
+    }
+
+    func first(_ tag: UInt16) -> Field? { fields.first { $0.tag == tag } }
+    func all(_ tag: UInt16) -> [Field] { fields.filter { $0.tag == tag } }
+
+    func string(_ tag: UInt16) throws(WireError) -> String? { try first(tag)?.string(in: message) }
+    func u32(_ tag: UInt16) throws(WireError) -> UInt32? { try first(tag)?.u32(in: message) }
+    func u64(_ tag: UInt16) throws(WireError) -> UInt64? { try first(tag)?.u64(in: message) }
+    func f32(_ tag: UInt16) throws(WireError) -> Float? { try first(tag)?.f32(in: message) }
+    func bool(_ tag: UInt16) throws(WireError) -> Bool? { try first(tag)?.bool(in: message) }
+
+    func required<T>(_ value: T?, _ tag: UInt16, _ name: String) throws(WireError) -> T {
+        guard let value else { throw WireError(.missingField, "\(message) needs field \(tag) (\(name))") }
+        return value
+    }
+}
+
+// MARK: - Requests
+
+/// HELLO: the first frame of every connection.
+public struct Hello: Sendable, Hashable {
+    public var version: UInt32
+    public var token: String?
+    public var client: String?
+
+    public init(version: UInt32 = ProtocolVersion.current, token: String? = nil, client: String? = nil) {
+        self.version = version
+        self.token = token
+        self.client = client
+    }
+
+    public func encode() -> [UInt8] {
+        var w = FieldWriter()
+        w.u32(1, version)
+        if let token { w.string(2, token) }
+        if let client { w.string(3, client) }
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(WireError) -> Hello {
+        let f = try FieldSet(payload, message: "HELLO", known: [1, 2, 3])
+        return Hello(version: try f.required(try f.u32(1), 1, "version"), token: try f.string(2), client: try f.string(3))
+    }
+}
+
+/// How a SEARCH's query string is read.
+public enum QuerySyntax: UInt8, Sendable, Hashable {
+    /// The query language: operators, phrases, fields, prefixes.
+    case query = 0
+    /// Plain words, any of them.
+    case anyWords = 1
+    /// Plain words, all of them.
+    case allWords = 2
+}
+
+/// SEARCH.
+public struct SearchRequest: Sendable, Hashable {
+    public var query: String
+    public var k: UInt32
+    public var offset: UInt32
+    /// Stored fields to return besides id and title (`*` for all).
+    public var fields: [String]
+    public var snippets: Bool
+    public var k1: Float?
+    public var b: Float?
+    public var syntax: QuerySyntax
+
+    public init(query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
+                k1: Float? = nil, b: Float? = nil, syntax: QuerySyntax = .query) {
+        self.query = query
+        self.k = k
+        self.offset = offset
+        self.fields = fields
+        self.snippets = snippets
+        self.k1 = k1
+        self.b = b
+        self.syntax = syntax
+    }
+
+    public func encode() -> [UInt8] {
+        var w = FieldWriter()
+        w.string(1, query)
+        w.u32(2, k)
+        if offset != 0 { w.u32(3, offset) }
+        for f in fields { w.string(4, f) }
+        w.bool(5, snippets)
+        if let k1 { w.f32(6, k1) }
+        if let b { w.f32(7, b) }
+        if syntax != .query { w.raw(8, [syntax.rawValue]) }
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
+        let f = try FieldSet(payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8])
+        var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
+        if let k = try f.u32(2) { r.k = k }
+        if let o = try f.u32(3) { r.offset = o }
+        for field in f.all(4) { r.fields.append(try field.string(in: "SEARCH")) }
+        if let s = try f.bool(5) { r.snippets = s }
+        r.k1 = try f.f32(6)
+        r.b = try f.f32(7)
+        if let s = f.first(8) {
+            guard s.value.count == 1, let syntax = QuerySyntax(rawValue: s.value.first!) else {
+                throw WireError(.invalidArgument, "SEARCH field 8 (syntax) must be one byte: 0, 1 or 2")
+            }
+            r.syntax = syntax
+        }
+        return r
+    }
+}
+
+/// GET: a stored document by id.
+public struct GetRequest: Sendable, Hashable {
+    public var id: String
+    public init(id: String) { self.id = id }
+
+    public func encode() -> [UInt8] {
+        var w = FieldWriter()
+        w.string(1, id)
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(WireError) -> GetRequest {
+        let f = try FieldSet(payload, message: "GET", known: [1])
+        return GetRequest(id: try f.required(try f.string(1), 1, "id"))
+    }
+}
+
+/// A decoded request frame.
+public enum Request: Sendable, Hashable {
+    case hello(Hello)
+    case ping([UInt8])
+    case search(SearchRequest)
+    case get(GetRequest)
+    case stats
+
+    /// Decodes a request frame; unknown message types, unknown fields and bad values are `WireError`s.
+    public static func decode(_ frame: Frame) throws(WireError) -> Request {
+        guard frame.flags == 0 else { throw WireError(.malformedFrame, "frame flags must be 0 (got \(frame.flags))") }
+        guard let type = MessageType(rawValue: frame.type) else {
+            throw WireError(.unknownMessageType, "unknown message type 0x\(String(frame.type, radix: 16))")
+        }
+        switch type {
+        case .hello: return .hello(try Hello.decode(frame.payload))
+        case .ping:
+            let f = try FieldSet(frame.payload, message: "PING", known: [1])
+            return .ping(f.first(1).map { Array($0.value) } ?? [])
+        case .search: return .search(try SearchRequest.decode(frame.payload))
+        case .get: return .get(try GetRequest.decode(frame.payload))
+        case .stats:
+            _ = try FieldSet(frame.payload, message: "STATS", known: [])
+            return .stats
+        default:
+            throw WireError(.unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is a response, not a request")
+        }
+    }
+}
+
+// MARK: - Responses
+
+/// HELLO_OK.
+public struct HelloOK: Sendable, Hashable {
+    public var version: UInt32
+    public var server: String
+    public var maxFrameLength: UInt32
+    public var generation: UInt64
+
+    public init(version: UInt32, server: String, maxFrameLength: UInt32, generation: UInt64) {
+        self.version = version
+        self.server = server
+        self.maxFrameLength = maxFrameLength
+        self.generation = generation
+    }
+
+    public func encode() -> [UInt8] {
+        var w = FieldWriter()
+        w.u32(1, version)
+        w.string(2, server)
+        w.u32(3, maxFrameLength)
+        w.u64(4, generation)
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(WireError) -> HelloOK {
+        let f = try FieldSet(lenient: payload, message: "HELLO_OK")
+        return HelloOK(version: try f.u32(1) ?? 0, server: try f.string(2) ?? "", maxFrameLength: try f.u32(3) ?? 0,
+                       generation: try f.u64(4) ?? 0)
+    }
+}
+
+/// One hit of RESULTS.
+public struct WireHit: Sendable, Hashable {
+    public var id: String
+    public var score: Float
+    public var title: String
+    public var snippet: String?
+    public var fields: [String: String]
+
+    public init(id: String, score: Float, title: String, snippet: String?, fields: [String: String]) {
+        self.id = id
+        self.score = score
+        self.title = title
+        self.snippet = snippet
+        self.fields = fields
+    }
+}
+
+/// RESULTS: the answer to SEARCH.
+public struct SearchResponse: Sendable, Hashable {
+    public var total: UInt64
+    public var tookMicros: UInt64
+    public var generation: UInt64
+    public var hits: [WireHit]
+
+    public init(total: UInt64, tookMicros: UInt64, generation: UInt64, hits: [WireHit]) {
+        self.total = total
+        self.tookMicros = tookMicros
+        self.generation = generation
+        self.hits = hits
+    }
+
+    public func encode() -> [UInt8] {
+        var w = FieldWriter()
+        w.u64(1, total)
+        w.u64(2, tookMicros)
+        w.u64(3, generation)
+        for h in hits {
+            var hw = FieldWriter()
+            hw.string(1, h.id)
+            hw.f32(2, h.score)
+            hw.string(3, h.title)
+            if let s = h.snippet { hw.string(4, s) }
+            for (name, value) in h.fields.sorted(by: { $0.key < $1.key }) {
+                var fw = FieldWriter()
+                fw.string(1, name)
+                fw.string(2, value)
+                hw.nested(5, fw)
+            }
+            w.nested(4, hw)
+        }
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchResponse {
+        let f = try FieldSet(lenient: payload, message: "RESULTS")
+        var r = SearchResponse(total: try f.u64(1) ?? 0, tookMicros: try f.u64(2) ?? 0, generation: try f.u64(3) ?? 0,
+                               hits: [])
+        for hitField in f.all(4) {
+            let hf = try FieldSet(lenient: Array(hitField.value), message: "RESULTS hit")
+            var hit = WireHit(id: try hf.string(1) ?? "", score: try hf.f32(2) ?? 0, title: try hf.string(3) ?? "",
+                              snippet: try hf.string(4), fields: [:])
+            for field in hf.all(5) {
+                let ff = try FieldSet(lenient: Array(field.value), message: "RESULTS field")
+                if let name = try ff.string(1) { hit.fields[name] = try ff.string(2) ?? "" }
+            }
+            r.hits.append(hit)
+        }
+        return r
+    }
+}
+
+/// DOCUMENT: the answer to GET.
+public struct DocumentResponse: Sendable, Hashable {
+    public var found: Bool
+    public var id: String
+    public var title: String
+    public var body: String
+    public var fields: [String: String]
+
+    public init(found: Bool, id: String = "", title: String = "", body: String = "", fields: [String: String] = [:]) {
+        self.found = found
+        self.id = id
+        self.title = title
+        self.body = body
+        self.fields = fields
+    }
+
+    public func encode() -> [UInt8] {
+        var w = FieldWriter()
+        w.bool(1, found)
+        if found {
+            w.string(2, id)
+            w.string(3, title)
+            w.string(4, body)
+            for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+                var fw = FieldWriter()
+                fw.string(1, name)
+                fw.string(2, value)
+                w.nested(5, fw)
+            }
+        }
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(WireError) -> DocumentResponse {
+        let f = try FieldSet(lenient: payload, message: "DOCUMENT")
+        var d = DocumentResponse(found: try f.bool(1) ?? false, id: try f.string(2) ?? "", title: try f.string(3) ?? "",
+                                 body: try f.string(4) ?? "")
+        for field in f.all(5) {
+            let ff = try FieldSet(lenient: Array(field.value), message: "DOCUMENT field")
+            if let name = try ff.string(1) { d.fields[name] = try ff.string(2) ?? "" }
+        }
+        return d
+    }
+}
+
+/// STATS_RESULT.
+public struct StatsResponse: Sendable, Hashable {
+    public var documents: UInt64
+    public var segments: UInt32
+    public var terms: UInt64
+    public var postings: UInt64
+    public var bytes: UInt64
+    public var generation: UInt64
+
+    public init(documents: UInt64, segments: UInt32, terms: UInt64, postings: UInt64, bytes: UInt64, generation: UInt64) {
+        self.documents = documents
+        self.segments = segments
+        self.terms = terms
+        self.postings = postings
+        self.bytes = bytes
+        self.generation = generation
+    }
+
+    public func encode() -> [UInt8] {
+        var w = FieldWriter()
+        w.u64(1, documents)
+        w.u32(2, segments)
+        w.u64(3, terms)
+        w.u64(4, postings)
+        w.u64(5, bytes)
+        w.u64(6, generation)
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(WireError) -> StatsResponse {
+        let f = try FieldSet(lenient: payload, message: "STATS_RESULT")
+        return StatsResponse(documents: try f.u64(1) ?? 0, segments: try f.u32(2) ?? 0, terms: try f.u64(3) ?? 0,
+                             postings: try f.u64(4) ?? 0, bytes: try f.u64(5) ?? 0, generation: try f.u64(6) ?? 0)
+    }
+}
+
+/// ERROR.
+extension WireError {
+    public func encode() -> [UInt8] {
+        var w = FieldWriter()
+        var code: [UInt8] = []
+        code.appendBigEndian(self.code.rawValue)
+        w.raw(1, code)
+        w.string(2, message)
+        if let offset { w.u32(3, UInt32(clamping: offset)) }
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(WireError) -> WireError {
+        let f = try FieldSet(lenient: payload, message: "ERROR")
+        let code = try f.first(1).map { (x: Field) throws(WireError) -> UInt16 in try x.u16(in: "ERROR") } ?? ErrorCode.internalError.rawValue
+        return WireError(ErrorCode(rawValue: code), try f.string(2) ?? "", offset: try f.u32(3).map { Int($0) })
+    }
+}
+
+/// A decoded response frame.
+public enum Response: Sendable, Hashable {
+    case helloOK(HelloOK)
+    case pong([UInt8])
+    case results(SearchResponse)
+    case document(DocumentResponse)
+    case stats(StatsResponse)
+    case error(WireError)
+
+    public static func decode(_ frame: Frame) throws(WireError) -> Response {
+        guard let type = MessageType(rawValue: frame.type) else {
+            throw WireError(.unknownMessageType, "unknown response type 0x\(String(frame.type, radix: 16))")
+        }
+        switch type {
+        case .helloOK: return .helloOK(try HelloOK.decode(frame.payload))
+        case .pong:
+            let f = try FieldSet(lenient: frame.payload, message: "PONG")
+            return .pong(f.first(1).map { Array($0.value) } ?? [])
+        case .results: return .results(try SearchResponse.decode(frame.payload))
+        case .document: return .document(try DocumentResponse.decode(frame.payload))
+        case .statsResult: return .stats(try StatsResponse.decode(frame.payload))
+        case .error: return .error(try WireError.decode(frame.payload))
+        default: throw WireError(.unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is not a response")
+        }
+    }
+
+    /// The frame carrying this response.
+    public func frame(requestID: UInt32) -> Frame {
+        switch self {
+        case .helloOK(let m): return Frame(.helloOK, requestID: requestID, payload: m.encode())
+        case .pong(let data):
+            var w = FieldWriter()
+            if !data.isEmpty { w.raw(1, data) }
+            return Frame(.pong, requestID: requestID, payload: w.bytes)
+        case .results(let m): return Frame(.results, requestID: requestID, payload: m.encode())
+        case .document(let m): return Frame(.document, requestID: requestID, payload: m.encode())
+        case .stats(let m): return Frame(.statsResult, requestID: requestID, payload: m.encode())
+        case .error(let e): return Frame(.error, requestID: requestID, payload: e.encode())
+        }
+    }
+}
+
+extension Request {
+    /// The frame carrying this request.
+    public func frame(requestID: UInt32) -> Frame {
+        switch self {
+        case .hello(let m): return Frame(.hello, requestID: requestID, payload: m.encode())
+        case .ping(let data):
+            var w = FieldWriter()
+            if !data.isEmpty { w.raw(1, data) }
+            return Frame(.ping, requestID: requestID, payload: w.bytes)
+        case .search(let m): return Frame(.search, requestID: requestID, payload: m.encode())
+        case .get(let m): return Frame(.get, requestID: requestID, payload: m.encode())
+        case .stats: return Frame(.stats, requestID: requestID)
+        }
+    }
+}

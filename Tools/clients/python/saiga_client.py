@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""A Saiga client in standard-library Python, written from docs/PROTOCOL.md (protocol version 1).
+
+    from saiga_client import SaigaClient
+    with SaigaClient("127.0.0.1", 7700, token=None) as c:
+        r = c.search("human rights", k=5)
+        for hit in r["hits"]:
+            print(hit["id"], hit["score"], hit["title"])
+
+Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--token T]
+                             saiga_client.py HOST:PORT get ID | stats | ping
+"""
+import json
+import socket
+import struct
+import sys
+
+PROTOCOL_VERSION = 1
+HELLO, PING, SEARCH, GET, STATS = 0x01, 0x02, 0x03, 0x04, 0x05
+HELLO_OK, PONG, RESULTS, DOCUMENT, STATS_RESULT, ERROR = 0x81, 0x82, 0x83, 0x84, 0x85, 0xFF
+
+
+class SaigaError(Exception):
+    """An ERROR frame from the server: numeric code, message, and for invalid queries the column."""
+
+    def __init__(self, code, message, column=None):
+        super().__init__(f"error {code}: {message}")
+        self.code, self.message, self.column = code, message, column
+
+
+# ---------------------------------------------------------------- fields: tag u16 | length u32 | value
+
+def field(tag, value):
+    return struct.pack(">HI", tag, len(value)) + value
+
+
+def f_str(tag, s):
+    return field(tag, s.encode("utf-8"))
+
+
+def f_u32(tag, v):
+    return field(tag, struct.pack(">I", v))
+
+
+def f_f32(tag, v):
+    return field(tag, struct.pack(">f", v))
+
+
+def f_bool(tag, v):
+    return field(tag, b"\x01" if v else b"\x00")
+
+
+def parse_fields(payload):
+    """[(tag, bytes)] in order; raises ValueError on a truncated field."""
+    out, i = [], 0
+    while i < len(payload):
+        if len(payload) - i < 6:
+            raise ValueError("truncated field header")
+        tag, n = struct.unpack_from(">HI", payload, i)
+        i += 6
+        if n > len(payload) - i:
+            raise ValueError("field longer than the payload")
+        out.append((tag, payload[i:i + n]))
+        i += n
+    return out
+
+
+def first(fields, tag, default=None):
+    for t, v in fields:
+        if t == tag:
+            return v
+    return default
+
+
+def u64(b):
+    return struct.unpack(">Q", b)[0]
+
+
+def u32(b):
+    return struct.unpack(">I", b)[0]
+
+
+def f32(b):
+    return struct.unpack(">f", b)[0]
+
+
+# ---------------------------------------------------------------- client
+
+class SaigaClient:
+    def __init__(self, host, port, token=None, timeout=30.0):
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+        self.next_id = 1
+        hello = f_u32(1, PROTOCOL_VERSION) + (f_str(2, token) if token else b"") + f_str(3, "saiga_client.py")
+        typ, _, payload = self._roundtrip(HELLO, hello, request_id=0)
+        if typ != HELLO_OK:
+            raise SaigaError(0, "expected HELLO_OK")
+        f = parse_fields(payload)
+        self.server = first(f, 2, b"").decode()
+        self.max_frame = u32(first(f, 3, b"\0\0\0\0"))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self.sock.close()
+
+    # frame: length u32 | type u8 | flags u8 | request id u32 | payload
+    def _send(self, typ, payload, request_id):
+        self.sock.sendall(struct.pack(">IBBI", 6 + len(payload), typ, 0, request_id) + payload)
+
+    def _read_frame(self):
+        while True:
+            if len(self.buf) >= 4:
+                (length,) = struct.unpack_from(">I", self.buf)
+                if length < 6:
+                    raise SaigaError(0, "bad frame from the server")
+                if len(self.buf) >= 4 + length:
+                    frame, self.buf = self.buf[4:4 + length], self.buf[4 + length:]
+                    typ, _flags, rid = struct.unpack_from(">BBI", frame)
+                    return typ, rid, frame[6:]
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("the server closed the connection")
+            self.buf += chunk
+
+    def _roundtrip(self, typ, payload, request_id=None):
+        if request_id is None:
+            request_id, self.next_id = self.next_id, self.next_id + 1
+        self._send(typ, payload, request_id)
+        while True:
+            rtyp, rid, rpayload = self._read_frame()
+            if rtyp == ERROR and (rid == request_id or rid == 0):
+                f = parse_fields(rpayload)
+                code = struct.unpack(">H", first(f, 1, b"\0\0"))[0]
+                col = first(f, 3)
+                raise SaigaError(code, first(f, 2, b"").decode("utf-8", "replace"), u32(col) if col else None)
+            if rid == request_id:
+                return rtyp, rid, rpayload
+
+    def ping(self, data=b""):
+        typ, _, payload = self._roundtrip(PING, field(1, data) if data else b"")
+        return first(parse_fields(payload), 1, b"")
+
+    def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0):
+        p = f_str(1, query) + f_u32(2, k)
+        if offset:
+            p += f_u32(3, offset)
+        for name in fields:
+            p += f_str(4, name)
+        p += f_bool(5, snippets)
+        if k1 is not None:
+            p += f_f32(6, k1)
+        if b is not None:
+            p += f_f32(7, b)
+        if syntax:
+            p += field(8, bytes([syntax]))
+        typ, _, payload = self._roundtrip(SEARCH, p)
+        if typ != RESULTS:
+            raise SaigaError(0, "expected RESULTS")
+        f = parse_fields(payload)
+        hits = []
+        for tag, value in f:
+            if tag != 4:
+                continue
+            h = parse_fields(value)
+            hit = {"id": first(h, 1, b"").decode(), "score": f32(first(h, 2, b"\0\0\0\0")),
+                   "title": first(h, 3, b"").decode()}
+            snip = first(h, 4)
+            hit["snippet"] = snip.decode() if snip is not None else None
+            stored = {}
+            for t, v in h:
+                if t == 5:
+                    kv = parse_fields(v)
+                    stored[first(kv, 1, b"").decode()] = first(kv, 2, b"").decode()
+            if stored:
+                hit["fields"] = stored
+            hits.append(hit)
+        return {"total": u64(first(f, 1, b"\0" * 8)), "took_us": u64(first(f, 2, b"\0" * 8)), "hits": hits}
+
+    def get(self, doc_id):
+        typ, _, payload = self._roundtrip(GET, f_str(1, doc_id))
+        f = parse_fields(payload)
+        if first(f, 1, b"\0") != b"\x01":
+            return None
+        doc = {"id": first(f, 2, b"").decode(), "title": first(f, 3, b"").decode(), "body": first(f, 4, b"").decode()}
+        for t, v in f:
+            if t == 5:
+                kv = parse_fields(v)
+                doc.setdefault("fields", {})[first(kv, 1, b"").decode()] = first(kv, 2, b"").decode()
+        return doc
+
+    def stats(self):
+        typ, _, payload = self._roundtrip(STATS, b"")
+        f = parse_fields(payload)
+        return {"docs": u64(first(f, 1)), "segments": u32(first(f, 2)), "terms": u64(first(f, 3)),
+                "postings": u64(first(f, 4)), "bytes": u64(first(f, 5)), "generation": u64(first(f, 6))}
+
+
+def main(argv):
+    if len(argv) < 3:
+        print(__doc__, file=sys.stderr)
+        return 64
+    host, _, port = argv[1].rpartition(":")
+    args, opts, i = [], {}, 3
+    while i < len(argv):
+        if argv[i] in ("--k", "--token") and i + 1 < len(argv):
+            opts[argv[i][2:]] = argv[i + 1]
+            i += 2
+        else:
+            args.append(argv[i])
+            i += 1
+    try:
+        with SaigaClient(host.strip("[]"), int(port), token=opts.get("token")) as c:
+            cmd = argv[2]
+            if cmd == "search":
+                r = c.search(" ".join(args), k=int(opts.get("k", 10)))
+                out = {"total": r["total"], "hits": [{"id": h["id"], "score": h["score"], "title": h["title"],
+                                                      "snippet": h["snippet"]} for h in r["hits"]]}
+            elif cmd == "get":
+                out = c.get(args[0])
+            elif cmd == "stats":
+                out = c.stats()
+            elif cmd == "ping":
+                out = {"pong": c.ping(b"x").decode()}
+            else:
+                print(f"unknown command {cmd}", file=sys.stderr)
+                return 64
+    except SaigaError as e:
+        print(json.dumps({"error": e.code, "message": e.message, "column": e.column}))
+        return 1
+    print(json.dumps(out, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,73 @@
+import Saiga
+import SaigaServer
+
+#if canImport(Glibc)
+@preconcurrency import Glibc
+#endif
+
+enum ServeCommand {
+    static let help = """
+        usage: saiga serve [--index DIR] [--listen HOST:PORT] [--workers N] [--token T] [--quiet]
+                           [--max-connections N] [--max-in-flight N] [--max-frame-bytes N]
+                           [--idle-timeout S] [--read-timeout S] [--reload-interval S] [--drain-timeout S]
+
+        Serves the index over TCP with the binary protocol of docs/PROTOCOL.md. Binds 127.0.0.1:7700 by default;
+        port 0 picks a free port. The first line on stdout is `listening on HOST:PORT`.
+
+        A non-loopback address needs a token (--token or $SAIGA_TOKEN); clients send it in HELLO.
+        A newer commit of the index is picked up within --reload-interval seconds (default 1) or at SIGHUP,
+        without failing in-flight requests. SIGINT/SIGTERM stop accepting, finish in-flight requests (up to
+        --drain-timeout seconds, default 10) and exit 0. Connection events and errors are logged to stderr
+        unless --quiet.
+        """
+
+    static func run(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(
+            argv,
+            valueOptions: ["index", "listen", "workers", "token", "max-connections", "max-in-flight", "max-frame-bytes",
+                           "idle-timeout", "read-timeout", "reload-interval", "drain-timeout"],
+            flagOptions: ["quiet", "no-verify"])
+        guard args.positional.isEmpty else { throw UsageError("serve takes no arguments") }
+        var config = ServerConfiguration()
+        if let listen = args.value("listen") {
+            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+                  (0...65535).contains(port)
+            else { throw UsageError("--listen must be HOST:PORT (got \"\(listen)\")") }
+            var host = String(listen[..<colon])
+            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+            config.host = host.isEmpty ? "127.0.0.1" : host
+            config.port = port
+        }
+        config.workers = try args.int("workers", default: config.workers, range: 1...256)
+        config.token = args.value("token") ?? (getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) })
+        config.maxConnections = try args.int("max-connections", default: config.maxConnections, range: 1...1_000_000)
+        config.maxInFlightPerConnection = try args.int("max-in-flight", default: config.maxInFlightPerConnection, range: 1...100_000)
+        config.maxFrameLength = try args.int("max-frame-bytes", default: config.maxFrameLength, range: 64...(1 << 30))
+        if let v = try args.float("idle-timeout") { config.idleTimeout = Double(v) }
+        if let v = try args.float("read-timeout") { config.readTimeout = Double(v) }
+        if let v = try args.float("reload-interval") { config.reloadInterval = Double(v) }
+        if let v = try args.float("drain-timeout") { config.drainTimeout = Double(v) }
+        config.logging = !args.flag("quiet")
+        config.verifyChecksums = !args.flag("no-verify")
+        config.handleSignals = true
+
+        let index = args.value("index") ?? Defaults.indexDirectory
+        let server: SaigaServer
+        do { server = try SaigaServer(indexPath: index, configuration: config) } catch let e as SaigaError {
+            throw e
+        } catch {
+            Terminal.err("saiga: \(error)")
+            return 1
+        }
+        do { try server.start() } catch {
+            Terminal.err("saiga: \(error)")
+            return 1
+        }
+        Terminal.out("listening on \(server.boundAddress)")
+        if config.logging {
+            Terminal.err("saiga serve: serving \(index) (commit \(server.generation)) with \(config.workers) workers")
+        }
+        server.waitUntilStopped()
+        return 0
+    }
+}
