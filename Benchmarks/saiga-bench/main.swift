@@ -4,6 +4,7 @@
 //   saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N] [--ram-mb N] [--positions] [--store-text]
 //   saiga-bench query INDEX_DIR QUERIES.txt [--k 10] [--mode or|and] [--warmup 1] [--k1 X --b Y]
 //                     [--out RUN.tsv] [--latencies LAT.tsv]
+//   saiga-bench serve-load --server HOST:PORT QUERIES.txt --connections C [--pipeline P] [--compare-index DIR]
 //
 // Release builds only: `swift run -c release saiga-bench …`.
 
@@ -31,6 +32,8 @@ do {
         try IndexBench.run(argv)
     case "query":
         try QueryBench.run(argv)
+    case "serve-load":
+        try ServeLoad.run(argv)
     default:
         fputs("saiga-bench: unknown command \(command)\n", stderr)
         exit(64)

@@ -17,6 +17,9 @@ final class Transport: @unchecked Sendable {  // used only under the client's lo
     private var decoder = FrameDecoder(maxLength: 1 << 30)
     private let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
 
+    /// Seconds to poll the socket without sleeping before waiting in poll(2) (see `SaigaClient.spinMicroseconds`).
+    var spinSeconds = 0.0
+
     private init(fd: Int32) { self.fd = fd }
 
     deinit {
@@ -123,11 +126,23 @@ final class Transport: @unchecked Sendable {  // used only under the client's lo
             if n == 0 { throw ClientError(.connectionClosed, "the server closed the connection") }
             if errno == EINTR { continue }
             if errno == EAGAIN || errno == EWOULDBLOCK {
+                if spinSeconds > 0 && spinUntilReadable() { continue }
                 try wait(for: Int16(POLLIN), until: deadline)
                 continue
             }
             throw ClientError(.connectionClosed, "connection error: \(String(cString: strerror(errno)))")
         }
+    }
+
+    /// Busy-polls for input for up to `spinSeconds`; a fast answer then costs no sleep and wake-up.
+    private func spinUntilReadable() -> Bool {
+        let until = now() + spinSeconds
+        var byte: UInt8 = 0
+        repeat {
+            let n = sysRecv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+            if n != -1 || (errno != EAGAIN && errno != EWOULDBLOCK) { return true }
+        } while now() < until
+        return false
     }
 
     private func wait(for events: Int16, until deadline: Double) throws(ClientError) {

@@ -27,6 +27,9 @@ public struct ServerConfiguration: Sendable {
     /// Handle SIGINT/SIGTERM (drain and stop) and SIGHUP (reload). Call `SaigaServer.init` on the main thread
     /// before starting other threads, so that they inherit the blocked signal mask. Default false (embedded use).
     public var handleSignals: Bool = false
+    /// Microseconds a worker (waiting for work) and the event loop (waiting for an answer) spin before sleeping,
+    /// trading a little CPU for latency. Default 100; 0 disables spinning.
+    public var spinMicroseconds: Int = 100
     /// Log connection events and errors to stderr. Default true.
     public var logging: Bool = true
 
