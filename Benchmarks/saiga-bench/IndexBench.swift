@@ -44,3 +44,21 @@ enum IndexBench {
         ]))
     }
 }
+
+/// `saiga-bench index-report INDEX_DIR`: the storage breakdown of an index.
+enum IndexReport {
+    static func run(_ argv: [String]) throws {
+        guard argv.count == 1 else { throw BenchUsage(message: "usage: saiga-bench index-report INDEX_DIR") }
+        let reader = try IndexReader(path: argv[0], verifyChecksums: false)
+        let r = try reader.storageReport()
+        let s = reader.statistics
+        print(jsonLine([
+            ("postings", "\(s.postings)"), ("singleton_terms", "\(r.singletonTerms)"), ("tail_only_terms", "\(r.tailOnlyTerms)"),
+            ("block_terms", "\(r.blockTerms)"), ("block_postings", "\(r.blockPostings)"), ("tail_postings", "\(r.tailPostings)"),
+            ("skip_bytes", "\(r.skipBytes)"), ("doc_bit_bytes", "\(r.docBitBytes)"), ("freq_bit_bytes", "\(r.freqBitBytes)"),
+            ("block_header_bytes", "\(r.blockHeaderBytes)"), ("tail_bytes", "\(r.tailBytes)"),
+            ("term_dictionary_bytes", "\(r.termDictionaryBytes)"),
+            ("avg_doc_bits", "\(round4(r.averageDocBits))"), ("avg_freq_bits", "\(round4(r.averageFreqBits))"),
+        ]))
+    }
+}

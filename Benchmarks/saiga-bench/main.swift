@@ -32,6 +32,8 @@ do {
         try IndexBench.run(argv)
     case "query":
         try QueryBench.run(argv)
+    case "index-report":
+        try IndexReport.run(argv)
     case "serve-load":
         try ServeLoad.run(argv)
     default:
