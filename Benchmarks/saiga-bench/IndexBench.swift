@@ -5,7 +5,7 @@ import Saiga
 /// `--store-text` build the full index instead.
 enum IndexBench {
     static func run(_ argv: [String]) throws {
-        let o = try Options(argv, valued: ["threads", "ram-mb"], flags: ["positions", "store-text"])
+        let o = try Options(argv, valued: ["threads", "ram-mb"], flags: ["positions", "store-text", "stopwords"])
         guard o.positional.count == 2 else { throw BenchUsage(message: "usage: saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N]") }
         let (corpusPath, indexPath) = (o.positional[0], o.positional[1])
         let threads = try o.int("threads", 1)
@@ -16,7 +16,9 @@ enum IndexBench {
         let corpus = CorpusReader(inputs: [corpusPath], issues: &issues)
         if let first = issues.first { throw first }
         let writer = try IndexWriter(path: indexPath, options: IndexWriterOptions(
-            ramBudgetMB: try o.int("ram-mb", 1024), positions: o.flags.contains("positions"),
+            ramBudgetMB: try o.int("ram-mb", 1024),
+            analyzer: AnalyzerOptions(stemming: true, stopWords: o.flags.contains("stopwords")),
+            positions: o.flags.contains("positions"),
             storeText: o.flags.contains("store-text")))
         try corpus.forEachDocument({ doc, _ in
             // The peers index "title\ncontents" as one field.

@@ -244,7 +244,15 @@ public final class IndexReader: Sendable {
         var hits: [SearchHit] = []
         hits.reserveCapacity(page.count)
         for sd in page {
-            let stored = try storedFields(globalDoc: Int(sd.doc))
+            guard let (s, local) = locate(Int(sd.doc)) else { throw SaigaError(.corruptIndex, "hit out of range") }
+            let seg = segments[s]
+            // The id comes from the id column; the store (a decompression) only when text or fields are wanted.
+            var stored: [String: String] = [:]
+            if seg.storesText || !options.fields.isEmpty {
+                stored = try storedFields(globalDoc: Int(sd.doc))
+            } else {
+                stored[Schema.idName] = try seg.id(local)
+            }
             var hit = SearchHit(id: stored[Schema.idName] ?? "", score: sd.score, title: stored[Schema.titleName] ?? "",
                                 snippet: nil, fields: [:], docNumber: Int(sd.doc))
             if let highlighter { hit.snippet = highlighter.snippet(stored[Schema.bodyName] ?? "") }
@@ -343,6 +351,7 @@ extension FileKind {
         case .positions: return "positions"
         case .norms: return "norms"
         case .stored: return "stored"
+        case .ids: return "ids"
         case .segmentInfo, .manifest: return "meta"
         }
     }

@@ -47,13 +47,14 @@ extension IndexReader {
                     let blocksStart = m.docOffset + n * PostingsFormat.skipEntrySize
                     var start = blocksStart
                     for b in 0..<n {
-                        let end = blocksStart + Int(UInt32(littleEndian: post.loadUnaligned(
-                            fromByteOffset: m.docOffset + b * PostingsFormat.skipEntrySize + 4, as: UInt32.self)))
+                        let end = start + Int(UInt16(littleEndian: post.loadUnaligned(
+                            fromByteOffset: m.docOffset + b * PostingsFormat.skipEntrySize + 4, as: UInt16.self)))
                         let db = Int(post.load(fromByteOffset: start, as: UInt8.self))
-                        let fb = Int(post.load(fromByteOffset: start + 1, as: UInt8.self))
+                        let token = post.load(fromByteOffset: start + 1 + 16 * db, as: UInt8.self)
+                        let fb = Int(token & 0x1F)
                         r.blockHeaderBytes += 2
                         r.docBitBytes += 16 * db
-                        r.freqBitBytes += 16 * fb
+                        r.freqBitBytes += end - start - 2 - 16 * db  // packed frequencies and PFOR exceptions
                         docBitsSum += db
                         freqBitsSum += fb
                         blocks += 1

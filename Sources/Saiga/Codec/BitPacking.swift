@@ -118,3 +118,52 @@ enum BitPacking {
         }
     }
 }
+
+/// Plain little-endian bit packing of any number of values (the short tails of postings lists, where the
+/// 128-value vertical layout does not apply): value `i` occupies bits `i * b ..< (i + 1) * b` of a byte stream.
+@usableFromInline
+enum HorizontalBitPacking {
+    static func byteCount(count: Int, bitWidth: Int) -> Int { (count * bitWidth + 7) / 8 }
+
+    static func pack(_ values: UnsafePointer<UInt32>, count: Int, bitWidth b: Int, into w: inout ByteWriter) {
+        guard b > 0 else { return }
+        var acc: UInt64 = 0
+        var bits = 0
+        for i in 0..<count {
+            acc |= UInt64(values[i]) << UInt64(bits)
+            bits += b
+            while bits >= 8 {
+                w.writeU8(UInt8(truncatingIfNeeded: acc))
+                acc >>= 8
+                bits -= 8
+            }
+        }
+        if bits > 0 { w.writeU8(UInt8(truncatingIfNeeded: acc)) }
+    }
+
+    /// Unpacks `count` values; false if `available` bytes are too few.
+    @inlinable
+    static func unpack(_ p: UnsafeRawPointer, available: Int, count: Int, bitWidth b: Int,
+                       into out: UnsafeMutablePointer<UInt32>) -> Bool {
+        guard b > 0 else {
+            out.update(repeating: 0, count: count)
+            return true
+        }
+        guard (count &* b &+ 7) / 8 <= available else { return false }
+        let mask: UInt64 = (1 << UInt64(b)) &- 1
+        var acc: UInt64 = 0
+        var bits = 0
+        var byte = 0
+        for i in 0..<count {
+            while bits < b {
+                acc |= UInt64(p.load(fromByteOffset: byte, as: UInt8.self)) << UInt64(bits)
+                byte &+= 1
+                bits &+= 8
+            }
+            out[i] = UInt32(truncatingIfNeeded: acc & mask)
+            acc >>= UInt64(b)
+            bits &-= b
+        }
+        return true
+    }
+}

@@ -1,7 +1,7 @@
 /// What an index does with a field.
 @usableFromInline
 struct FieldFlags: OptionSet, Sendable, Hashable {
-    @usableFromInline let rawValue: UInt8
+    @usableFromInline var rawValue: UInt8
     @inlinable init(rawValue: UInt8) { self.rawValue = rawValue }
 
     /// Terms of the field are in the term dictionary.

@@ -9,6 +9,7 @@ enum FileKind: UInt32, Sendable, CaseIterable {
     case norms = 0x4D52_4F4E  // "NORM"
     case stored = 0x524F_5453  // "STOR"
     case manifest = 0x494E_414D  // "MANI"
+    case ids = 0x5344_4949  // "IIDS"
 
     /// File name extension for segment files.
     var fileExtension: String {
@@ -20,11 +21,12 @@ enum FileKind: UInt32, Sendable, CaseIterable {
         case .norms: return "norms"
         case .stored: return "store"
         case .manifest: return "manifest"
+        case .ids: return "ids"
         }
     }
 
     /// The files every segment has, in the order `SegmentInfo` lists their checksums.
-    static let segmentDataFiles: [FileKind] = [.terms, .postings, .positions, .norms, .stored]
+    static let segmentDataFiles: [FileKind] = [.terms, .postings, .positions, .norms, .stored, .ids]
 }
 
 /// Every index file starts with this 28-byte header:
@@ -38,7 +40,7 @@ enum FileHeader {
     static let magic: UInt32 = 0x4749_4153  // "SAIG"
     static let size = 28
     /// The on-disk format version this build writes and reads. See docs/FORMAT.md.
-    static let formatVersion: UInt32 = 1
+    static let formatVersion: UInt32 = 2
 
     static func write(_ out: OutputFile, kind: FileKind, id: SegmentID) throws(SaigaError) {
         try out.writeU32(magic)

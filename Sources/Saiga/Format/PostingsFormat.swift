@@ -3,10 +3,10 @@
 enum PostingsFormat {
     /// Documents per packed postings block (and the skip interval).
     @usableFromInline static let blockSize = 128
-    /// Bytes per skip entry: last doc u32, block end u32, positions end u32, max tf (24 bits) | min norm (8 bits).
-    @usableFromInline static let skipEntrySize = 16
-    /// A max-tf field value meaning "at least this much": block-max bounds must then assume any frequency.
-    @usableFromInline static let saturatedTf: UInt32 = 0xFF_FFFF
+    /// Bytes per skip entry: last doc u32, block size u16, max tf u8, min norm u8.
+    @usableFromInline static let skipEntrySize = 8
+    /// A max-tf value meaning "at least this much": block-max bounds must then assume any frequency.
+    @usableFromInline static let saturatedTf: UInt32 = 0xFF
     /// Terms per front-coded term dictionary block.
     static let termsPerBlock = 32
 }
@@ -24,19 +24,18 @@ struct TermMeta: Sendable, Equatable {
     @usableFromInline var posOffset: Int
     /// For docFreq == 1: the document, stored inline (no postings entry).
     @usableFromInline var singletonDoc: Int
-    /// Largest frequency of the term in any document (an upper bound, see `PostingsFormat.saturatedTf`).
-    @usableFromInline var maxTf: UInt32
-    /// Smallest norm byte of any document containing the term.
-    @usableFromInline var minNorm: UInt8
 
-    @inlinable init(docFreq: Int, totalTermFreq: Int, docOffset: Int, posOffset: Int, singletonDoc: Int, maxTf: UInt32,
-                    minNorm: UInt8) {
+    @inlinable init(docFreq: Int, totalTermFreq: Int, docOffset: Int, posOffset: Int, singletonDoc: Int) {
         self.docFreq = docFreq
         self.totalTermFreq = totalTermFreq
         self.docOffset = docOffset
         self.posOffset = posOffset
         self.singletonDoc = singletonDoc
-        self.maxTf = maxTf
-        self.minNorm = minNorm
     }
+
+    /// Full 128-document blocks of the term's postings.
+    @inlinable var blockCount: Int { docFreq >= 2 ? docFreq / PostingsFormat.blockSize : 0 }
+
+    /// The largest frequency any document outside the full blocks can have (the tail's bound).
+    @inlinable var tailMaxTf: Int { totalTermFreq - docFreq + 1 }
 }

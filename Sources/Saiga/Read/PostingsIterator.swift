@@ -1,6 +1,7 @@
 /// Iterates one term's postings in one segment: document ids in increasing order, their frequencies, and on
-/// request their positions. Decodes a 128-document block at a time into fixed buffers; `advance(to:)` uses the skip
-/// entries to jump over blocks without decoding them.
+/// request their positions. Decodes a 128-document block at a time into a fixed buffer; `advance(to:)` uses the
+/// skip entries to jump over blocks without decoding them, and the skip entries' (max tf, min norm) pairs give
+/// block-max score bounds without touching the blocks (`blockMaxTf`, `blockMinNorm`).
 ///
 /// Reads only the mapped files. If the bytes are inconsistent (a corrupt file read without checksum verification),
 /// the iterator stops and sets `isCorrupt` instead of reading out of range; the searcher reports it as an error.
@@ -20,11 +21,11 @@ final class PostingsIterator {
     @usableFromInline let numBlocks: Int
     @usableFromInline let skipStart: Int
     @usableFromInline let blocksStart: Int
-    @usableFromInline let posStart: Int
+    @usableFromInline let posDataStart: Int
     @usableFromInline let hasPositions: Bool
     @usableFromInline let meta: TermMeta
 
-    // Current state.
+    // Current state. `docs` and `freqs` are two halves of one allocation.
     @usableFromInline var doc: Int32 = -1
     @usableFromInline let docs: UnsafeMutablePointer<UInt32>
     @usableFromInline let freqs: UnsafeMutablePointer<UInt32>
@@ -32,12 +33,14 @@ final class PostingsIterator {
     @usableFromInline var bufferIndex = -1
     /// Block whose documents are in the buffer (numBlocks = the tail), -1 before the first.
     @usableFromInline var bufferBlock = -1
+    /// Offset (from `blocksStart`) of block `bufferBlock + 1`: the sum of the sizes of the blocks before it.
+    @usableFromInline var nextBlockOffset = 0
     @usableFromInline var isCorrupt = false
 
     // Positions of the buffered block, decoded lazily.
-    @usableFromInline var positionDeltas: UnsafeMutablePointer<UInt32>
-    @usableFromInline var positionCapacity: Int
-    @usableFromInline var positionOffsets: UnsafeMutablePointer<Int>  // per buffered doc
+    @usableFromInline var positionDeltas: UnsafeMutablePointer<UInt32>?
+    @usableFromInline var positionCapacity = 0
+    @usableFromInline var positionOffsets: UnsafeMutablePointer<Int>?
     @usableFromInline var positionsBlock = -2
 
     convenience init(segment: SegmentReader, meta: TermMeta, hasPositions: Bool) {
@@ -57,35 +60,31 @@ final class PostingsIterator {
         self.maxDoc = Int32(clamping: maxDoc)
         self.meta = meta
         docFreq = meta.docFreq
-        numBlocks = meta.docFreq >= 2 ? meta.docFreq / PostingsFormat.blockSize : 0
+        numBlocks = meta.blockCount
         skipStart = meta.docOffset
-        blocksStart = meta.docOffset + numBlocks * PostingsFormat.skipEntrySize
-        posStart = meta.posOffset
+        blocksStart = meta.docOffset &+ numBlocks &* PostingsFormat.skipEntrySize
+        posDataStart = meta.posOffset &+ 4 &* numBlocks
         self.hasPositions = hasPositions
-        docs = .allocate(capacity: PostingsFormat.blockSize)
-        freqs = .allocate(capacity: PostingsFormat.blockSize)
-        positionCapacity = 256
-        positionDeltas = .allocate(capacity: positionCapacity)
-        positionOffsets = .allocate(capacity: PostingsFormat.blockSize + 1)
+        docs = .allocate(capacity: 2 * PostingsFormat.blockSize)
+        freqs = docs + PostingsFormat.blockSize
         if docFreq >= 2 && (skipStart < FileHeader.size || blocksStart > postEnd) { isCorrupt = true }
     }
 
     deinit {
         docs.deallocate()
-        freqs.deallocate()
-        positionDeltas.deallocate()
-        positionOffsets.deallocate()
+        positionDeltas?.deallocate()
+        positionOffsets?.deallocate()
     }
 
     /// Frequency of the term in the current document.
     @inlinable var freq: UInt32 { freqs[bufferIndex] }
 
     /// Moves to the next document; returns it, or `noMoreDocs`.
-    @inlinable
+    @inlinable @inline(__always)
     func nextDoc() -> Int32 {
         bufferIndex &+= 1
-        if bufferIndex >= bufferCount {
-            if !loadBlock(bufferBlock &+ 1) {
+        if _slowPath(bufferIndex >= bufferCount) {
+            if !loadNextBlock() {
                 doc = PostingsIterator.noMoreDocs
                 return doc
             }
@@ -99,11 +98,18 @@ final class PostingsIterator {
     @inlinable
     func advance(to target: Int32) -> Int32 {
         if doc >= target { return doc }
-        // Skip whole blocks whose last document is before the target.
-        if bufferCount == 0 || bufferIndex >= bufferCount || Int32(bitPattern: docs[bufferCount &- 1]) < target {
+        if bufferCount == 0 || Int32(bitPattern: docs[bufferCount &- 1]) < target {
+            // The target is past the buffered block: skip whole blocks using their last documents.
             var b = bufferBlock &+ 1
-            while b < numBlocks && Int32(bitPattern: skipLastDoc(b)) < target { b &+= 1 }
-            if !loadBlock(b) {
+            while b < numBlocks && Int32(bitPattern: skipLastDoc(b)) < target {
+                nextBlockOffset &+= skipBlockSize(b)
+                b &+= 1
+            }
+            bufferBlock = b &- 1
+            // A full block's last document is ≥ target (checked against its skip entry when decoded); the tail
+            // (or a single document) may end before the target.
+            if !loadNextBlock() || Int32(bitPattern: docs[bufferCount &- 1]) < target {
+                bufferIndex = bufferCount
                 doc = PostingsIterator.noMoreDocs
                 return doc
             }
@@ -111,52 +117,63 @@ final class PostingsIterator {
         } else if bufferIndex < 0 {
             bufferIndex = 0
         }
-        while bufferIndex < bufferCount {
-            let d = Int32(bitPattern: docs[bufferIndex])
-            if d >= target {
-                doc = d
-                return d
-            }
-            bufferIndex &+= 1
-        }
-        // Only reachable in the tail or with corrupt skip data: continue block by block.
-        while loadBlock(bufferBlock &+ 1) {
-            bufferIndex = 0
-            while bufferIndex < bufferCount {
-                let d = Int32(bitPattern: docs[bufferIndex])
-                if d >= target {
-                    doc = d
-                    return d
-                }
-                bufferIndex &+= 1
-            }
-        }
-        doc = PostingsIterator.noMoreDocs
+        // The target is within the buffered block (its last document is ≥ target).
+        while Int32(bitPattern: docs[bufferIndex]) < target { bufferIndex &+= 1 }
+        doc = Int32(bitPattern: docs[bufferIndex])
         return doc
     }
 
-    @inlinable
+    // MARK: Skip entries and block-max bounds
+
+    @inlinable @inline(__always)
     func skipLastDoc(_ b: Int) -> UInt32 {
         UInt32(littleEndian: post.loadUnaligned(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize,
                                                 as: UInt32.self))
     }
 
-    @inlinable
-    func skipBlockEnd(_ b: Int) -> Int {
-        Int(UInt32(littleEndian: post.loadUnaligned(
-            fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 4, as: UInt32.self)))
+    @inlinable @inline(__always)
+    func skipBlockSize(_ b: Int) -> Int {
+        Int(UInt16(littleEndian: post.loadUnaligned(
+            fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 4, as: UInt16.self)))
     }
 
-    @inlinable
-    func skipPositionsEnd(_ b: Int) -> Int {
-        Int(UInt32(littleEndian: post.loadUnaligned(
-            fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 8, as: UInt32.self)))
+    /// Largest frequency in block `b` (`b == numBlocks`: the tail), as a bound.
+    @inlinable @inline(__always)
+    func blockMaxTf(_ b: Int) -> Float {
+        if b >= numBlocks {
+            return docFreq == 1 ? Float(meta.totalTermFreq) : Float(meta.tailMaxTf)
+        }
+        let tf = post.load(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 6, as: UInt8.self)
+        return UInt32(tf) >= PostingsFormat.saturatedTf ? .infinity : Float(tf)
     }
 
-    /// Decodes block `b` (or the tail when b == numBlocks) into the buffers. False when there is none left.
+    /// Smallest norm byte in block `b` (0 for the tail: any length).
+    @inlinable @inline(__always)
+    func blockMinNorm(_ b: Int) -> UInt8 {
+        b >= numBlocks ? 0 : post.load(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 7, as: UInt8.self)
+    }
+
+    /// The block that holds the first document ≥ `target` (numBlocks: the tail), scanning forward from `from`.
+    @inlinable
+    func block(containing target: Int32, from: Int) -> Int {
+        var b = max(from, 0)
+        while b < numBlocks && Int32(bitPattern: skipLastDoc(b)) < target { b &+= 1 }
+        return b
+    }
+
+    /// Last document of block `b` (for the tail or a single document: a bound at or past the last posting).
+    @inlinable
+    func blockLastDoc(_ b: Int) -> Int32 {
+        b < numBlocks ? Int32(bitPattern: skipLastDoc(b)) : PostingsIterator.noMoreDocs &- 1
+    }
+
+    // MARK: Decoding
+
+    /// Decodes block `bufferBlock + 1` (or the tail) into the buffers. False when there is none left.
     @usableFromInline
-    func loadBlock(_ b: Int) -> Bool {
+    func loadNextBlock() -> Bool {
         if isCorrupt { return false }
+        let b = bufferBlock &+ 1
         bufferBlock = b
         if docFreq == 1 {
             guard b == 0 else { return false }
@@ -166,38 +183,49 @@ final class PostingsIterator {
             bufferCount = 1
             return true
         }
-        if b < numBlocks {
-            let start = blocksStart &+ (b == 0 ? 0 : skipBlockEnd(b &- 1))
-            let end = blocksStart &+ skipBlockEnd(b)
-            guard start >= blocksStart, end <= postEnd, end &- start >= 2 else { return fail() }
-            let docBits = Int(post.load(fromByteOffset: start, as: UInt8.self))
-            let tfBits = Int(post.load(fromByteOffset: start &+ 1, as: UInt8.self))
-            guard docBits <= 32, tfBits <= 32, end &- start == 2 &+ 16 &* (docBits &+ tfBits) else { return fail() }
-            BitPacking.unpack(post + (start &+ 2), bitWidth: docBits, into: docs)
-            BitPacking.unpack(post + (start &+ 2 &+ 16 &* docBits), bitWidth: tfBits, into: freqs)
-            var previous: UInt32 = b == 0 ? 0 : skipLastDoc(b &- 1) &+ 1
-            for i in 0..<PostingsFormat.blockSize {
-                let d = previous &+ docs[i]
-                docs[i] = d
-                previous = d &+ 1
-                freqs[i] &+= 1
-            }
-            let last = docs[PostingsFormat.blockSize &- 1]
-            guard last == skipLastDoc(b), last < UInt32(maxDoc), b == 0 || docs[0] > skipLastDoc(b &- 1) else {
-                return fail()
-            }
-            bufferCount = PostingsFormat.blockSize
-            return true
-        }
+        if b < numBlocks { return loadFullBlock(b) }
         guard b == numBlocks else { return false }
-        let tailCount = docFreq &- numBlocks &* PostingsFormat.blockSize
-        guard tailCount > 0 else { return false }
-        let start = blocksStart &+ (numBlocks == 0 ? 0 : skipBlockEnd(numBlocks &- 1))
-        guard start >= blocksStart, start <= postEnd else { return fail() }
-        var c = ByteCursor(base: post, start: start, end: postEnd)
+        return loadTail()
+    }
+
+    @usableFromInline
+    func loadFullBlock(_ b: Int) -> Bool {
+        let start = blocksStart &+ nextBlockOffset
+        let end = start &+ skipBlockSize(b)
+        nextBlockOffset &+= skipBlockSize(b)
+        guard end <= postEnd, end &- start >= 2 else { return fail() }
+        let docBits = Int(post.load(fromByteOffset: start, as: UInt8.self))
+        guard docBits <= 32, 1 &+ 16 &* docBits < end &- start else { return fail() }
+        BitPacking.unpack(post + (start &+ 1), bitWidth: docBits, into: docs)
+        let freqStart = start &+ 1 &+ 16 &* docBits
+        guard let used = PatchedFrameOfReference.decode(post + freqStart, available: end &- freqStart, into: freqs),
+              freqStart &+ used == end
+        else { return fail() }
+        var previous: UInt32 = b == 0 ? 0 : skipLastDoc(b &- 1) &+ 1
+        for i in 0..<PostingsFormat.blockSize {
+            let d = previous &+ docs[i]
+            docs[i] = d
+            previous = d &+ 1
+            freqs[i] &+= 1
+        }
+        let last = docs[PostingsFormat.blockSize &- 1]
+        guard last == skipLastDoc(b), last < UInt32(maxDoc), b == 0 || docs[0] > skipLastDoc(b &- 1) else {
+            return fail()
+        }
+        bufferCount = PostingsFormat.blockSize
+        return true
+    }
+
+    @usableFromInline
+    func loadTail() -> Bool {
+        let n = docFreq &- numBlocks &* PostingsFormat.blockSize
+        guard n > 0 else { return false }
+        let start = blocksStart &+ nextBlockOffset
+        guard start < postEnd else { return fail() }
         var previous: Int64 = numBlocks == 0 ? -1 : Int64(skipLastDoc(numBlocks &- 1))
+        var c = ByteCursor(base: post, start: start, end: postEnd)
         do {
-            for i in 0..<tailCount {
+            for i in 0..<n {
                 let code = try c.readVInt()
                 let f = code & 1 == 1 ? 1 : try c.readVInt()
                 let d = previous &+ Int64(truncatingIfNeeded: code >> 1)
@@ -207,7 +235,7 @@ final class PostingsIterator {
                 previous = d
             }
         } catch { return fail() }
-        bufferCount = tailCount
+        bufferCount = n
         return true
     }
 
@@ -231,40 +259,50 @@ final class PostingsIterator {
             }
             positionsBlock = bufferBlock
         }
-        let start = positionOffsets[bufferIndex]
+        let start = positionOffsets![bufferIndex]
         let n = Int(freqs[bufferIndex])
+        let deltas = positionDeltas!
         var p: UInt32 = 0
         for k in 0..<n {
-            p &+= positionDeltas[start &+ k]
+            p &+= deltas[start &+ k]
             out[k] = p
         }
         return n
     }
 
+    /// Where block `b`'s positions start in the .pos file (after the term's array of block ends).
+    private func positionsStart(_ b: Int) -> Int? {
+        if b == 0 { return posDataStart }
+        let at = meta.posOffset &+ 4 &* (b &- 1)
+        guard at >= FileHeader.size, at &+ 4 <= posEnd else { return nil }
+        return posDataStart &+ Int(UInt32(littleEndian: pos.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+    }
+
     /// Decodes the position deltas of every document in the buffered block.
     private func decodeBlockPositions() -> Bool {
         var total = 0
+        if positionOffsets == nil { positionOffsets = .allocate(capacity: PostingsFormat.blockSize + 1) }
+        let offsets = positionOffsets!
         for i in 0..<bufferCount {
-            positionOffsets[i] = total
+            offsets[i] = total
             total &+= Int(freqs[i])
         }
-        positionOffsets[bufferCount] = total
+        offsets[bufferCount] = total
         if total > positionCapacity {
-            positionDeltas.deallocate()
-            positionCapacity = max(total, positionCapacity * 2)
+            positionDeltas?.deallocate()
+            positionCapacity = max(total, positionCapacity * 2, 256)
             positionDeltas = .allocate(capacity: positionCapacity)
         }
+        let deltas = positionDeltas!
         let start: Int
-        var packedRuns: Bool
+        let packedRuns: Bool
         if docFreq == 1 {
-            start = posStart
+            start = meta.posOffset
             packedRuns = false
-        } else if bufferBlock < numBlocks {
-            start = posStart &+ (bufferBlock == 0 ? 0 : skipPositionsEnd(bufferBlock &- 1))
-            packedRuns = true
         } else {
-            start = posStart &+ (numBlocks == 0 ? 0 : skipPositionsEnd(numBlocks &- 1))
-            packedRuns = false
+            guard let s = positionsStart(min(bufferBlock, numBlocks)) else { return false }
+            start = s
+            packedRuns = bufferBlock < numBlocks
         }
         guard start >= FileHeader.size, start <= posEnd else { return false }
         var c = ByteCursor(base: pos, start: start, end: posEnd)
@@ -275,16 +313,15 @@ final class PostingsIterator {
                     let bits = Int(try c.readU8())
                     guard bits <= 32 else { return false }
                     let bytes = try c.readBytes(BitPacking.packedBytes(bitWidth: bits))
-                    BitPacking.unpack(bytes.baseAddress ?? pos, bitWidth: bits, into: positionDeltas + i)
+                    BitPacking.unpack(bytes.baseAddress ?? pos, bitWidth: bits, into: deltas + i)
                     i &+= 128
                 }
             }
             while i < total {
-                positionDeltas[i] = try c.readVInt32()
+                deltas[i] = try c.readVInt32()
                 i &+= 1
             }
         } catch { return false }
-        packedRuns = false
         return true
     }
 }

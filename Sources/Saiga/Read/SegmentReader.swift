@@ -11,7 +11,10 @@ final class SegmentReader: @unchecked Sendable {
     let positionsFile: MappedFile
     let normsFile: MappedFile
     let stored: StoredFieldsReader
+    let ids: MappedFile
     let fieldHasPositions: [Bool]
+    /// True if title and body are in the document store (false for indexes built with `storeText: false`).
+    let storesText: Bool
 
     var maxDoc: Int { info.maxDoc }
     var name: String { info.name }
@@ -48,6 +51,27 @@ final class SegmentReader: @unchecked Sendable {
             throw .corrupt(normsFile.path, "norms hold \(normsBody.count) bytes for \(info.maxDoc) documents")
         }
         stored = try StoredFieldsReader(file: mapped[.stored]!, maxDoc: info.maxDoc)
+        ids = mapped[.ids]!
+        let idsBody = FileFooter.body(ids.bytes)
+        guard idsBody.count >= 4 * (info.maxDoc + 1) else {
+            throw .corrupt(ids.path, "id column holds \(idsBody.count) bytes for \(info.maxDoc) documents")
+        }
+        storesText = info.field(number: Schema.titleField)?.flags.contains(.stored) ?? false
+    }
+
+    /// The id of a document, from the id column (no decompression).
+    func id(_ doc: Int) throws(SaigaError) -> String {
+        guard doc >= 0 && doc < maxDoc else { throw SaigaError(.invalidArgument, "document \(doc) out of range") }
+        let base = ids.bytes.baseAddress!
+        let table = FileHeader.size
+        let start = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: table + 4 * doc, as: UInt32.self)))
+        let end = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: table + 4 * (doc + 1), as: UInt32.self)))
+        let data = table + 4 * (maxDoc + 1)
+        let limit = ids.count - FileFooter.size
+        guard start <= end, data + end <= limit else { throw .corrupt(ids.path, "id column offsets out of range") }
+        let bytes = UnsafeRawBufferPointer(start: base + data + start, count: end - start)
+        guard let s = String(validating: bytes, as: UTF8.self) else { throw .corrupt(ids.path, "id is not valid UTF-8") }
+        return s
     }
 
     /// Norm bytes of a text field (title or body), one per document.
@@ -87,10 +111,12 @@ final class SegmentReader: @unchecked Sendable {
         PostingsIterator(segment: self, meta: meta, hasPositions: fieldHasPositions[field])
     }
 
-    /// The stored fields of a document, by field name.
+    /// The stored fields of a document, by field name, the id first.
     func document(_ doc: Int) throws(SaigaError) -> [(name: String, value: String)] {
-        try stored.document(doc).map { (number, value) in
-            (info.field(number: number)?.name ?? "field\(number)", value)
+        var fields: [(name: String, value: String)] = [(Schema.idName, try id(doc))]
+        for (number, value) in try stored.document(doc) {
+            fields.append((info.field(number: number)?.name ?? "field\(number)", value))
         }
+        return fields
     }
 }

@@ -145,12 +145,17 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
             guard n >= 1 && n <= PostingsFormat.termsPerBlock else { throw DecodeError(offset: c.position, reason: "bad term count in block") }
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 << 16) { (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
                 var keyLength = 0
+                var lastSingleton = 0
                 for _ in 0..<n {
                     let shared: Int
                     let suffix: UnsafeRawBufferPointer
                     do {
-                        shared = Int(try terms.readVInt32())  // a prefix length, not bounded by the remaining bytes
-                        suffix = try terms.readLengthPrefixedBytes()
+                        let lengths = try terms.readU8()
+                        var s = Int(lengths >> 4), x = Int(lengths & 15)
+                        if s == 15 { s += Int(try terms.readVInt32()) }
+                        if x == 15 { x += Int(try terms.readVInt32()) }
+                        shared = s
+                        suffix = try terms.readBytes(x)
                     } catch let e as DecodeError {
                         throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)
                     } catch { throw .corrupt(path, "term block unreadable") }
@@ -162,32 +167,40 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                     }
                     keyLength = shared + suffix.count
                     let field = Int(key[0])
+                    let positions = field < fieldHasPositions.count && fieldHasPositions[field]
                     let m: TermMeta
                     do {
-                        let df = Int(try metaCursor.readVInt32())
-                        if df == 1 {
-                            let doc = Int(try metaCursor.readVInt32())
-                            let tf = try metaCursor.readVInt32()
+                        let head = try metaCursor.readVInt()
+                        if head & 1 == 1 {
+                            // Singleton: zigzag delta from the previous singleton of the block, and the tf == 1 flag.
+                            let zigzag = head >> 2
+                            let delta = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+                            let doc = lastSingleton + Int(delta)
+                            guard doc >= 0 && doc < Int(Int32.max) else {
+                                throw DecodeError(offset: metaCursor.position, reason: "singleton document out of range")
+                            }
+                            lastSingleton = doc
+                            let tf = head & 2 != 0 ? 1 : try metaCursor.readVInt32()
                             var pos = 0
-                            if field < fieldHasPositions.count && fieldHasPositions[field] {
+                            if positions {
                                 posOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
                                 pos = posOffset
                             }
-                            m = TermMeta(docFreq: 1, totalTermFreq: Int(tf), docOffset: 0, posOffset: pos,
-                                         singletonDoc: doc, maxTf: min(tf, PostingsFormat.saturatedTf), minNorm: 0)
+                            m = TermMeta(docFreq: 1, totalTermFreq: Int(tf), docOffset: 0, posOffset: pos, singletonDoc: doc)
                         } else {
-                            guard df >= 2 else { throw DecodeError(offset: metaCursor.position, reason: "zero document frequency") }
+                            let df = Int(truncatingIfNeeded: head >> 1)
+                            guard df >= 2 && df < Int(Int32.max) else {
+                                throw DecodeError(offset: metaCursor.position, reason: "bad document frequency")
+                            }
                             let extra = Int(truncatingIfNeeded: try metaCursor.readVInt())
                             docOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
-                            let maxTf = try metaCursor.readVInt32()
-                            let minNorm = try metaCursor.readU8()
                             var pos = 0
-                            if field < fieldHasPositions.count && fieldHasPositions[field] {
+                            if positions {
                                 posOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
                                 pos = posOffset
                             }
                             m = TermMeta(docFreq: df, totalTermFreq: df &+ extra, docOffset: docOffset, posOffset: pos,
-                                         singletonDoc: 0, maxTf: maxTf, minNorm: minNorm)
+                                         singletonDoc: 0)
                         }
                     } catch let e as DecodeError {
                         throw .corrupt(path, "term metadata: \(e.reason)", offset: e.offset)

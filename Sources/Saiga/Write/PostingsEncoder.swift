@@ -2,13 +2,14 @@
 ///
 /// `.post`, per term with docFreq ≥ 2 (docFreq == 1 is inlined in the term dictionary):
 ///
-///     skip entries   (docFreq / 128) × 16 bytes: last doc, block end, positions end, max tf | min norm << 24
-///     full blocks    docBits u8, tfBits u8, 128 (doc gap - 1) packed, 128 (tf - 1) packed
+///     skip entries   (docFreq / 128) × 8 bytes: last doc u32, block size u16, max tf u8 (255: or more), min norm u8
+///     full blocks    docBits u8, 128 (doc gap - 1) packed, then 128 (tf - 1) as PFOR
 ///     tail           per remaining doc: VInt(gap << 1 | (tf == 1)), then VInt(tf) if tf != 1
 ///
-/// `.pos`, per term: for each full block, the position deltas of its documents (first position of a document
-/// absolute, then deltas), cut into packed runs of 128 (bitWidth u8 + packed) and a VInt remainder; then the tail
-/// documents' deltas as VInts.
+/// `.pos`, per term: if it has full blocks, one u32 per block: where the block's positions end (relative to the
+/// end of this array); then for each full block the position deltas of its documents (first position of a
+/// document absolute, then deltas), cut into packed runs of 128 (bitWidth u8 + packed) and a VInt remainder; then
+/// the tail documents' deltas as VInts.
 struct PostingsEncoder {
     let postOut: OutputFile
     let posOut: OutputFile
@@ -19,6 +20,8 @@ struct PostingsEncoder {
     private var positions: [UInt32] = []
     private var skips = ByteWriter(capacity: 1024)
     private var blocks = ByteWriter(capacity: 1 << 16)
+    private var positionBytes = ByteWriter(capacity: 1 << 16)
+    private var positionEnds = ByteWriter(capacity: 1024)
 
     init(postOut: OutputFile, posOut: OutputFile) {
         self.postOut = postOut
@@ -59,17 +62,17 @@ struct PostingsEncoder {
             if hasPositions {
                 for _ in 0..<freq { try posOut.writeVInt(UInt64(posReader.readVInt())) }
             }
-            let norm = Int(doc) < norms.count ? norms[Int(doc)] : 0
             return TermMeta(docFreq: 1, totalTermFreq: Int(freq), docOffset: 0, posOffset: posStart,
-                            singletonDoc: Int(doc), maxTf: min(freq, PostingsFormat.saturatedTf), minNorm: norm)
+                            singletonDoc: Int(doc))
         }
 
         let docOffset = postOut.position
         skips.removeAll()
         blocks.removeAll()
-        var termMaxTf: UInt32 = 0
-        var termMinNorm: UInt8 = 255
+        positionBytes.removeAll()
+        positionEnds.removeAll()
         var remaining = df
+        var blockStart = 0
         var lastDocOfPreviousBlock: Int64 = -1
         while remaining >= 128 {
             var blockMaxTf: UInt32 = 0
@@ -91,34 +94,37 @@ struct PostingsEncoder {
             lastDocOfPreviousBlock = prev
             let docBits = BitPacking.bitWidth(scratch)
             blocks.writeU8(UInt8(docBits))
-            for i in 0..<128 { freqs[i] &-= 1 }
-            let tfBits = BitPacking.bitWidth(freqs)
-            blocks.writeU8(UInt8(tfBits))
             BitPacking.pack(scratch, bitWidth: docBits, into: packed)
             blocks.write(UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: docBits)))
-            BitPacking.pack(freqs, bitWidth: tfBits, into: packed)
-            blocks.write(UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: tfBits)))
+            guard blockMaxTf < 1 << 31 else {
+                throw SaigaError(.limitExceeded, "a term occurs 2^31 times or more in one document")
+            }
+            for i in 0..<128 { freqs[i] &-= 1 }
+            PatchedFrameOfReference.encode(freqs, into: &blocks, scratch: scratch, packed: packed)
 
             if hasPositions {
                 positions.removeAll(keepingCapacity: true)
+                // freqs hold tf - 1 here: 0...freqs[i] is tf iterations.
                 for i in 0..<128 {
                     for _ in 0...freqs[i] { positions.append(posReader.readVInt()) }
                 }
-                try writePositionRun()
+                writePositionRun()
+                guard positionBytes.count <= UInt32.max else {
+                    throw SaigaError(.limitExceeded, "positions of one term exceed 4 GiB in one segment")
+                }
+                positionEnds.writeU32(UInt32(positionBytes.count))
             }
-            guard blocks.count <= UInt32.max, posOut.position - posStart <= UInt32.max else {
+            guard blocks.count <= UInt32.max else {
                 throw SaigaError(.limitExceeded, "postings of one term exceed 4 GiB in one segment")
             }
             skips.writeU32(docs[127])
-            skips.writeU32(UInt32(blocks.count))
-            skips.writeU32(UInt32(hasPositions ? posOut.position - posStart : 0))
-            let boundTf = min(blockMaxTf, PostingsFormat.saturatedTf)
-            skips.writeU32(boundTf | UInt32(blockMinNorm) << 24)
-            termMaxTf = max(termMaxTf, blockMaxTf)
-            termMinNorm = min(termMinNorm, blockMinNorm)
+            skips.writeU16(UInt16(blocks.count - blockStart))
+            skips.writeU8(UInt8(min(blockMaxTf, PostingsFormat.saturatedTf)))
+            skips.writeU8(blockMinNorm)
+            blockStart = blocks.count
             remaining -= 128
         }
-        // Tail: VInt entries and VInt positions.
+        // Tail: VInt entries (bit-packing the tails was tried: gaps of rare terms vary too widely for one width).
         while remaining > 0 {
             let before = previous
             let (doc, freq) = nextEntry(&docReader)
@@ -130,40 +136,36 @@ struct PostingsEncoder {
                 blocks.writeVInt(freq)
             }
             if hasPositions {
-                for _ in 0..<freq { try posOut.writeVInt(UInt64(posReader.readVInt())) }
+                for _ in 0..<freq { positionBytes.writeVInt(UInt64(posReader.readVInt())) }
             }
-            termMaxTf = max(termMaxTf, freq)
-            if Int(doc) < norms.count { termMinNorm = min(termMinNorm, norms[Int(doc)]) }
             remaining -= 1
         }
-        if norms.isEmpty { termMinNorm = 0 }
         try postOut.write(skips)
         try postOut.write(blocks)
-        return TermMeta(docFreq: df, totalTermFreq: ttf, docOffset: docOffset, posOffset: posStart, singletonDoc: 0,
-                        maxTf: min(termMaxTf, PostingsFormat.saturatedTf), minNorm: termMinNorm)
+        if hasPositions {
+            try posOut.write(positionEnds)
+            try posOut.write(positionBytes)
+        }
+        return TermMeta(docFreq: df, totalTermFreq: ttf, docOffset: docOffset, posOffset: posStart, singletonDoc: 0)
     }
 
-    /// Writes `positions` as packed runs of 128 and a VInt remainder.
-    private mutating func writePositionRun() throws(SaigaError) {
+    /// Appends `positions` as packed runs of 128 and a VInt remainder.
+    private mutating func writePositionRun() {
         let count = positions.count
         var i = 0
-        let failure: SaigaError? = positions.withUnsafeBufferPointer { p in
-          do throws(SaigaError) {
+        positions.withUnsafeBufferPointer { p in
             while i + 128 <= count {
                 let chunk = p.baseAddress! + i
                 let bits = BitPacking.bitWidth(chunk)
-                try posOut.writeU8(UInt8(bits))
+                positionBytes.writeU8(UInt8(bits))
                 BitPacking.pack(chunk, bitWidth: bits, into: packed)
-                try posOut.write(UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: bits)))
+                positionBytes.write(UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: bits)))
                 i += 128
             }
             while i < count {
-                try posOut.writeVInt(UInt64(p[i]))
+                positionBytes.writeVInt(UInt64(p[i]))
                 i += 1
             }
-            return nil
-          } catch { return error }
         }
-        if let failure { throw failure }
     }
 }

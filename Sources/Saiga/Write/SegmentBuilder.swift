@@ -9,6 +9,9 @@ final class SegmentBuilder {
     let storeText: Bool
     private var postings = PostingsBuffer()
     private var titleNorms: [UInt8] = []
+    /// The id column: every id's UTF-8 bytes, and where each starts (`maxDoc + 1` offsets).
+    private var idBytes: [UInt8] = []
+    private var idOffsets: [UInt32] = [0]
     private var bodyNorms: [UInt8] = []
     private var fields: [FieldInfo]
     private var storedFieldNumbers: [String: Int] = [:]
@@ -27,6 +30,10 @@ final class SegmentBuilder {
         self.analyzer = analyzer
         self.positions = positions
         self.fields = Schema.baseFields(positions: positions)
+        if !storeText {
+            fields[Schema.titleField].flags.remove(.stored)
+            fields[Schema.bodyField].flags.remove(.stored)
+        }
         postings.withPositions = positions
         storedOut = try OutputFile(path: directory.file("\(name).\(FileKind.stored.fileExtension)"))
         stored = StoredFieldsWriter(out: storedOut, compressionLevel: compressionLevel)
@@ -43,7 +50,7 @@ final class SegmentBuilder {
     }
 
     /// Memory held by the in-RAM index (stored fields excluded: they are streamed to disk).
-    var bytesUsed: Int { postings.bytesUsed + titleNorms.capacity + bodyNorms.capacity }
+    var bytesUsed: Int { postings.bytesUsed + titleNorms.count + bodyNorms.count + idBytes.count + idOffsets.count * 4 }
 
     /// True if the postings pool is close to its 4 GiB address limit.
     var isNearlyFull: Bool { postings.pool.isNearlyFull || maxDoc >= Int(Int32.max) - 1 }
@@ -68,7 +75,10 @@ final class SegmentBuilder {
         fields[Schema.idField].docCount += 1
         fields[Schema.idField].sumTotalTermFreq += 1
 
-        var values: [(Int, String)] = [(Schema.idField, document.id)]
+        idBytes.append(contentsOf: document.id.utf8)
+        idOffsets.append(UInt32(idBytes.count))
+        // The id lives in the id column; the store keeps the text fields and the extra fields.
+        var values: [(Int, String)] = []
         if storeText {
             values.append((Schema.titleField, document.title))
             values.append((Schema.bodyField, document.body))
@@ -136,6 +146,7 @@ final class SegmentBuilder {
         let postOut = try create(.postings)
         let posOut = try create(.positions)
         let normsOut = try create(.norms)
+        let idsOut = try create(.ids)
 
         var hasPositions = [Bool](repeating: false, count: 256)
         for f in fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
@@ -168,9 +179,15 @@ final class SegmentBuilder {
 
         try stored.finish()
 
+        guard idBytes.count <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB") }
+        var offsets = ByteWriter(capacity: idOffsets.count * 4)
+        for o in idOffsets { offsets.writeU32(o) }
+        try idsOut.write(offsets)
+        try idsOut.write(idBytes)
+
         var records: [SegmentInfo.FileRecord] = []
         for (kind, out) in [(FileKind.terms, termsOut), (.postings, postOut), (.positions, posOut), (.norms, normsOut),
-                            (.stored, storedOut)] {
+                            (.stored, storedOut), (.ids, idsOut)] {
             let crc = try FileFooter.write(out)
             let length = out.position
             try out.finish()

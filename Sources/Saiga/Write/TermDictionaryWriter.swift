@@ -39,26 +39,29 @@ final class TermDictionaryWriter {
         termBytes.removeAll()
         metaBytes.removeAll()
         var previous: [UInt8] = []
+        var lastSingleton = 0
         for (i, key) in pendingKeys.enumerated() {
             var shared = 0
             let limit = min(previous.count, key.count)
             while shared < limit && previous[shared] == key[shared] { shared += 1 }
-            termBytes.writeVInt(shared)
-            termBytes.writeVInt(key.count - shared)
+            TermDictionaryWriter.writeLengths(shared: shared, suffix: key.count - shared, into: &termBytes)
             termBytes.write(key[shared...])
             previous = key
 
             let m = pendingMeta[i]
-            metaBytes.writeVInt(m.docFreq)
             if m.docFreq == 1 {
-                metaBytes.writeVInt(m.singletonDoc)
-                metaBytes.writeVInt(m.totalTermFreq)
+                // Singleton: the document as a zigzag delta from the block's previous singleton (ids are often
+                // in document order, so this is one byte), flagged with whether tf == 1.
+                let delta = m.singletonDoc - lastSingleton
+                lastSingleton = m.singletonDoc
+                let zigzag = UInt64(bitPattern: Int64(delta << 1) ^ Int64(delta >> 63))
+                metaBytes.writeVInt(zigzag << 2 | (m.totalTermFreq == 1 ? 0b11 : 0b01))
+                if m.totalTermFreq != 1 { metaBytes.writeVInt(m.totalTermFreq) }
             } else {
+                metaBytes.writeVInt(UInt64(m.docFreq) << 1)
                 metaBytes.writeVInt(m.totalTermFreq - m.docFreq)
                 metaBytes.writeVInt(m.docOffset - lastDocOffset)
                 lastDocOffset = m.docOffset
-                metaBytes.writeVInt(m.maxTf)
-                metaBytes.writeU8(m.minNorm)
             }
             if fieldHasPositions[Int(key[0])] {
                 metaBytes.writeVInt(m.posOffset - lastPosOffset)
@@ -77,6 +80,13 @@ final class TermDictionaryWriter {
         pendingMeta.removeAll(keepingCapacity: true)
         blockBaseDoc = lastDocOffset
         blockBasePos = lastPosOffset
+    }
+
+    /// Prefix and suffix lengths in one byte when both are below 15 (nibbles; 15 means "VInt of the rest follows").
+    static func writeLengths(shared: Int, suffix: Int, into w: inout ByteWriter) {
+        w.writeU8(UInt8(min(shared, 15) << 4 | min(suffix, 15)))
+        if shared >= 15 { w.writeVInt(shared - 15) }
+        if suffix >= 15 { w.writeVInt(suffix - 15) }
     }
 
     // The offsets the first term of the next block is delta-coded against (written in the block header).
