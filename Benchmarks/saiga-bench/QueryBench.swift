@@ -42,15 +42,19 @@ enum QueryBench {
     }
 
     static func run(_ argv: [String]) throws {
-        let o = try Options(argv, valued: ["k", "mode", "warmup", "k1", "b", "out", "latencies", "tag"], flags: [])
+        let o = try Options(argv, valued: ["k", "mode", "warmup", "k1", "b", "out", "latencies", "tag", "count-limit"],
+                            flags: ["exhaustive"])
         guard o.positional.count == 2 else {
             throw BenchUsage(message: "usage: saiga-bench query INDEX_DIR QUERIES.txt --k K --mode or|and ...")
         }
         let k = try o.int("k", 10)
         let warmup = try o.int("warmup", 1)
         let mode = o.values["mode"] ?? "or"
-        guard mode == "or" || mode == "and" else { throw BenchUsage(message: "--mode must be or or and") }
-        var options = SearchOptions(k: k, snippets: false)
+        guard mode == "or" || mode == "and" || mode == "phrase" else {
+            throw BenchUsage(message: "--mode must be or, and or phrase")
+        }
+        var options = SearchOptions(k: k, snippets: false, totalHitsThreshold: try o.int("count-limit", 1000),
+                                    exhaustive: o.flags.contains("exhaustive"))
         if let k1 = try o.double("k1") { options.bm25.k1 = Float(k1) }
         if let b = try o.double("b") { options.bm25.b = Float(b) }
         let queries = try readQueries(o.positional[1])
@@ -59,9 +63,14 @@ enum QueryBench {
         let reader = try IndexReader(path: o.positional[0], verifyChecksums: true)
         let openSeconds = Double(Clock.wallNanos() - openStart) / 1e9
         let match: WordMatch = mode == "and" ? .all : .any
+        // Phrase mode: a query of two or more terms runs as one exact phrase; a single term as itself.
+        func run(_ text: String) throws -> SearchResults {
+            if mode == "phrase" { return try reader.search(phrase: text, options: options) }
+            return try reader.search(words: text, match: match, options: options)
+        }
 
         for _ in 0..<warmup {
-            for q in queries { _ = try reader.search(words: q.text, match: match, options: options) }
+            for q in queries { _ = try run(q.text) }
         }
         var wall: [UInt64] = []
         var cpu: [UInt64] = []
@@ -72,7 +81,7 @@ enum QueryBench {
         for q in queries {
             let c0 = Clock.threadCPUNanos()
             let w0 = Clock.wallNanos()
-            let r = try reader.search(words: q.text, match: match, options: options)
+            let r = try run(q.text)
             let w1 = Clock.wallNanos()
             let c1 = Clock.threadCPUNanos()
             wall.append(w1 - w0)

@@ -32,6 +32,8 @@ do {
         try IndexBench.run(argv)
     case "query":
         try QueryBench.run(argv)
+    case "codec":
+        try CodecBench.run(argv)
     case "index-report":
         try IndexReport.run(argv)
     case "serve-load":

@@ -16,8 +16,15 @@ import Testing
             #expect(e.code == .invalidQuery || e.code == .limitExceeded)
             return 0
         }
-        let actual = try reader.search(query, options: SearchOptions(k: k, bm25: parameters, snippets: false))
-        #expect(actual.total == expected.1, "total for \(query) (seed \(seed))")
+        // A small count threshold makes the pruning paths run against the reference too.
+        let threshold = [0, 5, 1000].randomElement()!
+        let actual = try reader.search(query, options: SearchOptions(k: k, bm25: parameters, snippets: false,
+                                                                     totalHitsThreshold: threshold))
+        if actual.totalIsExact {
+            #expect(actual.total == expected.1, "total for \(query) (seed \(seed))")
+        } else {
+            #expect(actual.total <= expected.1 && actual.total >= min(threshold, expected.1), "total for \(query)")
+        }
         let got = actual.hits.map { ($0.id, $0.score) }
         #expect(got.map(\.0) == expected.0.map(\.0), "ids for \(query) (seed \(seed))")
         for (a, e) in zip(got, expected.0) {
@@ -107,35 +114,59 @@ import Testing
     }
 }
 
-/// The windowed bulk scorer for disjunctions and the document-at-a-time scorers agree exactly.
-@Suite struct WindowedDisjunctionTests {
-    @Test(arguments: [UInt64(21), 22])
-    func windowedEqualsDocumentAtATime(seed: UInt64) throws {
+/// Block-max pruning returns exactly what exhaustive evaluation returns (same documents, same order, bit-identical
+/// scores), and the specialised evaluators agree with the general document-at-a-time scorers.
+@Suite struct PruningTests {
+    @Test(arguments: [UInt64(21), 22, 23])
+    func prunedEqualsExhaustive(seed: UInt64) throws {
         var rng = SeededRandom(seed: seed)
-        // Enough documents for several 4096-document windows, in two segments.
+        // Several 2048-document windows and many postings blocks, in two segments.
         let docs = RandomCorpus.documents(count: 9000, rng: &rng)
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
         try buildIndex(docs, at: dir.path, flushAfter: [5000])
         let reader = try IndexReader(path: dir.path)
-        var executor = QueryExecutor(segments: reader.segments, docBases: reader.docBases, fieldStats: reader.fieldStats)
+        let executor = QueryExecutor(segments: reader.segments, docBases: reader.docBases, fieldStats: reader.fieldStats)
         let rewriter = QueryRewriter(analyzer: reader.analyzer)
-        var windowedRuns = 0
-        for _ in 0..<40 {
-            let words = (0..<Int.random(in: 1...4, using: &rng)).map { _ in
-                Int.random(in: 0..<5, using: &rng) == 0 ? String(RandomCorpus.word(&rng).prefix(2)) + "*" : RandomCorpus.word(&rng)
+        var specialisedRuns = 0, prunedInexact = 0
+        for _ in 0..<60 {
+            var q: String
+            switch Int.random(in: 0..<4, using: &rng) {
+            case 0: q = (0..<Int.random(in: 2...4, using: &rng)).map { _ in "+" + RandomCorpus.word(&rng) }.joined(separator: " ")
+            case 1: q = "\"\(RandomCorpus.word(&rng)) \(RandomCorpus.word(&rng))\""
+            case 2: q = "body:" + RandomCorpus.word(&rng) + " body:" + RandomCorpus.word(&rng)
+            default:
+                q = (0..<Int.random(in: 1...5, using: &rng)).map { _ in
+                    Int.random(in: 0..<6, using: &rng) == 0 ? String(RandomCorpus.word(&rng).prefix(3)) + "*" : RandomCorpus.word(&rng)
+                }.joined(separator: " ")
             }
-            let q = words.joined(separator: " ")
-            let prepared = try executor.prepare(try rewriter.rewrite(try QueryParser().parse(q)), parameters: BM25Parameters())
+            let parsed = try QueryParser().parse(q)
+            let prepared = try executor.prepare(try rewriter.rewrite(parsed), parameters: BM25Parameters(k1: 0.9, b: 0.4))
             var its: [PostingsIterator] = []
-            if WindowedDisjunction(prepared, segment: 0, executor: executor, iterators: &its) != nil { windowedRuns += 1 }
-            executor.useWindowedDisjunction = true
-            let a = try executor.topDocs(prepared, count: 50)
-            executor.useWindowedDisjunction = false
-            let b = try executor.topDocs(prepared, count: 50)
-            #expect(a.total == b.total, "\(q)")
-            #expect(a.hits == b.hits, "\(q)")
+            var none = false
+            if MaxScoreDisjunction(prepared, segment: 0, executor: executor, iterators: &its) != nil
+                || BlockMaxConjunction(prepared, segment: 0, executor: executor, iterators: &its, matchesNothing: &none) != nil {
+                specialisedRuns += 1
+            }
+            let k = Int.random(in: 1...30, using: &rng)
+            let exhaustive = try executor.topDocs(prepared, count: k, strategy: .exhaustive)
+            let daat = try executor.topDocs(prepared, count: k, strategy: .documentAtATime)
+            #expect(exhaustive.total == daat.total, "\(q)")
+            #expect(exhaustive.totalIsExact)
+            #expect(exhaustive.hits.map(\.doc) == daat.hits.map(\.doc), "\(q)")
+            for (a, b) in zip(exhaustive.hits, daat.hits) { #expect(abs(a.score - b.score) <= 1e-6 * max(1, a.score), "\(q)") }
+            for limit in [0, 10, 1000] {
+                let pruned = try executor.topDocs(prepared, count: k, strategy: .pruned(countLimit: limit))
+                #expect(pruned.hits == exhaustive.hits, "\(q) with count limit \(limit)")
+                if pruned.totalIsExact {
+                    #expect(pruned.total == exhaustive.total, "\(q)")
+                } else {
+                    prunedInexact += 1
+                    #expect(pruned.total <= exhaustive.total && pruned.total >= min(limit, exhaustive.total), "\(q)")
+                }
+            }
         }
-        #expect(windowedRuns >= 20)
+        #expect(specialisedRuns >= 30)
+        #expect(prunedInexact >= 20)
     }
 }

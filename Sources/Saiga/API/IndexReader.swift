@@ -19,12 +19,20 @@ public struct SearchOptions: Sendable, Hashable {
     public var snippet: SnippetOptions
     /// Stored fields to return with each hit besides id and title (`["*"]` for all). Default none.
     public var fields: [String]
+    /// Count matches exactly up to this many; past it the count is a lower bound (`SearchResults.totalIsExact`)
+    /// and block-max pruning skips documents that cannot reach the top k. Default 1,000 (as Lucene).
+    public var totalHitsThreshold: Int
+    /// Score and count every match (no pruning; the total is always exact). Default false.
+    public var exhaustive: Bool
 
     /// Largest `offset + k` accepted.
     public static let maxWindow = 100_000
 
     public init(k: Int = 10, offset: Int = 0, bm25: BM25Parameters = BM25Parameters(), snippets: Bool = true,
-                snippet: SnippetOptions = SnippetOptions(), fields: [String] = []) {
+                snippet: SnippetOptions = SnippetOptions(), fields: [String] = [], totalHitsThreshold: Int = 1000,
+                exhaustive: Bool = false) {
+        self.totalHitsThreshold = totalHitsThreshold
+        self.exhaustive = exhaustive
         self.k = k
         self.offset = offset
         self.bm25 = bm25
@@ -58,14 +66,17 @@ public struct SearchHit: Sendable, Hashable {
 
 /// The result of a search.
 public struct SearchResults: Sendable, Hashable {
-    /// Exact number of matching documents.
+    /// Number of matching documents: exact when `totalIsExact`, else a lower bound (see
+    /// `SearchOptions.totalHitsThreshold`).
     public var total: Int
+    public var totalIsExact: Bool
     public var hits: [SearchHit]
     /// Wall time of the search, in seconds.
     public var seconds: Double
 
-    public init(total: Int, hits: [SearchHit], seconds: Double) {
+    public init(total: Int, totalIsExact: Bool = true, hits: [SearchHit], seconds: Double) {
         self.total = total
+        self.totalIsExact = totalIsExact
         self.hits = hits
         self.seconds = seconds
     }
@@ -205,6 +216,31 @@ public final class IndexReader: Sendable {
         return try search(node: node, options: options, start: start)
     }
 
+    /// Searches for the analyzed terms of `text` as one exact phrase (no query syntax; a single term is searched
+    /// as itself).
+    public func search(phrase text: String, options: SearchOptions = SearchOptions()) throws(SaigaError) -> SearchResults {
+        let start = Sys.monotonicNanos()
+        var sink = CollectingSink(withOffsets: false)
+        var text = text
+        _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+        let rewriter = QueryRewriter(analyzer: analyzer)
+        let node: QueryNode
+        if sink.terms.isEmpty {
+            node = .none
+        } else if sink.terms.count == 1 {
+            let t = sink.terms[0]
+            node = rewriter.allFields { .term(field: $0, term: t) }
+        } else {
+            guard manifest.positions else {
+                throw SaigaError(.invalidQuery, "this index was built without positions, so phrase queries cannot run")
+            }
+            let base = sink.positions[0]
+            let offsets = sink.positions.map { $0 - base }
+            node = rewriter.allFields { .phrase(field: $0, terms: sink.terms, offsets: offsets) }
+        }
+        return try search(node: node, options: options, start: start)
+    }
+
     private func search(_ parsed: ParsedQuery, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
         if !manifest.positions, parsed.containsPhrase(analyzer: analyzer) {
             throw SaigaError(.invalidQuery, "this index was built without positions, so phrase queries cannot run")
@@ -220,7 +256,8 @@ public final class IndexReader: Sendable {
         try options.bm25.validate()
         let executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
         let prepared = try executor.prepare(node, parameters: options.bm25)
-        let (top, total) = try executor.topDocs(prepared, count: options.k + options.offset)
+        let strategy: QueryExecutor.Strategy = options.exhaustive ? .exhaustive : .pruned(countLimit: options.totalHitsThreshold)
+        let (top, total, totalIsExact) = try executor.topDocs(prepared, count: options.k + options.offset, strategy: strategy)
         let page = top.dropFirst(options.offset)
 
         var highlighter: Highlighter?
@@ -264,7 +301,7 @@ public final class IndexReader: Sendable {
             hits.append(hit)
         }
         let seconds = Double(Sys.monotonicNanos() - start) / 1e9
-        return SearchResults(total: total, hits: hits, seconds: seconds)
+        return SearchResults(total: total, totalIsExact: totalIsExact, hits: hits, seconds: seconds)
     }
 
     /// Which segment holds a global document number, and the local number in it.

@@ -16,8 +16,6 @@ struct QueryExecutor {
     let fieldStats: [Int: FieldStatistics]
     /// Most terms a prefix may expand to (Lucene's max clause count).
     static let maxPrefixExpansions = 1024
-    /// Run pure disjunctions with `WindowedDisjunction` (tests turn it off to compare both paths).
-    var useWindowedDisjunction = true
 
     // MARK: Preparation
 
@@ -148,31 +146,65 @@ struct QueryExecutor {
 
     /// Runs the query over every segment: the best `count` documents (score descending, then document order) and
     /// the exact number of matches.
-    func topDocs(_ q: PreparedQuery, count: Int) throws(SaigaError) -> (hits: [ScoredDoc], total: Int) {
-        var heap = TopKHeap(capacity: count)
-        var total = 0
+    /// How `topDocs` evaluates.
+    enum Strategy {
+        /// Block-max pruning once `countLimit` matches were counted (the count is then a lower bound).
+        case pruned(countLimit: Int)
+        /// Every match scored and counted, with the same specialised evaluators (the oracle for `pruned`).
+        case exhaustive
+        /// The general document-at-a-time scorers for everything (the oracle for the specialised evaluators).
+        case documentAtATime
+    }
+
+    /// Runs the query over every segment: the best `count` documents (score descending, then document order) and
+    /// the number of matches (exact, or a lower bound once pruning started).
+    func topDocs(_ q: PreparedQuery, count: Int, strategy: Strategy = .exhaustive) throws(SaigaError)
+        -> (hits: [ScoredDoc], total: Int, totalIsExact: Bool)
+    {
+        var countLimit = Int.max
+        var prune = false
+        if case .pruned(let limit) = strategy {
+            countLimit = max(limit, 0)
+            prune = true
+        }
+        var collector = TopKCollector(k: count, countLimit: countLimit)
+        let specialised: Bool
+        if case .documentAtATime = strategy { specialised = false } else { specialised = true }
         for s in segments.indices {
             var iterators: [PostingsIterator] = []
             let base = Int32(docBases[s])
-            if useWindowedDisjunction,
-               let bulk = WindowedDisjunction(q, segment: s, executor: self, iterators: &iterators) {
-                total &+= bulk.run(docBase: base, maxDoc: segments[s].maxDoc, heap: &heap)
-            } else {
+            var matchesNothing = false
+            var done = false
+            if specialised {
+                if var disjunction = MaxScoreDisjunction(q, segment: s, executor: self, iterators: &iterators) {
+                    disjunction.run(docBase: base, maxDoc: segments[s].maxDoc, prune: prune, collector: &collector)
+                    done = true
+                } else {
+                    iterators.removeAll()
+                    if var conjunction = BlockMaxConjunction(q, segment: s, executor: self, iterators: &iterators,
+                                                             matchesNothing: &matchesNothing) {
+                        conjunction.run(docBase: base, prune: prune, collector: &collector)
+                        done = true
+                    }
+                }
+            }
+            if matchesNothing { continue }
+            if !done {
                 iterators.removeAll()
                 guard let scorer = scorer(q, segment: s, iterators: &iterators) else { continue }
+                let phrase = specialised && prune ? scorer as? PhraseScorer : nil
                 var d = scorer.nextDoc()
                 while d != PostingsIterator.noMoreDocs {
-                    total &+= 1
-                    heap.insert(score: scorer.score(), doc: base &+ d)
+                    collector.collect(score: scorer.score(), doc: base &+ d)
+                    if let phrase, collector.isPruning { phrase.threshold = collector.threshold }
                     d = scorer.nextDoc()
                 }
             }
-            if let bad = iterators.first(where: { $0.isCorrupt }) {
-                _ = bad
+            if iterators.contains(where: { $0.isCorrupt }) {
                 throw SaigaError.corrupt(segments[s].postings.path, "postings are inconsistent (file damaged)")
             }
         }
-        return (heap.sorted(), total)
+        return (collector.heap.sorted(), collector.total, collector.totalIsExact)
     }
 }
 

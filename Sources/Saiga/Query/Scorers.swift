@@ -56,6 +56,8 @@ final class PhraseScorer: Scorer {
     private var positionCapacities: [Int]
     private var counts: [Int]
     private var freq = 0
+    /// Candidates whose bound is at most this are skipped (set by a top-k evaluator once pruning is allowed).
+    var threshold: Float = -.infinity
 
     init(postings: [PostingsIterator], offsets: [Int], bm25: BM25Scorer, norms: UnsafePointer<UInt8>) {
         self.postings = postings
@@ -80,6 +82,16 @@ final class PhraseScorer: Scorer {
             if t == PostingsIterator.noMoreDocs {
                 doc = t
                 return t
+            }
+            // The phrase occurs at most min(tf) times: with the document's norm that bounds its score, so a
+            // candidate that cannot enter the top k needs no positions read.
+            if threshold > -.infinity {
+                var minFreq = UInt32.max
+                for p in postings { minFreq = min(minFreq, p.freq) }
+                if bm25.score(freq: Float(minFreq), norm: norms[Int(t)]) <= threshold {
+                    t &+= 1
+                    continue
+                }
             }
             if matchPositions() {
                 doc = t

@@ -6,7 +6,7 @@
 /// Reads only the mapped files. If the bytes are inconsistent (a corrupt file read without checksum verification),
 /// the iterator stops and sets `isCorrupt` instead of reading out of range; the searcher reports it as an error.
 @usableFromInline
-final class PostingsIterator {
+struct PostingsCursor {
     @usableFromInline static let noMoreDocs = Int32.max
 
     // Segment data (borrowed from the segment reader, which outlives every iterator it creates).
@@ -43,11 +43,6 @@ final class PostingsIterator {
     @usableFromInline var positionOffsets: UnsafeMutablePointer<Int>?
     @usableFromInline var positionsBlock = -2
 
-    convenience init(segment: SegmentReader, meta: TermMeta, hasPositions: Bool) {
-        self.init(postings: segment.postings.bytes, positions: segment.positionsFile.bytes, maxDoc: segment.maxDoc,
-                  meta: meta, hasPositions: hasPositions)
-    }
-
     /// - Parameters:
     ///   - postings: the whole `.post` file (header and footer included; offsets in `meta` are file offsets).
     ///   - positions: the whole `.pos` file.
@@ -70,7 +65,8 @@ final class PostingsIterator {
         if docFreq >= 2 && (skipStart < FileHeader.size || blocksStart > postEnd) { isCorrupt = true }
     }
 
-    deinit {
+    /// Frees the buffers (the owner calls this once).
+    func deallocate() {
         docs.deallocate()
         positionDeltas?.deallocate()
         positionOffsets?.deallocate()
@@ -81,11 +77,11 @@ final class PostingsIterator {
 
     /// Moves to the next document; returns it, or `noMoreDocs`.
     @inlinable @inline(__always)
-    func nextDoc() -> Int32 {
+    mutating func nextDoc() -> Int32 {
         bufferIndex &+= 1
         if _slowPath(bufferIndex >= bufferCount) {
             if !loadNextBlock() {
-                doc = PostingsIterator.noMoreDocs
+                doc = PostingsCursor.noMoreDocs
                 return doc
             }
             bufferIndex = 0
@@ -96,7 +92,7 @@ final class PostingsIterator {
 
     /// Moves to the first document ≥ `target`; returns it, or `noMoreDocs`.
     @inlinable
-    func advance(to target: Int32) -> Int32 {
+    mutating func advance(to target: Int32) -> Int32 {
         if doc >= target { return doc }
         if bufferCount == 0 || Int32(bitPattern: docs[bufferCount &- 1]) < target {
             // The target is past the buffered block: skip whole blocks using their last documents.
@@ -110,7 +106,7 @@ final class PostingsIterator {
             // (or a single document) may end before the target.
             if !loadNextBlock() || Int32(bitPattern: docs[bufferCount &- 1]) < target {
                 bufferIndex = bufferCount
-                doc = PostingsIterator.noMoreDocs
+                doc = PostingsCursor.noMoreDocs
                 return doc
             }
             bufferIndex = 0
@@ -164,14 +160,14 @@ final class PostingsIterator {
     /// Last document of block `b` (for the tail or a single document: a bound at or past the last posting).
     @inlinable
     func blockLastDoc(_ b: Int) -> Int32 {
-        b < numBlocks ? Int32(bitPattern: skipLastDoc(b)) : PostingsIterator.noMoreDocs &- 1
+        b < numBlocks ? Int32(bitPattern: skipLastDoc(b)) : PostingsCursor.noMoreDocs &- 1
     }
 
     // MARK: Decoding
 
     /// Decodes block `bufferBlock + 1` (or the tail) into the buffers. False when there is none left.
     @usableFromInline
-    func loadNextBlock() -> Bool {
+    mutating func loadNextBlock() -> Bool {
         if isCorrupt { return false }
         let b = bufferBlock &+ 1
         bufferBlock = b
@@ -189,7 +185,7 @@ final class PostingsIterator {
     }
 
     @usableFromInline
-    func loadFullBlock(_ b: Int) -> Bool {
+    mutating func loadFullBlock(_ b: Int) -> Bool {
         let start = blocksStart &+ nextBlockOffset
         let end = start &+ skipBlockSize(b)
         nextBlockOffset &+= skipBlockSize(b)
@@ -201,12 +197,22 @@ final class PostingsIterator {
         guard let used = PatchedFrameOfReference.decode(post + freqStart, available: end &- freqStart, into: freqs),
               freqStart &+ used == end
         else { return fail() }
-        var previous: UInt32 = b == 0 ? 0 : skipLastDoc(b &- 1) &+ 1
-        for i in 0..<PostingsFormat.blockSize {
-            let d = previous &+ docs[i]
-            docs[i] = d
-            previous = d &+ 1
-            freqs[i] &+= 1
+        // Gaps minus one → documents: a running sum, four lanes at a time (in-register prefix sum, then the
+        // previous vector's last lane added), and tf - 1 → tf.
+        let start0: UInt32 = b == 0 ? 0 : skipLastDoc(b &- 1) &+ 1
+        var carry = SIMD4<UInt32>(repeating: start0 &- 1)
+        let one = SIMD4<UInt32>(repeating: 1)
+        let rawDocs = UnsafeMutableRawPointer(docs)
+        let rawFreqs = UnsafeMutableRawPointer(freqs)
+        for j in 0..<(PostingsFormat.blockSize / 4) {
+            var v = rawDocs.loadUnaligned(fromByteOffset: j &* 16, as: SIMD4<UInt32>.self) &+ one
+            v &+= SIMD4(0, v[0], v[1], v[2])
+            v &+= SIMD4(0, 0, v[0], v[1])
+            v &+= carry
+            rawDocs.storeBytes(of: v, toByteOffset: j &* 16, as: SIMD4<UInt32>.self)
+            carry = SIMD4(repeating: v[3])
+            let f = rawFreqs.loadUnaligned(fromByteOffset: j &* 16, as: SIMD4<UInt32>.self) &+ one
+            rawFreqs.storeBytes(of: f, toByteOffset: j &* 16, as: SIMD4<UInt32>.self)
         }
         let last = docs[PostingsFormat.blockSize &- 1]
         guard last == skipLastDoc(b), last < UInt32(maxDoc), b == 0 || docs[0] > skipLastDoc(b &- 1) else {
@@ -217,7 +223,7 @@ final class PostingsIterator {
     }
 
     @usableFromInline
-    func loadTail() -> Bool {
+    mutating func loadTail() -> Bool {
         let n = docFreq &- numBlocks &* PostingsFormat.blockSize
         guard n > 0 else { return false }
         let start = blocksStart &+ nextBlockOffset
@@ -240,7 +246,7 @@ final class PostingsIterator {
     }
 
     @usableFromInline
-    func fail() -> Bool {
+    mutating func fail() -> Bool {
         isCorrupt = true
         bufferCount = 0
         return false
@@ -250,7 +256,7 @@ final class PostingsIterator {
 
     /// Writes the positions of the current document (increasing) into `out`, which must have room for `freq`
     /// values, and returns how many were written (0 if the data is inconsistent).
-    func positions(into out: UnsafeMutablePointer<UInt32>) -> Int {
+    mutating func positions(into out: UnsafeMutablePointer<UInt32>) -> Int {
         guard hasPositions else { return 0 }
         if positionsBlock != bufferBlock {
             guard decodeBlockPositions() else {
@@ -279,7 +285,7 @@ final class PostingsIterator {
     }
 
     /// Decodes the position deltas of every document in the buffered block.
-    private func decodeBlockPositions() -> Bool {
+    private mutating func decodeBlockPositions() -> Bool {
         var total = 0
         if positionOffsets == nil { positionOffsets = .allocate(capacity: PostingsFormat.blockSize + 1) }
         let offsets = positionOffsets!
@@ -324,4 +330,40 @@ final class PostingsIterator {
         } catch { return false }
         return true
     }
+}
+
+/// Owns a `PostingsCursor` in manually managed memory. Evaluators work on `cursor` directly: its state lives
+/// behind a pointer, so the hot loops pay no exclusivity checks and no reference counting (a class's stored
+/// `var`s would cost a runtime access check on every document). The object keeps the memory alive and frees it.
+@usableFromInline
+final class PostingsIterator {
+    @usableFromInline static let noMoreDocs = PostingsCursor.noMoreDocs
+    @usableFromInline let cursor: UnsafeMutablePointer<PostingsCursor>
+
+    convenience init(segment: SegmentReader, meta: TermMeta, hasPositions: Bool) {
+        self.init(postings: segment.postings.bytes, positions: segment.positionsFile.bytes, maxDoc: segment.maxDoc,
+                  meta: meta, hasPositions: hasPositions)
+    }
+
+    init(postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
+         hasPositions: Bool) {
+        cursor = .allocate(capacity: 1)
+        cursor.initialize(to: PostingsCursor(postings: postings, positions: positions, maxDoc: maxDoc, meta: meta,
+                                             hasPositions: hasPositions))
+    }
+
+    deinit {
+        cursor.pointee.deallocate()
+        cursor.deinitialize(count: 1)
+        cursor.deallocate()
+    }
+
+    @inlinable var doc: Int32 { cursor.pointee.doc }
+    @inlinable var freq: UInt32 { cursor.pointee.freq }
+    @inlinable var docFreq: Int { cursor.pointee.docFreq }
+    @inlinable var meta: TermMeta { cursor.pointee.meta }
+    @inlinable var isCorrupt: Bool { cursor.pointee.isCorrupt }
+    @inlinable func nextDoc() -> Int32 { cursor.pointee.nextDoc() }
+    @inlinable func advance(to target: Int32) -> Int32 { cursor.pointee.advance(to: target) }
+    func positions(into out: UnsafeMutablePointer<UInt32>) -> Int { cursor.pointee.positions(into: out) }
 }

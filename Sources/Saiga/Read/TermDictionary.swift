@@ -12,6 +12,8 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     private let indexOffset: Int
     let termCount: Int
     private let fieldHasPositions: [Bool]
+    /// Longest key: a field byte and the longest term (an id). Small enough for the stack.
+    static let maxKeyBytes = 1 + Document.maxIDBytes
 
     init(file: MappedFile, fieldHasPositions: [Bool]) throws(SaigaError) {
         self.file = file
@@ -143,7 +145,7 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
             try c.skip(termBytesLength)
             var metaCursor = c
             guard n >= 1 && n <= PostingsFormat.termsPerBlock else { throw DecodeError(offset: c.position, reason: "bad term count in block") }
-            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1 << 16) { (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) { (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
                 var keyLength = 0
                 var lastSingleton = 0
                 for _ in 0..<n {

@@ -21,6 +21,13 @@ public struct BM25Parameters: Sendable, Hashable {
     }
 }
 
+/// The 256 per-norm factors of a BM25 weight, in manually managed memory (`@unchecked Sendable`: written once in
+/// `BM25Scorer.init`, read-only afterwards).
+final class ScoreCache: @unchecked Sendable {
+    let values = UnsafeMutablePointer<Float>.allocate(capacity: 256)
+    deinit { values.deallocate() }
+}
+
 /// Collection statistics of one field over a whole snapshot (all segments).
 @usableFromInline
 struct FieldStatistics: Sendable {
@@ -36,20 +43,25 @@ struct FieldStatistics: Sendable {
 ///     cache  = 1 / (k1 * ((1 - b) + b * dl / avgdl))     for each of the 256 norm bytes
 ///     score  = w - w / (1 + tf * cache[norm])             where w = boost * idf
 @usableFromInline
-struct BM25Scorer: Sendable {
+struct BM25Scorer: @unchecked Sendable {  // cache points into `storage`, immutable after init
     /// boost × idf.
     @usableFromInline let weight: Float
     /// 1 / (k1 × ((1 − b) + b × dl / avgdl)) for every norm byte.
-    @usableFromInline let cache: [Float]
+    @usableFromInline let cache: UnsafePointer<Float>
+    /// Owns `cache`'s memory. Hot loops copy `weight` and `cache` only (no reference counting); whoever holds
+    /// the scorer keeps the storage alive.
+    let storage: ScoreCache
 
     /// - Parameter idf: the (summed, for phrases) idf.
     init(idf: Float, boost: Float = 1, stats: FieldStatistics, parameters: BM25Parameters) {
         weight = boost * idf
         let avgdl = BM25Scorer.averageLength(stats)
         let k1 = parameters.k1, b = parameters.b
-        cache = (0..<256).map { i in
-            1 / (k1 * ((1 - b) + b * SmallFloat.decodedLengths[i] / avgdl))
+        storage = ScoreCache()
+        for i in 0..<256 {
+            storage.values[i] = 1 / (k1 * ((1 - b) + b * SmallFloat.decodedLengths[i] / avgdl))
         }
+        cache = UnsafePointer(storage.values)
     }
 
     static func averageLength(_ stats: FieldStatistics) -> Float {

@@ -1,0 +1,18 @@
+import Saiga
+
+/// `saiga-bench codec`: integers per second for unpacking 128-value blocks at each bit width (one core), and for
+/// decoding whole postings blocks (unpack + prefix sum + PFOR frequencies) through the engine's cursor.
+enum CodecBench {
+    static func run(_ argv: [String]) throws {
+        let o = try Options(argv, valued: ["seconds"], flags: [])
+        let seconds = try o.double("seconds") ?? 0.2
+        var pairs: [(String, String)] = [("engine", "\"saiga\""), ("op", "\"codec\"")]
+        var summary: [String] = []
+        for width in 1...32 {
+            let rate = CodecBenchmarks.unpackRate(bitWidth: width, seconds: seconds)
+            summary.append("\"\(width)\": \(round4(rate / 1e9))")
+        }
+        pairs.append(("unpack_billion_ints_per_s", "{" + summary.joined(separator: ", ") + "}"))
+        print(jsonLine(pairs))
+    }
+}

@@ -1,0 +1,122 @@
+/// Top-k evaluation of a conjunction of clauses (each one term, or a disjunction of terms such as a word over the
+/// title and body fields) with block-max AND, the approach of tantivy's `block_wand_intersection`: the rarest clause
+/// leads; before the others are advanced to a candidate, the sum of every clause's block-max bound at the candidate
+/// is compared with the current k-th score, and when it cannot compete the lead jumps past the end of the shortest
+/// of those blocks.
+///
+/// Scores are summed in clause order (double, rounded once), so pruned and exhaustive runs agree exactly.
+struct BlockMaxConjunction {
+    private var leaves: [TermLeaf]
+    private let clauseStart: [Int]
+    /// Clauses by increasing cost (the first leads).
+    private let order: [Int]
+    var clauseCount: Int { clauseStart.count - 1 }
+
+    /// Returns nil when the query has another shape or cannot match in this segment (`matchesNothing`).
+    init?(_ q: PreparedQuery, segment s: Int, executor: QueryExecutor, iterators: inout [PostingsIterator],
+          matchesNothing: inout Bool) {
+        guard case .boolean(let must, let should, let mustNot) = q, should.isEmpty, mustNot.isEmpty, must.count >= 2 else {
+            return nil
+        }
+        var leaves: [TermLeaf] = []
+        var starts: [Int] = [0]
+        var costs: [Int] = []
+        for clause in must {
+            let children: [PreparedQuery]
+            if case .term = clause {
+                children = [clause]
+            } else if case .boolean(let m, let sh, let n) = clause, m.isEmpty, n.isEmpty {
+                children = sh
+            } else {
+                return nil
+            }
+            var cost = 0
+            for child in children {
+                guard case .term(let field, let metas, let bm25) = child else { return nil }
+                guard let meta = metas[s] else { continue }
+                let seg = executor.segments[s]
+                let it = seg.postingsIterator(meta, field: field)
+                iterators.append(it)
+                leaves.append(TermLeaf(postings: it, bm25: bm25, norms: seg.norms(field: field)))
+                cost += meta.docFreq
+            }
+            if leaves.count == starts.last! {
+                matchesNothing = true  // a required clause absent from this segment
+                return nil
+            }
+            starts.append(leaves.count)
+            costs.append(cost)
+        }
+        self.leaves = leaves
+        self.clauseStart = starts
+        self.order = costs.indices.sorted { costs[$0] < costs[$1] }
+    }
+
+    /// The first document ≥ target of clause c (the smallest of its terms').
+    @inline(__always)
+    private mutating func advance(_ c: Int, to target: Int32) -> Int32 {
+        var d = PostingsIterator.noMoreDocs
+        for l in clauseStart[c]..<clauseStart[c + 1] {
+            let it = leaves[l].postings
+            let x = it.pointee.doc < target ? it.pointee.advance(to: target) : it.pointee.doc
+            d = min(d, x)
+        }
+        return d
+    }
+
+    mutating func run(docBase: Int32, prune: Bool, collector: inout TopKCollector) {
+        let n = clauseCount
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { scores.deallocate() }
+        for l in leaves.indices { _ = leaves[l].postings.pointee.nextDoc() }
+        let lead = order[0]
+        var d = advance(lead, to: 0)
+        while d != PostingsIterator.noMoreDocs {
+            if prune && collector.isPruning {
+                // Block-max bound of every clause at d; if it cannot compete, skip to after the first block end.
+                var bound = 0.0
+                var upTo = PostingsIterator.noMoreDocs
+                for c in 0..<n {
+                    var clauseBound = 0.0
+                    for l in clauseStart[c]..<clauseStart[c + 1] {
+                        let (b, last) = leaves[l].blockBound(at: d)
+                        clauseBound += Double(b)
+                        upTo = min(upTo, last)
+                    }
+                    bound += clauseBound
+                }
+                if collector.cannotCompete(bound) {
+                    d = advance(lead, to: upTo == PostingsIterator.noMoreDocs ? upTo : max(upTo &+ 1, d &+ 1))
+                    continue
+                }
+            }
+            // Leapfrog the other clauses to d.
+            var k = 1
+            var restart = false
+            while k < n {
+                let c = order[k]
+                let x = advance(c, to: d)
+                if x > d {
+                    d = advance(lead, to: x)
+                    restart = true
+                    break
+                }
+                k &+= 1
+            }
+            if restart { continue }
+            // Every clause matches d.
+            for c in 0..<n {
+                let from = clauseStart[c], to = clauseStart[c + 1]
+                if to &- from == 1 {
+                    scores[c] = leaves[from].score()
+                } else {
+                    var sum = 0.0
+                    for l in from..<to where leaves[l].postings.pointee.doc == d { sum += Double(leaves[l].score()) }
+                    scores[c] = Float(sum)
+                }
+            }
+            collector.collect(score: sumClauseScores(scores, n), doc: docBase &+ d)
+            d = advance(lead, to: d &+ 1)
+        }
+    }
+}

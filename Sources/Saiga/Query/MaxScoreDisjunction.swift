@@ -1,0 +1,297 @@
+/// Top-k evaluation of a disjunction of clauses (each one term, or a disjunction of terms: a word over the title
+/// and body fields, a prefix's expansions) with block-max MaxScore over windows of documents, the algorithm of
+/// Lucene's `MaxScoreBulkScorer`:
+///
+/// - Documents are taken a window at a time. For the window, each clause's bound is the largest block-max bound of
+///   its terms' blocks overlapping the window (from skip entries, no decoding).
+/// - Clauses sorted by bound: the longest prefix whose bounds sum to at most the current k-th score is
+///   *non-essential*: a document matching only those cannot enter the top k. If every clause is non-essential the
+///   window is skipped without decoding anything.
+/// - The essential clauses are scored for all their documents in the window (dense arrays, no per-document heap);
+///   each candidate then checks its bound with the non-essential clauses' bounds and scores those clauses only
+///   while it can still compete.
+///
+/// While the hit count is still exact (fewer than the collector's count limit), nothing is pruned: every matching
+/// document is scored. Scores are the clause scores summed in clause order in double and rounded once, so pruned
+/// and exhaustive runs give bit-identical results.
+struct MaxScoreDisjunction {
+    static let windowSize = 2048
+
+    private var leaves: [TermLeaf]
+    /// Clause c owns leaves clauseStart[c] ..< clauseStart[c + 1].
+    private let clauseStart: [Int]
+    var clauseCount: Int { clauseStart.count - 1 }
+
+    /// Returns nil when the query has another shape.
+    init?(_ q: PreparedQuery, segment s: Int, executor: QueryExecutor, iterators: inout [PostingsIterator]) {
+        var leaves: [TermLeaf] = []
+        var starts: [Int] = [0]
+        func leaf(_ q: PreparedQuery) -> TermLeaf?? {
+            guard case .term(let field, let metas, let bm25) = q else { return nil }
+            guard let meta = metas[s] else { return .some(nil) }  // absent from this segment
+            let seg = executor.segments[s]
+            let it = seg.postingsIterator(meta, field: field)
+            iterators.append(it)
+            return .some(TermLeaf(postings: it, bm25: bm25, norms: seg.norms(field: field)))
+        }
+        func addClause(_ q: PreparedQuery) -> Bool {
+            if let l = leaf(q) {
+                if let l {
+                    leaves.append(l)
+                    starts.append(leaves.count)
+                }
+                return true
+            }
+            guard case .boolean(let must, let should, let mustNot) = q, must.isEmpty, mustNot.isEmpty else { return false }
+            let before = leaves.count
+            for child in should {
+                guard let l = leaf(child) else {
+                    leaves.removeSubrange(before...)
+                    return false
+                }
+                if let l { leaves.append(l) }
+            }
+            if leaves.count > before { starts.append(leaves.count) }
+            return true
+        }
+        if case .boolean(let must, let should, let mustNot) = q {
+            guard must.isEmpty, mustNot.isEmpty else { return nil }
+            for child in should { guard addClause(child) else { return nil } }
+        } else {
+            guard addClause(q) else { return nil }
+        }
+        self.leaves = leaves
+        self.clauseStart = starts
+    }
+
+    /// Lists this short are merged document by document: windows and bounds would cost more than they save.
+    static let shortListPostings = 4096
+
+    /// Scores the segment's matches into `collector`.
+    mutating func run(docBase: Int32, maxDoc: Int, prune: Bool, collector: inout TopKCollector) {
+        let n = clauseCount
+        guard n > 0 else { return }
+        var cost = 0
+        for l in leaves.indices { cost &+= leaves[l].postings.pointee.docFreq }
+        if cost <= MaxScoreDisjunction.shortListPostings {
+            runShort(docBase: docBase, collector: &collector)
+            return
+        }
+        let w = MaxScoreDisjunction.windowSize
+        // Per clause and window slot: the clause's score (0 where it does not match). Slots are cleared after use.
+        let contributions = UnsafeMutablePointer<Float>.allocate(capacity: n * w)
+        let inner = UnsafeMutablePointer<Double>.allocate(capacity: w)
+        let essentialSum = UnsafeMutablePointer<Double>.allocate(capacity: w)
+        let matched = UnsafeMutablePointer<UInt64>.allocate(capacity: w / 64)
+        let touched = UnsafeMutablePointer<Int32>.allocate(capacity: w)
+        let clauseScores = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        let bounds = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        let order = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        let isEssential = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        defer {
+            contributions.deallocate()
+            inner.deallocate()
+            essentialSum.deallocate()
+            matched.deallocate()
+            touched.deallocate()
+            clauseScores.deallocate()
+            bounds.deallocate()
+            order.deallocate()
+            isEssential.deallocate()
+        }
+        contributions.initialize(repeating: 0, count: n * w)
+        inner.initialize(repeating: -1, count: w)  // -1: not touched by the current clause
+        essentialSum.initialize(repeating: 0, count: w)
+        matched.initialize(repeating: 0, count: w / 64)
+        for i in leaves.indices { _ = leaves[i].postings.pointee.nextDoc() }
+
+        var windowStart: Int32 = 0
+        while Int(windowStart) < maxDoc {
+            let windowEnd = windowStart > Int32.max - Int32(w) ? Int32.max : windowStart + Int32(w)
+            let last = windowEnd &- 1
+
+            // Partition the clauses by their bounds in this window.
+            var essentialFrom = 0
+            var nonEssentialBound = 0.0
+            if prune && collector.isPruning {
+                for c in 0..<n {
+                    var b = 0.0
+                    for l in clauseStart[c]..<clauseStart[c + 1] {
+                        b += Double(leaves[l].maxBound(from: windowStart, through: last))
+                    }
+                    bounds[c] = b
+                    order[c] = c
+                }
+                // Insertion sort by bound (few clauses).
+                for i in 1..<max(n, 1) {
+                    let x = order[i]
+                    var j = i
+                    while j > 0 && bounds[order[j &- 1]] > bounds[x] {
+                        order[j] = order[j &- 1]
+                        j &-= 1
+                    }
+                    order[j] = x
+                }
+                var prefix = 0.0
+                while essentialFrom < n && collector.cannotCompete(prefix + bounds[order[essentialFrom]]) {
+                    prefix += bounds[order[essentialFrom]]
+                    essentialFrom &+= 1
+                }
+                nonEssentialBound = prefix
+            } else {
+                for c in 0..<n { order[c] = c }
+            }
+            for c in 0..<n { isEssential[c] = true }
+            for k in 0..<essentialFrom { isEssential[order[k]] = false }
+
+            // Score the essential clauses over the window (none: nothing in the window can compete).
+            var anyMatch = false
+            for k in essentialFrom..<n {
+                let c = order[k]
+                let slots = contributions + c &* w
+                if clauseStart[c + 1] - clauseStart[c] == 1 {
+                    let l = clauseStart[c]
+                    let it = leaves[l].postings
+                    var d = it.pointee.doc < windowStart ? it.pointee.advance(to: windowStart) : it.pointee.doc
+                    while d < windowEnd {
+                        let s = leaves[l].score()
+                        let i = Int(d &- windowStart)
+                        slots[i] = s
+                        essentialSum[i] += Double(s)
+                        matched[i &>> 6] |= 1 &<< UInt64(i & 63)
+                        anyMatch = true
+                        d = it.pointee.nextDoc()
+                    }
+                } else {
+                    var touchedCount = 0
+                    for l in clauseStart[c]..<clauseStart[c + 1] {
+                        let it = leaves[l].postings
+                        var d = it.pointee.doc < windowStart ? it.pointee.advance(to: windowStart) : it.pointee.doc
+                        while d < windowEnd {
+                            let s = leaves[l].score()
+                            let i = Int(d &- windowStart)
+                            if inner[i] < 0 {
+                                inner[i] = 0
+                                touched[touchedCount] = Int32(i)
+                                touchedCount &+= 1
+                            }
+                            inner[i] += Double(s)
+                            d = it.pointee.nextDoc()
+                        }
+                    }
+                    for t in 0..<touchedCount {
+                        let i = Int(touched[t])
+                        let s = Float(inner[i])
+                        inner[i] = -1
+                        slots[i] = s
+                        essentialSum[i] += Double(s)
+                        matched[i &>> 6] |= 1 &<< UInt64(i & 63)
+                        anyMatch = true
+                    }
+                }
+            }
+
+            // Candidates in document order.
+            if anyMatch {
+                for word in 0..<(w / 64) {
+                    var bits = matched[word]
+                    if bits == 0 { continue }
+                    matched[word] = 0
+                    while bits != 0 {
+                        let i = word &* 64 &+ bits.trailingZeroBitCount
+                        bits &= bits &- 1
+                        let doc = windowStart &+ Int32(i)
+                        var competes = true
+                        if essentialFrom > 0 {
+                            // Upper bound with the non-essential clauses, then score them while it can compete.
+                            var bound = essentialSum[i] + nonEssentialBound
+                            if collector.cannotCompete(bound) {
+                                competes = false
+                            } else {
+                                for k in stride(from: essentialFrom &- 1, through: 0, by: -1) {
+                                    let c = order[k]
+                                    let s = clauseScore(c, at: doc, inner: inner)
+                                    contributions[c &* w &+ i] = s
+                                    bound += Double(s) - bounds[c]
+                                    if collector.cannotCompete(bound) {
+                                        competes = false
+                                        break
+                                    }
+                                }
+                            }
+                        }
+                        if competes {
+                            for c in 0..<n { clauseScores[c] = contributions[c &* w &+ i] }
+                            collector.collect(score: sumClauseScores(clauseScores, n), doc: docBase &+ doc)
+                        }
+                        for c in 0..<n { contributions[c &* w &+ i] = 0 }
+                        essentialSum[i] = 0
+                    }
+                }
+            }
+            windowStart = windowEnd
+            // Move the terms left behind (non-essential ones) past the window, then jump to the next window that
+            // holds any posting: the gaps between rare terms' documents cost nothing.
+            var next = PostingsIterator.noMoreDocs
+            for l in leaves.indices {
+                let it = leaves[l].postings
+                let d = it.pointee.doc < windowEnd ? it.pointee.advance(to: windowEnd) : it.pointee.doc
+                next = min(next, d)
+            }
+            if next == PostingsIterator.noMoreDocs { break }
+            windowStart = max(windowStart, next & ~Int32(w &- 1))
+        }
+    }
+
+    /// Document-at-a-time merge of short lists; the same clause-order sums as the windowed path.
+    private mutating func runShort(docBase: Int32, collector: inout TopKCollector) {
+        let n = clauseCount
+        for l in leaves.indices { _ = leaves[l].postings.pointee.nextDoc() }
+        while true {
+            var d = PostingsCursor.noMoreDocs
+            for l in leaves.indices { d = min(d, leaves[l].postings.pointee.doc) }
+            if d == PostingsCursor.noMoreDocs { return }
+            var sum = 0.0
+            for c in 0..<n {
+                let from = clauseStart[c], to = clauseStart[c + 1]
+                if to &- from == 1 {
+                    if leaves[from].postings.pointee.doc == d {
+                        sum += Double(leaves[from].score())
+                        _ = leaves[from].postings.pointee.nextDoc()
+                    }
+                } else {
+                    var inner = 0.0
+                    var any = false
+                    for l in from..<to where leaves[l].postings.pointee.doc == d {
+                        inner += Double(leaves[l].score())
+                        any = true
+                        _ = leaves[l].postings.pointee.nextDoc()
+                    }
+                    if any { sum += Double(Float(inner)) }
+                }
+            }
+            collector.collect(score: Float(sum), doc: docBase &+ d)
+        }
+    }
+
+    /// Score of clause `c` at `doc` (advancing its terms), 0 if it does not match.
+    private mutating func clauseScore(_ c: Int, at doc: Int32, inner: UnsafeMutablePointer<Double>) -> Float {
+        let from = clauseStart[c], to = clauseStart[c + 1]
+        if to &- from == 1 {
+            let it = leaves[from].postings
+            if it.pointee.doc < doc { _ = it.pointee.advance(to: doc) }
+            return it.pointee.doc == doc ? leaves[from].score() : 0
+        }
+        var sum = 0.0
+        var any = false
+        for l in from..<to {
+            let it = leaves[l].postings
+            if it.pointee.doc < doc { _ = it.pointee.advance(to: doc) }
+            if it.pointee.doc == doc {
+                sum += Double(leaves[l].score())
+                any = true
+            }
+        }
+        return any ? Float(sum) : 0
+    }
+}

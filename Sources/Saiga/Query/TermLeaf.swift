@@ -1,0 +1,71 @@
+/// One term of one segment inside a top-k evaluator: its postings, its BM25 weight and its field's norms, plus a
+/// forward-only cursor over skip entries for block-max bounds ("shallow" advancing: no decoding).
+struct TermLeaf {
+    /// The term's cursor (kept alive by the `PostingsIterator` the evaluator's caller holds).
+    let postings: UnsafeMutablePointer<PostingsCursor>
+    /// The BM25 weight and per-norm factors (the prepared query keeps their storage alive).
+    let weight: Float
+    let cache: UnsafePointer<Float>
+    let norms: UnsafePointer<UInt8>
+    /// First block that may hold documents at or after the last bound query.
+    var shallowBlock = 0
+
+    init(postings: PostingsIterator, bm25: BM25Scorer, norms: UnsafePointer<UInt8>) {
+        self.postings = postings.cursor
+        self.weight = bm25.weight
+        self.cache = bm25.cache
+        self.norms = norms
+    }
+
+    /// BM25 of a frequency and a norm byte (`BM25Scorer.score`, on the copied weight and factors).
+    @inline(__always)
+    func score(freq: Float, norm: UInt8) -> Float {
+        weight - weight / (1 + freq * cache[Int(norm)])
+    }
+
+    /// Score of the current document.
+    @inline(__always)
+    func score() -> Float {
+        score(freq: Float(postings.pointee.freq), norm: norms[Int(postings.pointee.doc)])
+    }
+
+    /// Upper bound of the score of any document in block `b` (`numBlocks`: the tail), exact in float arithmetic
+    /// because BM25 grows with tf and falls with the norm.
+    @inline(__always)
+    func blockBound(_ b: Int) -> Float {
+        if postings.pointee.docFreq == 1 {
+            // A single posting: its real norm is at hand.
+            let doc = postings.pointee.meta.singletonDoc
+            return score(freq: Float(postings.pointee.meta.totalTermFreq), norm: norms[doc])
+        }
+        return score(freq: postings.pointee.blockMaxTf(b), norm: postings.pointee.blockMinNorm(b))
+    }
+
+    /// The largest score bound over the blocks that overlap documents `start...last`; 0 if none can.
+    @inline(__always)
+    mutating func maxBound(from start: Int32, through last: Int32) -> Float {
+        if postings.pointee.doc == PostingsCursor.noMoreDocs { return 0 }
+        if postings.pointee.docFreq == 1 {
+            let d = Int32(postings.pointee.meta.singletonDoc)
+            return d >= start && d <= last ? blockBound(0) : 0
+        }
+        var b = postings.pointee.block(containing: start, from: shallowBlock)
+        shallowBlock = b
+        var bound: Float = 0
+        while true {
+            bound = max(bound, blockBound(b))
+            if b >= postings.pointee.numBlocks || postings.pointee.blockLastDoc(b) >= last { break }
+            b &+= 1
+        }
+        return bound
+    }
+
+    /// The bound for the block holding the first document ≥ `doc`, and that block's last document.
+    @inline(__always)
+    mutating func blockBound(at doc: Int32) -> (Float, Int32) {
+        if postings.pointee.docFreq == 1 { return (blockBound(0), PostingsCursor.noMoreDocs &- 1) }
+        let b = postings.pointee.block(containing: doc, from: shallowBlock)
+        shallowBlock = b
+        return (blockBound(b), postings.pointee.blockLastDoc(b))
+    }
+}

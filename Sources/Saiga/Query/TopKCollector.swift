@@ -1,0 +1,57 @@
+/// Collects the top k documents and counts matches: exactly until `countLimit` matches, after which the count is a
+/// lower bound and the evaluators may skip documents that cannot beat the current k-th score (`threshold`).
+///
+/// Documents arrive in increasing document order, so a later document with the same score as the k-th ranks after
+/// it (ties go to the lower document number): a candidate matters only if its score is strictly above `threshold`.
+struct TopKCollector {
+    private(set) var heap: TopKHeap
+    let countLimit: Int
+    private(set) var total = 0
+    /// Score a new document must exceed to enter the top k once counting is over; -inf before that.
+    private(set) var threshold: Float = -.infinity
+
+    /// - Parameter countLimit: count matches exactly up to this many (Int.max: always; evaluation is exhaustive).
+    init(k: Int, countLimit: Int) {
+        heap = TopKHeap(capacity: k)
+        self.countLimit = countLimit
+        if k == 0 && countLimit == 0 { threshold = .infinity }
+    }
+
+    /// True once pruning is allowed (the count stopped being exact).
+    var isPruning: Bool { threshold > -.infinity }
+
+    var totalIsExact: Bool { total < countLimit || countLimit == Int.max }
+
+    @inline(__always)
+    mutating func collect(score: Float, doc: Int32) {
+        if total < countLimit { total &+= 1 }
+        heap.insert(score: score, doc: doc)
+        if total >= countLimit { updateThreshold() }
+    }
+
+    /// Counts a match that was not scored (a document skipped by a bound after counting ended does not come here).
+    private mutating func updateThreshold() {
+        if heap.capacity == 0 {
+            threshold = .infinity
+        } else if let worst = heap.threshold {
+            threshold = worst.score
+        }
+    }
+
+    /// Safe pruning test: true if a document whose score is at most `bound` (a double sum of float bounds, in any
+    /// order) cannot enter the top k. The relative margin covers differences between that sum and the exact
+    /// score's sum in clause order.
+    @inline(__always)
+    func cannotCompete(_ bound: Double) -> Bool {
+        Float(bound * (1 + 1e-9)) <= threshold
+    }
+}
+
+/// Sums clause scores in clause order, in double, rounded to float once: the score of a boolean query, the same
+/// whatever evaluation strategy produced the clause scores.
+@inline(__always)
+func sumClauseScores(_ scores: UnsafePointer<Float>, _ count: Int) -> Float {
+    var sum = 0.0
+    for i in 0..<count { sum += Double(scores[i]) }
+    return Float(sum)
+}
