@@ -174,6 +174,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func close(_ c: Connection, reason: String) {
         guard connections.removeValue(forKey: c.id) != nil else { return }
+        if c.inFlight > 0 { workers.cancel(connection: c.id) }
         if c.interest != 0 { Posix.epollRemove(epoll, c.fd) }
         Posix.close(c.fd)
         server.log("connection \(c.id) closed: \(reason)")
@@ -214,6 +215,7 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func processFrames(_ c: Connection, now: Double) {
+        var completedAny = false
         while !c.closeAfterFlush {
             let frame: Frame?
             do { frame = try c.decoder.next() } catch {
@@ -222,9 +224,15 @@ final class EventLoop: @unchecked Sendable {
                 return
             }
             guard let frame else { break }
+            completedAny = true
             handle(frame, on: c)
         }
-        c.partialSince = c.decoder.hasPartialFrame ? (c.partialSince ?? now) : nil
+        // The read timeout is per frame: a partial frame left after completing one is a new frame starting now.
+        if !c.decoder.hasPartialFrame {
+            c.partialSince = nil
+        } else if completedAny || c.partialSince == nil {
+            c.partialSince = now
+        }
     }
 
     private func handle(_ frame: Frame, on c: Connection) {
@@ -234,6 +242,10 @@ final class EventLoop: @unchecked Sendable {
             return
         }
         if !c.greeted {
+            if draining {
+                fail(c, requestID: frame.requestID, WireError(.shuttingDown, "the server is shutting down"), close: true)
+                return
+            }
             guard case .hello(let hello) = request else {
                 fail(c, requestID: frame.requestID, WireError(.handshakeRequired, "the first frame must be HELLO"), close: true)
                 return
@@ -344,7 +356,10 @@ final class EventLoop: @unchecked Sendable {
     private func deliverCompletions() {
         for done in workers.takeCompletions() {
             if let e = done.error { server.log("connection \(done.connection): \(e)") }
-            guard let c = connections[done.connection] else { continue }  // closed meanwhile: drop the answer
+            guard let c = connections[done.connection] else {
+                workers.finishedCancelled(connection: done.connection)
+                continue  // closed meanwhile: drop the answer
+            }
             c.inFlight -= 1
             c.lastActivity = Posix.monotonicSeconds()
             c.output.append(contentsOf: done.bytes)

@@ -24,7 +24,7 @@ final class IndexHolder: Sendable {
     /// True if polling should try a reload: a newer generation is on disk that did not fail before.
     func newerCommitAvailable() -> Bool {
         guard let g = newestGenerationOnDisk() else { return false }
-        return g > reader.generation && g != failedGeneration.load(ordering: .relaxed)
+        return g != reader.generation && g != failedGeneration.load(ordering: .relaxed)
     }
 
     /// The newest committed generation on disk (cheap: a directory listing), or nil.
@@ -38,14 +38,21 @@ final class IndexHolder: Sendable {
         guard !reloading.exchange(true, ordering: .acquiring) else { return nil }
         defer { reloading.store(false, ordering: .releasing) }
         let old = reader.generation
-        guard let newest = newestGenerationOnDisk(), newest > old else { return nil }
+        // Any other newest generation is a change: newer, or lower when the index was rebuilt from scratch.
+        guard let newest = newestGenerationOnDisk(), newest != old else { return nil }
         if !force && newest == failedGeneration.load(ordering: .relaxed) { return nil }
         let fresh: IndexReader
         do { fresh = try IndexReader(path: path, verifyChecksums: verifyChecksums) } catch {
             failedGeneration.store(newest, ordering: .relaxed)
             throw error
         }
-        guard fresh.generation > old else { return nil }
+        guard fresh.generation == newest else {
+            // The newest manifest is unreadable and opening fell back to an older commit: do not keep retrying.
+            failedGeneration.store(newest, ordering: .relaxed)
+            if fresh.generation == old { throw SaigaError(.corruptIndex, "manifest_\(newest) cannot be read") }
+            current.withLock { $0 = fresh }
+            return fresh.generation
+        }
         current.withLock { $0 = fresh }
         return fresh.generation
     }

@@ -27,6 +27,8 @@ final class WorkerPool: Sendable {
     }
 
     private let queue = Mutex(Queue())
+    /// Connections closed with requests still queued: their remaining jobs are answered without running.
+    private let cancelled = Mutex<Set<UInt64>>([])
     private let available = DispatchSemaphore(value: 0)
     private let done = Mutex<[Completion]>([])
     private let wakeFD: Int32
@@ -47,6 +49,17 @@ final class WorkerPool: Sendable {
     func submit(_ job: Job) {
         queue.withLock { $0.jobs.append(job) }
         available.signal()
+    }
+
+    /// Marks a closed connection: its queued jobs are skipped (a client that hung up costs no more searches).
+    func cancel(connection: UInt64) {
+        cancelled.withLock { _ = $0.insert(connection) }
+    }
+
+    /// Called when the loop drops an answer for a closed connection; forgets the mark once nothing is queued.
+    func finishedCancelled(connection: UInt64) {
+        let queued = queue.withLock { q in q.jobs[q.head...].contains { $0?.connection == connection } }
+        if !queued { cancelled.withLock { _ = $0.remove(connection) } }
     }
 
     /// Ends the workers after the jobs already queued.
@@ -97,7 +110,9 @@ final class WorkerPool: Sendable {
                 if next != nil { return }  // a stop sentinel
                 continue
             }
-            let response = RequestHandler.handle(job.request, reader: job.reader)
+            let skip = cancelled.withLock { $0.contains(job.connection) }
+            let response = skip ? Response.error(WireError(.shuttingDown, "connection closed"))
+                : RequestHandler.handle(job.request, reader: job.reader)
             let bytes = response.frame(requestID: job.requestID).encoded()
             var error: WireError?
             if case .error(let e) = response { error = e }

@@ -16,6 +16,12 @@ func fieldBytes(_ tag: UInt16, _ value: [UInt8]) -> [UInt8] {
 
 func u32Bytes(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
 
+extension SearchRequest {
+    func frameBytes(id: UInt32, into bytes: inout [UInt8]) {
+        Request.search(self).frame(requestID: id).appendEncoded(to: &bytes)
+    }
+}
+
 /// A new connection through the Swift client still gets the library's results.
 func expectStillServing(_ server: ServerProcess, _ index: URL, token: String? = nil,
                         sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -74,7 +80,7 @@ let fatalCases: [FatalCase] = [
     FatalCase(description: "a frame longer than --max-frame-bytes 4096 (only its header sent)", greet: true,
               bytes: u32Bytes(5000) + [3, 0] + u32Bytes(9), codes: [2], id: 0, options: ["--max-frame-bytes", "4096"]),
     FatalCase(description: "a frame length of 4097 with --max-frame-bytes 4096", greet: true,
-              bytes: u32Bytes(4097) + [2, 0] + u32Bytes(9) + [UInt8](repeating: 0, count: 4091), codes: [2], id: 0,
+              bytes: u32Bytes(4097) + [2, 0] + u32Bytes(9) + [UInt8](repeating: 0, count: 100), codes: [2], id: 0,
               options: ["--max-frame-bytes", "4096"]),
     FatalCase(description: "a frame length below the 6-byte header", greet: true, bytes: [0, 0, 0, 3, 2, 0, 0],
               codes: [1], id: 0),
@@ -87,6 +93,8 @@ let fatalCases: [FatalCase] = [
               bytes: Request.hello(Hello(version: 2)).frame(requestID: 8).encoded(), codes: [7], id: 8, messageContains: "1"),
     FatalCase(description: "HELLO version 0", greet: false,
               bytes: Request.hello(Hello(version: 0)).frame(requestID: 8).encoded(), codes: [7], id: 8, messageContains: "1"),
+    FatalCase(description: "HELLO with flags 1", greet: false,
+              bytes: rawFrame(type: 1, flags: 1, id: 9, payload: fieldBytes(1, u32Bytes(1))), codes: [1], id: 9),
     FatalCase(description: "HELLO without a version", greet: false,
               bytes: rawFrame(type: 1, id: 9, payload: fieldBytes(3, Array("x".utf8))), codes: [5], id: 9),
     FatalCase(description: "HELLO with an unknown field", greet: false,
@@ -150,50 +158,69 @@ let usableCases: [UsableCase] = [
 
 @Suite("saiga serve: bad input", .timeLimit(.minutes(2)))
 struct BadInputTests {
-    @Test("fatal protocol errors: ERROR, then the server closes the connection and keeps serving", arguments: fatalCases)
-    func fatal(_ c: FatalCase) async throws {
+    @Test("fatal protocol errors: ERROR, then the server closes the connection and keeps serving")
+    func fatal() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
-            try await withServer(index: idx, c.options) { server in
-                let conn = try server.connect()
-                if c.greet { try conn.handshake() }
-                try conn.send(c.bytes)
-                let e = expectError(conn, codes: c.codes, id: c.id, c.description)
-                if let m = c.messageContains, let e {
-                    #expect(e.message.contains(m), "\(c): message \"\(e.message)\" should name \(m)")
+            // One server per distinct set of options; each case on a connection of its own.
+            let groups = Dictionary(grouping: fatalCases, by: \.options)
+            for (options, cases) in groups.sorted(by: { $0.key.count < $1.key.count }) {
+                try await withServer(index: idx, options) { server in
+                    for c in cases {
+                        let conn = try server.connect()
+                        if c.greet { try conn.handshake() }
+                        try conn.send(c.bytes)
+                        let e = expectError(conn, codes: c.codes, id: c.id, c.description)
+                        if let m = c.messageContains, let e {
+                            #expect(e.message.contains(m), "\(c): message \"\(e.message)\" should name \(m)")
+                        }
+                        #expect(conn.waitForClose(timeout: 5) == .closed, "\(c): the connection should be closed")
+                        conn.close()
+                        try expectStillServing(server, idx)
+                    }
                 }
-                #expect(conn.waitForClose(timeout: 5) == .closed, "\(c): the connection should be closed")
-                conn.close()
-                try expectStillServing(server, idx)
             }
         }
     }
 
-    @Test("recoverable errors: ERROR for that request only, the connection stays usable", arguments: usableCases)
-    func recoverable(_ c: UsableCase) async throws {
+    @Test("recoverable errors: ERROR for that request only, the connection stays usable")
+    func recoverable() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
             try await withServer(index: idx) { server in
-                let conn = try server.connect()
-                try conn.handshake()
-                try conn.send(c.bytes)
-                let e = expectError(conn, codes: [c.code], id: c.id, c.description)
-                if c.code == 10, let e {
-                    #expect(e.offset != nil, "\(c): invalid query without a column: \(e)")
+                // All the cases in a row on one connection, then each on a fresh one.
+                let shared = try server.connect()
+                try shared.handshake()
+                for c in usableCases {
+                    try check(c, on: shared, idx)
                 }
-                // Still usable: a PING and a search on the same connection.
-                try conn.send(.ping([9, 8]), id: 1000)
-                let (pid, pong) = try conn.readResponse()
-                #expect(pid == 1000 && pong == .pong([9, 8]), "\(c): after the error, PING got \(pid) \(pong)")
-                let req = SearchRequest(query: "human rights", k: 4)
-                try conn.send(.search(req), id: 1001)
-                let (sid, r) = try conn.readResponse()
-                #expect(sid == 1001)
-                if case .results(let got) = r { expectSame(got, try librarySearch(idx, req), "\(c): same connection") } else {
-                    Issue.record("\(c): the search after the error got \(r)")
+                shared.close()
+                for c in usableCases {
+                    let conn = try server.connect()
+                    try conn.handshake()
+                    try check(c, on: conn, idx)
+                    conn.close()
                 }
-                conn.close()
                 try expectStillServing(server, idx)
+            }
+        }
+
+        func check(_ c: UsableCase, on conn: RawConnection, _ idx: URL) throws {
+            try conn.send(c.bytes)
+            let e = expectError(conn, codes: [c.code], id: c.id, c.description)
+            if c.code == 10, let e {
+                #expect(e.offset != nil, "\(c): invalid query without a column: \(e)")
+            }
+            // Still usable: a PING and a search on the same connection.
+            try conn.send(.ping([9, 8]), id: 1000)
+            let (pid, pong) = try conn.readResponse()
+            #expect(pid == 1000 && pong == .pong([9, 8]), "\(c): after the error, PING got \(pid) \(pong)")
+            let req = SearchRequest(query: "human rights", k: 4)
+            try conn.send(.search(req), id: 1001)
+            let (sid, r) = try conn.readResponse()
+            #expect(sid == 1001)
+            if case .results(let got) = r { expectSame(got, try librarySearch(idx, req), "\(c): same connection") } else {
+                Issue.record("\(c): the search after the error got \(r)")
             }
         }
     }
@@ -231,16 +258,28 @@ struct BadInputTests {
                 let conn = try server.connect()
                 try conn.handshake()
                 let frame = Request.search(SearchRequest(query: "human rights")).frame(requestID: 40).encoded()
-                let start = monotonicNow()
-                try conn.send(Array(frame.prefix(frame.count / 2)))
-                // Meanwhile another client is served normally.
-                try expectStillServing(server, idx)
-                expectError(conn, codes: [16], id: 0, timeout: 8, "truncated frame")
-                let elapsed = monotonicNow() - start
+                // Timed on a thread of its own: the cooperative pool may be busy with other tests.
+                let (answer, elapsed, closed) = await onThread { () -> (Result<Frame, RawError>, Double, CloseOutcome) in
+                    let start = monotonicNow()
+                    do { try conn.send(Array(frame.prefix(frame.count / 2))) } catch { return (.failure(.io("\(error)")), 0, .stillOpen) }
+                    let answer: Result<Frame, RawError>
+                    do { answer = .success(try conn.readFrame(timeout: 8)) } catch {
+                        answer = .failure(error as? RawError ?? .io("\(error)"))
+                    }
+                    let elapsed = monotonicNow() - start
+                    return (answer, elapsed, conn.waitForClose(timeout: 3))
+                }
+                switch answer {
+                case .success(let f):
+                    let r = try Response.decode(f)
+                    #expect(f.requestID == 0 && errorOf(r)?.code == .timeout, "truncated frame: got \(r)")
+                case .failure(let e): Issue.record("truncated frame: no ERROR timeout: \(e)")
+                }
                 #expect(elapsed >= 0.9, "timed out too early: \(elapsed) s")
                 #expect(elapsed <= 3.5, "timed out too late: \(elapsed) s")
-                #expect(conn.waitForClose(timeout: 3) == .closed, "the connection should be closed after the timeout")
+                #expect(closed == .closed, "the connection should be closed after the timeout")
                 conn.close()
+                try expectStillServing(server, idx)
 
                 // A truncated frame before HELLO times out too.
                 let early = try server.connect()
@@ -252,11 +291,52 @@ struct BadInputTests {
                 let slow = try server.connect()
                 try slow.handshake()
                 let ping = Request.ping([1]).frame(requestID: 41).encoded()
-                try slow.send(Array(ping.prefix(5)))
-                await sleepSeconds(0.4)
-                try slow.send(Array(ping.dropFirst(5)))
-                let (id, r) = try slow.readResponse(timeout: 5)
-                #expect(id == 41 && r == .pong([1]))
+                let slowAnswer = await onThread { () -> String in
+                    do {
+                        try slow.send(Array(ping.prefix(5)))
+                        Thread.sleep(forTimeInterval: 0.4)
+                        try slow.send(Array(ping.dropFirst(5)))
+                        let (id, r) = try slow.readResponse(timeout: 5)
+                        return id == 41 && r == .pong([1]) ? "ok" : "got \(id) \(r)"
+                    } catch { return "\(error)" }
+                }
+                #expect(slowAnswer == "ok", "slow frame: \(slowAnswer)\n\(server.stderr)")
+                try expectStillServing(server, idx)
+            }
+        }
+    }
+
+    @Test("--read-timeout applies per frame: a stream whose every write ends mid-frame is not cut off")
+    func streamingAcrossWrites() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            try await withServer(index: idx, ["--read-timeout", "1"]) { server in
+                let conn = try server.connect()
+                try conn.handshake()
+                // 25 PINGs, each finished within 0.1 s, but every write ends in the middle of the next frame, so
+                // that there is always a partial frame buffered. 2.5 s in all: more than the read timeout.
+                let outcome = await onThread { () -> String in
+                    var pending: [UInt8] = []
+                    var answered = 0
+                    do {
+                        for i in 0..<26 {
+                            let frame = i < 25 ? Request.ping([UInt8(i)]).frame(requestID: UInt32(100 + i)).encoded() : []
+                            let half = frame.count / 2
+                            try conn.send(pending + frame.prefix(half))
+                            pending = Array(frame.dropFirst(half))
+                            if i > 0 {
+                                let (id, r) = try conn.readResponse(timeout: 5)
+                                guard id == UInt32(100 + i - 1), r == .pong([UInt8(i - 1)]) else {
+                                    return "frame \(i - 1) (after \(Double(i) * 0.1) s of streaming) got \(id) \(r)"
+                                }
+                                answered += 1
+                            }
+                            Thread.sleep(forTimeInterval: 0.1)
+                        }
+                    } catch { return "after \(answered) PONGs: \(error)" }
+                    return "ok"
+                }
+                #expect(outcome == "ok", "\(outcome)\n\(server.stderr)")
                 try expectStillServing(server, idx)
             }
         }
@@ -267,23 +347,39 @@ struct BadInputTests {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
             try await withServer(index: idx, ["--idle-timeout", "1"]) { server in
-                let idle = try server.connect()
-                try idle.handshake()
-                let busy = try server.connect()
-                try busy.handshake()
-                let start = monotonicNow()
-                // Keep `busy` talking every 0.3 s for 2 s.
-                while monotonicNow() - start < 2 {
-                    try busy.send(.ping([]), id: 1)
-                    _ = try busy.readResponse()
-                    await sleepSeconds(0.3)
+                // All on a thread of its own: a stalled cooperative pool would make `busy` idle too.
+                let port = server.port
+                let outcome = await onThread { () -> String in
+                    do {
+                        let idle = try RawConnection(port: port)
+                        try idle.handshake()
+                        let busy = try RawConnection(port: port)
+                        try busy.handshake()
+                        let start = monotonicNow()
+                        // Keep `busy` talking every 0.3 s for 2 s.
+                        while monotonicNow() - start < 2 {
+                            do {
+                                try busy.send(.ping([]), id: 1)
+                                _ = try busy.readResponse()
+                            } catch { return "the busy connection failed after \(monotonicNow() - start) s: \(error)" }
+                            Thread.sleep(forTimeInterval: 0.3)
+                        }
+                        let closed = idle.waitForClose(timeout: 4)
+                        let elapsed = monotonicNow() - start
+                        guard closed == .closed else { return "the idle connection was not closed: \(closed)" }
+                        guard elapsed < 6 else { return "the idle connection was closed after \(elapsed) s" }
+                        try busy.send(.ping([2]), id: 2)
+                        let (id, r) = try busy.readResponse()
+                        guard id == 2 && r == .pong([2]) else { return "the busy connection got \(id) \(r)" }
+                        // And `busy` too is closed once it stops talking.
+                        let t = monotonicNow()
+                        guard busy.waitForClose(timeout: 4) == .closed else { return "busy was not closed once idle" }
+                        let idleFor = monotonicNow() - t
+                        guard idleFor > 0.8 else { return "busy was closed after only \(idleFor) s of silence" }
+                        return "ok"
+                    } catch { return "\(error)" }
                 }
-                #expect(idle.waitForClose(timeout: 4) == .closed, "the idle connection should be closed")
-                let elapsed = monotonicNow() - start
-                #expect(elapsed >= 0.9 && elapsed < 6, "idle close after \(elapsed) s")
-                try busy.send(.ping([2]), id: 2)
-                let (id, r) = try busy.readResponse()
-                #expect(id == 2 && r == .pong([2]), "the busy connection should still work")
+                #expect(outcome == "ok", "\(outcome)\n\(server.stderr)")
                 try expectStillServing(server, idx)
             }
         }
@@ -344,7 +440,10 @@ struct BadInputTests {
                     try conn.handshake()
                     var bytes: [UInt8] = []
                     for j in 0..<10 {
-                        Request.search(SearchRequest(query: "the OR rights", k: 13)).frame(requestID: UInt32(j)).appendEncoded(to: &bytes)
+                        // Snippets on a few only: the server runs abandoned requests to the end, and snippets are
+                        // what makes a search slow in a debug build.
+                        let req = SearchRequest(query: "the OR rights", k: 13, snippets: j == 0)
+                        req.frameBytes(id: UInt32(j), into: &bytes)
                     }
                     // Half of them also leave a partial frame behind.
                     if i % 2 == 0 { bytes += [0, 0, 1, 0, 3] }

@@ -288,7 +288,11 @@ struct EndToEndTests {
                 let remote = try await saiga(["search", "--server", server.address, "--json", "(oops"])
                 #expect(local.status == 1 && remote.status == 1, "local: \(local)\nremote: \(remote)")
                 #expect(remote.stderr == local.stderr, "local: \(local)\nremote: \(remote)")
+                #expect(remote.stdout.isEmpty, "\(remote)")
             }
+            // No server there: exit 1 with a message, nothing on stdout.
+            let refused = try await saiga(["search", "--server", "127.0.0.1:1", "--json", "saiga"])
+            #expect(refused.status == 1 && refused.stderr.contains("cannot connect") && refused.stdout.isEmpty, "\(refused)")
         }
     }
 }

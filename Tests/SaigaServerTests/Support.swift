@@ -359,7 +359,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Reaps the child if it has exited (non-blocking).
-    private func pollExit() -> ExitStatus? {
+    func pollExit() -> ExitStatus? {
         lock.lock()
         defer { lock.unlock() }
         if let exitStatus { return exitStatus }
@@ -373,8 +373,29 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Waits up to `timeout` for the server to exit; nil if it is still running.
     func waitForExit(timeout: Double) async -> ExitStatus? {
-        _ = await eventually(timeout: timeout) { pollExit() != nil }
-        return pollExit()
+        await onThread { () -> ExitStatus? in
+            let deadline = monotonicNow() + timeout
+            while monotonicNow() < deadline {
+                if let s = self.pollExit() { return s }
+                usleep(5000)
+            }
+            return self.pollExit()
+        }
+    }
+
+    /// Sends `signal` and waits up to `timeout` for the server to exit, both on a thread of its own, so that the
+    /// time measured does not depend on when Swift's cooperative pool gets round to this task. Returns how it
+    /// exited (nil: still running) and the seconds from the signal to seeing the exit.
+    func signalAndWaitForExit(_ signal: Int32, timeout: Double) async -> (status: ExitStatus?, seconds: Double) {
+        await onThread { () -> (ExitStatus?, Double) in
+            let start = monotonicNow()
+            self.signal(signal)
+            while true {
+                if let s = self.pollExit() { return (s, monotonicNow() - start) }
+                if monotonicNow() - start >= timeout { return (nil, monotonicNow() - start) }
+                usleep(5000)
+            }
+        }
     }
 
     /// SIGKILL and reap (idempotent).
@@ -414,7 +435,11 @@ func withServer<T>(index: URL, _ options: [String] = [], environment: [String: S
     if !options.contains("--listen") { args += ["--listen", "127.0.0.1:0"] }
     args += options
     let stderrPath = index.deletingLastPathComponent().appendingPathComponent("serve-\(UUID().uuidString).err").path
-    let server = try ServerProcess(args, stderrPath: stderrPath, environment: environment)
+    let env = environment, argv = args
+    let started = await onThread { () -> Result<ServerProcess, any Error> in
+        Result { try ServerProcess(argv, stderrPath: stderrPath, environment: env) }
+    }
+    let server = try started.get()
     defer { server.kill() }
     return try await body(server)
 }
@@ -608,22 +633,39 @@ func raiseOpenFileLimit() -> Int {
 
 // MARK: - Threads
 
+/// Results of `onThreads`, filled in by the threads.
+private final class ThreadResults<T: Sendable>: @unchecked Sendable {
+    let lock = NSLock()
+    var results: [T?]
+    var remaining: Int
+    var continuation: CheckedContinuation<[T], Never>?
+    init(_ n: Int) {
+        results = Array(repeating: nil, count: n)
+        remaining = n
+    }
+}
+
 /// Runs `body(i)` for i in 0..<count, each on its own thread (not Swift's cooperative pool, which blocking socket
-/// calls would starve), and returns the results in order.
+/// calls would starve), and returns the results in order. The threads start at once, without waiting for a
+/// cooperative thread.
 func onThreads<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) -> T) async -> [T] {
-    await withTaskGroup(of: (Int, T).self) { group in
+    guard count > 0 else { return [] }
+    let collector = ThreadResults<T>(count)
+    return await withCheckedContinuation { (c: CheckedContinuation<[T], Never>) in
+        collector.continuation = c
         for i in 0..<count {
-            group.addTask {
-                await withCheckedContinuation { (c: CheckedContinuation<(Int, T), Never>) in
-                    let t = Thread { c.resume(returning: (i, body(i))) }
-                    t.stackSize = 1 << 20
-                    t.start()
-                }
+            let t = Thread {
+                let r = body(i)
+                collector.lock.lock()
+                collector.results[i] = r
+                collector.remaining -= 1
+                let done = collector.remaining == 0
+                collector.lock.unlock()
+                if done { collector.continuation!.resume(returning: collector.results.map { $0! }) }
             }
+            t.stackSize = 1 << 20
+            t.start()
         }
-        var out: [(Int, T)] = []
-        for await r in group { out.append(r) }
-        return out.sorted { $0.0 < $1.0 }.map(\.1)
     }
 }
 
