@@ -58,7 +58,8 @@ enum IndexReport {
             ("postings", "\(s.postings)"), ("singleton_terms", "\(r.singletonTerms)"), ("tail_only_terms", "\(r.tailOnlyTerms)"),
             ("block_terms", "\(r.blockTerms)"), ("block_postings", "\(r.blockPostings)"), ("tail_postings", "\(r.tailPostings)"),
             ("skip_bytes", "\(r.skipBytes)"), ("doc_bit_bytes", "\(r.docBitBytes)"), ("freq_bit_bytes", "\(r.freqBitBytes)"),
-            ("block_header_bytes", "\(r.blockHeaderBytes)"), ("tail_bytes", "\(r.tailBytes)"),
+            ("block_header_bytes", "\(r.blockHeaderBytes)"), ("impact_bytes", "\(r.impactBytes)"),
+            ("tail_bytes", "\(r.tailBytes)"),
             ("term_dictionary_bytes", "\(r.termDictionaryBytes)"),
             ("avg_doc_bits", "\(round4(r.averageDocBits))"), ("avg_freq_bits", "\(round4(r.averageFreqBits))"),
         ]))

@@ -13,6 +13,8 @@ public struct StorageReport: Sendable, Hashable {
     public var docBitBytes = 0
     public var freqBitBytes = 0
     public var blockHeaderBytes = 0
+    /// Bytes of the per-block (tf, norm) impact frontiers.
+    public var impactBytes = 0
     public var tailBytes = 0
     /// Bytes of the term dictionary.
     public var termDictionaryBytes = 0
@@ -49,12 +51,19 @@ extension IndexReader {
                     for b in 0..<n {
                         let end = start + Int(UInt16(littleEndian: post.loadUnaligned(
                             fromByteOffset: m.docOffset + b * PostingsFormat.skipEntrySize + 4, as: UInt16.self)))
-                        let db = Int(post.load(fromByteOffset: start, as: UInt8.self))
-                        let token = post.load(fromByteOffset: start + 1 + 16 * db, as: UInt8.self)
+                        // Impacts: count, then VInt tf and norm byte per point.
+                        var at = start + 1
+                        for _ in 0..<Int(post.load(fromByteOffset: start, as: UInt8.self)) {
+                            while post.load(fromByteOffset: at, as: UInt8.self) >= 0x80 { at += 1 }
+                            at += 2
+                        }
+                        r.impactBytes += at - start
+                        let db = Int(post.load(fromByteOffset: at, as: UInt8.self))
+                        let token = post.load(fromByteOffset: at + 1 + 16 * db, as: UInt8.self)
                         let fb = Int(token & 0x1F)
                         r.blockHeaderBytes += 2
                         r.docBitBytes += 16 * db
-                        r.freqBitBytes += end - start - 2 - 16 * db  // packed frequencies and PFOR exceptions
+                        r.freqBitBytes += end - at - 2 - 16 * db  // packed frequencies and PFOR exceptions
                         docBitsSum += db
                         freqBitsSum += fb
                         blocks += 1
@@ -71,7 +80,7 @@ extension IndexReader {
             let body = seg.postings.count - FileHeader.size - FileFooter.size
             r.tailBytes += body
         }
-        r.tailBytes -= r.skipBytes + r.docBitBytes + r.freqBitBytes + r.blockHeaderBytes
+        r.tailBytes -= r.skipBytes + r.docBitBytes + r.freqBitBytes + r.blockHeaderBytes + r.impactBytes
         if blocks > 0 {
             r.averageDocBits = Double(docBitsSum) / Double(blocks)
             r.averageFreqBits = Double(freqBitsSum) / Double(blocks)

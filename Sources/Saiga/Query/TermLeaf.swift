@@ -7,8 +7,9 @@ struct TermLeaf {
     let weight: Float
     let cache: UnsafePointer<Float>
     let norms: UnsafePointer<UInt8>
-    /// First block that may hold documents at or after the last bound query.
+    /// First block that may hold documents at or after the last bound query, and where its data starts.
     var shallowBlock = 0
+    var shallowOffset = 0
 
     init(postings: PostingsIterator, bm25: BM25Scorer, norms: UnsafePointer<UInt8>) {
         self.postings = postings.cursor
@@ -32,13 +33,16 @@ struct TermLeaf {
     /// Upper bound of the score of any document in block `b` (`numBlocks`: the tail), exact in float arithmetic
     /// because BM25 grows with tf and falls with the norm.
     @inline(__always)
-    func blockBound(_ b: Int) -> Float {
+    func blockBound(_ b: Int, blockOffset: Int) -> Float {
         if postings.pointee.docFreq == 1 {
             // A single posting: its real norm is at hand.
             let doc = postings.pointee.meta.singletonDoc
             return score(freq: Float(postings.pointee.meta.totalTermFreq), norm: norms[doc])
         }
-        return score(freq: postings.pointee.blockMaxTf(b), norm: postings.pointee.blockMinNorm(b))
+        if b >= postings.pointee.numBlocks {
+            return score(freq: postings.pointee.blockMaxTf(b), norm: postings.pointee.blockMinNorm(b))
+        }
+        return postings.pointee.blockImpactBound(b, offset: blockOffset, weight: weight, cache: cache)
     }
 
     /// The largest score bound over the blocks that overlap documents `start...last`; 0 if none can.
@@ -47,14 +51,17 @@ struct TermLeaf {
         if postings.pointee.doc == PostingsCursor.noMoreDocs { return 0 }
         if postings.pointee.docFreq == 1 {
             let d = Int32(postings.pointee.meta.singletonDoc)
-            return d >= start && d <= last ? blockBound(0) : 0
+            return d >= start && d <= last ? blockBound(0, blockOffset: 0) : 0
         }
-        var b = postings.pointee.block(containing: start, from: shallowBlock)
+        var offset = shallowOffset
+        var b = postings.pointee.block(containing: start, from: shallowBlock, offset: &offset)
         shallowBlock = b
+        shallowOffset = offset
         var bound: Float = 0
         while true {
-            bound = max(bound, blockBound(b))
+            bound = max(bound, blockBound(b, blockOffset: offset))
             if b >= postings.pointee.numBlocks || postings.pointee.blockLastDoc(b) >= last { break }
+            offset &+= postings.pointee.skipBlockSize(b)
             b &+= 1
         }
         return bound
@@ -63,9 +70,11 @@ struct TermLeaf {
     /// The bound for the block holding the first document ≥ `doc`, and that block's last document.
     @inline(__always)
     mutating func blockBound(at doc: Int32) -> (Float, Int32) {
-        if postings.pointee.docFreq == 1 { return (blockBound(0), PostingsCursor.noMoreDocs &- 1) }
-        let b = postings.pointee.block(containing: doc, from: shallowBlock)
+        if postings.pointee.docFreq == 1 { return (blockBound(0, blockOffset: 0), PostingsCursor.noMoreDocs &- 1) }
+        var offset = shallowOffset
+        let b = postings.pointee.block(containing: doc, from: shallowBlock, offset: &offset)
         shallowBlock = b
-        return (blockBound(b), postings.pointee.blockLastDoc(b))
+        shallowOffset = offset
+        return (blockBound(b, blockOffset: offset), postings.pointee.blockLastDoc(b))
     }
 }

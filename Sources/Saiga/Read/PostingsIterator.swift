@@ -149,12 +149,46 @@ struct PostingsCursor {
         b >= numBlocks ? 0 : post.load(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 7, as: UInt8.self)
     }
 
-    /// The block that holds the first document ≥ `target` (numBlocks: the tail), scanning forward from `from`.
+    /// The block that holds the first document ≥ `target` (numBlocks: the tail), scanning forward from block
+    /// `from` whose data starts at `offset` (from `blocksStart`); `offset` is moved along.
     @inlinable
-    func block(containing target: Int32, from: Int) -> Int {
+    func block(containing target: Int32, from: Int, offset: inout Int) -> Int {
         var b = max(from, 0)
-        while b < numBlocks && Int32(bitPattern: skipLastDoc(b)) < target { b &+= 1 }
+        while b < numBlocks && Int32(bitPattern: skipLastDoc(b)) < target {
+            offset &+= skipBlockSize(b)
+            b &+= 1
+        }
         return b
+    }
+
+    /// The exact best BM25 bound of full block `b` (data at `offset` from `blocksStart`): the best score over its
+    /// stored (tf, norm) Pareto frontier. Falls back to the skip entry's corner bound on inconsistent data.
+    @inlinable
+    func blockImpactBound(_ b: Int, offset: Int, weight: Float, cache: UnsafePointer<Float>) -> Float {
+        let corner = weight - weight / (1 + blockMaxTf(b) * cache[Int(blockMinNorm(b))])
+        var at = blocksStart &+ offset
+        let end = at &+ skipBlockSize(b)
+        guard end <= postEnd, at < end else { return corner }
+        let count = Int(post.load(fromByteOffset: at, as: UInt8.self))
+        at &+= 1
+        var best: Float = 0
+        for _ in 0..<count {
+            var tf: UInt32 = 0
+            var shift: UInt32 = 0
+            while at < end {
+                let byte = post.load(fromByteOffset: at, as: UInt8.self)
+                at &+= 1
+                tf |= UInt32(byte & 0x7F) &<< shift
+                if byte < 0x80 { break }
+                shift &+= 7
+                if shift > 28 { return corner }
+            }
+            guard at < end else { return corner }
+            let norm = post.load(fromByteOffset: at, as: UInt8.self)
+            at &+= 1
+            best = max(best, weight - weight / (1 + Float(tf) * cache[Int(norm)]))
+        }
+        return min(best, corner)
     }
 
     /// Last document of block `b` (for the tail or a single document: a bound at or past the last posting).
@@ -186,10 +220,18 @@ struct PostingsCursor {
 
     @usableFromInline
     mutating func loadFullBlock(_ b: Int) -> Bool {
-        let start = blocksStart &+ nextBlockOffset
-        let end = start &+ skipBlockSize(b)
+        let blockStart = blocksStart &+ nextBlockOffset
+        let end = blockStart &+ skipBlockSize(b)
         nextBlockOffset &+= skipBlockSize(b)
-        guard end <= postEnd, end &- start >= 2 else { return fail() }
+        guard end <= postEnd, end &- blockStart >= 3 else { return fail() }
+        // Skip the impacts (count, then VInt tf and norm byte per point).
+        let impacts = Int(post.load(fromByteOffset: blockStart, as: UInt8.self))
+        var start = blockStart &+ 1
+        for _ in 0..<impacts {
+            while start < end && post.load(fromByteOffset: start, as: UInt8.self) >= 0x80 { start &+= 1 }
+            start &+= 2
+        }
+        guard start < end else { return fail() }
         let docBits = Int(post.load(fromByteOffset: start, as: UInt8.self))
         guard docBits <= 32, 1 &+ 16 &* docBits < end &- start else { return fail() }
         BitPacking.unpack(post + (start &+ 1), bitWidth: docBits, into: docs)

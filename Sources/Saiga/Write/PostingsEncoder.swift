@@ -3,7 +3,9 @@
 /// `.post`, per term with docFreq ≥ 2 (docFreq == 1 is inlined in the term dictionary):
 ///
 ///     skip entries   (docFreq / 128) × 8 bytes: last doc u32, block size u16, max tf u8 (255: or more), min norm u8
-///     full blocks    docBits u8, 128 (doc gap - 1) packed, then 128 (tf - 1) as PFOR
+///     full blocks    impacts: count u8, then count × (VInt tf, norm u8), the block's (tf, norm) Pareto frontier
+///                    (at most 8 points, adjacent points merged into their corner beyond that); then docBits u8,
+///                    128 (doc gap - 1) packed, then 128 (tf - 1) as PFOR
 ///     tail           per remaining doc: VInt(gap << 1 | (tf == 1)), then VInt(tf) if tf != 1
 ///
 /// `.pos`, per term: if it has full blocks, one u32 per block: where the block's positions end (relative to the
@@ -92,6 +94,7 @@ struct PostingsEncoder {
                 prev = Int64(docs[i])
             }
             lastDocOfPreviousBlock = prev
+            PostingsEncoder.writeImpacts(docs: docs, freqs: freqs, norms: norms, into: &blocks)
             let docBits = BitPacking.bitWidth(scratch)
             blocks.writeU8(UInt8(docBits))
             BitPacking.pack(scratch, bitWidth: docBits, into: packed)
@@ -147,6 +150,48 @@ struct PostingsEncoder {
             try posOut.write(positionBytes)
         }
         return TermMeta(docFreq: df, totalTermFreq: ttf, docOffset: docOffset, posOffset: posStart, singletonDoc: 0)
+    }
+
+    /// Maximum impacts stored per block.
+    static let maxImpacts = 8
+
+    /// Writes the Pareto frontier of the block's (tf, norm) pairs: every pair not dominated by another with a
+    /// higher-or-equal tf and a lower-or-equal norm. The best BM25 score of the block, for any k1 and b, is the
+    /// best score over these points, because BM25 grows with tf and falls with the norm.
+    static func writeImpacts(docs: UnsafePointer<UInt32>, freqs: UnsafePointer<UInt32>, norms: [UInt8],
+                             into w: inout ByteWriter) {
+        // Best tf per norm byte, then sweep norms upwards keeping strictly increasing tfs.
+        var bestTf = [UInt32](repeating: 0, count: 256)
+        for i in 0..<128 {
+            let norm = Int(docs[i]) < norms.count ? Int(norms[Int(docs[i])]) : 0
+            bestTf[norm] = max(bestTf[norm], freqs[i])
+        }
+        var frontier: [(tf: UInt32, norm: UInt8)] = []
+        var maxTfSoFar: UInt32 = 0
+        for norm in 0..<256 where bestTf[norm] > maxTfSoFar {
+            frontier.append((bestTf[norm], UInt8(norm)))
+            maxTfSoFar = bestTf[norm]
+        }
+        // Too many points: merge adjacent pairs into their corner (higher tf, lower norm), a looser but valid bound.
+        while frontier.count > maxImpacts {
+            var merged: [(tf: UInt32, norm: UInt8)] = []
+            var i = 0
+            while i < frontier.count {
+                if i + 1 < frontier.count && merged.count + (frontier.count - i) > maxImpacts {
+                    merged.append((frontier[i + 1].tf, frontier[i].norm))
+                    i += 2
+                } else {
+                    merged.append(frontier[i])
+                    i += 1
+                }
+            }
+            frontier = merged
+        }
+        w.writeU8(UInt8(frontier.count))
+        for p in frontier {
+            w.writeVInt(UInt64(p.tf))
+            w.writeU8(p.norm)
+        }
     }
 
     /// Appends `positions` as packed runs of 128 and a VInt remainder.
