@@ -170,6 +170,7 @@ struct PostingsCursor {
         let end = at &+ skipBlockSize(b)
         guard end <= postEnd, at < end else { return corner }
         let count = Int(post.load(fromByteOffset: at, as: UInt8.self))
+        if count == 0 { return corner }
         at &+= 1
         var best: Float = 0
         for _ in 0..<count {

@@ -4,7 +4,8 @@
 ///
 ///     skip entries   (docFreq / 128) × 8 bytes: last doc u32, block size u16, max tf u8 (255: or more), min norm u8
 ///     full blocks    impacts: count u8, then count × (VInt tf, norm u8), the block's (tf, norm) Pareto frontier
-///                    (at most 8 points, adjacent points merged into their corner beyond that); then docBits u8,
+///                    (at most 8 points, adjacent points merged into their corner beyond that; count 0: the one
+///                    point is the skip entry's (max tf, min norm)); then docBits u8,
 ///                    128 (doc gap - 1) packed, then 128 (tf - 1) as PFOR
 ///     tail           per remaining doc: VInt(gap << 1 | (tf == 1)), then VInt(tf) if tf != 1
 ///
@@ -186,6 +187,11 @@ struct PostingsEncoder {
                 }
             }
             frontier = merged
+        }
+        // A single point is the skip entry's corner (the block's max tf and min norm): count 0 says so.
+        if frontier.count == 1 {
+            w.writeU8(0)
+            return
         }
         w.writeU8(UInt8(frontier.count))
         for p in frontier {
