@@ -9,7 +9,7 @@ enum IndexBench {
         guard o.positional.count == 2 else { throw BenchUsage(message: "usage: saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N]") }
         let (corpusPath, indexPath) = (o.positional[0], o.positional[1])
         let threads = try o.int("threads", 1)
-        guard threads == 1 else { throw BenchUsage(message: "--threads: only 1 indexing thread is supported so far") }
+        guard (1...64).contains(threads) else { throw BenchUsage(message: "--threads must be 1...64") }
         let load0 = Clock.loadAverage()
         let start = Clock.wallNanos()
         var issues: [IngestIssue] = []
@@ -19,7 +19,7 @@ enum IndexBench {
             ramBudgetMB: try o.int("ram-mb", 1024),
             analyzer: AnalyzerOptions(stemming: true, stopWords: o.flags.contains("stopwords")),
             positions: o.flags.contains("positions"),
-            storeText: o.flags.contains("store-text")))
+            storeText: o.flags.contains("store-text"), threads: threads))
         try corpus.forEachDocument({ doc, _ in
             // The peers index "title\ncontents" as one field.
             let text = doc.title.isEmpty ? doc.body : doc.title + "\n" + doc.body

@@ -170,3 +170,47 @@ import Testing
         #expect(prunedInexact >= 20)
     }
 }
+
+/// Indexing with several threads gives the same index contents as one thread (documents may be numbered in
+/// another order, so equal scores can come back in another order).
+@Suite struct ParallelIndexingTests {
+    @Test func threadsGiveTheSameResults() throws {
+        var rng = SeededRandom(seed: 31)
+        let docs = RandomCorpus.documents(count: 3000, rng: &rng)
+        let one = TemporaryDirectory(), many = TemporaryDirectory()
+        defer {
+            one.cleanup()
+            many.cleanup()
+        }
+        try buildIndex(docs, at: one.path)
+        try buildIndex(docs, at: many.path, options: IndexWriterOptions(maxBufferedDocuments: 700, threads: 3))
+        let a = try IndexReader(path: one.path)
+        let b = try IndexReader(path: many.path)
+        #expect(b.documentCount == docs.count)
+        #expect(b.segments.count >= 3)
+        for _ in 0..<40 {
+            let q = RandomCorpus.query(&rng)
+            guard let ra = try? a.search(q, options: SearchOptions(k: 5000, snippets: false, exhaustive: true)) else {
+                #expect(throws: SaigaError.self) { try b.search(q) }
+                continue
+            }
+            let rb = try b.search(q, options: SearchOptions(k: 5000, snippets: false, exhaustive: true))
+            #expect(ra.total == rb.total, "\(q)")
+            let sa = ra.hits.map { "\($0.id) \($0.score)" }.sorted()
+            let sb = rb.hits.map { "\($0.id) \($0.score)" }.sorted()
+            #expect(sa == sb, "\(q)")
+        }
+        // Duplicates are still caught across threads, and a rollback leaves nothing behind.
+        let dup = TemporaryDirectory()
+        defer { dup.cleanup() }
+        let w = try IndexWriter(path: dup.path, options: IndexWriterOptions(maxBufferedDocuments: 100, threads: 2))
+        for d in docs.prefix(1000) { try w.add(d) }
+        do {
+            try w.add(docs[10])
+            Issue.record("a duplicate id must be refused")
+        } catch { #expect(error.code == .duplicateID) }
+        w.rollback()
+        let left = try FileManager.default.contentsOfDirectory(atPath: dup.path).filter { $0 != "write.lock" }
+        #expect(left.isEmpty, "\(left)")
+    }
+}

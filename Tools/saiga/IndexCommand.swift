@@ -3,6 +3,7 @@ import Saiga
 enum IndexCommand {
     static let help = """
         usage: saiga index [INPUT ...] [--index DIR] [--split headlines|none] [--skip-bad] [--ram-mb N] [--segment-docs N]
+                           [--threads N]
                            [--no-stem] [--stopwords] [--no-positions] [--quiet]
 
         Builds a new commit of the index at DIR (default Index/index) from INPUT files and directories
@@ -17,6 +18,7 @@ enum IndexCommand {
                           unreadable file) and go on; without it the first problem stops the build (exit 1)
           --ram-mb N      memory for the in-RAM segment before it is flushed to disk (default 256)
           --segment-docs N  also flush a segment every N documents
+          --threads N     index with N threads, one in-RAM segment each (default 1)
           --no-stem       no Porter2 stemming;  --stopwords: drop English stop words
           --no-positions  no positions (smaller index; phrase queries are then refused)
           --quiet         no progress and no summary
@@ -33,7 +35,7 @@ enum IndexCommand {
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(
-            argv, valueOptions: ["index", "split", "ram-mb", "segment-docs"],
+            argv, valueOptions: ["index", "split", "ram-mb", "segment-docs", "threads"],
             flagOptions: ["skip-bad", "no-stem", "stopwords", "no-positions", "quiet"])
         guard let split = SplitMode(rawValue: args.value("split") ?? "headlines") else {
             throw UsageError("--split must be 'headlines' or 'none'")
@@ -43,6 +45,7 @@ enum IndexCommand {
             inputs: inputs, index: args.value("index") ?? Defaults.indexDirectory, split: split,
             skipBad: args.flag("skip-bad"), ramMB: try args.int("ram-mb", default: 256, range: 1...65536),
             segmentDocs: args.value("segment-docs") == nil ? nil : try args.int("segment-docs", default: 0, range: 1...Int(Int32.max)),
+            threads: try args.int("threads", default: 1, range: 1...256),
             analyzer: AnalyzerOptions(stemming: !args.flag("no-stem"), stopWords: args.flag("stopwords")),
             positions: !args.flag("no-positions"), quiet: args.flag("quiet"))
         if !args.flag("quiet") {
@@ -60,7 +63,8 @@ enum IndexCommand {
 
     /// Reads the inputs and commits a new generation of the index. Progress goes to stderr on a terminal.
     static func build(inputs: [String], index: String, split: SplitMode, skipBad: Bool, ramMB: Int,
-                      segmentDocs: Int? = nil, analyzer: AnalyzerOptions, positions: Bool, quiet: Bool) throws -> Summary {
+                      segmentDocs: Int? = nil, threads: Int = 1, analyzer: AnalyzerOptions, positions: Bool,
+                      quiet: Bool) throws -> Summary {
         let start = Terminal.now()
         var issues: [IngestIssue] = []
         let corpus = CorpusReader(inputs: inputs, split: split, issues: &issues)
@@ -84,7 +88,7 @@ enum IndexCommand {
         let writer = try IndexWriter(
             path: index,
             options: IndexWriterOptions(ramBudgetMB: ramMB, analyzer: analyzer, positions: positions,
-                                        maxBufferedDocuments: segmentDocs))
+                                        maxBufferedDocuments: segmentDocs, threads: threads))
         let showProgress = Terminal.stderrIsTTY && !quiet
         let total = max(corpus.totalBytes, 1)
         var lastShown = 0.0

@@ -291,6 +291,23 @@ enum Sys {
         return Int(usage.ru_maxrss) * 1024
     }
 
+    /// Starts a detached thread running `body`.
+    static func spawnThread(_ body: @escaping @Sendable () -> Void) {
+        final class Box: @unchecked Sendable {  // handed to exactly one new thread
+            let body: @Sendable () -> Void
+            init(_ body: @escaping @Sendable () -> Void) { self.body = body }
+        }
+        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+        var tid = pthread_t()
+        let rc = pthread_create(&tid, nil, { arg in
+            let b = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
+            b.body()
+            return nil
+        }, box)
+        precondition(rc == 0, "pthread_create failed: \(rc)")
+        pthread_detach(tid)
+    }
+
     static func randomBytes(_ count: Int) -> [UInt8] {
         var g = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &g) }

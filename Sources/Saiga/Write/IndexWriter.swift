@@ -1,3 +1,5 @@
+import Dispatch
+
 /// Settings of an `IndexWriter`.
 public struct IndexWriterOptions: Sendable {
     /// Memory for the in-RAM segment; when it fills, the segment is written to disk and a new one starts, so the
@@ -14,12 +16,17 @@ public struct IndexWriterOptions: Sendable {
     public var storeText: Bool
     /// Also flush a segment after this many documents (Lucene's maxBufferedDocs); nil: only the RAM budget counts.
     public var maxBufferedDocuments: Int?
+    /// Indexing threads, each building its own in-RAM segment (the RAM budget is shared between them). With
+    /// more than one, `add` hands documents to the threads in batches, and the order of documents across
+    /// segments (which only decides ties between equal scores) varies from run to run. Default 1.
+    public var threads: Int
     /// Called after each segment is written to disk, with the segment's document count.
     public var onFlush: (@Sendable (_ documents: Int) -> Void)?
 
     public init(ramBudgetMB: Int = 256, analyzer: AnalyzerOptions = .default, positions: Bool = true,
                 storeCompressionLevel: Int = 6, storeText: Bool = true, maxBufferedDocuments: Int? = nil,
-                onFlush: (@Sendable (Int) -> Void)? = nil) {
+                threads: Int = 1, onFlush: (@Sendable (Int) -> Void)? = nil) {
+        self.threads = threads
         self.maxBufferedDocuments = maxBufferedDocuments
         self.storeText = storeText
         self.ramBudgetMB = ramBudgetMB
@@ -37,21 +44,24 @@ public struct IndexWriterOptions: Sendable {
 /// reader that has the previous commit open keeps searching it until it closes.
 ///
 /// Only one writer may hold an index at a time (`write.lock`); a second gets `SaigaError.Code.indexLocked`.
-/// Not thread-safe: use one writer from one thread.
+/// Not thread-safe: use one writer from one thread (`IndexWriterOptions.threads` makes it index in parallel).
 public final class IndexWriter {
     public let path: String
     public let options: IndexWriterOptions
     private let directory: IndexDirectory
     private var lock: WriteLock?
     private let analyzer: Analyzer
-    private var builder: SegmentBuilder?
-    private var nextSegmentNumber: Int
+    private let shared: IndexingShared
+    /// One partition indexed on the calling thread, or one per worker thread.
+    private var partition: IndexingPartition?
+    private var workers: [IndexingWorker] = []
+    private var batch: [Document] = []
+    private var nextWorker = 0
+    private static let batchSize = 256
     private var generation: UInt64
-    /// Segments flushed by this writer (committed or not).
-    private var flushed: [SegmentInfo] = []
-    /// How many of `flushed` the last commit included.
-    private var committedCount = 0
-    private var flushedReaders: [SegmentReader?] = []
+    /// Segments flushed by this writer and committed.
+    private var committed: [SegmentInfo] = []
+    private var flushedReaders: [String: SegmentReader] = [:]
     /// Hashes of every id added, to detect duplicates without keeping the ids in memory.
     private var idHashes = Set<UInt64>()
     private var documentsAdded = 0
@@ -67,6 +77,7 @@ public final class IndexWriter {
         guard (1...9).contains(options.storeCompressionLevel) else {
             throw SaigaError(.invalidArgument, "store compression level must be 1...9")
         }
+        guard (1...256).contains(options.threads) else { throw SaigaError(.invalidArgument, "threads must be 1...256") }
         self.path = path
         self.options = options
         self.directory = IndexDirectory(path: path)
@@ -84,11 +95,22 @@ public final class IndexWriter {
                 next = max(next, n + 1)
             }
         }
-        nextSegmentNumber = next
+        shared = IndexingShared(nextSegmentNumber: next)
+        let budget = (options.ramBudgetMB << 20) / options.threads
+        if options.threads == 1 {
+            partition = IndexingPartition(directory: directory, analyzer: analyzer, options: options, shared: shared,
+                                          ramBudget: budget)
+        } else {
+            for _ in 0..<options.threads {
+                workers.append(IndexingWorker(partition: IndexingPartition(
+                    directory: directory, analyzer: analyzer, options: options, shared: shared, ramBudget: budget)))
+            }
+        }
     }
 
     deinit {
         if lock != nil { rollback() }
+        for w in workers { w.send(.stop) }
     }
 
     /// Documents added through this writer so far.
@@ -106,40 +128,66 @@ public final class IndexWriter {
         for f in document.fields where f.name == Schema.idName || f.name == Schema.titleName || f.name == Schema.bodyName {
             throw SaigaError(.invalidDocument, "extra field name \"\(f.name)\" is reserved")
         }
+        if let e = shared.error { throw e }
         let h = IndexWriter.hashID(document.id)
         if idHashes.contains(h), try isDuplicate(document.id) {
             throw SaigaError(.duplicateID, "duplicate document id \"\(document.id)\"")
         }
-        if builder == nil { builder = try newBuilder() }
-        try builder!.add(document)
+        if let partition {
+            try partition.add(document)
+        } else {
+            batch.append(document)
+            if batch.count >= IndexWriter.batchSize { sendBatch() }
+        }
         idHashes.insert(h)
         documentsAdded += 1
-        if builder!.bytesUsed >= options.ramBudgetMB << 20 || builder!.isNearlyFull
-            || builder!.maxDoc >= options.maxBufferedDocuments ?? Int.max {
-            try flush()
+    }
+
+    private func sendBatch() {
+        guard !batch.isEmpty else { return }
+        workers[nextWorker].send(.documents(batch))
+        nextWorker = (nextWorker + 1) % workers.count
+        batch.removeAll(keepingCapacity: true)
+    }
+
+    /// Waits until every worker has indexed what it was given (and flushed its segment, if asked).
+    private func drainWorkers(flush: Bool) throws(SaigaError) {
+        guard !workers.isEmpty else { return }
+        sendBatch()
+        let done = DispatchSemaphore(value: 0)
+        for w in workers { w.send(.barrier(flush: flush, done: done)) }
+        for _ in workers { done.wait() }
+        if let e = shared.error { throw e }
+    }
+
+    /// Writes the in-RAM segments to disk (they stay invisible until the next commit).
+    public func flush() throws(SaigaError) {
+        if let partition {
+            try partition.flush()
+        } else {
+            try drainWorkers(flush: true)
         }
     }
 
-    /// Writes the in-RAM segment to disk (it stays invisible until the next commit).
-    public func flush() throws(SaigaError) {
-        guard let b = builder, b.maxDoc > 0 else { return }
-        builder = nil
-        let info = try b.flush()
-        flushed.append(info)
-        flushedReaders.append(nil)
-        options.onFlush?(info.maxDoc)
+    /// Flushed segments, committed or not, in segment-number order.
+    private var flushed: [SegmentInfo] {
+        shared.state.withLock { $0.flushed }.sorted { a, b in
+            a.name.count != b.name.count ? a.name.count < b.name.count : a.name < b.name
+        }
     }
 
     /// Makes every document added so far visible, durably and atomically, and returns the new generation.
     @discardableResult
     public func commit(userData: [String: String] = [:]) throws(SaigaError) -> UInt64 {
         guard lock != nil else { throw SaigaError(.closed, "the writer is closed") }
+        if let e = shared.error { throw e }
         try flush()
+        let segments = flushed
         generation += 1
         let manifest = Manifest(
             generation: generation, commitID: .random(), analyzer: options.analyzer, positions: options.positions,
-            nextSegmentNumber: nextSegmentNumber,
-            segments: flushed.map { Manifest.SegmentEntry(name: $0.name, id: $0.id, maxDoc: $0.maxDoc) },
+            nextSegmentNumber: shared.state.withLock { $0.nextSegmentNumber },
+            segments: segments.map { Manifest.SegmentEntry(name: $0.name, id: $0.id, maxDoc: $0.maxDoc) },
             userData: userData)
         do {
             try directory.writeManifest(manifest)
@@ -147,14 +195,11 @@ public final class IndexWriter {
             generation -= 1
             throw error
         }
-        committedCount = flushed.count
+        committed = segments
         // The new commit is durable: files of older commits and of interrupted builds can go. Readers that still
         // map them keep their mappings.
-        var keep = Set(flushed.flatMap(\.fileNames))
+        var keep = Set(segments.flatMap(\.fileNames))
         keep.insert(Manifest.fileName(generation: generation))
-        if let b = builder {
-            for kind in FileKind.segmentDataFiles + [.segmentInfo] { keep.insert("\(b.name).\(kind.fileExtension)") }
-        }
         directory.deleteUnreferenced(keep: keep)
         return generation
     }
@@ -162,13 +207,29 @@ public final class IndexWriter {
     /// Discards everything not committed (deleting the files of segments flushed since the last commit) and
     /// releases the lock.
     public func rollback() {
-        builder?.abort()
-        builder = nil
-        flushedReaders.removeAll()
-        for info in flushed[committedCount...] {
-            for name in info.fileNames { try? Sys.unlink(directory.file(name)) }
+        guard lock != nil else { return }
+        if !workers.isEmpty {
+            batch.removeAll()
+            shared.record(SaigaError(.closed, "the writer was rolled back"))  // workers skip what is still queued
+            let done = DispatchSemaphore(value: 0)
+            for w in workers { w.send(.barrier(flush: false, done: done)) }
+            for _ in workers { done.wait() }
+            for w in workers {
+                w.partition.abort()
+                w.send(.stop)
+            }
+            workers.removeAll()
         }
-        flushed.removeSubrange(committedCount...)
+        partition?.abort()
+        partition = nil
+        flushedReaders.removeAll()
+        let committedNames = Set(committed.map(\.name))
+        shared.state.withLock { s in
+            for info in s.flushed where !committedNames.contains(info.name) {
+                for name in info.fileNames { try? Sys.unlink(directory.file(name)) }
+            }
+            s.flushed.removeAll { !committedNames.contains($0.name) }
+        }
         lock?.release()
         lock = nil
     }
@@ -178,22 +239,17 @@ public final class IndexWriter {
         rollback()
     }
 
-    private func newBuilder() throws(SaigaError) -> SegmentBuilder {
-        let number = nextSegmentNumber
-        nextSegmentNumber += 1
-        return try SegmentBuilder(
-            directory: directory, number: number, analyzer: analyzer, positions: options.positions,
-            compressionLevel: Int32(options.storeCompressionLevel), storeText: options.storeText)
-    }
-
     /// Exact duplicate check, run only when the id's hash was seen before.
     private func isDuplicate(_ id: String) throws(SaigaError) -> Bool {
-        if builder?.contains(id: id) == true { return true }
-        for i in flushed.indices {
-            if flushedReaders[i] == nil {
-                flushedReaders[i] = try SegmentReader(directory: directory, info: flushed[i], verifyChecksums: false)
+        if batch.contains(where: { $0.id == id }) { return true }
+        try drainWorkers(flush: false)  // workers idle: their in-RAM segments can be read
+        if partition?.contains(id: id) == true { return true }
+        for w in workers where w.partition.contains(id: id) { return true }
+        for info in flushed {
+            if flushedReaders[info.name] == nil {
+                flushedReaders[info.name] = try SegmentReader(directory: directory, info: info, verifyChecksums: false)
             }
-            if flushedReaders[i]!.lookupID(id) != nil { return true }
+            if flushedReaders[info.name]!.lookupID(id) != nil { return true }
         }
         return false
     }
