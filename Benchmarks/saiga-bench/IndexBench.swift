@@ -59,7 +59,7 @@ enum IndexReport {
             ("block_terms", "\(r.blockTerms)"), ("block_postings", "\(r.blockPostings)"), ("tail_postings", "\(r.tailPostings)"),
             ("skip_bytes", "\(r.skipBytes)"), ("doc_bit_bytes", "\(r.docBitBytes)"), ("freq_bit_bytes", "\(r.freqBitBytes)"),
             ("block_header_bytes", "\(r.blockHeaderBytes)"), ("impact_bytes", "\(r.impactBytes)"),
-            ("tail_bytes", "\(r.tailBytes)"),
+            ("tail_bytes", "\(r.tailBytes)"), ("bitset_blocks", "\(r.bitsetBlocks)"),
             ("term_dictionary_bytes", "\(r.termDictionaryBytes)"),
             ("avg_doc_bits", "\(round4(r.averageDocBits))"), ("avg_freq_bits", "\(round4(r.averageFreqBits))"),
         ]))

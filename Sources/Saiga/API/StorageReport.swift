@@ -15,6 +15,8 @@ public struct StorageReport: Sendable, Hashable {
     public var blockHeaderBytes = 0
     /// Bytes of the per-block (tf, norm) impact frontiers.
     public var impactBytes = 0
+    /// Blocks stored as bit sets.
+    public var bitsetBlocks = 0
     public var tailBytes = 0
     /// Bytes of the term dictionary.
     public var termDictionaryBytes = 0
@@ -51,19 +53,27 @@ extension IndexReader {
                     for b in 0..<n {
                         let end = start + Int(UInt16(littleEndian: post.loadUnaligned(
                             fromByteOffset: m.docOffset + b * PostingsFormat.skipEntrySize + 4, as: UInt16.self)))
-                        // Impacts: count, then VInt tf and norm byte per point.
-                        var at = start + 1
-                        for _ in 0..<Int(post.load(fromByteOffset: start, as: UInt8.self)) {
-                            while post.load(fromByteOffset: at, as: UInt8.self) >= 0x80 { at += 1 }
-                            at += 2
+                        guard let at = PostingsCursor.skipImpacts(post, at: start, end: end) else {
+                            throw SaigaError.corrupt(seg.postings.path, "block impacts unreadable")
                         }
                         r.impactBytes += at - start
-                        let db = Int(post.load(fromByteOffset: at, as: UInt8.self))
-                        let token = post.load(fromByteOffset: at + 1 + 16 * db, as: UInt8.self)
+                        var db = Int(post.load(fromByteOffset: at, as: UInt8.self))
+                        var docBytes = 16 * db
+                        if db == Int(PostingsFormat.bitsetBlock) {
+                            // Bit set over (previous block's last doc + 1) ... this block's last doc.
+                            let last = Int(UInt32(littleEndian: post.loadUnaligned(
+                                fromByteOffset: m.docOffset + b * PostingsFormat.skipEntrySize, as: UInt32.self)))
+                            let previous = b == 0 ? -1 : Int(UInt32(littleEndian: post.loadUnaligned(
+                                fromByteOffset: m.docOffset + (b - 1) * PostingsFormat.skipEntrySize, as: UInt32.self)))
+                            docBytes = (last - previous + 7) / 8
+                            db = docBytes * 8 / 128
+                            r.bitsetBlocks += 1
+                        }
+                        let token = post.load(fromByteOffset: at + 1 + docBytes, as: UInt8.self)
                         let fb = Int(token & 0x1F)
                         r.blockHeaderBytes += 2
-                        r.docBitBytes += 16 * db
-                        r.freqBitBytes += end - at - 2 - 16 * db  // packed frequencies and PFOR exceptions
+                        r.docBitBytes += docBytes
+                        r.freqBitBytes += end - at - 2 - docBytes  // packed frequencies and PFOR exceptions
                         docBitsSum += db
                         freqBitsSum += fb
                         blocks += 1

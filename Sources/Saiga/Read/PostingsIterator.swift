@@ -166,30 +166,29 @@ struct PostingsCursor {
     @inlinable
     func blockImpactBound(_ b: Int, offset: Int, weight: Float, cache: UnsafePointer<Float>) -> Float {
         let corner = weight - weight / (1 + blockMaxTf(b) * cache[Int(blockMinNorm(b))])
-        var at = blocksStart &+ offset
+        let at = blocksStart &+ offset
         let end = at &+ skipBlockSize(b)
         guard end <= postEnd, at < end else { return corner }
-        let count = Int(post.load(fromByteOffset: at, as: UInt8.self))
-        if count == 0 { return corner }
-        at &+= 1
-        var best: Float = 0
-        for _ in 0..<count {
-            var tf: UInt32 = 0
-            var shift: UInt32 = 0
-            while at < end {
-                let byte = post.load(fromByteOffset: at, as: UInt8.self)
-                at &+= 1
-                tf |= UInt32(byte & 0x7F) &<< shift
-                if byte < 0x80 { break }
-                shift &+= 7
-                if shift > 28 { return corner }
+        var c = ByteCursor(base: post, start: at, end: end)
+        do {
+            let count = Int(try c.readU8())
+            if count == 0 { return corner }
+            var tf = try c.readVInt32()
+            var norm = Int(try c.readU8())
+            var best = weight - weight / (1 + Float(tf) * cache[norm])
+            for _ in 1..<count {
+                let byte = try c.readU8()
+                var dtf = UInt32(byte >> 4)
+                var dnorm = Int(byte & 15)
+                if dtf == 15 { dtf &+= try c.readVInt32() }
+                if dnorm == 15 { dnorm &+= Int(try c.readVInt32()) }
+                tf &+= dtf &+ 1
+                norm &+= dnorm &+ 1
+                guard norm <= 255 else { return corner }
+                best = max(best, weight - weight / (1 + Float(tf) * cache[norm]))
             }
-            guard at < end else { return corner }
-            let norm = post.load(fromByteOffset: at, as: UInt8.self)
-            at &+= 1
-            best = max(best, weight - weight / (1 + Float(tf) * cache[Int(norm)]))
-        }
-        return min(best, corner)
+            return min(best, corner)
+        } catch { return corner }
     }
 
     /// Last document of block `b` (for the tail or a single document: a bound at or past the last posting).
@@ -225,14 +224,10 @@ struct PostingsCursor {
         let end = blockStart &+ skipBlockSize(b)
         nextBlockOffset &+= skipBlockSize(b)
         guard end <= postEnd, end &- blockStart >= 3 else { return fail() }
-        // Skip the impacts (count, then VInt tf and norm byte per point).
-        let impacts = Int(post.load(fromByteOffset: blockStart, as: UInt8.self))
-        var start = blockStart &+ 1
-        for _ in 0..<impacts {
-            while start < end && post.load(fromByteOffset: start, as: UInt8.self) >= 0x80 { start &+= 1 }
-            start &+= 2
+        guard let start = PostingsCursor.skipImpacts(post, at: blockStart, end: end) else { return fail() }
+        if post.load(fromByteOffset: start, as: UInt8.self) == PostingsFormat.bitsetBlock {
+            return loadBitsetBlock(b, at: start &+ 1, end: end)
         }
-        guard start < end else { return fail() }
         let docBits = Int(post.load(fromByteOffset: start, as: UInt8.self))
         guard docBits <= 32, 1 &+ 16 &* docBits < end &- start else { return fail() }
         BitPacking.unpack(post + (start &+ 1), bitWidth: docBits, into: docs)
@@ -260,6 +255,72 @@ struct PostingsCursor {
         let last = docs[PostingsFormat.blockSize &- 1]
         guard last == skipLastDoc(b), last < UInt32(maxDoc), b == 0 || docs[0] > skipLastDoc(b &- 1) else {
             return fail()
+        }
+        bufferCount = PostingsFormat.blockSize
+        return true
+    }
+
+    /// Where a full block's documents start: after its impacts (count; first point VInt tf and norm byte; then
+    /// one nibble byte per further point, each nibble of 15 followed by a VInt). Nil if inconsistent.
+    @inlinable
+    static func skipImpacts(_ post: UnsafeRawPointer, at blockStart: Int, end: Int) -> Int? {
+        var c = ByteCursor(base: post, start: blockStart, end: end)
+        do {
+            let count = Int(try c.readU8())
+            if count > 0 {
+                _ = try c.readVInt()
+                _ = try c.readU8()
+                for _ in 1..<count {
+                    let b = try c.readU8()
+                    if b >> 4 == 15 { _ = try c.readVInt() }
+                    if b & 15 == 15 { _ = try c.readVInt() }
+                }
+            }
+        } catch { return nil }
+        return c.position < end ? c.position : nil
+    }
+
+    /// A dense block: a bit set over documents (previous last + 1) ... last, then PFOR frequencies.
+    @usableFromInline
+    mutating func loadBitsetBlock(_ b: Int, at start: Int, end: Int) -> Bool {
+        let rangeStart = b == 0 ? 0 : Int(skipLastDoc(b &- 1)) &+ 1
+        let last = Int(skipLastDoc(b))
+        guard last >= rangeStart, last < Int(maxDoc) else { return fail() }
+        let bytes = (last &- rangeStart &+ 1 &+ 7) / 8
+        guard start &+ bytes < end else { return fail() }
+        var n = 0
+        var i = 0
+        // Eight bytes at a time where possible, then the remaining bytes.
+        while i &+ 8 <= bytes {
+            var word = UInt64(littleEndian: post.loadUnaligned(fromByteOffset: start &+ i, as: UInt64.self))
+            while word != 0 {
+                guard n < PostingsFormat.blockSize else { return fail() }
+                docs[n] = UInt32(rangeStart &+ i &* 8 &+ word.trailingZeroBitCount)
+                n &+= 1
+                word &= word &- 1
+            }
+            i &+= 8
+        }
+        while i < bytes {
+            var byte = post.load(fromByteOffset: start &+ i, as: UInt8.self)
+            while byte != 0 {
+                guard n < PostingsFormat.blockSize else { return fail() }
+                docs[n] = UInt32(rangeStart &+ i &* 8 &+ byte.trailingZeroBitCount)
+                n &+= 1
+                byte &= byte &- 1
+            }
+            i &+= 1
+        }
+        guard n == PostingsFormat.blockSize, docs[n &- 1] == UInt32(last) else { return fail() }
+        let freqStart = start &+ bytes
+        guard let used = PatchedFrameOfReference.decode(post + freqStart, available: end &- freqStart, into: freqs),
+              freqStart &+ used == end
+        else { return fail() }
+        let one = SIMD4<UInt32>(repeating: 1)
+        let rawFreqs = UnsafeMutableRawPointer(freqs)
+        for j in 0..<(PostingsFormat.blockSize / 4) {
+            let f = rawFreqs.loadUnaligned(fromByteOffset: j &* 16, as: SIMD4<UInt32>.self) &+ one
+            rawFreqs.storeBytes(of: f, toByteOffset: j &* 16, as: SIMD4<UInt32>.self)
         }
         bufferCount = PostingsFormat.blockSize
         return true

@@ -3,10 +3,13 @@
 /// `.post`, per term with docFreq ≥ 2 (docFreq == 1 is inlined in the term dictionary):
 ///
 ///     skip entries   (docFreq / 128) × 8 bytes: last doc u32, block size u16, max tf u8 (255: or more), min norm u8
-///     full blocks    impacts: count u8, then count × (VInt tf, norm u8), the block's (tf, norm) Pareto frontier
-///                    (at most 8 points, adjacent points merged into their corner beyond that; count 0: the one
-///                    point is the skip entry's (max tf, min norm)); then docBits u8,
-///                    128 (doc gap - 1) packed, then 128 (tf - 1) as PFOR
+///     full blocks    impacts: the block's (tf, norm) Pareto frontier, at most 8 points (adjacent points merged
+///                    into their corner beyond that): count u8 (0: the one point is the skip entry's max tf and
+///                    min norm), VInt tf and norm byte of the first point, then per further point one byte of
+///                    nibbles (Δtf − 1, Δnorm − 1), 15 escaping to a VInt;
+///                    documents: docBits u8 and 128 (doc gap - 1) packed, or 0xFF and a bit set over the
+///                    block's document range (previous block's last doc + 1 ... this block's last doc) when
+///                    that is smaller; then 128 (tf - 1) as PFOR
 ///     tail           per remaining doc: VInt(gap << 1 | (tf == 1)), then VInt(tf) if tf != 1
 ///
 /// `.pos`, per term: if it has full blocks, one u32 per block: where the block's positions end (relative to the
@@ -89,6 +92,7 @@ struct PostingsEncoder {
             }
             if norms.isEmpty { blockMinNorm = 0 }
             // Doc gaps minus one (gaps are at least 1), then frequencies minus one.
+            let lastDocOfPreviousBlockBeforeThis = lastDocOfPreviousBlock
             var prev = lastDocOfPreviousBlock
             for i in 0..<128 {
                 scratch[i] = UInt32(Int64(docs[i]) - prev - 1)
@@ -97,9 +101,22 @@ struct PostingsEncoder {
             lastDocOfPreviousBlock = prev
             PostingsEncoder.writeImpacts(docs: docs, freqs: freqs, norms: norms, into: &blocks)
             let docBits = BitPacking.bitWidth(scratch)
-            blocks.writeU8(UInt8(docBits))
-            BitPacking.pack(scratch, bitWidth: docBits, into: packed)
-            blocks.write(UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: docBits)))
+            let rangeStart = Int(lastDocOfPreviousBlockBeforeThis + 1)
+            let bitsetBytes = (Int(docs[127]) - rangeStart + 1 + 7) / 8
+            if bitsetBytes < BitPacking.packedBytes(bitWidth: docBits) {
+                // Dense block: one bit per document of the range.
+                blocks.writeU8(PostingsFormat.bitsetBlock)
+                var bitset = [UInt8](repeating: 0, count: bitsetBytes)
+                for i in 0..<128 {
+                    let bit = Int(docs[i]) - rangeStart
+                    bitset[bit >> 3] |= 1 << UInt8(bit & 7)
+                }
+                blocks.write(bitset)
+            } else {
+                blocks.writeU8(UInt8(docBits))
+                BitPacking.pack(scratch, bitWidth: docBits, into: packed)
+                blocks.write(UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: docBits)))
+            }
             guard blockMaxTf < 1 << 31 else {
                 throw SaigaError(.limitExceeded, "a term occurs 2^31 times or more in one document")
             }
@@ -128,7 +145,8 @@ struct PostingsEncoder {
             blockStart = blocks.count
             remaining -= 128
         }
-        // Tail: VInt entries (bit-packing the tails was tried: gaps of rare terms vary too widely for one width).
+        // Tail: VInt entries. (Bit-packed and Rice-coded tails were tried: the gaps of rare terms vary too much
+        // for one width, and Rice's per-tail parameter byte costs more than it saves.)
         while remaining > 0 {
             let before = previous
             let (doc, freq) = nextEntry(&docReader)
@@ -193,10 +211,15 @@ struct PostingsEncoder {
             w.writeU8(0)
             return
         }
+        // First point as (VInt tf, norm byte); then each step up the frontier as (Δtf − 1, Δnorm − 1) in one
+        // byte's nibbles, 15 meaning "a VInt of the rest follows".
         w.writeU8(UInt8(frontier.count))
-        for p in frontier {
-            w.writeVInt(UInt64(p.tf))
-            w.writeU8(p.norm)
+        w.writeVInt(UInt64(frontier[0].tf))
+        w.writeU8(frontier[0].norm)
+        for i in 1..<frontier.count {
+            let dtf = Int(frontier[i].tf - frontier[i - 1].tf) - 1
+            let dnorm = Int(frontier[i].norm) - Int(frontier[i - 1].norm) - 1
+            TermDictionaryWriter.writeLengths(shared: dtf, suffix: dnorm, into: &w)
         }
     }
 
