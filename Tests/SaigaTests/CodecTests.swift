@@ -234,3 +234,31 @@ import Testing
         }
     }
 }
+
+@Suite struct IdStoreTests {
+    @Test func idsRoundTripBothWays() throws {
+        var rng = SeededRandom(seed: 8)
+        var ids: [String] = []
+        for i in 0..<500 {
+            switch i % 5 {
+            case 0: ids.append("gcide:word\(i)")
+            case 1: ids.append("gcide:word\(i)-suffix")
+            case 2: ids.append(String(repeating: "x", count: Int.random(in: 1...1000, using: &rng)) + "\(i)")
+            case 3: ids.append("Ключ-\(i)-ü")
+            default: ids.append("\(i)")
+            }
+        }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(ids.map { Document(id: $0, body: "text \($0.count)") }, at: dir.path, flushAfter: [99, 300])
+        let reader = try IndexReader(path: dir.path)
+        for (n, id) in ids.enumerated() {
+            let doc = try #require(try reader.document(id: id))
+            #expect(doc.id == id)
+            #expect(try reader.document(number: n).id == id)
+        }
+        #expect(try reader.document(id: "gcide:word") == nil)
+        #expect(try reader.document(id: "zzz") == nil)
+        #expect(try reader.document(id: "") == nil)
+    }
+}

@@ -11,7 +11,7 @@ final class SegmentReader: @unchecked Sendable {
     let positionsFile: MappedFile
     let normsFile: MappedFile
     let stored: StoredFieldsReader
-    let ids: MappedFile
+    let ids: IdStoreReader
     let fieldHasPositions: [Bool]
     /// True if title and body are in the document store (false for indexes built with `storeText: false`).
     let storesText: Bool
@@ -51,28 +51,12 @@ final class SegmentReader: @unchecked Sendable {
             throw .corrupt(normsFile.path, "norms hold \(normsBody.count) bytes for \(info.maxDoc) documents")
         }
         stored = try StoredFieldsReader(file: mapped[.stored]!, maxDoc: info.maxDoc)
-        ids = mapped[.ids]!
-        let idsBody = FileFooter.body(ids.bytes)
-        guard idsBody.count >= 4 * (info.maxDoc + 1) else {
-            throw .corrupt(ids.path, "id column holds \(idsBody.count) bytes for \(info.maxDoc) documents")
-        }
+        ids = try IdStoreReader(file: mapped[.ids]!, maxDoc: info.maxDoc)
         storesText = info.field(number: Schema.titleField)?.flags.contains(.stored) ?? false
     }
 
-    /// The id of a document, from the id column (no decompression).
-    func id(_ doc: Int) throws(SaigaError) -> String {
-        guard doc >= 0 && doc < maxDoc else { throw SaigaError(.invalidArgument, "document \(doc) out of range") }
-        let base = ids.bytes.baseAddress!
-        let table = FileHeader.size
-        let start = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: table + 4 * doc, as: UInt32.self)))
-        let end = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: table + 4 * (doc + 1), as: UInt32.self)))
-        let data = table + 4 * (maxDoc + 1)
-        let limit = ids.count - FileFooter.size
-        guard start <= end, data + end <= limit else { throw .corrupt(ids.path, "id column offsets out of range") }
-        let bytes = UnsafeRawBufferPointer(start: base + data + start, count: end - start)
-        guard let s = String(validating: bytes, as: UTF8.self) else { throw .corrupt(ids.path, "id is not valid UTF-8") }
-        return s
-    }
+    /// The id of a document, from the id store (no decompression of the document store).
+    func id(_ doc: Int) throws(SaigaError) -> String { try ids.id(doc) }
 
     /// Norm bytes of a text field (title or body), one per document.
     func norms(field: Int) -> UnsafePointer<UInt8> {
@@ -102,9 +86,7 @@ final class SegmentReader: @unchecked Sendable {
     /// The segment-local document number of an id, if present.
     func lookupID(_ id: String) -> Int? {
         var id = id
-        let meta = id.withUTF8 { try? lookup(field: Schema.idField, term: UnsafeRawBufferPointer($0)) }
-        guard let m = meta ?? nil else { return nil }
-        return m.docFreq == 1 ? m.singletonDoc : nil
+        return id.withUTF8 { (try? ids.lookup(UnsafeRawBufferPointer($0))) ?? nil }
     }
 
     func postingsIterator(_ meta: TermMeta, field: Int) -> PostingsIterator {

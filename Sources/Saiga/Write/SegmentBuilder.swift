@@ -162,6 +162,8 @@ final class SegmentBuilder {
         for t32 in order {
             let t = Int(t32)
             let field = Int(postings.termField[t])
+            // Ids are interned in RAM (to catch duplicates) but looked up through the id store, not the dictionary.
+            if field == Schema.idField { continue }
             let meta = try encoder.encodeTerm(
                 postings: postings, term: t, norms: field < norms.count ? norms[field] : [],
                 positions: hasPositions[field])
@@ -180,10 +182,7 @@ final class SegmentBuilder {
         try stored.finish()
 
         guard idBytes.count <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB") }
-        var offsets = ByteWriter(capacity: idOffsets.count * 4)
-        for o in idOffsets { offsets.writeU32(o) }
-        try idsOut.write(offsets)
-        try idsOut.write(idBytes)
+        try IdStore.write(bytes: idBytes, offsets: idOffsets, to: idsOut)
 
         var records: [SegmentInfo.FileRecord] = []
         for (kind, out) in [(FileKind.terms, termsOut), (.postings, postOut), (.positions, posOut), (.norms, normsOut),

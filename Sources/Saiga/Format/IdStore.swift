@@ -1,0 +1,130 @@
+/// The `.ids` file of a segment: every document's external id, both ways.
+///
+///     blocks          ids in document order, 16 per block, front-coded against the previous id of the block:
+///                     per id one byte of nibbles (shared prefix, suffix length; 15 escapes to a VInt) and the
+///                     suffix bytes
+///     block offsets   u32 per block, from the end of the header
+///     permutation     u32 per document: document numbers sorted by id bytes (id → document by binary search)
+///     trailer         u64 offset of the block offsets, u64 offset of the permutation
+///
+/// Ids in a news or dictionary corpus share long prefixes with their neighbours, so this takes a few bytes per
+/// id; looking one up decodes at most 16 entries.
+enum IdStore {
+    static let blockSize = 16
+
+    /// Writes the ids (`bytes[offsets[d] ..< offsets[d + 1]]` for document d).
+    static func write(bytes: [UInt8], offsets: [UInt32], to out: OutputFile) throws(SaigaError) {
+        let count = offsets.count - 1
+        func id(_ d: Int) -> ArraySlice<UInt8> { bytes[Int(offsets[d])..<Int(offsets[d + 1])] }
+        var blockOffsets = ByteWriter(capacity: (count / blockSize + 1) * 4)
+        var block = ByteWriter(capacity: 1024)
+        var written = 0
+        var d = 0
+        while d < count {
+            block.removeAll()
+            var previous: ArraySlice<UInt8> = []
+            for k in d..<min(d + blockSize, count) {
+                let current = id(k)
+                var shared = 0
+                let limit = min(previous.count, current.count)
+                while shared < limit && previous[previous.startIndex + shared] == current[current.startIndex + shared] {
+                    shared += 1
+                }
+                TermDictionaryWriter.writeLengths(shared: shared, suffix: current.count - shared, into: &block)
+                block.write(current.dropFirst(shared))
+                previous = current
+            }
+            guard written <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB") }
+            blockOffsets.writeU32(UInt32(written))
+            try out.write(block)
+            written += block.count
+            d += blockSize
+        }
+        let blockOffsetsStart = out.position
+        try out.write(blockOffsets)
+        let permutationStart = out.position
+        // Documents ordered by id bytes.
+        let order = (0..<count).sorted { a, b in id(a).lexicographicallyPrecedes(id(b)) }
+        var perm = ByteWriter(capacity: count * 4)
+        for doc in order { perm.writeU32(UInt32(doc)) }
+        try out.write(perm)
+        try out.writeU64(UInt64(blockOffsetsStart))
+        try out.writeU64(UInt64(permutationStart))
+    }
+}
+
+/// Reads a segment's `.ids` file.
+final class IdStoreReader: @unchecked Sendable {  // immutable after init
+    let file: MappedFile
+    let maxDoc: Int
+    private let blockOffsets: Int
+    private let permutation: Int
+
+    init(file: MappedFile, maxDoc: Int) throws(SaigaError) {
+        self.file = file
+        self.maxDoc = maxDoc
+        let body = FileFooter.body(file.bytes)
+        guard body.count >= 16 else { throw .corrupt(file.path, "id store is truncated") }
+        var c = ByteCursor(base: file.bytes.baseAddress!, start: body.upperBound - 16, end: body.upperBound)
+        let blocks = (maxDoc + IdStore.blockSize - 1) / IdStore.blockSize
+        do {
+            blockOffsets = Int(truncatingIfNeeded: try c.readU64())
+            permutation = Int(truncatingIfNeeded: try c.readU64())
+        } catch { throw .corrupt(file.path, "id store trailer unreadable") }
+        guard blockOffsets >= body.lowerBound, permutation == blockOffsets + 4 * blocks,
+              permutation + 4 * maxDoc == body.upperBound - 16
+        else { throw .corrupt(file.path, "id store sections are inconsistent") }
+    }
+
+    /// Calls `body` with the id bytes of `doc` (valid during the call).
+    func withID<R>(_ doc: Int, _ body: (UnsafeRawBufferPointer) -> R) throws(SaigaError) -> R {
+        guard doc >= 0 && doc < maxDoc else { throw SaigaError(.invalidArgument, "document \(doc) out of range") }
+        let base = file.bytes.baseAddress!
+        let block = doc / IdStore.blockSize
+        let start = FileHeader.size + Int(UInt32(littleEndian: base.loadUnaligned(
+            fromByteOffset: blockOffsets + 4 * block, as: UInt32.self)))
+        guard start >= FileHeader.size, start < blockOffsets else { throw .corrupt(file.path, "id block offset out of range") }
+        var c = ByteCursor(base: base, start: start, end: blockOffsets)
+        let result: R? = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Document.maxIDBytes) { key in
+            var length = 0
+            do throws(DecodeError) {
+                for _ in 0...(doc % IdStore.blockSize) {
+                    let lengths = try c.readU8()
+                    var shared = Int(lengths >> 4), suffix = Int(lengths & 15)
+                    if shared == 15 { shared += Int(try c.readVInt32()) }
+                    if suffix == 15 { suffix += Int(try c.readVInt32()) }
+                    guard shared <= length, shared + suffix <= key.count else { return nil }
+                    let bytes = try c.readBytes(suffix)
+                    if suffix > 0 {
+                        UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(from: bytes.baseAddress!, byteCount: suffix)
+                    }
+                    length = shared + suffix
+                }
+            } catch { return nil }
+            return body(UnsafeRawBufferPointer(start: key.baseAddress!, count: length))
+        }
+        guard let result else { throw .corrupt(file.path, "id block of document \(doc) is unreadable") }
+        return result
+    }
+
+    func id(_ doc: Int) throws(SaigaError) -> String {
+        let s: String? = try withID(doc) { String(validating: $0, as: UTF8.self) }
+        guard let s else { throw .corrupt(file.path, "id of document \(doc) is not valid UTF-8") }
+        return s
+    }
+
+    /// The document with this id, by binary search over the id-ordered permutation.
+    func lookup(_ id: UnsafeRawBufferPointer) throws(SaigaError) -> Int? {
+        let base = file.bytes.baseAddress!
+        var lo = 0, hi = maxDoc
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let doc = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: permutation + 4 * mid, as: UInt32.self)))
+            guard doc < maxDoc else { throw .corrupt(file.path, "id permutation holds document \(doc)") }
+            let c = try withID(doc) { compareBytes($0, id) }
+            if c == 0 { return doc }
+            if c < 0 { lo = mid + 1 } else { hi = mid }
+        }
+        return nil
+    }
+}
