@@ -49,7 +49,7 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
         }
         var c = ByteCursor(base: file.bytes.baseAddress!, start: start, end: end)
         do {
-            let docsInBlock = try c.readLength()
+            let docsInBlock = Int(try c.readVInt32())  // a count of documents, not bounded by this header's bytes
             let rawLength = Int(try c.readVInt32())
             let compressed = try c.readLengthPrefixedBytes()
             guard doc - first < docsInBlock, rawLength <= 1 << 30 else {
