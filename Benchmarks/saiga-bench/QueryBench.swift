@@ -72,6 +72,7 @@ enum QueryBench {
         for _ in 0..<warmup {
             for q in queries { _ = try run(q.text) }
         }
+        let allocationsBefore = AllocationCounter.allocations()
         var wall: [UInt64] = []
         var cpu: [UInt64] = []
         var results: [[SearchHit]] = []
@@ -89,6 +90,7 @@ enum QueryBench {
             results.append(r.hits)
         }
 
+        let allocationsAfter = AllocationCounter.allocations()
         if let out = o.values["out"] {
             let tag = o.values["tag"] ?? "saiga-\(mode)"
             var text = ""
@@ -121,6 +123,8 @@ enum QueryBench {
             ("zero_hit_queries", "\(results.filter { $0.isEmpty }.count)"),
             ("open_seconds", "\(round4(openSeconds))"), ("peak_rss_mb", "\(round4(Clock.peakRSSMB()))"),
             ("k1", "\(options.bm25.k1)"), ("b", "\(options.bm25.b)"),
+            ("allocations_per_query", allocationsBefore.flatMap { before in allocationsAfter.map { after in
+                "\(round4(Double(after - before) / Double(max(1, queries.count))))" } } ?? "null"),
             ("loadavg1_start", "\(load0)"), ("loadavg1_end", "\(Clock.loadAverage())"),
         ]))
     }
@@ -135,4 +139,15 @@ enum QueryBench {
         defer { fclose(f) }
         fputs(text, f)
     }
+}
+
+/// Heap allocation counts from the LD_PRELOAD counter in Benchmarks/malloc-count, when it is loaded.
+enum AllocationCounter {
+    typealias Counter = @convention(c) () -> UInt
+    static let function: Counter? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_count_allocations") else { return nil }
+        return unsafeBitCast(symbol, to: Counter.self)
+    }()
+
+    static func allocations() -> UInt? { function?() }
 }

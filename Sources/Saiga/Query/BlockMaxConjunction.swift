@@ -6,11 +6,19 @@
 ///
 /// Scores are summed in clause order (double, rounded once), so pruned and exhaustive runs agree exactly.
 struct BlockMaxConjunction {
-    private var leaves: [TermLeaf]
-    private let clauseStart: [Int]
+    /// The terms, and the clause boundaries, in manually managed memory (freed by `deallocate()`): the hot loops
+    /// index them without copy-on-write checks or reference counting.
+    private var leaves: UnsafeMutableBufferPointer<TermLeaf>
+    private let clauseStart: UnsafeMutableBufferPointer<Int>
     /// Clauses by increasing cost (the first leads).
     private let order: [Int]
     var clauseCount: Int { clauseStart.count - 1 }
+
+    /// Frees the term and clause buffers.
+    func deallocate() {
+        leaves.deallocate()
+        clauseStart.deallocate()
+    }
 
     /// Returns nil when the query has another shape or cannot match in this segment (`matchesNothing`).
     init?(_ q: PreparedQuery, segment s: Int, executor: QueryExecutor, iterators: inout [PostingsIterator],
@@ -47,8 +55,10 @@ struct BlockMaxConjunction {
             starts.append(leaves.count)
             costs.append(cost)
         }
-        self.leaves = leaves
-        self.clauseStart = starts
+        self.leaves = .allocate(capacity: leaves.count)
+        _ = self.leaves.initialize(from: leaves)
+        self.clauseStart = .allocate(capacity: starts.count)
+        _ = self.clauseStart.initialize(from: starts)
         self.order = costs.indices.sorted { costs[$0] < costs[$1] }
     }
 

@@ -17,10 +17,18 @@
 struct MaxScoreDisjunction {
     static let windowSize = 2048
 
-    private var leaves: [TermLeaf]
+    /// The terms, and the clause boundaries, in manually managed memory (freed by `deallocate()`): the hot loops
+    /// index them without copy-on-write checks or reference counting.
+    private var leaves: UnsafeMutableBufferPointer<TermLeaf>
     /// Clause c owns leaves clauseStart[c] ..< clauseStart[c + 1].
-    private let clauseStart: [Int]
+    private let clauseStart: UnsafeMutableBufferPointer<Int>
     var clauseCount: Int { clauseStart.count - 1 }
+
+    /// Frees the term and clause buffers.
+    func deallocate() {
+        leaves.deallocate()
+        clauseStart.deallocate()
+    }
 
     /// Returns nil when the query has another shape.
     init?(_ q: PreparedQuery, segment s: Int, executor: QueryExecutor, iterators: inout [PostingsIterator]) {
@@ -60,8 +68,10 @@ struct MaxScoreDisjunction {
         } else {
             guard addClause(q) else { return nil }
         }
-        self.leaves = leaves
-        self.clauseStart = starts
+        self.leaves = .allocate(capacity: leaves.count)
+        _ = self.leaves.initialize(from: leaves)
+        self.clauseStart = .allocate(capacity: starts.count)
+        _ = self.clauseStart.initialize(from: starts)
     }
 
     /// Lists this short are merged document by document: windows and bounds would cost more than they save.

@@ -69,6 +69,8 @@ struct QueryExecutor {
                 n.append(p)
             }
             if m.isEmpty && s.isEmpty { return .none }
+            // One scoring clause and nothing to exclude: the clause itself (the same score: a float sum of one).
+            if n.isEmpty && m.count + s.count == 1 { return m.first ?? s[0] }
             return .boolean(must: m, should: s, mustNot: n)
         }
     }
@@ -178,12 +180,14 @@ struct QueryExecutor {
             if specialised {
                 if var disjunction = MaxScoreDisjunction(q, segment: s, executor: self, iterators: &iterators) {
                     disjunction.run(docBase: base, maxDoc: segments[s].maxDoc, prune: prune, collector: &collector)
+                    disjunction.deallocate()
                     done = true
                 } else {
                     iterators.removeAll()
                     if var conjunction = BlockMaxConjunction(q, segment: s, executor: self, iterators: &iterators,
                                                              matchesNothing: &matchesNothing) {
                         conjunction.run(docBase: base, prune: prune, collector: &collector)
+                        conjunction.deallocate()
                         done = true
                     }
                 }

@@ -7,12 +7,15 @@ struct TermLeaf {
     let weight: Float
     let cache: UnsafePointer<Float>
     let norms: UnsafePointer<UInt8>
+    /// The term's skip entries (a copy: bounds never touch the cursor).
+    let skips: SkipList
     /// First block that may hold documents at or after the last bound query, and where its data starts.
     var shallowBlock = 0
     var shallowOffset = 0
 
     init(postings: PostingsIterator, bm25: BM25Scorer, norms: UnsafePointer<UInt8>) {
         self.postings = postings.cursor
+        self.skips = postings.cursor.pointee.skips
         self.weight = bm25.weight
         self.cache = bm25.cache
         self.norms = norms
@@ -34,34 +37,34 @@ struct TermLeaf {
     /// because BM25 grows with tf and falls with the norm.
     @inline(__always)
     func blockBound(_ b: Int, blockOffset: Int) -> Float {
-        if postings.pointee.docFreq == 1 {
+        if skips.docFreq == 1 {
             // A single posting: its real norm is at hand.
             let doc = postings.pointee.meta.singletonDoc
             return score(freq: Float(postings.pointee.meta.totalTermFreq), norm: norms[doc])
         }
-        if b >= postings.pointee.numBlocks {
-            return score(freq: postings.pointee.blockMaxTf(b), norm: postings.pointee.blockMinNorm(b))
+        if b >= skips.numBlocks {
+            return score(freq: skips.maxTf(b), norm: skips.minNorm(b))
         }
-        return postings.pointee.blockImpactBound(b, offset: blockOffset, weight: weight, cache: cache)
+        return skips.impactBound(b, offset: blockOffset, weight: weight, cache: cache)
     }
 
     /// The largest score bound over the blocks that overlap documents `start...last`; 0 if none can.
     @inline(__always)
     mutating func maxBound(from start: Int32, through last: Int32) -> Float {
         if postings.pointee.doc == PostingsCursor.noMoreDocs { return 0 }
-        if postings.pointee.docFreq == 1 {
+        if skips.docFreq == 1 {
             let d = Int32(postings.pointee.meta.singletonDoc)
             return d >= start && d <= last ? blockBound(0, blockOffset: 0) : 0
         }
         var offset = shallowOffset
-        var b = postings.pointee.block(containing: start, from: shallowBlock, offset: &offset)
+        var b = skips.block(containing: start, from: shallowBlock, offset: &offset)
         shallowBlock = b
         shallowOffset = offset
         var bound: Float = 0
         while true {
             bound = max(bound, blockBound(b, blockOffset: offset))
-            if b >= postings.pointee.numBlocks || postings.pointee.blockLastDoc(b) >= last { break }
-            offset &+= postings.pointee.skipBlockSize(b)
+            if b >= skips.numBlocks || skips.blockLastDoc(b) >= last { break }
+            offset &+= skips.blockSize(b)
             b &+= 1
         }
         return bound
@@ -70,11 +73,11 @@ struct TermLeaf {
     /// The bound for the block holding the first document ≥ `doc`, and that block's last document.
     @inline(__always)
     mutating func blockBound(at doc: Int32) -> (Float, Int32) {
-        if postings.pointee.docFreq == 1 { return (blockBound(0, blockOffset: 0), PostingsCursor.noMoreDocs &- 1) }
+        if skips.docFreq == 1 { return (blockBound(0, blockOffset: 0), PostingsCursor.noMoreDocs &- 1) }
         var offset = shallowOffset
-        let b = postings.pointee.block(containing: doc, from: shallowBlock, offset: &offset)
+        let b = skips.block(containing: doc, from: shallowBlock, offset: &offset)
         shallowBlock = b
         shallowOffset = offset
-        return (blockBound(b, blockOffset: offset), postings.pointee.blockLastDoc(b))
+        return (blockBound(b, blockOffset: offset), skips.blockLastDoc(b))
     }
 }

@@ -24,6 +24,8 @@ struct PostingsCursor {
     @usableFromInline let posDataStart: Int
     @usableFromInline let hasPositions: Bool
     @usableFromInline let meta: TermMeta
+    /// The term's skip entries and block bounds (a small copyable view, so evaluators can keep their own).
+    @usableFromInline let skips: SkipList
 
     // Current state. `docs` and `freqs` are two halves of one allocation.
     @usableFromInline var doc: Int32 = -1
@@ -59,6 +61,8 @@ struct PostingsCursor {
         skipStart = meta.docOffset
         blocksStart = meta.docOffset &+ numBlocks &* PostingsFormat.skipEntrySize
         posDataStart = meta.posOffset &+ 4 &* numBlocks
+        skips = SkipList(post: post, postEnd: postEnd, skipStart: skipStart, blocksStart: blocksStart,
+                         numBlocks: numBlocks, docFreq: docFreq, totalTermFreq: meta.totalTermFreq)
         self.hasPositions = hasPositions
         docs = .allocate(capacity: 2 * PostingsFormat.blockSize)
         freqs = docs + PostingsFormat.blockSize
@@ -113,89 +117,31 @@ struct PostingsCursor {
         } else if bufferIndex < 0 {
             bufferIndex = 0
         }
-        // The target is within the buffered block (its last document is ≥ target).
-        while Int32(bitPattern: docs[bufferIndex]) < target { bufferIndex &+= 1 }
-        doc = Int32(bitPattern: docs[bufferIndex])
+        // The target is within the buffered block (its last document is ≥ target): a few linear steps (the
+        // common short hop), then a binary search for the rest.
+        var i = bufferIndex
+        let stop = min(i &+ 8, bufferCount &- 1)
+        while i < stop && Int32(bitPattern: docs[i]) < target { i &+= 1 }
+        if Int32(bitPattern: docs[i]) < target {
+            var lo = i &+ 1, hi = bufferCount &- 1  // docs[hi] ≥ target
+            while lo < hi {
+                let mid = (lo &+ hi) &>> 1
+                if Int32(bitPattern: docs[mid]) < target { lo = mid &+ 1 } else { hi = mid }
+            }
+            i = lo
+        }
+        bufferIndex = i
+        doc = Int32(bitPattern: docs[i])
         return doc
     }
 
-    // MARK: Skip entries and block-max bounds
+    // MARK: Skip entries and block-max bounds (forwarded to `skips`)
 
-    @inlinable @inline(__always)
-    func skipLastDoc(_ b: Int) -> UInt32 {
-        UInt32(littleEndian: post.loadUnaligned(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize,
-                                                as: UInt32.self))
-    }
-
-    @inlinable @inline(__always)
-    func skipBlockSize(_ b: Int) -> Int {
-        Int(UInt16(littleEndian: post.loadUnaligned(
-            fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 4, as: UInt16.self)))
-    }
-
-    /// Largest frequency in block `b` (`b == numBlocks`: the tail), as a bound.
-    @inlinable @inline(__always)
-    func blockMaxTf(_ b: Int) -> Float {
-        if b >= numBlocks {
-            return docFreq == 1 ? Float(meta.totalTermFreq) : Float(meta.tailMaxTf)
-        }
-        let tf = post.load(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 6, as: UInt8.self)
-        return UInt32(tf) >= PostingsFormat.saturatedTf ? .infinity : Float(tf)
-    }
-
-    /// Smallest norm byte in block `b` (0 for the tail: any length).
-    @inlinable @inline(__always)
-    func blockMinNorm(_ b: Int) -> UInt8 {
-        b >= numBlocks ? 0 : post.load(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 7, as: UInt8.self)
-    }
-
-    /// The block that holds the first document ≥ `target` (numBlocks: the tail), scanning forward from block
-    /// `from` whose data starts at `offset` (from `blocksStart`); `offset` is moved along.
-    @inlinable
-    func block(containing target: Int32, from: Int, offset: inout Int) -> Int {
-        var b = max(from, 0)
-        while b < numBlocks && Int32(bitPattern: skipLastDoc(b)) < target {
-            offset &+= skipBlockSize(b)
-            b &+= 1
-        }
-        return b
-    }
-
-    /// The exact best BM25 bound of full block `b` (data at `offset` from `blocksStart`): the best score over its
-    /// stored (tf, norm) Pareto frontier. Falls back to the skip entry's corner bound on inconsistent data.
-    @inlinable
-    func blockImpactBound(_ b: Int, offset: Int, weight: Float, cache: UnsafePointer<Float>) -> Float {
-        let corner = weight - weight / (1 + blockMaxTf(b) * cache[Int(blockMinNorm(b))])
-        let at = blocksStart &+ offset
-        let end = at &+ skipBlockSize(b)
-        guard end <= postEnd, at < end else { return corner }
-        var c = ByteCursor(base: post, start: at, end: end)
-        do {
-            let count = Int(try c.readU8())
-            if count == 0 { return corner }
-            var tf = try c.readVInt32()
-            var norm = Int(try c.readU8())
-            var best = weight - weight / (1 + Float(tf) * cache[norm])
-            for _ in 1..<count {
-                let byte = try c.readU8()
-                var dtf = UInt32(byte >> 4)
-                var dnorm = Int(byte & 15)
-                if dtf == 15 { dtf &+= try c.readVInt32() }
-                if dnorm == 15 { dnorm &+= Int(try c.readVInt32()) }
-                tf &+= dtf &+ 1
-                norm &+= dnorm &+ 1
-                guard norm <= 255 else { return corner }
-                best = max(best, weight - weight / (1 + Float(tf) * cache[norm]))
-            }
-            return min(best, corner)
-        } catch { return corner }
-    }
-
-    /// Last document of block `b` (for the tail or a single document: a bound at or past the last posting).
-    @inlinable
-    func blockLastDoc(_ b: Int) -> Int32 {
-        b < numBlocks ? Int32(bitPattern: skipLastDoc(b)) : PostingsCursor.noMoreDocs &- 1
-    }
+    @inlinable @inline(__always) func skipLastDoc(_ b: Int) -> UInt32 { skips.lastDoc(b) }
+    @inlinable @inline(__always) func skipBlockSize(_ b: Int) -> Int { skips.blockSize(b) }
+    @inlinable @inline(__always) func blockMaxTf(_ b: Int) -> Float { skips.maxTf(b) }
+    @inlinable @inline(__always) func blockMinNorm(_ b: Int) -> UInt8 { skips.minNorm(b) }
+    @inlinable @inline(__always) func blockLastDoc(_ b: Int) -> Int32 { skips.blockLastDoc(b) }
 
     // MARK: Decoding
 
@@ -470,4 +416,133 @@ final class PostingsIterator {
     @inlinable func nextDoc() -> Int32 { cursor.pointee.nextDoc() }
     @inlinable func advance(to target: Int32) -> Int32 { cursor.pointee.advance(to: target) }
     func positions(into out: UnsafeMutablePointer<UInt32>) -> Int { cursor.pointee.positions(into: out) }
+}
+
+/// A term's skip entries and the bounds they give, read straight from the mapped `.post` file. Small and trivially
+/// copyable: top-k evaluators keep a copy next to each term instead of reaching into the cursor.
+@usableFromInline
+struct SkipList {
+    @usableFromInline let post: UnsafeRawPointer
+    @usableFromInline let postEnd: Int
+    @usableFromInline let skipStart: Int
+    @usableFromInline let blocksStart: Int
+    @usableFromInline let numBlocks: Int
+    @usableFromInline let docFreq: Int
+    @usableFromInline let totalTermFreq: Int
+
+    @inlinable init(post: UnsafeRawPointer, postEnd: Int, skipStart: Int, blocksStart: Int, numBlocks: Int,
+                    docFreq: Int, totalTermFreq: Int) {
+        self.post = post
+        self.postEnd = postEnd
+        self.skipStart = skipStart
+        self.blocksStart = blocksStart
+        self.numBlocks = numBlocks
+        self.docFreq = docFreq
+        self.totalTermFreq = totalTermFreq
+    }
+
+    @inlinable @inline(__always)
+    func lastDoc(_ b: Int) -> UInt32 {
+        UInt32(littleEndian: post.loadUnaligned(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize,
+                                                as: UInt32.self))
+    }
+
+    @inlinable @inline(__always)
+    func blockSize(_ b: Int) -> Int {
+        Int(UInt16(littleEndian: post.loadUnaligned(
+            fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 4, as: UInt16.self)))
+    }
+
+    /// Largest frequency in block `b` (`b == numBlocks`: the tail), as a bound.
+    @inlinable @inline(__always)
+    func maxTf(_ b: Int) -> Float {
+        if b >= numBlocks {
+            // The tail (or a single document): no document has more than what is left of the total.
+            return docFreq == 1 ? Float(totalTermFreq) : Float(totalTermFreq &- docFreq &+ 1)
+        }
+        let tf = post.load(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 6, as: UInt8.self)
+        return UInt32(tf) >= PostingsFormat.saturatedTf ? .infinity : Float(tf)
+    }
+
+    /// Smallest norm byte in block `b` (0 for the tail: any length).
+    @inlinable @inline(__always)
+    func minNorm(_ b: Int) -> UInt8 {
+        b >= numBlocks ? 0 : post.load(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 7, as: UInt8.self)
+    }
+
+    /// Last document of block `b` (for the tail or a single document: a bound at or past the last posting).
+    @inlinable @inline(__always)
+    func blockLastDoc(_ b: Int) -> Int32 {
+        b < numBlocks ? Int32(bitPattern: lastDoc(b)) : PostingsCursor.noMoreDocs &- 1
+    }
+
+    /// The block that holds the first document ≥ `target` (numBlocks: the tail), scanning forward from block
+    /// `from` whose data starts at `offset` (from `blocksStart`); `offset` is moved along.
+    @inlinable
+    func block(containing target: Int32, from: Int, offset: inout Int) -> Int {
+        var b = max(from, 0)
+        while b < numBlocks && Int32(bitPattern: lastDoc(b)) < target {
+            offset &+= blockSize(b)
+            b &+= 1
+        }
+        return b
+    }
+
+    /// The exact best BM25 bound of full block `b` (data at `offset` from `blocksStart`): the best score over its
+    /// stored (tf, norm) Pareto frontier. Falls back to the skip entry's corner bound on inconsistent data.
+    @inlinable
+    func impactBound(_ b: Int, offset: Int, weight: Float, cache: UnsafePointer<Float>) -> Float {
+        let corner = weight - weight / (1 + maxTf(b) * cache[Int(minNorm(b))])
+        var at = blocksStart &+ offset
+        let end = at &+ blockSize(b)
+        guard end <= postEnd, at < end else { return corner }
+        let count = Int(post.load(fromByteOffset: at, as: UInt8.self))
+        if count == 0 { return corner }
+        at &+= 1
+        // The frontier: first point (VInt tf, norm byte), then one nibble byte per step (15 escapes to a VInt).
+        guard let (firstTf, next) = SkipList.vint(post, at, end), next < end else { return corner }
+        var tf = firstTf
+        var norm = Int(post.load(fromByteOffset: next, as: UInt8.self))
+        at = next &+ 1
+        var best = weight - weight / (1 + Float(tf) * cache[norm])
+        for _ in 1..<count {
+            guard at < end else { return corner }
+            let byte = post.load(fromByteOffset: at, as: UInt8.self)
+            at &+= 1
+            var dtf = UInt32(byte >> 4)
+            var dnorm = Int(byte & 15)
+            if dtf == 15 {
+                guard let (v, n) = SkipList.vint(post, at, end) else { return corner }
+                dtf &+= v
+                at = n
+            }
+            if dnorm == 15 {
+                guard let (v, n) = SkipList.vint(post, at, end) else { return corner }
+                dnorm &+= Int(v)
+                at = n
+            }
+            tf &+= dtf &+ 1
+            norm &+= dnorm &+ 1
+            guard norm <= 255 else { return corner }
+            best = max(best, weight - weight / (1 + Float(tf) * cache[norm]))
+        }
+        return min(best, corner)
+    }
+
+    /// A VInt of at most 32 bits at `at` (before `end`): the value and the offset after it.
+    @inlinable @inline(__always)
+    static func vint(_ p: UnsafeRawPointer, _ at: Int, _ end: Int) -> (UInt32, Int)? {
+        var v: UInt32 = 0
+        var shift: UInt32 = 0
+        var i = at
+        while i < end {
+            let byte = p.load(fromByteOffset: i, as: UInt8.self)
+            i &+= 1
+            v |= UInt32(byte & 0x7F) &<< shift
+            if byte < 0x80 { return (v, i) }
+            shift &+= 7
+            if shift > 28 { return nil }
+        }
+        return nil
+    }
 }

@@ -13,6 +13,8 @@ final class SegmentReader: @unchecked Sendable {
     let stored: StoredFieldsReader
     let ids: IdStoreReader
     let fieldHasPositions: [Bool]
+    /// Per field number: does the segment's dictionary hold any of its terms.
+    let fieldHasTerms: [Bool]
     /// True if title and body are in the document store (false for indexes built with `storeText: false`).
     let storesText: Bool
 
@@ -42,6 +44,9 @@ final class SegmentReader: @unchecked Sendable {
         var hasPositions = [Bool](repeating: false, count: 256)
         for f in info.fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
         fieldHasPositions = hasPositions
+        var hasTerms = [Bool](repeating: false, count: 256)
+        for f in info.fields where f.termCount > 0 { hasTerms[f.number] = true }
+        fieldHasTerms = hasTerms
         terms = try TermDictionary(file: mapped[.terms]!, fieldHasPositions: hasPositions)
         postings = mapped[.postings]!
         positionsFile = mapped[.positions]!
@@ -66,7 +71,9 @@ final class SegmentReader: @unchecked Sendable {
 
     /// Term metadata for (field, term), or nil if the term does not occur in this segment.
     func lookup(field: Int, term: UnsafeRawBufferPointer) throws(SaigaError) -> TermMeta? {
-        try withKey(field: field, term: term) { (key: UnsafeRawBufferPointer) throws(SaigaError) in try terms.lookup(key) }
+        // A field with no terms here (e.g. empty titles) needs no dictionary search.
+        guard field < fieldHasTerms.count, fieldHasTerms[field] else { return nil }
+        return try withKey(field: field, term: term) { (key: UnsafeRawBufferPointer) throws(SaigaError) in try terms.lookup(key) }
     }
 
     /// Builds the dictionary key (field byte, then term bytes) on the stack.
