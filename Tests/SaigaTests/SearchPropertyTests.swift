@@ -120,7 +120,7 @@ import Testing
     @Test(arguments: [UInt64(21), 22, 23])
     func prunedEqualsExhaustive(seed: UInt64) throws {
         var rng = SeededRandom(seed: seed)
-        // Several 2048-document windows and many postings blocks, in two segments.
+        // Several 4096-document windows and many postings blocks, in two segments.
         let docs = RandomCorpus.documents(count: 9000, rng: &rng)
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
@@ -144,8 +144,11 @@ import Testing
             let prepared = try executor.prepare(try rewriter.rewrite(parsed), parameters: BM25Parameters(k1: 0.9, b: 0.4))
             var its: [PostingsIterator] = []
             var none = false
-            if MaxScoreDisjunction(prepared, segment: 0, executor: executor, iterators: &its) != nil
-                || BlockMaxConjunction(prepared, segment: 0, executor: executor, iterators: &its, matchesNothing: &none) != nil {
+            if let d = MaxScoreDisjunction(prepared, segment: 0, executor: executor, iterators: &its) {
+                d.deallocate()
+                specialisedRuns += 1
+            } else if let c = BlockMaxConjunction(prepared, segment: 0, executor: executor, iterators: &its, matchesNothing: &none) {
+                c.deallocate()
                 specialisedRuns += 1
             }
             let k = Int.random(in: 1...30, using: &rng)

@@ -15,7 +15,7 @@
 /// document is scored. Scores are the clause scores summed in clause order in double and rounded once, so pruned
 /// and exhaustive runs give bit-identical results.
 struct MaxScoreDisjunction {
-    static let windowSize = 2048
+    static let windowSize = 4096
 
     /// The terms, and the clause boundaries, in manually managed memory (freed by `deallocate()`): the hot loops
     /// index them without copy-on-write checks or reference counting.
@@ -88,31 +88,23 @@ struct MaxScoreDisjunction {
             return
         }
         let w = MaxScoreDisjunction.windowSize
-        // Per clause and window slot: the clause's score (0 where it does not match). Slots are cleared after use.
-        let contributions = UnsafeMutablePointer<Float>.allocate(capacity: n * w)
-        let inner = UnsafeMutablePointer<Double>.allocate(capacity: w)
-        let essentialSum = UnsafeMutablePointer<Double>.allocate(capacity: w)
-        let matched = UnsafeMutablePointer<UInt64>.allocate(capacity: w / 64)
-        let touched = UnsafeMutablePointer<Int32>.allocate(capacity: w)
+        // Per clause and window slot: the clause's score (0 where it does not match). The thread's scratch arrays
+        // come in their initial state and every window leaves them so (slots are cleared after use).
+        let scratch = WindowScratch.current(windowSize: w)
+        scratch.reserve(clauses: n)
+        let contributions = scratch.contributions
+        let inner = scratch.inner  // -1: not touched by the current clause
+        let essentialSum = scratch.essentialSum
+        let matched = scratch.matched
+        let touched = scratch.touched
         let clauseScores = UnsafeMutablePointer<Float>.allocate(capacity: n)
         let bounds = UnsafeMutablePointer<Double>.allocate(capacity: n)
         let order = UnsafeMutablePointer<Int>.allocate(capacity: n)
-        let isEssential = UnsafeMutablePointer<Bool>.allocate(capacity: n)
         defer {
-            contributions.deallocate()
-            inner.deallocate()
-            essentialSum.deallocate()
-            matched.deallocate()
-            touched.deallocate()
             clauseScores.deallocate()
             bounds.deallocate()
             order.deallocate()
-            isEssential.deallocate()
         }
-        contributions.initialize(repeating: 0, count: n * w)
-        inner.initialize(repeating: -1, count: w)  // -1: not touched by the current clause
-        essentialSum.initialize(repeating: 0, count: w)
-        matched.initialize(repeating: 0, count: w / 64)
         for i in leaves.indices { _ = leaves[i].postings.pointee.nextDoc() }
 
         var windowStart: Int32 = 0
@@ -151,8 +143,6 @@ struct MaxScoreDisjunction {
             } else {
                 for c in 0..<n { order[c] = c }
             }
-            for c in 0..<n { isEssential[c] = true }
-            for k in 0..<essentialFrom { isEssential[order[k]] = false }
 
             // Score the essential clauses over the window (none: nothing in the window can compete).
             var anyMatch = false

@@ -12,6 +12,9 @@ struct TermLeaf {
     /// First block that may hold documents at or after the last bound query, and where its data starts.
     var shallowBlock = 0
     var shallowOffset = 0
+    /// The last block whose bound was computed, and that bound: a block spanning several windows is decoded once.
+    var cachedBlock = -1
+    var cachedBound: Float = 0
 
     init(postings: PostingsIterator, bm25: BM25Scorer, norms: UnsafePointer<UInt8>) {
         self.postings = postings.cursor
@@ -51,18 +54,25 @@ struct TermLeaf {
     /// The largest score bound over the blocks that overlap documents `start...last`; 0 if none can.
     @inline(__always)
     mutating func maxBound(from start: Int32, through last: Int32) -> Float {
-        if postings.pointee.doc == PostingsCursor.noMoreDocs { return 0 }
+        // The cursor is never behind `start` here, so a cursor past `last` means no posting in the range: exact
+        // absence, where skip entries (and a tail without any) only bound blocks.
+        let current = postings.pointee.doc
+        if current > last { return 0 }
         if skips.docFreq == 1 {
             let d = Int32(postings.pointee.meta.singletonDoc)
             return d >= start && d <= last ? blockBound(0, blockOffset: 0) : 0
         }
         var offset = shallowOffset
-        var b = skips.block(containing: start, from: shallowBlock, offset: &offset)
+        var b = skips.block(containing: max(start, current), from: shallowBlock, offset: &offset)
         shallowBlock = b
         shallowOffset = offset
         var bound: Float = 0
         while true {
-            bound = max(bound, blockBound(b, blockOffset: offset))
+            if b != cachedBlock {
+                cachedBound = blockBound(b, blockOffset: offset)
+                cachedBlock = b
+            }
+            bound = max(bound, cachedBound)
             if b >= skips.numBlocks || skips.blockLastDoc(b) >= last { break }
             offset &+= skips.blockSize(b)
             b &+= 1
