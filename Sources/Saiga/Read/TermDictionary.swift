@@ -8,6 +8,9 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     private let firstKeys: [UInt8]
     private let firstKeyStarts: [Int]
     private let blockOffsets: [Int]
+    /// The first 8 bytes of each block's first key as a big-endian integer (zero-padded): most binary-search steps
+    /// are decided by one integer comparison.
+    private let firstKeyPrefixes: [UInt64]
     /// Where block data ends (the block index starts).
     private let indexOffset: Int
     let termCount: Int
@@ -51,6 +54,14 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
             guard termCount <= blockCount * PostingsFormat.termsPerBlock else {
                 throw SaigaError.corrupt(file.path, "term count inconsistent with block count")
             }
+            var prefixes: [UInt64] = []
+            prefixes.reserveCapacity(blockCount)
+            keys.withUnsafeBytes { all in
+                for i in 0..<blockCount {
+                    prefixes.append(keyPrefix(UnsafeRawBufferPointer(rebasing: all[starts[i]..<starts[i + 1]])))
+                }
+            }
+            self.firstKeyPrefixes = prefixes
             self.firstKeys = keys
             self.firstKeyStarts = starts
             self.blockOffsets = offsets
@@ -77,22 +88,45 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
 
     /// The block that would contain `key`: the last block whose first key is ≤ key, or nil if key precedes all.
     private func blockFor(_ key: UnsafeRawBufferPointer) -> Int? {
+        let target = keyPrefix(key)
         var lo = 0, hi = blockOffsets.count  // invariant: blocks < lo have first key ≤ key
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if compareFirstKey(mid, key) <= 0 { lo = mid + 1 } else { hi = mid }
+        firstKeyPrefixes.withUnsafeBufferPointer { prefixes in
+            while lo < hi {
+                let mid = (lo &+ hi) >> 1
+                let p = prefixes[mid]
+                // Different 8-byte prefixes order the keys; equal ones need the whole keys.
+                let lessOrEqual = p != target ? p < target : compareFirstKey(mid, key) <= 0
+                if lessOrEqual { lo = mid &+ 1 } else { hi = mid }
+            }
         }
         return lo == 0 ? nil : lo - 1
     }
 
     /// Looks up the exact key (field byte + term bytes).
+    ///
+    /// Front coding decides most terms without comparing bytes: with `matched` = how many leading bytes the previous
+    /// (smaller) term shares with `key`, a term sharing fewer bytes with its predecessor is already greater than
+    /// `key`, one sharing more is still smaller, and only one sharing exactly `matched` bytes needs its suffix
+    /// compared.
     func lookup(_ key: UnsafeRawBufferPointer) throws(SaigaError) -> TermMeta? {
         guard let b = blockFor(key) else { return nil }
         var found: TermMeta?
-        try scanBlock(b) { (k: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) -> Bool in
-            let c = compareBytes(k, key)
-            if c == 0 { found = meta }
-            return c < 0  // keep going while keys are smaller
+        var matched = 0
+        try scanBlock(b) { (k: UnsafeRawBufferPointer, shared: Int, meta: TermMeta) throws(SaigaError) -> Bool in
+            if shared < matched { return false }  // k > key
+            if shared > matched { return true }  // k < key, like its predecessor
+            var i = matched
+            let n = min(k.count, key.count)
+            while i < n && k[i] == key[i] { i &+= 1 }
+            matched = i
+            if i == n {
+                if k.count == key.count {
+                    found = meta
+                    return false
+                }
+                return k.count < key.count  // a prefix of key is smaller; key a prefix of k: k is greater
+            }
+            return k[i] < key[i]
         }
         return found
     }
@@ -103,7 +137,7 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
         var b = blockFor(prefix) ?? 0
         while b < blockOffsets.count {
             var done = false
-            try scanBlock(b) { (k: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) -> Bool in
+            try scanBlock(b) { (k: UnsafeRawBufferPointer, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
                 if compareBytes(k, prefix) < 0 { return true }  // before the range
                 guard k.count >= prefix.count, memcmp(k.baseAddress!, prefix.baseAddress!, prefix.count) == 0 else {
                     done = true
@@ -129,10 +163,12 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
         }
     }
 
-    /// Decodes block `b`, calling `visit(key, meta)` for each term in order until it returns false. Metadata is
-    /// delta-coded within the block, so it is decoded for every visited term.
+    /// Decodes block `b`, calling `visit(key, shared, meta)` for each term in order until it returns false
+    /// (`shared`: the bytes the key shares with the previous one, 0 for the first). Metadata is delta-coded within
+    /// the block, so it is decoded for every visited term.
+    @inline(__always)
     private func scanBlock(_ b: Int,
-                           _ visit: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool) throws(SaigaError) {
+                           _ visit: (UnsafeRawBufferPointer, Int, TermMeta) throws(SaigaError) -> Bool) throws(SaigaError) {
         let bytes = file.bytes
         let end = b + 1 < blockOffsets.count ? blockOffsets[b + 1] : indexOffset
         var c = ByteCursor(base: bytes.baseAddress!, start: blockOffsets[b], end: end)
@@ -208,7 +244,7 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                         throw .corrupt(path, "term metadata: \(e.reason)", offset: e.offset)
                     } catch { throw .corrupt(path, "term metadata unreadable") }
                     let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keyLength)
-                    if try !visit(k, m) { return }
+                    if try !visit(k, shared, m) { return }
                 }
             }
         } catch let e as SaigaError {
@@ -219,6 +255,14 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
             throw .corrupt(path, "term block unreadable")
         }
     }
+}
+
+/// The first 8 bytes of `key` as a big-endian integer, zero-padded: integer order is byte order on those bytes.
+@inline(__always)
+func keyPrefix(_ key: UnsafeRawBufferPointer) -> UInt64 {
+    var v: UInt64 = 0
+    for i in 0..<min(8, key.count) { v |= UInt64(key[i]) << UInt64(56 - 8 * i) }
+    return v
 }
 
 /// Lexicographic byte comparison: negative, zero or positive.
