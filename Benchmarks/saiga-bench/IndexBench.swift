@@ -16,7 +16,7 @@ enum IndexBench {
         let corpus = CorpusReader(inputs: [corpusPath], issues: &issues)
         if let first = issues.first { throw first }
         let writer = try IndexWriter(path: indexPath, options: IndexWriterOptions(
-            ramBudgetMB: try o.int("ram-mb", 1024),
+            openMode: .create, ramBudgetMB: try o.int("ram-mb", 1024),
             analyzer: AnalyzerOptions(stemming: true, stopWords: o.flags.contains("stopwords")),
             positions: o.flags.contains("positions"),
             storeText: o.flags.contains("store-text"), threads: threads))

@@ -83,7 +83,7 @@ import Testing
         let oldReader = try IndexReader(path: path)
         #expect(oldReader.generation == 1)
 
-        let w2 = try IndexWriter(path: path)
+        let w2 = try IndexWriter(path: path, options: IndexWriterOptions(openMode: .create))
         for i in 0..<20 { try w2.add(Document(id: "new\(i)", body: "new document number \(i)")) }
         #expect(try IndexReader(path: path).documentCount == 50)  // nothing visible before the commit
         let generation = try w2.commit()

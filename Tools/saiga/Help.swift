@@ -8,6 +8,9 @@ enum Help {
         case "analyze": return AnalyzeCommand.help
         case "stats": return StatsCommand.help
         case "serve": return ServeCommand.help
+        case "delete": return DeleteCommand.help
+        case "merge": return MergeCommand.help
+        case "check": return CheckCommand.help
         default: return usage
         }
     }

@@ -2,13 +2,16 @@ import Saiga
 
 enum IndexCommand {
     static let help = """
-        usage: saiga index [INPUT ...] [--index DIR] [--split headlines|none] [--skip-bad] [--ram-mb N] [--segment-docs N]
-                           [--threads N]
+        usage: saiga index [INPUT ...] [--index DIR] [--append] [--split headlines|none] [--skip-bad] [--ram-mb N]
+                           [--segment-docs N] [--threads N] [--commit-every N]
                            [--no-stem] [--stopwords] [--no-positions] [--quiet]
 
         Builds a new commit of the index at DIR (default Index/index) from INPUT files and directories
         (default Index/corpus), replacing what the index held. Nothing is visible until the final commit: on an
         error the previous commit stays as it was.
+
+        With --append the documents are added to the existing index instead, and a document whose id is already
+        there replaces it (an update). Segments are merged in the background as they accumulate.
 
         Inputs: .txt and .md files hold one or more articles, split at headlines (see docs/INGEST.md;
         --split none keeps one document per file), with ids FILE#N; .jsonl and .jsonl.gz hold one
@@ -19,6 +22,8 @@ enum IndexCommand {
           --ram-mb N      memory for the in-RAM segment before it is flushed to disk (default 256)
           --segment-docs N  also flush a segment every N documents
           --threads N     index with N threads, one in-RAM segment each (default 1)
+          --commit-every N  commit after every N documents (each commit prints "committed generation G: D
+                          documents" on stdout as it returns); the last commit comes at the end as usual
           --no-stem       no Porter2 stemming;  --stopwords: drop English stop words
           --no-positions  no positions (smaller index; phrase queries are then refused)
           --quiet         no progress and no summary
@@ -26,6 +31,8 @@ enum IndexCommand {
 
     struct Summary {
         var documents: Int
+        /// Documents read from the inputs and added or updated.
+        var added: Int
         var terms: Int
         var bytes: Int
         var seconds: Double
@@ -35,8 +42,8 @@ enum IndexCommand {
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(
-            argv, valueOptions: ["index", "split", "ram-mb", "segment-docs", "threads"],
-            flagOptions: ["skip-bad", "no-stem", "stopwords", "no-positions", "quiet"])
+            argv, valueOptions: ["index", "split", "ram-mb", "segment-docs", "threads", "commit-every"],
+            flagOptions: ["skip-bad", "no-stem", "stopwords", "no-positions", "quiet", "append"])
         guard let split = SplitMode(rawValue: args.value("split") ?? "headlines") else {
             throw UsageError("--split must be 'headlines' or 'none'")
         }
@@ -47,7 +54,8 @@ enum IndexCommand {
             segmentDocs: args.value("segment-docs") == nil ? nil : try args.int("segment-docs", default: 0, range: 1...Int(Int32.max)),
             threads: try args.int("threads", default: 1, range: 1...256),
             analyzer: AnalyzerOptions(stemming: !args.flag("no-stem"), stopWords: args.flag("stopwords")),
-            positions: !args.flag("no-positions"), quiet: args.flag("quiet"))
+            positions: !args.flag("no-positions"), quiet: args.flag("quiet"), append: args.flag("append"),
+            commitEvery: args.value("commit-every") == nil ? nil : try args.int("commit-every", default: 0, range: 1...Int(Int32.max)))
         if !args.flag("quiet") {
             Terminal.out(summaryLine(summary, index: args.value("index") ?? Defaults.indexDirectory))
         }
@@ -55,7 +63,9 @@ enum IndexCommand {
     }
 
     static func summaryLine(_ s: Summary, index: String) -> String {
-        var line = "indexed \(Terminal.grouped(s.documents)) documents, \(Terminal.grouped(s.terms)) terms, "
+        var line = s.added == s.documents ? "indexed \(Terminal.grouped(s.documents)) documents, "
+            : "indexed \(Terminal.grouped(s.added)) documents (the index holds \(Terminal.grouped(s.documents))), "
+        line += "\(Terminal.grouped(s.terms)) terms, "
             + "\(Terminal.bytes(s.bytes)) in \(Terminal.fixed(s.seconds, 2)) s → \(index) (generation \(s.generation))"
         if s.skipped > 0 { line += ", skipped \(s.skipped) bad inputs" }
         return line
@@ -64,7 +74,7 @@ enum IndexCommand {
     /// Reads the inputs and commits a new generation of the index. Progress goes to stderr on a terminal.
     static func build(inputs: [String], index: String, split: SplitMode, skipBad: Bool, ramMB: Int,
                       segmentDocs: Int? = nil, threads: Int = 1, analyzer: AnalyzerOptions, positions: Bool,
-                      quiet: Bool) throws -> Summary {
+                      quiet: Bool, append: Bool = false, commitEvery: Int? = nil) throws -> Summary {
         let start = Terminal.now()
         var issues: [IngestIssue] = []
         let corpus = CorpusReader(inputs: inputs, split: split, issues: &issues)
@@ -87,8 +97,10 @@ enum IndexCommand {
 
         let writer = try IndexWriter(
             path: index,
-            options: IndexWriterOptions(ramBudgetMB: ramMB, analyzer: analyzer, positions: positions,
+            options: IndexWriterOptions(openMode: append ? .createOrAppend : .create, ramBudgetMB: ramMB,
+                                        analyzer: analyzer, positions: positions,
                                         maxBufferedDocuments: segmentDocs, threads: threads))
+        var sinceCommit = 0
         let showProgress = Terminal.stderrIsTTY && !quiet
         let total = max(corpus.totalBytes, 1)
         var lastShown = 0.0
@@ -108,10 +120,18 @@ enum IndexCommand {
         do {
             try corpus.forEachDocument(
                 { doc, location in
-                    do throws(SaigaError) { try writer.add(doc) } catch {
+                    do throws(SaigaError) {
+                        if append { try writer.update(doc) } else { try writer.add(doc) }
+                    } catch {
                         guard error.code == .duplicateID || error.code == .invalidDocument else { throw error }
                         let issue = IngestIssue(path: location.path, line: location.line, message: error.message)
                         if !note(issue) { throw issue }
+                    }
+                    sinceCommit += 1
+                    if let commitEvery, sinceCommit >= commitEvery {
+                        let g = try writer.commit(userData: ["tool": "saiga \(Help.version)"])
+                        sinceCommit = 0
+                        if !quiet { Terminal.out("committed generation \(g): \(writer.documentCount) documents") }
                     }
                     show()
                 },
@@ -123,11 +143,12 @@ enum IndexCommand {
             }
             if showProgress { Terminal.status("committing \(Terminal.grouped(writer.documentCount)) documents…") }
             let generation = try writer.commit(userData: ["tool": "saiga \(Help.version)"])
+            if commitEvery != nil && !quiet { Terminal.out("committed generation \(generation): \(writer.documentCount) documents") }
             writer.close()
             if showProgress { Terminal.clearStatus() }
             let reader = try IndexReader(path: index, verifyChecksums: false)
             let stats = reader.statistics
-            return Summary(documents: stats.documents, terms: stats.terms, bytes: stats.bytes,
+            return Summary(documents: stats.documents, added: writer.documentCount, terms: stats.terms, bytes: stats.bytes,
                            seconds: Terminal.now() - start, generation: generation, skipped: skipped)
         } catch {
             if showProgress { Terminal.clearStatus() }

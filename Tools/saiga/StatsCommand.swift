@@ -5,8 +5,9 @@ enum StatsCommand {
         usage: saiga stats [--index DIR] [--json]
 
         Prints documents, segments, terms, postings, tokens and bytes (by component) of the index.
-        With --json: one JSON object {"docs", "segments", "terms", "postings", "tokens", "bytes", "generation",
-        "components": {...}}.
+        With --json: one JSON object {"docs", "deleted", "segments", "terms", "postings", "tokens", "bytes",
+        "generation", "components": {...}, "stemming", "stopwords"}. "docs" counts live documents; "deleted" the
+        deleted ones that segments still hold until merges rewrite them.
         """
 
     static func run(_ argv: [String]) throws -> Int32 {
@@ -18,14 +19,14 @@ enum StatsCommand {
         if args.flag("json") {
             let components = JSON.object(s.componentBytes.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })
             Terminal.out(JSON.object([
-                ("docs", "\(s.documents)"), ("segments", "\(s.segments)"), ("terms", "\(s.terms)"),
+                ("docs", "\(s.documents)"), ("deleted", "\(s.deleted)"), ("segments", "\(s.segments)"), ("terms", "\(s.terms)"),
                 ("postings", "\(s.postings)"), ("tokens", "\(s.tokens)"), ("bytes", "\(s.bytes)"),
                 ("generation", "\(s.generation)"), ("components", components),
                 ("stemming", "\(s.stemming)"), ("stopwords", "\(s.stopWords)"),
             ]))
         } else {
             Terminal.out("index       \(reader.path) (generation \(s.generation))")
-            Terminal.out("documents   \(Terminal.grouped(s.documents))")
+            Terminal.out("documents   \(Terminal.grouped(s.documents))" + (s.deleted > 0 ? " (+\(Terminal.grouped(s.deleted)) deleted, not yet merged away)" : ""))
             Terminal.out("segments    \(s.segments)")
             Terminal.out("terms       \(Terminal.grouped(s.terms))")
             Terminal.out("postings    \(Terminal.grouped(s.postings))")

@@ -13,6 +13,9 @@ let usage = """
       search QUERY ...     search the index (builds the default index first if there is none)
       analyze TEXT ...     print the terms TEXT analyzes to, one per line
       stats                print the size and shape of the index
+      delete ID ...        delete documents by id (or --query QUERY)
+      merge                merge segments (--max-segments N)
+      check                verify every file and invariant of the index (--repair drops damaged segments)
       serve                serve the index over TCP (docs/PROTOCOL.md)
       help [COMMAND]       print help
 
@@ -21,15 +24,24 @@ let usage = """
     """
 
 signal(SIGPIPE, SIG_IGN)
+// A file-size limit (ulimit -f) must surface as a write error (EFBIG), reported like a full disk, not kill us.
+signal(SIGXFSZ, SIG_IGN)
 var args = Array(CommandLine.arguments.dropFirst())
 let command = args.isEmpty ? "help" : args.removeFirst()
 let status: Int32
 do {
+    if args.contains("--help") || args.contains("-h") {
+        Terminal.out(Help.text(for: command))
+        exit(0)
+    }
     switch command {
     case "index": status = try IndexCommand.run(args)
     case "search": status = try SearchCommand.run(args)
     case "analyze": status = try AnalyzeCommand.run(args)
     case "stats": status = try StatsCommand.run(args)
+    case "delete": status = try DeleteCommand.run(args)
+    case "merge": status = try MergeCommand.run(args)
+    case "check": status = try CheckCommand.run(args)
     case "serve": status = try ServeCommand.run(args)
     case "help", "-h", "--help":
         Terminal.out(Help.text(for: args.first))

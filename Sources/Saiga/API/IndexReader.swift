@@ -85,7 +85,10 @@ public struct SearchResults: Sendable, Hashable {
 /// Size and shape of an index.
 public struct IndexStatistics: Sendable, Hashable, Codable {
     public var generation: UInt64
+    /// Live documents.
     public var documents: Int
+    /// Deleted documents still held by segments (until merges rewrite them).
+    public var deleted: Int
     public var segments: Int
     /// Distinct terms per segment, summed (a term in two segments counts twice).
     public var terms: Int
@@ -110,8 +113,12 @@ public final class IndexReader: Sendable {
     public let path: String
     /// The commit generation this reader sees.
     public let generation: UInt64
-    /// Documents in the snapshot.
+    /// Live (not deleted) documents in the snapshot.
     public let documentCount: Int
+    /// Documents deleted but still in their segments (they go when merges rewrite the segments).
+    public let deletedCount: Int
+    /// Document numbers run from 0 to `maxDoc - 1` (deleted ones included).
+    public let maxDoc: Int
     public let analyzerOptions: AnalyzerOptions
     let manifest: Manifest
     let segments: [SegmentReader]
@@ -119,41 +126,68 @@ public final class IndexReader: Sendable {
     let fieldStats: [Int: FieldStatistics]
     let analyzer: Analyzer
 
-    /// Opens the newest commit of the index at `path`.
+    /// Problems met while opening: a newer commit that could not be used (a damaged manifest or segment file), in
+    /// which case this reader opened the newest usable one. Empty normally.
+    public let openWarnings: [String]
+
+    /// Opens the newest usable commit of the index at `path`: the newest whose manifest checks and whose files are
+    /// all present and valid. If a newer commit is damaged, the previous one is opened and `openWarnings` says
+    /// why (`saiga check` reports the damage; `saiga check --repair` removes it).
     /// - Parameter verifyChecksums: recompute the CRC-32 of every file on open (default), so that any damaged
     ///   byte is reported as `SaigaError.Code.corruptIndex` instead of surfacing later.
     public convenience init(path: String, verifyChecksums: Bool = true) throws(SaigaError) {
         let directory = IndexDirectory(path: path)
         guard directory.exists() else { throw SaigaError(.indexNotFound, "no index at \(path)", path: path) }
-        // A writer may replace the commit while we open it (and delete its files). Retry with the newer commit.
+        // A writer may commit while we open (and delete the files of commits older than the last two): when a
+        // newer manifest appears, start again from it.
         var attempt = 0
-        while true {
-            guard let manifest = try directory.latestManifest() else {
-                throw SaigaError(.indexNotFound, "no committed index at \(path)", path: path)
+        restart: while true {
+            let generations = try directory.manifestGenerations()
+            var warnings: [String] = []
+            var firstError: SaigaError?
+            for g in generations {
+                do {
+                    let manifest = try directory.readManifest(generation: g)
+                    try self.init(directory: directory, manifest: manifest, verifyChecksums: verifyChecksums,
+                                  warnings: warnings)
+                    return
+                } catch {
+                    attempt += 1
+                    if attempt < 50, let newest = try? directory.manifestGenerations().first, newest > generations[0] {
+                        continue restart
+                    }
+                    // A manifest deleted between listing and reading belongs to a superseded commit.
+                    if error.code == .corruptIndex && !Sys.isRegularFile(directory.file(Manifest.fileName(generation: g))) {
+                        continue
+                    }
+                    if firstError == nil { firstError = error }
+                    warnings.append("generation \(g) is unusable: \(error)")
+                }
             }
-            do {
-                try self.init(directory: directory, manifest: manifest, verifyChecksums: verifyChecksums)
-                return
-            } catch {
-                attempt += 1
-                let newest = try? directory.manifestGenerations().first
-                if attempt < 20, let newest, newest > manifest.generation { continue }
-                throw error
-            }
+            if let firstError { throw firstError }
+            throw SaigaError(.indexNotFound, "no committed index at \(path)", path: path)
         }
     }
 
-    init(directory: IndexDirectory, manifest: Manifest, verifyChecksums: Bool) throws(SaigaError) {
+    init(directory: IndexDirectory, manifest: Manifest, verifyChecksums: Bool, warnings: [String] = []) throws(SaigaError) {
         var readers: [SegmentReader] = []
         var bases: [Int] = []
         var total = 0
+        var deleted = 0
         for entry in manifest.segments {
             let info = try SegmentInfo.read(directory: directory.path, name: entry.name, expectedID: entry.id)
             guard info.maxDoc == entry.maxDoc else {
                 throw SaigaError.corrupt(directory.file(info.fileName(.segmentInfo)),
                                          "segment has \(info.maxDoc) documents, the manifest says \(entry.maxDoc)")
             }
-            readers.append(try SegmentReader(directory: directory, info: info, verifyChecksums: verifyChecksums))
+            var deletions: DeletedDocuments?
+            if entry.deletionGeneration > 0 {
+                deletions = try DeletedDocuments.read(directory: directory, segment: entry.name, id: entry.id,
+                                                      generation: entry.deletionGeneration, maxDoc: info.maxDoc)
+                deleted += deletions!.count
+            }
+            readers.append(try SegmentReader(directory: directory, info: info, verifyChecksums: verifyChecksums,
+                                             deletions: deletions))
             bases.append(total)
             total += info.maxDoc
             guard total < Int(Int32.max) else { throw SaigaError(.limitExceeded, "more than 2^31 documents in one index") }
@@ -170,11 +204,14 @@ public final class IndexReader: Sendable {
             stats[f] = s
         }
         self.path = directory.path
+        self.openWarnings = warnings
         self.manifest = manifest
         self.generation = manifest.generation
         self.segments = readers
         self.docBases = bases
-        self.documentCount = total
+        self.maxDoc = total
+        self.deletedCount = deleted
+        self.documentCount = total - deleted
         self.fieldStats = stats
         self.analyzerOptions = manifest.analyzer
         self.analyzer = Analyzer(options: manifest.analyzer)
@@ -306,7 +343,7 @@ public final class IndexReader: Sendable {
 
     /// Which segment holds a global document number, and the local number in it.
     func locate(_ globalDoc: Int) -> (segment: Int, local: Int)? {
-        guard globalDoc >= 0 && globalDoc < documentCount else { return nil }
+        guard globalDoc >= 0 && globalDoc < maxDoc else { return nil }
         var lo = 0, hi = docBases.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -340,6 +377,9 @@ public final class IndexReader: Sendable {
         guard let (s, local) = locate(number) else {
             throw SaigaError(.invalidArgument, "document number \(number) out of range")
         }
+        guard !segments[s].isDeleted(local) else {
+            throw SaigaError(.invalidArgument, "document number \(number) is deleted")
+        }
         var doc = Document(id: "", title: "", body: "")
         for (name, value) in try segments[s].document(local) {
             switch name {
@@ -356,7 +396,8 @@ public final class IndexReader: Sendable {
     public func analyze(_ text: String) -> [String] { analyzer.terms(text) }
 
     public var statistics: IndexStatistics {
-        var s = IndexStatistics(generation: generation, documents: documentCount, segments: segments.count, terms: 0,
+        var s = IndexStatistics(generation: generation, documents: documentCount, deleted: deletedCount,
+                                segments: segments.count, terms: 0,
                                 postings: 0, tokens: 0, bytes: 0, componentBytes: [:],
                                 stemming: analyzerOptions.stemming, stopWords: analyzerOptions.stopWords)
         for seg in segments {
@@ -368,6 +409,11 @@ public final class IndexReader: Sendable {
             for r in seg.info.files {
                 s.componentBytes[r.kind.componentName, default: 0] += r.length
                 s.bytes += r.length
+            }
+            if let gen = manifest.segments.first(where: { $0.name == seg.name })?.deletionGeneration, gen > 0 {
+                let bytes = Sys.fileSizeOrZero(seg.directory.file(DeletedDocuments.fileName(segment: seg.name, generation: gen)))
+                s.componentBytes["deletions", default: 0] += bytes
+                s.bytes += bytes
             }
             let metaBytes = seg.info.files.isEmpty ? 0 : (Sys.fileSizeOrZero(seg.directory.file(seg.info.fileName(.segmentInfo))))
             s.componentBytes["meta", default: 0] += metaBytes
@@ -389,6 +435,7 @@ extension FileKind {
         case .norms: return "norms"
         case .stored: return "stored"
         case .ids: return "ids"
+        case .deletions: return "deletions"
         case .segmentInfo, .manifest: return "meta"
         }
     }

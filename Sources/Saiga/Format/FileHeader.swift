@@ -10,6 +10,7 @@ enum FileKind: UInt32, Sendable, CaseIterable {
     case stored = 0x524F_5453  // "STOR"
     case manifest = 0x494E_414D  // "MANI"
     case ids = 0x5344_4949  // "IIDS"
+    case deletions = 0x534C_4544  // "DELS"
 
     /// File name extension for segment files.
     var fileExtension: String {
@@ -22,6 +23,7 @@ enum FileKind: UInt32, Sendable, CaseIterable {
         case .stored: return "store"
         case .manifest: return "manifest"
         case .ids: return "ids"
+        case .deletions: return "del"
         }
     }
 

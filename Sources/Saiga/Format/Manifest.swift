@@ -20,6 +20,8 @@ struct Manifest: Sendable, Hashable {
         var name: String
         var id: SegmentID
         var maxDoc: Int
+        /// The `<name>.<generation>.del` file in force; 0: no document of the segment is deleted.
+        var deletionGeneration: Int = 0
     }
 
     /// Version of the analysis rules; bumped when tokenization changes so that old indexes are not queried with
@@ -27,6 +29,23 @@ struct Manifest: Sendable, Hashable {
     static let analysisVersion = 1
 
     static func fileName(generation: UInt64) -> String { "manifest_\(generation)" }
+
+    /// Every file this commit needs: its manifest, each segment's files and deletions file.
+    func fileNames(segmentInfos: [String: SegmentInfo]) -> Set<String> {
+        var names: Set<String> = [Manifest.fileName(generation: generation)]
+        for s in segments {
+            if let info = segmentInfos[s.name] {
+                names.formUnion(info.fileNames)
+            } else {
+                names.insert(s.name + "." + FileKind.segmentInfo.fileExtension)
+                for kind in FileKind.segmentDataFiles { names.insert(s.name + "." + kind.fileExtension) }
+            }
+            if s.deletionGeneration > 0 {
+                names.insert(DeletedDocuments.fileName(segment: s.name, generation: s.deletionGeneration))
+            }
+        }
+        return names
+    }
 
     /// Parses `manifest_<N>`; nil for other names (including `manifest_<N>.tmp`).
     static func generation(ofFileName name: String) -> UInt64? {
@@ -52,7 +71,7 @@ struct Manifest: Sendable, Hashable {
             w.writeString(s.name)
             w.write(s.id.bytes)
             w.writeVInt(s.maxDoc)
-            w.writeVInt(0)  // deletion generation: reserved for live-docs files
+            w.writeVInt(s.deletionGeneration)
         }
         w.writeVInt(userData.count)
         for (k, v) in userData.sorted(by: { $0.key < $1.key }) {
@@ -85,8 +104,8 @@ struct Manifest: Sendable, Hashable {
                 guard IndexDirectory.isValidSegmentName(name) else { throw SaigaError.corrupt(path, "bad segment name") }
                 let sid = SegmentID(bytes: Array(try c.readBytes(16)))
                 let maxDoc = Int(try c.readVInt32())
-                _ = try c.readVInt()
-                segments.append(SegmentEntry(name: name, id: sid, maxDoc: maxDoc))
+                let deletionGeneration = Int(try c.readVInt32())
+                segments.append(SegmentEntry(name: name, id: sid, maxDoc: maxDoc, deletionGeneration: deletionGeneration))
             }
             let userCount = try c.readLength()
             var userData: [String: String] = [:]

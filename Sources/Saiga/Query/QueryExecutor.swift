@@ -177,6 +177,7 @@ struct QueryExecutor {
             let base = Int32(docBases[s])
             var matchesNothing = false
             var done = false
+            collector.beginSegment(deletedBits: segments[s].deletedBits.map { UnsafePointer($0) }, docBase: base)
             if specialised {
                 if var disjunction = MaxScoreDisjunction(q, segment: s, executor: self, iterators: &iterators) {
                     disjunction.run(docBase: base, maxDoc: segments[s].maxDoc, prune: prune, collector: &collector)

@@ -22,8 +22,23 @@ struct TopKCollector {
 
     var totalIsExact: Bool { total < countLimit || countLimit == Int.max }
 
+    /// The current segment's deleted documents (nil: none) and its first global document number: a deleted
+    /// document is neither counted nor ranked.
+    private var deletedBits: UnsafePointer<UInt8>?
+    private var deletedBase: Int32 = 0
+
+    /// Sets the deletions of the segment about to be evaluated.
+    mutating func beginSegment(deletedBits: UnsafePointer<UInt8>?, docBase: Int32) {
+        self.deletedBits = deletedBits
+        deletedBase = docBase
+    }
+
     @inline(__always)
     mutating func collect(score: Float, doc: Int32) {
+        if let deletedBits {
+            let local = Int(doc &- deletedBase)
+            if deletedBits[local >> 3] & (1 << UInt8(local & 7)) != 0 { return }
+        }
         if total < countLimit { total &+= 1 }
         heap.insert(score: score, doc: doc)
         if total >= countLimit { updateThreshold() }

@@ -17,6 +17,11 @@ final class SegmentReader: @unchecked Sendable {
     let fieldHasTerms: [Bool]
     /// True if title and body are in the document store (false for indexes built with `storeText: false`).
     let storesText: Bool
+    /// The deleted documents in this commit, if any, and the same bits at a stable address for the collectors.
+    let deletions: DeletedDocuments?
+    let deletedBits: UnsafeMutablePointer<UInt8>?
+    /// Documents not deleted.
+    var liveDocs: Int { maxDoc - (deletions?.count ?? 0) }
 
     var maxDoc: Int { info.maxDoc }
     var name: String { info.name }
@@ -24,8 +29,23 @@ final class SegmentReader: @unchecked Sendable {
     /// Opens the segment described by `info`.
     /// - Parameter verifyChecksums: recompute every file's CRC-32 (detects any flipped byte; costs one pass over
     ///   the files). Without it only headers, footers and lengths are checked.
-    init(directory: IndexDirectory, info: SegmentInfo, verifyChecksums: Bool) throws(SaigaError) {
+    init(directory: IndexDirectory, info: SegmentInfo, verifyChecksums: Bool, deletions: DeletedDocuments? = nil)
+        throws(SaigaError)
+    {
         self.info = info
+        if let deletions, !deletions.isEmpty {
+            precondition(deletions.maxDoc == info.maxDoc)
+            self.deletions = deletions
+            let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, deletions.bits.count))
+            bits.initialize(repeating: 0, count: max(1, deletions.bits.count))
+            deletions.bits.withUnsafeBufferPointer { src in
+                if let base = src.baseAddress { bits.update(from: base, count: src.count) }
+            }
+            deletedBits = bits
+        } else {
+            self.deletions = nil
+            deletedBits = nil
+        }
         self.directory = directory
         var mapped: [FileKind: MappedFile] = [:]
         for record in info.files {
@@ -60,6 +80,15 @@ final class SegmentReader: @unchecked Sendable {
         storesText = info.field(number: Schema.titleField)?.flags.contains(.stored) ?? false
     }
 
+    deinit { deletedBits?.deallocate() }
+
+    /// True if the document is deleted in this commit.
+    @inline(__always)
+    func isDeleted(_ doc: Int) -> Bool {
+        guard let deletedBits else { return false }
+        return deletedBits[doc >> 3] & (1 << UInt8(doc & 7)) != 0
+    }
+
     /// The id of a document, from the id store (no decompression of the document store).
     func id(_ doc: Int) throws(SaigaError) -> String { try ids.id(doc) }
 
@@ -91,9 +120,11 @@ final class SegmentReader: @unchecked Sendable {
     }
 
     /// The segment-local document number of an id, if present.
+    /// The live document with this id, if any.
     func lookupID(_ id: String) -> Int? {
         var id = id
-        return id.withUTF8 { (try? ids.lookup(UnsafeRawBufferPointer($0))) ?? nil }
+        guard let doc = id.withUTF8({ (try? ids.lookup(UnsafeRawBufferPointer($0))) ?? nil }) else { return nil }
+        return isDeleted(doc) ? nil : doc
     }
 
     func postingsIterator(_ meta: TermMeta, field: Int) -> PostingsIterator {

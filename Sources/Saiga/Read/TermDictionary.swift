@@ -163,11 +163,48 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
         }
     }
 
+    /// Walks every term of the dictionary in key order (merging), decoding one block at a time.
+    struct Cursor {
+        let dictionary: TermDictionary
+        private var block = -1
+        private var keys: [[UInt8]] = []
+        private var metas: [TermMeta] = []
+        private var index = 0
+        /// The current term's key (field byte + term bytes) and metadata, after `next()` returned true.
+        private(set) var key: [UInt8] = []
+        private(set) var meta = TermMeta(docFreq: 0, totalTermFreq: 0, docOffset: 0, posOffset: 0, singletonDoc: 0)
+
+        init(_ dictionary: TermDictionary) { self.dictionary = dictionary }
+
+        mutating func next() throws(SaigaError) -> Bool {
+            while index >= keys.count {
+                block += 1
+                guard block < dictionary.blockCount else { return false }
+                keys.removeAll(keepingCapacity: true)
+                metas.removeAll(keepingCapacity: true)
+                index = 0
+                var k: [[UInt8]] = []
+                var m: [TermMeta] = []
+                try dictionary.scanBlock(block) { (key: UnsafeRawBufferPointer, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
+                    k.append(Array(key))
+                    m.append(meta)
+                    return true
+                }
+                keys = k
+                metas = m
+            }
+            key = keys[index]
+            meta = metas[index]
+            index += 1
+            return true
+        }
+    }
+
     /// Decodes block `b`, calling `visit(key, shared, meta)` for each term in order until it returns false
     /// (`shared`: the bytes the key shares with the previous one, 0 for the first). Metadata is delta-coded within
     /// the block, so it is decoded for every visited term.
     @inline(__always)
-    private func scanBlock(_ b: Int,
+    fileprivate func scanBlock(_ b: Int,
                            _ visit: (UnsafeRawBufferPointer, Int, TermMeta) throws(SaigaError) -> Bool) throws(SaigaError) {
         let bytes = file.bytes
         let end = b + 1 < blockOffsets.count ? blockOffsets[b + 1] : indexOffset

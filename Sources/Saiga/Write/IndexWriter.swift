@@ -1,11 +1,24 @@
 import Dispatch
 
+/// How `IndexWriter` treats an index that already exists.
+public enum IndexOpenMode: Sendable, Hashable {
+    /// Start empty: the first commit replaces whatever the index held (a rebuild).
+    case create
+    /// Keep the existing documents; fail with `.indexNotFound` if there is no index yet.
+    case append
+    /// Keep the existing documents, or start a new index if there is none (default).
+    case createOrAppend
+}
+
 /// Settings of an `IndexWriter`.
 public struct IndexWriterOptions: Sendable {
+    /// What to do with an existing index. Default `.createOrAppend`.
+    public var openMode: IndexOpenMode
     /// Memory for the in-RAM segment; when it fills, the segment is written to disk and a new one starts, so the
     /// writer's memory stays bounded whatever the corpus size. Default 256 MiB.
     public var ramBudgetMB: Int
-    /// Analysis settings, recorded in the commit and used by every reader of the index.
+    /// Analysis settings, recorded in the commit and used by every reader of the index. When appending to an
+    /// existing index, the index's own settings win (a mismatch is an error).
     public var analyzer: AnalyzerOptions
     /// Index positions (needed for phrase queries). Default true.
     public var positions: Bool
@@ -20,12 +33,16 @@ public struct IndexWriterOptions: Sendable {
     /// more than one, `add` hands documents to the threads in batches, and the order of documents across
     /// segments (which only decides ties between equal scores) varies from run to run. Default 1.
     public var threads: Int
+    /// When to merge segments in the background. `nil` turns background merging off (`forceMerge` still works).
+    public var mergePolicy: MergePolicy?
     /// Called after each segment is written to disk, with the segment's document count.
     public var onFlush: (@Sendable (_ documents: Int) -> Void)?
 
-    public init(ramBudgetMB: Int = 256, analyzer: AnalyzerOptions = .default, positions: Bool = true,
-                storeCompressionLevel: Int = 6, storeText: Bool = true, maxBufferedDocuments: Int? = nil,
-                threads: Int = 1, onFlush: (@Sendable (Int) -> Void)? = nil) {
+    public init(openMode: IndexOpenMode = .createOrAppend, ramBudgetMB: Int = 256, analyzer: AnalyzerOptions = .default,
+                positions: Bool = true, storeCompressionLevel: Int = 6, storeText: Bool = true,
+                maxBufferedDocuments: Int? = nil, threads: Int = 1, mergePolicy: MergePolicy? = MergePolicy(),
+                onFlush: (@Sendable (Int) -> Void)? = nil) {
+        self.openMode = openMode
         self.threads = threads
         self.maxBufferedDocuments = maxBufferedDocuments
         self.storeText = storeText
@@ -33,17 +50,61 @@ public struct IndexWriterOptions: Sendable {
         self.analyzer = analyzer
         self.positions = positions
         self.storeCompressionLevel = storeCompressionLevel
+        self.mergePolicy = mergePolicy
         self.onFlush = onFlush
     }
 }
 
-/// Builds an index: add documents, then `commit()` to make them visible atomically.
+/// One segment as the writer sees it: its files (immutable) and its deletions as of now, which may be ahead of
+/// the last commit.
+final class WriterSegment {
+    let info: SegmentInfo
+    let directory: IndexDirectory
+    var deletions: DeletedDocuments
+    /// The deletions file in force in the last commit (0: none).
+    var deletionGeneration: Int
+    /// Deletions changed since they were last written.
+    var deletionsDirty = false
+    private var openedReader: SegmentReader?
+
+    init(info: SegmentInfo, directory: IndexDirectory, deletions: DeletedDocuments? = nil, deletionGeneration: Int = 0) {
+        self.info = info
+        self.directory = directory
+        self.deletions = deletions ?? DeletedDocuments(maxDoc: info.maxDoc)
+        self.deletionGeneration = deletionGeneration
+    }
+
+    var name: String { info.name }
+    var liveDocs: Int { info.maxDoc - deletions.count }
+
+    /// The segment's files, opened once (without deletions: the writer's own are in `deletions`).
+    func reader() throws(SaigaError) -> SegmentReader {
+        if let openedReader { return openedReader }
+        let r = try SegmentReader(directory: directory, info: info, verifyChecksums: false)
+        openedReader = r
+        return r
+    }
+
+    /// The live document with `id`, if the segment has one.
+    func liveDocument(id: String) throws(SaigaError) -> Int? {
+        let r = try reader()
+        let doc = try withBytes(Array(id.utf8)) { (p: UnsafeRawBufferPointer) throws(SaigaError) -> Int? in
+            try r.ids.lookup(p)
+        }
+        guard let doc, !deletions.contains(doc) else { return nil }
+        return doc
+    }
+}
+
+/// Writes an index: add, update and delete documents, then `commit()` to make the changes visible atomically
+/// and durably. Segments are merged in the background (`IndexWriterOptions.mergePolicy`).
 ///
-/// A writer replaces the contents of the index it opens: the first commit publishes exactly the documents added
-/// through this writer (later commits add to them). Until a commit, nothing it writes is visible to readers, and a
-/// reader that has the previous commit open keeps searching it until it closes.
+/// Until a commit, nothing the writer does is visible to readers; a reader keeps searching the commit it opened
+/// while writes and merges go on, and files are deleted only when neither of the last two commits uses them
+/// (an open reader keeps its mapped files readable even then).
 ///
-/// Only one writer may hold an index at a time (`write.lock`); a second gets `SaigaError.Code.indexLocked`.
+/// Only one writer may hold an index at a time (`write.lock`); a second gets `SaigaError.Code.indexLocked` naming
+/// the holder's pid. The lock dies with its process, so a crashed writer never blocks the next one.
 /// Not thread-safe: use one writer from one thread (`IndexWriterOptions.threads` makes it index in parallel).
 public final class IndexWriter {
     public let path: String
@@ -51,6 +112,8 @@ public final class IndexWriter {
     private let directory: IndexDirectory
     private var lock: WriteLock?
     private let analyzer: Analyzer
+    private let analyzerOptions: AnalyzerOptions
+    private let positions: Bool
     private let shared: IndexingShared
     /// One partition indexed on the calling thread, or one per worker thread.
     private var partition: IndexingPartition?
@@ -59,11 +122,19 @@ public final class IndexWriter {
     private var nextWorker = 0
     private static let batchSize = 256
     private var generation: UInt64
-    /// Segments flushed by this writer and committed.
-    private var committed: [SegmentInfo] = []
-    private var flushedReaders: [String: SegmentReader] = [:]
-    /// Hashes of every id added, to detect duplicates without keeping the ids in memory.
+    /// The last two commits (oldest first): their files are kept.
+    private var keptCommits: [Manifest] = []
+    /// The index as of now: the last commit plus flushes, deletions and finished merges since.
+    private var segments: [WriterSegment] = []
+    /// The segments of the last commit with their deletion state then (restored by `rollback`).
+    private var committedState: [(info: SegmentInfo, deletions: DeletedDocuments, generation: Int)] = []
+    private var merges: MergeScheduler?
+    /// Hashes of every id added through this writer (a pre-filter before exact checks).
     private var idHashes = Set<UInt64>()
+    /// True if the index had documents before this writer: every add checks them for the id.
+    private var hasEarlierDocuments = false
+    /// A rebuild (`.create`) whose first commit has not happened yet: that commit drops the previous one.
+    private var replacesPreviousCommit = false
     private var documentsAdded = 0
 
     /// Opens (creating if needed) the index directory at `path` for writing.
@@ -78,48 +149,213 @@ public final class IndexWriter {
             throw SaigaError(.invalidArgument, "store compression level must be 1...9")
         }
         guard (1...256).contains(options.threads) else { throw SaigaError(.invalidArgument, "threads must be 1...256") }
+        try options.mergePolicy?.validate()
         self.path = path
         self.options = options
         self.directory = IndexDirectory(path: path)
-        self.analyzer = Analyzer(options: options.analyzer)
+        if options.openMode == .append && !directory.exists() {
+            throw SaigaError(.indexNotFound, "no index at \(path) to append to", path: path)
+        }
         try directory.create()
         lock = try WriteLock(directory: directory)
-        // A damaged latest manifest must not stop a rebuild: the new commit replaces it anyway.
-        let previous = try? directory.latestManifest()
-        let existing = (try? directory.manifestGenerations())?.first ?? 0
-        generation = max(previous?.generation ?? 0, existing)
-        var next = previous?.nextSegmentNumber ?? 0
+
+        // The current commit, unless rebuilding. A rebuild must not fail on a damaged index: it replaces it.
+        let existingGenerations = (try? directory.manifestGenerations()) ?? []
+        var latest: Manifest?
+        if options.openMode == .create {
+            latest = try? directory.latestManifest()
+        } else {
+            do {
+                // The newest manifest that decodes. If its segments are damaged the writer refuses to open (below)
+                // rather than fall back and delete the newer commit's files: `saiga check --repair` decides that.
+                latest = try directory.latestManifest()
+            } catch {
+                lock?.release()
+                lock = nil
+                throw error
+            }
+            if options.openMode == .append && latest == nil {
+                lock?.release()
+                lock = nil
+                throw SaigaError(.indexNotFound, "no committed index at \(path) to append to", path: path)
+            }
+        }
+        generation = max(latest?.generation ?? 0, existingGenerations.first ?? 0)
+        var next = latest?.nextSegmentNumber ?? 0
         // Never reuse a name that exists on disk (an orphan of an interrupted build).
         for name in (try? directory.list()) ?? [] where IndexDirectory.isIndexFile(name) && name.hasPrefix("_") {
             if let dot = name.firstIndex(of: "."), let n = Int(name[name.index(after: name.startIndex)..<dot], radix: 36) {
                 next = max(next, n + 1)
             }
         }
+        if let latest, options.openMode != .create {
+            guard latest.analyzer == options.analyzer || options.analyzer == .default else {
+                lock?.release()
+                lock = nil
+                throw SaigaError(.invalidArgument, "the index was built with other analysis settings (stemming \(latest.analyzer.stemming), stop words \(latest.analyzer.stopWords))")
+            }
+            analyzerOptions = latest.analyzer
+            positions = latest.positions
+            do {
+                for entry in latest.segments {
+                    let info = try SegmentInfo.read(directory: directory.path, name: entry.name, expectedID: entry.id)
+                    var deletions: DeletedDocuments?
+                    if entry.deletionGeneration > 0 {
+                        deletions = try DeletedDocuments.read(directory: directory, segment: entry.name, id: entry.id,
+                                                              generation: entry.deletionGeneration, maxDoc: info.maxDoc)
+                    }
+                    segments.append(WriterSegment(info: info, directory: directory, deletions: deletions,
+                                                  deletionGeneration: entry.deletionGeneration))
+                }
+            } catch {
+                lock?.release()
+                lock = nil
+                throw error
+            }
+            keptCommits = [latest]
+            hasEarlierDocuments = segments.contains { $0.liveDocs > 0 }
+        } else {
+            analyzerOptions = options.analyzer
+            positions = options.positions
+            // A rebuild keeps the previous commit's files until its own first commit (a failed rebuild leaves
+            // the index as it was), then lets them go.
+            if let latest { keptCommits = [latest] }
+            replacesPreviousCommit = latest != nil
+        }
+        committedState = segments.map { ($0.info, $0.deletions, $0.deletionGeneration) }
+        self.analyzer = Analyzer(options: analyzerOptions)
         shared = IndexingShared(nextSegmentNumber: next)
+        var partitionOptions = options
+        partitionOptions.positions = positions
         let budget = (options.ramBudgetMB << 20) / options.threads
         if options.threads == 1 {
-            partition = IndexingPartition(directory: directory, analyzer: analyzer, options: options, shared: shared,
-                                          ramBudget: budget)
+            partition = IndexingPartition(directory: directory, analyzer: analyzer, options: partitionOptions,
+                                          shared: shared, ramBudget: budget)
         } else {
             for _ in 0..<options.threads {
                 workers.append(IndexingWorker(partition: IndexingPartition(
-                    directory: directory, analyzer: analyzer, options: options, shared: shared, ramBudget: budget)))
+                    directory: directory, analyzer: analyzer, options: partitionOptions, shared: shared, ramBudget: budget)))
             }
         }
+        if options.mergePolicy != nil {
+            merges = MergeScheduler(directory: directory, positions: positions, storeText: options.storeText,
+                                    compressionLevel: Int32(options.storeCompressionLevel))
+        }
+        // Files of interrupted flushes and merges, and of commits older than the two kept, go now.
+        if options.openMode != .create { deleteUnusedFiles() }
     }
 
     deinit {
         if lock != nil { rollback() }
         for w in workers { w.send(.stop) }
+        merges?.stop()
     }
 
-    /// Documents added through this writer so far.
+    /// Documents added (or updated) through this writer so far.
     public var documentCount: Int { documentsAdded }
 
-    /// Adds a document. Throws `.invalidDocument` for an empty or oversized id, `.duplicateID` if a document with
-    /// the same id was already added through this writer, and I/O errors from flushing.
+    /// Segments in the writer's current view of the index (committed or not).
+    public var segmentCount: Int {
+        syncFlushed()
+        return segments.count
+    }
+
+    /// Merges queued or running in the background.
+    public var pendingMerges: Int { merges?.pending ?? 0 }
+
+    /// The generation of the last commit (0 before the first).
+    public var lastCommitGeneration: UInt64 { keptCommits.last?.generation ?? 0 }
+
+    // MARK: - Adding, updating, deleting
+
+    /// Adds a document. Throws `.invalidDocument` for an empty or oversized id or a reserved field name,
+    /// `.duplicateID` if a live document already has the id (use `update` to replace it), and I/O errors from
+    /// flushing.
     public func add(_ document: Document) throws(SaigaError) {
+        try checkOpen()
+        try validate(document)
+        let h = IndexWriter.hashID(document.id)
+        if hasEarlierDocuments || idHashes.contains(h), try liveLocation(of: document.id, hash: h) != nil {
+            throw SaigaError(.duplicateID, "duplicate document id \"\(document.id)\"")
+        }
+        try addValidated(document, hash: h)
+    }
+
+    /// Adds a document, replacing the live document with the same id if there is one (in the same commit: no
+    /// snapshot ever sees both or neither). Returns true if a document was replaced.
+    @discardableResult
+    public func update(_ document: Document) throws(SaigaError) -> Bool {
+        try checkOpen()
+        try validate(document)
+        let h = IndexWriter.hashID(document.id)
+        let replaced = try deleteLive(id: document.id, hash: h)
+        try addValidated(document, hash: h)
+        return replaced
+    }
+
+    /// Deletes the live document with this id; returns false if there is none.
+    @discardableResult
+    public func delete(id: String) throws(SaigaError) -> Bool {
+        try checkOpen()
+        return try deleteLive(id: id, hash: IndexWriter.hashID(id))
+    }
+
+    /// Deletes every live document matching `query` (the search syntax of `IndexReader.search`); returns how many.
+    /// Documents still in RAM are flushed first so that the query sees them.
+    @discardableResult
+    public func delete(query: String) throws(SaigaError) -> Int {
+        try checkOpen()
+        let parsed = try QueryParser().parse(query)
+        let node = try QueryRewriter(analyzer: analyzer).rewrite(parsed)
+        try flush()
+        syncFlushed()
+        if !positions, parsed.containsPhrase(analyzer: analyzer) {
+            throw SaigaError(.invalidQuery, "this index was built without positions, so phrase queries cannot run")
+        }
+        var readers: [SegmentReader] = []
+        var bases: [Int] = []
+        var total = 0
+        for s in segments {
+            readers.append(try s.reader())
+            bases.append(total)
+            total += s.info.maxDoc
+        }
+        var stats: [Int: FieldStatistics] = [:]
+        for f in [Schema.titleField, Schema.bodyField] {
+            var st = FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
+            for r in readers {
+                st.docCount += r.info.field(number: f)?.docCount ?? 0
+                st.sumTotalTermFreq += r.info.field(number: f)?.sumTotalTermFreq ?? 0
+            }
+            stats[f] = st
+        }
+        let executor = QueryExecutor(segments: readers, docBases: bases, fieldStats: stats)
+        let prepared = try executor.prepare(node, parameters: BM25Parameters())
+        var deleted = 0
+        for (i, s) in segments.enumerated() {
+            var iterators: [PostingsIterator] = []
+            guard let scorer = executor.scorer(prepared, segment: i, iterators: &iterators) else { continue }
+            var d = scorer.nextDoc()
+            while d != PostingsIterator.noMoreDocs {
+                if s.deletions.insert(Int(d)) {
+                    s.deletionsDirty = true
+                    deleted += 1
+                }
+                d = scorer.nextDoc()
+            }
+            if iterators.contains(where: { $0.isCorrupt }) {
+                throw SaigaError.corrupt(readers[i].postings.path, "postings are inconsistent (file damaged)")
+            }
+        }
+        return deleted
+    }
+
+    private func checkOpen() throws(SaigaError) {
         guard lock != nil else { throw SaigaError(.closed, "the writer is closed") }
+        if let e = shared.error { throw e }
+    }
+
+    private func validate(_ document: Document) throws(SaigaError) {
         let idBytes = document.id.utf8.count
         guard idBytes > 0 else { throw SaigaError(.invalidDocument, "document id is empty") }
         guard idBytes <= Document.maxIDBytes else {
@@ -128,11 +364,9 @@ public final class IndexWriter {
         for f in document.fields where f.name == Schema.idName || f.name == Schema.titleName || f.name == Schema.bodyName {
             throw SaigaError(.invalidDocument, "extra field name \"\(f.name)\" is reserved")
         }
-        if let e = shared.error { throw e }
-        let h = IndexWriter.hashID(document.id)
-        if idHashes.contains(h), try isDuplicate(document.id) {
-            throw SaigaError(.duplicateID, "duplicate document id \"\(document.id)\"")
-        }
+    }
+
+    private func addValidated(_ document: Document, hash h: UInt64) throws(SaigaError) {
         if let partition {
             try partition.add(document)
         } else {
@@ -141,6 +375,40 @@ public final class IndexWriter {
         }
         idHashes.insert(h)
         documentsAdded += 1
+    }
+
+    /// Where the live document with `id` is: in RAM (not yet flushed), or in a segment.
+    private enum Location {
+        case ram
+        case segment(WriterSegment, doc: Int)
+    }
+
+    private func liveLocation(of id: String, hash h: UInt64) throws(SaigaError) -> Location? {
+        if idHashes.contains(h) {
+            if batch.contains(where: { $0.id == id }) { return .ram }
+            try drainWorkers(flush: false)  // workers idle: their in-RAM segments can be read
+            if partition?.contains(id: id) == true { return .ram }
+            for w in workers where w.partition.contains(id: id) { return .ram }
+        }
+        syncFlushed()
+        for s in segments.reversed() {  // the newest copy is the live one
+            if let doc = try s.liveDocument(id: id) { return .segment(s, doc: doc) }
+        }
+        return nil
+    }
+
+    private func deleteLive(id: String, hash h: UInt64) throws(SaigaError) -> Bool {
+        guard hasEarlierDocuments || idHashes.contains(h) else { return false }
+        var location = try liveLocation(of: id, hash: h)
+        if case .ram = location {
+            // Documents in RAM cannot be marked: write them out, then delete from the new segment.
+            try flush()
+            location = try liveLocation(of: id, hash: h)
+        }
+        guard case .segment(let s, let doc) = location else { return false }
+        s.deletions.insert(doc)
+        s.deletionsDirty = true
+        return true
     }
 
     private func sendBatch() {
@@ -162,50 +430,227 @@ public final class IndexWriter {
 
     /// Writes the in-RAM segments to disk (they stay invisible until the next commit).
     public func flush() throws(SaigaError) {
+        try checkOpen()
         if let partition {
             try partition.flush()
         } else {
             try drainWorkers(flush: true)
         }
+        syncFlushed()
     }
 
-    /// Flushed segments, committed or not, in segment-number order.
-    private var flushed: [SegmentInfo] {
-        shared.state.withLock { $0.flushed }.sorted { a, b in
-            a.name.count != b.name.count ? a.name.count < b.name.count : a.name < b.name
+    /// Moves segments the partitions flushed into the writer's view.
+    private func syncFlushed() {
+        let flushed = shared.state.withLock { s -> [SegmentInfo] in
+            let f = s.flushed
+            s.flushed.removeAll()
+            return f
+        }
+        for info in flushed.sorted(by: { a, b in a.name.count != b.name.count ? a.name.count < b.name.count : a.name < b.name }) {
+            segments.append(WriterSegment(info: info, directory: directory))
         }
     }
 
-    /// Makes every document added so far visible, durably and atomically, and returns the new generation.
+    // MARK: - Merging
+
+    private func candidates() -> [MergePolicy.Candidate] {
+        let busy = merges?.mergingSegments ?? []
+        return segments.map { s in
+            let bytes = s.info.dataBytes
+            let live = s.info.maxDoc == 0 ? 0 : Int(Double(bytes) * Double(s.liveDocs) / Double(s.info.maxDoc))
+            return MergePolicy.Candidate(name: s.name, liveBytes: live, maxDoc: s.info.maxDoc, deleted: s.deletions.count,
+                                         merging: busy.contains(s.name))
+        }
+    }
+
+    private func startMerge(_ names: [String]) {
+        guard let merges else { return }
+        let chosen = segments.filter { names.contains($0.name) }
+        guard !chosen.isEmpty else { return }
+        let output = IndexDirectory.segmentName(shared.takeSegmentNumber())
+        merges.enqueue(MergeScheduler.Task(sources: chosen.map(\.info), deletions: chosen.map { $0.deletions },
+                                           output: output))
+    }
+
+    /// Starts the merges the policy asks for (one at a time: merges run on one thread).
+    private func scheduleMerges() {
+        guard let policy = options.mergePolicy, let merges, merges.pending == 0 else { return }
+        if let names = policy.findMerge(candidates()) { startMerge(names) }
+    }
+
+    /// Replaces merged segments by their merge, carrying over deletions made while the merge ran. A failed merge
+    /// leaves its sources in place and is reported (the next commit retries nothing automatically; the sources
+    /// stay searchable).
+    private func applyCompletedMerges() throws(SaigaError) {
+        guard let merges else { return }
+        var firstError: SaigaError?
+        for done in merges.takeCompleted() {
+            switch done.result {
+            case .failure(let e):
+                if firstError == nil { firstError = e }
+            case .success(let out):
+                let names = done.task.sources.map(\.name)
+                // Every source must still be here (rollback may have reset the view meanwhile).
+                let sources = names.compactMap { n in segments.first { $0.name == n } }
+                guard sources.count == names.count else {
+                    for f in out.info.fileNames { try? Sys.unlink(directory.file(f)) }
+                    continue
+                }
+                let merged = WriterSegment(info: out.info, directory: directory)
+                for (i, s) in sources.enumerated() {
+                    let snapshot = done.task.deletions[i] ?? DeletedDocuments(maxDoc: s.info.maxDoc)
+                    guard s.deletions.count != snapshot.count else { continue }
+                    for d in 0..<s.info.maxDoc where s.deletions.contains(d) && !snapshot.contains(d) {
+                        let mapped = Int(out.docMaps[i][d])
+                        if mapped >= 0 {
+                            merged.deletions.insert(mapped)
+                            merged.deletionsDirty = true
+                        }
+                    }
+                }
+                // The merged segment takes the place of its first source, so document order is kept.
+                let firstIndex = segments.firstIndex { $0.name == names[0] }!
+                segments[firstIndex] = merged
+                segments.removeAll { names.dropFirst().contains($0.name) }
+            }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Blocks until background merges finish, and takes their results into the writer's view (visible at the
+    /// next commit).
+    public func waitForMerges() throws(SaigaError) {
+        try checkOpen()
+        guard let merges else { return }
+        repeat {
+            merges.waitForIdle()
+            try applyCompletedMerges()
+            scheduleMerges()
+        } while merges.pending > 0
+    }
+
+    /// Merges segments until at most `maxSegments` remain (and, for 1, until no deleted documents remain),
+    /// waiting for the merges. Flushes first; the result is visible at the next commit.
+    public func forceMerge(maxSegments: Int = 1) throws(SaigaError) {
+        try checkOpen()
+        guard maxSegments >= 1 else { throw SaigaError(.invalidArgument, "maxSegments must be at least 1") }
+        try flush()
+        let scheduler = merges ?? MergeScheduler(directory: directory, positions: positions, storeText: options.storeText,
+                                                 compressionLevel: Int32(options.storeCompressionLevel))
+        if merges == nil { merges = scheduler }
+        defer {
+            if options.mergePolicy == nil {
+                scheduler.stop()
+                merges = nil
+            }
+        }
+        scheduler.waitForIdle()
+        try applyCompletedMerges()
+        while let names = MergePolicy.forcedMerge(candidates(), maxSegments: maxSegments) {
+            startMerge(names)
+            scheduler.waitForIdle()
+            try applyCompletedMerges()
+        }
+    }
+
+    // MARK: - Commit
+
+    /// Makes every change so far visible, durably and atomically, and returns the new generation.
+    ///
+    /// Order (see docs/FORMAT.md): the in-RAM documents are flushed to segment files and new deletions to
+    /// deletion files, each fsynced; finished merges replace their sources; then the manifest is written to a
+    /// temporary file, fsynced, renamed and the directory fsynced. A failure anywhere leaves the previous commit
+    /// current and intact, and the writer usable (retry after fixing the cause, e.g. freeing disk space).
     @discardableResult
     public func commit(userData: [String: String] = [:]) throws(SaigaError) -> UInt64 {
-        guard lock != nil else { throw SaigaError(.closed, "the writer is closed") }
-        if let e = shared.error { throw e }
+        try checkOpen()
         try flush()
-        let segments = flushed
-        generation += 1
-        let manifest = Manifest(
-            generation: generation, commitID: .random(), analyzer: options.analyzer, positions: options.positions,
-            nextSegmentNumber: shared.state.withLock { $0.nextSegmentNumber },
-            segments: segments.map { Manifest.SegmentEntry(name: $0.name, id: $0.id, maxDoc: $0.maxDoc) },
-            userData: userData)
+        try applyCompletedMerges()
+        // Backpressure: past the cap, wait for merges to bring the count down.
+        if let policy = options.mergePolicy, let merges {
+            scheduleMerges()
+            while segments.count > policy.maxSegments, merges.pending > 0 {
+                merges.waitForOne()
+                try applyCompletedMerges()
+                scheduleMerges()
+            }
+        }
+        let mergingNow = merges?.mergingSegments ?? []
+        // Fully deleted segments leave the index (unless a merge is reading them: its result carries them away).
+        segments.removeAll { $0.liveDocs == 0 && !mergingNow.contains($0.name) }
+
+        let newGeneration = generation + 1
+        var written: [String] = []
+        var newDeletionGenerations: [String: Int] = [:]
         do {
+            for s in segments where s.deletionsDirty {
+                let g = Int(newGeneration)
+                if s.deletions.isEmpty {
+                    newDeletionGenerations[s.name] = 0
+                } else {
+                    try s.deletions.write(directory: directory, segment: s.name, id: s.info.id, generation: g)
+                    written.append(DeletedDocuments.fileName(segment: s.name, generation: g))
+                    newDeletionGenerations[s.name] = g
+                }
+            }
+            let manifest = Manifest(
+                generation: newGeneration, commitID: .random(), analyzer: analyzerOptions, positions: positions,
+                nextSegmentNumber: shared.state.withLock { $0.nextSegmentNumber },
+                segments: segments.map { s in
+                    Manifest.SegmentEntry(name: s.name, id: s.info.id, maxDoc: s.info.maxDoc,
+                                          deletionGeneration: newDeletionGenerations[s.name] ?? s.deletionGeneration)
+                },
+                userData: userData)
             try directory.writeManifest(manifest)
+            generation = newGeneration
+            for s in segments {
+                if let g = newDeletionGenerations[s.name] { s.deletionGeneration = g }
+                s.deletionsDirty = false
+            }
+            if replacesPreviousCommit {
+                keptCommits = []
+                replacesPreviousCommit = false
+            }
+            keptCommits.append(manifest)
+            if keptCommits.count > 2 { keptCommits.removeFirst(keptCommits.count - 2) }
+            committedState = segments.map { ($0.info, $0.deletions, $0.deletionGeneration) }
+            hasEarlierDocuments = hasEarlierDocuments || segments.contains { $0.liveDocs > 0 }
         } catch {
-            generation -= 1
+            for name in written { try? Sys.unlink(directory.file(name)) }
             throw error
         }
-        committed = segments
-        // The new commit is durable: files of older commits and of interrupted builds can go. Readers that still
-        // map them keep their mappings.
-        var keep = Set(segments.flatMap(\.fileNames))
-        keep.insert(Manifest.fileName(generation: generation))
-        directory.deleteUnreferenced(keep: keep)
+        deleteUnusedFiles()
+        scheduleMerges()
         return generation
     }
 
-    /// Discards everything not committed (deleting the files of segments flushed since the last commit) and
-    /// releases the lock.
+    /// Deletes index files that neither of the last two commits, nor the writer's current view, nor a running
+    /// merge uses: superseded commits, interrupted flushes and merges. Readers that mapped a deleted file keep
+    /// reading it. Failures are ignored (retried at the next commit).
+    private func deleteUnusedFiles() {
+        var keep = Set<String>()
+        var infos: [String: SegmentInfo] = [:]
+        for s in segments { infos[s.name] = s.info }
+        for m in keptCommits { keep.formUnion(m.fileNames(segmentInfos: infos)) }
+        for s in segments {
+            keep.formUnion(s.info.fileNames)
+            if s.deletionGeneration > 0 {
+                keep.insert(DeletedDocuments.fileName(segment: s.name, generation: s.deletionGeneration))
+            }
+        }
+        let inProgress = merges?.outputsInProgress ?? []
+        // A partition's segment being built has its stored-fields file open already.
+        let building = Set(([partition].compactMap { $0 } + workers.map(\.partition)).compactMap { $0.builder?.name })
+        guard let names = try? directory.list() else { return }
+        for name in names where IndexDirectory.isIndexFile(name) && !keep.contains(name) {
+            let segment = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
+            if inProgress.contains(segment) || building.contains(segment) { continue }
+            try? Sys.unlink(directory.file(name))
+        }
+    }
+
+    /// Discards everything not committed: documents in RAM, segments flushed or merged since the last commit
+    /// (their files are deleted), and deletions. Then releases the lock; the writer is closed.
     public func rollback() {
         guard lock != nil else { return }
         if !workers.isEmpty {
@@ -222,40 +667,25 @@ public final class IndexWriter {
         }
         partition?.abort()
         partition = nil
-        flushedReaders.removeAll()
-        let committedNames = Set(committed.map(\.name))
-        shared.state.withLock { s in
-            for info in s.flushed where !committedNames.contains(info.name) {
-                for name in info.fileNames { try? Sys.unlink(directory.file(name)) }
-            }
-            s.flushed.removeAll { !committedNames.contains($0.name) }
+        merges?.stop()
+        merges = nil
+        syncFlushed()
+        segments = committedState.map { c in
+            WriterSegment(info: c.info, directory: directory, deletions: c.deletions, deletionGeneration: c.generation)
         }
+        deleteUnusedFiles()
         lock?.release()
         lock = nil
     }
 
-    /// Releases the lock. Documents added since the last commit are discarded (call `commit()` first).
+    /// Waits for running merges (their results are dropped unless committed), discards uncommitted changes and
+    /// releases the lock. Call `commit()` first to keep changes.
     public func close() {
         rollback()
     }
 
-    /// Exact duplicate check, run only when the id's hash was seen before.
-    private func isDuplicate(_ id: String) throws(SaigaError) -> Bool {
-        if batch.contains(where: { $0.id == id }) { return true }
-        try drainWorkers(flush: false)  // workers idle: their in-RAM segments can be read
-        if partition?.contains(id: id) == true { return true }
-        for w in workers where w.partition.contains(id: id) { return true }
-        for info in flushed {
-            if flushedReaders[info.name] == nil {
-                flushedReaders[info.name] = try SegmentReader(directory: directory, info: info, verifyChecksums: false)
-            }
-            if flushedReaders[info.name]!.lookupID(id) != nil { return true }
-        }
-        return false
-    }
-
     static func hashID(_ id: String) -> UInt64 {
-        // FNV-1a over the UTF-8 bytes: the set only pre-filters, exactness comes from isDuplicate.
+        // FNV-1a over the UTF-8 bytes: the set only pre-filters, exactness comes from the lookups.
         var h: UInt64 = 0xCBF2_9CE4_8422_2325
         for b in id.utf8 {
             h ^= UInt64(b)

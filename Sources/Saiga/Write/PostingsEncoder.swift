@@ -45,28 +45,34 @@ struct PostingsEncoder {
         packed.deallocate()
     }
 
+    /// Encodes term `t` of the in-RAM postings.
     mutating func encodeTerm(postings: PostingsBuffer, term t: Int, norms: [UInt8], positions hasPositions: Bool)
         throws(SaigaError) -> TermMeta
     {
-        let df = Int(postings.docFreq[t])
-        let ttf = Int(postings.totalTermFreq[t])
-        var docReader = ByteStreamReader(pool: postings.pool, stream: postings.docStream[t])
-        var posReader = ByteStreamReader(pool: postings.pool, stream: postings.posStream[t])
+        var source = BufferedTermPostings(postings: postings, term: t)
+        return try encodeTerm(&source, docFreq: Int(postings.docFreq[t]), totalTermFreq: Int(postings.totalTermFreq[t]),
+                              norms: norms, positions: hasPositions)
+    }
+
+    /// Encodes one term's postings read from `source`: `docFreq` (doc, freq) entries in increasing doc order and,
+    /// if `hasPositions`, the documents' position codes in the same order (read after their entries, possibly
+    /// after several more entries).
+    mutating func encodeTerm<Source: TermPostingsSource>(_ source: inout Source, docFreq df: Int, totalTermFreq ttf: Int,
+                                                         norms: [UInt8], positions hasPositions: Bool)
+        throws(SaigaError) -> TermMeta
+    {
         let posStart = hasPositions ? posOut.position : 0
         var previous: Int64 = -1
-
-        @inline(__always) func nextEntry(_ reader: inout ByteStreamReader) -> (doc: UInt32, freq: UInt32) {
-            let code = reader.readVInt()
-            let freq = code & 1 == 1 ? 1 : reader.readVInt()
-            let doc = previous + Int64(code >> 1)
-            previous = doc
-            return (UInt32(doc), freq)
+        @inline(__always) func nextEntry(_ source: inout Source) -> (doc: UInt32, freq: UInt32) {
+            let e = source.next()
+            previous = Int64(e.doc)
+            return e
         }
 
         if df == 1 {
-            let (doc, freq) = nextEntry(&docReader)
+            let (doc, freq) = nextEntry(&source)
             if hasPositions {
-                for _ in 0..<freq { try posOut.writeVInt(UInt64(posReader.readVInt())) }
+                for _ in 0..<freq { try posOut.writeVInt(UInt64(source.nextPosition())) }
             }
             return TermMeta(docFreq: 1, totalTermFreq: Int(freq), docOffset: 0, posOffset: posStart,
                             singletonDoc: Int(doc))
@@ -84,7 +90,7 @@ struct PostingsEncoder {
             var blockMaxTf: UInt32 = 0
             var blockMinNorm: UInt8 = 255
             for i in 0..<128 {
-                let (doc, freq) = nextEntry(&docReader)
+                let (doc, freq) = nextEntry(&source)
                 docs[i] = doc
                 freqs[i] = freq
                 blockMaxTf = max(blockMaxTf, freq)
@@ -127,7 +133,7 @@ struct PostingsEncoder {
                 positions.removeAll(keepingCapacity: true)
                 // freqs hold tf - 1 here: 0...freqs[i] is tf iterations.
                 for i in 0..<128 {
-                    for _ in 0...freqs[i] { positions.append(posReader.readVInt()) }
+                    for _ in 0...freqs[i] { positions.append(source.nextPosition()) }
                 }
                 writePositionRun()
                 guard positionBytes.count <= UInt32.max else {
@@ -149,7 +155,7 @@ struct PostingsEncoder {
         // for one width, and Rice's per-tail parameter byte costs more than it saves.)
         while remaining > 0 {
             let before = previous
-            let (doc, freq) = nextEntry(&docReader)
+            let (doc, freq) = nextEntry(&source)
             let gap = UInt64(Int64(doc) - before)
             if freq == 1 {
                 blocks.writeVInt(gap << 1 | 1)
@@ -158,7 +164,7 @@ struct PostingsEncoder {
                 blocks.writeVInt(freq)
             }
             if hasPositions {
-                for _ in 0..<freq { positionBytes.writeVInt(UInt64(posReader.readVInt())) }
+                for _ in 0..<freq { positionBytes.writeVInt(UInt64(source.nextPosition())) }
             }
             remaining -= 1
         }
@@ -242,4 +248,37 @@ struct PostingsEncoder {
             }
         }
     }
+}
+
+/// Where `PostingsEncoder` reads one term's postings from: the in-RAM buffer when flushing, merged segments when
+/// merging.
+protocol TermPostingsSource {
+    /// The next (document, frequency) entry.
+    mutating func next() -> (doc: UInt32, freq: UInt32)
+    /// The next position code of the current document: its first position absolute, then deltas.
+    mutating func nextPosition() -> UInt32
+}
+
+/// One term of the in-RAM postings (VInt streams in the byte-slice pool).
+struct BufferedTermPostings: TermPostingsSource {
+    private var docReader: ByteStreamReader
+    private var posReader: ByteStreamReader
+    private var previous: Int64 = -1
+
+    init(postings: PostingsBuffer, term t: Int) {
+        docReader = ByteStreamReader(pool: postings.pool, stream: postings.docStream[t])
+        posReader = ByteStreamReader(pool: postings.pool, stream: postings.posStream[t])
+    }
+
+    @inline(__always)
+    mutating func next() -> (doc: UInt32, freq: UInt32) {
+        let code = docReader.readVInt()
+        let freq = code & 1 == 1 ? 1 : docReader.readVInt()
+        let doc = previous + Int64(code >> 1)
+        previous = doc
+        return (UInt32(doc), freq)
+    }
+
+    @inline(__always)
+    mutating func nextPosition() -> UInt32 { posReader.readVInt() }
 }

@@ -1,0 +1,303 @@
+/// What `IndexChecker` found wrong: the file, the byte offset if known, and the problem.
+public struct IndexProblem: Sendable, Hashable, CustomStringConvertible {
+    public var file: String
+    public var offset: Int?
+    public var message: String
+    /// The segment the problem makes unreadable, if it is confined to one (what `repair` would drop).
+    public var segment: String?
+
+    public var description: String {
+        "\(file)\(offset.map { " at byte \($0)" } ?? ""): \(message)"
+    }
+}
+
+/// The result of checking an index.
+public struct IndexCheckReport: Sendable {
+    /// The commit checked (the newest whose manifest decodes), 0 if none does.
+    public var generation: UInt64
+    public var segments: Int
+    public var documents: Int
+    public var deleted: Int
+    public var problems: [IndexProblem]
+    /// Files in the directory that no kept commit uses (left by an interrupted flush or merge; the next writer
+    /// removes them). Not a problem.
+    public var unreferencedFiles: [String]
+    public var seconds: Double
+
+    public var isSound: Bool { problems.isEmpty }
+}
+
+/// Verifies an index: every file's checksum and header, and the structural invariants a reader relies on: the
+/// manifest is consistent with the segment files; terms are sorted; each posting list has increasing document
+/// numbers below the segment's count, frequencies of at least 1 that add up to the term's total, positions
+/// increasing within a document; the statistics add up; every document has norms, a stored record and a unique
+/// id that the id index finds; deletion files are consistent.
+///
+/// Reads every byte of the index once; never modifies anything (see `repair`).
+public enum IndexChecker {
+    public static func check(path: String) throws(SaigaError) -> IndexCheckReport {
+        let start = Sys.monotonicNanos()
+        let directory = IndexDirectory(path: path)
+        guard directory.exists() else { throw SaigaError(.indexNotFound, "no index at \(path)", path: path) }
+        var report = IndexCheckReport(generation: 0, segments: 0, documents: 0, deleted: 0, problems: [],
+                                      unreferencedFiles: [], seconds: 0)
+        func problem(_ e: SaigaError, segment: String? = nil) {
+            report.problems.append(IndexProblem(file: e.path ?? path, offset: e.offset, message: e.message, segment: segment))
+        }
+
+        // The manifests: the newest must decode; newer undecodable ones are torn commits.
+        let generations = try directory.manifestGenerations()
+        var manifest: Manifest?
+        var kept: [Manifest] = []
+        for g in generations {
+            do {
+                let m = try directory.readManifest(generation: g)
+                if manifest == nil { manifest = m }
+                kept.append(m)
+                if kept.count == 2 { break }
+            } catch {
+                if manifest == nil { problem(error) }
+            }
+        }
+        guard let manifest else {
+            if generations.isEmpty {
+                report.problems.append(IndexProblem(file: path, offset: nil, message: "no commit (no manifest_<N> file)"))
+            }
+            report.seconds = Double(Sys.monotonicNanos() - start) / 1e9
+            return report
+        }
+        report.generation = manifest.generation
+        report.segments = manifest.segments.count
+        var names = Set<String>()
+        var infos: [String: SegmentInfo] = [:]
+        for entry in manifest.segments {
+            guard names.insert(entry.name).inserted else {
+                report.problems.append(IndexProblem(file: directory.file(Manifest.fileName(generation: manifest.generation)),
+                                                    offset: nil, message: "segment \(entry.name) listed twice"))
+                continue
+            }
+            do {
+                let (info, live, deleted) = try checkSegment(directory: directory, entry: entry, report: &report)
+                infos[entry.name] = info
+                report.documents += live
+                report.deleted += deleted
+            } catch {
+                problem(error, segment: entry.name)
+            }
+        }
+        // Files no kept commit uses.
+        var used = Set<String>()
+        for m in kept { used.formUnion(m.fileNames(segmentInfos: infos)) }
+        for name in (try? directory.list()) ?? [] where IndexDirectory.isIndexFile(name) && !used.contains(name) {
+            if let g = Manifest.generation(ofFileName: name), g > manifest.generation { continue }  // reported above
+            report.unreferencedFiles.append(name)
+        }
+        report.unreferencedFiles.sort()
+        report.seconds = Double(Sys.monotonicNanos() - start) / 1e9
+        return report
+    }
+
+    /// Checks one segment; returns its info and live and deleted document counts. Problems that do not stop the
+    /// walk are appended to `report`; the first that does is thrown.
+    private static func checkSegment(directory: IndexDirectory, entry: Manifest.SegmentEntry,
+                                     report: inout IndexCheckReport) throws(SaigaError) -> (SegmentInfo, Int, Int) {
+        let info = try SegmentInfo.read(directory: directory.path, name: entry.name, expectedID: entry.id)
+        let metaPath = directory.file(info.fileName(.segmentInfo))
+        guard info.maxDoc == entry.maxDoc else {
+            throw .corrupt(metaPath, "segment has \(info.maxDoc) documents, the manifest says \(entry.maxDoc)")
+        }
+        guard info.files.map(\.kind) == FileKind.segmentDataFiles else {
+            throw .corrupt(metaPath, "file list is not the expected one")
+        }
+        var deletions: DeletedDocuments?
+        if entry.deletionGeneration > 0 {
+            deletions = try DeletedDocuments.read(directory: directory, segment: entry.name, id: entry.id,
+                                                  generation: entry.deletionGeneration, maxDoc: info.maxDoc)
+        }
+        // Opening verifies every header, footer, length and checksum.
+        let reader = try SegmentReader(directory: directory, info: info, verifyChecksums: true, deletions: deletions)
+        func fail(_ file: String, _ message: String, offset: Int? = nil) {
+            report.problems.append(IndexProblem(file: file, offset: offset, message: message, segment: entry.name))
+        }
+        let maxDoc = Int32(info.maxDoc)
+
+        // Terms and postings.
+        var cursor = TermDictionary.Cursor(reader.terms)
+        var previous: [UInt8]? = nil
+        var docFreqSum = [Int](repeating: 0, count: 256)
+        var ttfSum = [Int](repeating: 0, count: 256)
+        var termCount = [Int](repeating: 0, count: 256)
+        let termsPath = reader.terms.path
+        let positions = UnsafeMutablePointer<UInt32>.allocate(capacity: 1 << 16)
+        var positionCapacity = 1 << 16
+        var scratch = positions
+        defer { scratch.deallocate() }
+        var problemsHere = 0
+        while try cursor.next() {
+            if problemsHere > 20 { break }  // the segment is clearly damaged; the first problems say enough
+            let key = cursor.key
+            let meta = cursor.meta
+            if let p = previous, !(p.lexicographicallyPrecedes(key)) {
+                fail(termsPath, "terms out of order (\(describe(p)) then \(describe(key)))")
+                problemsHere += 1
+            }
+            previous = key
+            let field = Int(key[0])
+            guard let f = info.field(number: field), f.flags.contains(.indexed) else {
+                fail(termsPath, "term \(describe(key)) of unknown or unindexed field \(field)")
+                problemsHere += 1
+                continue
+            }
+            guard meta.docFreq >= 1, meta.totalTermFreq >= meta.docFreq else {
+                fail(termsPath, "term \(describe(key)): document frequency \(meta.docFreq), total frequency \(meta.totalTermFreq)")
+                problemsHere += 1
+                continue
+            }
+            termCount[field] += 1
+            docFreqSum[field] += meta.docFreq
+            ttfSum[field] += meta.totalTermFreq
+            let it = reader.postingsIterator(meta, field: field)
+            var count = 0
+            var freqSum = 0
+            var last: Int32 = -1
+            var d = it.nextDoc()
+            var bad = false
+            while d != PostingsIterator.noMoreDocs {
+                if d <= last || d >= maxDoc {
+                    fail(reader.postings.path, "term \(describe(key)): document \(d) after \(last) (segment has \(maxDoc))")
+                    bad = true
+                    break
+                }
+                let freq = Int(it.freq)
+                if freq < 1 {
+                    fail(reader.postings.path, "term \(describe(key)): frequency \(freq) in document \(d)")
+                    bad = true
+                    break
+                }
+                if reader.fieldHasPositions[field] {
+                    if freq > positionCapacity {
+                        scratch.deallocate()
+                        positionCapacity = freq
+                        scratch = .allocate(capacity: freq)
+                    }
+                    let n = it.positions(into: scratch)
+                    if n != freq {
+                        fail(reader.positionsFile.path, "term \(describe(key)): positions of document \(d) unreadable")
+                        bad = true
+                        break
+                    }
+                    for k in 1..<max(n, 1) where scratch[k] <= scratch[k - 1] {
+                        fail(reader.positionsFile.path, "term \(describe(key)): positions not increasing in document \(d)")
+                        bad = true
+                        break
+                    }
+                    if bad { break }
+                }
+                count += 1
+                freqSum += freq
+                last = d
+                d = it.nextDoc()
+            }
+            if it.isCorrupt && !bad {
+                fail(reader.postings.path, "term \(describe(key)): postings unreadable")
+                bad = true
+            }
+            if !bad && (count != meta.docFreq || freqSum != meta.totalTermFreq) {
+                fail(reader.postings.path, "term \(describe(key)): \(count) documents and \(freqSum) occurrences, the dictionary says \(meta.docFreq) and \(meta.totalTermFreq)")
+                bad = true
+            }
+            if bad { problemsHere += 1 }
+        }
+        if problemsHere == 0 {
+            for f in info.fields where f.flags.contains(.indexed) && f.number != Schema.idField {
+                if termCount[f.number] != f.termCount || docFreqSum[f.number] != f.sumDocFreq
+                    || ttfSum[f.number] != f.sumTotalTermFreq {
+                    fail(directory.file(info.fileName(.segmentInfo)),
+                         "field \(f.name): statistics (\(f.termCount) terms, \(f.sumDocFreq) postings, \(f.sumTotalTermFreq) tokens) differ from the postings (\(termCount[f.number]), \(docFreqSum[f.number]), \(ttfSum[f.number]))")
+                }
+            }
+        }
+
+        // Documents: stored record, id (unique, found by the id index), norms (checked by length at open).
+        var idsSeen = Set<String>()
+        for doc in 0..<info.maxDoc {
+            do {
+                _ = try reader.stored.document(doc)
+            } catch {
+                fail(error.path ?? reader.stored.file.path, "document \(doc): \(error.message)", offset: error.offset)
+                break
+            }
+            do throws(SaigaError) {
+                let id = try reader.id(doc)
+                guard !id.isEmpty else { throw SaigaError.corrupt(reader.ids.file.path, "document \(doc) has an empty id") }
+                guard idsSeen.insert(id).inserted else {
+                    throw SaigaError.corrupt(reader.ids.file.path, "id \"\(id)\" appears twice")
+                }
+                let found = try withBytes(Array(id.utf8)) { (p: UnsafeRawBufferPointer) throws(SaigaError) -> Int? in
+                    try reader.ids.lookup(p)
+                }
+                guard found == doc else {
+                    throw SaigaError.corrupt(reader.ids.file.path, "the id index finds \"\(id)\" at \(found.map(String.init) ?? "nothing"), not document \(doc)")
+                }
+            } catch {
+                fail(error.path ?? reader.ids.file.path, error.message, offset: error.offset)
+                break
+            }
+        }
+        let deleted = deletions?.count ?? 0
+        return (info, info.maxDoc - deleted, deleted)
+    }
+
+    private static func describe(_ key: [UInt8]) -> String {
+        guard let f = key.first else { return "\"\"" }
+        return "\(f):\"\(String(decoding: key.dropFirst(), as: UTF8.self))\""
+    }
+
+    /// What `repair` did.
+    public struct RepairResult: Sendable {
+        /// The new commit, or nil if nothing needed repairing.
+        public var generation: UInt64?
+        /// Segments dropped, with the live documents each held.
+        public var droppedSegments: [(name: String, documents: Int)]
+        public var documentsLost: Int { droppedSegments.reduce(0) { $0 + $1.documents } }
+    }
+
+    /// Writes a new commit without the segments `report` found unreadable (and past any torn newer manifest).
+    /// Their documents are lost: the result says which segments and how many documents. Takes the write lock.
+    public static func repair(path: String, report: IndexCheckReport) throws(SaigaError) -> RepairResult {
+        let directory = IndexDirectory(path: path)
+        let lock = try WriteLock(directory: directory)
+        defer { lock.release() }
+        guard report.generation > 0 else {
+            throw SaigaError(.corruptIndex, "no commit can be read: nothing to repair from", path: path)
+        }
+        let manifest = try directory.readManifest(generation: report.generation)
+        let damaged = Set(report.problems.compactMap(\.segment))
+        let tornNewer = (try directory.manifestGenerations()).contains { $0 > manifest.generation }
+        guard !damaged.isEmpty || tornNewer || !report.problems.isEmpty else {
+            return RepairResult(generation: nil, droppedSegments: [])
+        }
+        var dropped: [(name: String, documents: Int)] = []
+        var kept: [Manifest.SegmentEntry] = []
+        for s in manifest.segments {
+            if damaged.contains(s.name) {
+                var live = s.maxDoc
+                if s.deletionGeneration > 0, let d = try? DeletedDocuments.read(
+                    directory: directory, segment: s.name, id: s.id, generation: s.deletionGeneration, maxDoc: s.maxDoc) {
+                    live -= d.count
+                }
+                dropped.append((s.name, live))
+            } else {
+                kept.append(s)
+            }
+        }
+        let newest = max(manifest.generation, (try directory.manifestGenerations()).first ?? 0) + 1
+        var repaired = manifest
+        repaired.generation = newest
+        repaired.commitID = .random()
+        repaired.segments = kept
+        repaired.userData["repaired"] = "dropped \(dropped.map(\.name).joined(separator: ",")) from generation \(manifest.generation)"
+        try directory.writeManifest(repaired)
+        return RepairResult(generation: newest, droppedSegments: dropped)
+    }
+}

@@ -1,0 +1,266 @@
+/// Merges segments into one new segment without the deleted documents: documents keep their relative order
+/// (segment by segment), stored fields and ids are copied, norms are copied, and each term's postings are
+/// concatenated with documents renumbered and written through the same `PostingsEncoder` as a flush, so a
+/// merged segment is byte-for-byte what indexing its documents in that order would have produced (up to the
+/// block layout of the stored fields).
+///
+/// Reads the sources only through their mapped files; writes every output file fsynced, `.meta` last, exactly
+/// like a flush. On any error (including `shouldAbort`) the partial output is deleted.
+struct SegmentMerger {
+    /// A segment to merge and the deletions to apply (a snapshot: later deletions are carried over by the writer
+    /// through `docMaps`).
+    struct Source {
+        let reader: SegmentReader
+        let deletions: DeletedDocuments?
+    }
+
+    let directory: IndexDirectory
+    let sources: [Source]
+    let name: String
+    let positions: Bool
+    let storeText: Bool
+    let compressionLevel: Int32
+    /// Polled between terms and documents; true stops the merge with `SaigaError.Code.closed`.
+    let shouldAbort: () -> Bool
+
+    /// The merged segment's info, and for each source the new number of each of its documents (-1: dropped).
+    func merge() throws(SaigaError) -> (info: SegmentInfo, docMaps: [[Int32]]) {
+        var docMaps: [[Int32]] = []
+        var next: Int32 = 0
+        for s in sources {
+            var map = [Int32](repeating: -1, count: s.reader.maxDoc)
+            for d in 0..<s.reader.maxDoc where !(s.deletions?.contains(d) ?? false) {
+                map[d] = next
+                next += 1
+            }
+            docMaps.append(map)
+        }
+        var outputs: [OutputFile] = []
+        do {
+            let info = try write(docMaps: docMaps, maxDoc: Int(next), outputs: &outputs)
+            return (info, docMaps)
+        } catch {
+            for o in outputs { o.abandon() }
+            for kind in FileKind.segmentDataFiles + [.segmentInfo] {
+                try? Sys.unlink(directory.file("\(name).\(kind.fileExtension)"))
+            }
+            throw error
+        }
+    }
+
+    private func checkAbort() throws(SaigaError) {
+        if shouldAbort() { throw SaigaError(.closed, "merge into \(name) was aborted") }
+    }
+
+    private func write(docMaps: [[Int32]], maxDoc: Int, outputs: inout [OutputFile]) throws(SaigaError) -> SegmentInfo {
+        let id = SegmentID.random()
+        func create(_ kind: FileKind) throws(SaigaError) -> OutputFile {
+            let o = try OutputFile(path: directory.file("\(name).\(kind.fileExtension)"))
+            outputs.append(o)
+            try FileHeader.write(o, kind: kind, id: id)
+            return o
+        }
+        var fields = Schema.baseFields(positions: positions)
+        if !storeText {
+            fields[Schema.titleField].flags.remove(.stored)
+            fields[Schema.bodyField].flags.remove(.stored)
+        }
+
+        // Documents: stored fields (extra fields renumbered by name), ids, norms.
+        let storedOut = try create(.stored)
+        let stored = StoredFieldsWriter(out: storedOut, compressionLevel: compressionLevel)
+        var idBytes: [UInt8] = []
+        var idOffsets: [UInt32] = [0]
+        idOffsets.reserveCapacity(maxDoc + 1)
+        var titleNorms: [UInt8] = []
+        var bodyNorms: [UInt8] = []
+        titleNorms.reserveCapacity(maxDoc)
+        bodyNorms.reserveCapacity(maxDoc)
+        var extraNumbers: [String: Int] = [:]
+        for (i, s) in sources.enumerated() {
+            let r = s.reader
+            // This source's stored field numbers → the merged segment's.
+            var numberMap = [Int](repeating: -1, count: 256)
+            for f in r.info.fields where f.flags.contains(.stored) {
+                switch f.number {
+                case Schema.idField: continue
+                case Schema.titleField, Schema.bodyField: numberMap[f.number] = storeText ? f.number : -1
+                default:
+                    if let n = extraNumbers[f.name] {
+                        numberMap[f.number] = n
+                    } else {
+                        let n = fields.count
+                        guard n < 256 else {
+                            throw SaigaError(.limitExceeded, "more than 253 distinct extra fields in one segment (\"\(f.name)\")")
+                        }
+                        extraNumbers[f.name] = n
+                        fields.append(FieldInfo(number: n, name: f.name, flags: [.stored]))
+                        numberMap[f.number] = n
+                    }
+                }
+            }
+            let title = r.norms(field: Schema.titleField), body = r.norms(field: Schema.bodyField)
+            for d in 0..<r.maxDoc where docMaps[i][d] >= 0 {
+                if d & 1023 == 0 { try checkAbort() }
+                var values: [(Int, String)] = []
+                for (number, value) in try r.stored.document(d) where number < 256 && numberMap[number] >= 0 {
+                    values.append((numberMap[number], value))
+                }
+                try stored.add(values)
+                try r.ids.withID(d) { idBytes.append(contentsOf: $0) }
+                guard idBytes.count <= Int(UInt32.max) else {
+                    throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB")
+                }
+                idOffsets.append(UInt32(idBytes.count))
+                titleNorms.append(title[d])
+                bodyNorms.append(body[d])
+            }
+        }
+        for (f, norms) in [(Schema.titleField, titleNorms), (Schema.bodyField, bodyNorms)] {
+            fields[f].docCount = norms.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        }
+        fields[Schema.idField].docCount = maxDoc
+        fields[Schema.idField].sumTotalTermFreq = maxDoc
+
+        // Postings: a k-way merge of the term dictionaries.
+        let termsOut = try create(.terms)
+        let postOut = try create(.postings)
+        let posOut = try create(.positions)
+        var hasPositions = [Bool](repeating: false, count: 256)
+        for f in fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
+        let termWriter = TermDictionaryWriter(out: termsOut, fieldHasPositions: hasPositions)
+        var encoder = PostingsEncoder(postOut: postOut, posOut: posOut)
+        defer { encoder.deallocate() }
+        var cursors = sources.map { TermDictionary.Cursor($0.reader.terms) }
+        var live = [Bool](repeating: false, count: sources.count)
+        for i in cursors.indices { live[i] = try cursors[i].next() }
+        var term = ArrayTermPostings()
+        var positionScratchCapacity = 1 << 16
+        var scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: positionScratchCapacity)
+        defer { scratch.deallocate() }
+        var termsSeen = 0
+        while true {
+            // The smallest current key.
+            var smallest = -1
+            for i in cursors.indices where live[i] {
+                if smallest < 0 || compareKeys(cursors[i].key, cursors[smallest].key) < 0 { smallest = i }
+            }
+            if smallest < 0 { break }
+            termsSeen += 1
+            if termsSeen & 255 == 0 { try checkAbort() }
+            let key = cursors[smallest].key
+            let field = Int(key[0])
+            let withPositions = positions && hasPositions[field]
+            term.removeAll()
+            for i in cursors.indices where live[i] && cursors[i].key == key {
+                let r = sources[i].reader
+                let it = r.postingsIterator(cursors[i].meta, field: field)
+                let map = docMaps[i]
+                var d = it.nextDoc()
+                while d != PostingsIterator.noMoreDocs {
+                    let mapped = map[Int(d)]
+                    if mapped >= 0 {
+                        let freq = it.freq
+                        term.append(doc: UInt32(mapped), freq: freq)
+                        if withPositions {
+                            if Int(freq) > positionScratchCapacity {
+                                scratch.deallocate()
+                                positionScratchCapacity = Int(freq)
+                                scratch = .allocate(capacity: positionScratchCapacity)
+                            }
+                            let n = it.positions(into: scratch)
+                            guard n == Int(freq) else {
+                                throw SaigaError.corrupt(r.positionsFile.path, "positions are inconsistent (file damaged)")
+                            }
+                            var previous: UInt32 = 0
+                            for k in 0..<n {
+                                term.appendPosition(k == 0 ? scratch[0] : scratch[k] &- previous)
+                                previous = scratch[k]
+                            }
+                        }
+                    }
+                    d = it.nextDoc()
+                }
+                if it.isCorrupt { throw SaigaError.corrupt(r.postings.path, "postings are inconsistent (file damaged)") }
+                live[i] = try cursors[i].next()
+            }
+            guard term.count > 0 else { continue }  // every document with the term was deleted
+            let norms = field == Schema.titleField ? titleNorms : field == Schema.bodyField ? bodyNorms : []
+            let meta = try encoder.encodeTerm(&term, docFreq: term.count, totalTermFreq: term.totalTermFreq,
+                                              norms: norms, positions: withPositions)
+            try termWriter.add(key: key, meta: meta)
+            if field < fields.count && fields[field].number == field {
+                fields[field].sumDocFreq += meta.docFreq
+                fields[field].termCount += 1
+                fields[field].sumTotalTermFreq += meta.totalTermFreq
+            }
+        }
+        try termWriter.finish()
+
+        let normsOut = try create(.norms)
+        try normsOut.write(titleNorms)
+        try normsOut.write(bodyNorms)
+        try stored.finish()
+        let idsOut = try create(.ids)
+        try IdStore.write(bytes: idBytes, offsets: idOffsets, to: idsOut)
+
+        var records: [SegmentInfo.FileRecord] = []
+        let byKind: [FileKind: OutputFile] = [.terms: termsOut, .postings: postOut, .positions: posOut, .norms: normsOut,
+                                              .stored: storedOut, .ids: idsOut]
+        for kind in FileKind.segmentDataFiles {
+            let out = byKind[kind]!
+            let crc = try FileFooter.write(out)
+            let length = out.position
+            try out.finish()
+            records.append(SegmentInfo.FileRecord(kind: kind, length: length, crc: crc))
+        }
+        let info = SegmentInfo(name: name, id: id, maxDoc: maxDoc, fields: fields, files: records)
+        try info.write(directory: directory.path)
+        return info
+    }
+}
+
+/// Lexicographic order of two keys.
+private func compareKeys(_ a: [UInt8], _ b: [UInt8]) -> Int {
+    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in compareBytes(pa, pb) } }
+}
+
+/// One merged term's postings, gathered in arrays before encoding (the encoder needs the document frequency
+/// first; with deletions it is only known after reading the sources).
+struct ArrayTermPostings: TermPostingsSource {
+    private var docs: [UInt32] = []
+    private var freqs: [UInt32] = []
+    private var positions: [UInt32] = []
+    private var readIndex = 0
+    private var positionIndex = 0
+    private(set) var totalTermFreq = 0
+
+    var count: Int { docs.count }
+
+    mutating func removeAll() {
+        docs.removeAll(keepingCapacity: true)
+        freqs.removeAll(keepingCapacity: true)
+        positions.removeAll(keepingCapacity: true)
+        readIndex = 0
+        positionIndex = 0
+        totalTermFreq = 0
+    }
+
+    mutating func append(doc: UInt32, freq: UInt32) {
+        docs.append(doc)
+        freqs.append(freq)
+        totalTermFreq += Int(freq)
+    }
+
+    mutating func appendPosition(_ code: UInt32) { positions.append(code) }
+
+    mutating func next() -> (doc: UInt32, freq: UInt32) {
+        defer { readIndex += 1 }
+        return (docs[readIndex], freqs[readIndex])
+    }
+
+    mutating func nextPosition() -> UInt32 {
+        defer { positionIndex += 1 }
+        return positions[positionIndex]
+    }
+}

@@ -1,0 +1,43 @@
+import Saiga
+
+enum DeleteCommand {
+    static let help = """
+        usage: saiga delete [--index DIR] [--query QUERY] [ID ...]
+
+        Deletes the documents with the given ids (and, with --query, every document matching QUERY, in the
+        search syntax) from the index at DIR, in one commit. Prints how many were deleted; ids not in the index
+        are reported on stderr. Exit 1 if nothing matched.
+
+        Deleted documents vanish from results and counts at once; their space is reclaimed when merges rewrite
+        their segments (`saiga merge`).
+        """
+
+    static func run(_ argv: [String]) throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["index", "query"], flagOptions: ["quiet"])
+        guard !args.positional.isEmpty || args.value("query") != nil else {
+            throw UsageError("delete needs ids or --query")
+        }
+        let writer = try IndexWriter(path: args.value("index") ?? Defaults.indexDirectory,
+                                     options: IndexWriterOptions(openMode: .append))
+        var deleted = 0
+        do {
+            for id in args.positional {
+                if try writer.delete(id: id) {
+                    deleted += 1
+                } else {
+                    Terminal.err("saiga: no document with id \"\(id)\"")
+                }
+            }
+            if let q = args.value("query") { deleted += try writer.delete(query: q) }
+            let generation = try writer.commit(userData: ["tool": "saiga \(Help.version)"])
+            writer.close()
+            if !args.flag("quiet") {
+                Terminal.out("deleted \(deleted) document\(deleted == 1 ? "" : "s") (generation \(generation))")
+            }
+        } catch {
+            writer.rollback()
+            throw error
+        }
+        return deleted > 0 ? 0 : 1
+    }
+}
