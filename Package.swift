@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SaigaCLITests",
-            dependencies: ["saiga"],
+            dependencies: ["saiga", "Saiga"],
             path: "Tests/SaigaCLITests"
         ),
         .testTarget(

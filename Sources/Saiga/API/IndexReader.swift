@@ -392,6 +392,30 @@ public final class IndexReader: Sendable {
         return doc
     }
 
+    /// Calls `body` with every live document of the snapshot, in document-number order, reading the document
+    /// store sequentially (each compressed block once): for exports and consistency checks. Stop early by
+    /// throwing.
+    public func forEachDocument(_ body: (Document) throws -> Void) throws {
+        for seg in segments {
+            var failure: (any Error)?
+            do {
+                try seg.stored.forEachDocument { (d: Int, fields: [(Int, String)]) throws(SaigaError) in
+                    guard failure == nil, !seg.isDeleted(d) else { return }
+                    var doc = Document(id: try seg.id(d), title: "", body: "")
+                    for (number, value) in fields {
+                        switch number {
+                        case Schema.titleField: doc.title = value
+                        case Schema.bodyField: doc.body = value
+                        default: doc.fields.append(Document.Field(seg.info.field(number: number)?.name ?? "field\(number)", value))
+                        }
+                    }
+                    do { try body(doc) } catch { failure = error }
+                }
+            }
+            if let failure { throw failure }
+        }
+    }
+
     /// The terms a text analyzes to with this index's analyzer.
     public func analyze(_ text: String) -> [String] { analyzer.terms(text) }
 

@@ -219,14 +219,13 @@ public enum IndexChecker {
         }
 
         // Documents: stored record, id (unique, found by the id index), norms (checked by length at open).
+        do {
+            try reader.stored.forEachDocument { _, _ in }
+        } catch {
+            fail(error.path ?? reader.stored.file.path, error.message, offset: error.offset)
+        }
         var idsSeen = Set<String>()
         for doc in 0..<info.maxDoc {
-            do {
-                _ = try reader.stored.document(doc)
-            } catch {
-                fail(error.path ?? reader.stored.file.path, "document \(doc): \(error.message)", offset: error.offset)
-                break
-            }
             do throws(SaigaError) {
                 let id = try reader.id(doc)
                 guard !id.isEmpty else { throw SaigaError.corrupt(reader.ids.file.path, "document \(doc) has an empty id") }

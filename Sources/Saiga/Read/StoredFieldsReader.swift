@@ -41,6 +41,34 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
         }
         let block = lo - 1
         guard block >= 0 else { throw .corrupt(file.path, "document store index does not cover doc \(doc)") }
+        var found: [(Int, String)]?
+        try decodeBlock(block) { d, fields in
+            if d == doc { found = fields }
+            return d < doc
+        }
+        guard let found else { throw .corrupt(file.path, "document store block does not hold document \(doc)") }
+        return found
+    }
+
+    /// Every document in order, decompressing each block once (merging, checking, exporting).
+    func forEachDocument(_ body: (Int, [(Int, String)]) throws(SaigaError) -> Void) throws(SaigaError) {
+        var expected = 0
+        for block in 0..<blockCount {
+            guard blockFirstDoc(block) == expected else {
+                throw .corrupt(file.path, "document store block \(block) starts at document \(blockFirstDoc(block)), expected \(expected)",
+                               offset: indexOffset + block * 12)
+            }
+            try decodeBlock(block) { (d: Int, fields: [(Int, String)]) throws(SaigaError) -> Bool in
+                try body(d, fields)
+                expected = d + 1
+                return true
+            }
+        }
+        guard expected == maxDoc else { throw .corrupt(file.path, "document store holds \(expected) documents, not \(maxDoc)") }
+    }
+
+    /// Decompresses block `block` and calls `visit(doc, fields)` for its documents in order until it returns false.
+    private func decodeBlock(_ block: Int, _ visit: (Int, [(Int, String)]) throws(SaigaError) -> Bool) throws(SaigaError) {
         let first = blockFirstDoc(block)
         let start = blockOffset(block)
         let end = block + 1 < blockCount ? blockOffset(block + 1) : indexOffset
@@ -48,47 +76,47 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
             throw .corrupt(file.path, "document store block offset out of range", offset: indexOffset + block * 12)
         }
         var c = ByteCursor(base: file.bytes.baseAddress!, start: start, end: end)
+        let docsInBlock: Int
+        let rawLength: Int
+        let compressed: UnsafeRawBufferPointer
         do {
-            let docsInBlock = Int(try c.readVInt32())  // a count of documents, not bounded by this header's bytes
-            let rawLength = Int(try c.readVInt32())
-            let compressed = try c.readLengthPrefixedBytes()
-            guard doc - first < docsInBlock, rawLength <= 1 << 30 else {
-                throw SaigaError.corrupt(file.path, "document store block header is inconsistent", offset: start)
-            }
-            var raw = [UInt8](repeating: 0, count: rawLength)
-            let ok = raw.withUnsafeMutableBytes {
-                Deflate.decompress(compressed, expectedSize: rawLength, into: $0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 16)!)
-            }
-            guard ok else { throw SaigaError.corrupt(file.path, "document store block does not decompress", offset: start) }
-            let decoded: Result<[(Int, String)], SaigaError> = raw.withUnsafeBytes { rb in
-                var r = ByteCursor(rb)
-                do throws(DecodeError) {
-                    for _ in 0..<(doc - first) {
-                        let n = try r.readLength()
-                        for _ in 0..<n {
-                            _ = try r.readVInt()
-                            try r.skip(try r.readLength())
-                        }
-                    }
-                    let n = try r.readLength()
-                    var fields: [(Int, String)] = []
-                    fields.reserveCapacity(n)
-                    for _ in 0..<n {
-                        let number = Int(try r.readVInt32())
-                        fields.append((number, try r.readString()))
-                    }
-                    return .success(fields)
-                } catch {
-                    return .failure(.corrupt(file.path, "stored document \(doc): \(error.reason)", offset: start))
-                }
-            }
-            return try decoded.get()
-        } catch let e as SaigaError {
-            throw e
-        } catch let e as DecodeError {
-            throw .corrupt(file.path, "document store: \(e.reason)", offset: e.offset)
+            docsInBlock = Int(try c.readVInt32())  // a count of documents, not bounded by this header's bytes
+            rawLength = Int(try c.readVInt32())
+            compressed = try c.readLengthPrefixedBytes()
         } catch {
-            throw .corrupt(file.path, "document store unreadable")
+            throw .corrupt(file.path, "document store: \(error.reason)", offset: error.offset)
         }
+        guard docsInBlock >= 1, first + docsInBlock <= maxDoc, rawLength <= 1 << 30 else {
+            throw SaigaError.corrupt(file.path, "document store block header is inconsistent", offset: start)
+        }
+        var raw = [UInt8](repeating: 0, count: rawLength)
+        let ok = raw.withUnsafeMutableBytes {
+            Deflate.decompress(compressed, expectedSize: rawLength, into: $0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 16)!)
+        }
+        guard ok else { throw SaigaError.corrupt(file.path, "document store block does not decompress", offset: start) }
+        let path = file.path
+        let decoded: Result<Void, SaigaError> = raw.withUnsafeBytes { rb in
+            var r = ByteCursor(rb)
+            do throws(SaigaError) {
+                for i in 0..<docsInBlock {
+                    var fields: [(Int, String)] = []
+                    do throws(DecodeError) {
+                        let n = try r.readLength()
+                        fields.reserveCapacity(n)
+                        for _ in 0..<n {
+                            let number = Int(try r.readVInt32())
+                            fields.append((number, try r.readString()))
+                        }
+                    } catch {
+                        throw SaigaError.corrupt(path, "stored document \(first + i): \(error.reason)", offset: start)
+                    }
+                    if try !visit(first + i, fields) { break }
+                }
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        try decoded.get()
     }
 }

@@ -352,7 +352,23 @@ public final class IndexWriter {
 
     private func checkOpen() throws(SaigaError) {
         guard lock != nil else { throw SaigaError(.closed, "the writer is closed") }
-        if let e = shared.error { throw e }
+        if let e = shared.error {
+            // A background partition failed to flush: its documents are gone, so everything since the last
+            // commit goes (all or nothing).
+            resetToLastCommit()
+            throw e
+        }
+    }
+
+    /// Runs `body`; if it fails, puts the writer back at the last commit (a failed flush loses in-RAM documents,
+    /// and keeping some uncommitted changes but not others would make the next commit publish half of them).
+    private func resettingOnFailure<R>(_ body: () throws(SaigaError) -> R) throws(SaigaError) -> R {
+        do {
+            return try body()
+        } catch {
+            resetToLastCommit()
+            throw error
+        }
     }
 
     private func validate(_ document: Document) throws(SaigaError) {
@@ -368,7 +384,7 @@ public final class IndexWriter {
 
     private func addValidated(_ document: Document, hash h: UInt64) throws(SaigaError) {
         if let partition {
-            try partition.add(document)
+            try resettingOnFailure { () throws(SaigaError) in try partition.add(document) }
         } else {
             batch.append(document)
             if batch.count >= IndexWriter.batchSize { sendBatch() }
@@ -431,10 +447,12 @@ public final class IndexWriter {
     /// Writes the in-RAM segments to disk (they stay invisible until the next commit).
     public func flush() throws(SaigaError) {
         try checkOpen()
-        if let partition {
-            try partition.flush()
-        } else {
-            try drainWorkers(flush: true)
+        try resettingOnFailure { () throws(SaigaError) in
+            if let partition {
+                try partition.flush()
+            } else {
+                try drainWorkers(flush: true)
+            }
         }
         syncFlushed()
     }
@@ -559,11 +577,24 @@ public final class IndexWriter {
     ///
     /// Order (see docs/FORMAT.md): the in-RAM documents are flushed to segment files and new deletions to
     /// deletion files, each fsynced; finished merges replace their sources; then the manifest is written to a
-    /// temporary file, fsynced, renamed and the directory fsynced. A failure anywhere leaves the previous commit
-    /// current and intact, and the writer usable (retry after fixing the cause, e.g. freeing disk space).
+    /// temporary file, fsynced, renamed and the directory fsynced.
+    ///
+    /// All or nothing: if anything fails (a full disk, an I/O error), the previous commit stays current and
+    /// intact, every change since it is dropped (as by `rollback`, but the writer stays open), and the error is
+    /// thrown. Re-apply the changes once the cause is fixed (e.g. disk space freed).
     @discardableResult
     public func commit(userData: [String: String] = [:]) throws(SaigaError) -> UInt64 {
         try checkOpen()
+        do {
+            return try commitChanges(userData: userData)
+        } catch {
+            // All or nothing: back to the last commit, still open (re-apply the changes after fixing the cause).
+            resetToLastCommit()
+            throw error
+        }
+    }
+
+    private func commitChanges(userData: [String: String]) throws(SaigaError) -> UInt64 {
         try flush()
         try applyCompletedMerges()
         // Backpressure: past the cap, wait for merges to bring the count down.
@@ -653,29 +684,38 @@ public final class IndexWriter {
     /// (their files are deleted), and deletions. Then releases the lock; the writer is closed.
     public func rollback() {
         guard lock != nil else { return }
-        if !workers.isEmpty {
-            batch.removeAll()
-            shared.record(SaigaError(.closed, "the writer was rolled back"))  // workers skip what is still queued
-            let done = DispatchSemaphore(value: 0)
-            for w in workers { w.send(.barrier(flush: false, done: done)) }
-            for _ in workers { done.wait() }
-            for w in workers {
-                w.partition.abort()
-                w.send(.stop)
-            }
-            workers.removeAll()
-        }
-        partition?.abort()
+        resetToLastCommit()
+        for w in workers { w.send(.stop) }
+        workers.removeAll()
         partition = nil
         merges?.stop()
         merges = nil
-        syncFlushed()
+        deleteUnusedFiles()
+        lock?.release()
+        lock = nil
+    }
+
+    /// Puts the writer back at its last commit: in-RAM documents, flushed and merged segments, and deletions
+    /// since then are dropped (their files deleted). The writer stays open.
+    private func resetToLastCommit() {
+        if !workers.isEmpty {
+            batch.removeAll()
+            shared.record(SaigaError(.closed, "the writer was reset"))  // workers skip what is still queued
+            let done = DispatchSemaphore(value: 0)
+            for w in workers { w.send(.barrier(flush: false, done: done)) }
+            for _ in workers { done.wait() }
+            for w in workers { w.partition.abort() }
+        }
+        partition?.abort()
+        merges?.abortAll()
+        _ = shared.state.withLock { s in
+            s.flushed.removeAll()
+            s.error = nil
+        }
         segments = committedState.map { c in
             WriterSegment(info: c.info, directory: directory, deletions: c.deletions, deletionGeneration: c.generation)
         }
         deleteUnusedFiles()
-        lock?.release()
-        lock = nil
     }
 
     /// Waits for running merges (their results are dropped unless committed), discards uncommitted changes and

@@ -71,11 +71,13 @@ final class MergeScheduler: Sendable {
         }
     }
 
-    /// Output names of queued or running merges (their files must not be deleted as orphans).
+    /// Output names of merges queued, running, or finished but not yet taken (their files must not be deleted as
+    /// orphans).
     var outputsInProgress: Set<String> {
         state.withLock { s in
             var names = Set(s.queue.map(\.output))
             if let r = s.running { names.insert(r.output) }
+            for c in s.completed { names.insert(c.task.output) }
             return names
         }
     }

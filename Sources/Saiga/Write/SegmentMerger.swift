@@ -100,10 +100,13 @@ struct SegmentMerger {
                 }
             }
             let title = r.norms(field: Schema.titleField), body = r.norms(field: Schema.bodyField)
-            for d in 0..<r.maxDoc where docMaps[i][d] >= 0 {
+            let map = docMaps[i]
+            // Sequentially: each stored block is decompressed once.
+            try r.stored.forEachDocument { (d: Int, fields: [(Int, String)]) throws(SaigaError) in
+                guard map[d] >= 0 else { return }
                 if d & 1023 == 0 { try checkAbort() }
                 var values: [(Int, String)] = []
-                for (number, value) in try r.stored.document(d) where number < 256 && numberMap[number] >= 0 {
+                for (number, value) in fields where number < 256 && numberMap[number] >= 0 {
                     values.append((numberMap[number], value))
                 }
                 try stored.add(values)
