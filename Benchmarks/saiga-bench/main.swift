@@ -5,6 +5,7 @@
 //   saiga-bench query INDEX_DIR QUERIES.txt [--k 10] [--mode or|and] [--warmup 1] [--k1 X --b Y]
 //                     [--out RUN.tsv] [--latencies LAT.tsv]
 //   saiga-bench serve-load --server HOST:PORT QUERIES.txt --connections C [--pipeline P] [--compare-index DIR]
+//   saiga-bench living CORPUS.jsonl WORK_DIR [--commits 20] [--small-commits 10000] [--open-segments 100]
 //
 // Release builds only: `swift run -c release saiga-bench …`.
 
@@ -38,6 +39,8 @@ do {
         try IndexReport.run(argv)
     case "serve-load":
         try ServeLoad.run(argv)
+    case "living":
+        try LivingBench.run(argv)
     default:
         fputs("saiga-bench: unknown command \(command)\n", stderr)
         exit(64)

@@ -49,7 +49,7 @@ final class IndexHolder: Sendable {
         guard fresh.generation == newest else {
             // The newest manifest is unreadable and opening fell back to an older commit: do not keep retrying.
             failedGeneration.store(newest, ordering: .relaxed)
-            if fresh.generation == old { throw SaigaError(.corruptIndex, "manifest_\(newest) cannot be read") }
+            if fresh.generation == old { throw SaigaError(.corruptIndex, fresh.openWarnings.first ?? "manifest_\(newest) cannot be read") }
             current.withLock { $0 = fresh }
             return fresh.generation
         }

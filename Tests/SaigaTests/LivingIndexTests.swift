@@ -58,6 +58,34 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
         w.close()
     }
 
+    /// A reader opened before updates, deletions, merges and further commits keeps answering from its snapshot,
+    /// even after the writer deleted the files of that commit (they stay mapped).
+    @Test func aReaderKeepsItsSnapshotThroughMergesAndFileDeletion() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let w = try IndexWriter(path: dir.path, options: IndexWriterOptions(maxBufferedDocuments: 10, mergePolicy: eagerMerges))
+        for i in 0..<100 { try w.add(Document(id: "d\(i)", body: "river \(i) \(i % 2 == 0 ? "even" : "odd")")) }
+        try w.commit()
+        let old = try IndexReader(path: dir.path)
+        let oldFiles = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+        for i in 0..<50 { try w.update(Document(id: "d\(i * 2)", body: "lake")) }
+        try w.delete(query: "odd")
+        for _ in 0..<3 {
+            try w.forceMerge(maxSegments: 1)
+            try w.commit()
+        }
+        w.close()
+        let now = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
+        #expect(!oldFiles.subtracting(now).isEmpty)  // the old commit's files are gone from the directory
+        #expect(try old.search("river").total == 100)
+        #expect(try old.search("odd").total == 50)
+        #expect(try old.document(id: "d3")?.body == "river 3 odd")
+        let fresh = try IndexReader(path: dir.path)
+        #expect(fresh.documentCount == 50)
+        #expect(try fresh.search("lake").total == 50)
+        #expect(try fresh.search("river").total == 0)
+    }
+
     @Test func addOfAnExistingIdIsAnErrorAcrossSessions() throws {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }

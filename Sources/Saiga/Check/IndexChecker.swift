@@ -53,10 +53,10 @@ public enum IndexChecker {
             do {
                 let m = try directory.readManifest(generation: g)
                 if manifest == nil { manifest = m }
-                kept.append(m)
-                if kept.count == 2 { break }
+                if kept.count < 2 { kept.append(m) }
             } catch {
-                if manifest == nil { problem(error) }
+                // Newer than the current commit: a torn commit. Older: a damaged fallback commit.
+                problem(error)
             }
         }
         guard let manifest else {
@@ -83,6 +83,28 @@ public enum IndexChecker {
                 report.deleted += deleted
             } catch {
                 problem(error, segment: entry.name)
+            }
+        }
+        // The previous commit, kept as a fallback: its own files (those the current commit does not share) must
+        // be intact too.
+        if kept.count == 2 {
+            let previous = kept[1]
+            let current = Set(manifest.segments.map { "\($0.name)/\($0.deletionGeneration)" })
+            for entry in previous.segments where !current.contains("\(entry.name)/\(entry.deletionGeneration)") {
+                do {
+                    let info = try SegmentInfo.read(directory: directory.path, name: entry.name, expectedID: entry.id)
+                    infos[entry.name] = infos[entry.name] ?? info
+                    if entry.deletionGeneration > 0 {
+                        _ = try DeletedDocuments.read(directory: directory, segment: entry.name, id: entry.id,
+                                                      generation: entry.deletionGeneration, maxDoc: info.maxDoc)
+                    }
+                    if !names.contains(entry.name) {
+                        _ = try SegmentReader(directory: directory, info: info, verifyChecksums: true)
+                    }
+                } catch {
+                    report.problems.append(IndexProblem(file: error.path ?? path, offset: error.offset,
+                                                        message: "\(error.message) (in the previous commit, generation \(previous.generation), kept as a fallback)"))
+                }
             }
         }
         // Files no kept commit uses.
@@ -297,6 +319,11 @@ public enum IndexChecker {
         repaired.segments = kept
         repaired.userData["repaired"] = "dropped \(dropped.map(\.name).joined(separator: ",")) from generation \(manifest.generation)"
         try directory.writeManifest(repaired)
+        // Older commits still name the damaged segments: they are no fallback any more.
+        for g in try directory.manifestGenerations() where g < newest {
+            try? Sys.unlink(directory.file(Manifest.fileName(generation: g)))
+        }
+        try? Sys.fsyncDirectory(directory.path)
         return RepairResult(generation: newest, droppedSegments: dropped)
     }
 }

@@ -213,6 +213,11 @@ public final class IndexWriter {
                 throw error
             }
             keptCommits = [latest]
+            // The commit before it stays the fallback (its files are kept) as long as it is intact.
+            if let older = try? directory.manifestGenerations().first(where: { $0 < latest.generation }),
+               let previous = try? directory.readManifest(generation: older) {
+                keptCommits.insert(previous, at: 0)
+            }
             hasEarlierDocuments = segments.contains { $0.liveDocs > 0 }
         } else {
             analyzerOptions = options.analyzer
@@ -673,11 +678,15 @@ public final class IndexWriter {
         // A partition's segment being built has its stored-fields file open already.
         let building = Set(([partition].compactMap { $0 } + workers.map(\.partition)).compactMap { $0.builder?.name })
         guard let names = try? directory.list() else { return }
-        for name in names where IndexDirectory.isIndexFile(name) && !keep.contains(name) {
+        let doomed = names.filter { name in
+            guard IndexDirectory.isIndexFile(name), !keep.contains(name) else { return false }
             let segment = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
-            if inProgress.contains(segment) || building.contains(segment) { continue }
-            try? Sys.unlink(directory.file(name))
+            return !inProgress.contains(segment) && !building.contains(segment)
         }
+        // Manifests first: a crash in the middle must never leave a commit whose files are partly gone.
+        for name in doomed where name.hasPrefix("manifest_") { try? Sys.unlink(directory.file(name)) }
+        if doomed.contains(where: { $0.hasPrefix("manifest_") }) { try? Sys.fsyncDirectory(directory.path) }
+        for name in doomed where !name.hasPrefix("manifest_") { try? Sys.unlink(directory.file(name)) }
     }
 
     /// Discards everything not committed: documents in RAM, segments flushed or merged since the last commit
