@@ -8,10 +8,9 @@ final class Connection {
     let fd: Int32
     let peer: String
     var decoder: FrameDecoder
-    var output: [UInt8] = []
-    var outputStart = 0
+    /// The socket's write side, shared with the workers that answer this connection's requests.
+    let output: ConnectionOutput
     var greeted = false
-    var inFlight = 0
     /// The peer closed its side: finish what is in flight, then close.
     var peerClosed = false
     /// Close as soon as the output is flushed (after a fatal protocol error).
@@ -29,14 +28,17 @@ final class Connection {
         self.fd = fd
         self.peer = peer
         self.decoder = FrameDecoder(maxLength: maxFrameLength)
+        self.output = ConnectionOutput(connection: id, fd: fd)
         self.lastActivity = now
     }
 
-    var pendingOutput: Int { output.count - outputStart }
+    var inFlight: Int { output.inFlight.load(ordering: .sequentiallyConsistent) }
+    var pendingOutput: Int { output.pendingCount }
 }
 
 /// The epoll loop: accepts connections, reads and decodes frames, answers HELLO and PING itself, hands searches to
-/// the workers, writes responses, enforces limits and timeouts, reloads and shuts down.
+/// the workers (which write their answers themselves), finishes writes a full socket could not take, enforces
+/// limits and timeouts, reloads and shuts down.
 ///
 /// `@unchecked Sendable`: after `start()` hands it to its thread, only that thread touches it.
 final class EventLoop: @unchecked Sendable {
@@ -68,8 +70,7 @@ final class EventLoop: @unchecked Sendable {
         self.epoll = epoll
         self.wakeFD = wakeFD
         self.signalFD = signalFD
-        self.workers = WorkerPool(workers: server.configuration.workers, wakeFD: wakeFD,
-                                  spinMicroseconds: server.configuration.spinMicroseconds)
+        self.workers = WorkerPool(server: server, workers: server.configuration.workers, wakeFD: wakeFD)
     }
 
     func register() throws {
@@ -86,23 +87,30 @@ final class EventLoop: @unchecked Sendable {
             data.deallocate()
             readBuffer.deallocate()
         }
-        var inFlight = 0
+        let loopSpin = Double(config.spinMicroseconds) / 1e6
+        var lastEvent = 0.0
         while true {
-            // While requests run, poll briefly for their answers before sleeping in epoll: the answer to a fast
-            // search is usually ready within microseconds, and a sleep/wake-up pair costs tens of them.
-            if inFlight > 0 && config.spinMicroseconds > 0 && !workers.hasCompletions {
-                let until = Posix.monotonicSeconds() + Double(config.spinMicroseconds) / 1e6
-                while !workers.hasCompletions && Posix.monotonicSeconds() < until {}
+            var n = 0
+            if loopSpin > 0 && Posix.monotonicSeconds() - lastEvent < loopSpin {
+                // Shortly after traffic, poll for the next request instead of sleeping: a client that answers at
+                // once is served without the wake-up a sleep costs.
+                let until = lastEvent + loopSpin
+                repeat {
+                    n = Posix.epollWait(epoll, events: events, data: data, max: 256, timeoutMS: 0)
+                    if n == 0 { Posix.yield() }  // a worker or client waiting for this core gets it
+                } while n == 0 && !workers.hasNotices && Posix.monotonicSeconds() < until
             }
-            let n = Posix.epollWait(epoll, events: events, data: data, max: 256,
-                                    timeoutMS: workers.hasCompletions ? 0 : 100)
-            if workers.hasCompletions { deliverCompletions() }
+            if n == 0 {
+                n = Posix.epollWait(epoll, events: events, data: data, max: 256, timeoutMS: workers.hasNotices ? 0 : 100)
+            }
+            if n > 0 { lastEvent = Posix.monotonicSeconds() }
+            if workers.hasNotices { handleNotices() }
             for i in 0..<n {
                 switch data[i] {
                 case EventLoop.listenerID: acceptAll()
                 case EventLoop.wakeID:
                     Posix.drainEvent(wakeFD)
-                    deliverCompletions()
+                    handleNotices()
                 case EventLoop.signalID: handleSignals()
                 default:
                     guard let c = connections[data[i]] else { continue }
@@ -122,7 +130,6 @@ final class EventLoop: @unchecked Sendable {
                 lastTimeoutSweep = now
                 sweepTimeouts(now)
             }
-            inFlight = connections.values.reduce(0) { $0 + $1.inFlight }
             if draining {
                 let busy = connections.values.contains { $0.inFlight > 0 || $0.pendingOutput > 0 }
                 if !busy || now >= drainDeadline {
@@ -174,9 +181,8 @@ final class EventLoop: @unchecked Sendable {
 
     private func close(_ c: Connection, reason: String) {
         guard connections.removeValue(forKey: c.id) != nil else { return }
-        if c.inFlight > 0 { workers.cancel(connection: c.id) }
         if c.interest != 0 { Posix.epollRemove(epoll, c.fd) }
-        Posix.close(c.fd)
+        c.output.close()  // queued requests of a closed connection are skipped by the workers
         server.log("connection \(c.id) closed: \(reason)")
     }
 
@@ -205,6 +211,8 @@ final class EventLoop: @unchecked Sendable {
         processFrames(c, now: now)
         guard connections[c.id] != nil else { return }
         if c.peerClosed {
+            // Hear about the last answer (the flag first, then the count: see WorkerPool.run).
+            c.output.loopWaitsForIdle.store(true, ordering: .sequentiallyConsistent)
             if c.inFlight == 0 && c.pendingOutput == 0 {
                 close(c, reason: "peer closed")
             } else {
@@ -285,8 +293,8 @@ final class EventLoop: @unchecked Sendable {
                      close: false)
                 return
             }
-            c.inFlight += 1
-            workers.submit(WorkerPool.Job(connection: c.id, requestID: frame.requestID, request: request,
+            c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
+            workers.submit(WorkerPool.Job(output: c.output, requestID: frame.requestID, request: request,
                                           reader: server.holder.reader))
         }
     }
@@ -302,39 +310,36 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func send(_ frame: Frame, to c: Connection) {
-        frame.appendEncoded(to: &c.output)
-        flush(c)
+        settle(c, after: c.output.send(frame.encoded()))
     }
 
     private func flush(_ c: Connection) {
-        while c.pendingOutput > 0 {
-            let result = c.output.withUnsafeBytes { Posix.write(c.fd, UnsafeRawBufferPointer(rebasing: $0[c.outputStart...])) }
-            switch result {
-            case .bytes(let n):
-                c.outputStart += n
-            case .wouldBlock:
-                if c.pendingOutput > EventLoop.maxPendingOutput {
-                    close(c, reason: "client does not read its responses")
-                    return
-                }
-                if !c.wantsWrite {
-                    c.wantsWrite = true
-                    updateInterest(c)
-                }
-                return
-            case .closed:
-                close(c, reason: "peer reset the connection")
+        settle(c, after: c.output.flush())
+    }
+
+    /// Acts on what a write left: wait for writability, drop a reader that stopped reading, or close a connection
+    /// whose work is all done.
+    private func settle(_ c: Connection, after outcome: ConnectionOutput.WriteOutcome) {
+        switch outcome {
+        case .pending:
+            if c.pendingOutput > EventLoop.maxPendingOutput {
+                close(c, reason: "client does not read its responses")
                 return
             }
+            if !c.wantsWrite {
+                c.wantsWrite = true
+                updateInterest(c)
+            }
+        case .closed:
+            close(c, reason: "peer reset the connection")
+        case .done:
+            if c.wantsWrite {
+                c.wantsWrite = false
+                updateInterest(c)
+            }
+            if c.closeAfterFlush { close(c, reason: c.closeReason) }
+            else if c.peerClosed && c.inFlight == 0 { close(c, reason: "peer closed") }
         }
-        c.output.removeAll(keepingCapacity: c.output.capacity <= 1 << 20)
-        c.outputStart = 0
-        if c.wantsWrite {
-            c.wantsWrite = false
-            updateInterest(c)
-        }
-        if c.closeAfterFlush { close(c, reason: c.closeReason) }
-        else if c.peerClosed && c.inFlight == 0 { close(c, reason: "peer closed") }
     }
 
     /// Registers the descriptor for exactly the events the connection needs now.
@@ -353,16 +358,10 @@ final class EventLoop: @unchecked Sendable {
         c.interest = want
     }
 
-    private func deliverCompletions() {
-        for done in workers.takeCompletions() {
-            if let e = done.error { server.log("connection \(done.connection): \(e)") }
-            guard let c = connections[done.connection] else {
-                workers.finishedCancelled(connection: done.connection)
-                continue  // closed meanwhile: drop the answer
-            }
-            c.inFlight -= 1
-            c.lastActivity = Posix.monotonicSeconds()
-            c.output.append(contentsOf: done.bytes)
+    /// Connections a worker flagged: output left for a full socket, or the last answer the loop waited for.
+    private func handleNotices() {
+        for id in workers.takeNotices() {
+            guard let c = connections[id] else { continue }  // closed meanwhile
             flush(c)
         }
     }
@@ -414,6 +413,7 @@ final class EventLoop: @unchecked Sendable {
         Posix.epollRemove(epoll, listener)
         Posix.close(listener)
         listener = -1
+        for c in connections.values { c.output.loopWaitsForIdle.store(true, ordering: .sequentiallyConsistent) }
         let pending = connections.values.reduce(0) { $0 + $1.inFlight }
         server.log("draining: \(pending) requests in flight on \(connections.count) connections")
     }

@@ -41,8 +41,9 @@ enum Posix {
                 }
             }
             guard rc == 0 else { return "?" }
-            let h = String(cString: host)
-            return family == AF_INET6 ? "[\(h)]:\(String(cString: serv))" : "\(h):\(String(cString: serv))"
+            let h = host.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            let p = serv.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            return family == AF_INET6 ? "[\(h)]:\(p)" : "\(h):\(p)"
         }
 
         var isLoopback: Bool {
@@ -165,6 +166,9 @@ enum Posix {
     }
 
     static func close(_ fd: Int32) { _ = sysClose(fd) }
+
+    /// Gives the core to another runnable thread, if any.
+    static func yield() { _ = sched_yield() }
 
     static func epollCreate() throws(PosixError) -> Int32 {
         let fd = csaiga_epoll_create()

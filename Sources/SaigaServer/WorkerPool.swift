@@ -4,21 +4,16 @@ import SaigaWire
 import Synchronization
 
 /// Threads that run searches. The event loop hands them decoded requests; they run each against the snapshot the
-/// loop captured, encode the response frame, queue it, and wake the loop through an eventfd. A worker never touches
-/// a socket, so a slow or stalled client can never hold one.
+/// loop captured, encode the response frame and write it to the socket themselves with one non-blocking write
+/// (see `ConnectionOutput`). The loop hears from a worker only when it has to act: output left over for a socket
+/// that was full, or the last answer of a connection the loop is waiting to close. A worker never waits on a
+/// socket, so a slow or stalled client can never hold one.
 final class WorkerPool: Sendable {
     struct Job: Sendable {
-        var connection: UInt64
+        var output: ConnectionOutput
         var requestID: UInt32
         var request: Request
         var reader: IndexReader
-    }
-
-    struct Completion: Sendable {
-        var connection: UInt64
-        var bytes: [UInt8]
-        /// Set when the answer is an ERROR (for the log).
-        var error: WireError?
     }
 
     private struct Queue {
@@ -27,20 +22,19 @@ final class WorkerPool: Sendable {
     }
 
     private let queue = Mutex(Queue())
-    /// Connections closed with requests still queued: their remaining jobs are answered without running.
-    private let cancelled = Mutex<Set<UInt64>>([])
     private let available = DispatchSemaphore(value: 0)
-    private let done = Mutex<[Completion]>([])
+    /// Connections the loop must look at again (see the type's documentation).
+    private let notices = Mutex<[UInt64]>([])
     private let wakeFD: Int32
-    private let spinSeconds: Double
-    /// Completions not yet taken by the loop (lets a spinning loop poll without the lock).
-    private let pendingCompletions = Atomic<Int>(0)
+    private let server: SaigaServer
+    /// Notices not yet taken by the loop (lets the loop check without the lock).
+    private let pendingNotices = Atomic<Int>(0)
     let count: Int
 
-    init(workers: Int, wakeFD: Int32, spinMicroseconds: Int) {
+    init(server: SaigaServer, workers: Int, wakeFD: Int32) {
+        self.server = server
         self.count = workers
         self.wakeFD = wakeFD
-        self.spinSeconds = Double(spinMicroseconds) / 1e6
         for _ in 0..<workers {
             Posix.spawnThread { [self] in run() }
         }
@@ -51,51 +45,28 @@ final class WorkerPool: Sendable {
         available.signal()
     }
 
-    /// Marks a closed connection: its queued jobs are skipped (a client that hung up costs no more searches).
-    func cancel(connection: UInt64) {
-        cancelled.withLock { _ = $0.insert(connection) }
-    }
-
-    /// Called when the loop drops an answer for a closed connection; forgets the mark once nothing is queued.
-    func finishedCancelled(connection: UInt64) {
-        let queued = queue.withLock { q in q.jobs[q.head...].contains { $0?.connection == connection } }
-        if !queued { cancelled.withLock { _ = $0.remove(connection) } }
-    }
-
     /// Ends the workers after the jobs already queued.
     func stop() {
         queue.withLock { q in for _ in 0..<count { q.jobs.append(nil) } }
         for _ in 0..<count { available.signal() }
     }
 
-    /// Responses finished since the last call.
-    func takeCompletions() -> [Completion] {
-        guard pendingCompletions.load(ordering: .acquiring) > 0 else { return [] }
-        return done.withLock { d in
+    /// Connections that need the loop's attention since the last call.
+    func takeNotices() -> [UInt64] {
+        guard pendingNotices.load(ordering: .acquiring) > 0 else { return [] }
+        return notices.withLock { d in
             let all = d
             d.removeAll(keepingCapacity: true)
-            pendingCompletions.subtract(all.count, ordering: .releasing)
+            pendingNotices.subtract(all.count, ordering: .releasing)
             return all
         }
     }
 
-    var hasCompletions: Bool { pendingCompletions.load(ordering: .acquiring) > 0 }
-
-    /// Waits for a job signal, spinning briefly first: a request that arrives within the spin window is picked
-    /// up without a futex sleep and wake-up (tens of microseconds on a virtual machine).
-    private func waitForJob() {
-        if spinSeconds > 0 {
-            let until = Posix.monotonicSeconds() + spinSeconds
-            repeat {
-                if available.wait(timeout: .now()) == .success { return }
-            } while Posix.monotonicSeconds() < until
-        }
-        available.wait()
-    }
+    var hasNotices: Bool { pendingNotices.load(ordering: .acquiring) > 0 }
 
     private func run() {
         while true {
-            waitForJob()
+            available.wait()
             let next: Job?? = queue.withLock { q in
                 guard q.head < q.jobs.count else { return .none }
                 let j = q.jobs[q.head]
@@ -110,15 +81,22 @@ final class WorkerPool: Sendable {
                 if next != nil { return }  // a stop sentinel
                 continue
             }
-            let skip = cancelled.withLock { $0.contains(job.connection) }
-            let response = skip ? Response.error(WireError(.shuttingDown, "connection closed"))
-                : RequestHandler.handle(job.request, reader: job.reader)
-            let bytes = response.frame(requestID: job.requestID).encoded()
-            var error: WireError?
-            if case .error(let e) = response { error = e }
-            done.withLock { $0.append(Completion(connection: job.connection, bytes: bytes, error: error)) }
-            pendingCompletions.add(1, ordering: .releasing)
-            Posix.signalEvent(wakeFD)
+            let output = job.output
+            var outcome = ConnectionOutput.WriteOutcome.closed
+            // A connection closed while its requests waited costs no more searches.
+            if !output.isClosed {
+                let response = RequestHandler.handle(job.request, reader: job.reader)
+                if case .error(let e) = response { server.log("connection \(output.connection): \(e)") }
+                outcome = output.send(response.frame(requestID: job.requestID).encoded())
+            }
+            // Sequentially consistent, paired with the loop's store of `loopWaitsForIdle` and load of `inFlight`:
+            // either this worker sees the flag or the loop sees the count at zero.
+            let left = output.inFlight.subtract(1, ordering: .sequentiallyConsistent).newValue
+            if outcome == .pending || (left == 0 && output.loopWaitsForIdle.load(ordering: .sequentiallyConsistent)) {
+                notices.withLock { $0.append(output.connection) }
+                pendingNotices.add(1, ordering: .releasing)
+                Posix.signalEvent(wakeFD)
+            }
         }
     }
 }

@@ -376,4 +376,65 @@ struct ConcurrencyTests {
             }
         }
     }
+
+    @Test("a client that stops reading: its answers wait in the server, other clients are served, and all arrive intact")
+    func slowReader() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let reader = try IndexReader(path: idx.path)
+            // Large answers (50 hits with every stored field and a snippet) overflow the socket buffers quickly, so
+            // workers leave output behind and the loop must finish it when the client reads again.
+            let queries = concurrencyQueries
+            func request(_ i: Int) -> SearchRequest {
+                SearchRequest(query: queries[i % queries.count], k: 50, fields: ["*"], snippets: true)
+            }
+            var expected: [Int: ResultKey] = [:]
+            for i in 0..<queries.count { expected[i] = ResultKey(try librarySearch(reader, request(i))) }
+            let count = 300
+            try await withServer(index: idx, ["--max-in-flight", "1000"]) { server in
+                let slow = try server.connect(receiveBuffer: 8192)
+                try slow.handshake()
+                var bytes: [UInt8] = []
+                for i in 0..<count { Request.search(request(i)).frame(requestID: UInt32(i + 1)).appendEncoded(to: &bytes) }
+                let pipelined = bytes
+                try await onThread { () -> Result<Void, RawError> in
+                    do { try slow.send(pipelined, timeout: 30) } catch { return .failure(error as? RawError ?? .io("\(error)")) }
+                    return .success(())
+                }.get()
+                // While `slow` reads nothing, another client is answered at once: no worker waits on `slow`.
+                try await Task.sleep(nanoseconds: 300_000_000)
+                let other = try server.client()
+                for i in 0..<5 {
+                    let r = try await other.search(request(i))
+                    #expect(ResultKey(r) == expected[i % queries.count], "other client, query \(i)")
+                }
+                // Now read everything: each id once, every frame whole and equal to the library's answer.
+                let answers = await onThread { () -> Result<[(UInt32, Response)], RawError> in
+                    do {
+                        var out: [(UInt32, Response)] = []
+                        for _ in 0..<count { out.append(try slow.readResponse(timeout: 30)) }
+                        return .success(out)
+                    } catch { return .failure(error as? RawError ?? .io("\(error)")) }
+                }
+                var seen = Set<UInt32>()
+                for (id, r) in try answers.get() {
+                    #expect(seen.insert(id).inserted, "request id \(id) answered twice")
+                    guard id >= 1 && Int(id) <= count else {
+                        Issue.record("an answer for unknown request id \(id)")
+                        continue
+                    }
+                    let i = Int(id) - 1
+                    if case .results(let res) = r {
+                        #expect(ResultKey(res) == expected[i % queries.count], "request \(i)")
+                    } else {
+                        Issue.record("request \(i): \(r)")
+                    }
+                }
+                #expect(seen.count == count)
+                try slow.send(.ping([7]), id: 9999)
+                let (pid, pong) = try slow.readResponse()
+                #expect(pid == 9999 && pong == .pong([7]))
+            }
+        }
+    }
 }

@@ -423,7 +423,9 @@ final class ServerProcess: @unchecked Sendable {
         try SaigaClient(address: address, token: token, connectTimeout: 10, requestTimeout: 20)
     }
 
-    func connect(timeout: Double = 10) throws -> RawConnection { try RawConnection(port: port, timeout: timeout) }
+    func connect(timeout: Double = 10, receiveBuffer: Int32? = nil) throws -> RawConnection {
+        try RawConnection(port: port, timeout: timeout, receiveBuffer: receiveBuffer)
+    }
 }
 
 /// Starts `saiga serve --index INDEX --listen 127.0.0.1:0 OPTIONS` (no `--listen` added when OPTIONS has one),
@@ -473,9 +475,14 @@ final class RawConnection: @unchecked Sendable {
     private var decoder = FrameDecoder(maxLength: 1 << 30)
     private var buffer = [UInt8](repeating: 0, count: 1 << 16)
 
-    init(port: Int, timeout: Double = 10) throws {
+    /// Connects to 127.0.0.1:`port`. `receiveBuffer` sets SO_RCVBUF before connecting (set afterwards, a small
+    /// buffer can leave the advertised window at zero for minutes), so a client that stops reading fills it fast.
+    init(port: Int, timeout: Double = 10, receiveBuffer: Int32? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw RawError.io("socket: \(String(cString: strerror(errno)))") }
+        if var size = receiveBuffer {
+            _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = in_port_t(UInt16(port).bigEndian)

@@ -717,7 +717,7 @@ public final class IndexWriter {
         }
         partition?.abort()
         merges?.abortAll()
-        _ = shared.state.withLock { s in
+        shared.state.withLock { s in
             s.flushed.removeAll()
             s.error = nil
         }
