@@ -43,7 +43,7 @@ enum QueryBench {
 
     static func run(_ argv: [String]) throws {
         let o = try Options(argv, valued: ["k", "mode", "warmup", "k1", "b", "out", "latencies", "tag", "count-limit"],
-                            flags: ["exhaustive"])
+                            flags: ["exhaustive", "exact-count"])
         guard o.positional.count == 2 else {
             throw BenchUsage(message: "usage: saiga-bench query INDEX_DIR QUERIES.txt --k K --mode or|and ...")
         }
@@ -53,7 +53,8 @@ enum QueryBench {
         guard mode == "or" || mode == "and" || mode == "phrase" else {
             throw BenchUsage(message: "--mode must be or, and or phrase")
         }
-        var options = SearchOptions(k: k, snippets: false, totalHitsThreshold: try o.int("count-limit", 1000),
+        let countLimit = o.flags.contains("exact-count") ? Int.max : try o.int("count-limit", 1000)
+        var options = SearchOptions(k: k, snippets: false, totalHitsThreshold: countLimit,
                                     exhaustive: o.flags.contains("exhaustive"))
         if let k1 = try o.double("k1") { options.bm25.k1 = Float(k1) }
         if let b = try o.double("b") { options.bm25.b = Float(b) }

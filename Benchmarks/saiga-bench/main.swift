@@ -1,10 +1,13 @@
 // saiga-bench: in-process benchmarks of the Saiga engine, printing one JSON line per run with the field names of
 // ../shared/bench/peers (so `peer saiga index|query …` runs Saiga through the same harness as the peer engines).
 //
-//   saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N] [--ram-mb N] [--positions] [--store-text]
-//   saiga-bench query INDEX_DIR QUERIES.txt [--k 10] [--mode or|and] [--warmup 1] [--k1 X --b Y]
+//   saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N] [--ram-mb N] [--positions] [--store-text] [--stopwords]
+//   saiga-bench query INDEX_DIR QUERIES.txt [--k 10] [--mode or|and|phrase] [--warmup 1] [--k1 X --b Y]
+//                     [--exhaustive | --exact-count | --count-limit N]
 //                     [--out RUN.tsv] [--latencies LAT.tsv]
 //   saiga-bench serve-load --server HOST:PORT QUERIES.txt --connections C [--pipeline P] [--compare-index DIR]
+//                     [--client-spin-us N] [--ping]
+//   saiga-bench codec
 //   saiga-bench living CORPUS.jsonl WORK_DIR [--commits 20] [--small-commits 10000] [--open-segments 100]
 //
 // Release builds only: `swift run -c release saiga-bench …`.

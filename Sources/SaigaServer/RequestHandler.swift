@@ -13,6 +13,7 @@ enum RequestHandler {
                 var options = SearchOptions(k: Int(s.k), offset: Int(s.offset), snippets: s.snippets, fields: s.fields)
                 if let k1 = s.k1 { options.bm25.k1 = k1 }
                 if let b = s.b { options.bm25.b = b }
+                if s.exactCount { options.totalHitsThreshold = .max }
                 let r: SearchResults
                 switch s.syntax {
                 case .query: r = try reader.search(s.query, options: options)
@@ -22,7 +23,7 @@ enum RequestHandler {
                 let hits = r.hits.map {
                     WireHit(id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields)
                 }
-                return .results(SearchResponse(total: UInt64(r.total), tookMicros: UInt64(r.seconds * 1e6),
+                return .results(SearchResponse(total: UInt64(r.total), totalIsExact: r.totalIsExact, tookMicros: UInt64(r.seconds * 1e6),
                                                generation: reader.generation, hits: hits))
             case .get(let g):
                 guard let d = try reader.document(id: g.id) else { return .document(DocumentResponse(found: false)) }

@@ -102,9 +102,12 @@ public struct SearchRequest: Sendable, Hashable {
     public var k1: Float?
     public var b: Float?
     public var syntax: QuerySyntax
+    /// Count every match exactly. By default matches are counted up to 1,000 and `SearchResponse.total` is a
+    /// lower bound past that (which lets the server skip documents that cannot reach the top k).
+    public var exactCount: Bool
 
     public init(query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
-                k1: Float? = nil, b: Float? = nil, syntax: QuerySyntax = .query) {
+                k1: Float? = nil, b: Float? = nil, syntax: QuerySyntax = .query, exactCount: Bool = false) {
         self.query = query
         self.k = k
         self.offset = offset
@@ -113,6 +116,7 @@ public struct SearchRequest: Sendable, Hashable {
         self.k1 = k1
         self.b = b
         self.syntax = syntax
+        self.exactCount = exactCount
     }
 
     public func encode() -> [UInt8] {
@@ -125,11 +129,12 @@ public struct SearchRequest: Sendable, Hashable {
         if let k1 { w.f32(6, k1) }
         if let b { w.f32(7, b) }
         if syntax != .query { w.raw(8, [syntax.rawValue]) }
+        if exactCount { w.bool(9, true) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
-        let f = try FieldSet(payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8])
+        let f = try FieldSet(payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
         if let o = try f.u32(3) { r.offset = o }
@@ -143,6 +148,7 @@ public struct SearchRequest: Sendable, Hashable {
             }
             r.syntax = syntax
         }
+        if let e = try f.bool(9) { r.exactCount = e }
         return r
     }
 }
@@ -245,13 +251,16 @@ public struct WireHit: Sendable, Hashable {
 
 /// RESULTS: the answer to SEARCH.
 public struct SearchResponse: Sendable, Hashable {
+    /// Matching documents: exact when `totalIsExact`, else a lower bound (see `SearchRequest.exactCount`).
     public var total: UInt64
+    public var totalIsExact: Bool
     public var tookMicros: UInt64
     public var generation: UInt64
     public var hits: [WireHit]
 
-    public init(total: UInt64, tookMicros: UInt64, generation: UInt64, hits: [WireHit]) {
+    public init(total: UInt64, totalIsExact: Bool = true, tookMicros: UInt64, generation: UInt64, hits: [WireHit]) {
         self.total = total
+        self.totalIsExact = totalIsExact
         self.tookMicros = tookMicros
         self.generation = generation
         self.hits = hits
@@ -276,6 +285,7 @@ public struct SearchResponse: Sendable, Hashable {
             }
             w.nested(4, hw)
         }
+        if !totalIsExact { w.bool(5, true) }
         return w.bytes
     }
 
@@ -283,6 +293,7 @@ public struct SearchResponse: Sendable, Hashable {
         let f = try FieldSet(lenient: payload, message: "RESULTS")
         var r = SearchResponse(total: try f.u64(1) ?? 0, tookMicros: try f.u64(2) ?? 0, generation: try f.u64(3) ?? 0,
                                hits: [])
+        r.totalIsExact = !(try f.bool(5) ?? false)
         for hitField in f.all(4) {
             let hf = try FieldSet(lenient: Array(hitField.value), message: "RESULTS hit")
             var hit = WireHit(id: try hf.string(1) ?? "", score: try hf.f32(2) ?? 0, title: try hf.string(3) ?? "",

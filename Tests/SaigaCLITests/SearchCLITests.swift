@@ -259,6 +259,37 @@ struct SearchCLITests {
         #expect(version.status == 0, "\(version)")
         #expect(version.stdout.hasPrefix("saiga "), "\(version)")
     }
+
+    @Test("more than 1,000 matches: '1,000+ hits' and total_exact false by default, the exact count with --exact-count")
+    func exactCount() async throws {
+        try await withTempDir { dir in
+            // 1,500 documents contain "common"; every third also "rare", so the ranking has ties and non-ties.
+            var lines: [String] = []
+            for i in 0..<1500 {
+                let extra = String(repeating: " common", count: i % 7) + (i % 3 == 0 ? " rare" : "")
+                lines.append("{\"id\":\"d\(i)\",\"title\":\"doc \(i)\",\"contents\":\"common words here\(extra) filler \(i)\"}")
+            }
+            let input = dir.appendingPathComponent("docs.jsonl")
+            try write(lines.joined(separator: "\n") + "\n", to: input)
+            let idx = dir.appendingPathComponent("idx")
+            let built = try await saiga("index", input.path, "--index", idx.path)
+            try #require(built.exited && built.status == 0, "\(built)")
+
+            let bounded = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "-k", "5", "common"))
+            #expect(!bounded.totalIsExact && bounded.total >= 1000 && bounded.total <= 1500, "total \(bounded.total)")
+            let exact = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "-k", "5", "--exact-count", "common"))
+            #expect(exact.totalIsExact && exact.total == 1500)
+            // Counting less never changes the ranking.
+            #expect(bounded.ids == exact.ids && bounded.hits.map(\.score) == exact.hits.map(\.score))
+            let small = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "rare"))
+            #expect(small.totalIsExact && small.total == 500)
+
+            let text = try await saiga("search", "--index", idx.path, "-k", "1", "common")
+            #expect(text.stdout.hasPrefix("1,000+ hits for common") || text.stdout.contains("+ hits for common"), "\(text.stdout)")
+            let textExact = try await saiga("search", "--index", idx.path, "-k", "1", "--exact-count", "common")
+            #expect(textExact.stdout.hasPrefix("1,500 hits for common"), "\(textExact.stdout)")
+        }
+    }
 }
 
 extension String {

@@ -261,7 +261,7 @@ struct EndToEndTests {
                     ["saiga"], ["human rights"], ["\"death penalty\""], ["+kazakhstan -government"],
                     ["title:kazakhstan"], ["democra*"], ["café naïve"], ["-k", "3", "--offset", "2", "rights"],
                     ["-k", "20", "the"], ["--k1", "2.0", "--b", "0.3", "rights", "kazakhstan"], ["--no-snippets", "steppe"],
-                    ["--fields", "lang,year", "steppe"], ["zzzqqqxxx"],
+                    ["--fields", "lang,year", "steppe"], ["zzzqqqxxx"], ["--exact-count", "the"],
                 ]
                 for args in cases {
                     let local = try await saiga(["search", "--index", idx.path, "--json"] + args)
@@ -272,6 +272,8 @@ struct EndToEndTests {
                     }
                     let l = try parseSearchJSON(local.stdout), r = try parseSearchJSON(remote.stdout)
                     #expect(r.total == l.total, "\(args)")
+                    #expect(try parseJSONObject(remote.stdout)["total_exact"] as? Bool
+                                == parseJSONObject(local.stdout)["total_exact"] as? Bool, "\(args)")
                     #expect(r.hits.map(\.id) == l.hits.map(\.id), "\(args)")
                     #expect(r.hits.map(\.title) == l.hits.map(\.title), "\(args)")
                     #expect(r.hits.map(\.snippet) == l.hits.map(\.snippet), "\(args)")

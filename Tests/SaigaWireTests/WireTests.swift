@@ -24,6 +24,10 @@ import Testing
             #expect(!d.hasPartialFrame)
         }
         #expect(try Request.decode(frames[1]) == .search(SearchRequest(query: "human rights", k: 5, fields: ["source"], k1: 0.9, b: 0.4)))
+        // Field 9 (exact count) is written only when set, and read back.
+        let exact = Request.search(SearchRequest(query: "q", exactCount: true)).frame(requestID: 1)
+        #expect(try Request.decode(exact) == .search(SearchRequest(query: "q", exactCount: true)))
+        #expect(exact.payload.count == Request.search(SearchRequest(query: "q")).frame(requestID: 1).payload.count + 7)
     }
 
     @Test func lengthIsCheckedBeforeBuffering() {
@@ -77,6 +81,7 @@ import Testing
                 WireHit(id: "a#1", score: 2.5, title: "Título", snippet: "… <b>x</b> …", fields: ["source": "f.txt:3"]),
                 WireHit(id: "b", score: 1, title: "", snippet: nil, fields: [:]),
             ])),
+            .results(SearchResponse(total: 1000, totalIsExact: false, tookMicros: 9, generation: 1, hits: [])),
             .document(DocumentResponse(found: true, id: "a", title: "t", body: "b", fields: ["k": "v"])),
             .document(DocumentResponse(found: false)),
             .stats(StatsResponse(documents: 13, segments: 1, terms: 3719, postings: 20000, bytes: 160_000, generation: 3)),

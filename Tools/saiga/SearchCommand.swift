@@ -9,20 +9,23 @@ import SaigaWire
 enum SearchCommand {
     static let help = """
         usage: saiga search [--index DIR | --server HOST:PORT [--token T]] [-k N] [--offset N] [--json]
-                            [--k1 X] [--b Y] [--no-snippets] [--fields a,b] QUERY ...
+                            [--k1 X] [--b Y] [--no-snippets] [--fields a,b] [--exact-count] QUERY ...
 
         Searches the index (default Index/index; if there is none there, it is first built from Index/corpus).
         Query syntax: words (any may match), +required, -excluded, AND OR NOT (uppercase), (groups),
         "phrases", title: and body: scoping, prefix*. Ranking is BM25 (k1 1.2, b 0.75 unless given).
 
         With --server, the query runs on a `saiga serve` server (same output).
-        With --json, prints one object {"total": N, "hits": [{"id", "score", "title", "snippet"}]} and nothing else.
+        Matches are counted exactly up to 1,000; past that the count is a lower bound ("1,000+ hits"), which
+        lets the search skip documents that cannot reach the top k. --exact-count counts every match.
+        With --json, prints one object {"total": N, "hits": [{"id", "score", "title", "snippet"}]} and nothing
+        else; when the total is a lower bound the object also has "total_exact": false.
         """
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(
             argv, valueOptions: ["index", "k", "offset", "k1", "b", "fields", "server", "token"],
-            flagOptions: ["json", "no-snippets", "no-verify"])
+            flagOptions: ["json", "no-snippets", "no-verify", "exact-count"])
         let query = args.positional.joined(separator: " ")
         guard !query.isEmpty else { throw UsageError("search needs a QUERY") }
         let index = args.value("index") ?? Defaults.indexDirectory
@@ -33,6 +36,7 @@ enum SearchCommand {
         if let b = try args.float("b") { options.bm25.b = b }
         options.snippets = !args.flag("no-snippets")
         if let f = args.value("fields") { options.fields = f.split(separator: ",").map(String.init) }
+        if args.flag("exact-count") { options.totalHitsThreshold = .max }
         let json = args.flag("json")
         options.snippet = json || !Terminal.stdoutIsTTY
             ? SnippetOptions(preTag: json ? "<b>" : "**", postTag: json ? "</b>" : "**")
@@ -48,7 +52,8 @@ enum SearchCommand {
             }
             let request = SearchRequest(query: query, k: UInt32(options.k), offset: UInt32(options.offset),
                                         fields: options.fields, snippets: options.snippets,
-                                        k1: try args.float("k1"), b: try args.float("b"))
+                                        k1: try args.float("k1"), b: try args.float("b"),
+                                        exactCount: args.flag("exact-count"))
             do throws(ClientError) {
                 let r = try client.search(request)
                 results = remoteResults(r, markup: options.snippet)
@@ -85,11 +90,14 @@ enum SearchCommand {
                 }
                 hits.append(JSON.object(pairs))
             }
-            Terminal.out("{\"total\":\(results.total),\"hits\":[" + hits.joined(separator: ",") + "]}")
+            // "total_exact" appears only when the total is a lower bound, so the common shape stays {"total", "hits"}.
+            Terminal.out("{\"total\":\(results.total)," + (results.totalIsExact ? "" : "\"total_exact\":false,")
+                + "\"hits\":[" + hits.joined(separator: ",") + "]}")
             return 0
         }
         let ms = Terminal.fixed(results.seconds * 1000, 2)
-        Terminal.out("\(Terminal.grouped(results.total)) \(results.total == 1 ? "hit" : "hits") for \(query) (\(ms) ms)")
+        let count = Terminal.grouped(results.total) + (results.totalIsExact ? "" : "+")
+        Terminal.out("\(count) \(results.total == 1 && results.totalIsExact ? "hit" : "hits") for \(query) (\(ms) ms)")
         for (i, h) in results.hits.enumerated() {
             Terminal.out("")
             let title = h.title.isEmpty ? "(untitled)" : h.title
@@ -118,7 +126,8 @@ enum SearchCommand {
                       snippet: h.snippet.map { $0.replacingAll("<b>", with: markup.preTag).replacingAll("</b>", with: markup.postTag) },
                       fields: h.fields, docNumber: -1)
         }
-        return SearchResults(total: Int(r.total), hits: hits, seconds: Double(r.tookMicros) / 1e6)
+        return SearchResults(total: Int(r.total), totalIsExact: r.totalIsExact, hits: hits,
+                             seconds: Double(r.tookMicros) / 1e6)
     }
 
     /// When the default index does not exist yet, builds it from the bundled corpus (with progress on stderr).

@@ -7,7 +7,7 @@
         for hit in r["hits"]:
             print(hit["id"], hit["score"], hit["title"])
 
-Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--token T]
+Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--exact-count] [--token T]
                              saiga_client.py HOST:PORT get ID | stats | ping
 """
 import json
@@ -146,7 +146,7 @@ class SaigaClient:
         typ, _, payload = self._roundtrip(PING, field(1, data) if data else b"")
         return first(parse_fields(payload), 1, b"")
 
-    def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0):
+    def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False):
         p = f_str(1, query) + f_u32(2, k)
         if offset:
             p += f_u32(3, offset)
@@ -159,6 +159,8 @@ class SaigaClient:
             p += f_f32(7, b)
         if syntax:
             p += field(8, bytes([syntax]))
+        if exact_count:
+            p += f_bool(9, True)
         typ, _, payload = self._roundtrip(SEARCH, p)
         if typ != RESULTS:
             raise SaigaError(0, "expected RESULTS")
@@ -180,7 +182,8 @@ class SaigaClient:
             if stored:
                 hit["fields"] = stored
             hits.append(hit)
-        return {"total": u64(first(f, 1, b"\0" * 8)), "took_us": u64(first(f, 2, b"\0" * 8)), "hits": hits}
+        return {"total": u64(first(f, 1, b"\0" * 8)), "total_exact": first(f, 5) != b"\x01",
+                "took_us": u64(first(f, 2, b"\0" * 8)), "hits": hits}
 
     def get(self, doc_id):
         typ, _, payload = self._roundtrip(GET, f_str(1, doc_id))
@@ -211,6 +214,9 @@ def main(argv):
         if argv[i] in ("--k", "--token") and i + 1 < len(argv):
             opts[argv[i][2:]] = argv[i + 1]
             i += 2
+        elif argv[i] == "--exact-count":
+            opts["exact-count"] = True
+            i += 1
         else:
             args.append(argv[i])
             i += 1
@@ -218,9 +224,11 @@ def main(argv):
         with SaigaClient(host.strip("[]"), int(port), token=opts.get("token")) as c:
             cmd = argv[2]
             if cmd == "search":
-                r = c.search(" ".join(args), k=int(opts.get("k", 10)))
+                r = c.search(" ".join(args), k=int(opts.get("k", 10)), exact_count=opts.get("exact-count", False))
                 out = {"total": r["total"], "hits": [{"id": h["id"], "score": h["score"], "title": h["title"],
                                                       "snippet": h["snippet"]} for h in r["hits"]]}
+                if not r["total_exact"]:
+                    out["total_exact"] = False  # as `saiga search --json`: only when the total is a lower bound
             elif cmd == "get":
                 out = c.get(args[0])
             elif cmd == "stats":
