@@ -77,7 +77,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SaigaServerTests",
-            dependencies: ["saiga", "Saiga", "SaigaClient", "SaigaWire"],
+            dependencies: ["saiga", "Saiga", "SaigaClient", "SaigaServer", "SaigaWire"],
             path: "Tests/SaigaServerTests"
         ),
     ],

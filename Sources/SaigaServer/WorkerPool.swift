@@ -7,7 +7,8 @@ import Synchronization
 /// loop captured, encode the response frame and write it to the socket themselves with one non-blocking write
 /// (see `ConnectionOutput`). The loop hears from a worker only when it has to act: output left over for a socket
 /// that was full, or the last answer of a connection the loop is waiting to close. A worker never waits on a
-/// socket, so a slow or stalled client can never hold one.
+/// socket, so a slow or stalled client can never hold one. Connections take turns (`FairQueue`), so a client that
+/// pipelines a backlog cannot starve the others.
 final class WorkerPool: Sendable {
     struct Job: Sendable {
         var output: ConnectionOutput
@@ -17,8 +18,8 @@ final class WorkerPool: Sendable {
     }
 
     private struct Queue {
-        var jobs: [Job?] = []
-        var head = 0
+        var jobs = FairQueue<Job>()
+        var stopping = false
     }
 
     private let queue = Mutex(Queue())
@@ -41,13 +42,13 @@ final class WorkerPool: Sendable {
     }
 
     func submit(_ job: Job) {
-        queue.withLock { $0.jobs.append(job) }
+        queue.withLock { $0.jobs.push(job, connection: job.output.connection) }
         available.signal()
     }
 
     /// Ends the workers after the jobs already queued.
     func stop() {
-        queue.withLock { q in for _ in 0..<count { q.jobs.append(nil) } }
+        queue.withLock { $0.stopping = true }
         for _ in 0..<count { available.signal() }
     }
 
@@ -67,18 +68,10 @@ final class WorkerPool: Sendable {
     private func run() {
         while true {
             available.wait()
-            let next: Job?? = queue.withLock { q in
-                guard q.head < q.jobs.count else { return .none }
-                let j = q.jobs[q.head]
-                q.head += 1
-                if q.head > 1024 && q.head * 2 > q.jobs.count {
-                    q.jobs.removeSubrange(0..<q.head)
-                    q.head = 0
-                }
-                return .some(j)
-            }
-            guard let job = next ?? nil else {
-                if next != nil { return }  // a stop sentinel
+            // Every job and every stop token signals once, so each worker ends exactly once, after the queue.
+            let (next, stop) = queue.withLock { q in (q.jobs.pop(), q.stopping) }
+            guard let job = next else {
+                if stop { return }
                 continue
             }
             let output = job.output

@@ -4,6 +4,7 @@ import Foundation
 import Saiga
 import SaigaClient
 import SaigaWire
+import Synchronization
 import Testing
 
 let concurrencyQueries = ["saiga", "human rights", "\"death penalty\"", "kazakhstan -government", "democra*",
@@ -434,6 +435,66 @@ struct ConcurrencyTests {
                 try slow.send(.ping([7]), id: 9999)
                 let (pid, pong) = try slow.readResponse()
                 #expect(pid == 9999 && pong == .pong([7]))
+            }
+        }
+    }
+
+    @Test("--workers 1: one connection's pipelined backlog does not hold up another connection (round robin)")
+    func fairAcrossConnections() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let reader = try IndexReader(path: idx.path)
+            // Costly requests: snippets and every stored field of every document.
+            let heavy = SearchRequest(query: "the kazakhstan", k: 20, fields: ["*"], snippets: true)
+            let expectedHeavy = ResultKey(try librarySearch(reader, heavy))
+            let light = SearchRequest(query: "saiga", k: 3, snippets: false)
+            let expectedLight = ResultKey(try librarySearch(reader, light))
+            let backlog = 200
+            try await withServer(index: idx, ["--workers", "1", "--max-in-flight", "1000"]) { server in
+                let a = try server.connect()
+                try a.handshake()
+                let b = try server.connect()
+                try b.handshake()
+                var bytes: [UInt8] = []
+                for i in 0..<backlog { Request.search(heavy).frame(requestID: UInt32(i + 1)).appendEncoded(to: &bytes) }
+                let pipelined = bytes
+                let aStarted = Atomic<Bool>(false)
+                // Thread 0 sends A's backlog and reads its answers; thread 1 sends B's request once A's first answer
+                // is back (A's 200 frames went out in one write, so by then they are all queued). Each answer is
+                // stamped with its arrival time.
+                let results = await onThreads(2) { t -> Result<[(Double, UInt32, Response)], RawError> in
+                    do {
+                        var out: [(Double, UInt32, Response)] = []
+                        if t == 0 {
+                            try a.send(pipelined)
+                            for _ in 0..<backlog {
+                                let (id, r) = try a.readResponse(timeout: 60)
+                                out.append((monotonicNow(), id, r))
+                                aStarted.store(true, ordering: .releasing)
+                            }
+                        } else {
+                            while !aStarted.load(ordering: .acquiring) { usleep(200) }
+                            try b.send(.search(light), id: 7)
+                            let (id, r) = try b.readResponse(timeout: 60)
+                            out.append((monotonicNow(), id, r))
+                        }
+                        return .success(out)
+                    } catch { return .failure(error as? RawError ?? .io("\(error)")) }
+                }
+                let arrivals = try results[0].get()
+                let bAnswers = try results[1].get()
+                try #require(bAnswers.count == 1)
+                let (bArrival, bid, bAnswer) = bAnswers[0]
+                #expect(bid == 7)
+                if case .results(let r) = bAnswer { #expect(ResultKey(r) == expectedLight) } else { Issue.record("B: \(bAnswer)") }
+                // Order of arrival, not a time limit: with one queue for all connections, B's answer would come after
+                // all 200 of A's; taking turns, after a few.
+                let aBefore = arrivals.filter { $0.0 < bArrival }.count
+                #expect(aBefore < backlog / 2, "B was answered after \(aBefore) of A's \(backlog) answers")
+                #expect(Set(arrivals.map(\.1)) == Set((1...backlog).map(UInt32.init)))
+                for (_, id, r) in arrivals {
+                    if case .results(let res) = r { #expect(ResultKey(res) == expectedHeavy, "A \(id)") } else { Issue.record("A \(id): \(r)") }
+                }
             }
         }
     }
