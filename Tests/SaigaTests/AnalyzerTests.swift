@@ -63,6 +63,23 @@ import Testing
         #expect(sink.positions == [1, 4])
     }
 
+    @Test func exactlyLucenesThirtyThreeStopWords() {
+        let a = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: true))
+        func terms(_ text: String) -> [String] {
+            var sink = CollectingSink(withOffsets: false)
+            var t = text
+            _ = t.withUTF8 { a.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+            return sink.terms.map { String(decoding: $0, as: UTF8.self) }
+        }
+        let lucene = "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with"
+        #expect(lucene.split(separator: " ").count == 33)
+        #expect(terms(lucene).isEmpty)
+        #expect(terms(lucene.uppercased()).isEmpty)
+        // Near misses, prefixes and extensions stay.
+        let kept = "i ab ant thee th then1 theirs tho thes wil nor aa withh b"
+        #expect(terms(kept) == kept.split(separator: " ").map(String.init))
+    }
+
     @Test func invalidUTF8AndLongTokensNeverCrash() {
         let bytes: [UInt8] = [0x61, 0xC3, 0x28, 0x62, 0xFF, 0xF0, 0x9F, 0x98, 0x80, 0x63, 0xED, 0xA0, 0x80, 0x64]
         var sink = CollectingSink(withOffsets: false)

@@ -2,13 +2,21 @@
 /// `AnalyzerOptions.stopWords` is on.
 @usableFromInline
 enum StopWords {
-    @usableFromInline static let words: Set<[UInt8]> = Set(
-        ("a an and are as at be but by for if in into is it no not of on or such that the their then there these "
-            + "they this to was will with").split(separator: " ").map { Array($0.utf8) })
+    static let list = "a an and are as at be but by for if in into is it no not of on or such that the their then "
+        + "there these they this to was will with"
+
+    /// Each word packed into an integer (bytes little-endian, at most 5), so a lookup allocates nothing.
+    @usableFromInline static let packed: Set<UInt64> = Set(list.split(separator: " ").map { word in
+        var v: UInt64 = 0
+        for (i, b) in word.utf8.enumerated() { v |= UInt64(b) << (8 * UInt64(i)) }
+        return v
+    })
 
     @inlinable static func contains(_ p: UnsafeMutablePointer<UInt8>, _ count: Int) -> Bool {
-        // Every stop word has at most 5 bytes; skip the set lookup (and its allocation) for longer tokens.
-        guard count <= 5 else { return false }
-        return words.contains(Array(UnsafeBufferPointer(start: p, count: count)))
+        // Every stop word has 1 to 5 bytes; longer tokens are never looked up.
+        guard count >= 1 && count <= 5 else { return false }
+        var v: UInt64 = 0
+        for i in 0..<count { v |= UInt64(p[i]) << (8 &* UInt64(i)) }
+        return packed.contains(v)
     }
 }
