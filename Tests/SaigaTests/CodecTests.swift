@@ -115,6 +115,31 @@ import Testing
 
     /// Encodes `lists` (one per term) into .post/.pos files and returns what the iterator reads back.
     func roundTrip(_ lists: [[Posting]], maxDoc: Int) throws -> [[Posting]] {
+        try withEncoded(lists, maxDoc: maxDoc) { iterators in
+            var result: [[Posting]] = []
+            let buf = UnsafeMutablePointer<UInt32>.allocate(capacity: 4096)
+            defer { buf.deallocate() }
+            for make in iterators {
+                guard let it = make() else {
+                    result.append([])
+                    continue
+                }
+                var list: [Posting] = []
+                while it.nextDoc() != PostingsIterator.noMoreDocs {
+                    let n = it.positions(into: buf)
+                    #expect(n == Int(it.freq))
+                    list.append(Posting(doc: it.doc, positions: (0..<n).map { Int(buf[$0]) }))
+                }
+                #expect(!it.isCorrupt)
+                result.append(list)
+            }
+            return result
+        }
+    }
+
+    /// Encodes `lists` (one per term) into .post/.pos files and calls `body` with, per list, a function that opens a
+    /// fresh iterator over it (nil for an empty list).
+    func withEncoded<T>(_ lists: [[Posting]], maxDoc: Int, _ body: ([() -> PostingsIterator?]) throws -> T) throws -> T {
         let dir = TemporaryDirectory("saiga-postings")
         defer { dir.cleanup() }
         var buffer = PostingsBuffer()
@@ -154,26 +179,81 @@ import Testing
         try pos.finish(sync: false)
         let postFile = try MappedFile(path: dir.file("x.post"))
         let posFile = try MappedFile(path: dir.file("x.pos"))
-        var result: [[Posting]] = []
-        for meta in metas {
-            guard let meta else {
-                result.append([])
-                continue
+        let makers: [() -> PostingsIterator?] = metas.map { meta in
+            {
+                guard let meta else { return nil }
+                return PostingsIterator(postings: postFile.bytes, positions: posFile.bytes, maxDoc: maxDoc, meta: meta,
+                                        hasPositions: true)
             }
-            let it = PostingsIterator(postings: postFile.bytes, positions: posFile.bytes, maxDoc: maxDoc, meta: meta,
-                                      hasPositions: true)
-            var list: [Posting] = []
+        }
+        return try withExtendedLifetime((postFile, posFile)) { try body(makers) }
+    }
+
+    /// Dense lists (gaps of 1 or 2 and now and then a long one: the encoder stores such blocks as bit sets, smaller
+    /// than bit-packed gaps as wide as the longest) read back exactly, by `nextDoc`,
+    /// by `advance` to random targets, and by both mixed, with frequencies and positions.
+    @Test(arguments: [1, 2, 3])
+    func denseBlocks(seed: Int) throws {
+        var rng = SeededRandom(seed: UInt64(100 + seed))
+        var doc: Int32 = -1
+        var list: [Posting] = []
+        for _ in 0..<1000 {
+            doc += Int.random(in: 0..<50, using: &rng) == 0 ? Int32.random(in: 16...40, using: &rng)
+                : Int32.random(in: 1...2, using: &rng)
+            let freq = Int.random(in: 1...(Int.random(in: 0..<10, using: &rng) == 0 ? 40 : 3), using: &rng)
+            var p = -1
+            list.append(Posting(doc: doc, positions: (0..<freq).map { _ in
+                p += Int.random(in: 1...9, using: &rng)
+                return p
+            }))
+        }
+        let maxDoc = Int(doc) + 10
+        try withEncoded([list], maxDoc: maxDoc) { makers in
             let buf = UnsafeMutablePointer<UInt32>.allocate(capacity: 4096)
             defer { buf.deallocate() }
+            // Sequential.
+            var it = try #require(makers[0]())
+            var back: [Posting] = []
             while it.nextDoc() != PostingsIterator.noMoreDocs {
                 let n = it.positions(into: buf)
-                #expect(n == Int(it.freq))
-                list.append(Posting(doc: it.doc, positions: (0..<n).map { Int(buf[$0]) }))
+                back.append(Posting(doc: it.doc, positions: (0..<n).map { Int(buf[$0]) }))
             }
+            #expect(back == list)
             #expect(!it.isCorrupt)
-            result.append(list)
+            // Random advances and next steps against the list itself.
+            let docs = list.map(\.doc)
+            for round in 0..<50 {
+                it = try #require(makers[0]())
+                var target: Int32 = 0
+                while true {
+                    let step = Int32.random(in: 0...(round % 2 == 0 ? 12 : 400), using: &rng)
+                    let d: Int32
+                    var expectedIndex: Int?
+                    if step == 0 && it.doc >= 0 && it.doc != PostingsIterator.noMoreDocs {
+                        d = it.nextDoc()
+                        let i = docs.firstIndex(of: target)!
+                        expectedIndex = i + 1 < docs.count ? i + 1 : nil
+                    } else {
+                        target = max(target, it.doc) + step
+                        d = it.advance(to: target)
+                        expectedIndex = docs.firstIndex { $0 >= target }
+                    }
+                    guard let e = expectedIndex else {
+                        #expect(d == PostingsIterator.noMoreDocs, "round \(round): past the end, got \(d)")
+                        break
+                    }
+                    #expect(d == docs[e], "round \(round): target \(target)")
+                    guard d == docs[e] else { break }
+                    #expect(Int(it.freq) == list[e].positions.count)
+                    if Int.random(in: 0..<4, using: &rng) == 0 {
+                        let n = it.positions(into: buf)
+                        #expect((0..<n).map { Int(buf[$0]) } == list[e].positions)
+                    }
+                    target = d
+                }
+                #expect(!it.isCorrupt)
+            }
         }
-        return result
     }
 
     @Test(arguments: [0, 1, 2, 127, 128, 129, 255, 256, 257, 1000])
