@@ -289,7 +289,7 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
         try buildIndex([Document(id: "a", body: "text")], at: dir.path)
         // An interrupted flush: files of a segment no commit names, and a manifest that never got renamed.
         for name in ["_zz.post", "_zz.terms", "_zz.store", "manifest_9.tmp"] {
-            FileManager.default.createFile(atPath: dir.file(name), contents: Data([1, 2, 3]))
+            #expect(FileManager.default.createFile(atPath: dir.file(name), contents: Data([1, 2, 3])))
         }
         #expect(try IndexChecker.check(path: dir.path).unreferencedFiles.count == 4)
         let w = try IndexWriter(path: dir.path)
