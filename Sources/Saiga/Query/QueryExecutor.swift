@@ -14,6 +14,9 @@ struct QueryExecutor {
     let segments: [SegmentReader]
     let docBases: [Int]
     let fieldStats: [Int: FieldStatistics]
+    /// Disjunctions with at most this many postings in a segment are merged document by document rather than in
+    /// MaxScore windows (tests set 0 to drive every disjunction through the windows).
+    var shortListPostings = MaxScoreDisjunction.shortListPostings
     /// Most terms a prefix may expand to (Lucene's max clause count).
     static let maxPrefixExpansions = 1024
 
@@ -180,7 +183,8 @@ struct QueryExecutor {
             collector.beginSegment(deletedBits: segments[s].deletedBits.map { UnsafePointer($0) }, docBase: base)
             if specialised {
                 if var disjunction = MaxScoreDisjunction(q, segment: s, executor: self, iterators: &iterators) {
-                    disjunction.run(docBase: base, maxDoc: segments[s].maxDoc, prune: prune, collector: &collector)
+                    disjunction.run(docBase: base, maxDoc: segments[s].maxDoc, prune: prune,
+                                    shortListPostings: shortListPostings, collector: &collector)
                     disjunction.deallocate()
                     done = true
                 } else {
