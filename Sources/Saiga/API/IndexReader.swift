@@ -321,12 +321,14 @@ public final class IndexReader: Sendable {
             guard let (s, local) = locate(Int(sd.doc)) else { throw SaigaError(.corruptIndex, "hit out of range") }
             let seg = segments[s]
             // The id comes from the id column; the store (a decompression) only when text or fields are wanted.
-            var stored: [String: String] = [:]
-            if seg.storesText || !options.fields.isEmpty {
-                stored = try storedFields(globalDoc: Int(sd.doc))
-            } else {
-                stored[Schema.idName] = try seg.id(local)
+            if !seg.storesText && options.fields.isEmpty {
+                var hit = SearchHit(id: try seg.id(local), score: sd.score, title: "", snippet: nil, fields: [:],
+                                    docNumber: Int(sd.doc))
+                if let highlighter { hit.snippet = highlighter.snippet("") }
+                hits.append(hit)
+                continue
             }
+            let stored = try storedFields(globalDoc: Int(sd.doc))
             var hit = SearchHit(id: stored[Schema.idName] ?? "", score: sd.score, title: stored[Schema.titleName] ?? "",
                                 snippet: nil, fields: [:], docNumber: Int(sd.doc))
             if let highlighter { hit.snippet = highlighter.snippet(stored[Schema.bodyName] ?? "") }

@@ -23,10 +23,64 @@ public struct BM25Parameters: Sendable, Hashable {
 
 /// The 256 per-norm factors of a BM25 weight, in manually managed memory (`@unchecked Sendable`: written once in
 /// `BM25Scorer.init`, read-only afterwards).
-final class ScoreCache: @unchecked Sendable {
+final class ScoreCache: @unchecked Sendable {  // filled in init, read-only afterwards
     let values = UnsafeMutablePointer<Float>.allocate(capacity: 256)
+    let k1: Float, b: Float, avgdl: Float
+
+    private init(k1: Float, b: Float, avgdl: Float) {
+        self.k1 = k1
+        self.b = b
+        self.avgdl = avgdl
+        for i in 0..<256 {
+            values[i] = 1 / (k1 * ((1 - b) + b * SmallFloat.decodedLengths[i] / avgdl))
+        }
+    }
+
     deinit { values.deallocate() }
+
+    /// The table for these parameters. It depends on the field's average length and k1, b only, not on the term,
+    /// so each thread keeps the last few it built: a query's terms (and the next queries) share one instead of
+    /// each allocating and filling 256 entries. Per thread, so the query path takes no lock.
+    static func shared(k1: Float, b: Float, avgdl: Float) -> ScoreCache {
+        let memo = ScoreCacheMemo.current
+        for c in memo.entries where c.k1.bitPattern == k1.bitPattern && c.b.bitPattern == b.bitPattern
+            && c.avgdl.bitPattern == avgdl.bitPattern {
+            return c
+        }
+        let c = ScoreCache(k1: k1, b: b, avgdl: avgdl)
+        if memo.entries.count < ScoreCacheMemo.capacity {
+            memo.entries.append(c)
+        } else {
+            memo.entries[memo.next] = c
+            memo.next = (memo.next + 1) % ScoreCacheMemo.capacity
+        }
+        return c
+    }
 }
+
+/// A thread's recently built `ScoreCache`s (released with the thread).
+final class ScoreCacheMemo {
+    static let capacity = 8
+    var entries: [ScoreCache] = []
+    var next = 0
+
+    static var current: ScoreCacheMemo {
+        if let p = pthread_getspecific(scoreCacheKey) {
+            return Unmanaged<ScoreCacheMemo>.fromOpaque(p).takeUnretainedValue()
+        }
+        let memo = ScoreCacheMemo()
+        pthread_setspecific(scoreCacheKey, Unmanaged.passRetained(memo).toOpaque())
+        return memo
+    }
+}
+
+private let scoreCacheKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key) { p in
+        if let p { Unmanaged<ScoreCacheMemo>.fromOpaque(p).release() }
+    }
+    return key
+}()
 
 /// Collection statistics of one field over a whole snapshot (all segments).
 @usableFromInline
@@ -55,12 +109,7 @@ struct BM25Scorer: @unchecked Sendable {  // cache points into `storage`, immuta
     /// - Parameter idf: the (summed, for phrases) idf.
     init(idf: Float, boost: Float = 1, stats: FieldStatistics, parameters: BM25Parameters) {
         weight = boost * idf
-        let avgdl = BM25Scorer.averageLength(stats)
-        let k1 = parameters.k1, b = parameters.b
-        storage = ScoreCache()
-        for i in 0..<256 {
-            storage.values[i] = 1 / (k1 * ((1 - b) + b * SmallFloat.decodedLengths[i] / avgdl))
-        }
+        storage = ScoreCache.shared(k1: parameters.k1, b: parameters.b, avgdl: BM25Scorer.averageLength(stats))
         cache = UnsafePointer(storage.values)
     }
 
