@@ -87,7 +87,7 @@ struct MaxScoreDisjunction {
         for l in leaves.indices { cost &+= leaves[l].postings.pointee.docFreq }
         if cost <= shortListPostings {
             if clauseCount == leaves.count {
-                runShortTerms(docBase: docBase, collector: &collector)
+                runShortTerms(docBase: docBase, prune: prune, collector: &collector)
             } else {
                 runShort(docBase: docBase, collector: &collector)
             }
@@ -249,23 +249,90 @@ struct MaxScoreDisjunction {
         }
     }
 
-    /// Document-at-a-time merge of short lists when every clause is one term (leaf order is clause order).
-    private mutating func runShortTerms(docBase: Int32, collector: inout TopKCollector) {
+    /// Document-at-a-time MaxScore over short lists when every clause is one term (leaf order is clause order).
+    /// Terms sorted by their segment bound; once counting is over, the longest prefix of them whose bounds sum to
+    /// at most the k-th score is non-essential: only documents of the other terms are visited, and the
+    /// non-essential terms are probed, best first, while the document can still compete. Scores are summed in
+    /// leaf order, as everywhere else.
+    private mutating func runShortTerms(docBase: Int32, prune: Bool, collector: inout TopKCollector) {
         let n = leaves.count
-        for l in 0..<n { _ = leaves[l].postings.pointee.nextDoc() }
+        let best = UnsafeMutablePointer<Double>.allocate(capacity: n)
+        let order = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        let prefix = UnsafeMutablePointer<Double>.allocate(capacity: n)  // prefix[i]: bounds of order[0...i]
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer {
+            best.deallocate()
+            order.deallocate()
+            prefix.deallocate()
+            scores.deallocate()
+        }
+        for l in 0..<n {
+            _ = leaves[l].postings.pointee.nextDoc()
+            best[l] = prune ? Double(leaves[l].segmentBound()) : .infinity
+            order[l] = l
+            scores[l] = 0
+        }
+        for i in 1..<max(n, 1) {  // insertion sort by bound (few terms)
+            let x = order[i]
+            var j = i
+            while j > 0 && best[order[j &- 1]] > best[x] {
+                order[j] = order[j &- 1]
+                j &-= 1
+            }
+            order[j] = x
+        }
+        var running = 0.0
+        for i in 0..<n {
+            running += best[order[i]]
+            prefix[i] = running
+        }
+        var essentialFrom = 0
         while true {
+            if collector.isPruning {
+                while essentialFrom < n && collector.cannotCompete(prefix[essentialFrom]) { essentialFrom &+= 1 }
+                if essentialFrom == n { return }  // no document can enter the top k any more
+            }
             var d = PostingsCursor.noMoreDocs
-            for l in 0..<n { d = min(d, leaves[l].postings.pointee.doc) }
+            for k in essentialFrom..<n { d = min(d, leaves[order[k]].postings.pointee.doc) }
             if d == PostingsCursor.noMoreDocs { return }
-            var sum = 0.0
-            for l in 0..<n {
+            var bound = essentialFrom > 0 ? prefix[essentialFrom &- 1] : 0
+            for k in essentialFrom..<n {
+                let l = order[k]
                 let it = leaves[l].postings
                 if it.pointee.doc == d {
-                    sum += Double(leaves[l].score())
+                    let s = leaves[l].score()
+                    scores[l] = s
+                    bound += Double(s)
                     _ = it.pointee.nextDoc()
                 }
             }
-            collector.collect(score: Float(sum), doc: docBase &+ d)
+            var competes = !collector.cannotCompete(bound)
+            if competes {
+                // Probe the non-essential terms, best bound first, while the document can still compete.
+                var k = essentialFrom &- 1
+                while k >= 0 {
+                    let l = order[k]
+                    let it = leaves[l].postings
+                    if it.pointee.doc < d { _ = it.pointee.advance(to: d) }
+                    bound -= best[l]
+                    if it.pointee.doc == d {
+                        let s = leaves[l].score()
+                        scores[l] = s
+                        bound += Double(s)
+                    }
+                    if collector.cannotCompete(bound) {
+                        competes = false
+                        break
+                    }
+                    k &-= 1
+                }
+            }
+            if competes {
+                var sum = 0.0
+                for l in 0..<n { sum += Double(scores[l]) }
+                collector.collect(score: Float(sum), doc: docBase &+ d)
+            }
+            for l in 0..<n { scores[l] = 0 }
         }
     }
 

@@ -80,6 +80,15 @@ struct TermLeaf {
         return bound
     }
 
+    /// A bound on the term's score in any document of the segment: the best corner bound (max tf with min norm)
+    /// over its skip entries and tail. Looser than the impact frontier, but it reads only the skip entries.
+    func segmentBound() -> Float {
+        if skips.docFreq == 1 { return blockBound(0, blockOffset: 0) }
+        var bound = score(freq: skips.maxTf(skips.numBlocks), norm: skips.minNorm(skips.numBlocks))
+        for b in 0..<skips.numBlocks { bound = max(bound, score(freq: skips.maxTf(b), norm: skips.minNorm(b))) }
+        return bound
+    }
+
     /// The bound for the block holding the first document ≥ `doc`, and that block's last document.
     @inline(__always)
     mutating func blockBound(at doc: Int32) -> (Float, Int32) {
