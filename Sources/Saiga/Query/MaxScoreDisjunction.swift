@@ -74,9 +74,14 @@ struct MaxScoreDisjunction {
         _ = self.clauseStart.initialize(from: starts)
     }
 
-    /// Lists this short are merged document by document: windows and bounds would cost more than they save
-    /// (measured on the benchmark corpus: 16,384 gave the best OR p50 and p99 of 4,096 to 65,536).
-    static let shortListPostings = 16_384
+    /// Disjunctions of single terms with at most this many postings in a segment run document-at-a-time MaxScore
+    /// (`runShortTerms`); longer ones use windows, whose block bounds skip more of very long lists. On the benchmark
+    /// corpus, thresholds from 16,384 to unlimited were within noise of each other at OR p50 and p99 (unlimited
+    /// helped p95); below 16,384 the windows cost more than they save.
+    static let shortListPostings = 131_072
+    /// Disjunctions with multi-term clauses (a word over title and body, a prefix) with at most this many postings
+    /// are merged document by document without bounds (`runShort`).
+    static let shortClauseListPostings = 4096
 
     /// Scores the segment's matches into `collector`.
     mutating func run(docBase: Int32, maxDoc: Int, prune: Bool, shortListPostings: Int = MaxScoreDisjunction.shortListPostings,
@@ -85,12 +90,12 @@ struct MaxScoreDisjunction {
         guard n > 0 else { return }
         var cost = 0
         for l in leaves.indices { cost &+= leaves[l].postings.pointee.docFreq }
-        if cost <= shortListPostings {
-            if clauseCount == leaves.count {
-                runShortTerms(docBase: docBase, prune: prune, collector: &collector)
-            } else {
-                runShort(docBase: docBase, collector: &collector)
-            }
+        if clauseCount == leaves.count && cost <= shortListPostings {
+            runShortTerms(docBase: docBase, prune: prune, collector: &collector)
+            return
+        }
+        if clauseCount < leaves.count && cost <= min(shortListPostings, MaxScoreDisjunction.shortClauseListPostings) {
+            runShort(docBase: docBase, collector: &collector)
             return
         }
         let w = MaxScoreDisjunction.windowSize
