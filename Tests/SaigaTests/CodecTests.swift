@@ -189,6 +189,35 @@ import Testing
         return try withExtendedLifetime((postFile, posFile)) { try body(makers) }
     }
 
+    /// Term metadata from a damaged, unverified dictionary can put a term's skip entries anywhere, including offsets
+    /// whose sum with the entries' size wraps around. The cursor must see that before reading a byte.
+    @Test func damagedTermOffsetsAreCaughtBeforeAnyRead() throws {
+        let list = (0..<300).map { Posting(doc: Int32($0 * 3), positions: [1]) }
+        try withEncoded([list], maxDoc: 1000) { makers in
+            let good = try #require(makers[0]())
+            let meta = good.cursor.pointee.meta
+            let postEnd = good.cursor.pointee.postEnd
+            let damaged: [TermMeta] = [
+                TermMeta(docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: Int.max - 8,
+                         posOffset: meta.posOffset, singletonDoc: 0),
+                TermMeta(docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: -5,
+                         posOffset: meta.posOffset, singletonDoc: 0),
+                TermMeta(docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: postEnd + 1,
+                         posOffset: meta.posOffset, singletonDoc: 0),
+                TermMeta(docFreq: Int(Int32.max) - 1, totalTermFreq: Int(Int32.max), docOffset: meta.docOffset,
+                         posOffset: meta.posOffset, singletonDoc: 0),
+            ]
+            for m in damaged {
+                let postings = UnsafeRawBufferPointer(start: good.cursor.pointee.post, count: postEnd + FileFooter.size)
+                let it = PostingsIterator(postings: postings, positions: UnsafeRawBufferPointer(start: nil, count: 0),
+                                          maxDoc: 1000, meta: m, hasPositions: false)
+                #expect(it.cursor.pointee.isCorrupt, "docOffset \(m.docOffset), docFreq \(m.docFreq)")
+                #expect(it.nextDoc() == PostingsIterator.noMoreDocs)
+                #expect(it.advance(to: 500) == PostingsIterator.noMoreDocs)
+            }
+        }
+    }
+
     /// Dense lists (gaps of 1 or 2 and now and then a long one: the encoder stores such blocks as bit sets, smaller
     /// than bit-packed gaps as wide as the longest) read back exactly, by `nextDoc`,
     /// by `advance` to random targets, and by both mixed, with frequencies and positions.

@@ -83,6 +83,9 @@ struct TermLeaf {
     /// A bound on the term's score in any document of the segment: the best corner bound (max tf with min norm)
     /// over its skip entries and tail. Looser than the impact frontier, but it reads only the skip entries.
     func segmentBound() -> Float {
+        // An exhausted cursor needs no bound, and one that found its data inconsistent must read nothing more:
+        // its skip entries may point anywhere (an unverified, damaged index).
+        if postings.pointee.isCorrupt || postings.pointee.doc == PostingsCursor.noMoreDocs { return 0 }
         if skips.docFreq == 1 { return blockBound(0, blockOffset: 0) }
         var bound = score(freq: skips.maxTf(skips.numBlocks), norm: skips.minNorm(skips.numBlocks))
         for b in 0..<skips.numBlocks { bound = max(bound, score(freq: skips.maxTf(b), norm: skips.minNorm(b))) }

@@ -76,7 +76,12 @@ struct PostingsCursor {
         self.hasPositions = hasPositions
         docs = .allocate(capacity: 2 * PostingsFormat.blockSize)
         freqs = docs + PostingsFormat.blockSize
-        if docFreq >= 2 && (skipStart < FileHeader.size || blocksStart > postEnd) { isCorrupt = true }
+        // Offsets come from term metadata that may be damaged (an unverified index): check without wrapping
+        // arithmetic that the skip entries lie inside the file before anything reads them.
+        if docFreq >= 2 && (skipStart < FileHeader.size || skipStart > postEnd
+                            || numBlocks > (postEnd - skipStart) / PostingsFormat.skipEntrySize) {
+            isCorrupt = true
+        }
     }
 
     /// Frees the buffers (the owner calls this once).
