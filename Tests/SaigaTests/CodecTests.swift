@@ -215,6 +215,21 @@ import Testing
                 #expect(it.nextDoc() == PostingsIterator.noMoreDocs)
                 #expect(it.advance(to: 500) == PostingsIterator.noMoreDocs)
             }
+            // A damaged positions offset: documents still read, positions come back empty and mark the cursor.
+            for posOffset in [Int.max - 2, -7, Int.min + 3] {
+                let m = TermMeta(docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: meta.docOffset,
+                                 posOffset: posOffset, singletonDoc: 0)
+                let it = PostingsIterator(postings: UnsafeRawBufferPointer(start: good.cursor.pointee.post,
+                                                                           count: postEnd + FileFooter.size),
+                                          positions: UnsafeRawBufferPointer(start: good.cursor.pointee.pos,
+                                                                            count: good.cursor.pointee.posEnd + FileFooter.size),
+                                          maxDoc: 1000, meta: m, hasPositions: true)
+                #expect(it.nextDoc() == 0)
+                let buf = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
+                defer { buf.deallocate() }
+                #expect(it.positions(into: buf) == 0)
+                #expect(it.isCorrupt)
+            }
         }
     }
 
