@@ -49,23 +49,17 @@ final class ConnectionOutput: Sendable {
             guard !s.closed else { return .closed }
             if s.pendingCount == 0 {
                 // The common case: nothing queued, write straight from the caller's buffer.
-                let r = frame.withUnsafeBytes { Posix.write(s.fd, $0) }
-                switch r {
-                case .bytes(let n) where n == frame.count:
-                    return .done
-                case .bytes(let n):
-                    s.pending.removeAll(keepingCapacity: true)
-                    s.start = 0
-                    s.pending.append(contentsOf: frame[n...])
-                    return .pending
-                case .wouldBlock:
-                    s.pending.removeAll(keepingCapacity: true)
-                    s.start = 0
-                    s.pending.append(contentsOf: frame)
-                    return .pending
-                case .closed:
-                    return .closed
+                let written: Int
+                switch frame.withUnsafeBytes({ Posix.write(s.fd, $0) }) {
+                case .bytes(let n): written = n
+                case .wouldBlock: written = 0
+                case .closed: return .closed
                 }
+                if written == frame.count { return .done }
+                s.pending.removeAll(keepingCapacity: true)
+                s.start = 0
+                s.pending.append(contentsOf: frame[written...])
+                return .pending
             }
             s.pending.append(contentsOf: frame)
             return Self.writePending(&s)

@@ -84,8 +84,7 @@ struct MaxScoreDisjunction {
     static let shortClauseListPostings = 4096
 
     /// Scores the segment's matches into `collector`.
-    mutating func run(docBase: Int32, maxDoc: Int, prune: Bool, shortListPostings: Int = MaxScoreDisjunction.shortListPostings,
-                      collector: inout TopKCollector) {
+    mutating func run(docBase: Int32, maxDoc: Int, prune: Bool, shortListPostings: Int, collector: inout TopKCollector) {
         let n = clauseCount
         guard n > 0 else { return }
         var cost = 0
@@ -135,16 +134,7 @@ struct MaxScoreDisjunction {
                     bounds[c] = b
                     order[c] = c
                 }
-                // Insertion sort by bound (few clauses).
-                for i in 1..<max(n, 1) {
-                    let x = order[i]
-                    var j = i
-                    while j > 0 && bounds[order[j &- 1]] > bounds[x] {
-                        order[j] = order[j &- 1]
-                        j &-= 1
-                    }
-                    order[j] = x
-                }
+                MaxScoreDisjunction.sortByBound(order, bounds, n)
                 var prefix = 0.0
                 while essentialFrom < n && collector.cannotCompete(prefix + bounds[order[essentialFrom]]) {
                     prefix += bounds[order[essentialFrom]]
@@ -277,15 +267,7 @@ struct MaxScoreDisjunction {
             order[l] = l
             scores[l] = 0
         }
-        for i in 1..<max(n, 1) {  // insertion sort by bound (few terms)
-            let x = order[i]
-            var j = i
-            while j > 0 && best[order[j &- 1]] > best[x] {
-                order[j] = order[j &- 1]
-                j &-= 1
-            }
-            order[j] = x
-        }
+        MaxScoreDisjunction.sortByBound(order, best, n)
         var running = 0.0
         for i in 0..<n {
             running += best[order[i]]
@@ -338,6 +320,19 @@ struct MaxScoreDisjunction {
                 collector.collect(score: Float(sum), doc: docBase &+ d)
             }
             for l in 0..<n { scores[l] = 0 }
+        }
+    }
+
+    /// Sorts `order[0..<n]` (indexes into `bounds`) by increasing bound: an insertion sort, as there are few.
+    private static func sortByBound(_ order: UnsafeMutablePointer<Int>, _ bounds: UnsafePointer<Double>, _ n: Int) {
+        for i in 1..<max(n, 1) {
+            let x = order[i]
+            var j = i
+            while j > 0 && bounds[order[j &- 1]] > bounds[x] {
+                order[j] = order[j &- 1]
+                j &-= 1
+            }
+            order[j] = x
         }
     }
 

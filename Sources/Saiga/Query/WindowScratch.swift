@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Per-thread window arrays for `MaxScoreDisjunction`, allocated once per thread and handed back in their
 /// initial state (scores 0, `inner` -1, no bits set) by every run, so a query neither allocates nor clears
 /// them: zeroing 100+ KiB per query cost more than scoring a rare query.
@@ -52,22 +48,11 @@ final class WindowScratch {
 
     /// The calling thread's scratch for windows of `windowSize` documents.
     static func current(windowSize: Int) -> WindowScratch {
-        if let p = pthread_getspecific(scratchKey) {
-            let scratch = Unmanaged<WindowScratch>.fromOpaque(p).takeUnretainedValue()
-            if scratch.windowSize == windowSize { return scratch }
-            Unmanaged<WindowScratch>.fromOpaque(p).release()
-        }
+        if let scratch = perThread.value, scratch.windowSize == windowSize { return scratch }
         let scratch = WindowScratch(windowSize: windowSize)
-        pthread_setspecific(scratchKey, Unmanaged.passRetained(scratch).toOpaque())
+        perThread.set(scratch)
         return scratch
     }
-}
 
-/// Releases a thread's scratch when the thread exits.
-private let scratchKey: pthread_key_t = {
-    var key = pthread_key_t()
-    pthread_key_create(&key) { p in
-        if let p { Unmanaged<WindowScratch>.fromOpaque(p).release() }
-    }
-    return key
-}()
+    private static let perThread = ThreadLocal<WindowScratch>()
+}

@@ -333,31 +333,18 @@ struct PostingsCursor {
     /// Expands the buffered bit set into `docs` (the current document keeps its index).
     @usableFromInline
     mutating func expandLazyBits() -> Bool {
-        let start = lazyBits, bytes = lazyBitsBytes, rangeStart = Int(lazyBitsBase)
-        lazyBits = -1
+        let rangeStart = Int(lazyBitsBase)
         var n = 0
-        var i = 0
-        // Eight bytes at a time where possible, then the remaining bytes.
-        while i &+ 8 <= bytes {
-            var word = UInt64(littleEndian: post.loadUnaligned(fromByteOffset: start &+ i, as: UInt64.self))
+        for w in 0..<((lazyBitsBytes &+ 7) / 8) {
+            var word = lazyWord(w)
             while word != 0 {
                 guard n < PostingsFormat.blockSize else { return fail() }
-                docs[n] = UInt32(rangeStart &+ i &* 8 &+ word.trailingZeroBitCount)
+                docs[n] = UInt32(rangeStart &+ w &* 64 &+ word.trailingZeroBitCount)
                 n &+= 1
                 word &= word &- 1
             }
-            i &+= 8
         }
-        while i < bytes {
-            var byte = post.load(fromByteOffset: start &+ i, as: UInt8.self)
-            while byte != 0 {
-                guard n < PostingsFormat.blockSize else { return fail() }
-                docs[n] = UInt32(rangeStart &+ i &* 8 &+ byte.trailingZeroBitCount)
-                n &+= 1
-                byte &= byte &- 1
-            }
-            i &+= 1
-        }
+        lazyBits = -1
         guard n == PostingsFormat.blockSize, Int32(bitPattern: docs[n &- 1]) == bufferLastDoc else { return fail() }
         bufferCount = PostingsFormat.blockSize
         return true

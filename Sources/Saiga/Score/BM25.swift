@@ -65,22 +65,14 @@ final class ScoreCacheMemo {
     var next = 0
 
     static var current: ScoreCacheMemo {
-        if let p = pthread_getspecific(scoreCacheKey) {
-            return Unmanaged<ScoreCacheMemo>.fromOpaque(p).takeUnretainedValue()
-        }
+        if let memo = perThread.value { return memo }
         let memo = ScoreCacheMemo()
-        pthread_setspecific(scoreCacheKey, Unmanaged.passRetained(memo).toOpaque())
+        perThread.set(memo)
         return memo
     }
-}
 
-private let scoreCacheKey: pthread_key_t = {
-    var key = pthread_key_t()
-    pthread_key_create(&key) { p in
-        if let p { Unmanaged<ScoreCacheMemo>.fromOpaque(p).release() }
-    }
-    return key
-}()
+    private static let perThread = ThreadLocal<ScoreCacheMemo>()
+}
 
 /// Collection statistics of one field over a whole snapshot (all segments).
 @usableFromInline

@@ -313,3 +313,26 @@ enum Sys {
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &g) }
     }
 }
+
+/// One object per thread (POSIX thread-specific data), released when its thread exits: per-thread scratch state
+/// for the query path, which takes no lock.
+final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {  // the key is written once, in init
+    private var key = pthread_key_t()
+
+    init() {
+        pthread_key_create(&key) { p in
+            if let p { Unmanaged<AnyObject>.fromOpaque(p).release() }
+        }
+    }
+
+    /// The calling thread's object, if it set one.
+    var value: Value? {
+        pthread_getspecific(key).map { Unmanaged<Value>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Replaces the calling thread's object (releasing the previous one).
+    func set(_ value: Value) {
+        if let old = pthread_getspecific(key) { Unmanaged<AnyObject>.fromOpaque(old).release() }
+        pthread_setspecific(key, Unmanaged.passRetained(value).toOpaque())
+    }
+}
