@@ -125,13 +125,16 @@ struct MaxScoreDisjunction {
             // Partition the clauses by their bounds in this window.
             var essentialFrom = 0
             var nonEssentialBound = 0.0
-            if prune && collector.isPruning {
+            let pruning = prune && collector.isPruning
+            var windowBound = 0.0  // every clause's bound together
+            if pruning {
                 for c in 0..<n {
                     var b = 0.0
                     for l in clauseStart[c]..<clauseStart[c + 1] {
                         b += Double(leaves[l].maxBound(from: windowStart, through: last))
                     }
                     bounds[c] = b
+                    windowBound += b
                     order[c] = c
                 }
                 MaxScoreDisjunction.sortByBound(order, bounds, n)
@@ -154,14 +157,39 @@ struct MaxScoreDisjunction {
                     let l = clauseStart[c]
                     let it = leaves[l].postings
                     var d = it.pointee.doc < windowStart ? it.pointee.advance(to: windowStart) : it.pointee.doc
+                    // Block-max inside the window: a block of this term whose bound, with every other clause's
+                    // window bound, cannot compete is passed over on its skip entry alone. A document it holds
+                    // that another essential clause scores stays below the threshold with this clause's part
+                    // missing, as it would with it.
+                    let others = windowBound - bounds[c]
+                    var competitiveThrough: Int32 = pruning ? -1 : PostingsCursor.noMoreDocs
                     while d < windowEnd {
-                        let s = leaves[l].score()
-                        let i = Int(d &- windowStart)
-                        slots[i] = s
-                        essentialSum[i] += Double(s)
-                        matched[i &>> 6] |= 1 &<< UInt64(i & 63)
-                        anyMatch = true
-                        d = it.pointee.nextDoc()
+                        if d > competitiveThrough {
+                            var (b, blockLast) = leaves[l].cachedBlockBound(at: d)
+                            var target = d
+                            while collector.cannotCompete(Double(b) + others) {
+                                target = blockLast &+ 1
+                                if target >= windowEnd { break }
+                                (b, blockLast) = leaves[l].cachedBlockBound(at: target)
+                            }
+                            if target >= windowEnd { break }  // the window's end moves the cursor on
+                            competitiveThrough = blockLast
+                            if target > d {
+                                d = it.pointee.advance(to: target)
+                                continue
+                            }
+                        }
+                        // The documents of the checked block that lie in the window.
+                        let stop = min(competitiveThrough, last)
+                        while d <= stop {
+                            let s = leaves[l].score()
+                            let i = Int(d &- windowStart)
+                            slots[i] = s
+                            essentialSum[i] += Double(s)
+                            matched[i &>> 6] |= 1 &<< UInt64(i & 63)
+                            anyMatch = true
+                            d = it.pointee.nextDoc()
+                        }
                     }
                 } else {
                     var touchedCount = 0
@@ -209,7 +237,8 @@ struct MaxScoreDisjunction {
                             if collector.cannotCompete(bound) {
                                 competes = false
                             } else {
-                                for k in stride(from: essentialFrom &- 1, through: 0, by: -1) {
+                                var k = essentialFrom &- 1
+                                while k >= 0 {
                                     let c = order[k]
                                     let s = clauseScore(c, at: doc, inner: inner)
                                     contributions[c &* w &+ i] = s
@@ -218,6 +247,7 @@ struct MaxScoreDisjunction {
                                         competes = false
                                         break
                                     }
+                                    k &-= 1
                                 }
                             }
                         }
@@ -255,11 +285,17 @@ struct MaxScoreDisjunction {
         let order = UnsafeMutablePointer<Int>.allocate(capacity: n)
         let prefix = UnsafeMutablePointer<Double>.allocate(capacity: n)  // prefix[i]: bounds of order[0...i]
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        // By position in `order`: the term's cursor and its current document, side by side so that the loop
+        // that advances the essential terms and finds the next candidate reads one small array.
+        let cursors = UnsafeMutablePointer<UnsafeMutablePointer<PostingsCursor>>.allocate(capacity: n)
+        let current = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         defer {
             best.deallocate()
             order.deallocate()
             prefix.deallocate()
             scores.deallocate()
+            cursors.deallocate()
+            current.deallocate()
         }
         for l in 0..<n {
             _ = leaves[l].postings.pointee.nextDoc()
@@ -272,26 +308,57 @@ struct MaxScoreDisjunction {
         for i in 0..<n {
             running += best[order[i]]
             prefix[i] = running
+            cursors[i] = leaves[order[i]].postings
+            current[i] = cursors[i].pointee.doc
         }
         var essentialFrom = 0
+        // Documents up to `competitiveThrough` passed the block-max check (`passBlocks`); it is made again when a
+        // candidate is past them, not when the threshold rises, which would cost a check per candidate.
+        var competitiveThrough: Int32 = -1
+        var d = PostingsCursor.noMoreDocs
+        for k in 0..<n { d = min(d, current[k]) }
         while true {
             if collector.isPruning {
-                while essentialFrom < n && collector.cannotCompete(prefix[essentialFrom]) { essentialFrom &+= 1 }
+                var moved = false
+                while essentialFrom < n && collector.cannotCompete(prefix[essentialFrom]) {
+                    essentialFrom &+= 1
+                    moved = true
+                }
                 if essentialFrom == n { return }  // no document can enter the top k any more
+                if moved {
+                    // The candidate may have been a document of a term that just turned non-essential.
+                    d = PostingsCursor.noMoreDocs
+                    for k in essentialFrom..<n { d = min(d, current[k]) }
+                }
             }
-            var d = PostingsCursor.noMoreDocs
-            for k in essentialFrom..<n { d = min(d, leaves[order[k]].postings.pointee.doc) }
             if d == PostingsCursor.noMoreDocs { return }
+            if d > competitiveThrough && collector.isPruning {
+                competitiveThrough = passBlocks(at: d, essentialFrom: essentialFrom, order: order, prefix: prefix,
+                                                collector: collector)
+                if competitiveThrough < 0 {
+                    // The essential terms moved on: a new candidate.
+                    d = PostingsCursor.noMoreDocs
+                    for k in essentialFrom..<n {
+                        current[k] = cursors[k].pointee.doc
+                        d = min(d, current[k])
+                    }
+                    continue
+                }
+            }
+            // Score the essential terms at d, move them on, and find the next candidate in the same pass.
             var bound = essentialFrom > 0 ? prefix[essentialFrom &- 1] : 0
+            var next = PostingsCursor.noMoreDocs
             for k in essentialFrom..<n {
-                let l = order[k]
-                let it = leaves[l].postings
-                if it.pointee.doc == d {
+                var c = current[k]
+                if c == d {
+                    let l = order[k]
                     let s = leaves[l].score()
                     scores[l] = s
                     bound += Double(s)
-                    _ = it.pointee.nextDoc()
+                    c = cursors[k].pointee.nextDoc()
+                    current[k] = c
                 }
+                next = min(next, c)
             }
             var competes = !collector.cannotCompete(bound)
             if competes {
@@ -299,7 +366,7 @@ struct MaxScoreDisjunction {
                 var k = essentialFrom &- 1
                 while k >= 0 {
                     let l = order[k]
-                    let it = leaves[l].postings
+                    let it = cursors[k]
                     if it.pointee.doc < d { _ = it.pointee.advance(to: d) }
                     bound -= best[l]
                     if it.pointee.doc == d {
@@ -320,7 +387,56 @@ struct MaxScoreDisjunction {
                 collector.collect(score: Float(sum), doc: docBase &+ d)
             }
             for l in 0..<n { scores[l] = 0 }
+            d = next
         }
+    }
+
+    /// The block-max check of the document-at-a-time loop at candidate `d`: if no document from `d` through the
+    /// end of the first block to end can compete, the essential terms move past it (reading only skip entries and
+    /// one block each) and the answer is -1; otherwise it is the last document the check covers. Out of line: the
+    /// loop makes it about once per block, and inlined it costs the loop registers.
+    @inline(never)
+    private mutating func passBlocks(at d: Int32, essentialFrom: Int, order: UnsafePointer<Int>,
+                                     prefix: UnsafePointer<Double>, collector: borrowing TopKCollector) -> Int32 {
+        let (bound, through) = blockBounds(at: d, essentialFrom: essentialFrom, order: order,
+                                           nonEssentialBound: essentialFrom > 0 ? prefix[essentialFrom &- 1] : 0)
+        if !collector.cannotCompete(bound) { return through }
+        let target = through &+ 1
+        for k in essentialFrom..<leaves.count {
+            let it = leaves[order[k]].postings
+            if it.pointee.doc < target { _ = it.pointee.advance(to: target) }
+        }
+        return -1
+    }
+
+    /// A bound for the document-at-a-time loop at candidate `d` (the essential terms' cursors at or past the last
+    /// candidate): the non-essential terms' bounds plus block bounds of the essential terms that may match from `d`
+    /// on, and the last document through which that sum holds. An essential term at `d` adds the bound of its
+    /// block holding `d`, and the sum holds until the first of those blocks ends. One already past `d` adds its
+    /// current block's bound if its next document comes before then, and nothing otherwise (BMW's block-max
+    /// check, over a range of whole blocks, so that it is made once per block, not once per candidate). The
+    /// non-essential terms count with their segment bounds: their block bounds would cost a bound computation
+    /// for nearly every candidate and rule out little the per-candidate check does not.
+    private mutating func blockBounds(at d: Int32, essentialFrom: Int, order: UnsafePointer<Int>,
+                                      nonEssentialBound: Double) -> (bound: Double, through: Int32) {
+        var bound = nonEssentialBound
+        var through = PostingsCursor.noMoreDocs &- 1
+        let n = leaves.count
+        for k in essentialFrom..<n where leaves[order[k]].postings.pointee.doc <= d {
+            let (b, last) = leaves[order[k]].cachedBlockBound(at: d)
+            bound += Double(b)
+            through = min(through, last)
+        }
+        for k in essentialFrom..<n {
+            let l = order[k]
+            let doc = leaves[l].postings.pointee.doc
+            if doc > d && doc <= through {
+                let (b, last) = leaves[l].cachedBlockBound(at: doc)
+                bound += Double(b)
+                through = min(through, last)
+            }
+        }
+        return (bound, through)
     }
 
     /// Sorts `order[0..<n]` (indexes into `bounds`) by increasing bound: an insertion sort, as there are few.

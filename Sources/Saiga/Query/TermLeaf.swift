@@ -15,6 +15,9 @@ struct TermLeaf {
     /// The last block whose bound was computed, and that bound: a block spanning several windows is decoded once.
     var cachedBlock = -1
     var cachedBound: Float = 0
+    /// The last answer of `cachedBlockBound(at:)`: its bound, and the last document of its block.
+    var lastBound: Float = 0
+    var lastBoundedDoc: Int32 = -1
 
     init(postings: PostingsIterator, bm25: BM25Scorer, norms: UnsafePointer<UInt8>) {
         self.postings = postings.cursor
@@ -92,6 +95,14 @@ struct TermLeaf {
         return bound
     }
 
+    /// `blockBound(at:)` for a document stream in increasing order, recomputed only when `doc` leaves the block
+    /// of the previous answer.
+    @inline(__always)
+    mutating func cachedBlockBound(at doc: Int32) -> (bound: Float, last: Int32) {
+        if doc > lastBoundedDoc { (lastBound, lastBoundedDoc) = blockBound(at: doc) }
+        return (lastBound, lastBoundedDoc)
+    }
+
     /// The bound for the block holding the first document ≥ `doc`, and that block's last document.
     @inline(__always)
     mutating func blockBound(at doc: Int32) -> (Float, Int32) {
@@ -100,6 +111,10 @@ struct TermLeaf {
         let b = skips.block(containing: doc, from: shallowBlock, offset: &offset)
         shallowBlock = b
         shallowOffset = offset
-        return (blockBound(b, blockOffset: offset), skips.blockLastDoc(b))
+        if b != cachedBlock {
+            cachedBound = blockBound(b, blockOffset: offset)
+            cachedBlock = b
+        }
+        return (cachedBound, skips.blockLastDoc(b))
     }
 }
