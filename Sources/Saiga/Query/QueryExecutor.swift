@@ -14,9 +14,9 @@ struct QueryExecutor {
     let segments: [SegmentReader]
     let docBases: [Int]
     let fieldStats: [Int: FieldStatistics]
-    /// Disjunctions with at most this many postings in a segment are evaluated document by document rather than in
-    /// MaxScore windows (see `MaxScoreDisjunction.shortListPostings`; tests set 0 to drive every disjunction
-    /// through the windows).
+    /// Single-term disjunctions with at most this many postings in a segment are evaluated document by document
+    /// rather than in MaxScore windows (see `MaxScoreDisjunction.shortListPostings`: by default all of them; tests
+    /// set 0 to drive every disjunction through the windows).
     var shortListPostings = MaxScoreDisjunction.shortListPostings
     /// Most terms a prefix may expand to (Lucene's max clause count).
     static let maxPrefixExpansions = 1024
