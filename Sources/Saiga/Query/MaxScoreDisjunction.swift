@@ -398,16 +398,28 @@ struct MaxScoreDisjunction {
     }
 
     /// The block-max check of the document-at-a-time loop at candidate `d`: if no document from `d` through the
-    /// end of the first block to end can compete, the essential terms move past it (reading only skip entries and
-    /// one block each) and the answer is -1; otherwise it is the last document the check covers. Out of line: the
-    /// loop makes it about once per block, and inlined it costs the loop registers.
+    /// end of the first block to end can compete, the check moves on to the next range, on skip entries alone,
+    /// until one can compete; then the essential terms move to it (decoding one block each) and the answer is -1.
+    /// Otherwise it is the last document the check covers. Out of line: the loop makes it about once per block,
+    /// and inlined it costs the loop registers.
     @inline(never)
     private mutating func passBlocks(at d: Int32, essentialFrom: Int, order: UnsafePointer<Int>,
                                      prefix: UnsafePointer<Double>, collector: borrowing TopKCollector) -> Int32 {
-        let (bound, through) = blockBounds(at: d, essentialFrom: essentialFrom, order: order,
-                                           nonEssentialBound: essentialFrom > 0 ? prefix[essentialFrom &- 1] : 0)
-        if !collector.cannotCompete(bound) { return through }
-        let target = through &+ 1
+        let nonEssentialBound = essentialFrom > 0 ? prefix[essentialFrom &- 1] : 0
+        var target = d
+        while true {
+            let (bound, through) = blockBounds(at: target, essentialFrom: essentialFrom, order: order,
+                                               nonEssentialBound: nonEssentialBound)
+            if !collector.cannotCompete(bound) {
+                if target == d { return through }
+                break
+            }
+            if through >= PostingsCursor.noMoreDocs &- 1 {
+                target = PostingsCursor.noMoreDocs
+                break
+            }
+            target = through &+ 1
+        }
         for k in essentialFrom..<leaves.count {
             let it = leaves[order[k]].postings
             if it.pointee.doc < target { _ = it.pointee.advance(to: target) }
@@ -415,10 +427,11 @@ struct MaxScoreDisjunction {
         return -1
     }
 
-    /// A bound for the document-at-a-time loop at candidate `d` (the essential terms' cursors at or past the last
-    /// candidate): the non-essential terms' bounds plus block bounds of the essential terms that may match from `d`
-    /// on, and the last document through which that sum holds. An essential term at `d` adds the bound of its
-    /// block holding `d`, and the sum holds until the first of those blocks ends. One already past `d` adds its
+    /// A bound for the document-at-a-time loop from document `d` on (the essential terms' cursors at or past the
+    /// last candidate, none of them past `d` without a document between): the non-essential terms' bounds plus block
+    /// bounds of the essential terms that may match from `d` on, and the last document through which that sum
+    /// holds. An essential term at or behind `d` adds the bound of its block holding the first document ≥ `d` (from
+    /// the skip entries), and the sum holds until the first of those blocks ends. One already past `d` adds its
     /// current block's bound if its next document comes before then, and nothing otherwise (BMW's block-max
     /// check, over a range of whole blocks, so that it is made once per block, not once per candidate). The
     /// non-essential terms count with their segment bounds: their block bounds would cost a bound computation
