@@ -74,6 +74,24 @@ struct BlockMaxConjunction {
         return d
     }
 
+    /// The sum of every clause's block-max bound for the documents from `target` on (each term's block holding its
+    /// first document ≥ `target`, from the skip entries), and the last document through which it holds.
+    @inline(__always)
+    private mutating func blockBounds(at target: Int32) -> (bound: Double, through: Int32) {
+        var bound = 0.0
+        var through = PostingsIterator.noMoreDocs &- 1
+        for c in 0..<clauseCount {
+            var clauseBound = 0.0
+            for l in clauseStart[c]..<clauseStart[c + 1] {
+                let (b, last) = leaves[l].cachedBlockBound(at: target)
+                clauseBound += Double(b)
+                through = min(through, last)
+            }
+            bound += clauseBound
+        }
+        return (bound, through)
+    }
+
     mutating func run(docBase: Int32, prune: Bool, collector: inout TopKCollector) {
         let n = clauseCount
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: n)
@@ -81,24 +99,30 @@ struct BlockMaxConjunction {
         for l in leaves.indices { _ = leaves[l].postings.pointee.nextDoc() }
         let lead = order[0]
         var d = advance(lead, to: 0)
+        // Documents up to `checkedThrough` passed the block-max check; it is made again once the candidate is past
+        // them (not when the threshold rises, which would cost a check per candidate).
+        var checkedThrough: Int32 = -1
         while d != PostingsIterator.noMoreDocs {
-            if prune && collector.isPruning {
-                // Block-max bound of every clause at d; if it cannot compete, skip to after the first block end.
-                var bound = 0.0
-                var upTo = PostingsIterator.noMoreDocs
-                for c in 0..<n {
-                    var clauseBound = 0.0
-                    for l in clauseStart[c]..<clauseStart[c + 1] {
-                        let (b, last) = leaves[l].blockBound(at: d)
-                        clauseBound += Double(b)
-                        upTo = min(upTo, last)
+            if d > checkedThrough && prune && collector.isPruning {
+                // Every clause's block-max bound from d on; while it cannot compete, move on past the first block
+                // to end, on skip entries alone, and decode the lead only where a range can compete.
+                var target = d
+                var through: Int32
+                while true {
+                    let bound: Double
+                    (bound, through) = blockBounds(at: target)
+                    if !collector.cannotCompete(bound) { break }
+                    if through >= PostingsIterator.noMoreDocs &- 1 {
+                        target = PostingsIterator.noMoreDocs
+                        break
                     }
-                    bound += clauseBound
+                    target = through &+ 1
                 }
-                if collector.cannotCompete(bound) {
-                    d = advance(lead, to: upTo == PostingsIterator.noMoreDocs ? upTo : max(upTo &+ 1, d &+ 1))
+                if target > d {
+                    d = advance(lead, to: target)
                     continue
                 }
+                checkedThrough = through
             }
             // Leapfrog the other clauses to d.
             var k = 1
