@@ -67,7 +67,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SaigaCLITests",
-            dependencies: ["saiga", "Saiga"],
+            dependencies: ["saiga", "saiga-bench", "Saiga"],
             path: "Tests/SaigaCLITests"
         ),
         .testTarget(

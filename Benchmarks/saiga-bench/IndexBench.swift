@@ -1,13 +1,18 @@
 import Saiga
 
 /// `saiga-bench index`: builds an index from a JSONL corpus the way the peer harness configures its engines by
-/// default: title and contents in one searchable field, no positions, only the id stored. `--positions` and
-/// `--store-text` build the full index instead.
+/// default: title and contents in one searchable field, no positions, only the id stored, and Lucene's 33 English
+/// stop words dropped (the analysis of the harness's Lucene, EnglishAnalyzer, and of its PISA, `PISA_STOPS=lucene`).
+/// `--positions` and `--store-text` build the full index instead; `--keep-stopwords` keeps stop words, the
+/// library's default analysis (compare it with `PISA_STOPS=none`).
 enum IndexBench {
     static func run(_ argv: [String]) throws {
-        let o = try Options(argv, valued: ["threads", "ram-mb"], flags: ["positions", "store-text", "stopwords"])
+        let o = try Options(argv, valued: ["threads", "ram-mb"], flags: ["positions", "store-text", "stopwords", "keep-stopwords"])
         guard o.positional.count == 2 else { throw BenchUsage(message: "usage: saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N]") }
         let (corpusPath, indexPath) = (o.positional[0], o.positional[1])
+        if o.flags.contains("stopwords") && o.flags.contains("keep-stopwords") {
+            throw BenchUsage(message: "--stopwords and --keep-stopwords contradict each other")
+        }
         let threads = try o.int("threads", 1)
         guard (1...64).contains(threads) else { throw BenchUsage(message: "--threads must be 1...64") }
         let load0 = Clock.loadAverage()
@@ -17,7 +22,7 @@ enum IndexBench {
         if let first = issues.first { throw first }
         let writer = try IndexWriter(path: indexPath, options: IndexWriterOptions(
             openMode: .create, ramBudgetMB: try o.int("ram-mb", 1024),
-            analyzer: AnalyzerOptions(stemming: true, stopWords: o.flags.contains("stopwords")),
+            analyzer: AnalyzerOptions(stemming: true, stopWords: !o.flags.contains("keep-stopwords")),
             positions: o.flags.contains("positions"),
             storeText: o.flags.contains("store-text"), threads: threads))
         try corpus.forEachDocument({ doc, _ in
@@ -41,7 +46,8 @@ enum IndexBench {
             ("tokens", "\(s.tokens)"), ("component_bytes", components),
             ("bits_per_posting", "\(round4(Double(s.componentBytes["postings"] ?? 0) * 8 / Double(max(1, s.postings))))"),
             ("postings_plus_terms_bytes", "\(postingsAndTerms)"),
-            ("positions", "\(o.flags.contains("positions"))"), ("threads", "\(threads)"),
+            ("positions", "\(o.flags.contains("positions"))"), ("stop_words", "\(s.stopWords)"),
+            ("threads", "\(threads)"),
             ("loadavg1_start", "\(load0)"), ("loadavg1_end", "\(Clock.loadAverage())"),
         ]))
     }
