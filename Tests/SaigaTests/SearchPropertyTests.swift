@@ -100,6 +100,54 @@ import Testing
         }
     }
 
+    /// Hit titles come from the title column; they equal the stored documents' titles in flushed segments, in
+    /// a merged segment and with long, non-ASCII titles, and are empty when text is not stored.
+    @Test func hitTitlesComeFromTheTitleColumn() throws {
+        var rng = SeededRandom(seed: 41)
+        var docs = RandomCorpus.documents(count: 700, rng: &rng)
+        // Long titles (VInt suffix lengths), non-ASCII ones, and neighbours sharing long prefixes (front coding).
+        docs[3].title = String(repeating: "Steppe ", count: 300) + "end"
+        docs[4].title = "Қазақстан — Алматы, 2026"
+        docs[5].title = "Қазақстан — Астана"
+        let dir = TemporaryDirectory(), bare = TemporaryDirectory()
+        defer {
+            dir.cleanup()
+            bare.cleanup()
+        }
+        try buildIndex(docs, at: dir.path, flushAfter: [99, 350])
+        let byID = Dictionary(uniqueKeysWithValues: docs.map { ($0.id, $0.title) })
+        func checkTitles(_ reader: IndexReader) throws -> Int {
+            var checked = 0
+            for q in ["steppe", "saiga horse", "қазақстан", "title:steppe", "end"] {
+                let hits = try reader.search(q, options: SearchOptions(k: 200, snippets: false)).hits
+                let stored = try reader.search(q, options: SearchOptions(k: 200, snippets: false, fields: ["*"])).hits
+                #expect(hits.map(\.id) == stored.map(\.id))
+                for (h, s) in zip(hits, stored) {
+                    #expect(h.title == byID[h.id], "\(h.id)")
+                    #expect(h.title == s.title, "\(h.id)")
+                    checked += 1
+                }
+            }
+            return checked
+        }
+        let flushed = try IndexReader(path: dir.path)
+        #expect(flushed.segments.count == 3)
+        #expect(try checkTitles(flushed) > 100)
+        let writer = try IndexWriter(path: dir.path, options: IndexWriterOptions(openMode: .append))
+        try writer.forceMerge()
+        try writer.commit()
+        writer.close()
+        let merged = try IndexReader(path: dir.path)
+        #expect(merged.segments.count == 1)
+        #expect(try checkTitles(merged) > 100)
+        #expect(try merged.search("қазақстан").hits.map(\.title).sorted() == [docs[4].title, docs[5].title].sorted())
+        #expect(try IndexChecker.check(path: dir.path).problems.isEmpty)
+
+        try buildIndex(docs, at: bare.path, options: IndexWriterOptions(storeText: false))
+        let hits = try IndexReader(path: bare.path).search("steppe", options: SearchOptions(k: 50, snippets: false)).hits
+        #expect(!hits.isEmpty && hits.allSatisfy { $0.title.isEmpty })
+    }
+
     @Test func paging() throws {
         var rng = SeededRandom(seed: 99)
         let docs = RandomCorpus.documents(count: 200, rng: &rng)

@@ -320,10 +320,11 @@ public final class IndexReader: Sendable {
         for sd in page {
             guard let (s, local) = locate(Int(sd.doc)) else { throw SaigaError(.corruptIndex, "hit out of range") }
             let seg = segments[s]
-            // The id comes from the id column; the store (a decompression) only when text or fields are wanted.
-            if !seg.storesText && options.fields.isEmpty {
-                var hit = SearchHit(id: try seg.id(local), score: sd.score, title: "", snippet: nil, fields: [:],
-                                    docNumber: Int(sd.doc))
+            // Id and title come from their columns; the store (a decompression of a block of documents) only when a
+            // snippet needs the body or fields are wanted.
+            if options.fields.isEmpty && (highlighter == nil || !seg.storesText) {
+                var hit = SearchHit(id: try seg.id(local), score: sd.score, title: try seg.title(local), snippet: nil,
+                                    fields: [:], docNumber: Int(sd.doc))
                 if let highlighter { hit.snippet = highlighter.snippet("") }
                 hits.append(hit)
                 continue
@@ -461,6 +462,7 @@ extension FileKind {
         case .norms: return "norms"
         case .stored: return "stored"
         case .ids: return "ids"
+        case .titles: return "titles"
         case .deletions: return "deletions"
         case .segmentInfo, .manifest: return "meta"
         }

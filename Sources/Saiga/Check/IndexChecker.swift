@@ -240,9 +240,17 @@ public enum IndexChecker {
             }
         }
 
-        // Documents: stored record, id (unique, found by the id index), norms (checked by length at open).
+        // Documents: stored record, title (the column equals the stored title), id (unique, found by the id
+        // index), norms (checked by length at open).
         do {
-            try reader.stored.forEachDocument { _, _ in }
+            try reader.stored.forEachDocument { (doc: Int, fields: [(Int, String)]) throws(SaigaError) in
+                let stored = reader.storesText ? fields.first { $0.0 == Schema.titleField }?.1 ?? "" : ""
+                let column = try reader.title(doc)
+                guard column == stored else {
+                    throw SaigaError.corrupt(reader.titles.file.path,
+                                             "title of document \(doc) differs from the stored one")
+                }
+            }
         } catch {
             fail(error.path ?? reader.stored.file.path, error.message, offset: error.offset)
         }

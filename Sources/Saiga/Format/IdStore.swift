@@ -1,19 +1,22 @@
-/// The `.ids` file of a segment: every document's external id, both ways.
+/// A column of one string per document: the `.ids` file of a segment (every document's external id, both ways)
+/// and the `.titles` file (every document's title, so that a hit's title needs no decompression of the store).
 ///
-///     blocks          ids in document order, 16 per block, front-coded against the previous id of the block:
-///                     per id one byte of nibbles (shared prefix, suffix length; 15 escapes to a VInt) and the
-///                     suffix bytes
+///     blocks          values in document order, 16 per block, front-coded against the previous value of the
+///                     block: per value one byte of nibbles (shared prefix, suffix length; 15 escapes to a VInt) and
+///                     the suffix bytes
 ///     block offsets   u32 per block, from the end of the header
-///     permutation     u32 per document: document numbers sorted by id bytes (id → document by binary search)
+///     permutation     ids only: u32 per document, document numbers sorted by id bytes (id → document by binary
+///                     search); empty in `.titles`
 ///     trailer         u64 offset of the block offsets, u64 offset of the permutation
 ///
 /// Ids in a news or dictionary corpus share long prefixes with their neighbours, so this takes a few bytes per
-/// id; looking one up decodes at most 16 entries.
+/// id; reading one decodes at most 16 entries.
 enum IdStore {
     static let blockSize = 16
 
-    /// Writes the ids (`bytes[offsets[d] ..< offsets[d + 1]]` for document d).
-    static func write(bytes: [UInt8], offsets: [UInt32], to out: OutputFile) throws(SaigaError) {
+    /// Writes the values (`bytes[offsets[d] ..< offsets[d + 1]]` for document d); with `lookup`, the permutation
+    /// that finds a document by its value (ids).
+    static func write(bytes: [UInt8], offsets: [UInt32], lookup: Bool = true, to out: OutputFile) throws(SaigaError) {
         let count = offsets.count - 1
         func id(_ d: Int) -> ArraySlice<UInt8> { bytes[Int(offsets[d])..<Int(offsets[d + 1])] }
         var blockOffsets = ByteWriter(capacity: (count / blockSize + 1) * 4)
@@ -34,7 +37,9 @@ enum IdStore {
                 block.write(current.dropFirst(shared))
                 previous = current
             }
-            guard written <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB") }
+            guard written <= Int(UInt32.max) else {
+                throw SaigaError(.limitExceeded, "\(lookup ? "ids" : "titles") of one segment exceed 4 GiB")
+            }
             blockOffsets.writeU32(UInt32(written))
             try out.write(block)
             written += block.count
@@ -43,24 +48,26 @@ enum IdStore {
         let blockOffsetsStart = out.position
         try out.write(blockOffsets)
         let permutationStart = out.position
-        // Documents ordered by id bytes.
-        let order = (0..<count).sorted { a, b in id(a).lexicographicallyPrecedes(id(b)) }
-        var perm = ByteWriter(capacity: count * 4)
-        for doc in order { perm.writeU32(UInt32(doc)) }
-        try out.write(perm)
+        if lookup {
+            // Documents ordered by id bytes.
+            let order = (0..<count).sorted { a, b in id(a).lexicographicallyPrecedes(id(b)) }
+            var perm = ByteWriter(capacity: count * 4)
+            for doc in order { perm.writeU32(UInt32(doc)) }
+            try out.write(perm)
+        }
         try out.writeU64(UInt64(blockOffsetsStart))
         try out.writeU64(UInt64(permutationStart))
     }
 }
 
-/// Reads a segment's `.ids` file.
+/// Reads a segment's `.ids` file (`lookup`: with its permutation) or `.titles` file.
 final class IdStoreReader: @unchecked Sendable {  // immutable after init
     let file: MappedFile
     let maxDoc: Int
     private let blockOffsets: Int
     private let permutation: Int
 
-    init(file: MappedFile, maxDoc: Int) throws(SaigaError) {
+    init(file: MappedFile, maxDoc: Int, lookup: Bool = true) throws(SaigaError) {
         self.file = file
         self.maxDoc = maxDoc
         let body = FileFooter.body(file.bytes)
@@ -72,8 +79,36 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
             permutation = Int(truncatingIfNeeded: try c.readU64())
         } catch { throw .corrupt(file.path, "id store trailer unreadable") }
         guard blockOffsets >= body.lowerBound, permutation == blockOffsets + 4 * blocks,
-              permutation + 4 * maxDoc == body.upperBound - 16
-        else { throw .corrupt(file.path, "id store sections are inconsistent") }
+              permutation + (lookup ? 4 * maxDoc : 0) == body.upperBound - 16
+        else { throw .corrupt(file.path, "\(lookup ? "id store" : "title column") sections are inconsistent") }
+    }
+
+    /// The value of `doc` (a title: any length), as a string; damaged bytes or invalid UTF-8 are `corruptIndex`.
+    func value(_ doc: Int) throws(SaigaError) -> String {
+        guard doc >= 0 && doc < maxDoc else { throw SaigaError(.invalidArgument, "document \(doc) out of range") }
+        let base = file.bytes.baseAddress!
+        let block = doc / IdStore.blockSize
+        let start = FileHeader.size + Int(UInt32(littleEndian: base.loadUnaligned(
+            fromByteOffset: blockOffsets + 4 * block, as: UInt32.self)))
+        guard start >= FileHeader.size, start < blockOffsets else { throw .corrupt(file.path, "block offset out of range") }
+        var c = ByteCursor(base: base, start: start, end: blockOffsets)
+        var value: [UInt8] = []
+        do throws(DecodeError) {
+            for _ in 0...(doc % IdStore.blockSize) {
+                let lengths = try c.readU8()
+                var shared = Int(lengths >> 4), suffix = Int(lengths & 15)
+                if shared == 15 { shared += Int(try c.readVInt32()) }
+                if suffix == 15 { suffix += Int(try c.readVInt32()) }
+                guard shared <= value.count else { throw DecodeError(offset: c.position, reason: "shared prefix too long") }
+                let bytes = try c.readBytes(suffix)
+                value.removeSubrange(shared...)
+                value.append(contentsOf: bytes)
+            }
+        } catch { throw .corrupt(file.path, "block of document \(doc) is unreadable") }
+        guard let s = String(validating: value, as: UTF8.self) else {
+            throw .corrupt(file.path, "value of document \(doc) is not valid UTF-8")
+        }
+        return s
     }
 
     /// Calls `body` with the id bytes of `doc` (valid during the call).

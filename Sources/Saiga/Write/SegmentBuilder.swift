@@ -12,6 +12,8 @@ final class SegmentBuilder {
     /// The id column: every id's UTF-8 bytes, and where each starts (`maxDoc + 1` offsets).
     private var idBytes: [UInt8] = []
     private var idOffsets: [UInt32] = [0]
+    private var titleBytes: [UInt8] = []
+    private var titleOffsets: [UInt32] = [0]
     private var bodyNorms: [UInt8] = []
     private var fields: [FieldInfo]
     private var storedFieldNumbers: [String: Int] = [:]
@@ -50,7 +52,10 @@ final class SegmentBuilder {
     }
 
     /// Memory held by the in-RAM index (stored fields excluded: they are streamed to disk).
-    var bytesUsed: Int { postings.bytesUsed + titleNorms.count + bodyNorms.count + idBytes.count + idOffsets.count * 4 }
+    var bytesUsed: Int {
+        postings.bytesUsed + titleNorms.count + bodyNorms.count + idBytes.count + idOffsets.count * 4 + titleBytes.count
+            + titleOffsets.count * 4
+    }
 
     /// True if the postings pool is close to its 4 GiB address limit.
     var isNearlyFull: Bool { postings.pool.isNearlyFull || maxDoc >= Int(Int32.max) - 1 }
@@ -77,6 +82,11 @@ final class SegmentBuilder {
 
         idBytes.append(contentsOf: document.id.utf8)
         idOffsets.append(UInt32(idBytes.count))
+        // The title column: hits read their title there, without decompressing the store (empty when text is not
+        // stored, as in the store).
+        if storeText { titleBytes.append(contentsOf: document.title.utf8) }
+        guard titleBytes.count <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "titles of one segment exceed 4 GiB") }
+        titleOffsets.append(UInt32(titleBytes.count))
         // The id lives in the id column; the store keeps the text fields and the extra fields.
         var values: [(Int, String)] = []
         if storeText {
@@ -147,6 +157,7 @@ final class SegmentBuilder {
         let posOut = try create(.positions)
         let normsOut = try create(.norms)
         let idsOut = try create(.ids)
+        let titlesOut = try create(.titles)
 
         var hasPositions = [Bool](repeating: false, count: 256)
         for f in fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
@@ -183,10 +194,11 @@ final class SegmentBuilder {
 
         guard idBytes.count <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB") }
         try IdStore.write(bytes: idBytes, offsets: idOffsets, to: idsOut)
+        try IdStore.write(bytes: titleBytes, offsets: titleOffsets, lookup: false, to: titlesOut)
 
         var records: [SegmentInfo.FileRecord] = []
         for (kind, out) in [(FileKind.terms, termsOut), (.postings, postOut), (.positions, posOut), (.norms, normsOut),
-                            (.stored, storedOut), (.ids, idsOut)] {
+                            (.stored, storedOut), (.ids, idsOut), (.titles, titlesOut)] {
             let crc = try FileFooter.write(out)
             let length = out.position
             try out.finish()

@@ -72,6 +72,9 @@ struct SegmentMerger {
         var idBytes: [UInt8] = []
         var idOffsets: [UInt32] = [0]
         idOffsets.reserveCapacity(maxDoc + 1)
+        var titleBytes: [UInt8] = []
+        var titleOffsets: [UInt32] = [0]
+        titleOffsets.reserveCapacity(maxDoc + 1)
         var titleNorms: [UInt8] = []
         var bodyNorms: [UInt8] = []
         titleNorms.reserveCapacity(maxDoc)
@@ -115,6 +118,11 @@ struct SegmentMerger {
                     throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB")
                 }
                 idOffsets.append(UInt32(idBytes.count))
+                if storeText { titleBytes.append(contentsOf: try r.titles.value(d).utf8) }
+                guard titleBytes.count <= Int(UInt32.max) else {
+                    throw SaigaError(.limitExceeded, "titles of one segment exceed 4 GiB")
+                }
+                titleOffsets.append(UInt32(titleBytes.count))
                 titleNorms.append(title[d])
                 bodyNorms.append(body[d])
             }
@@ -206,10 +214,12 @@ struct SegmentMerger {
         try stored.finish()
         let idsOut = try create(.ids)
         try IdStore.write(bytes: idBytes, offsets: idOffsets, to: idsOut)
+        let titlesOut = try create(.titles)
+        try IdStore.write(bytes: titleBytes, offsets: titleOffsets, lookup: false, to: titlesOut)
 
         var records: [SegmentInfo.FileRecord] = []
         let byKind: [FileKind: OutputFile] = [.terms: termsOut, .postings: postOut, .positions: posOut, .norms: normsOut,
-                                              .stored: storedOut, .ids: idsOut]
+                                              .stored: storedOut, .ids: idsOut, .titles: titlesOut]
         for kind in FileKind.segmentDataFiles {
             let out = byKind[kind]!
             let crc = try FileFooter.write(out)
