@@ -1,12 +1,13 @@
 /// Top-k evaluation of a disjunction of clauses (each one term, or a disjunction of terms: a word over the title
 /// and body fields, a prefix's expansions) with MaxScore and block-max bounds.
 ///
-/// When every clause is one term, evaluation is document at a time (`runShortTerms`): terms sorted by their
-/// segment bound; the longest prefix of them whose bounds sum to at most the current k-th score is
-/// *non-essential* and only the other terms' documents are candidates; once per postings block, a check with the
-/// essential terms' block bounds passes over blocks in which nothing can compete (BMW's block-max check).
+/// Evaluation is document at a time (`runDocumentAtATime`), with terms as MaxScore's units: terms sorted by their
+/// segment bound; the longest prefix of them whose bounds sum to at most the current k-th score is *non-essential*
+/// and only the other terms' documents are candidates; once per postings block, a check with the essential terms'
+/// block bounds passes over blocks in which nothing can compete (BMW's block-max check).
 ///
-/// Disjunctions with multi-term clauses take documents a window at a time, as Lucene's `MaxScoreBulkScorer` does:
+/// Clauses of many terms (a prefix's expansions) take documents a window at a time instead, as Lucene's
+/// `MaxScoreBulkScorer` does:
 ///
 /// - For the window, each clause's bound is the largest block-max bound of its terms' blocks overlapping the
 ///   window (from skip entries, no decoding).
@@ -80,14 +81,15 @@ struct MaxScoreDisjunction {
         _ = self.clauseStart.initialize(from: starts)
     }
 
-    /// Disjunctions of single terms with at most this many postings in a segment run document-at-a-time MaxScore
-    /// with block-max checks (`runShortTerms`); longer ones use windows. The default is every length: with the
-    /// block-max checks, document-at-a-time beat the windows on the benchmark corpus at every query length (stop-word
-    /// queries p50 −40%, OR p99 −9%, 15% fewer instructions); tests set 0 to drive disjunctions through the windows.
+    /// Disjunctions with at most this many postings in a segment run document-at-a-time MaxScore with block-max
+    /// checks (`runDocumentAtATime`); longer ones use windows. The default is every length: with the block-max
+    /// checks, document-at-a-time beat the windows on the benchmark corpus at every query length (stop-word queries
+    /// p50 −40%, OR p99 −9%, 15% fewer instructions); tests set 0 to drive disjunctions through the windows.
     static let shortListPostings = Int.max
-    /// Disjunctions with multi-term clauses (a word over title and body, a prefix) with at most this many postings
-    /// are merged document by document without bounds (`runShort`).
-    static let shortClauseListPostings = 4096
+    /// Document-at-a-time looks at every essential term at every candidate; clauses of many terms (a prefix's
+    /// expansions) take the windows, which go through each term's postings once per window. Up to this many terms
+    /// per clause on average (a word over title and body has two) run document at a time.
+    static let documentAtATimeTermsPerClause = 4
 
     /// Scores the segment's matches into `collector`.
     mutating func run(docBase: Int32, maxDoc: Int, prune: Bool, shortListPostings: Int, collector: inout TopKCollector) {
@@ -95,12 +97,8 @@ struct MaxScoreDisjunction {
         guard n > 0 else { return }
         var cost = 0
         for l in leaves.indices { cost &+= leaves[l].postings.pointee.docFreq }
-        if clauseCount == leaves.count && cost <= shortListPostings {
-            runShortTerms(docBase: docBase, prune: prune, collector: &collector)
-            return
-        }
-        if clauseCount < leaves.count && cost <= min(shortListPostings, MaxScoreDisjunction.shortClauseListPostings) {
-            runShort(docBase: docBase, collector: &collector)
+        if cost <= shortListPostings && leaves.count <= n &* MaxScoreDisjunction.documentAtATimeTermsPerClause {
+            runDocumentAtATime(docBase: docBase, prune: prune, collector: &collector)
             return
         }
         let w = MaxScoreDisjunction.windowSize
@@ -116,10 +114,12 @@ struct MaxScoreDisjunction {
         let clauseScores = UnsafeMutablePointer<Float>.allocate(capacity: n)
         let bounds = UnsafeMutablePointer<Double>.allocate(capacity: n)
         let order = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        let leafBounds = UnsafeMutablePointer<Double>.allocate(capacity: leaves.count)
         defer {
             clauseScores.deallocate()
             bounds.deallocate()
             order.deallocate()
+            leafBounds.deallocate()
         }
         for i in leaves.indices { _ = leaves[i].postings.pointee.nextDoc() }
 
@@ -137,7 +137,9 @@ struct MaxScoreDisjunction {
                 for c in 0..<n {
                     var b = 0.0
                     for l in clauseStart[c]..<clauseStart[c + 1] {
-                        b += Double(leaves[l].maxBound(from: windowStart, through: last))
+                        let leafBound = Double(leaves[l].maxBound(from: windowStart, through: last))
+                        leafBounds[l] = leafBound
+                        b += leafBound
                     }
                     bounds[c] = b
                     windowBound += b
@@ -171,19 +173,9 @@ struct MaxScoreDisjunction {
                     var competitiveThrough: Int32 = pruning ? -1 : PostingsCursor.noMoreDocs
                     while d < windowEnd {
                         if d > competitiveThrough {
-                            var (b, blockLast) = leaves[l].cachedBlockBound(at: d)
-                            var target = d
-                            while collector.cannotCompete(Double(b) + others) {
-                                target = blockLast &+ 1
-                                if target >= windowEnd { break }
-                                (b, blockLast) = leaves[l].cachedBlockBound(at: target)
-                            }
-                            if target >= windowEnd { break }  // the window's end moves the cursor on
-                            competitiveThrough = blockLast
-                            if target > d {
-                                d = it.pointee.advance(to: target)
-                                continue
-                            }
+                            guard let through = competitiveBlock(l, from: &d, others: others, windowEnd: windowEnd,
+                                                                 collector: collector) else { break }
+                            competitiveThrough = through
                         }
                         // The documents of the checked block that lie in the window.
                         let stop = min(competitiveThrough, last)
@@ -202,16 +194,27 @@ struct MaxScoreDisjunction {
                     for l in clauseStart[c]..<clauseStart[c + 1] {
                         let it = leaves[l].postings
                         var d = it.pointee.doc < windowStart ? it.pointee.advance(to: windowStart) : it.pointee.doc
+                        // Block-max as for a one-term clause, with every other term's window bound.
+                        let others = windowBound - leafBounds[l]
+                        var competitiveThrough: Int32 = pruning ? -1 : PostingsCursor.noMoreDocs
                         while d < windowEnd {
-                            let s = leaves[l].score()
-                            let i = Int(d &- windowStart)
-                            if inner[i] < 0 {
-                                inner[i] = 0
-                                touched[touchedCount] = Int32(i)
-                                touchedCount &+= 1
+                            if d > competitiveThrough {
+                                guard let through = competitiveBlock(l, from: &d, others: others, windowEnd: windowEnd,
+                                                                     collector: collector) else { break }
+                                competitiveThrough = through
                             }
-                            inner[i] += Double(s)
-                            d = it.pointee.nextDoc()
+                            let stop = min(competitiveThrough, last)
+                            while d <= stop {
+                                let s = leaves[l].score()
+                                let i = Int(d &- windowStart)
+                                if inner[i] < 0 {
+                                    inner[i] = 0
+                                    touched[touchedCount] = Int32(i)
+                                    touchedCount &+= 1
+                                }
+                                inner[i] += Double(s)
+                                d = it.pointee.nextDoc()
+                            }
                         }
                     }
                     for t in 0..<touchedCount {
@@ -280,13 +283,35 @@ struct MaxScoreDisjunction {
         }
     }
 
-    /// Document-at-a-time MaxScore over short lists when every clause is one term (leaf order is clause order).
-    /// Terms sorted by their segment bound; once counting is over, the longest prefix of them whose bounds sum to
-    /// at most the k-th score is non-essential: only documents of the other terms are visited, and the
-    /// non-essential terms are probed, best first, while the document can still compete. Scores are summed in
-    /// leaf order, as everywhere else.
-    private mutating func runShortTerms(docBase: Int32, prune: Bool, collector: inout TopKCollector) {
+    /// Block-max inside a window, for term `l` at document `d` (inside the window): the first block from `d` on,
+    /// on skip entries alone, whose bound with `others` (every other term's or clause's window bound) can compete.
+    /// Moves `d` there (decoding that block) and answers its last document; nil if no block before `windowEnd` can
+    /// compete (the window's end moves the cursor on). A document of a block passed over that another essential
+    /// clause scores stays below the threshold with this term's part missing, as it would with it.
+    @inline(__always)
+    private mutating func competitiveBlock(_ l: Int, from d: inout Int32, others: Double, windowEnd: Int32,
+                                           collector: borrowing TopKCollector) -> Int32? {
+        var (b, blockLast) = leaves[l].cachedBlockBound(at: d)
+        var target = d
+        while collector.cannotCompete(Double(b) + others) {
+            target = blockLast &+ 1
+            if target >= windowEnd { return nil }
+            (b, blockLast) = leaves[l].cachedBlockBound(at: target)
+        }
+        if target > d { d = leaves[l].postings.pointee.advance(to: target) }
+        return blockLast
+    }
+
+    /// Document-at-a-time MaxScore with terms, not clauses, as its units (a word over title and body is two terms:
+    /// a stop word's body list turns non-essential while its rarer title list stays essential). Terms sorted by
+    /// their segment bound; once counting is over, the longest prefix of them whose bounds sum to at most the k-th
+    /// score is non-essential: only documents of the other terms are visited, and the non-essential terms are
+    /// probed, best first, while the document can still compete. A clause's score is its terms' scores summed in
+    /// double and rounded once; the document's, the clause scores summed in clause order, as everywhere else
+    /// (`cannotCompete` allows for the clause roundings against bounds summed per term).
+    private mutating func runDocumentAtATime(docBase: Int32, prune: Bool, collector: inout TopKCollector) {
         let n = leaves.count
+        let oneTermClauses = clauseCount == n
         let best = UnsafeMutablePointer<Double>.allocate(capacity: n)
         let order = UnsafeMutablePointer<Int>.allocate(capacity: n)
         let prefix = UnsafeMutablePointer<Double>.allocate(capacity: n)  // prefix[i]: bounds of order[0...i]
@@ -389,7 +414,16 @@ struct MaxScoreDisjunction {
             }
             if competes {
                 var sum = 0.0
-                for l in 0..<n { sum += Double(scores[l]) }
+                if oneTermClauses {
+                    for l in 0..<n { sum += Double(scores[l]) }
+                } else {
+                    // A clause's terms summed in double and rounded once, then the clauses in clause order.
+                    for c in 0..<clauseCount {
+                        var inner = 0.0
+                        for l in clauseStart[c]..<clauseStart[c + 1] { inner += Double(scores[l]) }
+                        sum += Double(Float(inner))
+                    }
+                }
                 collector.collect(score: Float(sum), doc: docBase &+ d)
             }
             for l in 0..<n { scores[l] = 0 }
@@ -468,37 +502,6 @@ struct MaxScoreDisjunction {
                 j &-= 1
             }
             order[j] = x
-        }
-    }
-
-    /// Document-at-a-time merge of short lists; the same clause-order sums as the windowed path.
-    private mutating func runShort(docBase: Int32, collector: inout TopKCollector) {
-        let n = clauseCount
-        for l in leaves.indices { _ = leaves[l].postings.pointee.nextDoc() }
-        while true {
-            var d = PostingsCursor.noMoreDocs
-            for l in leaves.indices { d = min(d, leaves[l].postings.pointee.doc) }
-            if d == PostingsCursor.noMoreDocs { return }
-            var sum = 0.0
-            for c in 0..<n {
-                let from = clauseStart[c], to = clauseStart[c + 1]
-                if to &- from == 1 {
-                    if leaves[from].postings.pointee.doc == d {
-                        sum += Double(leaves[from].score())
-                        _ = leaves[from].postings.pointee.nextDoc()
-                    }
-                } else {
-                    var inner = 0.0
-                    var any = false
-                    for l in from..<to where leaves[l].postings.pointee.doc == d {
-                        inner += Double(leaves[l].score())
-                        any = true
-                        _ = leaves[l].postings.pointee.nextDoc()
-                    }
-                    if any { sum += Double(Float(inner)) }
-                }
-            }
-            collector.collect(score: Float(sum), doc: docBase &+ d)
         }
     }
 
