@@ -49,10 +49,25 @@ enum IdStore {
         try out.write(blockOffsets)
         let permutationStart = out.position
         if lookup {
-            // Documents ordered by id bytes.
-            let order = (0..<count).sorted { a, b in id(a).lexicographicallyPrecedes(id(b)) }
+            // Documents ordered by id bytes: by the first 16 bytes as two big-endian integers (zero-padded, so
+            // integer order is byte order), and by the whole id only where those tie. Comparing slices throughout
+            // took 7% of indexing.
+            var keyed: [(high: UInt64, low: UInt64, doc: UInt32)] = []
+            keyed.reserveCapacity(count)
+            for d in 0..<count {
+                var high: UInt64 = 0, low: UInt64 = 0
+                for (i, b) in id(d).prefix(16).enumerated() {
+                    if i < 8 { high |= UInt64(b) << (56 &- 8 &* UInt64(i)) } else { low |= UInt64(b) << (120 &- 8 &* UInt64(i)) }
+                }
+                keyed.append((high, low, UInt32(d)))
+            }
+            keyed.sort { a, b in
+                if a.high != b.high { return a.high < b.high }
+                if a.low != b.low { return a.low < b.low }
+                return id(Int(a.doc)).lexicographicallyPrecedes(id(Int(b.doc)))
+            }
             var perm = ByteWriter(capacity: count * 4)
-            for doc in order { perm.writeU32(UInt32(doc)) }
+            for k in keyed { perm.writeU32(k.doc) }
             try out.write(perm)
         }
         try out.writeU64(UInt64(blockOffsetsStart))
