@@ -100,8 +100,8 @@ import Testing
         }
     }
 
-    /// Hit titles come from the title column; they equal the stored documents' titles in flushed segments, in
-    /// a merged segment and with long, non-ASCII titles, and are empty when text is not stored.
+    /// Hit titles come from the id store's title column; they equal the stored documents' titles in flushed
+    /// segments, in a merged segment and with long, non-ASCII titles, and are empty when text is not stored.
     @Test func hitTitlesComeFromTheTitleColumn() throws {
         var rng = SeededRandom(seed: 41)
         var docs = RandomCorpus.documents(count: 700, rng: &rng)

@@ -462,7 +462,6 @@ extension FileKind {
         case .norms: return "norms"
         case .stored: return "stored"
         case .ids: return "ids"
-        case .titles: return "titles"
         case .deletions: return "deletions"
         case .segmentInfo, .manifest: return "meta"
         }

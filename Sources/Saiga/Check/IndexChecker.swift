@@ -240,14 +240,14 @@ public enum IndexChecker {
             }
         }
 
-        // Documents: stored record, title (the column equals the stored title), id (unique, found by the id
+        // Documents: stored record, title (the id store's equals the stored one), id (unique, found by the id
         // index), norms (checked by length at open).
         do {
             try reader.stored.forEachDocument { (doc: Int, fields: [(Int, String)]) throws(SaigaError) in
                 let stored = reader.storesText ? fields.first { $0.0 == Schema.titleField }?.1 ?? "" : ""
                 let column = try reader.title(doc)
                 guard column == stored else {
-                    throw SaigaError.corrupt(reader.titles.file.path,
+                    throw SaigaError.corrupt(reader.ids.file.path,
                                              "title of document \(doc) differs from the stored one")
                 }
             }

@@ -11,7 +11,6 @@ enum FileKind: UInt32, Sendable, CaseIterable {
     case manifest = 0x494E_414D  // "MANI"
     case ids = 0x5344_4949  // "IIDS"
     case deletions = 0x534C_4544  // "DELS"
-    case titles = 0x4C54_4954  // "TITL"
 
     /// File name extension for segment files.
     var fileExtension: String {
@@ -25,12 +24,11 @@ enum FileKind: UInt32, Sendable, CaseIterable {
         case .manifest: return "manifest"
         case .ids: return "ids"
         case .deletions: return "del"
-        case .titles: return "titles"
         }
     }
 
     /// The files every segment has, in the order `SegmentInfo` lists their checksums.
-    static let segmentDataFiles: [FileKind] = [.terms, .postings, .positions, .norms, .stored, .ids, .titles]
+    static let segmentDataFiles: [FileKind] = [.terms, .postings, .positions, .norms, .stored, .ids]
 }
 
 /// Every index file starts with this 28-byte header:

@@ -11,9 +11,8 @@ final class SegmentReader: @unchecked Sendable {
     let positionsFile: MappedFile
     let normsFile: MappedFile
     let stored: StoredFieldsReader
+    /// Ids both ways, and titles (empty when text is not stored).
     let ids: IdStoreReader
-    /// Every document's title (empty when text is not stored).
-    let titles: IdStoreReader
     let fieldHasPositions: [Bool]
     /// Per field number: does the segment's dictionary hold any of its terms.
     let fieldHasTerms: [Bool]
@@ -79,7 +78,6 @@ final class SegmentReader: @unchecked Sendable {
         }
         stored = try StoredFieldsReader(file: mapped[.stored]!, maxDoc: info.maxDoc)
         ids = try IdStoreReader(file: mapped[.ids]!, maxDoc: info.maxDoc)
-        titles = try IdStoreReader(file: mapped[.titles]!, maxDoc: info.maxDoc, lookup: false)
         storesText = info.field(number: Schema.titleField)?.flags.contains(.stored) ?? false
     }
 
@@ -95,8 +93,8 @@ final class SegmentReader: @unchecked Sendable {
     /// The id of a document, from the id store (no decompression of the document store).
     func id(_ doc: Int) throws(SaigaError) -> String { try ids.id(doc) }
 
-    /// The title of a document, from the title column (no decompression of the document store).
-    func title(_ doc: Int) throws(SaigaError) -> String { try titles.value(doc) }
+    /// The title of a document, from the id store (no decompression of the document store).
+    func title(_ doc: Int) throws(SaigaError) -> String { try ids.title(doc) }
 
     /// Norm bytes of a text field (title or body), one per document.
     func norms(field: Int) -> UnsafePointer<UInt8> {

@@ -82,8 +82,8 @@ final class SegmentBuilder {
 
         idBytes.append(contentsOf: document.id.utf8)
         idOffsets.append(UInt32(idBytes.count))
-        // The title column: hits read their title there, without decompressing the store (empty when text is not
-        // stored, as in the store).
+        // The titles, next to the ids: hits read their title there, without decompressing the store (empty when
+        // text is not stored, as in the store).
         if storeText { titleBytes.append(contentsOf: document.title.utf8) }
         guard titleBytes.count <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "titles of one segment exceed 4 GiB") }
         titleOffsets.append(UInt32(titleBytes.count))
@@ -157,7 +157,6 @@ final class SegmentBuilder {
         let posOut = try create(.positions)
         let normsOut = try create(.norms)
         let idsOut = try create(.ids)
-        let titlesOut = try create(.titles)
 
         var hasPositions = [Bool](repeating: false, count: 256)
         for f in fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
@@ -193,12 +192,11 @@ final class SegmentBuilder {
         try stored.finish()
 
         guard idBytes.count <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB") }
-        try IdStore.write(bytes: idBytes, offsets: idOffsets, to: idsOut)
-        try IdStore.write(bytes: titleBytes, offsets: titleOffsets, lookup: false, to: titlesOut)
+        try IdStore.write(ids: idBytes, idOffsets: idOffsets, titles: titleBytes, titleOffsets: titleOffsets, to: idsOut)
 
         var records: [SegmentInfo.FileRecord] = []
         for (kind, out) in [(FileKind.terms, termsOut), (.postings, postOut), (.positions, posOut), (.norms, normsOut),
-                            (.stored, storedOut), (.ids, idsOut), (.titles, titlesOut)] {
+                            (.stored, storedOut), (.ids, idsOut)] {
             let crc = try FileFooter.write(out)
             let length = out.position
             try out.finish()

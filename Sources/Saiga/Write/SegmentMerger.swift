@@ -118,7 +118,11 @@ struct SegmentMerger {
                     throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB")
                 }
                 idOffsets.append(UInt32(idBytes.count))
-                if storeText { titleBytes.append(contentsOf: try r.titles.value(d).utf8) }
+                // The title from the stored record just decoded (the same as the id store's, which `saiga check`
+                // verifies), rather than a second decoding per document.
+                if storeText, let title = fields.first(where: { $0.0 == Schema.titleField })?.1 {
+                    titleBytes.append(contentsOf: title.utf8)
+                }
                 guard titleBytes.count <= Int(UInt32.max) else {
                     throw SaigaError(.limitExceeded, "titles of one segment exceed 4 GiB")
                 }
@@ -213,13 +217,11 @@ struct SegmentMerger {
         try normsOut.write(bodyNorms)
         try stored.finish()
         let idsOut = try create(.ids)
-        try IdStore.write(bytes: idBytes, offsets: idOffsets, to: idsOut)
-        let titlesOut = try create(.titles)
-        try IdStore.write(bytes: titleBytes, offsets: titleOffsets, lookup: false, to: titlesOut)
+        try IdStore.write(ids: idBytes, idOffsets: idOffsets, titles: titleBytes, titleOffsets: titleOffsets, to: idsOut)
 
         var records: [SegmentInfo.FileRecord] = []
         let byKind: [FileKind: OutputFile] = [.terms: termsOut, .postings: postOut, .positions: posOut, .norms: normsOut,
-                                              .stored: storedOut, .ids: idsOut, .titles: titlesOut]
+                                              .stored: storedOut, .ids: idsOut]
         for kind in FileKind.segmentDataFiles {
             let out = byKind[kind]!
             let crc = try FileFooter.write(out)
