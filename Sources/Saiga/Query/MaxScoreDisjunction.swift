@@ -161,15 +161,15 @@ struct MaxScoreDisjunction {
             for k in essentialFrom..<n {
                 let c = order[k]
                 let slots = contributions + c &* w
-                if clauseStart[c + 1] - clauseStart[c] == 1 {
-                    let l = clauseStart[c]
+                var touchedCount = 0
+                for l in clauseStart[c]..<clauseStart[c + 1] {
                     let it = leaves[l].postings
                     var d = it.pointee.doc < windowStart ? it.pointee.advance(to: windowStart) : it.pointee.doc
-                    // Block-max inside the window: a block of this term whose bound, with every other clause's
-                    // window bound, cannot compete is passed over on its skip entry alone. A document it holds
-                    // that another essential clause scores stays below the threshold with this clause's part
-                    // missing, as it would with it.
-                    let others = windowBound - bounds[c]
+                    // Block-max inside the window: a block of this term whose bound, with every other term's
+                    // window bound, cannot compete is passed over on its skip entry alone (`competitiveBlock`).
+                    // Each clause's score is its terms' summed in double and rounded once (a one-term clause's
+                    // is its term's).
+                    let others = windowBound - leafBounds[l]
                     var competitiveThrough: Int32 = pruning ? -1 : PostingsCursor.noMoreDocs
                     while d < windowEnd {
                         if d > competitiveThrough {
@@ -177,55 +177,28 @@ struct MaxScoreDisjunction {
                                                                  collector: collector) else { break }
                             competitiveThrough = through
                         }
-                        // The documents of the checked block that lie in the window.
                         let stop = min(competitiveThrough, last)
                         while d <= stop {
                             let s = leaves[l].score()
                             let i = Int(d &- windowStart)
-                            slots[i] = s
-                            essentialSum[i] += Double(s)
-                            matched[i &>> 6] |= 1 &<< UInt64(i & 63)
-                            anyMatch = true
+                            if inner[i] < 0 {
+                                inner[i] = 0
+                                touched[touchedCount] = Int32(i)
+                                touchedCount &+= 1
+                            }
+                            inner[i] += Double(s)
                             d = it.pointee.nextDoc()
                         }
                     }
-                } else {
-                    var touchedCount = 0
-                    for l in clauseStart[c]..<clauseStart[c + 1] {
-                        let it = leaves[l].postings
-                        var d = it.pointee.doc < windowStart ? it.pointee.advance(to: windowStart) : it.pointee.doc
-                        // Block-max as for a one-term clause, with every other term's window bound.
-                        let others = windowBound - leafBounds[l]
-                        var competitiveThrough: Int32 = pruning ? -1 : PostingsCursor.noMoreDocs
-                        while d < windowEnd {
-                            if d > competitiveThrough {
-                                guard let through = competitiveBlock(l, from: &d, others: others, windowEnd: windowEnd,
-                                                                     collector: collector) else { break }
-                                competitiveThrough = through
-                            }
-                            let stop = min(competitiveThrough, last)
-                            while d <= stop {
-                                let s = leaves[l].score()
-                                let i = Int(d &- windowStart)
-                                if inner[i] < 0 {
-                                    inner[i] = 0
-                                    touched[touchedCount] = Int32(i)
-                                    touchedCount &+= 1
-                                }
-                                inner[i] += Double(s)
-                                d = it.pointee.nextDoc()
-                            }
-                        }
-                    }
-                    for t in 0..<touchedCount {
-                        let i = Int(touched[t])
-                        let s = Float(inner[i])
-                        inner[i] = -1
-                        slots[i] = s
-                        essentialSum[i] += Double(s)
-                        matched[i &>> 6] |= 1 &<< UInt64(i & 63)
-                        anyMatch = true
-                    }
+                }
+                for t in 0..<touchedCount {
+                    let i = Int(touched[t])
+                    let s = Float(inner[i])
+                    inner[i] = -1
+                    slots[i] = s
+                    essentialSum[i] += Double(s)
+                    matched[i &>> 6] |= 1 &<< UInt64(i & 63)
+                    anyMatch = true
                 }
             }
 
