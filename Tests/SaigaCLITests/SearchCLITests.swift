@@ -145,6 +145,39 @@ struct SearchCLITests {
         }
     }
 
+    @Test("an Index/index in a format this build does not read is moved aside and rebuilt; a named one is not")
+    func oldFormatDefaultIndexIsRebuilt() async throws {
+        try await withTempDir { dir in
+            let indexDir = dir.appendingPathComponent("Index")
+            try FileManager.default.createDirectory(at: indexDir, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: corpusDirectory, to: indexDir.appendingPathComponent("corpus"))
+            let first = try await saiga("search", "human rights", in: dir, environment: ["SAIGA_INDEX": nil])
+            #expect(first.status == 0, "\(first)")
+            // Make it an index of another format version: the manifest's version field (bytes 8..<12) says 2.
+            let manifest = indexDir.appendingPathComponent("index/manifest_1")
+            var bytes = try Data(contentsOf: manifest)
+            bytes[8] = 2
+            bytes[9] = 0
+            bytes[10] = 0
+            bytes[11] = 0
+            try bytes.write(to: manifest)
+
+            // Named through $SAIGA_INDEX: the user's own index, reported and left alone.
+            let named = try await saiga("search", "human rights", in: dir, environment: ["SAIGA_INDEX": "Index/index"])
+            #expect(named.status != 0 && named.stderr.contains("not supported"), "\(named)")
+            #expect(try Data(contentsOf: manifest) == bytes)
+
+            // The bundled default: moved aside, rebuilt, and the search answers as before.
+            let second = try await saiga("search", "human rights", in: dir, environment: ["SAIGA_INDEX": nil])
+            #expect(second.status == 0, "\(second)")
+            #expect(second.stderr.contains("moved it to") && second.stderr.contains("building"), "\(second)")
+            #expect(second.stdout.withoutTimings == first.stdout.withoutTimings, "\(second)")
+            let entries = try FileManager.default.contentsOfDirectory(atPath: indexDir.path)
+            let aside = try #require(entries.first { $0.hasPrefix("index.format-") }, "\(entries)")
+            #expect(try Data(contentsOf: indexDir.appendingPathComponent(aside).appendingPathComponent("manifest_1")) == bytes)
+        }
+    }
+
     @Test("zero setup with --json: progress on stderr, stdout holds only the JSON")
     func zeroSetupJSON() async throws {
         try await withTempDir { dir in

@@ -19,9 +19,12 @@ enum Help {
 /// Where things are when the user names nothing.
 enum Defaults {
     /// The index directory: `$SAIGA_INDEX`, else `Index/index` under the current directory.
-    static var indexDirectory: String {
-        if let env = getenv("SAIGA_INDEX"), let s = String(validatingCString: env), !s.isEmpty { return s }
-        return "Index/index"
+    static var indexDirectory: String { indexFromEnvironment ?? "Index/index" }
+
+    /// `$SAIGA_INDEX`, when set and not empty: an index the user named.
+    static var indexFromEnvironment: String? {
+        guard let env = getenv("SAIGA_INDEX"), let s = String(validatingCString: env), !s.isEmpty else { return nil }
+        return s
     }
 
     static let corpusDirectory = "Index/corpus"

@@ -11,7 +11,8 @@ enum SearchCommand {
         usage: saiga search [--index DIR | --server HOST:PORT [--token T]] [-k N] [--offset N] [--json]
                             [--k1 X] [--b Y] [--no-snippets] [--fields a,b] [--exact-count] QUERY ...
 
-        Searches the index (default Index/index; if there is none there, it is first built from Index/corpus).
+        Searches the index (default Index/index; if there is none there, it is first built from Index/corpus,
+        and one in a format this build does not read is moved aside and rebuilt).
         Query syntax: words (any may match), +required, -excluded, AND OR NOT (uppercase), (groups),
         "phrases", title: and body: scoping, prefix*. Ranking is BM25 (k1 1.2, b 0.75 unless given).
 
@@ -132,9 +133,19 @@ enum SearchCommand {
 
     /// When the default index does not exist yet, builds it from the bundled corpus (with progress on stderr).
     /// Returns false if there is neither an index nor a corpus.
+    ///
+    /// The bundled location `Index/index` is derived data: if an older (or newer) Saiga wrote it in a format this
+    /// build does not read, it is moved aside, not deleted (that version can still read it, and documents added to
+    /// it are not lost), and rebuilt. An index named by `$SAIGA_INDEX` is the user's own and is never moved.
     static func ensureDefaultIndex(index: String) throws -> Bool {
         if (try? IndexReader(path: index, verifyChecksums: false)) != nil { return true }
-        if let e = indexError(index), e.code != .indexNotFound { throw e }
+        if let e = indexError(index), e.code != .indexNotFound {
+            guard e.code == .unsupportedFormat, Defaults.indexFromEnvironment == nil else { throw e }
+            let aside = "\(index).format-\(time(nil))"
+            guard rename(index, aside) == 0 else { throw e }
+            Terminal.err("saiga: \(index) was written in a format this build does not read (\(e.message));")
+            Terminal.err("       moved it to \(aside)")
+        }
         var issues: [IngestIssue] = []
         let corpus = CorpusReader(inputs: [Defaults.corpusDirectory], issues: &issues)
         guard issues.isEmpty, !corpus.files.isEmpty else {
