@@ -120,9 +120,7 @@ struct SearchCLITests {
     @Test("zero setup: search from a directory with Index/corpus builds Index/index once")
     func zeroSetup() async throws {
         try await withTempDir { dir in
-            let indexDir = dir.appendingPathComponent("Index")
-            try FileManager.default.createDirectory(at: indexDir, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: corpusDirectory, to: indexDir.appendingPathComponent("corpus"))
+            let indexDir = try makeCheckout(in: dir)
 
             let first = try await saiga("search", "human rights", in: dir, environment: ["SAIGA_INDEX": nil])
             #expect(first.status == 0, "\(first)")
@@ -148,9 +146,7 @@ struct SearchCLITests {
     @Test("an Index/index in a format this build does not read is moved aside and rebuilt; a named one is not")
     func oldFormatDefaultIndexIsRebuilt() async throws {
         try await withTempDir { dir in
-            let indexDir = dir.appendingPathComponent("Index")
-            try FileManager.default.createDirectory(at: indexDir, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: corpusDirectory, to: indexDir.appendingPathComponent("corpus"))
+            let indexDir = try makeCheckout(in: dir)
             let first = try await saiga("search", "human rights", in: dir, environment: ["SAIGA_INDEX": nil])
             #expect(first.status == 0, "\(first)")
             // Make it an index of another format version: the manifest's version field (bytes 8..<12) says 2.
@@ -181,9 +177,7 @@ struct SearchCLITests {
     @Test("zero setup with --json: progress on stderr, stdout holds only the JSON")
     func zeroSetupJSON() async throws {
         try await withTempDir { dir in
-            let indexDir = dir.appendingPathComponent("Index")
-            try FileManager.default.createDirectory(at: indexDir, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: corpusDirectory, to: indexDir.appendingPathComponent("corpus"))
+            let indexDir = try makeCheckout(in: dir)
             let r = try await saiga("search", "--json", "human rights", in: dir, environment: ["SAIGA_INDEX": nil])
             #expect(r.stderr.contains("building"), "\(r)")
             let result = try searchJSON(r)
@@ -194,9 +188,7 @@ struct SearchCLITests {
     @Test("zero setup does not rebuild over a damaged default index")
     func zeroSetupDamagedIndex() async throws {
         try await withTempDir { dir in
-            let indexDir = dir.appendingPathComponent("Index")
-            try FileManager.default.createDirectory(at: indexDir, withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: corpusDirectory, to: indexDir.appendingPathComponent("corpus"))
+            let indexDir = try makeCheckout(in: dir)
             let first = try await saiga("search", "saiga", in: dir, environment: ["SAIGA_INDEX": nil])
             #expect(first.status == 0, "\(first)")
             let post = indexDir.appendingPathComponent("index/_0.post")

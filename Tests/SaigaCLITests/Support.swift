@@ -229,6 +229,15 @@ func buildCorpusIndex(in dir: URL, name: String = "idx", sourceLocation: SourceL
     return idx
 }
 
+/// Lays out `dir` as a Saiga checkout for the zero-setup paths: `Index/corpus` holding a copy of the bundled corpus,
+/// no index. Returns `dir/Index`.
+func makeCheckout(in dir: URL) throws -> URL {
+    let indexDir = dir.appendingPathComponent("Index")
+    try FileManager.default.createDirectory(at: indexDir, withIntermediateDirectories: true)
+    try FileManager.default.copyItem(at: corpusDirectory, to: indexDir.appendingPathComponent("corpus"))
+    return indexDir
+}
+
 func write(_ text: String, to url: URL) throws {
     try Data(text.utf8).write(to: url)
 }

@@ -138,8 +138,12 @@ enum SearchCommand {
     /// build does not read, it is moved aside, not deleted (that version can still read it, and documents added to
     /// it are not lost), and rebuilt. An index named by `$SAIGA_INDEX` is the user's own and is never moved.
     static func ensureDefaultIndex(index: String) throws -> Bool {
-        if (try? IndexReader(path: index, verifyChecksums: false)) != nil { return true }
-        if let e = indexError(index), e.code != .indexNotFound {
+        let e: SaigaError
+        do {
+            _ = try IndexReader(path: index, verifyChecksums: false)
+            return true
+        } catch { e = error }
+        if e.code != .indexNotFound {
             guard e.code == .unsupportedFormat, Defaults.indexFromEnvironment == nil else { throw e }
             let aside = "\(index).format-\(time(nil))"
             guard rename(index, aside) == 0 else { throw e }
@@ -158,12 +162,5 @@ enum SearchCommand {
                                        skipBad: false, ramMB: 256, analyzer: .default, positions: true, quiet: false)
         Terminal.err("saiga: " + IndexCommand.summaryLine(s, index: index))
         return true
-    }
-
-    private static func indexError(_ index: String) -> SaigaError? {
-        do {
-            _ = try IndexReader(path: index, verifyChecksums: false)
-            return nil
-        } catch { return error }
     }
 }

@@ -95,18 +95,17 @@ struct TermLeaf {
         return bound
     }
 
-    /// `blockBound(at:)` for a document stream in increasing order, recomputed only when `doc` leaves the block
-    /// of the previous answer.
+    /// The bound for the block holding the first document ≥ `doc`, and that block's last document, for a document
+    /// stream in increasing order: the skip entries are walked only when `doc` leaves the block of the previous
+    /// answer, and a block's bound is computed once (shared with `maxBound`).
     @inline(__always)
     mutating func cachedBlockBound(at doc: Int32) -> (bound: Float, last: Int32) {
-        if doc > lastBoundedDoc { (lastBound, lastBoundedDoc) = blockBound(at: doc) }
-        return (lastBound, lastBoundedDoc)
-    }
-
-    /// The bound for the block holding the first document ≥ `doc`, and that block's last document.
-    @inline(__always)
-    mutating func blockBound(at doc: Int32) -> (Float, Int32) {
-        if skips.docFreq == 1 { return (blockBound(0, blockOffset: 0), PostingsCursor.noMoreDocs &- 1) }
+        if doc <= lastBoundedDoc { return (lastBound, lastBoundedDoc) }
+        if skips.docFreq == 1 {
+            lastBound = blockBound(0, blockOffset: 0)
+            lastBoundedDoc = PostingsCursor.noMoreDocs &- 1
+            return (lastBound, lastBoundedDoc)
+        }
         var offset = shallowOffset
         let b = skips.block(containing: doc, from: shallowBlock, offset: &offset)
         shallowBlock = b
@@ -115,6 +114,8 @@ struct TermLeaf {
             cachedBound = blockBound(b, blockOffset: offset)
             cachedBlock = b
         }
-        return (cachedBound, skips.blockLastDoc(b))
+        lastBound = cachedBound
+        lastBoundedDoc = skips.blockLastDoc(b)
+        return (lastBound, lastBoundedDoc)
     }
 }
