@@ -34,7 +34,7 @@ enum IndexBench {
         try writer.commit()
         writer.close()
         let seconds = Double(Clock.wallNanos() - start) / 1e9
-        let reader = try IndexReader(path: indexPath, verifyChecksums: false)
+        let reader = try IndexReader(path: indexPath)
         let s = reader.statistics
         let components = "{" + s.componentBytes.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }
             .joined(separator: ", ") + "}"
@@ -60,7 +60,7 @@ enum IndexBench {
 enum IndexReport {
     static func run(_ argv: [String]) throws {
         guard argv.count == 1 else { throw BenchUsage(message: "usage: saiga-bench index-report INDEX_DIR") }
-        let reader = try IndexReader(path: argv[0], verifyChecksums: false)
+        let reader = try IndexReader(path: argv[0])
         let r = try reader.storageReport()
         let s = reader.statistics
         print(jsonLine([

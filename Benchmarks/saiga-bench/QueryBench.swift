@@ -61,7 +61,7 @@ enum QueryBench {
         let queries = try readQueries(o.positional[1])
         let load0 = Clock.loadAverage()
         let openStart = Clock.wallNanos()
-        let reader = try IndexReader(path: o.positional[0], verifyChecksums: true)
+        let reader = try IndexReader(path: o.positional[0])
         let openSeconds = Double(Clock.wallNanos() - openStart) / 1e9
         let match: WordMatch = mode == "and" ? .all : .any
         // Phrase mode: a query of two or more terms runs as one exact phrase; a single term as itself.

@@ -1,25 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Saiga
 import Synchronization
 
 /// The index snapshot requests run against. A request takes the current reader and keeps it (a strong reference)
 /// until it finishes; a reload swaps in a newer reader, and the old one (and its mapped files) goes away when the
 /// last request using it ends. Nothing is ever closed under a running query.
+///
+/// Verification: a commit is opened in O(metadata) (each chunk of a file is verified the first time a search reads
+/// it, so no answer ever comes from a damaged byte). With `verifyAll`, every byte is verified as well: in the
+/// background right after startup (the first query does not wait), and before a reload swaps a commit in (the old
+/// commit keeps serving meanwhile); chunks already verified in this process are not verified again.
 final class IndexHolder: Sendable {
     let path: String
-    let verifyChecksums: Bool
+    let verifyAll: Bool
     private let current: Mutex<IndexReader>
     /// True while a reload runs, so that checks do not pile up.
     private let reloading = Atomic<Bool>(false)
     /// A generation that failed to open; polling does not retry it (SIGHUP does).
     private let failedGeneration = Atomic<UInt64>(0)
+    /// Generations whose damage was already logged (each is logged once).
+    private let reported = Mutex<Set<UInt64>>([])
+    private let log: @Sendable (String) -> Void
 
-    init(path: String, verifyChecksums: Bool) throws(SaigaError) {
+    init(path: String, verifyAll: Bool, log: @escaping @Sendable (String) -> Void) throws(SaigaError) {
         self.path = path
-        self.verifyChecksums = verifyChecksums
-        current = Mutex(try IndexReader(path: path, verifyChecksums: verifyChecksums))
+        self.verifyAll = verifyAll
+        self.log = log
+        let reader = try IndexReader(path: path)
+        current = Mutex(reader)
+        reportSkipped(reader)
     }
 
     var reader: IndexReader { current.withLock { $0 } }
+
+    /// Verifies the commit loaded at startup on a background thread; damage is logged once.
+    func verifyInBackground() {
+        guard verifyAll else { return }
+        let reader = self.reader
+        Posix.spawnThread { [self] in
+            let start = Posix.monotonicSeconds()
+            do throws(SaigaError) {
+                try reader.verifyChecksums()
+                log("verified every checksum of commit \(reader.generation) in \(Int((Posix.monotonicSeconds() - start) * 1000)) ms")
+            } catch {
+                reportOnce(reader.generation, "commit \(reader.generation) is damaged: \(error); searches that read "
+                    + "the damaged bytes fail with an index error (`saiga check` shows the damage)")
+            }
+        }
+    }
 
     /// True if polling should try a reload: a newer generation is on disk that did not fail before.
     func newerCommitAvailable() -> Bool {
@@ -33,7 +63,7 @@ final class IndexHolder: Sendable {
     }
 
     /// Opens the newest commit and swaps it in if it is newer than the current one. Returns the new generation,
-    /// nil if nothing changed; throws if the newer commit cannot be opened (the current one stays).
+    /// nil if nothing changed; throws if the newer commit cannot be opened or verified (the current one stays).
     func reload(force: Bool) throws(SaigaError) -> UInt64? {
         guard !reloading.exchange(true, ordering: .acquiring) else { return nil }
         defer { reloading.store(false, ordering: .releasing) }
@@ -42,19 +72,38 @@ final class IndexHolder: Sendable {
         guard let newest = newestGenerationOnDisk(), newest != old else { return nil }
         if !force && newest == failedGeneration.load(ordering: .relaxed) { return nil }
         let fresh: IndexReader
-        do { fresh = try IndexReader(path: path, verifyChecksums: verifyChecksums) } catch {
+        do {
+            fresh = try IndexReader(path: path)
+            if verifyAll { try fresh.verifyChecksums() }
+        } catch {
             failedGeneration.store(newest, ordering: .relaxed)
             throw error
         }
+        reportSkipped(fresh)
         guard fresh.generation == newest else {
-            // The newest manifest is unreadable and opening fell back to an older commit: do not keep retrying.
+            // The newest commit is damaged and opening fell back to an older one: do not keep retrying.
             failedGeneration.store(newest, ordering: .relaxed)
-            if fresh.generation == old { throw SaigaError(.corruptIndex, fresh.openWarnings.first ?? "manifest_\(newest) cannot be read") }
+            if fresh.generation == old {
+                let why = fresh.openWarnings.first?.description ?? "manifest_\(newest) cannot be read"
+                throw SaigaError(.corruptIndex, why)
+            }
             current.withLock { $0 = fresh }
             return fresh.generation
         }
         current.withLock { $0 = fresh }
         return fresh.generation
+    }
+
+    /// Logs, once per generation, the newer commits a reader skipped as damaged.
+    private func reportSkipped(_ reader: IndexReader) {
+        for w in reader.openWarnings {
+            reportOnce(w.generation, "warning: \(w); serving commit \(reader.generation)")
+        }
+    }
+
+    private func reportOnce(_ generation: UInt64, _ line: String) {
+        let first = reported.withLock { $0.insert(generation).inserted }
+        if first { log(line) }
     }
 }
 
@@ -74,7 +123,3 @@ enum IndexDirectoryProbe {
         return best
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif

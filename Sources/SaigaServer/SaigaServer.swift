@@ -33,7 +33,10 @@ public final class SaigaServer: Sendable {
               configuration.maxFrameLength >= 64
         else { throw ServerError("workers, maxConnections, maxInFlightPerConnection must be ≥ 1 and maxFrameLength ≥ 64") }
         self.configuration = configuration
-        holder = try IndexHolder(path: indexPath, verifyChecksums: configuration.verifyChecksums)
+        let logging = configuration.logging
+        holder = try IndexHolder(path: indexPath, verifyAll: configuration.verifyChecksums) { line in
+            if logging { Posix.writeStderr("saiga serve: " + line) }
+        }
         wakeFD = try Posix.eventFD()
         signalFD = configuration.handleSignals ? try Posix.shutdownAndReloadSignals() : -1
         Posix.raiseOpenFileLimit()
@@ -61,6 +64,7 @@ public final class SaigaServer: Sendable {
         let loop = EventLoop(server: self, listener: fd, epoll: ep, wakeFD: wakeFD, signalFD: signalFD)
         try loop.register()
         Posix.spawnThread { loop.run() }
+        holder.verifyInBackground()
     }
 
     /// Asks the server to stop: no new connections or requests, in-flight requests finish (bounded by

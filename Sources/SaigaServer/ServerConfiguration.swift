@@ -22,7 +22,10 @@ public struct ServerConfiguration: Sendable {
     public var reloadInterval: Double = 1
     /// How long shutdown waits for in-flight requests. Default 10 s.
     public var drainTimeout: Double = 10
-    /// Verify every index file's checksum when (re)opening the index. Default true.
+    /// Verify every byte of a commit when loading it: in the background after startup (the first query does not
+    /// wait), before a reload swaps a newer commit in. Without it chunks are still verified as searches first
+    /// read them (no answer ever comes from a damaged byte), but damage a search does not read goes unreported.
+    /// Default true.
     public var verifyChecksums: Bool = true
     /// Handle SIGINT/SIGTERM (drain and stop) and SIGHUP (reload). Call `SaigaServer.init` on the main thread
     /// before starting other threads, so that they inherit the blocked signal mask. Default false (embedded use).

@@ -83,11 +83,11 @@ import Testing
         #expect(bytes.withUnsafeBytes { CRC32.checksum($0) } == 0xCBF4_3926)
     }
 
-    @Test func deflateRoundTrips() {
+    @Test func deflateRoundTrips() throws {
         var rng = SeededRandom(seed: 5)
         let text = (0..<5000).map { _ in RandomCorpus.word(&rng) }.joined(separator: " ")
         let input = Array(text.utf8)
-        let compressed = input.withUnsafeBytes { Deflate.compress($0, level: 6) }
+        let compressed = try #require(input.withUnsafeBytes { Deflate.compress($0, level: 6) })
         #expect(compressed.count < input.count / 2)
         var out = [UInt8](repeating: 0, count: input.count)
         let ok = compressed.withUnsafeBytes { c in
@@ -162,8 +162,9 @@ import Testing
             termIDs.append(word.withUnsafeBytes { buffer.find(2, $0) } ?? -1)
         }
         buffer.closeAllEntries()
-        let post = try OutputFile(path: dir.file("x.post"))
-        let pos = try OutputFile(path: dir.file("x.pos"))
+        let directory = try IndexDirectory(path: dir.path)
+        let post = try directory.createOutput("x.post")
+        let pos = try directory.createOutput("x.pos")
         let id = SegmentID.random()
         try FileHeader.write(post, kind: .postings, id: id)
         try FileHeader.write(pos, kind: .positions, id: id)
@@ -177,8 +178,8 @@ import Testing
         try FileFooter.write(pos)
         try post.finish(sync: false)
         try pos.finish(sync: false)
-        let postFile = try MappedFile(path: dir.file("x.post"))
-        let posFile = try MappedFile(path: dir.file("x.pos"))
+        let postFile = try directory.openInput("x.post")
+        let posFile = try directory.openInput("x.pos")
         let makers: [() -> PostingsIterator?] = metas.map { meta in
             {
                 guard let meta else { return nil }

@@ -270,7 +270,7 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
         for i in 0..<300 {
             try w.add(Document(id: "c\(i)", body: "commit number \(i) steppe"))
             try w.commit()
-            maxSeen = max(maxSeen, try IndexReader(path: dir.path, verifyChecksums: false).statistics.segments)
+            maxSeen = max(maxSeen, try IndexReader(path: dir.path).statistics.segments)
         }
         w.close()
         #expect(maxSeen <= policy.maxSegments)
@@ -316,12 +316,23 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
         #expect(r.generation == 1)
         #expect(r.documentCount == 1)
         #expect(!r.openWarnings.isEmpty)
+        #expect(r.openWarnings.first?.generation == 2)
+        #expect(r.openWarnings.first?.error.path?.hasSuffix("manifest_2") == true)
         let report = try IndexChecker.check(path: dir.path)
         #expect(!report.isSound)
-        // A writer continues from the previous commit and writes past the torn one.
+        // A writer refuses to open on top of it: writing from commit 1 would retire commit 2's files for good.
+        #expect {
+            try IndexWriter(path: dir.path)
+        } throws: { error in
+            (error as? SaigaError)?.code == .corruptIndex && "\(error)".contains("check --repair")
+        }
+        #expect(try IndexReader(path: dir.path).generation == 1, "the refused writer changed nothing")
+        #expect(FileManager.default.fileExists(atPath: dir.file("manifest_2")))
+        // Repair goes back to commit 1 explicitly; then writing works again.
+        _ = try IndexChecker.repair(path: dir.path, report: report)
         let w2 = try IndexWriter(path: dir.path)
         try w2.add(Document(id: "c", body: "third"))
-        #expect(try w2.commit() == 3)
+        #expect(try w2.commit() == 4)
         w2.close()
         let r3 = try IndexReader(path: dir.path)
         #expect(r3.documentCount == 2)

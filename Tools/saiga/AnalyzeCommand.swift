@@ -13,7 +13,7 @@ enum AnalyzeCommand {
         guard !args.positional.isEmpty else { throw UsageError("analyze needs some TEXT") }
         var options = AnalyzerOptions(stemming: !args.flag("no-stem"), stopWords: args.flag("stopwords"))
         if let dir = args.value("index") {
-            options = try IndexReader(path: dir, verifyChecksums: false).analyzerOptions
+            options = try Defaults.openReader(dir).analyzerOptions
         }
         let analyzer = Analyzer(options: options)
         for term in analyzer.terms(args.positional.joined(separator: " ")) { Terminal.out(term) }

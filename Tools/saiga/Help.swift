@@ -1,3 +1,5 @@
+import Saiga
+
 enum Help {
     static let version = "0.1.0"
 
@@ -28,6 +30,17 @@ enum Defaults {
     }
 
     static let corpusDirectory = "Index/corpus"
+
+    /// Opens the index at `path` for reading and prints on stderr a warning for each newer commit that was skipped
+    /// as damaged (the reader answers from the newest sound one).
+    static func openReader(_ path: String) throws(SaigaError) -> IndexReader {
+        let reader = try IndexReader(path: path)
+        for w in reader.openWarnings {
+            Terminal.err("saiga: warning: \(w); using commit \(reader.generation) "
+                + "(`saiga check` shows the damage, `saiga check --repair` removes it)")
+        }
+        return reader
+    }
 }
 
 #if canImport(Glibc)

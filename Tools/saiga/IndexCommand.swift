@@ -146,7 +146,7 @@ enum IndexCommand {
             if commitEvery != nil && !quiet { Terminal.out("committed generation \(generation): \(writer.documentCount) documents") }
             writer.close()
             if showProgress { Terminal.clearStatus() }
-            let reader = try IndexReader(path: index, verifyChecksums: false)
+            let reader = try IndexReader(path: index)
             let stats = reader.statistics
             return Summary(documents: stats.documents, added: writer.documentCount, terms: stats.terms, bytes: stats.bytes,
                            seconds: Terminal.now() - start, generation: generation, skipped: skipped)

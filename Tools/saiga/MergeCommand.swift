@@ -14,13 +14,13 @@ enum MergeCommand {
         let maxSegments = try args.int("max-segments", default: 1, range: 1...1_000_000)
         let path = args.value("index") ?? Defaults.indexDirectory
         let start = Terminal.now()
-        let before = try IndexReader(path: path, verifyChecksums: false).statistics
+        let before = try IndexReader(path: path).statistics
         let writer = try IndexWriter(path: path, options: IndexWriterOptions(openMode: .append, mergePolicy: nil))
         do {
             try writer.forceMerge(maxSegments: maxSegments)
             let generation = try writer.commit(userData: ["tool": "saiga \(Help.version)"])
             writer.close()
-            let after = try IndexReader(path: path, verifyChecksums: false).statistics
+            let after = try IndexReader(path: path).statistics
             if !args.flag("quiet") {
                 Terminal.out("merged \(before.segments) segments into \(after.segments) (\(Terminal.grouped(after.documents)) documents, "
                     + "\(Terminal.grouped(before.deleted - after.deleted)) deleted documents dropped) in "

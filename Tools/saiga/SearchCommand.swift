@@ -26,7 +26,7 @@ enum SearchCommand {
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(
             argv, valueOptions: ["index", "k", "offset", "k1", "b", "fields", "server", "token"],
-            flagOptions: ["json", "no-snippets", "no-verify", "exact-count"])
+            flagOptions: ["json", "no-snippets", "exact-count"])
         let query = args.positional.joined(separator: " ")
         guard !query.isEmpty else { throw UsageError("search needs a QUERY") }
         let index = args.value("index") ?? Defaults.indexDirectory
@@ -69,7 +69,7 @@ enum SearchCommand {
             if args.value("index") == nil, try ensureDefaultIndex(index: index) == false {
                 return 1
             }
-            let reader = try IndexReader(path: index, verifyChecksums: !args.flag("no-verify"))
+            let reader = try Defaults.openReader(index)
             let outcome: Result<SearchResults, SaigaError>
             do throws(SaigaError) { outcome = .success(try reader.search(query, options: options)) } catch {
                 outcome = .failure(error)
@@ -139,8 +139,8 @@ enum SearchCommand {
     /// it are not lost), and rebuilt. An index named by `$SAIGA_INDEX` is the user's own and is never moved.
     static func ensureDefaultIndex(index: String) throws -> Bool {
         let e: SaigaError
-        do {
-            _ = try IndexReader(path: index, verifyChecksums: false)
+        do throws(SaigaError) {
+            _ = try IndexReader(path: index)
             return true
         } catch { e = error }
         if e.code != .indexNotFound {

@@ -11,10 +11,9 @@ enum StatsCommand {
         """
 
     static func run(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(argv, valueOptions: ["index"], flagOptions: ["json", "no-verify"])
+        let args = try Arguments(argv, valueOptions: ["index"], flagOptions: ["json"])
         guard args.positional.isEmpty else { throw UsageError("stats takes no arguments") }
-        let reader = try IndexReader(path: args.value("index") ?? Defaults.indexDirectory,
-                                     verifyChecksums: !args.flag("no-verify"))
+        let reader = try Defaults.openReader(args.value("index") ?? Defaults.indexDirectory)
         let s = reader.statistics
         if args.flag("json") {
             let components = JSON.object(s.componentBytes.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })

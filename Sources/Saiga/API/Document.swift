@@ -22,6 +22,10 @@ public struct Document: Sendable, Hashable {
 
     /// Longest accepted id, in UTF-8 bytes.
     public static let maxIDBytes = 1024
+    /// Longest accepted title, in UTF-8 bytes (a hit carries its title; longer text belongs in the body).
+    public static let maxTitleBytes = 4096
+    /// Longest extra field name, in UTF-8 bytes.
+    public static let maxFieldNameBytes = 255
 
     public init(id: String, title: String = "", body: String, fields: [Field] = []) {
         self.id = id

@@ -104,6 +104,23 @@ public struct IndexStatistics: Sendable, Hashable, Codable {
     public var stopWords: Bool
 }
 
+/// A newer commit that `IndexReader` could not use, and why: it opened an older one instead.
+public struct IndexOpenWarning: Sendable, Equatable, CustomStringConvertible {
+    /// The generation of the commit that was skipped.
+    public var generation: UInt64
+    /// What is wrong with it (the damaged file is `error.path`).
+    public var error: SaigaError
+
+    public init(generation: UInt64, error: SaigaError) {
+        self.generation = generation
+        self.error = error
+    }
+
+    public var description: String {
+        "commit \(generation) is damaged and was skipped: \(error.message)" + (error.path.map { " (\($0))" } ?? "")
+    }
+}
+
 /// A read-only view of one commit of an index: opens every segment (memory-mapped) and searches them.
 ///
 /// A reader never changes: documents committed after it was opened are seen by a new reader. It keeps working
@@ -121,34 +138,36 @@ public final class IndexReader: Sendable {
     public let maxDoc: Int
     public let analyzerOptions: AnalyzerOptions
     let manifest: Manifest
+    let directory: IndexDirectory
     let segments: [SegmentReader]
     let docBases: [Int]
     let fieldStats: [Int: FieldStatistics]
     let analyzer: Analyzer
 
-    /// Problems met while opening: a newer commit that could not be used (a damaged manifest or segment file), in
-    /// which case this reader opened the newest usable one. Empty normally.
-    public let openWarnings: [String]
+    /// Newer commits that could not be used (a damaged manifest, a missing or damaged segment file), newest first:
+    /// this reader opened the newest usable commit instead. Empty normally. `saiga check` reports the damage,
+    /// `saiga check --repair` removes it; the command-line tool prints these as warnings.
+    public let openWarnings: [IndexOpenWarning]
 
-    /// Opens the newest usable commit of the index at `path`: the newest whose manifest checks and whose files are
-    /// all present and valid. If a newer commit is damaged, the previous one is opened and `openWarnings` says
-    /// why (`saiga check` reports the damage; `saiga check --repair` removes it).
-    /// - Parameter verifyChecksums: recompute the CRC-32 of every file on open (default), so that any damaged
-    ///   byte is reported as `SaigaError.Code.corruptIndex` instead of surfacing later.
-    public convenience init(path: String, verifyChecksums: Bool = true) throws(SaigaError) {
-        let directory = IndexDirectory(path: path)
-        guard directory.exists() else { throw SaigaError(.indexNotFound, "no index at \(path)", path: path) }
+    /// Opens the newest usable commit of the index at `path`: the newest whose manifest checks and whose segment
+    /// files are all present and consistent with it. If a newer commit is damaged, an older one is opened and
+    /// `openWarnings` says which commit was skipped and why.
+    /// - Parameter verification: when to verify the files' checksums. `.onFirstRead` (default) verifies each chunk
+    ///   when a search first reads it: opening is fast whatever the index size, and a damaged byte a search reads
+    ///   is a `corruptIndex` error, never a wrong answer. `.atOpen` verifies every byte now.
+    public convenience init(path: String, verification: ChecksumVerification = .onFirstRead) throws(SaigaError) {
+        let directory = try IndexDirectory(path: path)
         // A writer may commit while we open (and delete the files of commits older than the last two): when a
         // newer manifest appears, start again from it.
         var attempt = 0
         restart: while true {
             let generations = try directory.manifestGenerations()
-            var warnings: [String] = []
+            var warnings: [IndexOpenWarning] = []
             var firstError: SaigaError?
             for g in generations {
                 do {
                     let manifest = try directory.readManifest(generation: g)
-                    try self.init(directory: directory, manifest: manifest, verifyChecksums: verifyChecksums,
+                    try self.init(directory: directory, manifest: manifest, verification: verification,
                                   warnings: warnings)
                     return
                 } catch {
@@ -157,11 +176,12 @@ public final class IndexReader: Sendable {
                         continue restart
                     }
                     // A manifest deleted between listing and reading belongs to a superseded commit.
-                    if error.code == .corruptIndex && !Sys.isRegularFile(directory.file(Manifest.fileName(generation: g))) {
+                    if error.code == .corruptIndex
+                        && directory.entry(Manifest.fileName(generation: g)).type == .missing {
                         continue
                     }
                     if firstError == nil { firstError = error }
-                    warnings.append("generation \(g) is unusable: \(error)")
+                    warnings.append(IndexOpenWarning(generation: g, error: error))
                 }
             }
             if let firstError { throw firstError }
@@ -169,28 +189,16 @@ public final class IndexReader: Sendable {
         }
     }
 
-    init(directory: IndexDirectory, manifest: Manifest, verifyChecksums: Bool, warnings: [String] = []) throws(SaigaError) {
-        var readers: [SegmentReader] = []
+    init(directory: IndexDirectory, manifest: Manifest, verification: ChecksumVerification,
+         warnings: [IndexOpenWarning] = []) throws(SaigaError) {
+        let readers = try CommitSegments.open(manifest, directory: directory, verification: verification)
         var bases: [Int] = []
         var total = 0
         var deleted = 0
-        for entry in manifest.segments {
-            let info = try SegmentInfo.read(directory: directory.path, name: entry.name, expectedID: entry.id)
-            guard info.maxDoc == entry.maxDoc else {
-                throw SaigaError.corrupt(directory.file(info.fileName(.segmentInfo)),
-                                         "segment has \(info.maxDoc) documents, the manifest says \(entry.maxDoc)")
-            }
-            var deletions: DeletedDocuments?
-            if entry.deletionGeneration > 0 {
-                deletions = try DeletedDocuments.read(directory: directory, segment: entry.name, id: entry.id,
-                                                      generation: entry.deletionGeneration, maxDoc: info.maxDoc)
-                deleted += deletions!.count
-            }
-            readers.append(try SegmentReader(directory: directory, info: info, verifyChecksums: verifyChecksums,
-                                             deletions: deletions))
+        for r in readers {
             bases.append(total)
-            total += info.maxDoc
-            guard total < Int(Int32.max) else { throw SaigaError(.limitExceeded, "more than 2^31 documents in one index") }
+            total += r.maxDoc
+            deleted += r.deletions?.count ?? 0
         }
         var stats: [Int: FieldStatistics] = [:]
         for f in [Schema.titleField, Schema.bodyField] {
@@ -204,6 +212,7 @@ public final class IndexReader: Sendable {
             stats[f] = s
         }
         self.path = directory.path
+        self.directory = directory
         self.openWarnings = warnings
         self.manifest = manifest
         self.generation = manifest.generation
@@ -215,6 +224,13 @@ public final class IndexReader: Sendable {
         self.fieldStats = stats
         self.analyzerOptions = manifest.analyzer
         self.analyzer = Analyzer(options: manifest.analyzer)
+    }
+
+    /// Verifies every byte of every file of this snapshot against its checksums (what `.atOpen` does while
+    /// opening): a server does it in the background after loading a commit. Throws `corruptIndex` naming the first
+    /// damaged file and bytes. Chunks verified here are not verified again by later searches in this process.
+    public func verifyChecksums() throws(SaigaError) {
+        for s in segments { try s.checkAllFiles() }
     }
 
     /// Parses a query string without running it (to validate user input early).
@@ -305,11 +321,11 @@ public final class IndexReader: Sendable {
             var weights: [[UInt8]: Float] = [:]
             let bodyStats = fieldStats[Schema.bodyField]!
             for t in terms[Schema.bodyField] ?? [] {
-                let df = (try? executor.prepare(.term(field: Schema.bodyField, term: t), parameters: options.bm25))
-                    .map { p -> Int in
-                        if case .term(_, let metas, _) = p { return metas.reduce(0) { $0 + ($1?.docFreq ?? 0) } }
-                        return 0
-                    } ?? 0
+                var df = 0
+                if case .term(_, let metas, _) = try executor.prepare(.term(field: Schema.bodyField, term: t),
+                                                                      parameters: options.bm25) {
+                    df = metas.reduce(0) { $0 + ($1?.docFreq ?? 0) }
+                }
                 weights[t] = df > 0 ? BM25Scorer.idf(docFreq: df, docCount: bodyStats.docCount) : 0.1
             }
             highlighter = Highlighter(analyzer: analyzer, weights: weights,
@@ -368,7 +384,7 @@ public final class IndexReader: Sendable {
     /// The stored document with this id, or nil.
     public func document(id: String) throws(SaigaError) -> Document? {
         for (s, seg) in segments.enumerated() {
-            if let local = seg.lookupID(id) {
+            if let local = try seg.lookupID(id) {
                 return try document(number: docBases[s] + local)
             }
         }
@@ -438,15 +454,15 @@ public final class IndexReader: Sendable {
                 s.bytes += r.length
             }
             if let gen = manifest.segments.first(where: { $0.name == seg.name })?.deletionGeneration, gen > 0 {
-                let bytes = Sys.fileSizeOrZero(seg.directory.file(DeletedDocuments.fileName(segment: seg.name, generation: gen)))
+                let bytes = directory.size(of: DeletedDocuments.fileName(segment: seg.name, generation: gen))
                 s.componentBytes["deletions", default: 0] += bytes
                 s.bytes += bytes
             }
-            let metaBytes = seg.info.files.isEmpty ? 0 : (Sys.fileSizeOrZero(seg.directory.file(seg.info.fileName(.segmentInfo))))
+            let metaBytes = directory.size(of: seg.info.fileName(.segmentInfo))
             s.componentBytes["meta", default: 0] += metaBytes
             s.bytes += metaBytes
         }
-        let manifestBytes = Sys.fileSizeOrZero(IndexDirectory(path: path).file(Manifest.fileName(generation: generation)))
+        let manifestBytes = directory.size(of: Manifest.fileName(generation: generation))
         s.componentBytes["meta", default: 0] += manifestBytes
         s.bytes += manifestBytes
         return s

@@ -34,6 +34,8 @@ public struct SaigaError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let invalidArgument = Code("invalid argument")
         /// The object was used after it was closed.
         public static let closed = Code("closed")
+        /// The directory holds other files and no index (an index is created only in an empty or new directory).
+        public static let notAnIndex = Code("not an index")
     }
 
     public let code: Code

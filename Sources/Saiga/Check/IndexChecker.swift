@@ -37,15 +37,14 @@ public struct IndexCheckReport: Sendable {
 public enum IndexChecker {
     public static func check(path: String) throws(SaigaError) -> IndexCheckReport {
         let start = Sys.monotonicNanos()
-        let directory = IndexDirectory(path: path)
-        guard directory.exists() else { throw SaigaError(.indexNotFound, "no index at \(path)", path: path) }
+        let directory = try IndexDirectory(path: path)
         var report = IndexCheckReport(generation: 0, segments: 0, documents: 0, deleted: 0, problems: [],
                                       unreferencedFiles: [], seconds: 0)
         func problem(_ e: SaigaError, segment: String? = nil) {
             report.problems.append(IndexProblem(file: e.path ?? path, offset: e.offset, message: e.message, segment: segment))
         }
 
-        // The manifests: the newest must decode; newer undecodable ones are torn commits.
+        // The manifests: the newest must decode; newer undecodable ones are damaged commits.
         let generations = try directory.manifestGenerations()
         var manifest: Manifest?
         var kept: [Manifest] = []
@@ -55,7 +54,7 @@ public enum IndexChecker {
                 if manifest == nil { manifest = m }
                 if kept.count < 2 { kept.append(m) }
             } catch {
-                // Newer than the current commit: a torn commit. Older: a damaged fallback commit.
+                // Newer than the current commit: a damaged newest commit. Older: a damaged fallback commit.
                 problem(error)
             }
         }
@@ -69,7 +68,6 @@ public enum IndexChecker {
         report.generation = manifest.generation
         report.segments = manifest.segments.count
         var names = Set<String>()
-        var infos: [String: SegmentInfo] = [:]
         for entry in manifest.segments {
             guard names.insert(entry.name).inserted else {
                 report.problems.append(IndexProblem(file: directory.file(Manifest.fileName(generation: manifest.generation)),
@@ -77,8 +75,7 @@ public enum IndexChecker {
                 continue
             }
             do {
-                let (info, live, deleted) = try checkSegment(directory: directory, entry: entry, report: &report)
-                infos[entry.name] = info
+                let (live, deleted) = try checkSegment(directory: directory, entry: entry, report: &report)
                 report.documents += live
                 report.deleted += deleted
             } catch {
@@ -91,15 +88,14 @@ public enum IndexChecker {
             let previous = kept[1]
             let current = Set(manifest.segments.map { "\($0.name)/\($0.deletionGeneration)" })
             for entry in previous.segments where !current.contains("\(entry.name)/\(entry.deletionGeneration)") {
-                do {
-                    let info = try SegmentInfo.read(directory: directory.path, name: entry.name, expectedID: entry.id)
-                    infos[entry.name] = infos[entry.name] ?? info
+                do throws(SaigaError) {
+                    let info = try SegmentInfo.read(directory: directory, name: entry.name, expectedID: entry.id)
                     if entry.deletionGeneration > 0 {
                         _ = try DeletedDocuments.read(directory: directory, segment: entry.name, id: entry.id,
                                                       generation: entry.deletionGeneration, maxDoc: info.maxDoc)
                     }
                     if !names.contains(entry.name) {
-                        _ = try SegmentReader(directory: directory, info: info, verifyChecksums: true)
+                        _ = try SegmentReader(directory: directory, info: info, verification: .atOpen)
                     }
                 } catch {
                     report.problems.append(IndexProblem(file: error.path ?? path, offset: error.offset,
@@ -109,7 +105,7 @@ public enum IndexChecker {
         }
         // Files no kept commit uses.
         var used = Set<String>()
-        for m in kept { used.formUnion(m.fileNames(segmentInfos: infos)) }
+        for m in kept { used.formUnion(m.fileNames()) }
         for name in (try? directory.list()) ?? [] where IndexDirectory.isIndexFile(name) && !used.contains(name) {
             if let g = Manifest.generation(ofFileName: name), g > manifest.generation { continue }  // reported above
             report.unreferencedFiles.append(name)
@@ -119,123 +115,56 @@ public enum IndexChecker {
         return report
     }
 
-    /// Checks one segment; returns its info and live and deleted document counts. Problems that do not stop the
-    /// walk are appended to `report`; the first that does is thrown.
+    /// Checks one segment; returns its live and deleted document counts. Problems that do not stop the walk are
+    /// appended to `report`; the first that does is thrown.
     private static func checkSegment(directory: IndexDirectory, entry: Manifest.SegmentEntry,
-                                     report: inout IndexCheckReport) throws(SaigaError) -> (SegmentInfo, Int, Int) {
-        let info = try SegmentInfo.read(directory: directory.path, name: entry.name, expectedID: entry.id)
+                                     report: inout IndexCheckReport) throws(SaigaError) -> (Int, Int) {
+        let info = try SegmentInfo.read(directory: directory, name: entry.name, expectedID: entry.id)
         let metaPath = directory.file(info.fileName(.segmentInfo))
         guard info.maxDoc == entry.maxDoc else {
             throw .corrupt(metaPath, "segment has \(info.maxDoc) documents, the manifest says \(entry.maxDoc)")
-        }
-        guard info.files.map(\.kind) == FileKind.segmentDataFiles else {
-            throw .corrupt(metaPath, "file list is not the expected one")
         }
         var deletions: DeletedDocuments?
         if entry.deletionGeneration > 0 {
             deletions = try DeletedDocuments.read(directory: directory, segment: entry.name, id: entry.id,
                                                   generation: entry.deletionGeneration, maxDoc: info.maxDoc)
         }
-        // Opening verifies every header, footer, length and checksum.
-        let reader = try SegmentReader(directory: directory, info: info, verifyChecksums: true, deletions: deletions)
-        func fail(_ file: String, _ message: String, offset: Int? = nil) {
-            report.problems.append(IndexProblem(file: file, offset: offset, message: message, segment: entry.name))
+        // Opening verifies every header, footer, length and chunk checksum; the whole-file CRCs are recomputed too
+        // (the footer's, which the `.meta` records as well), so the two records of each file are known to agree.
+        let reader = try SegmentReader(directory: directory, info: info, verification: .atOpen, deletions: deletions)
+        for file in [reader.terms.file, reader.postings, reader.positionsFile, reader.normsFile, reader.stored.file,
+                     reader.ids.file] {
+            _ = try FileFooter.check(file.bytes, path: file.path, verifyChecksum: true)
         }
-        let maxDoc = Int32(info.maxDoc)
+        func fail(_ e: SaigaError) {
+            report.problems.append(IndexProblem(file: e.path ?? metaPath, offset: e.offset, message: e.message, segment: entry.name))
+        }
 
-        // Terms and postings.
-        var cursor = TermDictionary.Cursor(reader.terms)
-        var previous: [UInt8]? = nil
+        // Terms and postings: every invariant a reader or a merge relies on (`CheckedTermWalk`).
         var docFreqSum = [Int](repeating: 0, count: 256)
         var ttfSum = [Int](repeating: 0, count: 256)
         var termCount = [Int](repeating: 0, count: 256)
-        let termsPath = reader.terms.path
-        let positions = UnsafeMutablePointer<UInt32>.allocate(capacity: 1 << 16)
-        var positionCapacity = 1 << 16
-        var scratch = positions
-        defer { scratch.deallocate() }
-        var problemsHere = 0
-        while try cursor.next() {
-            if problemsHere > 20 { break }  // the segment is clearly damaged; the first problems say enough
-            let key = cursor.key
-            let meta = cursor.meta
-            if let p = previous, !(p.lexicographicallyPrecedes(key)) {
-                fail(termsPath, "terms out of order (\(describe(p)) then \(describe(key)))")
-                problemsHere += 1
+        var walk = CheckedTermWalk(reader)
+        defer { walk.deallocate() }
+        var termsSound = true
+        do {
+            while try walk.next() {
+                let f = walk.field
+                termCount[f] += 1
+                docFreqSum[f] += walk.meta.docFreq
+                ttfSum[f] += walk.meta.totalTermFreq
+                try walk.forEachPosting(withPositions: true) { (_: Int32, _: UInt32, _: UnsafeBufferPointer<UInt32>) throws(SaigaError) in }
             }
-            previous = key
-            let field = Int(key[0])
-            guard let f = info.field(number: field), f.flags.contains(.indexed) else {
-                fail(termsPath, "term \(describe(key)) of unknown or unindexed field \(field)")
-                problemsHere += 1
-                continue
-            }
-            guard meta.docFreq >= 1, meta.totalTermFreq >= meta.docFreq else {
-                fail(termsPath, "term \(describe(key)): document frequency \(meta.docFreq), total frequency \(meta.totalTermFreq)")
-                problemsHere += 1
-                continue
-            }
-            termCount[field] += 1
-            docFreqSum[field] += meta.docFreq
-            ttfSum[field] += meta.totalTermFreq
-            let it = reader.postingsIterator(meta, field: field)
-            var count = 0
-            var freqSum = 0
-            var last: Int32 = -1
-            var d = it.nextDoc()
-            var bad = false
-            while d != PostingsIterator.noMoreDocs {
-                if d <= last || d >= maxDoc {
-                    fail(reader.postings.path, "term \(describe(key)): document \(d) after \(last) (segment has \(maxDoc))")
-                    bad = true
-                    break
-                }
-                let freq = Int(it.freq)
-                if freq < 1 {
-                    fail(reader.postings.path, "term \(describe(key)): frequency \(freq) in document \(d)")
-                    bad = true
-                    break
-                }
-                if reader.fieldHasPositions[field] {
-                    if freq > positionCapacity {
-                        scratch.deallocate()
-                        positionCapacity = freq
-                        scratch = .allocate(capacity: freq)
-                    }
-                    let n = it.positions(into: scratch)
-                    if n != freq {
-                        fail(reader.positionsFile.path, "term \(describe(key)): positions of document \(d) unreadable")
-                        bad = true
-                        break
-                    }
-                    for k in 1..<max(n, 1) where scratch[k] <= scratch[k - 1] {
-                        fail(reader.positionsFile.path, "term \(describe(key)): positions not increasing in document \(d)")
-                        bad = true
-                        break
-                    }
-                    if bad { break }
-                }
-                count += 1
-                freqSum += freq
-                last = d
-                d = it.nextDoc()
-            }
-            if it.isCorrupt && !bad {
-                fail(reader.postings.path, "term \(describe(key)): postings unreadable")
-                bad = true
-            }
-            if !bad && (count != meta.docFreq || freqSum != meta.totalTermFreq) {
-                fail(reader.postings.path, "term \(describe(key)): \(count) documents and \(freqSum) occurrences, the dictionary says \(meta.docFreq) and \(meta.totalTermFreq)")
-                bad = true
-            }
-            if bad { problemsHere += 1 }
+        } catch {
+            fail(error)
+            termsSound = false
         }
-        if problemsHere == 0 {
+        if termsSound {
             for f in info.fields where f.flags.contains(.indexed) && f.number != Schema.idField {
                 if termCount[f.number] != f.termCount || docFreqSum[f.number] != f.sumDocFreq
                     || ttfSum[f.number] != f.sumTotalTermFreq {
-                    fail(directory.file(info.fileName(.segmentInfo)),
-                         "field \(f.name): statistics (\(f.termCount) terms, \(f.sumDocFreq) postings, \(f.sumTotalTermFreq) tokens) differ from the postings (\(termCount[f.number]), \(docFreqSum[f.number]), \(ttfSum[f.number]))")
+                    fail(.corrupt(metaPath,
+                         "field \(f.name): statistics (\(f.termCount) terms, \(f.sumDocFreq) postings, \(f.sumTotalTermFreq) tokens) differ from the postings (\(termCount[f.number]), \(docFreqSum[f.number]), \(ttfSum[f.number]))"))
                 }
             }
         }
@@ -252,7 +181,7 @@ public enum IndexChecker {
                 }
             }
         } catch {
-            fail(error.path ?? reader.stored.file.path, error.message, offset: error.offset)
+            fail(error)
         }
         var idsSeen = Set<String>()
         for doc in 0..<info.maxDoc {
@@ -269,17 +198,12 @@ public enum IndexChecker {
                     throw SaigaError.corrupt(reader.ids.file.path, "the id index finds \"\(id)\" at \(found.map(String.init) ?? "nothing"), not document \(doc)")
                 }
             } catch {
-                fail(error.path ?? reader.ids.file.path, error.message, offset: error.offset)
+                fail(error)
                 break
             }
         }
         let deleted = deletions?.count ?? 0
-        return (info, info.maxDoc - deleted, deleted)
-    }
-
-    private static func describe(_ key: [UInt8]) -> String {
-        guard let f = key.first else { return "\"\"" }
-        return "\(f):\"\(String(decoding: key.dropFirst(), as: UTF8.self))\""
+        return (info.maxDoc - deleted, deleted)
     }
 
     /// What `repair` did.
@@ -294,12 +218,12 @@ public enum IndexChecker {
     /// Writes a new commit without the segments `report` found unreadable (and past any torn newer manifest).
     /// Their documents are lost: the result says which segments and how many documents. Takes the write lock.
     public static func repair(path: String, report: IndexCheckReport) throws(SaigaError) -> RepairResult {
-        let directory = IndexDirectory(path: path)
-        let lock = try WriteLock(directory: directory)
-        defer { lock.release() }
+        let directory = try IndexDirectory(path: path)
         guard report.generation > 0 else {
             throw SaigaError(.corruptIndex, "no commit can be read: nothing to repair from", path: path)
         }
+        let lock = try WriteLock(directory: directory)
+        defer { lock.release() }
         let manifest = try directory.readManifest(generation: report.generation)
         let damaged = Set(report.problems.compactMap(\.segment))
         let tornNewer = (try directory.manifestGenerations()).contains { $0 > manifest.generation }
@@ -329,9 +253,9 @@ public enum IndexChecker {
         try directory.writeManifest(repaired)
         // Older commits still name the damaged segments: they are no fallback any more.
         for g in try directory.manifestGenerations() where g < newest {
-            try? Sys.unlink(directory.file(Manifest.fileName(generation: g)))
+            try? directory.delete(Manifest.fileName(generation: g))
         }
-        try? Sys.fsyncDirectory(directory.path)
+        try? directory.sync()
         return RepairResult(generation: newest, droppedSegments: dropped)
     }
 }

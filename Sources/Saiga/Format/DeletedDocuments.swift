@@ -45,8 +45,8 @@ struct DeletedDocuments: Sendable, Hashable {
 
     /// Writes `<segment>.<generation>.del`, fsynced.
     func write(directory: IndexDirectory, segment: String, id: SegmentID, generation: Int) throws(SaigaError) {
-        let path = directory.file(DeletedDocuments.fileName(segment: segment, generation: generation))
-        let out = try OutputFile(path: path, bufferSize: 1 << 16)
+        let out = try directory.createOutput(DeletedDocuments.fileName(segment: segment, generation: generation),
+                                             bufferSize: 1 << 16)
         do {
             try FileHeader.write(out, kind: .deletions, id: id)
             var w = ByteWriter(capacity: 32)
@@ -67,8 +67,9 @@ struct DeletedDocuments: Sendable, Hashable {
     static func read(directory: IndexDirectory, segment: String, id: SegmentID, generation: Int, maxDoc: Int)
         throws(SaigaError) -> DeletedDocuments
     {
-        let path = directory.file(fileName(segment: segment, generation: generation))
-        let file = try MappedFile(path: path)
+        let name = fileName(segment: segment, generation: generation)
+        let path = directory.file(name)
+        let file = try directory.openInput(name)
         _ = try FileHeader.check(file.bytes, kind: .deletions, expectedID: id, path: path)
         try FileFooter.check(file.bytes, path: path, verifyChecksum: true)
         let body = FileFooter.body(file.bytes)

@@ -44,6 +44,9 @@ enum Schema {
     static let titleField = 1
     static let bodyField = 2
     static let firstStoredOnlyField = 3
+    /// Distinct extra field names one index may hold: every segment numbers its fields in one byte, and a merge of
+    /// any segments must still fit, so the cap is per index (`IndexWriter` refuses the document that would pass it).
+    static let maxExtraFields = 256 - firstStoredOnlyField
 
     static let idName = "id"
     static let titleName = "title"

@@ -106,6 +106,7 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
         self.maxDoc = maxDoc
         let body = FileFooter.body(file.bytes)
         guard body.count >= IdStore.trailerSize else { throw .corrupt(file.path, "id store is truncated") }
+        try file.check((body.upperBound - IdStore.trailerSize)..<body.upperBound)
         var c = ByteCursor(base: file.bytes.baseAddress!, start: body.upperBound - IdStore.trailerSize,
                            end: body.upperBound)
         let blocks = (maxDoc + IdStore.blockSize - 1) / IdStore.blockSize
@@ -115,9 +116,12 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
             titleBlocks = Int(truncatingIfNeeded: try c.readU64())
             titleBlockOffsets = Int(truncatingIfNeeded: try c.readU64())
         } catch { throw .corrupt(file.path, "id store trailer unreadable") }
-        guard idBlockOffsets >= body.lowerBound, permutation == idBlockOffsets + 4 * blocks,
+        // Offsets first bounded by the file (read from possibly damaged bytes: no arithmetic may overflow).
+        let end = body.upperBound - IdStore.trailerSize
+        guard [idBlockOffsets, permutation, titleBlocks, titleBlockOffsets].allSatisfy({ $0 >= body.lowerBound && $0 <= end }),
+              maxDoc <= end, permutation == idBlockOffsets + 4 * blocks,
               titleBlocks == permutation + 4 * maxDoc, titleBlockOffsets >= titleBlocks,
-              titleBlockOffsets + 4 * blocks == body.upperBound - IdStore.trailerSize
+              titleBlockOffsets + 4 * blocks == end
         else { throw .corrupt(file.path, "id store sections are inconsistent") }
     }
 
@@ -127,10 +131,12 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
                         _ entry: (Int, UnsafeRawBufferPointer) -> Bool) throws(SaigaError) {
         guard doc >= 0 && doc < maxDoc else { throw SaigaError(.invalidArgument, "document \(doc) out of range") }
         let base = file.bytes.baseAddress!
-        let start = blocks + Int(UInt32(littleEndian: base.loadUnaligned(
-            fromByteOffset: offsets + 4 * (doc / IdStore.blockSize), as: UInt32.self)))
+        let offsetAt = offsets + 4 * (doc / IdStore.blockSize)
+        try file.check(offsetAt..<(offsetAt + 4))
+        let start = blocks + Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offsetAt, as: UInt32.self)))
         guard start >= blocks, start < offsets else { throw .corrupt(file.path, "block offset out of range") }
         var c = ByteCursor(base: base, start: start, end: offsets)
+        var failure: DecodeError?
         do throws(DecodeError) {
             for _ in 0...(doc % IdStore.blockSize) {
                 let lengths = try c.readU8()
@@ -141,7 +147,11 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
                     throw DecodeError(offset: c.position, reason: "entry longer than allowed")
                 }
             }
-        } catch { throw .corrupt(file.path, "block of document \(doc) is unreadable", offset: error.offset) }
+        } catch { failure = error }
+        // The entries' length is known only after decoding them: verified now, before the caller uses them (a
+        // damaged chunk is reported as such rather than as whatever it decoded to).
+        try file.check(start..<max(c.position, start + 1))
+        if let failure { throw .corrupt(file.path, "block of document \(doc) is unreadable", offset: failure.offset) }
     }
 
     /// Calls `body` with the id bytes of `doc` (valid during the call).
@@ -188,6 +198,7 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
         var lo = 0, hi = maxDoc
         while lo < hi {
             let mid = (lo + hi) / 2
+            try file.check((permutation + 4 * mid)..<(permutation + 4 * mid + 4))
             let doc = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: permutation + 4 * mid, as: UInt32.self)))
             guard doc < maxDoc else { throw .corrupt(file.path, "id permutation holds document \(doc)") }
             let c = try withID(doc) { compareBytes($0, id) }

@@ -31,15 +31,11 @@ struct Manifest: Sendable, Hashable {
     static func fileName(generation: UInt64) -> String { "manifest_\(generation)" }
 
     /// Every file this commit needs: its manifest, each segment's files and deletions file.
-    func fileNames(segmentInfos: [String: SegmentInfo]) -> Set<String> {
+    func fileNames() -> Set<String> {
         var names: Set<String> = [Manifest.fileName(generation: generation)]
         for s in segments {
-            if let info = segmentInfos[s.name] {
-                names.formUnion(info.fileNames)
-            } else {
-                names.insert(s.name + "." + FileKind.segmentInfo.fileExtension)
-                for kind in FileKind.segmentDataFiles { names.insert(s.name + "." + kind.fileExtension) }
-            }
+            names.insert(s.name + "." + FileKind.segmentInfo.fileExtension)
+            for kind in FileKind.segmentDataFiles { names.insert(s.name + "." + kind.fileExtension) }
             if s.deletionGeneration > 0 {
                 names.insert(DeletedDocuments.fileName(segment: s.name, generation: s.deletionGeneration))
             }
@@ -97,6 +93,7 @@ struct Manifest: Sendable, Hashable {
                                  path: path)
             }
             let next = Int(truncatingIfNeeded: try c.readVInt())
+            guard next >= 0, next < 1 << 60 else { throw SaigaError.corrupt(path, "next segment number out of range") }
             let count = try c.readLength()
             var segments: [SegmentEntry] = []
             for _ in 0..<count {
@@ -105,6 +102,7 @@ struct Manifest: Sendable, Hashable {
                 let sid = SegmentID(bytes: Array(try c.readBytes(16)))
                 let maxDoc = Int(try c.readVInt32())
                 let deletionGeneration = Int(try c.readVInt32())
+                guard maxDoc < Int(Int32.max) else { throw SaigaError.corrupt(path, "document count out of range") }
                 segments.append(SegmentEntry(name: name, id: sid, maxDoc: maxDoc, deletionGeneration: deletionGeneration))
             }
             let userCount = try c.readLength()

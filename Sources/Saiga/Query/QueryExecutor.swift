@@ -181,6 +181,7 @@ struct QueryExecutor {
             let base = Int32(docBases[s])
             var matchesNothing = false
             var done = false
+            try segments[s].checkNorms()  // scorers read them by document, unchecked
             collector.beginSegment(deletedBits: segments[s].deletedBits.map { UnsafePointer($0) }, docBase: base)
             if specialised {
                 if var disjunction = MaxScoreDisjunction(q, segment: s, executor: self, iterators: &iterators) {
@@ -210,9 +211,7 @@ struct QueryExecutor {
                     d = scorer.nextDoc()
                 }
             }
-            if iterators.contains(where: { $0.isCorrupt }) {
-                throw SaigaError.corrupt(segments[s].postings.path, "postings are inconsistent (file damaged)")
-            }
+            if iterators.contains(where: { $0.isCorrupt }) { throw segments[s].postingsCorruption() }
         }
         return (collector.heap.sorted(), collector.total, collector.totalIsExact)
     }

@@ -3,8 +3,10 @@
 /// skip entries to jump over blocks without decoding them, and the skip entries' (max tf, min norm) pairs give
 /// block-max score bounds without touching the blocks (`blockMaxTf`, `blockMinNorm`).
 ///
-/// Reads only the mapped files. If the bytes are inconsistent (a corrupt file read without checksum verification),
-/// the iterator stops and sets `isCorrupt` instead of reading out of range; the searcher reports it as an error.
+/// Reads only the mapped files, and only bytes its files' `ChunkVerifier`s have verified: the skip entries when it
+/// is created, each block before decoding it (the tail and positions right after decoding them, before anything
+/// uses them). If a chunk is damaged or the bytes are inconsistent, the iterator stops and sets `isCorrupt` instead
+/// of reading out of range or answering from damaged bytes; the searcher reports it as an error.
 @usableFromInline
 struct PostingsCursor {
     @usableFromInline static let noMoreDocs = Int32.max
@@ -15,6 +17,10 @@ struct PostingsCursor {
     @usableFromInline let pos: UnsafeRawPointer
     @usableFromInline let posEnd: Int
     @usableFromInline let maxDoc: Int32
+    /// The files' verifiers (unverified in tests). The segment reader that owns them outlives every iterator it
+    /// creates, and the hot paths must not retain them.
+    @usableFromInline let postCheck: ChunkCheck
+    @usableFromInline let posCheck: ChunkCheck
 
     // Term layout.
     @usableFromInline let docFreq: Int
@@ -59,7 +65,9 @@ struct PostingsCursor {
     ///   - postings: the whole `.post` file (header and footer included; offsets in `meta` are file offsets).
     ///   - positions: the whole `.pos` file.
     init(postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
-         hasPositions: Bool) {
+         hasPositions: Bool, postVerifier: ChunkVerifier? = nil, posVerifier: ChunkVerifier? = nil) {
+        self.postCheck = ChunkCheck(postVerifier)
+        self.posCheck = ChunkCheck(posVerifier)
         post = postings.baseAddress ?? UnsafeRawPointer(bitPattern: 0x10)!
         postEnd = max(0, postings.count - FileFooter.size)
         pos = positions.baseAddress ?? UnsafeRawPointer(bitPattern: 0x10)!
@@ -72,7 +80,8 @@ struct PostingsCursor {
         blocksStart = meta.docOffset &+ numBlocks &* PostingsFormat.skipEntrySize
         posDataStart = meta.posOffset &+ 4 &* numBlocks
         skips = SkipList(post: post, postEnd: postEnd, skipStart: skipStart, blocksStart: blocksStart,
-                         numBlocks: numBlocks, docFreq: docFreq, totalTermFreq: meta.totalTermFreq)
+                         numBlocks: numBlocks, docFreq: docFreq, totalTermFreq: meta.totalTermFreq,
+                         check: ChunkCheck(postVerifier))
         self.hasPositions = hasPositions
         docs = .allocate(capacity: 2 * PostingsFormat.blockSize)
         freqs = docs + PostingsFormat.blockSize
@@ -80,6 +89,9 @@ struct PostingsCursor {
         // arithmetic that the skip entries lie inside the file before anything reads them.
         if docFreq >= 2 && (skipStart < FileHeader.size || skipStart > postEnd
                             || numBlocks > (postEnd - skipStart) / PostingsFormat.skipEntrySize) {
+            isCorrupt = true
+        } else if numBlocks > 0, !postCheck.covers(skipStart, blocksStart) {
+            // Skip entries decide which blocks are read and bound their scores: verified before any use.
             isCorrupt = true
         }
     }
@@ -192,6 +204,7 @@ struct PostingsCursor {
         let end = blockStart &+ skipBlockSize(b)
         nextBlockOffset &+= skipBlockSize(b)
         guard end <= postEnd, end &- blockStart >= 3 else { return fail() }
+        if !postCheck.covers(blockStart, end) { return fail() }
         guard let start = PostingsCursor.skipImpacts(post, at: blockStart, end: end) else { return fail() }
         if post.load(fromByteOffset: start, as: UInt8.self) == PostingsFormat.bitsetBlock {
             return loadBitsetBlock(b, at: start &+ 1, end: end, lazy: lazy)
@@ -369,6 +382,8 @@ struct PostingsCursor {
                 previous = d
             }
         } catch { return fail() }
+        // Decoded before being verified (its length is only known now), verified before anything uses it.
+        if !postCheck.covers(start, c.position) { return fail() }
         bufferCount = n
         bufferLastDoc = Int32(bitPattern: docs[n &- 1])
         return true
@@ -413,6 +428,7 @@ struct PostingsCursor {
         if b == 0 { return posDataStart }
         let at = meta.posOffset &+ 4 &* (b &- 1)
         guard at >= FileHeader.size, at &+ 4 <= posEnd else { return nil }
+        if !posCheck.covers(at, at &+ 4) { return nil }
         return posDataStart &+ Int(UInt32(littleEndian: pos.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
     }
 
@@ -460,6 +476,8 @@ struct PostingsCursor {
                 i &+= 1
             }
         } catch { return false }
+        // Decoded before being verified (their length is only known now), verified before anything uses them.
+        if !posCheck.covers(start, c.position) { return false }
         return true
     }
 }
@@ -474,14 +492,16 @@ final class PostingsIterator {
 
     convenience init(segment: SegmentReader, meta: TermMeta, hasPositions: Bool) {
         self.init(postings: segment.postings.bytes, positions: segment.positionsFile.bytes, maxDoc: segment.maxDoc,
-                  meta: meta, hasPositions: hasPositions)
+                  meta: meta, hasPositions: hasPositions, postVerifier: segment.postings.verifier,
+                  posVerifier: segment.positionsFile.verifier)
     }
 
     init(postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
-         hasPositions: Bool) {
+         hasPositions: Bool, postVerifier: ChunkVerifier? = nil, posVerifier: ChunkVerifier? = nil) {
         cursor = .allocate(capacity: 1)
         cursor.initialize(to: PostingsCursor(postings: postings, positions: positions, maxDoc: maxDoc, meta: meta,
-                                             hasPositions: hasPositions))
+                                             hasPositions: hasPositions, postVerifier: postVerifier,
+                                             posVerifier: posVerifier))
     }
 
     deinit {
@@ -511,9 +531,12 @@ struct SkipList {
     @usableFromInline let numBlocks: Int
     @usableFromInline let docFreq: Int
     @usableFromInline let totalTermFreq: Int
+    /// Verifies a block's bytes before `impactBound` reads them.
+    @usableFromInline let check: ChunkCheck
 
     @inlinable init(post: UnsafeRawPointer, postEnd: Int, skipStart: Int, blocksStart: Int, numBlocks: Int,
-                    docFreq: Int, totalTermFreq: Int) {
+                    docFreq: Int, totalTermFreq: Int, check: ChunkCheck) {
+        self.check = check
         self.post = post
         self.postEnd = postEnd
         self.skipStart = skipStart
@@ -578,6 +601,9 @@ struct SkipList {
         var at = blocksStart &+ offset
         let end = at &+ blockSize(b)
         guard end <= postEnd, at < end else { return corner }
+        // The skip entry's corner is a valid bound from verified bytes; the frontier is read only once verified
+        // (a damaged block then fails when the cursor loads it).
+        if !check.covers(at, end) { return corner }
         let count = Int(post.load(fromByteOffset: at, as: UInt8.self))
         if count == 0 { return corner }
         at &+= 1

@@ -1,5 +1,17 @@
-/// An open, immutable segment: its files mapped read-only, checked (header, footer, lengths and, by default, the
-/// CRC of every byte), the term index loaded.
+/// When an `IndexReader` verifies the checksums of an index's files.
+public enum ChecksumVerification: Sendable, Hashable {
+    /// Each 32 KiB chunk of a file is verified the first time a search reads from it (the default). Opening costs
+    /// O(metadata), not O(index size), and no answer is ever computed from a damaged byte: a search that reads a
+    /// damaged chunk fails with `SaigaError.Code.corruptIndex`. Chunks verified once stay verified for the process.
+    case onFirstRead
+    /// Every byte of every file is verified while opening (one pass over the whole index), so that any damage is
+    /// found at open: what `saiga check` and merges do.
+    case atOpen
+}
+
+/// An open, immutable segment: its files mapped read-only and checked (headers, footers, lengths, the CRCs against
+/// the `.meta`, and the bytes read at open: the term index, the trailers), the term index loaded. Everything else is
+/// verified chunk by chunk as it is read (`ChunkVerifier`), or all at once with `.atOpen`.
 ///
 /// `@unchecked Sendable`: everything is immutable after `init` and the mappings are never written.
 @usableFromInline
@@ -27,15 +39,15 @@ final class SegmentReader: @unchecked Sendable {
     var maxDoc: Int { info.maxDoc }
     var name: String { info.name }
 
-    /// Opens the segment described by `info`.
-    /// - Parameter verifyChecksums: recompute every file's CRC-32 (detects any flipped byte; costs one pass over
-    ///   the files). Without it only headers, footers and lengths are checked.
-    init(directory: IndexDirectory, info: SegmentInfo, verifyChecksums: Bool, deletions: DeletedDocuments? = nil)
-        throws(SaigaError)
+    /// Opens the segment described by `info`, verifying checksums as `verification` says.
+    init(directory: IndexDirectory, info: SegmentInfo, verification: ChecksumVerification,
+         deletions: DeletedDocuments? = nil) throws(SaigaError)
     {
         self.info = info
         if let deletions, !deletions.isEmpty {
-            precondition(deletions.maxDoc == info.maxDoc)
+            guard deletions.maxDoc == info.maxDoc else {
+                throw .corrupt(directory.file(info.fileName(.segmentInfo)), "deletions are for another document count")
+            }
             self.deletions = deletions
             let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, deletions.bits.count))
             bits.initialize(repeating: 0, count: max(1, deletions.bits.count))
@@ -50,16 +62,21 @@ final class SegmentReader: @unchecked Sendable {
         self.directory = directory
         var mapped: [FileKind: MappedFile] = [:]
         for record in info.files {
-            let path = directory.file(info.fileName(record.kind))
-            let file = try MappedFile(path: path)
+            let name = info.fileName(record.kind)
+            let path = directory.file(name)
+            let file = try directory.openInput(name, expected: record.expected(segment: info.id))
             guard file.count == record.length else {
                 throw .corrupt(path, "file is \(file.count) bytes, the segment info says \(record.length) (truncated or replaced)")
             }
+            // Header and footer are read now: verify their chunks first.
+            try file.check(0..<FileHeader.size)
+            try file.check((file.count - FileFooter.size)..<file.count)
             _ = try FileHeader.check(file.bytes, kind: record.kind, expectedID: info.id, path: path)
-            let crc = try FileFooter.check(file.bytes, path: path, verifyChecksum: verifyChecksums)
+            let crc = try FileFooter.check(file.bytes, path: path, verifyChecksum: false)
             guard crc == record.crc else {
                 throw .corrupt(path, "checksum in footer (\(hex(crc))) differs from the segment info (\(hex(record.crc)))")
             }
+            if verification == .atOpen { try file.checkAll() }
             mapped[record.kind] = file
         }
         var hasPositions = [Bool](repeating: false, count: 256)
@@ -96,7 +113,29 @@ final class SegmentReader: @unchecked Sendable {
     /// The title of a document, from the id store (no decompression of the document store).
     func title(_ doc: Int) throws(SaigaError) -> String { try ids.title(doc) }
 
-    /// Norm bytes of a text field (title or body), one per document.
+    /// Verifies the norms (before a search reads them: scorers index them by document without further checks).
+    func checkNorms() throws(SaigaError) {
+        try normsFile.check(FileHeader.size..<(FileHeader.size + 2 * maxDoc))
+    }
+
+    /// The error for an iterator that stopped on bad postings or positions: the damaged chunk if a verifier found
+    /// one, else inconsistent (checksum-valid) data.
+    func postingsCorruption() -> SaigaError {
+        for f in [postings, positionsFile] {
+            if let v = f.verifier, !v.isFullyVerified {
+                let e = v.failure(0..<0)
+                if e.offset != nil { return e }
+            }
+        }
+        return .corrupt(postings.path, "postings are inconsistent (file damaged)")
+    }
+
+    /// Verifies every chunk of every file (what `.atOpen` does at open).
+    func checkAllFiles() throws(SaigaError) {
+        for f in [terms.file, postings, positionsFile, normsFile, stored.file, ids.file] { try f.checkAll() }
+    }
+
+    /// Norm bytes of a text field (title or body), one per document. Call `checkNorms()` first.
     func norms(field: Int) -> UnsafePointer<UInt8> {
         let offset = FileHeader.size + (field == Schema.titleField ? 0 : maxDoc)
         return (normsFile.bytes.baseAddress! + offset).assumingMemoryBound(to: UInt8.self)
@@ -123,16 +162,17 @@ final class SegmentReader: @unchecked Sendable {
         }
     }
 
-    /// The segment-local document number of an id, if present.
-    /// The live document with this id, if any.
-    func lookupID(_ id: String) -> Int? {
-        var id = id
-        guard let doc = id.withUTF8({ (try? ids.lookup(UnsafeRawBufferPointer($0))) ?? nil }) else { return nil }
+    /// The segment-local number of the live document with this id, if any (a damaged id store throws: "not
+    /// found" must never stand in for "cannot read").
+    func lookupID(_ id: String) throws(SaigaError) -> Int? {
+        guard let doc = try withBytes(Array(id.utf8), { (p: UnsafeRawBufferPointer) throws(SaigaError) -> Int? in
+            try ids.lookup(p)
+        }) else { return nil }
         return isDeleted(doc) ? nil : doc
     }
 
     func postingsIterator(_ meta: TermMeta, field: Int) -> PostingsIterator {
-        PostingsIterator(segment: self, meta: meta, hasPositions: fieldHasPositions[field])
+        PostingsIterator(segment: self, meta: meta, hasPositions: field < 256 && fieldHasPositions[field])
     }
 
     /// The stored fields of a document, by field name, the id first.

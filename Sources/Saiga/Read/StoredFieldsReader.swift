@@ -10,12 +10,15 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
         self.maxDoc = maxDoc
         let body = FileFooter.body(file.bytes)
         guard body.count >= 12 else { throw .corrupt(file.path, "document store is truncated") }
+        try file.check((body.upperBound - 12)..<body.upperBound)
         var c = ByteCursor(base: file.bytes.baseAddress!, start: body.upperBound - 12, end: body.upperBound)
         do {
             indexOffset = Int(truncatingIfNeeded: try c.readU64())
             blockCount = Int(try c.readU32())
         } catch { throw .corrupt(file.path, "document store trailer unreadable") }
-        guard indexOffset >= body.lowerBound, indexOffset + blockCount * 12 == body.upperBound - 12 else {
+        guard indexOffset >= body.lowerBound, indexOffset <= body.upperBound - 12,
+              blockCount == (body.upperBound - 12 - indexOffset) / 12, indexOffset + blockCount * 12 == body.upperBound - 12
+        else {
             throw .corrupt(file.path, "document store index is inconsistent", offset: body.upperBound - 12)
         }
         guard (blockCount == 0) == (maxDoc == 0) else { throw .corrupt(file.path, "document store has no blocks") }
@@ -33,6 +36,7 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
     /// The stored fields of `doc` as (field number, value) pairs.
     func document(_ doc: Int) throws(SaigaError) -> [(Int, String)] {
         guard doc >= 0 && doc < maxDoc else { throw SaigaError(.invalidArgument, "document \(doc) out of range") }
+        try checkIndex()
         // Last block whose first doc ≤ doc.
         var lo = 0, hi = blockCount
         while lo < hi {
@@ -52,6 +56,7 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
 
     /// Every document in order, decompressing each block once (merging, checking, exporting).
     func forEachDocument(_ body: (Int, [(Int, String)]) throws(SaigaError) -> Void) throws(SaigaError) {
+        try checkIndex()
         var expected = 0
         for block in 0..<blockCount {
             guard blockFirstDoc(block) == expected else {
@@ -67,6 +72,11 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
         guard expected == maxDoc else { throw .corrupt(file.path, "document store holds \(expected) documents, not \(maxDoc)") }
     }
 
+    /// Verifies the block index (binary searches read it directly from the mapping).
+    private func checkIndex() throws(SaigaError) {
+        try file.check(indexOffset..<(indexOffset + blockCount * 12))
+    }
+
     /// Decompresses block `block` and calls `visit(doc, fields)` for its documents in order until it returns false.
     private func decodeBlock(_ block: Int, _ visit: (Int, [(Int, String)]) throws(SaigaError) -> Bool) throws(SaigaError) {
         let first = blockFirstDoc(block)
@@ -75,6 +85,7 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
         guard start >= FileHeader.size, start < end, end <= indexOffset else {
             throw .corrupt(file.path, "document store block offset out of range", offset: indexOffset + block * 12)
         }
+        try file.check(start..<end)
         var c = ByteCursor(base: file.bytes.baseAddress!, start: start, end: end)
         let docsInBlock: Int
         let rawLength: Int

@@ -25,6 +25,7 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
         let bytes = file.bytes
         let body = FileFooter.body(bytes)
         guard body.count >= 16 else { throw .corrupt(file.path, "term dictionary is truncated") }
+        try file.check((body.upperBound - 16)..<body.upperBound)
         var trailer = ByteCursor(base: bytes.baseAddress!, start: body.upperBound - 16, end: body.upperBound)
         do {
             let indexOffset = Int(truncatingIfNeeded: try trailer.readU64())
@@ -32,6 +33,8 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
             guard indexOffset >= body.lowerBound, indexOffset <= body.upperBound - 16 else {
                 throw SaigaError.corrupt(file.path, "term index offset out of range", offset: body.upperBound - 16)
             }
+            // The block index is loaded now: its bytes are verified now (the blocks, when a lookup reads them).
+            try file.check(indexOffset..<(body.upperBound - 16))
             var c = ByteCursor(base: bytes.baseAddress!, start: indexOffset, end: body.upperBound - 16)
             let blockCount = try c.readLength()
             var keys: [UInt8] = []
@@ -208,6 +211,8 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                            _ visit: (UnsafeRawBufferPointer, Int, TermMeta) throws(SaigaError) -> Bool) throws(SaigaError) {
         let bytes = file.bytes
         let end = b + 1 < blockOffsets.count ? blockOffsets[b + 1] : indexOffset
+        guard blockOffsets[b] < end else { throw .corrupt(path, "term block offsets out of order") }
+        try file.check(blockOffsets[b]..<end)
         var c = ByteCursor(base: bytes.baseAddress!, start: blockOffsets[b], end: end)
         do {
             let n = try c.readLength()

@@ -1,24 +1,56 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
+import Synchronization
 
-/// An index directory on disk: its manifests, segment files and write lock.
+/// An open index directory: every file of an index is created, opened, renamed and deleted through it, relative
+/// to the directory's descriptor (`openat` and friends), never by a path that could lead elsewhere.
+///
+/// Safety rules (a writer may run as another user than whoever can write into the directory):
+/// - Nothing follows a symbolic link inside the directory (`O_NOFOLLOW`): a symlink where an index file should be
+///   is damage, reported as `corruptIndex`, and a writer never writes through one.
+/// - New files are created exclusively (`O_EXCL`): an existing entry of that name (a file, a symlink, a FIFO) makes
+///   the creation fail instead of being truncated or followed.
+/// - Only regular files are read (a FIFO would block a reader forever; a directory is not a file).
+/// - Only names of the exact shapes this engine writes are ever deleted (`isIndexFile`).
 ///
 /// Commit protocol (Lucene's order, closing the gap tantivy leaves): every new file is written, fsynced and closed;
 /// the directory is fsynced; the manifest is written to `manifest_<N>.tmp`, fsynced, renamed to `manifest_<N>`,
 /// and the directory is fsynced again. The rename is the commit point: a crash before it leaves commit N-1
 /// current, a crash after it leaves commit N current.
 @usableFromInline
-struct IndexDirectory: Sendable {
+final class IndexDirectory: Sendable {
     let path: String
+    /// The directory, open for `openat` (closed in `deinit`).
+    private let fd: CInt
 
-    init(path: String) {
-        // Keep paths short in messages: drop a trailing slash.
+    /// Opens the existing directory at `path` (`path` itself may be a symbolic link: the user named it).
+    /// Throws `.indexNotFound` when there is no directory there.
+    init(path: String) throws(SaigaError) {
         var p = path
-        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }
+        while p.count > 1 && p.hasSuffix("/") { p.removeLast() }  // short paths in messages
         self.path = p
+        do {
+            fd = try Sys.open(p, O_RDONLY | O_DIRECTORY)
+        } catch {
+            if error.errno == ENOENT { throw SaigaError(.indexNotFound, "no index at \(p)", path: p) }
+            if error.errno == ENOTDIR { throw SaigaError(.indexNotFound, "\(p) is not a directory", path: p) }
+            throw .system(error)
+        }
     }
 
+    /// Opens the directory at `path`, creating it and any missing parents first.
+    static func create(path: String) throws(SaigaError) -> IndexDirectory {
+        do { try Sys.makeDirectories(path) } catch { throw .system(error) }
+        return try IndexDirectory(path: path)
+    }
+
+    /// True if `path` is a directory (following symbolic links).
+    static func exists(_ path: String) -> Bool { Sys.isDirectory(path) }
+
+    deinit { Sys.close(fd) }
+
+    /// The path of a file in the directory, for messages.
     func file(_ name: String) -> String { path + "/" + name }
 
     static let lockFileName = "write.lock"
@@ -31,17 +63,44 @@ struct IndexDirectory: Sendable {
 
     static func segmentName(_ number: Int) -> String { "_" + String(number, radix: 36) }
 
-    func exists() -> Bool { Sys.isDirectory(path) }
-
-    func create() throws(SaigaError) {
-        do { try Sys.makeDirectories(path) } catch { throw .system(error) }
+    /// The segment a file name belongs to (`_4` for `_4.post` and `_4.3.del`), for index files only.
+    static func segment(ofFile name: String) -> String? {
+        guard isIndexFile(name), name.hasPrefix("_"), let dot = name.firstIndex(of: ".") else { return nil }
+        return String(name[..<dot])
     }
 
-    func list() throws(SaigaError) -> [String] {
-        do { return try Sys.listDirectory(path) } catch {
-            if error.errno == ENOENT { throw SaigaError(.indexNotFound, "no index at \(path)", path: path) }
-            throw .system(error)
+    /// True for exactly the names this engine writes: `manifest_<N>`, `manifest_<N>.tmp`, `_<seg>.<ext>` with a
+    /// segment file extension, and `_<seg>.<gen>.del`. Nothing else is ever deleted: a directory shared with other
+    /// files (`_notes.txt`, `manifest_final.doc`) keeps them.
+    static func isIndexFile(_ name: String) -> Bool {
+        func isDigits(_ s: Substring) -> Bool { !s.isEmpty && s.count <= 20 && s.allSatisfy { $0 >= "0" && $0 <= "9" } }
+        if name.hasPrefix("manifest_") {
+            var rest = name.dropFirst("manifest_".count)
+            if rest.hasSuffix(".tmp") { rest = rest.dropLast(4) }
+            return isDigits(rest)
         }
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 2 || parts.count == 3, isValidSegmentName(String(parts[0])) else { return false }
+        if parts.count == 3 { return isDigits(parts[1]) && parts[2] == Substring(FileKind.deletions.fileExtension) }
+        return segmentExtensions.contains(String(parts[1]))
+    }
+
+    private static let segmentExtensions: Set<String> = Set(
+        ([FileKind.segmentInfo] + FileKind.segmentDataFiles).map(\.fileExtension))
+
+    // MARK: - Listing
+
+    func list() throws(SaigaError) -> [String] {
+        do { return try Sys.listDirectory(fd: fd, path: path) } catch { throw .system(error) }
+    }
+
+    /// The type and size of an entry, without following a symbolic link.
+    func entry(_ name: String) -> (type: Sys.EntryType, size: Int) { Sys.statAt(fd, name) }
+
+    /// Size of a regular file in the directory, 0 if there is none.
+    func size(of name: String) -> Int {
+        let e = entry(name)
+        return e.type == .regular ? e.size : 0
     }
 
     /// Generations of the `manifest_<N>` files present, newest first.
@@ -49,9 +108,42 @@ struct IndexDirectory: Sendable {
         try list().compactMap(Manifest.generation(ofFileName:)).sorted(by: >)
     }
 
+    // MARK: - Reading
+
+    /// Maps the regular file `name`. A missing file, a symbolic link, a FIFO, a directory or anything else but a
+    /// regular file is `corruptIndex` (without blocking: a FIFO is opened non-blocking and refused).
+    func openInput(_ name: String, expected: MappedFile.Expected? = nil) throws(SaigaError) -> MappedFile {
+        let full = file(name)
+        let fd: CInt
+        do { fd = try Sys.openAt(self.fd, name, O_RDONLY | O_NONBLOCK) } catch {
+            switch error.errno {
+            case ENOENT: throw .corrupt(full, "index file is missing")
+            case ELOOP: throw .corrupt(full, "is a symbolic link; index files must be regular files (not followed)")
+            default: throw .system(SystemError(call: error.call, path: full, errno: error.errno))
+            }
+        }
+        defer { Sys.close(fd) }
+        let type: Sys.EntryType
+        do { type = try Sys.status(fd, path: full).type } catch { throw .system(error) }
+        guard type == .regular else { throw .corrupt(full, "is \(IndexDirectory.describe(type)), not a regular file") }
+        return try MappedFile(fd: fd, path: full, expected: expected)
+    }
+
+    static func describe(_ type: Sys.EntryType) -> String {
+        switch type {
+        case .regular: return "a regular file"
+        case .directory: return "a directory"
+        case .symbolicLink: return "a symbolic link"
+        case .fifo: return "a FIFO"
+        case .socket: return "a socket"
+        case .device: return "a device"
+        case .missing: return "missing"
+        }
+    }
+
     func readManifest(generation: UInt64) throws(SaigaError) -> Manifest {
         let name = Manifest.fileName(generation: generation)
-        let file = try MappedFile(path: self.file(name))
+        let file = try openInput(name)
         let m = try Manifest.decode(file.bytes, path: self.file(name))
         guard m.generation == generation else {
             throw .corrupt(self.file(name), "manifest says generation \(m.generation), its name says \(generation)")
@@ -59,29 +151,34 @@ struct IndexDirectory: Sendable {
         return m
     }
 
-    /// The newest manifest that decodes and checks. A damaged newest manifest falls back to an older one if one
-    /// is still present; if none is valid the error of the newest is thrown.
-    func latestManifest() throws(SaigaError) -> Manifest? {
-        guard exists() else { return nil }
-        let generations = try manifestGenerations()
-        var firstError: SaigaError?
-        for g in generations {
-            do { return try readManifest(generation: g) } catch {
-                // A manifest deleted between listing and reading belongs to a commit that was superseded.
-                if firstError == nil { firstError = error }
-            }
+    // MARK: - Writing
+
+    /// Creates `name`, which must not exist (no entry of any kind: a symbolic link there makes this fail).
+    func createOutput(_ name: String, bufferSize: Int = 1 << 18) throws(SaigaError) -> OutputFile {
+        let fd: CInt
+        do { fd = try Sys.openAt(self.fd, name, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) } catch {
+            throw .system(SystemError(call: "create", path: file(name), errno: error.errno))
         }
-        if let firstError { throw firstError }
-        return nil
+        return OutputFile(fd: fd, directory: self, name: name, bufferSize: bufferSize)
+    }
+
+    /// Removes the entry `name` (a symbolic link itself, never what it points to).
+    func delete(_ name: String) throws(SystemError) {
+        try Sys.unlinkAt(fd, name, path: file(name))
+    }
+
+    /// fsyncs the directory so that creations, renames and deletions in it are durable.
+    func sync() throws(SystemError) {
+        try Sys.fsync(fd, path: path)
     }
 
     /// Writes `manifest` durably and atomically (temp file, fsync, rename, fsync directory).
     func writeManifest(_ manifest: Manifest) throws(SaigaError) {
-        do { try Sys.fsyncDirectory(path) } catch { throw .system(error) }
+        do { try sync() } catch { throw .system(error) }
         let name = Manifest.fileName(generation: manifest.generation)
-        let tmp = file(name + ".tmp")
-        try? Sys.unlink(tmp)
-        let out = try OutputFile(path: tmp, bufferSize: 4096)
+        let tmp = name + ".tmp"
+        try? delete(tmp)
+        let out = try createOutput(tmp, bufferSize: 4096)
         do {
             try manifest.encode(to: out)
             try out.finish(sync: true)
@@ -90,52 +187,91 @@ struct IndexDirectory: Sendable {
             throw error
         }
         do {
-            try Sys.rename(tmp, file(name))
-            try Sys.fsyncDirectory(path)
+            try Sys.renameAt(fd, tmp, name, path: "\(file(tmp)) -> \(name)")
         } catch {
-            try? Sys.unlink(tmp)
+            try? delete(tmp)
+            throw .system(error)
+        }
+        do { try sync() } catch {
+            // The rename happened but may not be durable: the commit fails, so take the manifest back rather than
+            // leave a commit visible whose files the caller is about to delete.
+            try? delete(name)
+            try? sync()
             throw .system(error)
         }
     }
 
-    /// True for the files this engine creates in an index directory (segment files, manifests, temp files).
-    static func isIndexFile(_ name: String) -> Bool {
-        if name.hasPrefix("manifest_") { return true }
-        guard name.hasPrefix("_"), let dot = name.firstIndex(of: ".") else { return false }
-        return isValidSegmentName(String(name[..<dot]))
-    }
-
-    /// Deletes index files not in `keep`. Failures are ignored: a file that cannot be deleted now is retried at the
-    /// next commit, and deleting never affects what a reader has already mapped.
-    func deleteUnreferenced(keep: Set<String>) {
-        guard let names = try? list() else { return }
-        for name in names where IndexDirectory.isIndexFile(name) && !keep.contains(name) {
-            try? Sys.unlink(file(name))
+    /// Opens (creating if needed) the lock file, refusing anything but a regular file: a symbolic link there is
+    /// not followed (a writer running as root must never truncate or write a file it points to).
+    fileprivate func openLockFile() throws(SaigaError) -> CInt {
+        let full = file(IndexDirectory.lockFileName)
+        let fd: CInt
+        do { fd = try Sys.openAt(self.fd, IndexDirectory.lockFileName, O_RDWR | O_CREAT | O_NONBLOCK, mode: 0o644) } catch {
+            if error.errno == ELOOP {
+                throw .corrupt(full, "is a symbolic link; refusing to lock the index through it (remove it)")
+            }
+            throw .system(SystemError(call: error.call, path: full, errno: error.errno))
         }
+        let type: Sys.EntryType
+        do { type = try Sys.status(fd, path: full).type } catch {
+            Sys.close(fd)
+            throw .system(error)
+        }
+        guard type == .regular else {
+            Sys.close(fd)
+            throw .corrupt(full, "is \(IndexDirectory.describe(type)), not a regular file; refusing to lock the index")
+        }
+        return fd
     }
 }
 
 /// The single-writer lock of an index: `write.lock`, held with `flock` for the writer's lifetime and containing
 /// the holder's pid. The kernel releases the lock when the holder exits or dies, so a lock left by a crashed
-/// process never blocks the next writer.
+/// process never blocks the next writer. Released in `deinit` too, so no failure path can leak it.
+///
+/// A process that spawns children shares its open lock with a child for the moment between `fork` and `exec`
+/// (close-on-exec closes it only at `exec`): when the lock file names this very process and no writer of this
+/// process holds the lock, it is such a child's inherited copy, and taking the lock is retried for a moment.
+/// Two writers of one process on one index are refused at once (a set of the locks this process holds).
 final class WriteLock {
     let path: String
     private var fd: CInt
+    private var identity: String?
+
+    /// Locks held by this process, by device and inode of the lock file.
+    private static let held = Mutex<Set<String>>([])
 
     init(directory: IndexDirectory) throws(SaigaError) {
         path = directory.file(IndexDirectory.lockFileName)
-        do { fd = try Sys.open(path, O_RDWR | O_CREAT, mode: 0o644) } catch { throw .system(error) }
-        let locked: Bool
-        do { locked = try Sys.tryLock(fd, path: path) } catch {
+        fd = try directory.openLockFile()
+        let id: String
+        do { id = try Sys.identity(fd, path: path) } catch {
             Sys.close(fd)
             throw .system(error)
         }
-        guard locked else {
+        guard WriteLock.held.withLock({ $0.insert(id).inserted }) else {
+            Sys.close(fd)
+            throw SaigaError(.indexLocked, "the index is being written by another writer of this process "
+                + "(\(Sys.processID)); only one writer at a time", path: path)
+        }
+        identity = id
+        let deadline = Sys.monotonicNanos() + 2_000_000_000
+        while true {
+            let locked: Bool
+            do { locked = try Sys.tryLock(fd, path: path) } catch {
+                release()
+                throw .system(error)
+            }
+            if locked { break }
             var buf = [UInt8](repeating: 0, count: 32)
             let n = (try? Sys.preadFully(fd, &buf, 32, at: 0, path: path)) ?? 0
             let holder = String(decoding: buf[0..<n], as: UTF8.self).trimmingWhitespace()
-            Sys.close(fd)
-            let who = holder.isEmpty ? "another process" : "process \(holder)"
+            if holder == "\(Sys.processID)" && Sys.monotonicNanos() < deadline {
+                Sys.sleep(milliseconds: 5)  // a child of ours between fork and exec
+                continue
+            }
+            release()
+            let who = holder.isEmpty || !holder.allSatisfy(\.isNumber) ? "another process" : "process \(holder)"
             throw SaigaError(.indexLocked, "the index is being written by \(who); only one writer at a time",
                              path: path)
         }
@@ -152,6 +288,10 @@ final class WriteLock {
         if fd >= 0 {
             Sys.close(fd)  // closing the descriptor releases the flock
             fd = -1
+        }
+        if let identity {
+            _ = WriteLock.held.withLock { $0.remove(identity) }
+            self.identity = nil
         }
     }
 

@@ -5,6 +5,11 @@
 /// A whole file mapped read-only into memory. The mapping lives as long as this object, survives the file being
 /// unlinked (so a reader keeps working on a commit that a writer has since replaced), and is unmapped in `deinit`.
 ///
+/// A segment data file carries a `ChunkVerifier`: every read of its bytes is checked against the chunk checksums
+/// of the segment's `.meta` first (`check`, or `verifier.covers` on hot paths). Files without one (manifests,
+/// `.meta`, deletions) are small and verified whole when they are decoded.
+///
+/// Created by `IndexDirectory.openInput`, which refuses anything but a regular file.
 /// `@unchecked Sendable`: the mapping is immutable after `init` and never written through.
 @usableFromInline
 final class MappedFile: @unchecked Sendable {
@@ -13,25 +18,41 @@ final class MappedFile: @unchecked Sendable {
     /// The mapped bytes. Valid only while this object is alive: hold a reference (or use
     /// `withExtendedLifetime`) for as long as pointers into it are used.
     @usableFromInline let bytes: UnsafeRawBufferPointer
+    /// Checks reads against the file's chunk checksums (nil: no chunk checksums; the file is checked whole).
+    @usableFromInline let verifier: ChunkVerifier?
 
-    init(path: String) throws(SaigaError) {
+    /// What identifies the file's content for `ChunkFlags` (with the segment id and CRC the caller knows).
+    struct Expected {
+        var checksums: ChunkChecksums
+        var segment: SegmentID
+        var crc: UInt32
+    }
+
+    /// Maps the regular file open as `fd` (which the caller closes). `expected` attaches a verifier.
+    init(fd: CInt, path: String, expected: Expected? = nil) throws(SaigaError) {
         self.path = path
-        let fd: CInt
-        do { fd = try Sys.open(path, O_RDONLY) } catch {
-            if error.errno == ENOENT { throw SaigaError(.corruptIndex, "index file is missing", path: path) }
-            throw .system(error)
-        }
-        defer { Sys.close(fd) }
-        do {
-            let size = try Sys.fileSize(fd, path: path)
-            if size == 0 {
-                // mmap of length 0 fails; an empty file is represented by an empty buffer.
-                bytes = UnsafeRawBufferPointer(start: nil, count: 0)
-            } else {
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { throw .system(SystemError(call: "fstat", path: path, errno: Glibc.errno)) }
+        let size = Int(st.st_size)
+        if size == 0 {
+            // mmap of length 0 fails; an empty file is represented by an empty buffer.
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        } else {
+            do {
                 let p = try Sys.mapReadOnly(fd, length: size, path: path)
                 bytes = UnsafeRawBufferPointer(start: p, count: size)
-            }
-        } catch { throw .system(error) }
+            } catch { throw .system(error) }
+        }
+        if let expected {
+            let key = ChunkFlags.Key(
+                device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: size,
+                modified: Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec),
+                changed: Int64(st.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_ctim.tv_nsec),
+                segment: expected.segment, crc: expected.crc)
+            verifier = ChunkVerifier(bytes: bytes, checksums: expected.checksums, path: path, identity: key)
+        } else {
+            verifier = nil
+        }
     }
 
     deinit {
@@ -39,4 +60,16 @@ final class MappedFile: @unchecked Sendable {
     }
 
     var count: Int { bytes.count }
+
+    /// Verifies the chunks holding `range` (no-op for a file without chunk checksums). Call before reading bytes
+    /// that an answer depends on.
+    @inline(__always)
+    func check(_ range: Range<Int>) throws(SaigaError) {
+        if let verifier { try verifier.check(range) }
+    }
+
+    /// Verifies every chunk.
+    func checkAll() throws(SaigaError) {
+        if let verifier { try verifier.checkAll() }
+    }
 }

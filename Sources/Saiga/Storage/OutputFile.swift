@@ -2,23 +2,29 @@
 @preconcurrency import Glibc
 #endif
 
-/// A new file written once, front to back, through a buffer, with a running CRC-32 of everything written.
+/// A new file written once, front to back, through a buffer, with a running CRC-32 of everything written and
+/// the CRC-32 of each 32 KiB chunk (`ChunkChecksums`, recorded in the segment's `.meta`).
 ///
-/// Index files are write-once: created exclusively, appended to, checksummed, fsynced, closed. Nothing ever
-/// modifies a file after `finish()`.
+/// Index files are write-once: created exclusively (`IndexDirectory.createOutput`), appended to, checksummed,
+/// fsynced, closed. Nothing ever modifies a file after `finish()`.
 final class OutputFile {
     let path: String
+    let name: String
+    private let directory: IndexDirectory
     private var fd: CInt
     private let buffer: UnsafeMutableRawPointer
     private let capacity: Int
     private var used = 0
     private var flushed = 0
     private var crc = CRC32()
+    private var chunks = ChunkChecksumBuilder()
 
-    /// Creates `path`, which must not exist.
-    init(path: String, bufferSize: Int = 1 << 18) throws(SaigaError) {
-        self.path = path
-        do { fd = try Sys.open(path, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) } catch { throw .system(error) }
+    /// Takes over `fd`, just created exclusively as `name` in `directory`.
+    init(fd: CInt, directory: IndexDirectory, name: String, bufferSize: Int) {
+        self.fd = fd
+        self.directory = directory
+        self.name = name
+        self.path = directory.file(name)
         capacity = bufferSize
         buffer = .allocate(byteCount: bufferSize, alignment: 16)
     }
@@ -43,6 +49,7 @@ final class OutputFile {
             try flushBuffer()
             if bytes.count > capacity {
                 crc.update(bytes)
+                chunks.update(bytes)
                 do { try Sys.writeAll(fd, bytes, path: path) } catch { throw .system(error) }
                 flushed += bytes.count
                 return
@@ -104,10 +111,14 @@ final class OutputFile {
         guard used > 0 else { return }
         let chunk = UnsafeRawBufferPointer(start: buffer, count: used)
         crc.update(chunk)
+        chunks.update(chunk)
         do { try Sys.writeAll(fd, chunk, path: path) } catch { throw .system(error) }
         flushed += used
         used = 0
     }
+
+    /// The checksums of each chunk of everything written (complete after `finish()`).
+    var chunkChecksums: ChunkChecksums { chunks.finished() }
 
     /// Flushes, fsyncs and closes the file. After this the file is durable (its directory entry is made durable
     /// by the caller's directory fsync).
@@ -126,6 +137,6 @@ final class OutputFile {
             Sys.close(fd)
             fd = -1
         }
-        try? Sys.unlink(path)
+        try? directory.delete(name)
     }
 }

@@ -25,6 +25,12 @@ private let sysUnlink = unlink
 private let sysMkdir = mkdir
 private let sysFlock = flock
 private let sysFtruncate = ftruncate
+private func sysOpenAt(_ dir: CInt, _ name: UnsafePointer<CChar>, _ flags: CInt, _ mode: mode_t) -> CInt {
+    openat(dir, name, flags, mode)
+}
+private let sysUnlinkAt = unlinkat
+private let sysRenameAt = renameat
+private let sysFstatAt = fstatat
 
 /// An operating-system error: the failing call, the path or object it concerned, and errno.
 public struct SystemError: Error, CustomStringConvertible, Sendable {
@@ -62,6 +68,120 @@ enum Sys {
             if e == EINTR { continue }
             throw SystemError(call: "open", path: path, errno: e)
         }
+    }
+
+    /// Opens `name` inside the directory open as `directory`, never following a symbolic link in `name` (the
+    /// corresponding C function is `openat` with `O_NOFOLLOW`). `name` is one path component: a name with a `/` or
+    /// `..` is refused with EINVAL, so nothing outside the directory can be reached.
+    @inline(never)
+    static func openAt(_ directory: CInt, _ name: String, _ flags: CInt, mode: mode_t = 0o644) throws(SystemError)
+        -> CInt
+    {
+        guard isPlainName(name) else { throw SystemError(call: "openat", path: name, errno: EINVAL) }
+        while true {
+            let fd = name.withCString { sysOpenAt(directory, $0, flags | O_CLOEXEC | O_NOFOLLOW, mode) }
+            if fd >= 0 { return fd }
+            let e = Glibc.errno
+            if e == EINTR { continue }
+            throw SystemError(call: "open", path: name, errno: e)
+        }
+    }
+
+    /// True for a name that stays inside its directory: not empty, not `.` or `..`, no `/`, no NUL.
+    static func isPlainName(_ name: String) -> Bool {
+        !name.isEmpty && name != "." && name != ".." && !name.utf8.contains(0x2F) && !name.utf8.contains(0)
+    }
+
+    /// What kind of file a directory entry is (the entry itself: a symbolic link is reported as one).
+    enum EntryType: Sendable, Equatable {
+        case regular, directory, symbolicLink, fifo, socket, device, missing
+    }
+
+    static func entryType(mode: mode_t) -> EntryType {
+        switch mode & S_IFMT {
+        case S_IFREG: return .regular
+        case S_IFDIR: return .directory
+        case S_IFLNK: return .symbolicLink
+        case S_IFIFO: return .fifo
+        case S_IFSOCK: return .socket
+        default: return .device
+        }
+    }
+
+    /// The type and size of `name` in `directory`, without following a symbolic link (the corresponding C function
+    /// is `fstatat` with `AT_SYMLINK_NOFOLLOW`); `.missing` when there is no such entry.
+    static func statAt(_ directory: CInt, _ name: String) -> (type: EntryType, size: Int) {
+        guard isPlainName(name) else { return (.missing, 0) }
+        var st = stat()
+        guard name.withCString({ sysFstatAt(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return (.missing, 0) }
+        return (entryType(mode: st.st_mode), Int(st.st_size))
+    }
+
+    /// The type and size of an open descriptor (the corresponding C function is `fstat`).
+    @inline(never)
+    static func status(_ fd: CInt, path: String) throws(SystemError) -> (type: EntryType, size: Int) {
+        var st = stat()
+        guard sysFstat(fd, &st) == 0 else { throw SystemError(call: "fstat", path: path, errno: Glibc.errno) }
+        return (entryType(mode: st.st_mode), Int(st.st_size))
+    }
+
+    /// "device:inode" of an open descriptor (the same file whatever the path).
+    static func identity(_ fd: CInt, path: String) throws(SystemError) -> String {
+        var st = stat()
+        guard sysFstat(fd, &st) == 0 else { throw SystemError(call: "fstat", path: path, errno: Glibc.errno) }
+        return "\(st.st_dev):\(st.st_ino)"
+    }
+
+    static func sleep(milliseconds: Int) {
+        var ts = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+        var rest = timespec()
+        while nanosleep(&ts, &rest) != 0 && Glibc.errno == EINTR { ts = rest }
+    }
+
+    /// Removes the entry `name` of `directory` (a symbolic link itself, never its target; the corresponding C
+    /// function is `unlinkat`).
+    @inline(never)
+    static func unlinkAt(_ directory: CInt, _ name: String, path: String) throws(SystemError) {
+        guard isPlainName(name) else { throw SystemError(call: "unlink", path: path, errno: EINVAL) }
+        guard name.withCString({ sysUnlinkAt(directory, $0, 0) }) == 0 else {
+            throw SystemError(call: "unlink", path: path, errno: Glibc.errno)
+        }
+    }
+
+    /// Renames `from` to `to`, both in `directory` (the corresponding C function is `renameat`).
+    @inline(never)
+    static func renameAt(_ directory: CInt, _ from: String, _ to: String, path: String) throws(SystemError) {
+        guard isPlainName(from), isPlainName(to) else { throw SystemError(call: "rename", path: path, errno: EINVAL) }
+        let rc = from.withCString { f in to.withCString { t in sysRenameAt(directory, f, directory, t) } }
+        guard rc == 0 else { throw SystemError(call: "rename", path: path, errno: Glibc.errno) }
+    }
+
+    /// The names in the directory open as `fd`, without "." and "..".
+    @inline(never)
+    static func listDirectory(fd: CInt, path: String) throws(SystemError) -> [String] {
+        // fdopendir takes ownership of its descriptor: give it a duplicate, and rewind (the offset is shared).
+        let copy = dup(fd)
+        guard copy >= 0 else { throw SystemError(call: "dup", path: path, errno: Glibc.errno) }
+        _ = fcntl(copy, F_SETFD, FD_CLOEXEC)
+        guard let dir = fdopendir(copy) else {
+            let e = Glibc.errno
+            _ = sysClose(copy)
+            throw SystemError(call: "opendir", path: path, errno: e)
+        }
+        defer { closedir(dir) }
+        rewinddir(dir)
+        return readNames(dir)
+    }
+
+    private static func readNames(_ dir: OpaquePointer) -> [String] {
+        var names: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafePointer(to: entry.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names
     }
 
     /// Closes a descriptor. Errors from close are ignored on purpose: the data was made durable (or not) by fsync,
@@ -218,14 +338,7 @@ enum Sys {
     static func listDirectory(_ path: String) throws(SystemError) -> [String] {
         guard let dir = opendir(path) else { throw SystemError(call: "opendir", path: path, errno: Glibc.errno) }
         defer { closedir(dir) }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafePointer(to: entry.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            if name != "." && name != ".." { names.append(name) }
-        }
-        return names
+        return readNames(dir)
     }
 
     /// fsyncs a directory so that renames and creations in it are durable.

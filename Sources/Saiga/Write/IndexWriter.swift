@@ -37,11 +37,23 @@ public struct IndexWriterOptions: Sendable {
     public var mergePolicy: MergePolicy?
     /// Called after each segment is written to disk, with the segment's document count.
     public var onFlush: (@Sendable (_ documents: Int) -> Void)?
+    /// Largest document accepted, in UTF-8 bytes of id, title, body and extra fields; a larger one is refused with
+    /// `.invalidDocument` (the writer is unchanged). One document's postings cannot be split across segments, so a
+    /// document near the RAM budget would blow through it. nil (default): a quarter of the RAM budget, between
+    /// 1 MiB and 64 MiB.
+    public var maxDocumentBytes: Int?
+    /// Open a directory that holds other files but no index (default false: such a directory is refused with
+    /// `.notAnIndex`, so that a mistyped path never becomes an index among someone's files). Only index files
+    /// (`_<n>.<ext>`, `manifest_<n>`) are ever deleted, whatever this says.
+    public var allowNonIndexDirectory: Bool
 
     public init(openMode: IndexOpenMode = .createOrAppend, ramBudgetMB: Int = 256, analyzer: AnalyzerOptions = .default,
                 positions: Bool = true, storeCompressionLevel: Int = 6, storeText: Bool = true,
                 maxBufferedDocuments: Int? = nil, threads: Int = 1, mergePolicy: MergePolicy? = MergePolicy(),
-                onFlush: (@Sendable (Int) -> Void)? = nil) {
+                onFlush: (@Sendable (Int) -> Void)? = nil, maxDocumentBytes: Int? = nil,
+                allowNonIndexDirectory: Bool = false) {
+        self.maxDocumentBytes = maxDocumentBytes
+        self.allowNonIndexDirectory = allowNonIndexDirectory
         self.openMode = openMode
         self.threads = threads
         self.maxBufferedDocuments = maxBufferedDocuments
@@ -74,13 +86,22 @@ final class WriterSegment {
         self.deletionGeneration = deletionGeneration
     }
 
+    /// A committed segment, already opened (with its deletions as of the commit).
+    init(reader: SegmentReader, directory: IndexDirectory, deletionGeneration: Int) {
+        self.info = reader.info
+        self.directory = directory
+        self.deletions = reader.deletions ?? DeletedDocuments(maxDoc: reader.info.maxDoc)
+        self.deletionGeneration = deletionGeneration
+        self.openedReader = reader
+    }
+
     var name: String { info.name }
     var liveDocs: Int { info.maxDoc - deletions.count }
 
     /// The segment's files, opened once (without deletions: the writer's own are in `deletions`).
     func reader() throws(SaigaError) -> SegmentReader {
         if let openedReader { return openedReader }
-        let r = try SegmentReader(directory: directory, info: info, verifyChecksums: false)
+        let r = try SegmentReader(directory: directory, info: info, verification: .onFirstRead)
         openedReader = r
         return r
     }
@@ -133,11 +154,22 @@ public final class IndexWriter {
     private var idHashes = Set<UInt64>()
     /// True if the index had documents before this writer: every add checks them for the id.
     private var hasEarlierDocuments = false
-    /// A rebuild (`.create`) whose first commit has not happened yet: that commit drops the previous one.
+    /// A rebuild (`.create`) whose first commit has not happened yet: that commit drops the previous ones.
     private var replacesPreviousCommit = false
+    /// The names of the extra (stored-only) fields of the index: capped at `Schema.maxExtraFields` per index, so
+    /// that no segment, and no merge of segments, ever needs more field numbers than a segment has.
+    private var extraFieldNames = Set<String>()
     private var documentsAdded = 0
 
     /// Opens (creating if needed) the index directory at `path` for writing.
+    ///
+    /// Refuses (before touching anything):
+    /// - a directory that holds other files and no index (`.notAnIndex`; `allowNonIndexDirectory` overrides);
+    /// - an index whose newest commit is damaged (`.corruptIndex`): an undecodable newest manifest, a missing or
+    ///   inconsistent segment file, or a damaged byte in a file the previous commit does not share (those are
+    ///   verified whole). Writing on top of it would keep the damage and retire the sound older commit; `saiga
+    ///   check --repair` decides what to drop instead. A rebuild (`.create`) is never refused for damage: it
+    ///   replaces the index.
     public init(path: String, options: IndexWriterOptions = IndexWriterOptions()) throws(SaigaError) {
         guard options.ramBudgetMB >= 1 && options.ramBudgetMB <= 64 * 1024 else {
             throw SaigaError(.invalidArgument, "ram budget must be between 1 and 65536 MB (got \(options.ramBudgetMB))")
@@ -152,80 +184,83 @@ public final class IndexWriter {
         try options.mergePolicy?.validate()
         self.path = path
         self.options = options
-        self.directory = IndexDirectory(path: path)
-        if options.openMode == .append && !directory.exists() {
+        if options.openMode == .append && !IndexDirectory.exists(path) {
             throw SaigaError(.indexNotFound, "no index at \(path) to append to", path: path)
         }
-        try directory.create()
-        lock = try WriteLock(directory: directory)
-
-        // The current commit, unless rebuilding. A rebuild must not fail on a damaged index: it replaces it.
-        let existingGenerations = (try? directory.manifestGenerations()) ?? []
-        var latest: Manifest?
-        if options.openMode == .create {
-            latest = try? directory.latestManifest()
-        } else {
-            do {
-                // The newest manifest that decodes. If its segments are damaged the writer refuses to open (below)
-                // rather than fall back and delete the newer commit's files: `saiga check --repair` decides that.
-                latest = try directory.latestManifest()
-            } catch {
-                lock?.release()
-                lock = nil
-                throw error
-            }
-            if options.openMode == .append && latest == nil {
-                lock?.release()
-                lock = nil
-                throw SaigaError(.indexNotFound, "no committed index at \(path) to append to", path: path)
+        directory = try IndexDirectory.create(path: path)
+        let existing = try directory.list()
+        let generations = existing.compactMap(Manifest.generation(ofFileName:)).sorted(by: >)
+        if generations.isEmpty && !options.allowNonIndexDirectory {
+            // Not an index (yet): only an empty directory, or one left by an interrupted first build, is taken.
+            let foreign = existing.filter { !IndexDirectory.isIndexFile($0) && $0 != IndexDirectory.lockFileName }.sorted()
+            if !foreign.isEmpty {
+                let shown = foreign.prefix(3).map { "\"\($0)\"" }.joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
+                throw SaigaError(.notAnIndex, "\(directory.path) is not an index: it holds \(foreign.count) other "
+                    + "file\(foreign.count == 1 ? "" : "s") (\(shown)) and no commit; use an empty or new directory",
+                    path: directory.path)
             }
         }
-        generation = max(latest?.generation ?? 0, existingGenerations.first ?? 0)
+        // The lock releases itself (deinit) on every failure path below.
+        let lock = try WriteLock(directory: directory)
+        self.lock = lock
+
+        var latest: Manifest?
+        var opened: [SegmentReader] = []
+        if options.openMode != .create, let newest = generations.first {
+            do {
+                let m = try directory.readManifest(generation: newest)
+                opened = try CommitSegments.open(m, directory: directory, verification: .onFirstRead)
+                // Files the previous commit does not share are verified whole: before this writer's commits retire
+                // that commit, the newest must be known sound.
+                if let older = generations.dropFirst().first, let previous = try? directory.readManifest(generation: older) {
+                    let shared = Set(previous.segments.map { "\($0.name)/\($0.id)" })
+                    for r in opened where !shared.contains("\(r.name)/\(r.info.id)") { try r.checkAllFiles() }
+                }
+                latest = m
+            } catch {
+                guard error.code == .corruptIndex else { throw error }
+                throw SaigaError(.corruptIndex,
+                                 "the newest commit (generation \(newest)) is damaged: \(error.message). The writer does "
+                                    + "not open on top of it: `saiga check` shows the damage, `saiga check --repair` "
+                                    + "goes back to a sound commit", path: error.path, offset: error.offset)
+            }
+            if options.openMode == .append && latest == nil {
+                throw SaigaError(.indexNotFound, "no committed index at \(path) to append to", path: path)
+            }
+        } else if options.openMode == .append {
+            throw SaigaError(.indexNotFound, "no committed index at \(path) to append to", path: path)
+        }
+        generation = generations.first ?? 0
         var next = latest?.nextSegmentNumber ?? 0
         // Never reuse a name that exists on disk (an orphan of an interrupted build).
-        for name in (try? directory.list()) ?? [] where IndexDirectory.isIndexFile(name) && name.hasPrefix("_") {
-            if let dot = name.firstIndex(of: "."), let n = Int(name[name.index(after: name.startIndex)..<dot], radix: 36) {
+        for name in existing {
+            if let segment = IndexDirectory.segment(ofFile: name), let n = Int(segment.dropFirst(), radix: 36) {
                 next = max(next, n + 1)
             }
         }
-        if let latest, options.openMode != .create {
+        if let latest {
             guard latest.analyzer == options.analyzer || options.analyzer == .default else {
-                lock?.release()
-                lock = nil
                 throw SaigaError(.invalidArgument, "the index was built with other analysis settings (stemming \(latest.analyzer.stemming), stop words \(latest.analyzer.stopWords))")
             }
             analyzerOptions = latest.analyzer
             positions = latest.positions
-            do {
-                for entry in latest.segments {
-                    let info = try SegmentInfo.read(directory: directory.path, name: entry.name, expectedID: entry.id)
-                    var deletions: DeletedDocuments?
-                    if entry.deletionGeneration > 0 {
-                        deletions = try DeletedDocuments.read(directory: directory, segment: entry.name, id: entry.id,
-                                                              generation: entry.deletionGeneration, maxDoc: info.maxDoc)
-                    }
-                    segments.append(WriterSegment(info: info, directory: directory, deletions: deletions,
-                                                  deletionGeneration: entry.deletionGeneration))
-                }
-            } catch {
-                lock?.release()
-                lock = nil
-                throw error
+            for (entry, r) in zip(latest.segments, opened) {
+                segments.append(WriterSegment(reader: r, directory: directory, deletionGeneration: entry.deletionGeneration))
             }
             keptCommits = [latest]
             // The commit before it stays the fallback (its files are kept) as long as it is intact.
-            if let older = try? directory.manifestGenerations().first(where: { $0 < latest.generation }),
+            if let older = generations.first(where: { $0 < latest.generation }),
                let previous = try? directory.readManifest(generation: older) {
                 keptCommits.insert(previous, at: 0)
             }
             hasEarlierDocuments = segments.contains { $0.liveDocs > 0 }
+            for s in segments { for f in s.info.fields where f.number >= Schema.firstStoredOnlyField { extraFieldNames.insert(f.name) } }
         } else {
             analyzerOptions = options.analyzer
             positions = options.positions
-            // A rebuild keeps the previous commit's files until its own first commit (a failed rebuild leaves
-            // the index as it was), then lets them go.
-            if let latest { keptCommits = [latest] }
-            replacesPreviousCommit = latest != nil
+            // A rebuild keeps the previous commits until its own first commit (a failed rebuild leaves the index as
+            // it was), which then retires them all.
+            replacesPreviousCommit = !generations.isEmpty
         }
         committedState = segments.map { ($0.info, $0.deletions, $0.deletionGeneration) }
         self.analyzer = Analyzer(options: analyzerOptions)
@@ -338,6 +373,7 @@ public final class IndexWriter {
         let prepared = try executor.prepare(node, parameters: BM25Parameters())
         var deleted = 0
         for (i, s) in segments.enumerated() {
+            try readers[i].checkNorms()
             var iterators: [PostingsIterator] = []
             guard let scorer = executor.scorer(prepared, segment: i, iterators: &iterators) else { continue }
             var d = scorer.nextDoc()
@@ -348,9 +384,7 @@ public final class IndexWriter {
                 }
                 d = scorer.nextDoc()
             }
-            if iterators.contains(where: { $0.isCorrupt }) {
-                throw SaigaError.corrupt(readers[i].postings.path, "postings are inconsistent (file damaged)")
-            }
+            if iterators.contains(where: { $0.isCorrupt }) { throw readers[i].postingsCorruption() }
         }
         return deleted
     }
@@ -376,15 +410,44 @@ public final class IndexWriter {
         }
     }
 
+    /// Checks a document before anything is done with it: a document refused here leaves the writer unchanged, so
+    /// a caller may skip it and go on.
     private func validate(_ document: Document) throws(SaigaError) {
         let idBytes = document.id.utf8.count
         guard idBytes > 0 else { throw SaigaError(.invalidDocument, "document id is empty") }
         guard idBytes <= Document.maxIDBytes else {
             throw SaigaError(.invalidDocument, "document id is \(idBytes) bytes; the limit is \(Document.maxIDBytes)")
         }
-        for f in document.fields where f.name == Schema.idName || f.name == Schema.titleName || f.name == Schema.bodyName {
-            throw SaigaError(.invalidDocument, "extra field name \"\(f.name)\" is reserved")
+        let titleBytes = document.title.utf8.count
+        guard titleBytes <= Document.maxTitleBytes else {
+            throw SaigaError(.invalidDocument, "title is \(titleBytes) bytes; the limit is \(Document.maxTitleBytes)")
         }
+        var size = idBytes + titleBytes + document.body.utf8.count
+        for f in document.fields { size += f.name.utf8.count + f.value.utf8.count }
+        guard size <= maxDocumentBytes else {
+            throw SaigaError(.invalidDocument, "document \"\(document.id)\" is \(size) bytes; the limit is "
+                + "\(maxDocumentBytes) (IndexWriterOptions.maxDocumentBytes, a quarter of the RAM budget by default)")
+        }
+        var newNames = Set<String>()
+        for f in document.fields {
+            guard f.name != Schema.idName && f.name != Schema.titleName && f.name != Schema.bodyName else {
+                throw SaigaError(.invalidDocument, "extra field name \"\(f.name)\" is reserved")
+            }
+            guard !f.name.isEmpty, f.name.utf8.count <= Document.maxFieldNameBytes else {
+                throw SaigaError(.invalidDocument, "extra field name must be 1 to \(Document.maxFieldNameBytes) bytes")
+            }
+            if !extraFieldNames.contains(f.name) { newNames.insert(f.name) }
+        }
+        if !newNames.isEmpty && extraFieldNames.count + newNames.count > Schema.maxExtraFields {
+            throw SaigaError(.invalidDocument, "document \"\(document.id)\" would bring the index to "
+                + "\(extraFieldNames.count + newNames.count) distinct extra field names (\"\(newNames.sorted()[0])\" …); "
+                + "an index holds at most \(Schema.maxExtraFields)")
+        }
+    }
+
+    /// Largest document accepted (UTF-8 bytes of id, title, body and extra fields).
+    private var maxDocumentBytes: Int {
+        min(options.maxDocumentBytes ?? max(1 << 20, min(64 << 20, (options.ramBudgetMB << 20) / 4)), 512 << 20)
     }
 
     private func addValidated(_ document: Document, hash h: UInt64) throws(SaigaError) {
@@ -395,6 +458,7 @@ public final class IndexWriter {
             if batch.count >= IndexWriter.batchSize { sendBatch() }
         }
         idHashes.insert(h)
+        for f in document.fields { extraFieldNames.insert(f.name) }
         documentsAdded += 1
     }
 
@@ -516,7 +580,7 @@ public final class IndexWriter {
                 // Every source must still be here (rollback may have reset the view meanwhile).
                 let sources = names.compactMap { n in segments.first { $0.name == n } }
                 guard sources.count == names.count else {
-                    for f in out.info.fileNames { try? Sys.unlink(directory.file(f)) }
+                    for f in out.info.fileNames { try? directory.delete(f) }
                     continue
                 }
                 let merged = WriterSegment(info: out.info, directory: directory)
@@ -618,6 +682,7 @@ public final class IndexWriter {
         let newGeneration = generation + 1
         var written: [String] = []
         var newDeletionGenerations: [String: Int] = [:]
+        var rebuilt = false
         do {
             for s in segments where s.deletionsDirty {
                 let g = Int(newGeneration)
@@ -646,47 +711,38 @@ public final class IndexWriter {
             if replacesPreviousCommit {
                 keptCommits = []
                 replacesPreviousCommit = false
+                rebuilt = true
             }
             keptCommits.append(manifest)
             if keptCommits.count > 2 { keptCommits.removeFirst(keptCommits.count - 2) }
             committedState = segments.map { ($0.info, $0.deletions, $0.deletionGeneration) }
             hasEarlierDocuments = hasEarlierDocuments || segments.contains { $0.liveDocs > 0 }
         } catch {
-            for name in written { try? Sys.unlink(directory.file(name)) }
+            for name in written { try? directory.delete(name) }
             throw error
         }
-        deleteUnusedFiles()
+        deleteUnusedFiles(retireAllBut: rebuilt ? newGeneration : nil)
         scheduleMerges()
         return generation
     }
 
-    /// Deletes index files that neither of the last two commits, nor the writer's current view, nor a running
-    /// merge uses: superseded commits, interrupted flushes and merges. Readers that mapped a deleted file keep
-    /// reading it. Failures are ignored (retried at the next commit).
-    private func deleteUnusedFiles() {
-        var keep = Set<String>()
-        var infos: [String: SegmentInfo] = [:]
-        for s in segments { infos[s.name] = s.info }
-        for m in keptCommits { keep.formUnion(m.fileNames(segmentInfos: infos)) }
+    /// Deletes index files nothing needs any more (`FileDeleter`): commits older than the last two (or, after a
+    /// rebuild's commit, every other commit), and files of interrupted flushes and merges; never a file that a
+    /// manifest on disk, the writer's current view or a flush or merge in progress uses. Readers that mapped a
+    /// deleted file keep reading it. Failures are ignored (retried at the next commit).
+    private func deleteUnusedFiles(retireAllBut: UInt64? = nil) {
+        var inUse = Set<String>()
         for s in segments {
-            keep.formUnion(s.info.fileNames)
+            inUse.formUnion(s.info.fileNames)
             if s.deletionGeneration > 0 {
-                keep.insert(DeletedDocuments.fileName(segment: s.name, generation: s.deletionGeneration))
+                inUse.insert(DeletedDocuments.fileName(segment: s.name, generation: s.deletionGeneration))
             }
         }
-        let inProgress = merges?.outputsInProgress ?? []
+        var busy = merges?.outputsInProgress ?? []
         // A partition's segment being built has its stored-fields file open already.
-        let building = Set(([partition].compactMap { $0 } + workers.map(\.partition)).compactMap { $0.builder?.name })
-        guard let names = try? directory.list() else { return }
-        let doomed = names.filter { name in
-            guard IndexDirectory.isIndexFile(name), !keep.contains(name) else { return false }
-            let segment = name.split(separator: ".", maxSplits: 1).first.map(String.init) ?? ""
-            return !inProgress.contains(segment) && !building.contains(segment)
-        }
-        // Manifests first: a crash in the middle must never leave a commit whose files are partly gone.
-        for name in doomed where name.hasPrefix("manifest_") { try? Sys.unlink(directory.file(name)) }
-        if doomed.contains(where: { $0.hasPrefix("manifest_") }) { try? Sys.fsyncDirectory(directory.path) }
-        for name in doomed where !name.hasPrefix("manifest_") { try? Sys.unlink(directory.file(name)) }
+        busy.formUnion(([partition].compactMap { $0 } + workers.map(\.partition)).compactMap { $0.builder?.name })
+        FileDeleter(directory: directory).deleteUnused(retainFrom: keptCommits.first?.generation,
+                                                       retireAllBut: retireAllBut, inUse: inUse, busySegments: busy)
     }
 
     /// Discards everything not committed: documents in RAM, segments flushed or merged since the last commit

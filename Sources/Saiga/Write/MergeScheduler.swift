@@ -148,7 +148,7 @@ final class MergeScheduler: Sendable {
                         s.completed.append(Completed(task: task, result: result))
                     } else if case .success(let out) = result {
                         // Aborted after finishing: nobody will use the output.
-                        for name in out.info.fileNames { try? Sys.unlink(directory.file(name)) }
+                        for name in out.info.fileNames { try? directory.delete(name) }
                     }
                 }
                 finished.signal()
@@ -162,8 +162,8 @@ final class MergeScheduler: Sendable {
         do throws(SaigaError) {
             var sources: [SegmentMerger.Source] = []
             for (info, deletions) in zip(task.sources, task.deletions) {
-                // Checksums verified: a damaged segment must fail the merge, not be copied into a new one.
-                let reader = try SegmentReader(directory: directory, info: info, verifyChecksums: true)
+                // Every chunk verified: a damaged segment must fail the merge, not be copied into a new one.
+                let reader = try SegmentReader(directory: directory, info: info, verification: .atOpen)
                 sources.append(SegmentMerger.Source(reader: reader, deletions: deletions))
             }
             let merger = SegmentMerger(directory: directory, sources: sources, name: task.output, positions: positions,

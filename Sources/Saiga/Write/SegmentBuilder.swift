@@ -37,7 +37,7 @@ final class SegmentBuilder {
             fields[Schema.bodyField].flags.remove(.stored)
         }
         postings.withPositions = positions
-        storedOut = try OutputFile(path: directory.file("\(name).\(FileKind.stored.fileExtension)"))
+        storedOut = try directory.createOutput("\(name).\(FileKind.stored.fileExtension)")
         stored = StoredFieldsWriter(out: storedOut, compressionLevel: compressionLevel)
         do { try FileHeader.write(storedOut, kind: .stored, id: id) } catch {
             storedOut.abandon()
@@ -126,7 +126,7 @@ final class SegmentBuilder {
     func abort() {
         storedOut.abandon()
         for kind in FileKind.segmentDataFiles + [.segmentInfo] {
-            try? Sys.unlink(directory.file("\(name).\(kind.fileExtension)"))
+            try? directory.delete("\(name).\(kind.fileExtension)")
         }
     }
 
@@ -147,7 +147,7 @@ final class SegmentBuilder {
 
     private func writeFiles(_ outputs: inout [OutputFile]) throws(SaigaError) -> SegmentInfo {
         func create(_ kind: FileKind) throws(SaigaError) -> OutputFile {
-            let o = try OutputFile(path: directory.file("\(name).\(kind.fileExtension)"))
+            let o = try directory.createOutput("\(name).\(kind.fileExtension)")
             outputs.append(o)
             try FileHeader.write(o, kind: kind, id: id)
             return o
@@ -200,10 +200,10 @@ final class SegmentBuilder {
             let crc = try FileFooter.write(out)
             let length = out.position
             try out.finish()
-            records.append(SegmentInfo.FileRecord(kind: kind, length: length, crc: crc))
+            records.append(SegmentInfo.FileRecord(kind: kind, length: length, crc: crc, chunks: out.chunkChecksums))
         }
         let info = SegmentInfo(name: name, id: id, maxDoc: maxDoc, fields: fields, files: records)
-        try info.write(directory: directory.path)
+        try info.write(directory: directory)
         return info
     }
 }

@@ -42,7 +42,7 @@ struct SegmentMerger {
         } catch {
             for o in outputs { o.abandon() }
             for kind in FileKind.segmentDataFiles + [.segmentInfo] {
-                try? Sys.unlink(directory.file("\(name).\(kind.fileExtension)"))
+                try? directory.delete("\(name).\(kind.fileExtension)")
             }
             throw error
         }
@@ -55,7 +55,7 @@ struct SegmentMerger {
     private func write(docMaps: [[Int32]], maxDoc: Int, outputs: inout [OutputFile]) throws(SaigaError) -> SegmentInfo {
         let id = SegmentID.random()
         func create(_ kind: FileKind) throws(SaigaError) -> OutputFile {
-            let o = try OutputFile(path: directory.file("\(name).\(kind.fileExtension)"))
+            let o = try directory.createOutput("\(name).\(kind.fileExtension)")
             outputs.append(o)
             try FileHeader.write(o, kind: kind, id: id)
             return o
@@ -146,58 +146,44 @@ struct SegmentMerger {
         let termWriter = TermDictionaryWriter(out: termsOut, fieldHasPositions: hasPositions)
         var encoder = PostingsEncoder(postOut: postOut, posOut: posOut)
         defer { encoder.deallocate() }
-        var cursors = sources.map { TermDictionary.Cursor($0.reader.terms) }
+        // Each source's terms and postings through a checked walk: a source that breaks an invariant the merge
+        // relies on (sorted keys, increasing documents in range, sane frequencies and positions) fails the merge
+        // with a corruption error instead of trapping or writing a broken segment.
+        var walks = sources.map { CheckedTermWalk($0.reader) }
+        defer { for w in walks { w.deallocate() } }
         var live = [Bool](repeating: false, count: sources.count)
-        for i in cursors.indices { live[i] = try cursors[i].next() }
+        for i in walks.indices { live[i] = try walks[i].next() }
         var term = ArrayTermPostings()
-        var positionScratchCapacity = 1 << 16
-        var scratch = UnsafeMutablePointer<UInt32>.allocate(capacity: positionScratchCapacity)
-        defer { scratch.deallocate() }
         var termsSeen = 0
         while true {
             // The smallest current key.
             var smallest = -1
-            for i in cursors.indices where live[i] {
-                if smallest < 0 || compareKeys(cursors[i].key, cursors[smallest].key) < 0 { smallest = i }
+            for i in walks.indices where live[i] {
+                if smallest < 0 || compareKeys(walks[i].key, walks[smallest].key) < 0 { smallest = i }
             }
             if smallest < 0 { break }
             termsSeen += 1
             if termsSeen & 255 == 0 { try checkAbort() }
-            let key = cursors[smallest].key
+            let key = walks[smallest].key
             let field = Int(key[0])
             let withPositions = positions && hasPositions[field]
             term.removeAll()
-            for i in cursors.indices where live[i] && cursors[i].key == key {
-                let r = sources[i].reader
-                let it = r.postingsIterator(cursors[i].meta, field: field)
+            for i in walks.indices where live[i] && walks[i].key == key {
                 let map = docMaps[i]
-                var d = it.nextDoc()
-                while d != PostingsIterator.noMoreDocs {
-                    let mapped = map[Int(d)]
-                    if mapped >= 0 {
-                        let freq = it.freq
-                        term.append(doc: UInt32(mapped), freq: freq)
-                        if withPositions {
-                            if Int(freq) > positionScratchCapacity {
-                                scratch.deallocate()
-                                positionScratchCapacity = Int(freq)
-                                scratch = .allocate(capacity: positionScratchCapacity)
-                            }
-                            let n = it.positions(into: scratch)
-                            guard n == Int(freq) else {
-                                throw SaigaError.corrupt(r.positionsFile.path, "positions are inconsistent (file damaged)")
-                            }
-                            var previous: UInt32 = 0
-                            for k in 0..<n {
-                                term.appendPosition(k == 0 ? scratch[0] : scratch[k] &- previous)
-                                previous = scratch[k]
-                            }
+                try walks[i].forEachPosting(withPositions: withPositions) {
+                    (d: Int32, freq: UInt32, positions: UnsafeBufferPointer<UInt32>) throws(SaigaError) in
+                    let mapped = map[Int(d)]  // d < the source's maxDoc: checked by the walk
+                    guard mapped >= 0 else { return }
+                    term.append(doc: UInt32(mapped), freq: freq)
+                    if withPositions {
+                        var previous: UInt32 = 0
+                        for p in positions {
+                            term.appendPosition(p &- previous)
+                            previous = p
                         }
                     }
-                    d = it.nextDoc()
                 }
-                if it.isCorrupt { throw SaigaError.corrupt(r.postings.path, "postings are inconsistent (file damaged)") }
-                live[i] = try cursors[i].next()
+                live[i] = try walks[i].next()
             }
             guard term.count > 0 else { continue }  // every document with the term was deleted
             let norms = field == Schema.titleField ? titleNorms : field == Schema.bodyField ? bodyNorms : []
@@ -227,10 +213,10 @@ struct SegmentMerger {
             let crc = try FileFooter.write(out)
             let length = out.position
             try out.finish()
-            records.append(SegmentInfo.FileRecord(kind: kind, length: length, crc: crc))
+            records.append(SegmentInfo.FileRecord(kind: kind, length: length, crc: crc, chunks: out.chunkChecksums))
         }
         let info = SegmentInfo(name: name, id: id, maxDoc: maxDoc, fields: fields, files: records)
-        try info.write(directory: directory.path)
+        try info.write(directory: directory)
         return info
     }
 }

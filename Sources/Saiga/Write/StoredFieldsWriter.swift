@@ -37,7 +37,9 @@ final class StoredFieldsWriter {
         guard docsInBlock > 0 else { return }
         index.writeU32(UInt32(firstDocOfBlock))
         index.writeU64(UInt64(out.position))
-        let compressed = buffer.bytes.withUnsafeBytes { Deflate.compress($0, level: level) }
+        guard let compressed = buffer.bytes.withUnsafeBytes({ Deflate.compress($0, level: level) }) else {
+            throw SaigaError(.io, "zlib could not compress a block of stored documents (out of memory?)", path: out.path)
+        }
         var header = ByteWriter(capacity: 16)
         header.writeVInt(docsInBlock)
         header.writeVInt(buffer.count)
