@@ -39,8 +39,9 @@ final class Transport: @unchecked Sendable {  // used only under the client's lo
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_family = AF_UNSPEC
         var result: UnsafeMutablePointer<addrinfo>?
-        guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else {
-            throw ClientError(.connectFailed, "cannot resolve \(host)")
+        let rc = getaddrinfo(host, String(port), &hints, &result)
+        guard rc == 0, let first = result else {
+            throw ClientError(.connectFailed, "cannot resolve host '\(host)': \(String(cString: gai_strerror(rc)))")
         }
         defer { freeaddrinfo(result) }
         var lastError = "no address"

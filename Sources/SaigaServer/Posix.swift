@@ -19,7 +19,16 @@ private let sysGetsockname = getsockname
 public struct PosixError: Error, CustomStringConvertible, Sendable {
     public let call: String
     public let errno: Int32
-    public var description: String { "\(call): \(String(cString: strerror(errno)))" }
+    /// The reason when errno does not tell it (a resolver error).
+    public let reason: String?
+
+    init(call: String, errno: Int32, reason: String? = nil) {
+        self.call = call
+        self.errno = errno
+        self.reason = reason
+    }
+
+    public var description: String { "\(call): \(reason ?? String(cString: strerror(errno)))" }
 }
 
 enum Posix {
@@ -74,7 +83,10 @@ enum Posix {
         hints.ai_family = AF_UNSPEC
         var result: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &result)
-        guard rc == 0, let first = result else { throw PosixError(call: "getaddrinfo \(host)", errno: rc == EAI_SYSTEM ? errno : EINVAL) }
+        guard rc == 0, let first = result else {
+            let reason = rc == EAI_SYSTEM ? String(cString: strerror(errno)) : String(cString: gai_strerror(rc))
+            throw PosixError(call: "cannot resolve host '\(host)'", errno: rc == EAI_SYSTEM ? errno : EINVAL, reason: reason)
+        }
         defer { freeaddrinfo(result) }
         var a = Address()
         withUnsafeMutableBytes(of: &a.storage) { dst in

@@ -7,9 +7,7 @@ enum RequestHandler {
         do throws(SaigaError) {
             switch request {
             case .search(let s):
-                guard s.k <= 10_000, s.offset <= 100_000 else {
-                    return .error(WireError(.invalidArgument, "k must be ≤ 10000 and offset ≤ 100000"))
-                }
+                // k and offset are checked by the library (`SearchOptions.maxK`, `maxWindow`): one rule everywhere.
                 var options = SearchOptions(k: Int(s.k), offset: Int(s.offset), snippets: s.snippets, fields: s.fields)
                 if let k1 = s.k1 { options.bm25.k1 = k1 }
                 if let b = s.b { options.bm25.b = b }

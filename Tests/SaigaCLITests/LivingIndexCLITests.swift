@@ -54,13 +54,14 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
             let start = Date()
             while kills < 50 && iterations < 300 && Date().timeIntervalSince(start) < 240 {
                 iterations += 1
-                // A batch: mostly new documents, some updates of committed ones.
+                // A batch: mostly new documents, some updates of committed ones (each id once: an id twice in one
+                // input is bad input).
                 var batch: [(String, String)] = []
-                let ids = committed.keys.sorted()
+                var ids = committed.keys.sorted()
                 for j in 0..<Int.random(in: 40...160, using: &rng) {
                     let id: String
                     if !ids.isEmpty && Int.random(in: 0..<5, using: &rng) == 0 {
-                        id = ids[Int.random(in: 0..<ids.count, using: &rng)]
+                        id = ids.remove(at: Int.random(in: 0..<ids.count, using: &rng))
                     } else {
                         id = "k\(nextID)"
                         nextID += 1

@@ -4,7 +4,7 @@ import Testing
 
 /// Every match of `query` with its score, by id.
 private func allMatches(_ reader: IndexReader, _ query: String) throws -> [String: Float] {
-    let r = try reader.search(query, options: SearchOptions(k: 100_000, snippets: false, exhaustive: true))
+    let r = try reader.search(query, options: SearchOptions(k: SearchOptions.maxK, snippets: false, exhaustive: true))
     var out: [String: Float] = [:]
     for h in r.hits { out[h.id] = h.score }
     #expect(r.total == r.hits.count)

@@ -1,5 +1,9 @@
 /// A command line split into options and positional arguments, in the spirit of swift-argument-parser but with
 /// no dependency: `--name value`, `--name=value`, `-k 10`, boolean `--flag`, and `--` to end options.
+///
+/// Long options take exactly two dashes, one-letter options one or two (`-k1 2` is not `--k1 2`). A word with one dash
+/// and more letters (`-oil`) is an error, or, for commands whose positional arguments are query text
+/// (`dashWordsArePositional`), part of the text: `saiga search kazakhstan -oil` excludes oil.
 struct Arguments {
     private(set) var positional: [String] = []
     private var values: [String: String] = [:]
@@ -7,7 +11,8 @@ struct Arguments {
 
     /// Parses `args` given the options that take a value and the boolean flags (names without dashes; one-letter
     /// names are written with one dash). Throws `UsageError` for anything unknown.
-    init(_ args: [String], valueOptions: Set<String>, flagOptions: Set<String>) throws(UsageError) {
+    init(_ args: [String], valueOptions: Set<String>, flagOptions: Set<String>,
+         dashWordsArePositional: Bool = false) throws(UsageError) {
         var i = 0
         var onlyPositional = false
         while i < args.count {
@@ -20,6 +25,19 @@ struct Arguments {
             if a == "--" {
                 onlyPositional = true
                 continue
+            }
+            if !a.hasPrefix("--") {
+                // One dash: a known one-letter option, or else a dash word.
+                let letters = a.dropFirst()
+                let known = letters.count == 1 && (valueOptions.contains(String(letters)) || flagOptions.contains(String(letters)))
+                if !known {
+                    if dashWordsArePositional {
+                        positional.append(a)
+                        continue
+                    }
+                    throw UsageError(letters.count == 1 ? "unknown option \(a)"
+                        : "unknown option \(a) (long options take two dashes: -\(a))")
+                }
             }
             var name = String(a.drop { $0 == "-" })
             var inline: String?

@@ -11,7 +11,8 @@ enum CheckCommand {
         the byte offset if known, and the problem.
 
         With --json: one object {"ok", "generation", "segments", "docs", "deleted", "seconds",
-        "problems": [{"file", "offset", "segment", "message"}], "unreferenced_files": [...]}.
+        "problems": [{"file", "offset", "segment", "message"}], "unreferenced_files": [...]}, or {"ok": false,
+        "error", "code"} when there is no index to check.
 
         --repair  writes a new commit without the segments found damaged (their documents are lost; it says which
                   and how many) and past a damaged newer manifest. Only when asked: without --repair nothing is
@@ -22,7 +23,16 @@ enum CheckCommand {
         let args = try Arguments(argv, valueOptions: ["index"], flagOptions: ["json", "repair"])
         guard args.positional.isEmpty else { throw UsageError("check takes no arguments") }
         let path = args.value("index") ?? Defaults.indexDirectory
-        let report = try IndexChecker.check(path: path)
+        let report: IndexCheckReport
+        do { report = try IndexChecker.check(path: path) } catch {
+            // With --json the answer is JSON whatever happens.
+            if args.flag("json") {
+                Terminal.out(JSON.object([("ok", "false"), ("error", JSON.string(error.description)),
+                                          ("code", JSON.string(error.code.name))]))
+                return 1
+            }
+            throw error
+        }
         var repair: IndexChecker.RepairResult?
         if args.flag("repair") && !report.isSound { repair = try IndexChecker.repair(path: path, report: report) }
         if args.flag("json") {

@@ -6,7 +6,7 @@ enum DeleteCommand {
 
         Deletes the documents with the given ids (and, with --query, every document matching QUERY, in the
         search syntax) from the index at DIR, in one commit. Prints how many were deleted; ids not in the index
-        are reported on stderr. Exit 1 if nothing matched.
+        are reported on stderr. Exit 1 if nothing matched (then nothing is committed).
 
         Deleted documents vanish from results and counts at once; their space is reclaimed when merges rewrite
         their segments (`saiga merge`).
@@ -29,6 +29,11 @@ enum DeleteCommand {
                 }
             }
             if let q = args.value("query") { deleted += try writer.delete(query: q) }
+            guard deleted > 0 else {
+                writer.rollback()  // nothing to delete: no commit
+                Terminal.err("saiga: nothing deleted; the index is unchanged")
+                return 1
+            }
             let generation = try writer.commit(userData: ["tool": "saiga \(Help.version)"])
             writer.close()
             if !args.flag("quiet") {

@@ -3,15 +3,16 @@ import Saiga
 enum IndexCommand {
     static let help = """
         usage: saiga index [INPUT ...] [--index DIR] [--append] [--split headlines|none] [--skip-bad] [--ram-mb N]
-                           [--segment-docs N] [--threads N] [--commit-every N]
+                           [--segment-docs N] [--threads N] [--commit-every N] [--force]
                            [--no-stem] [--stopwords] [--no-positions] [--quiet]
 
         Builds a new commit of the index at DIR (default Index/index) from INPUT files and directories
         (default Index/corpus), replacing what the index held. Nothing is visible until the final commit: on an
         error the previous commit stays as it was.
 
-        With --append the documents are added to the existing index instead, and a document whose id is already
-        there replaces it (an update). Segments are merged in the background as they accumulate.
+        With --append the documents are added to the existing index instead (creating it if there is none), and
+        a document whose id the index already held replaces it (an update). Segments are merged in the
+        background as they accumulate. Either way an id that appears twice in the inputs is bad input.
 
         Inputs: .txt and .md files hold one or more articles, split at headlines (see docs/INGEST.md;
         --split none keeps one document per file), with ids FILE#N; .jsonl and .jsonl.gz hold one
@@ -22,8 +23,11 @@ enum IndexCommand {
           --ram-mb N      memory for the in-RAM segment before it is flushed to disk (default 256)
           --segment-docs N  also flush a segment every N documents
           --threads N     index with N threads, one in-RAM segment each (default 1)
-          --commit-every N  commit after every N documents (each commit prints "committed generation G: D
-                          documents" on stdout as it returns); the last commit comes at the end as usual
+          --commit-every N  with --append: commit after every N documents, making them visible as the build goes
+                          (each commit prints "committed generation G: D documents" on stdout as it returns); the
+                          last commit comes at the end. Refused without --append: a rebuild replaces the index only
+                          at its final commit
+          --force         build in a directory that holds other files but no index (they are left alone)
           --no-stem       no Porter2 stemming;  --stopwords: drop English stop words
           --no-positions  no positions (smaller index; phrase queries are then refused)
           --quiet         no progress and no summary
@@ -33,7 +37,11 @@ enum IndexCommand {
         var documents: Int
         /// Documents read from the inputs and added or updated.
         var added: Int
+        /// Of those, documents that replaced one the index held before (with --append).
+        var updated: Int = 0
         var terms: Int
+        /// Distinct terms summed over segments (a term in two segments counts twice).
+        var segmentTerms: Int = 0
         var bytes: Int
         var seconds: Double
         var generation: UInt64
@@ -43,9 +51,14 @@ enum IndexCommand {
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(
             argv, valueOptions: ["index", "split", "ram-mb", "segment-docs", "threads", "commit-every"],
-            flagOptions: ["skip-bad", "no-stem", "stopwords", "no-positions", "quiet", "append"])
+            flagOptions: ["skip-bad", "no-stem", "stopwords", "no-positions", "quiet", "append", "force"])
         guard let split = SplitMode(rawValue: args.value("split") ?? "headlines") else {
             throw UsageError("--split must be 'headlines' or 'none'")
+        }
+        if args.value("commit-every") != nil && !args.flag("append") {
+            // Intermediate commits of a rebuild would replace the live index with a partial one.
+            throw UsageError("--commit-every needs --append: a rebuild replaces the index only at its final commit "
+                + "(use --append, which creates the index if there is none, to make documents visible as they come)")
         }
         let inputs = args.positional.isEmpty ? [Defaults.corpusDirectory] : args.positional
         let summary = try build(
@@ -55,7 +68,8 @@ enum IndexCommand {
             threads: try args.int("threads", default: 1, range: 1...256),
             analyzer: AnalyzerOptions(stemming: !args.flag("no-stem"), stopWords: args.flag("stopwords")),
             positions: !args.flag("no-positions"), quiet: args.flag("quiet"), append: args.flag("append"),
-            commitEvery: args.value("commit-every") == nil ? nil : try args.int("commit-every", default: 0, range: 1...Int(Int32.max)))
+            commitEvery: args.value("commit-every") == nil ? nil : try args.int("commit-every", default: 0, range: 1...Int(Int32.max)),
+            force: args.flag("force"))
         if !args.flag("quiet") {
             Terminal.out(summaryLine(summary, index: args.value("index") ?? Defaults.indexDirectory))
         }
@@ -63,8 +77,9 @@ enum IndexCommand {
     }
 
     static func summaryLine(_ s: Summary, index: String) -> String {
-        var line = s.added == s.documents ? "indexed \(Terminal.grouped(s.documents)) documents, "
-            : "indexed \(Terminal.grouped(s.added)) documents (the index holds \(Terminal.grouped(s.documents))), "
+        let updated = s.updated > 0 ? ", \(Terminal.grouped(s.updated)) of them updates" : ""
+        var line = s.added == s.documents && s.updated == 0 ? "indexed \(Terminal.grouped(s.documents)) documents, "
+            : "indexed \(Terminal.grouped(s.added)) documents\(updated) (the index holds \(Terminal.grouped(s.documents))), "
         line += "\(Terminal.grouped(s.terms)) terms, "
             + "\(Terminal.bytes(s.bytes)) in \(Terminal.fixed(s.seconds, 2)) s → \(index) (generation \(s.generation))"
         if s.skipped > 0 { line += ", skipped \(s.skipped) bad inputs" }
@@ -74,10 +89,11 @@ enum IndexCommand {
     /// Reads the inputs and commits a new generation of the index. Progress goes to stderr on a terminal.
     static func build(inputs: [String], index: String, split: SplitMode, skipBad: Bool, ramMB: Int,
                       segmentDocs: Int? = nil, threads: Int = 1, analyzer: AnalyzerOptions, positions: Bool,
-                      quiet: Bool, append: Bool = false, commitEvery: Int? = nil) throws -> Summary {
+                      quiet: Bool, append: Bool = false, commitEvery: Int? = nil, force: Bool = false) throws -> Summary {
         let start = Terminal.now()
         var issues: [IngestIssue] = []
         let corpus = CorpusReader(inputs: inputs, split: split, issues: &issues)
+        for note in corpus.notes where !quiet { Terminal.err("saiga: note: \(note)") }
         var skipped = 0
         func note(_ issue: IngestIssue) -> Bool {
             if !skipBad { return false }
@@ -99,8 +115,11 @@ enum IndexCommand {
             path: index,
             options: IndexWriterOptions(openMode: append ? .createOrAppend : .create, ramBudgetMB: ramMB,
                                         analyzer: analyzer, positions: positions,
-                                        maxBufferedDocuments: segmentDocs, threads: threads))
+                                        maxBufferedDocuments: segmentDocs, threads: threads,
+                                        allowNonIndexDirectory: force))
+        corpus.maxTextLineBytes = writer.maxDocumentBytes
         var sinceCommit = 0
+        var updated = 0
         let showProgress = Terminal.stderrIsTTY && !quiet
         let total = max(corpus.totalBytes, 1)
         var lastShown = 0.0
@@ -121,7 +140,13 @@ enum IndexCommand {
             try corpus.forEachDocument(
                 { doc, location in
                     do throws(SaigaError) {
-                        if append { try writer.update(doc) } else { try writer.add(doc) }
+                        // An id twice in the inputs is bad input in both modes; with --append, an id the index held
+                        // before this run is an update.
+                        if append && !writer.addedThroughThisWriter(id: doc.id) {
+                            if try writer.update(doc) { updated += 1 }
+                        } else {
+                            try writer.add(doc)
+                        }
                     } catch {
                         guard error.code == .duplicateID || error.code == .invalidDocument else { throw error }
                         let issue = IngestIssue(path: location.path, line: location.line, message: error.message)
@@ -148,8 +173,9 @@ enum IndexCommand {
             if showProgress { Terminal.clearStatus() }
             let reader = try IndexReader(path: index)
             let stats = reader.statistics
-            return Summary(documents: stats.documents, added: writer.documentCount, terms: stats.terms, bytes: stats.bytes,
-                           seconds: Terminal.now() - start, generation: generation, skipped: skipped)
+            return Summary(documents: stats.documents, added: writer.documentCount, updated: updated, terms: stats.terms,
+                           segmentTerms: stats.segmentTerms, bytes: stats.bytes, seconds: Terminal.now() - start,
+                           generation: generation, skipped: skipped)
         } catch {
             if showProgress { Terminal.clearStatus() }
             writer.rollback()

@@ -26,22 +26,27 @@ enum SearchCommand {
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(
             argv, valueOptions: ["index", "k", "offset", "k1", "b", "fields", "server", "token"],
-            flagOptions: ["json", "no-snippets", "exact-count"])
+            flagOptions: ["json", "no-snippets", "exact-count"], dashWordsArePositional: true)
         let query = args.positional.joined(separator: " ")
         guard !query.isEmpty else { throw UsageError("search needs a QUERY") }
         let index = args.value("index") ?? Defaults.indexDirectory
         var options = SearchOptions()
-        options.k = try args.int("k", default: 10, range: 0...10_000)
-        options.offset = try args.int("offset", default: 0, range: 0...90_000)
+        options.k = try args.int("k", default: 10, range: 0...SearchOptions.maxK)
+        options.offset = try args.int("offset", default: 0, range: 0...SearchOptions.maxWindow)
+        guard options.k + options.offset <= SearchOptions.maxWindow else {
+            throw UsageError("-k plus --offset must be at most \(SearchOptions.maxWindow) (got \(options.k + options.offset))")
+        }
         if let k1 = try args.float("k1") { options.bm25.k1 = k1 }
         if let b = try args.float("b") { options.bm25.b = b }
         options.snippets = !args.flag("no-snippets")
         if let f = args.value("fields") { options.fields = f.split(separator: ",").map(String.init) }
         if args.flag("exact-count") { options.totalHitsThreshold = .max }
         let json = args.flag("json")
+        // On a terminal, matches are marked with placeholders that become bold once the document's text has had its
+        // control characters made visible (`Terminal.visible`).
         options.snippet = json || !Terminal.stdoutIsTTY
             ? SnippetOptions(preTag: json ? "<b>" : "**", postTag: json ? "</b>" : "**")
-            : SnippetOptions(preTag: "\u{1B}[1m", postTag: "\u{1B}[0m")
+            : SnippetOptions(preTag: boldStart, postTag: boldEnd)
 
         let results: SearchResults
         if let server = args.value("server") {
@@ -98,17 +103,26 @@ enum SearchCommand {
         }
         let ms = Terminal.fixed(results.seconds * 1000, 2)
         let count = Terminal.grouped(results.total) + (results.totalIsExact ? "" : "+")
-        Terminal.out("\(count) \(results.total == 1 && results.totalIsExact ? "hit" : "hits") for \(query) (\(ms) ms)")
+        Terminal.out("\(count) \(results.total == 1 && results.totalIsExact ? "hit" : "hits") for \(Terminal.visible(query)) (\(ms) ms)")
+        // Everything that comes from the documents goes through `Terminal.visible`: an escape sequence stored in a
+        // title must not reach the terminal raw.
+        let v = Terminal.visible
         for (i, h) in results.hits.enumerated() {
             Terminal.out("")
             let title = h.title.isEmpty ? "(untitled)" : h.title
-            Terminal.out("\(options.offset + i + 1). \(title)")
-            Terminal.out("   \(h.id)  score \(Terminal.fixed(Double(h.score), 4))")
-            if let s = h.snippet, !s.isEmpty { Terminal.out("   \(s)") }
-            for (k, v) in h.fields.sorted(by: { $0.key < $1.key }) { Terminal.out("   \(k): \(v)") }
+            Terminal.out("\(options.offset + i + 1). \(v(title))")
+            Terminal.out("   \(v(h.id))  score \(Terminal.fixed(Double(h.score), 4))")
+            if let s = h.snippet, !s.isEmpty {
+                Terminal.out("   " + v(s).replacingAll(boldStart, with: "\u{1B}[1m").replacingAll(boldEnd, with: "\u{1B}[0m"))
+            }
+            for (k, value) in h.fields.sorted(by: { $0.key < $1.key }) { Terminal.out("   \(v(k)): \(v(value))") }
         }
         return 0
     }
+
+    /// Private-use placeholders for the terminal's bold markup (never in analyzed text: replaced after escaping).
+    static let boldStart = "\u{E000}"
+    static let boldEnd = "\u{E001}"
 
     static func reportInvalidQuery(_ query: String, message: String, offset: Int?) -> Int32 {
         Terminal.err("saiga: invalid query: \(message)")

@@ -5,9 +5,11 @@ enum StatsCommand {
         usage: saiga stats [--index DIR] [--json]
 
         Prints documents, segments, terms, postings, tokens and bytes (by component) of the index.
-        With --json: one JSON object {"docs", "deleted", "segments", "terms", "postings", "tokens", "bytes",
-        "generation", "components": {...}, "stemming", "stopwords"}. "docs" counts live documents; "deleted" the
-        deleted ones that segments still hold until merges rewrite them.
+        With --json: one JSON object {"docs", "deleted", "segments", "terms", "segment_terms", "postings", "tokens",
+        "bytes", "generation", "components": {...}, "stemming", "stopwords"}. "docs" counts live documents; "deleted"
+        the deleted ones that segments still hold until merges rewrite them. "terms" is the vocabulary (distinct
+        terms of the index); "segment_terms" sums each segment's distinct terms (a term in two segments counts
+        twice), which is what the dictionaries hold.
         """
 
     static func run(_ argv: [String]) throws -> Int32 {
@@ -19,6 +21,7 @@ enum StatsCommand {
             let components = JSON.object(s.componentBytes.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })
             Terminal.out(JSON.object([
                 ("docs", "\(s.documents)"), ("deleted", "\(s.deleted)"), ("segments", "\(s.segments)"), ("terms", "\(s.terms)"),
+                ("segment_terms", "\(s.segmentTerms)"),
                 ("postings", "\(s.postings)"), ("tokens", "\(s.tokens)"), ("bytes", "\(s.bytes)"),
                 ("generation", "\(s.generation)"), ("components", components),
                 ("stemming", "\(s.stemming)"), ("stopwords", "\(s.stopWords)"),
@@ -27,7 +30,8 @@ enum StatsCommand {
             Terminal.out("index       \(reader.path) (generation \(s.generation))")
             Terminal.out("documents   \(Terminal.grouped(s.documents))" + (s.deleted > 0 ? " (+\(Terminal.grouped(s.deleted)) deleted, not yet merged away)" : ""))
             Terminal.out("segments    \(s.segments)")
-            Terminal.out("terms       \(Terminal.grouped(s.terms))")
+            Terminal.out("terms       \(Terminal.grouped(s.terms)) distinct" + (s.segmentTerms != s.terms
+                ? " (\(Terminal.grouped(s.segmentTerms)) summed over the segments' dictionaries)" : ""))
             Terminal.out("postings    \(Terminal.grouped(s.postings))")
             Terminal.out("tokens      \(Terminal.grouped(s.tokens))")
             Terminal.out("bytes       \(Terminal.grouped(s.bytes)) (\(Terminal.bytes(s.bytes)))")

@@ -1,11 +1,15 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
+import Synchronization
 
 /// Output helpers: stdout/stderr writes, TTY detection, number formatting.
 enum Terminal {
     static let stdoutIsTTY = isatty(1) == 1
     static let stderrIsTTY = isatty(2) == 1
+    /// errno of the first failed write to stdout (0: none). `main` turns it into exit status 1: output that did
+    /// not arrive (a full disk, a closed pipe) is a failure, never a silent success.
+    static let stdoutError = Atomic<Int32>(0)
 
     static func out(_ s: String) {
         var line = s
@@ -13,10 +17,38 @@ enum Terminal {
         write(1, line)
     }
 
+    /// Writes a line to stderr, with control characters made visible (messages quote paths, ids and text).
     static func err(_ s: String) {
-        var line = s
+        var line = visible(s)
         line.append("\n")
         write(2, line)
+    }
+
+    /// `s` with the characters that would act on a terminal made visible: C0 controls (an escape sequence in a
+    /// document's title must not reach the terminal raw) as `\x1b`, DEL, C1 controls and the bidirectional
+    /// overrides as `\u{…}`. Line breaks and tabs become spaces (one hit, one line).
+    static func visible(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isControl) else { return s }
+        var out = ""
+        out.unicodeScalars.reserveCapacity(s.unicodeScalars.count)
+        for u in s.unicodeScalars {
+            if !isControl(u) {
+                out.unicodeScalars.append(u)
+            } else if u == "\n" || u == "\r" || u == "\t" {
+                out.unicodeScalars.append(" ")
+            } else if u.value < 0x20 || u.value == 0x7F {
+                let h = String(u.value, radix: 16)
+                out += "\\x" + (h.count == 1 ? "0" + h : h)
+            } else {
+                out += "\\u{" + String(u.value, radix: 16) + "}"
+            }
+        }
+        return out
+    }
+
+    private static func isControl(_ u: Unicode.Scalar) -> Bool {
+        let v = u.value
+        return v < 0x20 || (0x7F...0x9F).contains(v) || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
     }
 
     /// Rewrites the current stderr line (progress display on a terminal).
@@ -32,7 +64,14 @@ enum Terminal {
             var off = 0
             while off < buf.count {
                 let n = Glibc.write(fd, buf.baseAddress! + off, buf.count - off)
-                if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { return }
+                if n > 0 {
+                    off += n
+                } else if n < 0 && errno == EINTR {
+                    continue
+                } else {
+                    if fd == 1 { _ = stdoutError.compareExchange(expected: 0, desired: n < 0 ? errno : EIO, ordering: .relaxed) }
+                    return
+                }
             }
         }
     }

@@ -66,4 +66,10 @@ do {
     Terminal.err("saiga: \(error)")
     status = 1
 }
+let outputError = Terminal.stdoutError.load(ordering: .relaxed)
+if outputError != 0 {
+    // A reader that closed the pipe early (`| head`) stopped on purpose: no message, but not success either.
+    if outputError != EPIPE { Terminal.err("saiga: cannot write the output: \(String(cString: strerror(outputError)))") }
+    exit(status == 0 ? 1 : status)
+}
 exit(status)

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// How `IndexReader.search(words:match:options:)` combines the words.
 public enum WordMatch: Sendable, Hashable {
     /// Documents with any of the words (OR).
@@ -25,7 +27,9 @@ public struct SearchOptions: Sendable, Hashable {
     /// Score and count every match (no pruning; the total is always exact). Default false.
     public var exhaustive: Bool
 
-    /// Largest `offset + k` accepted.
+    /// Largest `k` accepted (the same limit for the library, `saiga search` and the server).
+    public static let maxK = 10_000
+    /// Largest `offset + k` accepted: deep pages cost a top-(offset + k) heap per search.
     public static let maxWindow = 100_000
 
     public init(k: Int = 10, offset: Int = 0, bm25: BM25Parameters = BM25Parameters(), snippets: Bool = true,
@@ -90,8 +94,10 @@ public struct IndexStatistics: Sendable, Hashable, Codable {
     /// Deleted documents still held by segments (until merges rewrite them).
     public var deleted: Int
     public var segments: Int
-    /// Distinct terms per segment, summed (a term in two segments counts twice).
+    /// Distinct (field, term) pairs of the index: the vocabulary, where a term in two segments counts once.
     public var terms: Int
+    /// Distinct terms per segment, summed (a term in two segments counts twice): what the term dictionaries hold.
+    public var segmentTerms: Int
     /// (term, document) pairs.
     public var postings: Int
     /// Indexed tokens.
@@ -139,6 +145,8 @@ public final class IndexReader: Sendable {
     public let analyzerOptions: AnalyzerOptions
     let manifest: Manifest
     let directory: IndexDirectory
+    /// `vocabularySize`, once computed.
+    private let vocabulary = Mutex<Int?>(nil)
     let segments: [SegmentReader]
     let docBases: [Int]
     let fieldStats: [Int: FieldStatistics]
@@ -295,16 +303,16 @@ public final class IndexReader: Sendable {
     }
 
     private func search(_ parsed: ParsedQuery, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
-        if !manifest.positions, parsed.containsPhrase(analyzer: analyzer) {
-            throw SaigaError(.invalidQuery, "this index was built without positions, so phrase queries cannot run")
-        }
-        let node = try QueryRewriter(analyzer: analyzer).rewrite(parsed)
+        let node = try QueryRewriter(analyzer: analyzer, positions: manifest.positions).rewrite(parsed)
         return try search(node: node, options: options, start: start)
     }
 
     private func search(node: QueryNode, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
-        guard options.k >= 0, options.offset >= 0, options.k + options.offset <= SearchOptions.maxWindow else {
-            throw SaigaError(.invalidArgument, "k and offset must be ≥ 0 with k + offset ≤ \(SearchOptions.maxWindow)")
+        guard options.k >= 0, options.offset >= 0, options.k <= SearchOptions.maxK,
+              options.offset <= SearchOptions.maxWindow - options.k
+        else {
+            throw SaigaError(.invalidArgument, "k must be 0...\(SearchOptions.maxK) and offset ≥ 0 with k + offset ≤ "
+                + "\(SearchOptions.maxWindow) (got k \(options.k), offset \(options.offset))")
         }
         try options.bm25.validate()
         let executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
@@ -435,17 +443,45 @@ public final class IndexReader: Sendable {
         }
     }
 
+    /// Distinct (field, term) keys over all segments: with one segment its dictionary's count, with several a
+    /// merge of the dictionaries (computed once per reader). -1 if a dictionary cannot be read.
+    var vocabularySize: Int {
+        if let known = vocabulary.withLock({ $0 }) { return known }
+        var count = 0
+        if segments.count == 1 {
+            count = segments[0].terms.termCount
+        } else {
+            do throws(SaigaError) {
+                var cursors = segments.map { TermDictionary.Cursor($0.terms) }
+                var live = [Bool](repeating: false, count: cursors.count)
+                for i in cursors.indices { live[i] = try cursors[i].next() }
+                while true {
+                    var smallest = -1
+                    for i in cursors.indices where live[i] {
+                        if smallest < 0 || cursors[i].key.lexicographicallyPrecedes(cursors[smallest].key) { smallest = i }
+                    }
+                    if smallest < 0 { break }
+                    let key = cursors[smallest].key
+                    count += 1
+                    for i in cursors.indices where live[i] && cursors[i].key == key { live[i] = try cursors[i].next() }
+                }
+            } catch { count = -1 }
+        }
+        vocabulary.withLock { $0 = count }
+        return count
+    }
+
     /// The terms a text analyzes to with this index's analyzer.
     public func analyze(_ text: String) -> [String] { analyzer.terms(text) }
 
     public var statistics: IndexStatistics {
         var s = IndexStatistics(generation: generation, documents: documentCount, deleted: deletedCount,
-                                segments: segments.count, terms: 0,
+                                segments: segments.count, terms: vocabularySize, segmentTerms: 0,
                                 postings: 0, tokens: 0, bytes: 0, componentBytes: [:],
                                 stemming: analyzerOptions.stemming, stopWords: analyzerOptions.stopWords)
         for seg in segments {
             for f in seg.info.fields {
-                s.terms += f.termCount
+                s.segmentTerms += f.termCount
                 s.postings += f.sumDocFreq
                 if f.number == Schema.titleField || f.number == Schema.bodyField { s.tokens += f.sumTotalTermFreq }
             }
@@ -484,14 +520,3 @@ extension FileKind {
     }
 }
 
-extension ParsedQuery {
-    /// True if running the query needs positions (a phrase, or a word that analyzes to several terms).
-    func containsPhrase(analyzer: Analyzer) -> Bool {
-        switch self {
-        case .term(_, let text): return analyzer.terms(text).count > 1
-        case .phrase(_, let text): return analyzer.terms(text).count > 1
-        case .prefix: return false
-        case .boolean(let clauses): return clauses.contains { $0.occur != .mustNot && $0.query.containsPhrase(analyzer: analyzer) }
-        }
-    }
-}

@@ -85,8 +85,8 @@ public enum ArticleSplitter {
             i += 1
         }
         if starts.isEmpty {
-            // No headline: one article titled by its first line.
-            let title = paragraphs.first { !isChrome($0) }?.lines[0].trimmed() ?? ""
+            // No headline: one article titled by its first line (cut to `maxTitleCharacters`).
+            let title = boundedTitle(paragraphs.first { !isChrome($0) }?.lines[0].trimmed() ?? "")
             return [Article(title: title, body: paragraphs.map(\.text).joined(separator: "\n\n"), line: paragraphs[0].firstLine)]
         }
         var articles: [Article] = []
@@ -132,7 +132,7 @@ public enum ArticleSplitter {
         if !split { cuts = Array(cuts.prefix(1)) }
         guard !lines.allSatisfy({ $0.trimmed().isEmpty }) else { return [] }
         if cuts.isEmpty {
-            let title = lines.first { !$0.trimmed().isEmpty }.map { String($0.trimmed()) } ?? ""
+            let title = boundedTitle(lines.first { !$0.trimmed().isEmpty }.map { String($0.trimmed()) } ?? "")
             return [Article(title: title, body: lines.joined(separator: "\n"), line: 1)]
         }
         var articles: [Article] = []
@@ -142,9 +142,25 @@ public enum ArticleSplitter {
             let title = lines[c].drop { $0 == "#" }.trimmed()
             var body = lines[from..<to]
             body.remove(at: c)
-            articles.append(Article(title: String(title), body: body.joined(separator: "\n").trimmed(), line: c + 1))
+            // A heading longer than a title may be is kept whole in the body, and its start is the title.
+            if title.count > maxTitleCharacters { body.insert(Substring(title), at: body.startIndex) }
+            articles.append(Article(title: boundedTitle(title), body: body.joined(separator: "\n").trimmed(), line: c + 1))
         }
         return articles
+    }
+
+    /// Longest title taken from a text or Markdown file, in characters: a longer first line or heading gives a
+    /// title of its first words and "…" (the whole line stays in the body). Headlines are at most 200 characters
+    /// by the rule above.
+    public static let maxTitleCharacters = 200
+
+    static func boundedTitle(_ line: String) -> String {
+        guard line.count > maxTitleCharacters else { return line }
+        var cut = line.prefix(maxTitleCharacters - 1)
+        if let space = cut.lastIndex(where: { $0.isWhitespace }), cut.distance(from: space, to: cut.endIndex) < 40 {
+            cut = cut[..<space]
+        }
+        return cut.trimmed() + "…"
     }
 
     // MARK: - Rules

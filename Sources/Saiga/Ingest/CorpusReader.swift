@@ -43,34 +43,97 @@ public final class CorpusReader {
 
     public let files: [InputFile]
     public let split: SplitMode
+    /// Things worth saying that are not errors: a symbolic link loop skipped, a file reached twice and read once.
+    public let notes: [String]
+    /// Longest line accepted in a text or Markdown file (JSONL lines: 64 MiB). A longer line cannot fit in a
+    /// document, and reading it whole would cost its size in memory first; `saiga index` sets the writer's largest
+    /// document size. Default 64 MiB.
+    public var maxTextLineBytes = 64 << 20
     /// Total bytes of all input files (compressed size for .gz).
     public var totalBytes: Int { files.reduce(0) { $0 + $1.size } }
 
-    /// Resolves the inputs (files, or directories searched recursively in name order).
-    /// Unreadable paths and unsupported file types named explicitly are reported through `issues`.
+    /// Resolves the inputs (files, or directories searched recursively in name order, following symbolic links).
+    /// Each file is read once however many paths lead to it, and a symbolic link back to a directory being walked
+    /// (a loop) is skipped with a note. Unreadable paths and unsupported file types named explicitly are reported
+    /// through `issues`.
     public init(inputs: [String], split: SplitMode = .headlines, issues: inout [IngestIssue]) {
         self.split = split
-        var files: [InputFile] = []
+        var walk = Walk()
         for input in inputs {
             var path = input
             while path.count > 1 && path.hasSuffix("/") { path.removeLast() }
-            if Sys.isDirectory(path) {
-                CorpusReader.walk(directory: path, relative: "", into: &files, issues: &issues)
-            } else if Sys.isRegularFile(path) {
+            let (type, identity, size) = CorpusReader.status(path)
+            switch type {
+            case .directory:
+                walk.directory(path, relative: "", identity: identity, issues: &issues)
+            case .regular:
                 guard let kind = CorpusReader.kind(of: path) else {
                     issues.append(IngestIssue(path: path, line: 0,
                                               message: "unsupported file type (expected .txt, .md, .jsonl or .jsonl.gz)"))
                     continue
                 }
                 let name = String(path.split(separator: "/").last ?? Substring(path))
-                files.append(InputFile(path: path, name: name, size: Sys.fileSizeOrZero(path), kind: kind))
-            } else if Sys.exists(path) {
-                issues.append(IngestIssue(path: path, line: 0, message: "not a regular file or directory"))
-            } else {
+                walk.file(InputFile(path: path, name: name, size: size, kind: kind), identity: identity)
+            case .missing:
                 issues.append(IngestIssue(path: path, line: 0, message: "no such file or directory"))
+            default:
+                issues.append(IngestIssue(path: path, line: 0, message: "not a regular file or directory"))
             }
         }
-        self.files = files
+        self.files = walk.files
+        self.notes = walk.notes
+    }
+
+    /// Type, (device, inode) and size of `path`, following symbolic links (`.missing` also for a dangling link).
+    static func status(_ path: String) -> (Sys.EntryType, String, Int) {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return (.missing, "", 0) }
+        return (Sys.entryType(mode: st.st_mode), "\(st.st_dev):\(st.st_ino)", Int(st.st_size))
+    }
+
+    /// Resolving inputs: files in order, each once; directories on the current path, to detect loops.
+    private struct Walk {
+        var files: [InputFile] = []
+        var notes: [String] = []
+        var seenFiles: [String: String] = [:]  // identity → first path
+        var stack: [String] = []  // identities of the directories being walked
+
+        mutating func file(_ f: InputFile, identity: String) {
+            if let first = seenFiles[identity] {
+                if notes.count < 50 { notes.append("\(f.path) is the same file as \(first): read once") }
+                return
+            }
+            seenFiles[identity] = f.path
+            files.append(f)
+        }
+
+        mutating func directory(_ directory: String, relative: String, identity: String, issues: inout [IngestIssue]) {
+            guard !stack.contains(identity) else {
+                notes.append("\(directory) leads back to a directory being read (a symbolic link loop): skipped")
+                return
+            }
+            guard stack.count < 256 else {
+                issues.append(IngestIssue(path: directory, line: 0, message: "directories nested more than 256 deep"))
+                return
+            }
+            let names: [String]
+            do { names = try Sys.listDirectory(directory).sorted() } catch {
+                issues.append(IngestIssue(path: directory, line: 0, message: "cannot read directory: \(error)"))
+                return
+            }
+            stack.append(identity)
+            defer { stack.removeLast() }
+            for name in names where !name.hasPrefix(".") {
+                let path = directory + "/" + name
+                let rel = relative.isEmpty ? name : relative + "/" + name
+                let (type, id, size) = CorpusReader.status(path)
+                if type == .directory {
+                    self.directory(path, relative: rel, identity: id, issues: &issues)
+                } else if type == .regular, let kind = CorpusReader.kind(of: name) {
+                    file(InputFile(path: path, name: rel, size: size, kind: kind), identity: id)
+                }
+            }
+        }
     }
 
     static func kind(of path: String) -> InputFile.Kind? {
@@ -79,24 +142,6 @@ public final class CorpusReader {
         if lower.hasSuffix(".md") || lower.hasSuffix(".markdown") { return .markdown }
         if lower.hasSuffix(".jsonl") || lower.hasSuffix(".jsonl.gz") || lower.hasSuffix(".ndjson") { return .jsonl }
         return nil
-    }
-
-    private static func walk(directory: String, relative: String, into files: inout [InputFile],
-                             issues: inout [IngestIssue]) {
-        let names: [String]
-        do { names = try Sys.listDirectory(directory).sorted() } catch {
-            issues.append(IngestIssue(path: directory, line: 0, message: "cannot read directory: \(error)"))
-            return
-        }
-        for name in names where !name.hasPrefix(".") {
-            let path = directory + "/" + name
-            let rel = relative.isEmpty ? name : relative + "/" + name
-            if Sys.isDirectory(path) {
-                walk(directory: path, relative: rel, into: &files, issues: &issues)
-            } else if let kind = kind(of: name), Sys.isRegularFile(path) {
-                files.append(InputFile(path: path, name: rel, size: Sys.fileSizeOrZero(path), kind: kind))
-            }
-        }
     }
 
     /// Calls `body` for every document of every file, in order, with its location. A bad document or file is
@@ -128,9 +173,29 @@ public final class CorpusReader {
 
     private func readTextFile(_ file: InputFile, _ body: (Document, IngestIssue) throws -> Void,
                               _ onIssue: (IngestIssue) -> Bool) throws {
-        let bytes: [UInt8]
-        do { bytes = try CorpusReader.readWholeFile(file.path) } catch {
-            try report(IngestIssue(path: file.path, line: 0, message: "cannot read: \(error)"), onIssue)
+        // Line by line, so that a line longer than the limit is refused when the limit is reached, not after the
+        // whole of it was read.
+        var bytes: [UInt8] = []
+        do {
+            let reader = try LineReader(path: file.path, maxLineBytes: maxTextLineBytes)
+            bytes.reserveCapacity(min(file.size, 1 << 30))
+            try reader.forEachLine { line, _ in
+                bytes.append(contentsOf: line)
+                bytes.append(0x0A)
+                return true
+            }
+        } catch let e as LineReaderError {
+            try report(IngestIssue(path: file.path, line: e.line ?? 0, message: e.message), onIssue)
+            return
+        }
+        if let encoding = CorpusReader.notUTF8Text(bytes.prefix(4096)) {
+            try report(IngestIssue(path: file.path, line: 0, message: encoding), onIssue)
+            return
+        }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // a UTF-8 byte order mark
+        if let nul = bytes.firstIndex(of: 0) {
+            let line = bytes[0..<nul].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            try report(IngestIssue(path: file.path, line: line, message: "NUL byte at byte \(nul): not a text file"), onIssue)
             return
         }
         if let bad = CorpusReader.firstInvalidUTF8(bytes) {
@@ -139,6 +204,7 @@ public final class CorpusReader {
             return
         }
         let text = String(decoding: bytes, as: UTF8.self)
+        bytes = []
         if text.allSatisfy({ $0.isWhitespace }) {
             try report(IngestIssue(path: file.path, line: 0, message: "file is empty"), onIssue)
             return
@@ -155,6 +221,11 @@ public final class CorpusReader {
 
     private func readJSONLines(_ file: InputFile, _ body: (Document, IngestIssue) throws -> Void,
                                _ onIssue: (IngestIssue) -> Bool, _ progress: (Int) -> Void) throws {
+        if let head = try? CorpusReader.readPrefix(file.path, count: 4096), !head.starts(with: [0x1F, 0x8B]),
+           let encoding = CorpusReader.notUTF8Text(head[...]) {
+            try report(IngestIssue(path: file.path, line: 0, message: encoding), onIssue)
+            return
+        }
         let reader: LineReader
         do { reader = try LineReader(path: file.path) } catch {
             try report(IngestIssue(path: file.path, line: 0, message: "cannot open: \(error.message)"), onIssue)
@@ -254,6 +325,38 @@ public final class CorpusReader {
         defer { buffer.deallocate() }
         let got = size > 0 ? try Sys.preadFully(fd, buffer, size, at: 0, path: path) : 0
         return Array(UnsafeRawBufferPointer(start: buffer, count: got))
+    }
+
+    /// Why text whose first bytes are `head` is not UTF-8 (UTF-16 with or without a byte order mark, UTF-32), or
+    /// nil. UTF-16 of mostly ASCII text is valid UTF-8 byte for byte (every other byte NUL), so it is told apart by
+    /// where its NUL bytes are.
+    static func notUTF8Text(_ head: ArraySlice<UInt8>) -> String? {
+        let b = Array(head)
+        let convert = "; convert it to UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)"
+        if b.starts(with: [0xFF, 0xFE, 0, 0]) || b.starts(with: [0, 0, 0xFE, 0xFF]) {
+            return "the file is UTF-32, not UTF-8; convert it to UTF-8 (e.g. iconv -f UTF-32 -t UTF-8)"
+        }
+        if b.starts(with: [0xFF, 0xFE]) { return "the file is UTF-16 (little-endian, with a byte order mark), not UTF-8" + convert }
+        if b.starts(with: [0xFE, 0xFF]) { return "the file is UTF-16 (big-endian, with a byte order mark), not UTF-8" + convert }
+        guard b.count >= 4 else { return nil }
+        var evenNUL = 0, oddNUL = 0
+        for (i, byte) in b.enumerated() where byte == 0 {
+            if i & 1 == 0 { evenNUL += 1 } else { oddNUL += 1 }
+        }
+        let pairs = b.count / 2
+        if oddNUL * 3 >= pairs && evenNUL * 10 < oddNUL { return "the file looks like UTF-16 (little-endian, no byte order mark), not UTF-8" + convert }
+        if evenNUL * 3 >= pairs && oddNUL * 10 < evenNUL { return "the file looks like UTF-16 (big-endian, no byte order mark), not UTF-8" + convert }
+        return nil
+    }
+
+    /// Up to `count` bytes from the start of a file.
+    static func readPrefix(_ path: String, count: Int) throws(SystemError) -> [UInt8] {
+        let fd = try Sys.open(path, O_RDONLY | O_NONBLOCK)
+        defer { Sys.close(fd) }
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 1)
+        defer { buffer.deallocate() }
+        let n = try Sys.preadFully(fd, buffer, count, at: 0, path: path)
+        return Array(UnsafeRawBufferPointer(start: buffer, count: n))
     }
 
     /// Offset of the first byte that is not part of valid UTF-8, or nil.

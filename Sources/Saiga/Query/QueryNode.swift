@@ -32,12 +32,18 @@ struct QueryRewriter {
     /// Analyzer for prefixes: folding without stemming, so that `runn*` still finds `running`.
     let prefixAnalyzer: Analyzer
     let defaultFields: [Int]
+    /// The index has positions. Without them a word that analyzes to several terms (`Kassym-Jomart`) matches
+    /// documents with all of them (an AND), and a quoted phrase of several terms is an error.
+    let positions: Bool
 
-    init(analyzer: Analyzer, defaultFields: [Int] = [Schema.titleField, Schema.bodyField]) {
+    init(analyzer: Analyzer, positions: Bool = true, defaultFields: [Int] = [Schema.titleField, Schema.bodyField]) {
         self.analyzer = analyzer
         self.prefixAnalyzer = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false))
         self.defaultFields = defaultFields
+        self.positions = positions
     }
+
+    static let noPositionsMessage = "this index was built without positions, so phrase queries cannot run"
 
     func rewrite(_ parsed: ParsedQuery) throws(SaigaError) -> QueryNode {
         let node = try rewriteNode(parsed)
@@ -71,6 +77,11 @@ struct QueryRewriter {
             if sink.terms.count == 1 {
                 let t = sink.terms[0]
                 return perField(field) { .term(field: $0, term: t) }
+            }
+            guard positions else {
+                if case .phrase = parsed { throw SaigaError(.invalidQuery, QueryRewriter.noPositionsMessage) }
+                let terms = sink.terms
+                return perField(field) { f in .boolean(must: terms.map { .term(field: f, term: $0) }, should: [], mustNot: []) }
             }
             let base = sink.positions[0]
             let offsets = sink.positions.map { $0 - base }

@@ -159,6 +159,9 @@ public final class IndexWriter {
     /// The names of the extra (stored-only) fields of the index: capped at `Schema.maxExtraFields` per index, so
     /// that no segment, and no merge of segments, ever needs more field numbers than a segment has.
     private var extraFieldNames = Set<String>()
+    /// Segments holding only documents from before this writer opened (those it opened with, and merges of
+    /// them only).
+    private var segmentsAtOpen = Set<String>()
     private var documentsAdded = 0
 
     /// Opens (creating if needed) the index directory at `path` for writing.
@@ -254,6 +257,7 @@ public final class IndexWriter {
                 keptCommits.insert(previous, at: 0)
             }
             hasEarlierDocuments = segments.contains { $0.liveDocs > 0 }
+            segmentsAtOpen = Set(segments.map(\.name))
             for s in segments { for f in s.info.fields where f.number >= Schema.firstStoredOnlyField { extraFieldNames.insert(f.name) } }
         } else {
             analyzerOptions = options.analyzer
@@ -293,6 +297,20 @@ public final class IndexWriter {
 
     /// Documents added (or updated) through this writer so far.
     public var documentCount: Int { documentsAdded }
+
+    /// True if a document with this id was added or updated through this writer since it opened and is still live
+    /// (so that a tool feeding documents can tell an id repeated in its input from an update of an earlier
+    /// commit's document). Exact for documents in RAM, in segments this writer wrote and in segments it opened with;
+    /// for one in a segment that merged those with this writer's, it rests on a 64-bit hash of the id.
+    public func addedThroughThisWriter(id: String) -> Bool {
+        let h = IndexWriter.hashID(id)
+        guard idHashes.contains(h) else { return false }
+        guard let location = try? liveLocation(of: id, hash: h) else { return true }
+        switch location {
+        case .ram: return true
+        case .segment(let s, _): return !segmentsAtOpen.contains(s.name)
+        }
+    }
 
     /// Segments in the writer's current view of the index (committed or not).
     public var segmentCount: Int {
@@ -346,12 +364,9 @@ public final class IndexWriter {
     public func delete(query: String) throws(SaigaError) -> Int {
         try checkOpen()
         let parsed = try QueryParser().parse(query)
-        let node = try QueryRewriter(analyzer: analyzer).rewrite(parsed)
+        let node = try QueryRewriter(analyzer: analyzer, positions: positions).rewrite(parsed)
         try flush()
         syncFlushed()
-        if !positions, parsed.containsPhrase(analyzer: analyzer) {
-            throw SaigaError(.invalidQuery, "this index was built without positions, so phrase queries cannot run")
-        }
         var readers: [SegmentReader] = []
         var bases: [Int] = []
         var total = 0
@@ -445,8 +460,9 @@ public final class IndexWriter {
         }
     }
 
-    /// Largest document accepted (UTF-8 bytes of id, title, body and extra fields).
-    private var maxDocumentBytes: Int {
+    /// Largest document accepted, in UTF-8 bytes of id, title, body and extra fields
+    /// (`IndexWriterOptions.maxDocumentBytes`, or its default for the RAM budget).
+    public var maxDocumentBytes: Int {
         min(options.maxDocumentBytes ?? max(1 << 20, min(64 << 20, (options.ramBudgetMB << 20) / 4)), 512 << 20)
     }
 
@@ -595,6 +611,7 @@ public final class IndexWriter {
                         }
                     }
                 }
+                if names.allSatisfy(segmentsAtOpen.contains) { segmentsAtOpen.insert(out.info.name) }
                 // The merged segment takes the place of its first source, so document order is kept.
                 let firstIndex = segments.firstIndex { $0.name == names[0] }!
                 segments[firstIndex] = merged
