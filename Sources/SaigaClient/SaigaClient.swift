@@ -136,26 +136,55 @@ public final class SaigaClient: Sendable {
         return s
     }
 
-    /// Sends all `requests` without waiting, then collects their answers (in request order; the server may
-    /// finish them in any order). ERROR answers come back as `.error` elements, not as a thrown error.
+    /// Sends `requests` without waiting for each answer and collects the answers (in request order; the server
+    /// may finish them in any order). ERROR answers come back as `.error` elements, not as a thrown error.
+    ///
+    /// At most as many requests are unanswered at once as the server takes in flight (its HELLO_OK says how many):
+    /// a larger batch is sent in a sliding window, the next request as each answer arrives. An ERROR that concerns
+    /// no request (id 0: the server is closing the connection) fails the whole call.
     public func pipeline(_ requests: [Request]) throws(ClientError) -> [Response] {
         try withTransport { (t: Transport) throws(ClientError) -> [Response] in
             var ids: [UInt32] = []
-            var out: [UInt8] = []
-            for r in requests {
-                let id = nextRequestID.add(1, ordering: .relaxed).newValue
+            var position: [UInt32: Int] = [:]
+            for i in requests.indices {
+                let id = takeRequestID()
                 ids.append(id)
-                r.frame(requestID: id).appendEncoded(to: &out)
+                position[id] = i
             }
-            try t.send(out, timeout: requestTimeout)
-            var answers: [UInt32: Response] = [:]
-            while answers.count < ids.count {
+            let window = max(1, Int(t.maxInFlight))
+            var answers = [Response?](repeating: nil, count: requests.count)
+            var sent = 0, received = 0
+            while received < requests.count {
+                if sent < requests.count && sent - received < window {
+                    var out: [UInt8] = []
+                    while sent < requests.count && sent - received < window {
+                        requests[sent].frame(requestID: ids[sent]).appendEncoded(to: &out)
+                        sent += 1
+                    }
+                    try t.send(out, timeout: requestTimeout)
+                }
                 let frame = try t.receive(timeout: requestTimeout)
-                do { answers[frame.requestID] = try Response.decode(frame) } catch {
+                let r: Response
+                do { r = try Response.decode(frame) } catch {
                     throw ClientError(.protocolViolation, "undecodable response: \(error)")
                 }
+                if frame.requestID == 0, case .error(let e) = r {
+                    throw ClientError(.server(e.code), e.message)
+                }
+                // An answer to a request of an earlier, abandoned call, or a repeated one: not ours, skipped.
+                guard let i = position[frame.requestID], answers[i] == nil else { continue }
+                answers[i] = r
+                received += 1
             }
-            return ids.map { answers[$0]! }
+            return answers.map { $0! }
+        }
+    }
+
+    /// The next request id: never 0, which the protocol reserves for errors that concern no request.
+    private func takeRequestID() -> UInt32 {
+        while true {
+            let id = nextRequestID.add(1, ordering: .relaxed).newValue
+            if id != 0 { return id }
         }
     }
 
@@ -187,7 +216,7 @@ public final class SaigaClient: Sendable {
 
     private func roundTrip(_ request: Request) throws(ClientError) -> Response {
         let response = try withTransport { (t: Transport) throws(ClientError) -> Response in
-            let id = nextRequestID.add(1, ordering: .relaxed).newValue
+            let id = takeRequestID()
             try t.send(request.frame(requestID: id).encoded(), timeout: requestTimeout)
             while true {
                 let frame = try t.receive(timeout: requestTimeout)

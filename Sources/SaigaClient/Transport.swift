@@ -19,6 +19,8 @@ final class Transport: @unchecked Sendable {  // used only under the client's lo
 
     /// Seconds to poll the socket without sleeping before waiting in poll(2) (see `SaigaClient.spinMicroseconds`).
     var spinSeconds = 0.0
+    /// Requests the server takes in flight on this connection (from HELLO_OK; 64 when it does not say).
+    var maxInFlight: UInt32 = 64
 
     private init(fd: Int32) { self.fd = fd }
 
@@ -85,7 +87,11 @@ final class Transport: @unchecked Sendable {  // used only under the client's lo
             throw ClientError(.protocolViolation, "bad handshake answer: \(error)")
         }
         switch response {
-        case .helloOK(let ok): return ok
+        case .helloOK(let ok):
+            maxInFlight = ok.maxInFlight > 0 ? ok.maxInFlight : 64
+            // Answers never exceed the frame length the server announces: a larger one is not to be buffered.
+            if ok.maxFrameLength >= 64 { decoder.maxLength = Int(ok.maxFrameLength) }
+            return ok
         case .error(let e): throw ClientError(.server(e.code), e.message)
         default: throw ClientError(.protocolViolation, "expected HELLO_OK")
         }

@@ -32,8 +32,12 @@ final class ConnectionOutput: Sendable {
 
     let connection: UInt64
     private let state: Mutex<State>
-    /// Requests handed to workers and not yet answered.
+    /// Requests handed to workers whose work is not finished (their answer may still be being written): the
+    /// connection is closed only when this is 0.
     let inFlight = Atomic<Int>(0)
+    /// Requests handed to workers and not yet answered: the in-flight limit counts these, decremented before the
+    /// answer is written, so a client that got an answer may send the next request at once.
+    let unanswered = Atomic<Int>(0)
     /// Set by the loop when it must hear about the last answer (the peer hung up, or the server is draining):
     /// the worker that brings `inFlight` to zero then queues a notice and wakes the loop.
     let loopWaitsForIdle = Atomic<Bool>(false)

@@ -17,23 +17,33 @@ final class Connection {
     var closeAfterFlush = false
     var closeReason = ""
     var lastActivity: Double
+    /// When the connection was accepted (HELLO must come within the handshake timeout).
+    let acceptedAt: Double
     /// When the currently buffered partial frame started arriving.
     var partialSince: Double?
     var wantsWrite = false
     /// The epoll events the descriptor is registered for (0: not registered).
     var interest: UInt32 = 0
+    /// Bytes of this connection's unprocessed input counted in the loop's total.
+    var accountedBytes = 0
 
-    init(id: UInt64, fd: Int32, peer: String, maxFrameLength: Int, now: Double) {
+    init(id: UInt64, fd: Int32, peer: String, handshakeFrameLength: Int, now: Double) {
         self.id = id
         self.fd = fd
         self.peer = peer
-        self.decoder = FrameDecoder(maxLength: maxFrameLength)
+        // Until HELLO succeeds only a small frame is accepted: an unauthenticated peer cannot make the server
+        // buffer a large one.
+        self.decoder = FrameDecoder(maxLength: handshakeFrameLength)
         self.output = ConnectionOutput(connection: id, fd: fd)
         self.lastActivity = now
+        self.acceptedAt = now
     }
 
     var inFlight: Int { output.inFlight.load(ordering: .sequentiallyConsistent) }
+    var unanswered: Int { output.unanswered.load(ordering: .sequentiallyConsistent) }
     var pendingOutput: Int { output.pendingCount }
+    /// Nothing in flight, nothing to write, no partial frame: a connection that can be closed without losing work.
+    var isIdle: Bool { inFlight == 0 && pendingOutput == 0 && !decoder.hasPartialFrame }
 }
 
 /// The epoll loop: accepts connections, reads and decodes frames, answers HELLO and PING itself, hands searches to
@@ -56,6 +66,17 @@ final class EventLoop: @unchecked Sendable {
     private var lastReloadCheck = 0.0
     private var lastTimeoutSweep = 0.0
     private let readBuffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+    private let maxConnections: Int
+    /// Unprocessed input over all connections (partial frames), bounded by `maxBufferedBytes`.
+    private var totalBuffered = 0
+    /// A descriptor held in reserve: when accept fails for lack of descriptors, it is given back so that the
+    /// waiting connection can be accepted and closed at once rather than wait in the backlog.
+    private var spareFD: Int32 = Posix.openSpare()
+    /// While > 0, the listener is out of epoll until this time (out of descriptors: polling it would only spin).
+    private var listenerPausedUntil = 0.0
+    /// Log lines that could repeat at the rate of an attack, with when each was last written and how many were
+    /// held back since.
+    private var rateLimited: [String: (last: Double, held: Int)] = [:]
 
     private static let listenerID: UInt64 = 1
     private static let wakeID: UInt64 = 2
@@ -71,6 +92,7 @@ final class EventLoop: @unchecked Sendable {
         self.wakeFD = wakeFD
         self.signalFD = signalFD
         self.workers = WorkerPool(server: server, workers: server.configuration.workers, wakeFD: wakeFD)
+        self.maxConnections = server.maxConnections
     }
 
     func register() throws {
@@ -120,6 +142,10 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             let now = Posix.monotonicSeconds()
+            if listenerPausedUntil > 0 && now >= listenerPausedUntil && !draining {
+                listenerPausedUntil = 0
+                try? Posix.epollAdd(epoll, listener, events: CSAIGA_EPOLLIN, data: EventLoop.listenerID)
+            }
             if server.isStopRequested && !draining { beginDrain(now) }
             if server.takeReloadRequest() { reload(reason: "requested", force: true) }
             if config.reloadInterval > 0 && now - lastReloadCheck >= config.reloadInterval && !draining {
@@ -148,24 +174,28 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - Connections
 
     private func acceptAll() {
-        while !draining {
+        while !draining && listenerPausedUntil == 0 {
             let accepted: (fd: Int32, peer: Posix.Address)?
             do { accepted = try Posix.accept(listener) } catch {
-                server.log("accept failed: \(error)")  // e.g. EMFILE: try again on the next readiness
+                if error.errno == EMFILE || error.errno == ENFILE {
+                    shedForLackOfDescriptors(error)
+                } else {
+                    logRateLimited("accept", "accept failed: \(error)")
+                }
                 return
             }
             guard let (fd, peer) = accepted else { return }
-            if connections.count >= config.maxConnections {
+            if connections.count >= maxConnections && !makeRoom() {
                 let frame = Response.error(WireError(.serverBusy, "the server has \(connections.count) connections, its maximum"))
                     .frame(requestID: 0).encoded()
                 _ = frame.withUnsafeBytes { Posix.write(fd, $0) }
                 Posix.close(fd)
-                server.log("refused \(peer.description): too many connections")
+                logRateLimited("refused", "refused \(peer.description): too many connections")
                 continue
             }
             let id = nextID
             nextID += 1
-            let c = Connection(id: id, fd: fd, peer: peer.description, maxFrameLength: config.maxFrameLength,
+            let c = Connection(id: id, fd: fd, peer: peer.description, handshakeFrameLength: config.handshakeFrameLength,
                                now: Posix.monotonicSeconds())
             do {
                 try Posix.epollAdd(epoll, fd, events: CSAIGA_EPOLLIN | CSAIGA_EPOLLRDHUP, data: id)
@@ -179,8 +209,61 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// Out of file descriptors (EMFILE/ENFILE): the classic reserve-descriptor trick. The spare descriptor is
+    /// given back, the waiting connection accepted and closed at once (its client sees the close instead of
+    /// hanging in the backlog), the spare taken again; and the listener rests for 100 ms, since accepting again at
+    /// once would only fail again, at 100% of a core.
+    private func shedForLackOfDescriptors(_ error: PosixError) {
+        if spareFD >= 0 {
+            Posix.close(spareFD)
+            spareFD = -1
+        }
+        if let shed = try? Posix.accept(listener) { Posix.close(shed.fd) }
+        spareFD = Posix.openSpare()
+        listenerPausedUntil = Posix.monotonicSeconds() + 0.1
+        Posix.epollRemove(epoll, listener)
+        logRateLimited("emfile", "accept failed: \(error): out of file descriptors with \(connections.count) "
+            + "connections open; shedding new connections until descriptors are free (raise `ulimit -n` or lower "
+            + "--max-connections)")
+    }
+
+    /// At the connection limit, closes one connection to make room for a new one: the longest idle authenticated
+    /// connection with nothing in flight, else the oldest connection still in its handshake after a second.
+    /// False if none qualifies (the new connection is refused).
+    private func makeRoom() -> Bool {
+        let now = Posix.monotonicSeconds()
+        let idle = connections.values.filter { $0.greeted && $0.isIdle && !$0.closeAfterFlush }
+        if let victim = idle.min(by: { $0.lastActivity < $1.lastActivity }) {
+            fail(victim, requestID: 0, WireError(.serverBusy, "the server is at its connection limit: this idle "
+                                                     + "connection is closed to make room"), close: true)
+            if connections[victim.id] != nil { close(victim, reason: "idle, closed to make room") }
+            return true
+        }
+        let waiting = connections.values.filter { !$0.greeted && now - $0.acceptedAt > 1 }
+        if let victim = waiting.min(by: { $0.acceptedAt < $1.acceptedAt }) {
+            close(victim, reason: "no HELLO yet, closed to make room at the connection limit")
+            return true
+        }
+        return false
+    }
+
+    /// Logs `line`, at most once per 5 seconds per `key`, saying how many were held back.
+    private func logRateLimited(_ key: String, _ line: String) {
+        let now = Posix.monotonicSeconds()
+        var entry = rateLimited[key] ?? (last: -10, held: 0)
+        if now - entry.last >= 5 {
+            server.log(entry.held > 0 ? line + " (and \(entry.held) more like it in the last 5 s)" : line)
+            entry = (now, 0)
+        } else {
+            entry.held += 1
+        }
+        rateLimited[key] = entry
+    }
+
     private func close(_ c: Connection, reason: String) {
         guard connections.removeValue(forKey: c.id) != nil else { return }
+        totalBuffered -= c.accountedBytes
+        c.accountedBytes = 0
         if c.interest != 0 { Posix.epollRemove(epoll, c.fd) }
         c.output.close()  // queued requests of a closed connection are skipped by the workers
         server.log("connection \(c.id) closed: \(reason)")
@@ -193,12 +276,25 @@ final class EventLoop: @unchecked Sendable {
             return
         }
         var readAny = false
+        let now = Posix.monotonicSeconds()
         loop: while true {
             switch Posix.read(c.fd, readBuffer) {
             case .bytes(let n):
                 readAny = true
+                // Unprocessed input is bounded over all connections.
+                if totalBuffered + n > config.maxBufferedBytes {
+                    fail(c, requestID: 0, WireError(.serverBusy, "the server holds too much unprocessed input; retry later"),
+                         close: true)
+                    if connections[c.id] != nil { close(c, reason: "input over the server's buffer budget") }
+                    return
+                }
                 c.decoder.append(UnsafeRawBufferPointer(rebasing: readBuffer[0..<n]))
-                if n < readBuffer.count { break loop }
+                // Frames are taken out after every read: a connection buffers at most one partial frame.
+                processFrames(c, now: now)
+                guard connections[c.id] != nil else { return }
+                totalBuffered += c.decoder.bufferedByteCount - c.accountedBytes
+                c.accountedBytes = c.decoder.bufferedByteCount
+                if c.closeAfterFlush || n < readBuffer.count { break loop }
             case .wouldBlock:
                 break loop
             case .closed:
@@ -206,9 +302,7 @@ final class EventLoop: @unchecked Sendable {
                 break loop
             }
         }
-        let now = Posix.monotonicSeconds()
         if readAny { c.lastActivity = now }
-        processFrames(c, now: now)
         guard connections[c.id] != nil else { return }
         if c.peerClosed {
             // Hear about the last answer (the flag first, then the count: see WorkerPool.run).
@@ -244,9 +338,20 @@ final class EventLoop: @unchecked Sendable {
     }
 
     private func handle(_ frame: Frame, on c: Connection) {
+        if !c.greeted && frame.type != MessageType.hello.rawValue {
+            // Whatever the type (known, unknown or a response): before HELLO only HELLO is understood.
+            fail(c, requestID: frame.requestID, WireError(.handshakeRequired, "the first frame must be HELLO"), close: true)
+            return
+        }
         let request: Request
         do { request = try Request.decode(frame) } catch {
             fail(c, requestID: frame.requestID, error, close: !c.greeted)
+            return
+        }
+        if c.greeted && frame.requestID == 0 {
+            // Id 0 marks errors that concern no request: a request using it could not be told from them.
+            fail(c, requestID: 0, WireError(.invalidArgument, "request id 0 is reserved (errors that concern no request "
+                                                + "carry it): number requests from 1"), close: false)
             return
         }
         if !c.greeted {
@@ -272,8 +377,10 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             c.greeted = true
+            c.decoder.maxLength = config.maxFrameLength
             let ok = HelloOK(version: hello.version, server: "saiga 0.1.0", maxFrameLength: UInt32(config.maxFrameLength),
-                             generation: server.holder.reader.generation)
+                             generation: server.holder.reader.generation,
+                             maxInFlight: UInt32(config.maxInFlightPerConnection))
             send(Response.helloOK(ok).frame(requestID: frame.requestID), to: c)
             return
         }
@@ -287,13 +394,16 @@ final class EventLoop: @unchecked Sendable {
         case .ping(let data):
             send(Response.pong(data).frame(requestID: frame.requestID), to: c)
         case .search, .get, .stats:
-            guard c.inFlight < config.maxInFlightPerConnection else {
+            // In flight: sent and not yet answered (a worker decrements before it writes the answer).
+            guard c.unanswered < config.maxInFlightPerConnection else {
                 fail(c, requestID: frame.requestID,
-                     WireError(.tooManyInFlight, "\(c.inFlight) requests in flight on this connection (the maximum)"),
+                     WireError(.tooManyInFlight, "\(config.maxInFlightPerConnection) requests in flight on this "
+                                   + "connection (the maximum): wait for an answer before sending more"),
                      close: false)
                 return
             }
             c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
+            c.output.unanswered.add(1, ordering: .sequentiallyConsistent)
             workers.submit(WorkerPool.Job(output: c.output, requestID: frame.requestID, request: request,
                                           reader: server.holder.reader))
         }
@@ -370,7 +480,11 @@ final class EventLoop: @unchecked Sendable {
 
     private func sweepTimeouts(_ now: Double) {
         for c in Array(connections.values) {
-            if let since = c.partialSince, now - since > config.readTimeout {
+            if !c.greeted && !c.closeAfterFlush && now - c.acceptedAt > config.handshakeTimeout {
+                fail(c, requestID: 0, WireError(.timeout, "no HELLO within \(config.handshakeTimeout) s of connecting"),
+                     close: true)
+                if connections[c.id] != nil && c.pendingOutput > 0 { close(c, reason: "handshake timeout") }
+            } else if let since = c.partialSince, now - since > config.readTimeout {
                 fail(c, requestID: 0, WireError(.timeout, "a frame was started and not completed within \(config.readTimeout) s"),
                      close: true)
                 if connections[c.id] != nil && c.pendingOutput > 0 {

@@ -242,13 +242,23 @@ enum Posix {
         return s > 0 ? s : nil
     }
 
-    /// Raises the soft limit on open files to the hard limit (a server with many connections needs it).
-    static func raiseOpenFileLimit() {
+    /// Raises the soft limit on open files to the hard limit (a server with many connections needs it) and returns
+    /// the limit in force.
+    @discardableResult
+    static func raiseOpenFileLimit() -> Int {
         var lim = rlimit()
-        if getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lim) == 0, lim.rlim_cur < lim.rlim_max {
-            lim.rlim_cur = lim.rlim_max
-            _ = setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lim)
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &lim) == 0 else { return 1024 }
+        if lim.rlim_cur < lim.rlim_max {
+            var raised = lim
+            raised.rlim_cur = lim.rlim_max
+            if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { lim = raised }
         }
+        return lim.rlim_cur > rlim_t(Int.max) ? Int.max : Int(lim.rlim_cur)
+    }
+
+    /// Opens /dev/null: the spare descriptor a server keeps to shed connections when out of descriptors.
+    static func openSpare() -> Int32 {
+        open("/dev/null", O_RDONLY | O_CLOEXEC)
     }
 
     static func monotonicSeconds() -> Double {

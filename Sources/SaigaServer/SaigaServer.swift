@@ -30,17 +30,34 @@ public final class SaigaServer: Sendable {
     /// calling thread (call this on the main thread before starting other threads).
     public init(indexPath: String, configuration: ServerConfiguration) throws {
         guard configuration.workers >= 1, configuration.maxConnections >= 1, configuration.maxInFlightPerConnection >= 1,
-              configuration.maxFrameLength >= 64
-        else { throw ServerError("workers, maxConnections, maxInFlightPerConnection must be ≥ 1 and maxFrameLength ≥ 64") }
+              configuration.maxFrameLength >= 64, configuration.handshakeFrameLength >= 64,
+              configuration.maxBufferedBytes >= configuration.maxFrameLength + Frame.lengthSize,
+              configuration.handshakeTimeout > 0
+        else {
+            throw ServerError("workers, maxConnections, maxInFlightPerConnection must be ≥ 1, maxFrameLength and "
+                + "handshakeFrameLength ≥ 64, maxBufferedBytes ≥ a whole frame, handshakeTimeout > 0")
+        }
         self.configuration = configuration
+        // Every connection is a descriptor: never accept more than the open-file limit allows, or accept fails with
+        // EMFILE. The reserve covers the listener, epoll, eventfd, signalfd, the spare descriptor, stdio and the
+        // files a reload opens.
+        let fileLimit = Posix.raiseOpenFileLimit()
+        let allowed = max(1, fileLimit - 64)
+        maxConnections = min(configuration.maxConnections, allowed)
         let logging = configuration.logging
+        if maxConnections < configuration.maxConnections && logging {
+            Posix.writeStderr("saiga serve: lowering the connection limit from \(configuration.maxConnections) to "
+                + "\(maxConnections): the open-file limit (RLIMIT_NOFILE) is \(fileLimit)")
+        }
         holder = try IndexHolder(path: indexPath, verifyAll: configuration.verifyChecksums) { line in
             if logging { Posix.writeStderr("saiga serve: " + line) }
         }
         wakeFD = try Posix.eventFD()
         signalFD = configuration.handleSignals ? try Posix.shutdownAndReloadSignals() : -1
-        Posix.raiseOpenFileLimit()
     }
+
+    /// The connection limit in force: `configuration.maxConnections`, lowered to what the open-file limit allows.
+    public let maxConnections: Int
 
     /// "HOST:PORT" actually bound (with port 0, the port the kernel chose). Empty before `start()`.
     public var boundAddress: String { state.withLock { $0.bound } }

@@ -18,6 +18,15 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Double = 300
     /// A frame started but not completed within this time closes the connection. Default 10 s.
     public var readTimeout: Double = 10
+    /// A connection must complete its HELLO within this time, or it is closed (a silent socket must not hold a
+    /// slot for the idle timeout). Default 5 s.
+    public var handshakeTimeout: Double = 5
+    /// Largest frame accepted before HELLO succeeds (enough for any HELLO): an unauthenticated peer cannot make the
+    /// server buffer more than this. Default 4 KiB.
+    public var handshakeFrameLength: Int = 4096
+    /// Bytes of unprocessed input the server holds over all connections at most (partial frames); a connection
+    /// whose input would pass it is answered `server busy` and closed. Default 256 MiB.
+    public var maxBufferedBytes: Int = 256 << 20
     /// How often to look for a newer commit of the index; 0 disables polling (SIGHUP still reloads). Default 1 s.
     public var reloadInterval: Double = 1
     /// How long shutdown waits for in-flight requests. Default 10 s.

@@ -31,10 +31,12 @@ final class WorkerPool: Sendable {
     /// Notices not yet taken by the loop (lets the loop check without the lock).
     private let pendingNotices = Atomic<Int>(0)
     let count: Int
+    private let maxFrameLength: Int
 
     init(server: SaigaServer, workers: Int, wakeFD: Int32) {
         self.server = server
         self.count = workers
+        self.maxFrameLength = server.configuration.maxFrameLength
         self.wakeFD = wakeFD
         for _ in 0..<workers {
             Posix.spawnThread { [self] in run() }
@@ -80,7 +82,18 @@ final class WorkerPool: Sendable {
             if !output.isClosed {
                 let response = RequestHandler.handle(job.request, reader: job.reader)
                 if case .error(let e) = response { server.log("connection \(output.connection): \(e)") }
-                outcome = output.send(response.frame(requestID: job.requestID).encoded())
+                var frame = response.frame(requestID: job.requestID).encoded()
+                if frame.count - Frame.lengthSize > maxFrameLength {
+                    // Responses obey the frame limit announced in HELLO_OK, so a client can size its buffers.
+                    let e = WireError(.limitExceeded, "the answer would be \(frame.count - Frame.lengthSize) bytes, over "
+                        + "the maximum frame length of \(maxFrameLength): ask for fewer hits, fields or snippets")
+                    server.log("connection \(output.connection): \(e)")
+                    frame = Response.error(e).frame(requestID: job.requestID).encoded()
+                }
+                output.unanswered.subtract(1, ordering: .sequentiallyConsistent)
+                outcome = output.send(frame)
+            } else {
+                output.unanswered.subtract(1, ordering: .sequentiallyConsistent)
             }
             // Sequentially consistent, paired with the loop's store of `loopWaitsForIdle` and load of `inFlight`:
             // either this worker sees the flag or the loop sees the count at zero.

@@ -44,7 +44,8 @@ public struct Frame: Sendable, Hashable {
 /// Cuts frames out of a byte stream. It checks a frame's length against the maximum before buffering anything for
 /// it, so a peer can never make it allocate more than `maxLength` plus one read.
 public struct FrameDecoder: Sendable {
-    public let maxLength: Int
+    /// The largest `length` accepted; may change between frames (a server accepts only a small frame before HELLO).
+    public var maxLength: Int
     private var buffer: [UInt8] = []
     private var start = 0
 

@@ -24,11 +24,17 @@ struct FieldSet {
     let message: String
     private(set) var fields: [Field]
 
-    init(_ payload: [UInt8], message: String, known: Set<UInt16>) throws(WireError) {
+    /// Request decoding: a tag not in `known` is `unknownField`; a tag that appears twice and is not in
+    /// `repeatable` is `malformedFrame` (which of two values was meant cannot be guessed).
+    init(_ payload: [UInt8], message: String, known: Set<UInt16>, repeatable: Set<UInt16> = []) throws(WireError) {
         self.message = message
         fields = try FieldReader.parse(payload, message: message)
-        for f in fields where !known.contains(f.tag) {
-            throw WireError(.unknownField, "\(message) has no field \(f.tag)")
+        var seen = Set<UInt16>()
+        for f in fields {
+            guard known.contains(f.tag) else { throw WireError(.unknownField, "\(message) has no field \(f.tag)") }
+            guard seen.insert(f.tag).inserted || repeatable.contains(f.tag) else {
+                throw WireError(.malformedFrame, "field \(f.tag) of \(message) appears twice")
+            }
         }
     }
 
@@ -134,7 +140,7 @@ public struct SearchRequest: Sendable, Hashable {
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
-        let f = try FieldSet(payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9])
+        let f = try FieldSet(payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9], repeatable: [4])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
         if let o = try f.u32(3) { r.offset = o }
@@ -143,8 +149,9 @@ public struct SearchRequest: Sendable, Hashable {
         r.k1 = try f.f32(6)
         r.b = try f.f32(7)
         if let s = f.first(8) {
-            guard s.value.count == 1, let syntax = QuerySyntax(rawValue: s.value.first!) else {
-                throw WireError(.invalidArgument, "SEARCH field 8 (syntax) must be one byte: 0, 1 or 2")
+            guard s.value.count == 1 else { throw WireError(.malformedFrame, "field 8 of SEARCH (syntax) must be 1 byte") }
+            guard let syntax = QuerySyntax(rawValue: s.value.first!) else {
+                throw WireError(.invalidArgument, "SEARCH field 8 (syntax) must be 0, 1 or 2 (got \(s.value.first!))")
             }
             r.syntax = syntax
         }
@@ -208,12 +215,16 @@ public struct HelloOK: Sendable, Hashable {
     public var server: String
     public var maxFrameLength: UInt32
     public var generation: UInt64
+    /// Requests the server takes in flight (sent, not yet answered) on one connection; 0 when the server did not
+    /// say (then 64, the default, is safe).
+    public var maxInFlight: UInt32
 
-    public init(version: UInt32, server: String, maxFrameLength: UInt32, generation: UInt64) {
+    public init(version: UInt32, server: String, maxFrameLength: UInt32, generation: UInt64, maxInFlight: UInt32 = 0) {
         self.version = version
         self.server = server
         self.maxFrameLength = maxFrameLength
         self.generation = generation
+        self.maxInFlight = maxInFlight
     }
 
     public func encode() -> [UInt8] {
@@ -222,13 +233,14 @@ public struct HelloOK: Sendable, Hashable {
         w.string(2, server)
         w.u32(3, maxFrameLength)
         w.u64(4, generation)
+        if maxInFlight > 0 { w.u32(5, maxInFlight) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> HelloOK {
         let f = try FieldSet(lenient: payload, message: "HELLO_OK")
         return HelloOK(version: try f.u32(1) ?? 0, server: try f.string(2) ?? "", maxFrameLength: try f.u32(3) ?? 0,
-                       generation: try f.u64(4) ?? 0)
+                       generation: try f.u64(4) ?? 0, maxInFlight: try f.u32(5) ?? 0)
     }
 }
 

@@ -92,7 +92,7 @@ struct ConcurrencyTests {
         }
     }
 
-    @Test("--max-connections 50: the 51st gets ERROR server busy (13) and is closed, the 50 keep working")
+    @Test("--max-connections 50: at the limit an idle connection makes room; with none idle the 51st gets server busy")
     func maxConnections() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
@@ -103,14 +103,12 @@ struct ConcurrencyTests {
                     var failures: [String] = []
                     var conns: [RawConnection] = []
                     defer { for c in conns { c.close() } }
+                    // 50 connections still in their handshake (no HELLO yet): none can be closed to make room, so
+                    // the 51st and 52nd are refused.
                     do {
-                        for _ in 0..<50 {
-                            let c = try RawConnection(port: port)
-                            try c.handshake()
-                            conns.append(c)
-                        }
+                        for _ in 0..<50 { conns.append(try RawConnection(port: port)) }
                     } catch { return ["opening 50 connections: \(error)"] }
-                    // The 51st and 52nd: refused, before or instead of HELLO_OK.
+                    Thread.sleep(forTimeInterval: 0.2)
                     for n in [51, 52] {
                         do {
                             let extra = try RawConnection(port: port)
@@ -121,10 +119,11 @@ struct ConcurrencyTests {
                             if closed != .closed { failures.append("connection \(n) not closed: \(closed)") }
                         } catch { failures.append("connection \(n): \(error)") }
                     }
-                    // The 50 still work.
+                    // The 50 complete their handshakes and work.
                     for (i, c) in conns.enumerated() {
                         let q = loadRequest(i)
                         do {
+                            try c.handshake()
                             try c.send(.search(q), id: UInt32(i + 1))
                             let (id, r) = try c.readResponse()
                             guard id == UInt32(i + 1), case .results(let got) = r, ResultKey(got) == expected[q] else {
@@ -133,23 +132,29 @@ struct ConcurrencyTests {
                             }
                         } catch { failures.append("connection \(i): \(error)") }
                     }
-                    // Closing one makes room for a new one.
-                    conns.removeLast().close()
-                    let deadline = monotonicNow() + 5
-                    var admitted = false
-                    while !admitted && monotonicNow() < deadline {
-                        if let c = try? RawConnection(port: port), case .helloOK? = try? c.hello() {
-                            admitted = true
-                            conns.append(c)
-                        } else {
-                            Thread.sleep(forTimeInterval: 0.05)
-                        }
+                    // Now all 50 are idle: a new connection is admitted, and the connection idle longest (the first,
+                    // which answered first) is told why and closed.
+                    do {
+                        let fresh = try RawConnection(port: port)
+                        guard case .helloOK = try fresh.hello() else { return failures + ["the 51st was not admitted"] }
+                        let (id, r) = try conns[0].readResponse(timeout: 5)
+                        if errorOf(r)?.code != .serverBusy || id != 0 { failures.append("the evicted connection got \(id) \(r)") }
+                        if conns[0].waitForClose(timeout: 5) != .closed { failures.append("the idle connection was not closed") }
+                        conns.append(fresh)
+                    } catch { failures.append("admitting the 51st: \(error)") }
+                    // The others still work.
+                    for i in 1..<50 {
+                        do {
+                            try conns[i].send(.search(loadRequest(i)), id: 1000)
+                            let (id, r) = try conns[i].readResponse()
+                            if id != 1000 || errorOf(r) != nil { failures.append("connection \(i) after: \(r)") }
+                        } catch { failures.append("connection \(i) after: \(error)") }
                     }
-                    if !admitted { failures.append("no connection admitted after one of the 50 closed") }
                     return failures
                 }
                 #expect(failures.isEmpty, "\(failures)")
                 #expect(await server.waitForLog { $0.contains("too many connections") }, "no log line for the refusal:\n\(server.stderr)")
+                #expect(await server.waitForLog { $0.contains("closed to make room") }, "no log line for the eviction:\n\(server.stderr)")
             }
         }
     }
@@ -348,7 +353,7 @@ struct ConcurrencyTests {
         }
     }
 
-    @Test("SaigaClient.pipeline returns ERROR answers as elements, in request order")
+    @Test("SaigaClient.pipeline returns ERROR answers as elements, in request order, within the in-flight limit")
     func clientPipelineErrors() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
@@ -360,18 +365,14 @@ struct ConcurrencyTests {
                 let answers = try client.pipeline(requests)
                 #expect(answers.count == requests.count)
                 #expect(errorOf(answers[0])?.code == .invalidQuery, "\(answers[0])")
-                var refused = 0
+                // 21 requests against a limit of 3: the client keeps at most 3 unanswered, so none is refused.
                 for (req, a) in zip(requests, answers).dropFirst() {
                     guard case .search(let s) = req else { continue }
                     switch a {
                     case .results(let r): #expect(ResultKey(r) == ResultKey(try librarySearch(reader, s)), "\(s.query)")
-                    case .error(let e):
-                        refused += 1
-                        #expect(e.code == .tooManyInFlight, "\(e)")
                     default: Issue.record("\(a)")
                     }
                 }
-                #expect(refused > 0)
                 // The client is still usable.
                 #expect(try client.stats().documents == UInt64(reader.documentCount))
             }

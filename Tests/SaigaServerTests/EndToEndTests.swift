@@ -42,7 +42,7 @@ let endToEndRequests: [SearchRequest] = [
     SearchRequest(query: "rights kazakhstan", k: 7, k1: 0.5, b: 1.0),
     SearchRequest(query: "kazakhstan", k: 0),
     SearchRequest(query: "steppe", fields: ["*"]),
-    SearchRequest(query: "steppe", fields: ["lang", "year", "nosuchfield"], snippets: false),
+    SearchRequest(query: "steppe", fields: ["lang", "year"], snippets: false),
     SearchRequest(query: "zzzqqqxxx"),
     SearchRequest(query: "steppe saiga (oil", syntax: .anyWords),
     SearchRequest(query: "steppe saiga", syntax: .allWords),

@@ -7,10 +7,10 @@ import SaigaServer
 
 enum ServeCommand {
     static let help = """
-        usage: saiga serve [--index DIR] [--listen HOST:PORT] [--workers N] [--token T] [--quiet]
-                           [--max-connections N] [--max-in-flight N] [--max-frame-bytes N]
-                           [--idle-timeout S] [--read-timeout S] [--reload-interval S] [--drain-timeout S]
-                   [--spin-us N]
+        usage: saiga serve [--index DIR] [--listen HOST:PORT] [--workers N] [--token T] [--quiet] [--no-verify]
+                           [--max-connections N] [--max-in-flight N] [--max-frame-bytes N] [--max-buffered-bytes N]
+                           [--idle-timeout S] [--read-timeout S] [--handshake-timeout S] [--reload-interval S]
+                           [--drain-timeout S] [--spin-us N]
 
         Serves the index over TCP with the binary protocol of docs/PROTOCOL.md. Binds 127.0.0.1:7700 by default;
         port 0 picks a free port. The first line on stdout is `listening on HOST:PORT`.
@@ -21,13 +21,22 @@ enum ServeCommand {
         --drain-timeout seconds, default 10) and exit 0. Connection events and errors are logged to stderr
         unless --quiet. --spin-us (default 500) is how long the event loop polls for the next request
         after traffic before sleeping: lower latency for at most that much CPU per burst; 0 turns it off.
+
+        Limits (docs/PROTOCOL.md has them all in one table): --max-connections (default 4096, lowered to what the
+        open-file limit allows; at the limit an idle connection is closed to make room), --max-in-flight
+        (default 64), --max-frame-bytes (default 16 MiB; 4 KiB before HELLO), --max-buffered-bytes (unprocessed
+        input over all connections, default 256 MiB), --handshake-timeout (HELLO within 5 s), --read-timeout
+        (a frame within 10 s), --idle-timeout (300 s), --drain-timeout (10 s).
+        The commit served is verified whole in the background after startup and before a reload swaps a newer
+        one in; --no-verify skips that (each chunk is still verified when a search first reads it).
         """
 
     static func run(_ argv: [String]) throws -> Int32 {
         let args = try Arguments(
             argv,
             valueOptions: ["index", "listen", "workers", "token", "max-connections", "max-in-flight", "max-frame-bytes",
-                           "idle-timeout", "read-timeout", "reload-interval", "drain-timeout", "spin-us"],
+                           "idle-timeout", "read-timeout", "reload-interval", "drain-timeout", "spin-us",
+                           "handshake-timeout", "max-buffered-bytes"],
             flagOptions: ["quiet", "no-verify"])
         guard args.positional.isEmpty else { throw UsageError("serve takes no arguments") }
         var config = ServerConfiguration()
@@ -50,6 +59,13 @@ enum ServeCommand {
         if let v = try args.float("read-timeout") { config.readTimeout = Double(v) }
         if let v = try args.float("reload-interval") { config.reloadInterval = Double(v) }
         if let v = try args.float("drain-timeout") { config.drainTimeout = Double(v) }
+        if let v = try args.float("handshake-timeout") {
+            guard v > 0 else { throw UsageError("--handshake-timeout must be positive") }
+            config.handshakeTimeout = Double(v)
+        }
+        config.maxBufferedBytes = try args.int("max-buffered-bytes", default: max(config.maxBufferedBytes,
+                                                                                   2 * config.maxFrameLength),
+                                               range: (config.maxFrameLength + 4)...(1 << 40))
         config.logging = !args.flag("quiet")
         config.verifyChecksums = !args.flag("no-verify")
         config.handleSignals = true
@@ -68,7 +84,8 @@ enum ServeCommand {
         }
         Terminal.out("listening on \(server.boundAddress)")
         if config.logging {
-            Terminal.err("saiga serve: serving \(index) (commit \(server.generation)) with \(config.workers) workers")
+            Terminal.err("saiga serve: serving \(index) (commit \(server.generation)) with \(config.workers) workers, "
+                + "at most \(server.maxConnections) connections")
         }
         server.waitUntilStopped()
         return 0

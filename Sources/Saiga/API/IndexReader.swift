@@ -315,6 +315,9 @@ public final class IndexReader: Sendable {
                 + "\(SearchOptions.maxWindow) (got k \(options.k), offset \(options.offset))")
         }
         try options.bm25.validate()
+        for name in options.fields where !isKnownStoredField(name) {
+            throw SaigaError(.invalidArgument, "no document of the index has a field named \"\(name)\"")
+        }
         let executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
         let prepared = try executor.prepare(node, parameters: options.bm25)
         let strategy: QueryExecutor.Strategy = options.exhaustive ? .exhaustive : .pruned(countLimit: options.totalHitsThreshold)
@@ -366,6 +369,12 @@ public final class IndexReader: Sendable {
         }
         let seconds = Double(Sys.monotonicNanos() - start) / 1e9
         return SearchResults(total: total, totalIsExact: totalIsExact, hits: hits, seconds: seconds)
+    }
+
+    /// True for `*`, the base fields and any extra field some segment of the snapshot stores.
+    private func isKnownStoredField(_ name: String) -> Bool {
+        if name == "*" || name == Schema.idName || name == Schema.titleName || name == Schema.bodyName { return true }
+        return segments.contains { $0.info.field(named: name) != nil }
     }
 
     /// Which segment holds a global document number, and the local number in it.

@@ -91,6 +91,7 @@ class SaigaClient:
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.buf = b""
+        self.max_frame = 0
         self.next_id = 1
         hello = f_u32(1, PROTOCOL_VERSION) + (f_str(2, token) if token else b"") + f_str(3, "saiga_client.py")
         typ, _, payload = self._roundtrip(HELLO, hello, request_id=0)
@@ -99,6 +100,8 @@ class SaigaClient:
         f = parse_fields(payload)
         self.server = first(f, 2, b"").decode()
         self.max_frame = u32(first(f, 3, b"\0\0\0\0"))
+        # Requests the server takes in flight on this connection (64 when it does not say).
+        self.max_in_flight = u32(first(f, 5, b"\0\0\0\x40"))
 
     def __enter__(self):
         return self
@@ -117,8 +120,8 @@ class SaigaClient:
         while True:
             if len(self.buf) >= 4:
                 (length,) = struct.unpack_from(">I", self.buf)
-                if length < 6:
-                    raise SaigaError(0, "bad frame from the server")
+                if length < 6 or (self.max_frame and length > self.max_frame):
+                    raise SaigaError(0, "bad frame length %d from the server" % length)
                 if len(self.buf) >= 4 + length:
                     frame, self.buf = self.buf[4:4 + length], self.buf[4 + length:]
                     typ, _flags, rid = struct.unpack_from(">BBI", frame)
@@ -130,7 +133,9 @@ class SaigaClient:
 
     def _roundtrip(self, typ, payload, request_id=None):
         if request_id is None:
-            request_id, self.next_id = self.next_id, self.next_id + 1
+            # Ids run 1 ... 2^32 - 1: 0 marks errors that concern no request.
+            request_id = self.next_id
+            self.next_id = self.next_id % 0xFFFFFFFF + 1
         self._send(typ, payload, request_id)
         while True:
             rtyp, rid, rpayload = self._read_frame()
