@@ -80,6 +80,29 @@ let package = Package(
             dependencies: ["saiga", "Saiga", "SaigaClient", "SaigaServer", "SaigaWire"],
             path: "Tests/SaigaServerTests"
         ),
+        // The fuzz targets (Tests/Fuzz/README.md): replayed by `swift test`, run under libFuzzer by Tests/Fuzz/fuzz.
+        .target(
+            name: "SaigaFuzzTargets",
+            dependencies: ["Saiga", "SaigaWire"],
+            path: "Tests/Fuzz/Targets"
+        ),
+        .testTarget(
+            name: "SaigaFuzzReplayTests",
+            dependencies: ["SaigaFuzzTargets"],
+            path: "Tests/SaigaFuzzReplayTests"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer driver exists only for Tests/Fuzz/fuzz (SAIGA_FUZZ=1): libFuzzer supplies its `main`, so an
+// ordinary build could not link it.
+if Context.environment["SAIGA_FUZZ"] != nil {
+    package.targets.append(.executableTarget(
+        name: "saiga-fuzz",
+        dependencies: ["SaigaFuzzTargets"],
+        path: "Tests/Fuzz/Driver",
+        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+    ))
+    package.products.append(.executable(name: "saiga-fuzz", targets: ["saiga-fuzz"]))
+}

@@ -23,7 +23,7 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
 
     public let kind: Kind
     public let message: String
-    /// For `.server(.invalidQuery)`: the query column.
+    /// For `.server(.invalidQuery)`: the 1-based query column, in Unicode code points.
     public let offset: Int?
 
     public init(_ kind: Kind, _ message: String, offset: Int? = nil) {

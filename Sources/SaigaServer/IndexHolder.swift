@@ -31,6 +31,8 @@ final class IndexHolder: Sendable {
         let reader = try IndexReader(path: path)
         current = Mutex(reader)
         reportSkipped(reader)
+        // A newer commit skipped as damaged is not retried by polling (SIGHUP retries it).
+        if let skipped = reader.openWarnings.first?.generation { failedGeneration.store(skipped, ordering: .relaxed) }
     }
 
     var reader: IndexReader { current.withLock { $0 } }

@@ -43,7 +43,8 @@ enum RequestHandler {
 
     static func wireError(_ e: SaigaError) -> WireError {
         switch e.code {
-        case .invalidQuery: return WireError(.invalidQuery, e.message, offset: e.offset)
+        // The wire carries the 1-based column (in Unicode code points) that the message names.
+        case .invalidQuery: return WireError(.invalidQuery, e.message, offset: e.offset.map { $0 + 1 })
         case .limitExceeded: return WireError(.limitExceeded, e.message)
         case .invalidArgument: return WireError(.invalidArgument, e.message)
         case .corruptIndex, .io, .unsupportedFormat, .indexNotFound: return WireError(.indexError, e.description)

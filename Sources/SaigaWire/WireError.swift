@@ -2,7 +2,8 @@
 public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: ErrorCode
     public var message: String
-    /// Character position in the query, for `invalidQuery`.
+    /// For `invalidQuery`: the 1-based column in the query, counted in Unicode code points (the "column N" of the
+    /// message). Field 3 of ERROR.
     public var offset: Int?
 
     public init(_ code: ErrorCode, _ message: String, offset: Int? = nil) {

@@ -78,7 +78,7 @@ struct EndToEndTests {
                 // The list above is not vacuous.
                 #expect(allIDs.count >= 10, "\(allIDs)")
 
-                // An invalid query: code 10 with the library's column.
+                // An invalid query: code 10 with the 1-based column the message names (the library's offset + 1).
                 for bad in ["(unclosed", "title:", "\"open phrase", "a AND"] {
                     var libError: SaigaError?
                     do throws(SaigaError) { _ = try reader.search(bad) } catch { libError = error }
@@ -88,7 +88,8 @@ struct EndToEndTests {
                     } catch let error as ClientError {
                         if let libError, libError.code == .invalidQuery {
                             #expect(error.kind == .server(.invalidQuery), "\(bad): \(error)")
-                            #expect(error.offset == libError.offset, "\(bad): column \(String(describing: error.offset)) vs \(String(describing: libError.offset))")
+                            #expect(error.offset == libError.offset.map { $0 + 1 }, "\(bad): column \(String(describing: error.offset)) vs \(String(describing: libError.offset))")
+                            #expect(error.offset.map { error.message.contains("column \($0)") } == true, "\(bad): \(error)")
                             #expect(error.message == libError.message, "\(bad)")
                         } else {
                             Issue.record("\(bad): the server said \(error), the library \(String(describing: libError))")

@@ -30,6 +30,16 @@ private func residentBytes(_ pid: pid_t) -> Int? {
     return nil
 }
 
+/// A log line warning that commit 2 was skipped as damaged, naming the damaged file.
+private func isSkipWarning(_ line: String) -> Bool {
+    line.contains("warning") && line.contains("commit 2") && line.contains("_1.meta")
+}
+
+/// The generation a server answers STATS with (blocking; a sync context picks the blocking client call).
+private func servedGeneration(_ server: ServerProcess) throws -> UInt64 {
+    try server.client().stats().generation
+}
+
 /// A frame header (length, type, flags, id) announcing `length` bytes after the length field.
 private func header(length: UInt32, type: UInt8, id: UInt32) -> [UInt8] {
     var b: [UInt8] = []
@@ -272,6 +282,33 @@ struct HardeningServerTests {
                     return failures
                 }
                 #expect(failures.isEmpty, "\(failures)")
+            }
+        }
+    }
+
+    @Test("a damaged newest commit at startup: served from the previous one, logged once with the file")
+    func damagedNewestCommitLoggedOnce() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let extra = dir.appendingPathComponent("extra.jsonl")
+            try Data("{\"id\": \"zz\", \"title\": \"Zorblax\", \"contents\": \"zorblax text\"}\n".utf8).write(to: extra)
+            #expect(try await saiga(["index", "--append", extra.path, "--index", idx.path]).status == 0)
+            // Damage commit 2's new segment (its .meta: read at open).
+            let meta = idx.appendingPathComponent("_1.meta")
+            var bytes = try Data(contentsOf: meta)
+            bytes[bytes.count / 2] ^= 0x40
+            try bytes.write(to: meta)
+            try await withServer(index: idx, ["--reload-interval", "0.2"]) { server in
+                let logged = await server.waitForLog(timeout: 5, isSkipWarning)
+                #expect(logged, "\(server.stderr)")
+                let generation = try servedGeneration(server)
+                #expect(generation == 1)
+                // Polling sees generation 2 again and again: the warning is not repeated.
+                let warnings = await onThread { () -> Int in
+                    usleep(1_500_000)
+                    return server.stderrLines.filter { $0.contains("commit 2") && $0.contains("damaged") }.count
+                }
+                #expect(warnings == 1, "\(server.stderr)")
             }
         }
     }

@@ -140,4 +140,26 @@ import Testing
         #expect(docs.map(\.id) == ["good.txt#1"])
         #expect(docs[0].title == "A Good Title For This Text")
     }
+
+    /// Every title the splitter makes is at most 200 characters, and a headline cut to a title stays whole in the
+    /// body (found by the `articles` fuzz target: a title-like line ending in a period had no length limit).
+    @Test func titlesAreBoundedAndNothingIsLost() {
+        let long = (0..<40).map { _ in "Extraordinarily" }.joined(separator: "") + " Long Capitalised Headline Words."
+        let texts = [
+            "Saiga Numbers\n\n" + long + "\n\nThe saiga population on the steppe has grown to over a million animals this year.\n",
+            String(repeating: "word ", count: 100) + "\n\nsecond paragraph.\n",
+            "# " + String(repeating: "heading ", count: 60) + "\n\ntext\n",
+        ]
+        for (i, text) in texts.enumerated() {
+            let articles = i == 2 ? ArticleSplitter.splitMarkdown(text) : ArticleSplitter.splitText(text)
+            #expect(!articles.isEmpty)
+            for a in articles {
+                #expect(a.title.count <= ArticleSplitter.maxTitleCharacters, "\(a.title.count): \(a.title)")
+                let words = Set(text.split(whereSeparator: { $0.isWhitespace || $0 == "#" }).map(String.init))
+                let kept = Set((a.title + " " + a.body).split(whereSeparator: { $0.isWhitespace || $0 == "#" || $0 == "…" }).map(String.init))
+                #expect(words.subtracting(kept).isEmpty, "lost: \(words.subtracting(kept))")
+            }
+        }
+        #expect(ArticleSplitter.splitText(texts[0]).first?.title.hasSuffix("…") == true)
+    }
 }

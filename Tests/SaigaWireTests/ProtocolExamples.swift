@@ -12,7 +12,7 @@ enum ProtocolExamples {
 
     static let all: [(String, Frame)] = [
         ("HELLO", Request.hello(Hello(version: 1, token: "s3cret")).frame(requestID: 0)),
-        ("HELLO_OK", Response.helloOK(HelloOK(version: 1, server: "saiga 0.1.0", maxFrameLength: 16 << 20, generation: 3)).frame(requestID: 0)),
+        ("HELLO_OK", Response.helloOK(HelloOK(version: 1, server: "saiga 0.1.0", maxFrameLength: 16 << 20, generation: 3, maxInFlight: 64)).frame(requestID: 0)),
         ("PING", Request.ping([]).frame(requestID: 1)),
         ("PONG", Response.pong([]).frame(requestID: 1)),
         ("SEARCH", Request.search(SearchRequest(query: "saiga", k: 2)).frame(requestID: 2)),

@@ -65,7 +65,7 @@ enum SearchCommand {
                 results = remoteResults(r, markup: options.snippet)
             } catch {
                 if case .server(let code) = error.kind, code == .invalidQuery {
-                    return reportInvalidQuery(query, message: error.message, offset: error.offset)
+                    return reportInvalidQuery(query, message: error.message, offset: error.offset.map { $0 - 1 })
                 }
                 Terminal.err("saiga: \(server): \(error)")
                 return 1

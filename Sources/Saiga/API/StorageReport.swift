@@ -28,6 +28,8 @@ public struct StorageReport: Sendable, Hashable {
 extension IndexReader {
     /// Walks every term of every segment and accounts for its postings bytes.
     public func storageReport() throws(SaigaError) -> StorageReport {
+        // It reads the postings directly, block by block: every byte verified first, every offset bounded below.
+        try verifyChecksums()
         var r = StorageReport()
         var docBitsSum = 0, freqBitsSum = 0, blocks = 0
         for seg in segments {
@@ -49,10 +51,17 @@ extension IndexReader {
                     }
                     r.skipBytes += n * PostingsFormat.skipEntrySize
                     let blocksStart = m.docOffset + n * PostingsFormat.skipEntrySize
+                    let postEnd = seg.postings.count - FileFooter.size
+                    guard m.docOffset >= FileHeader.size, blocksStart <= postEnd else {
+                        throw SaigaError.corrupt(seg.postings.path, "term postings out of range")
+                    }
                     var start = blocksStart
                     for b in 0..<n {
                         let end = start + Int(UInt16(littleEndian: post.loadUnaligned(
                             fromByteOffset: m.docOffset + b * PostingsFormat.skipEntrySize + 4, as: UInt16.self)))
+                        guard end <= postEnd, end - start >= 3 else {
+                            throw SaigaError.corrupt(seg.postings.path, "postings block out of range")
+                        }
                         guard let at = PostingsCursor.skipImpacts(post, at: start, end: end) else {
                             throw SaigaError.corrupt(seg.postings.path, "block impacts unreadable")
                         }
@@ -68,6 +77,9 @@ extension IndexReader {
                             docBytes = (last - previous + 7) / 8
                             db = docBytes * 8 / 128
                             r.bitsetBlocks += 1
+                        }
+                        guard at + 1 + docBytes < end else {
+                            throw SaigaError.corrupt(seg.postings.path, "postings block layout out of range")
                         }
                         let token = post.load(fromByteOffset: at + 1 + docBytes, as: UInt8.self)
                         let fb = Int(token & 0x1F)

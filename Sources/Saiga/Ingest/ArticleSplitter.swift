@@ -103,9 +103,11 @@ public enum ArticleSplitter {
             }
             let titleIndex = run.filter { !isChrome(paragraphs[$0]) && !isByline(paragraphs[$0].lines[0].trimmed()) }
                 .max { paragraphs[$0].lines[0].trimmed().count < paragraphs[$1].lines[0].trimmed().count } ?? s
-            let title = paragraphs[titleIndex].lines[0].trimmed()
+            let headline = paragraphs[titleIndex].lines[0].trimmed()
+            let title = boundedTitle(headline)
             var bodyParts: [String] = []
-            for k in from..<to where k != titleIndex {
+            // A headline cut to a title stays whole in the body.
+            for k in from..<to where k != titleIndex || title != headline {
                 bodyParts.append(paragraphs[k].text)
             }
             articles.append(Article(title: title, body: bodyParts.joined(separator: "\n\n"), line: paragraphs[s].firstLine))

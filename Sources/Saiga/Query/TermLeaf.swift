@@ -46,6 +46,8 @@ struct TermLeaf {
         if skips.docFreq == 1 {
             // A single posting: its real norm is at hand.
             let doc = postings.pointee.meta.singletonDoc
+            // A document past the segment (damaged metadata) has no norm to read; the cursor reports it as corrupt.
+            guard doc < Int(postings.pointee.maxDoc) else { return .infinity }
             return score(freq: Float(postings.pointee.meta.totalTermFreq), norm: norms[doc])
         }
         if b >= skips.numBlocks {

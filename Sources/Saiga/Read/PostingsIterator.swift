@@ -90,6 +90,8 @@ struct PostingsCursor {
         if docFreq >= 2 && (skipStart < FileHeader.size || skipStart > postEnd
                             || numBlocks > (postEnd - skipStart) / PostingsFormat.skipEntrySize) {
             isCorrupt = true
+        } else if docFreq == 1 && meta.singletonDoc >= maxDoc {
+            isCorrupt = true
         } else if numBlocks > 0, !postCheck.covers(skipStart, blocksStart) {
             // Skip entries decide which blocks are read and bound their scores: verified before any use.
             isCorrupt = true
@@ -236,6 +238,16 @@ struct PostingsCursor {
         let last = docs[PostingsFormat.blockSize &- 1]
         guard last == skipLastDoc(b), last < UInt32(maxDoc), b == 0 || docs[0] > skipLastDoc(b &- 1) else {
             return fail()
+        }
+        // Gaps of at most 24 bits cannot wrap the running sum (128 × 2^24 = 2^31), so the documents increase and
+        // end at `last`, below maxDoc. Wider gaps (a real gap of 16M documents, or a crafted block) could wrap:
+        // then every document is checked, since scorers index norms by document without further checks.
+        if docBits > 24 {
+            var previous = b == 0 ? -1 : Int64(skipLastDoc(b &- 1))
+            for i in 0..<PostingsFormat.blockSize {
+                guard Int64(docs[i]) > previous else { return fail() }
+                previous = Int64(docs[i])
+            }
         }
         bufferCount = PostingsFormat.blockSize
         bufferLastDoc = Int32(bitPattern: last)
