@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The `.ids` file of a segment: every document's external id, both ways, and every document's title (so that a
 /// hit's id and title need no decompression of the store). One file, not two: a commit of one document fsyncs
 /// every file of its segment, and a file more cost a tenth of the commit rate.
@@ -131,12 +133,18 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
                         _ entry: (Int, UnsafeRawBufferPointer) -> Bool) throws(SaigaError) {
         guard doc >= 0 && doc < maxDoc else { throw SaigaError(.invalidArgument, "document \(doc) out of range") }
         let base = file.bytes.baseAddress!
-        let offsetAt = offsets + 4 * (doc / IdStore.blockSize)
-        try file.check(offsetAt..<(offsetAt + 4))
+        // The block's bounds: its offset and the next block's (the last block ends where the offsets start). Both
+        // offsets and the whole block are verified before anything is decoded.
+        let block = doc / IdStore.blockSize
+        let offsetAt = offsets + 4 * block
+        let isLast = block == (maxDoc - 1) / IdStore.blockSize
+        try checkOffsets(offsets)
         let start = blocks + Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offsetAt, as: UInt32.self)))
-        guard start >= blocks, start < offsets else { throw .corrupt(file.path, "block offset out of range") }
-        var c = ByteCursor(base: base, start: start, end: offsets)
-        var failure: DecodeError?
+        let end = isLast ? offsets
+            : blocks + Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offsetAt + 4, as: UInt32.self)))
+        guard start >= blocks, start < end, end <= offsets else { throw .corrupt(file.path, "block offset out of range") }
+        try file.check(start..<end)
+        var c = ByteCursor(base: base, start: start, end: end)
         do throws(DecodeError) {
             for _ in 0...(doc % IdStore.blockSize) {
                 let lengths = try c.readU8()
@@ -147,12 +155,21 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
                     throw DecodeError(offset: c.position, reason: "entry longer than allowed")
                 }
             }
-        } catch { failure = error }
-        // The entries' length is known only after decoding them: verified now, before the caller uses them (a
-        // damaged chunk is reported as such rather than as whatever it decoded to).
-        try file.check(start..<max(c.position, start + 1))
-        if let failure { throw .corrupt(file.path, "block of document \(doc) is unreadable", offset: failure.offset) }
+        } catch { throw .corrupt(file.path, "block of document \(doc) is unreadable", offset: error.offset) }
     }
+
+    /// Verifies a column's block offsets table, whole, the first time it is read (4 bytes per 16 documents):
+    /// every later read of an id or title then checks only its block.
+    @inline(__always)
+    private func checkOffsets(_ offsets: Int) throws(SaigaError) {
+        let verified = offsets == idBlockOffsets ? idOffsetsVerified : titleOffsetsVerified
+        if verified.isSet { return }
+        try file.check(offsets..<(offsets + 4 * ((maxDoc + IdStore.blockSize - 1) / IdStore.blockSize)))
+        verified.set()
+    }
+
+    private let idOffsetsVerified = AtomicFlag()
+    private let titleOffsetsVerified = AtomicFlag()
 
     /// Calls `body` with the id bytes of `doc` (valid during the call).
     func withID<R>(_ doc: Int, _ body: (UnsafeRawBufferPointer) -> R) throws(SaigaError) -> R {
@@ -207,4 +224,12 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
         }
         return nil
     }
+}
+
+/// A flag that may be read and set from any thread (a class, so that a `let` of it can be passed around). Relaxed:
+/// it only records that some bytes were verified, which stays true.
+final class AtomicFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    @inline(__always) var isSet: Bool { value.load(ordering: .relaxed) }
+    @inline(__always) func set() { value.store(true, ordering: .relaxed) }
 }

@@ -53,7 +53,7 @@ struct TermLeaf {
         if b >= skips.numBlocks {
             return score(freq: skips.maxTf(b), norm: skips.minNorm(b))
         }
-        return skips.impactBound(b, offset: blockOffset, weight: weight, cache: cache)
+        return skips.impactBound(b, offset: blockOffset, weight: weight, cache: cache, cursor: postings)
     }
 
     /// The largest score bound over the blocks that overlap documents `start...last`; 0 if none can.

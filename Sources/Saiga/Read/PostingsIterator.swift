@@ -17,10 +17,6 @@ struct PostingsCursor {
     @usableFromInline let pos: UnsafeRawPointer
     @usableFromInline let posEnd: Int
     @usableFromInline let maxDoc: Int32
-    /// The files' verifiers (unverified in tests). The segment reader that owns them outlives every iterator it
-    /// creates, and the hot paths must not retain them.
-    @usableFromInline let postCheck: ChunkCheck
-    @usableFromInline let posCheck: ChunkCheck
 
     // Term layout.
     @usableFromInline let docFreq: Int
@@ -61,13 +57,21 @@ struct PostingsCursor {
     @usableFromInline var positionOffsets: UnsafeMutablePointer<Int>?
     @usableFromInline var positionsBlock = -2
 
+    /// The files' verifiers (unverified in tests), at the end: used once per block, they stay off the cache lines
+    /// of the per-document state. The segment reader that owns them outlives every iterator it creates.
+    @usableFromInline let postCheck: ChunkCheck
+    @usableFromInline let posCheck: ChunkCheck
+    /// Whole chunks of `.post` known verified: blocks inside need no check (consecutive blocks mostly share a
+    /// chunk).
+    @usableFromInline var postVerified: Range<Int> = 0..<0
+
     /// - Parameters:
     ///   - postings: the whole `.post` file (header and footer included; offsets in `meta` are file offsets).
     ///   - positions: the whole `.pos` file.
     init(postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
-         hasPositions: Bool, postVerifier: ChunkVerifier? = nil, posVerifier: ChunkVerifier? = nil) {
-        self.postCheck = ChunkCheck(postVerifier)
-        self.posCheck = ChunkCheck(posVerifier)
+         hasPositions: Bool, postCheck: ChunkCheck = ChunkCheck(), posCheck: ChunkCheck = ChunkCheck()) {
+        self.postCheck = postCheck
+        self.posCheck = posCheck
         post = postings.baseAddress ?? UnsafeRawPointer(bitPattern: 0x10)!
         postEnd = max(0, postings.count - FileFooter.size)
         pos = positions.baseAddress ?? UnsafeRawPointer(bitPattern: 0x10)!
@@ -80,8 +84,7 @@ struct PostingsCursor {
         blocksStart = meta.docOffset &+ numBlocks &* PostingsFormat.skipEntrySize
         posDataStart = meta.posOffset &+ 4 &* numBlocks
         skips = SkipList(post: post, postEnd: postEnd, skipStart: skipStart, blocksStart: blocksStart,
-                         numBlocks: numBlocks, docFreq: docFreq, totalTermFreq: meta.totalTermFreq,
-                         check: ChunkCheck(postVerifier))
+                         numBlocks: numBlocks, docFreq: docFreq, totalTermFreq: meta.totalTermFreq)
         self.hasPositions = hasPositions
         docs = .allocate(capacity: 2 * PostingsFormat.blockSize)
         freqs = docs + PostingsFormat.blockSize
@@ -206,7 +209,7 @@ struct PostingsCursor {
         let end = blockStart &+ skipBlockSize(b)
         nextBlockOffset &+= skipBlockSize(b)
         guard end <= postEnd, end &- blockStart >= 3 else { return fail() }
-        if !postCheck.covers(blockStart, end) { return fail() }
+        if !postBytesVerified(blockStart, end) { return fail() }
         guard let start = PostingsCursor.skipImpacts(post, at: blockStart, end: end) else { return fail() }
         if post.load(fromByteOffset: start, as: UInt8.self) == PostingsFormat.bitsetBlock {
             return loadBitsetBlock(b, at: start &+ 1, end: end, lazy: lazy)
@@ -395,9 +398,18 @@ struct PostingsCursor {
             }
         } catch { return fail() }
         // Decoded before being verified (its length is only known now), verified before anything uses it.
-        if !postCheck.covers(start, c.position) { return fail() }
+        if !postBytesVerified(start, c.position) { return fail() }
         bufferCount = n
         bufferLastDoc = Int32(bitPattern: docs[n &- 1])
+        return true
+    }
+
+    /// True if bytes `start ..< end` of `.post` are verified (verifying them if needed).
+    @inlinable @inline(__always)
+    mutating func postBytesVerified(_ start: Int, _ end: Int) -> Bool {
+        if start >= postVerified.lowerBound && end <= postVerified.upperBound && start < end { return true }
+        guard postCheck.covers(start, end) else { return false }
+        postVerified = postCheck.chunkSpan(start, end)
         return true
     }
 
@@ -504,16 +516,15 @@ final class PostingsIterator {
 
     convenience init(segment: SegmentReader, meta: TermMeta, hasPositions: Bool) {
         self.init(postings: segment.postings.bytes, positions: segment.positionsFile.bytes, maxDoc: segment.maxDoc,
-                  meta: meta, hasPositions: hasPositions, postVerifier: segment.postings.verifier,
-                  posVerifier: segment.positionsFile.verifier)
+                  meta: meta, hasPositions: hasPositions, postCheck: segment.postings.chunkCheck,
+                  posCheck: segment.positionsFile.chunkCheck)
     }
 
     init(postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
-         hasPositions: Bool, postVerifier: ChunkVerifier? = nil, posVerifier: ChunkVerifier? = nil) {
+         hasPositions: Bool, postCheck: ChunkCheck = ChunkCheck(), posCheck: ChunkCheck = ChunkCheck()) {
         cursor = .allocate(capacity: 1)
         cursor.initialize(to: PostingsCursor(postings: postings, positions: positions, maxDoc: maxDoc, meta: meta,
-                                             hasPositions: hasPositions, postVerifier: postVerifier,
-                                             posVerifier: posVerifier))
+                                             hasPositions: hasPositions, postCheck: postCheck, posCheck: posCheck))
     }
 
     deinit {
@@ -543,12 +554,9 @@ struct SkipList {
     @usableFromInline let numBlocks: Int
     @usableFromInline let docFreq: Int
     @usableFromInline let totalTermFreq: Int
-    /// Verifies a block's bytes before `impactBound` reads them.
-    @usableFromInline let check: ChunkCheck
 
     @inlinable init(post: UnsafeRawPointer, postEnd: Int, skipStart: Int, blocksStart: Int, numBlocks: Int,
-                    docFreq: Int, totalTermFreq: Int, check: ChunkCheck) {
-        self.check = check
+                    docFreq: Int, totalTermFreq: Int) {
         self.post = post
         self.postEnd = postEnd
         self.skipStart = skipStart
@@ -606,16 +614,18 @@ struct SkipList {
     }
 
     /// The exact best BM25 bound of full block `b` (data at `offset` from `blocksStart`): the best score over its
-    /// stored (tf, norm) Pareto frontier. Falls back to the skip entry's corner bound on inconsistent data.
+    /// stored (tf, norm) Pareto frontier. Falls back to the skip entry's corner bound on inconsistent data, and on
+    /// bytes the cursor cannot verify (`cursor.postBytesVerified`: the frontier is read only once verified).
     @inlinable
-    func impactBound(_ b: Int, offset: Int, weight: Float, cache: UnsafePointer<Float>) -> Float {
+    func impactBound(_ b: Int, offset: Int, weight: Float, cache: UnsafePointer<Float>,
+                     cursor: UnsafeMutablePointer<PostingsCursor>) -> Float {
         let corner = weight - weight / (1 + maxTf(b) * cache[Int(minNorm(b))])
         var at = blocksStart &+ offset
         let end = at &+ blockSize(b)
         guard end <= postEnd, at < end else { return corner }
         // The skip entry's corner is a valid bound from verified bytes; the frontier is read only once verified
         // (a damaged block then fails when the cursor loads it).
-        if !check.covers(at, end) { return corner }
+        if !cursor.pointee.postBytesVerified(at, end) { return corner }
         let count = Int(post.load(fromByteOffset: at, as: UInt8.self))
         if count == 0 { return corner }
         at &+= 1

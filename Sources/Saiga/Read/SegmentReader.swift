@@ -1,3 +1,5 @@
+import Synchronization
+
 /// When an `IndexReader` verifies the checksums of an index's files.
 public enum ChecksumVerification: Sendable, Hashable {
     /// Each 32 KiB chunk of a file is verified the first time a search reads from it (the default). Opening costs
@@ -114,9 +116,15 @@ final class SegmentReader: @unchecked Sendable {
     func title(_ doc: Int) throws(SaigaError) -> String { try ids.title(doc) }
 
     /// Verifies the norms (before a search reads them: scorers index them by document without further checks).
+    /// Once they are, a flag saves every later search the walk over their chunks.
+    @inline(__always)
     func checkNorms() throws(SaigaError) {
+        if normsVerified.load(ordering: .relaxed) { return }
         try normsFile.check(FileHeader.size..<(FileHeader.size + 2 * maxDoc))
+        normsVerified.store(true, ordering: .relaxed)
     }
+
+    private let normsVerified = Atomic<Bool>(false)
 
     /// The error for an iterator that stopped on bad postings or positions: the damaged chunk if a verifier found
     /// one, else inconsistent (checksum-valid) data.

@@ -107,22 +107,55 @@ final class ChunkVerifier: @unchecked Sendable {
 /// The verifier is held as an opaque pointer (a struct holding an `unowned(unsafe)` optional reference was
 /// miscompiled inside nested optionals by Swift 6.3: its payload came out zeroed). The segment reader that owns the
 /// verifier outlives every cursor that holds a handle.
+///
+/// The fast path (chunks already verified) reads the flags through a raw pointer, with no object in reach: no
+/// retain or release per block.
 @usableFromInline
 struct ChunkCheck {
     @usableFromInline let verifier: UnsafeRawPointer?
+    @usableFromInline let flags: UnsafeMutablePointer<Atomic<UInt8>>?
+    @usableFromInline let shift: Int
+    @usableFromInline let length: Int
 
     /// No verification (bytes that need none, in tests).
-    @inlinable init() { verifier = nil }
+    @inlinable init() {
+        verifier = nil
+        flags = nil
+        shift = 0
+        length = 0
+    }
 
     @inlinable init(_ v: ChunkVerifier?) {
         verifier = v.map { UnsafeRawPointer(Unmanaged.passUnretained($0).toOpaque()) }
+        flags = v?.flags.flags
+        shift = v?.shift ?? 0
+        length = v?.length ?? 0
     }
 
     /// `ChunkVerifier.covers`: true if bytes `start ..< end` are verified (verifying them if needed).
     @inlinable @inline(__always)
     func covers(_ start: Int, _ end: Int) -> Bool {
-        guard let verifier else { return true }
-        return Unmanaged<ChunkVerifier>.fromOpaque(verifier)._withUnsafeGuaranteedRef { $0.covers(start, end) }
+        guard let flags, let verifier else { return true }
+        if start >= 0 && end <= length && start < end {
+            let first = start &>> shift, last = (end &- 1) &>> shift
+            if last &- first <= 1 && flags[first].load(ordering: .relaxed) != 0 && flags[last].load(ordering: .relaxed) != 0 {
+                return true
+            }
+        }
+        return ChunkCheck.slowPath(verifier, start, end)
+    }
+
+    /// The whole chunks that hold bytes `start ..< end` (their bytes all verified once `covers` said true): a reader
+    /// of consecutive blocks remembers it and skips the check while it stays inside.
+    @inlinable
+    func chunkSpan(_ start: Int, _ end: Int) -> Range<Int> {
+        guard flags != nil, start >= 0, end > start else { return 0..<0 }
+        return ((start &>> shift) &<< shift)..<min((((end &- 1) &>> shift) &+ 1) &<< shift, length)
+    }
+
+    @usableFromInline @inline(never)
+    static func slowPath(_ verifier: UnsafeRawPointer, _ start: Int, _ end: Int) -> Bool {
+        Unmanaged<ChunkVerifier>.fromOpaque(verifier)._withUnsafeGuaranteedRef { $0.covers(start, end) }
     }
 }
 

@@ -20,6 +20,8 @@ final class MappedFile: @unchecked Sendable {
     @usableFromInline let bytes: UnsafeRawBufferPointer
     /// Checks reads against the file's chunk checksums (nil: no chunk checksums; the file is checked whole).
     @usableFromInline let verifier: ChunkVerifier?
+    /// The verifier's fast path as a plain value (no reference counting per check): what hot paths hold.
+    @usableFromInline let chunkCheck: ChunkCheck
 
     /// What identifies the file's content for `ChunkFlags` (with the segment id and CRC the caller knows).
     struct Expected {
@@ -53,6 +55,7 @@ final class MappedFile: @unchecked Sendable {
         } else {
             verifier = nil
         }
+        chunkCheck = ChunkCheck(verifier)
     }
 
     deinit {
@@ -65,7 +68,12 @@ final class MappedFile: @unchecked Sendable {
     /// that an answer depends on.
     @inline(__always)
     func check(_ range: Range<Int>) throws(SaigaError) {
-        if let verifier { try verifier.check(range) }
+        if !chunkCheck.covers(range.lowerBound, range.upperBound) { throw failure(range) }
+    }
+
+    @inline(never)
+    private func failure(_ range: Range<Int>) -> SaigaError {
+        verifier?.failure(range) ?? .corrupt(path, "read of bytes \(range) outside the file")
     }
 
     /// Verifies every chunk.
