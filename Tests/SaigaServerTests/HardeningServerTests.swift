@@ -30,6 +30,9 @@ private func residentBytes(_ pid: pid_t) -> Int? {
     return nil
 }
 
+/// A log line about a FIFO in the index directory.
+private func mentionsFIFO(_ line: String) -> Bool { line.contains("FIFO") && line.contains("manifest_2") }
+
 /// A log line warning that commit 2 was skipped as damaged, naming the damaged file.
 private func isSkipWarning(_ line: String) -> Bool {
     line.contains("warning") && line.contains("commit 2") && line.contains("_1.meta")
@@ -309,6 +312,20 @@ struct HardeningServerTests {
                     return server.stderrLines.filter { $0.contains("commit 2") && $0.contains("damaged") }.count
                 }
                 #expect(warnings == 1, "\(server.stderr)")
+            }
+        }
+    }
+
+    @Test("a FIFO where a newer manifest should be: the reload says so and the server keeps serving")
+    func fifoManifestOnReload() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            try await withServer(index: idx, ["--reload-interval", "0.2"]) { server in
+                #expect(mkfifo(idx.appendingPathComponent("manifest_2").path, 0o644) == 0)
+                let logged = await server.waitForLog(timeout: 10, mentionsFIFO)
+                #expect(logged, "\(server.stderr)")
+                let generation = try servedGeneration(server)
+                #expect(generation == 1)
             }
         }
     }

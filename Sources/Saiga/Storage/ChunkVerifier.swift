@@ -200,16 +200,25 @@ final class ChunkFlags: @unchecked Sendable {  // atomics only; `count` is immut
         init(_ f: ChunkFlags) { flags = f }
     }
 
-    private static let registry = Mutex<[Key: WeakBox]>([:])
+    private struct Registry {
+        var table: [Key: WeakBox] = [:]
+        /// The table's size at which entries of files no longer mapped are dropped: twice the live entries of the
+        /// last sweep, so that sweeping costs O(1) per registration however many files are open.
+        var sweepAt = 256
+    }
+
+    private static let registry = Mutex(Registry())
 
     /// The flags of the file `key` names: those of a mapping still alive in this process, or new ones.
     static func shared(for key: Key, count: Int) -> ChunkFlags {
-        registry.withLock { table in
-            if let existing = table[key]?.flags, existing.count == count { return existing }
-            // Drop entries whose files are no longer mapped (bounded by the files open at once).
-            if table.count > 256 { table = table.filter { $0.value.flags != nil } }
+        registry.withLock { r in
+            if let existing = r.table[key]?.flags, existing.count == count { return existing }
+            if r.table.count >= r.sweepAt {
+                r.table = r.table.filter { $0.value.flags != nil }
+                r.sweepAt = max(256, 2 * r.table.count)
+            }
             let fresh = ChunkFlags(count: count)
-            table[key] = WeakBox(fresh)
+            r.table[key] = WeakBox(fresh)
             return fresh
         }
     }

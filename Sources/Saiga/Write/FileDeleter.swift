@@ -18,44 +18,53 @@ struct FileDeleter {
     /// - Parameters:
     ///   - retainFrom: commits with a lower generation are retired (nil: none).
     ///   - retireAllBut: with a generation, every other commit is retired, damaged ones included (a rebuild).
+    ///   - known: manifests the caller has decoded already (its recent commits): not read again.
     ///   - inUse: files the writer's current view uses (committed or not).
     ///   - busySegments: segments being written (flushes, merges): none of their files is touched.
-    func deleteUnused(retainFrom: UInt64?, retireAllBut: UInt64? = nil, inUse: Set<String>,
-                      busySegments: Set<String>) {
+    func deleteUnused(retainFrom: UInt64?, retireAllBut: UInt64? = nil, known: [UInt64: Manifest] = [:],
+                      inUse: Set<String>, busySegments: Set<String>) {
         guard let names = try? directory.list() else { return }
-        var retired = false
-        for name in names {
-            guard IndexDirectory.isIndexFile(name), name.hasPrefix("manifest_") else { continue }
+        var present = Set(names)
+        var manifests: [UInt64] = []
+        for name in names where IndexDirectory.isIndexFile(name) && name.hasPrefix("manifest_") {
             if name.hasSuffix(".tmp") {
                 // A manifest being written by a commit that failed or crashed (the writer holds the lock).
                 try? directory.delete(name)
-                continue
+                present.remove(name)
+            } else if let g = Manifest.generation(ofFileName: name) {
+                manifests.append(g)
             }
-            guard let g = Manifest.generation(ofFileName: name) else { continue }
+        }
+        func decoded(_ g: UInt64) -> Manifest? { known[g] ?? (try? directory.readManifest(generation: g)) }
+        var retired = false
+        var remaining: [UInt64] = []
+        for g in manifests {
+            let retire: Bool
             if let keep = retireAllBut {
-                if g != keep {
-                    try? directory.delete(name)
-                    retired = true
-                }
-            } else if let from = retainFrom, g < from, (try? directory.readManifest(generation: g)) != nil {
-                try? directory.delete(name)
+                retire = g != keep
+            } else if let from = retainFrom, g < from {
+                retire = decoded(g) != nil  // a manifest that cannot be decoded is kept (rule 2)
+            } else {
+                retire = false
+            }
+            if retire {
+                try? directory.delete(Manifest.fileName(generation: g))
+                present.remove(Manifest.fileName(generation: g))
                 retired = true
+            } else {
+                remaining.append(g)
             }
         }
         if retired { try? directory.sync() }
 
         // What the manifests still on disk name.
         var named = inUse
-        guard let remaining = try? directory.manifestGenerations() else { return }
         for g in remaining {
-            guard let m = try? directory.readManifest(generation: g) else {
-                // A damaged or unreadable manifest may name any file: delete nothing (rule 2).
-                return
-            }
+            // A damaged or unreadable manifest may name any file: delete nothing (rule 2).
+            guard let m = decoded(g) else { return }
             named.formUnion(m.fileNames())
         }
-        guard let current = try? directory.list() else { return }
-        for name in current where IndexDirectory.isIndexFile(name) && !name.hasPrefix("manifest_") && !named.contains(name) {
+        for name in present where IndexDirectory.isIndexFile(name) && !name.hasPrefix("manifest_") && !named.contains(name) {
             if let segment = IndexDirectory.segment(ofFile: name), busySegments.contains(segment) { continue }
             try? directory.delete(name)
         }

@@ -145,6 +145,8 @@ public final class IndexWriter {
     private var generation: UInt64
     /// The last two commits (oldest first): their files are kept.
     private var keptCommits: [Manifest] = []
+    /// Commits that just left `keptCommits`, decoded already: the file deleter retires them without reading them.
+    private var retiredCommits: [Manifest] = []
     /// The index as of now: the last commit plus flushes, deletions and finished merges since.
     private var segments: [WriterSegment] = []
     /// The segments of the last commit with their deletion state then (restored by `rollback`).
@@ -731,7 +733,10 @@ public final class IndexWriter {
                 rebuilt = true
             }
             keptCommits.append(manifest)
-            if keptCommits.count > 2 { keptCommits.removeFirst(keptCommits.count - 2) }
+            if keptCommits.count > 2 {
+                retiredCommits += keptCommits.prefix(keptCommits.count - 2)
+                keptCommits.removeFirst(keptCommits.count - 2)
+            }
             committedState = segments.map { ($0.info, $0.deletions, $0.deletionGeneration) }
             hasEarlierDocuments = hasEarlierDocuments || segments.contains { $0.liveDocs > 0 }
         } catch {
@@ -758,8 +763,12 @@ public final class IndexWriter {
         var busy = merges?.outputsInProgress ?? []
         // A partition's segment being built has its stored-fields file open already.
         busy.formUnion(([partition].compactMap { $0 } + workers.map(\.partition)).compactMap { $0.builder?.name })
+        var known: [UInt64: Manifest] = [:]
+        for m in keptCommits + retiredCommits { known[m.generation] = m }
         FileDeleter(directory: directory).deleteUnused(retainFrom: keptCommits.first?.generation,
-                                                       retireAllBut: retireAllBut, inUse: inUse, busySegments: busy)
+                                                       retireAllBut: retireAllBut, known: known, inUse: inUse,
+                                                       busySegments: busy)
+        retiredCommits = []
     }
 
     /// Discards everything not committed: documents in RAM, segments flushed or merged since the last commit
