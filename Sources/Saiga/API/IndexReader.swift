@@ -460,19 +460,15 @@ public final class IndexReader: Sendable {
         if segments.count == 1 {
             count = segments[0].terms.termCount
         } else {
+            var walks = segments.map { CheckedTermWalk($0) }
+            defer { for w in walks { w.deallocate() } }
             do throws(SaigaError) {
-                var cursors = segments.map { TermDictionary.Cursor($0.terms) }
-                var live = [Bool](repeating: false, count: cursors.count)
-                for i in cursors.indices { live[i] = try cursors[i].next() }
-                while true {
-                    var smallest = -1
-                    for i in cursors.indices where live[i] {
-                        if smallest < 0 || cursors[i].key.lexicographicallyPrecedes(cursors[smallest].key) { smallest = i }
-                    }
-                    if smallest < 0 { break }
-                    let key = cursors[smallest].key
+                var live = [Bool](repeating: false, count: walks.count)
+                for i in walks.indices { live[i] = try walks[i].next() }
+                while let smallest = walks.smallestKey(live: live) {
+                    let key = walks[smallest].key
                     count += 1
-                    for i in cursors.indices where live[i] && cursors[i].key == key { live[i] = try cursors[i].next() }
+                    for i in walks.indices where live[i] && walks[i].key == key { live[i] = try walks[i].next() }
                 }
             } catch { count = -1 }
         }

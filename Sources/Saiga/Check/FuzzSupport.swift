@@ -133,16 +133,7 @@ package enum FuzzSupport {
     }
 
     static func readFile(_ path: String) throws(SaigaError) -> [UInt8] {
-        let fd: CInt
-        do { fd = try Sys.open(path, O_RDONLY) } catch { throw .system(error) }
-        defer { Sys.close(fd) }
-        do {
-            let size = try Sys.fileSize(fd, path: path)
-            let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
-            defer { buffer.deallocate() }
-            let n = size == 0 ? 0 : try Sys.preadFully(fd, buffer, size, at: 0, path: path)
-            return Array(UnsafeRawBufferPointer(start: buffer, count: n))
-        } catch { throw .system(error) }
+        do { return try Sys.readFile(path) } catch { throw .system(error) }
     }
 
     static func writeFile(_ path: String, _ bytes: [UInt8]) throws(SaigaError) {

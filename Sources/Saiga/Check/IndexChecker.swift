@@ -119,23 +119,12 @@ public enum IndexChecker {
     /// appended to `report`; the first that does is thrown.
     private static func checkSegment(directory: IndexDirectory, entry: Manifest.SegmentEntry,
                                      report: inout IndexCheckReport) throws(SaigaError) -> (Int, Int) {
-        let info = try SegmentInfo.read(directory: directory, name: entry.name, expectedID: entry.id)
-        let metaPath = directory.file(info.fileName(.segmentInfo))
-        guard info.maxDoc == entry.maxDoc else {
-            throw .corrupt(metaPath, "segment has \(info.maxDoc) documents, the manifest says \(entry.maxDoc)")
-        }
-        var deletions: DeletedDocuments?
-        if entry.deletionGeneration > 0 {
-            deletions = try DeletedDocuments.read(directory: directory, segment: entry.name, id: entry.id,
-                                                  generation: entry.deletionGeneration, maxDoc: info.maxDoc)
-        }
         // Opening verifies every header, footer, length and chunk checksum; the whole-file CRCs are recomputed too
         // (the footer's, which the `.meta` records as well), so the two records of each file are known to agree.
-        let reader = try SegmentReader(directory: directory, info: info, verification: .atOpen, deletions: deletions)
-        for file in [reader.terms.file, reader.postings, reader.positionsFile, reader.normsFile, reader.stored.file,
-                     reader.ids.file] {
-            _ = try FileFooter.check(file.bytes, path: file.path, verifyChecksum: true)
-        }
+        let reader = try CommitSegments.segment(entry, directory: directory, verification: .atOpen)
+        let info = reader.info
+        let metaPath = directory.file(info.fileName(.segmentInfo))
+        for file in reader.dataFiles { _ = try FileFooter.check(file.bytes, path: file.path, verifyChecksum: true) }
         func fail(_ e: SaigaError) {
             report.problems.append(IndexProblem(file: e.path ?? metaPath, offset: e.offset, message: e.message, segment: entry.name))
         }
@@ -202,7 +191,7 @@ public enum IndexChecker {
                 break
             }
         }
-        let deleted = deletions?.count ?? 0
+        let deleted = reader.deletions?.count ?? 0
         return (info.maxDoc - deleted, deleted)
     }
 

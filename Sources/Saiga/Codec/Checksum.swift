@@ -19,6 +19,12 @@ struct CRC32 {
         }
     }
 
+    /// The CRC of bytes A followed by bytes B, from the CRC of each and B's length (zlib's `crc32_combine`): no
+    /// byte is read again.
+    static func combine(_ a: UInt32, _ b: UInt32, lengthOfB: Int) -> UInt32 {
+        UInt32(truncatingIfNeeded: crc32_combine(uLong(a), uLong(b), numericCast(lengthOfB)))
+    }
+
     @inlinable static func checksum(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
         var c = CRC32()
         c.update(bytes)

@@ -27,16 +27,9 @@ struct ChunkChecksums: Sendable, Hashable {
 
     /// The checksums of `bytes`, computed in one pass (for tests and for files checked whole).
     static func compute(_ bytes: UnsafeRawBufferPointer, shift: Int = defaultShift) -> ChunkChecksums {
-        let size = 1 << shift
-        var crcs: [UInt32] = []
-        crcs.reserveCapacity(chunkCount(length: bytes.count, shift: shift))
-        var start = 0
-        while start < bytes.count {
-            let end = min(start + size, bytes.count)
-            crcs.append(CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[start..<end])))
-            start = end
-        }
-        return ChunkChecksums(shift: shift, crcs: crcs)
+        var builder = ChunkChecksumBuilder(shift: shift)
+        builder.update(bytes)
+        return builder.finished()
     }
 
     /// Appends the CRCs (u32 each; the count follows from the file's length).
@@ -55,10 +48,14 @@ struct ChunkChecksums: Sendable, Hashable {
     }
 }
 
-/// Computes `ChunkChecksums` incrementally while a file is written front to back (`OutputFile`).
+/// Computes `ChunkChecksums` incrementally while a file is written front to back (`OutputFile`), and the CRC of
+/// everything so far (the footer's) from them: each byte is read once.
 struct ChunkChecksumBuilder {
     let shift: Int
     private(set) var crcs: [UInt32] = []
+    /// CRC of the completed chunks.
+    private var completed: UInt32 = 0
+    /// CRC and length of the chunk being filled.
     private var current = CRC32()
     private var filled = 0
 
@@ -75,11 +72,15 @@ struct ChunkChecksumBuilder {
             at += n
             if filled == size {
                 crcs.append(current.value)
+                completed = CRC32.combine(completed, current.value, lengthOfB: size)
                 current = CRC32()
                 filled = 0
             }
         }
     }
+
+    /// The CRC-32 of every byte added so far.
+    var wholeCRC: UInt32 { filled > 0 ? CRC32.combine(completed, current.value, lengthOfB: filled) : completed }
 
     /// The checksums of everything added (the last chunk may be short).
     func finished() -> ChunkChecksums {

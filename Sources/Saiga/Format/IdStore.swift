@@ -1,5 +1,3 @@
-import Synchronization
-
 /// The `.ids` file of a segment: every document's external id, both ways, and every document's title (so that a
 /// hit's id and title need no decompression of the store). One file, not two: a commit of one document fsyncs
 /// every file of its segment, and a file more cost a tenth of the commit rate.
@@ -162,14 +160,12 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
     /// every later read of an id or title then checks only its block.
     @inline(__always)
     private func checkOffsets(_ offsets: Int) throws(SaigaError) {
-        let verified = offsets == idBlockOffsets ? idOffsetsVerified : titleOffsetsVerified
-        if verified.isSet { return }
-        try file.check(offsets..<(offsets + 4 * ((maxDoc + IdStore.blockSize - 1) / IdStore.blockSize)))
-        verified.set()
+        let table = offsets..<(offsets + 4 * ((maxDoc + IdStore.blockSize - 1) / IdStore.blockSize))
+        try (offsets == idBlockOffsets ? idOffsetsVerified : titleOffsetsVerified).check(file, table)
     }
 
-    private let idOffsetsVerified = AtomicFlag()
-    private let titleOffsetsVerified = AtomicFlag()
+    private let idOffsetsVerified = VerifiedOnce()
+    private let titleOffsetsVerified = VerifiedOnce()
 
     /// Calls `body` with the id bytes of `doc` (valid during the call).
     func withID<R>(_ doc: Int, _ body: (UnsafeRawBufferPointer) -> R) throws(SaigaError) -> R {
@@ -224,12 +220,4 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
         }
         return nil
     }
-}
-
-/// A flag that may be read and set from any thread (a class, so that a `let` of it can be passed around). Relaxed:
-/// it only records that some bytes were verified, which stays true.
-final class AtomicFlag: Sendable {
-    private let value = Atomic<Bool>(false)
-    @inline(__always) var isSet: Bool { value.load(ordering: .relaxed) }
-    @inline(__always) func set() { value.store(true, ordering: .relaxed) }
 }

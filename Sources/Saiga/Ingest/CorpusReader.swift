@@ -86,9 +86,8 @@ public final class CorpusReader {
 
     /// Type, (device, inode) and size of `path`, following symbolic links (`.missing` also for a dangling link).
     static func status(_ path: String) -> (Sys.EntryType, String, Int) {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return (.missing, "", 0) }
-        return (Sys.entryType(mode: st.st_mode), "\(st.st_dev):\(st.st_ino)", Int(st.st_size))
+        guard let s = Sys.status(path: path) else { return (.missing, "", 0) }
+        return (s.type, s.identity, s.size)
     }
 
     /// Resolving inputs: files in order, each once; directories on the current path, to detect loops.
@@ -221,7 +220,7 @@ public final class CorpusReader {
 
     private func readJSONLines(_ file: InputFile, _ body: (Document, IngestIssue) throws -> Void,
                                _ onIssue: (IngestIssue) -> Bool, _ progress: (Int) -> Void) throws {
-        if let head = try? CorpusReader.readPrefix(file.path, count: 4096), !head.starts(with: [0x1F, 0x8B]),
+        if let head = try? Sys.readFile(file.path, limit: 4096), !head.starts(with: [0x1F, 0x8B]),
            let encoding = CorpusReader.notUTF8Text(head[...]) {
             try report(IngestIssue(path: file.path, line: 0, message: encoding), onIssue)
             return
@@ -317,16 +316,6 @@ public final class CorpusReader {
         return true
     }
 
-    static func readWholeFile(_ path: String) throws(SystemError) -> [UInt8] {
-        let fd = try Sys.open(path, O_RDONLY)
-        defer { Sys.close(fd) }
-        let size = try Sys.fileSize(fd, path: path)
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
-        defer { buffer.deallocate() }
-        let got = size > 0 ? try Sys.preadFully(fd, buffer, size, at: 0, path: path) : 0
-        return Array(UnsafeRawBufferPointer(start: buffer, count: got))
-    }
-
     /// Why text whose first bytes are `head` is not UTF-8 (UTF-16 with or without a byte order mark, UTF-32), or
     /// nil. UTF-16 of mostly ASCII text is valid UTF-8 byte for byte (every other byte NUL), so it is told apart by
     /// where its NUL bytes are.
@@ -347,16 +336,6 @@ public final class CorpusReader {
         if oddNUL * 3 >= pairs && evenNUL * 10 < oddNUL { return "the file looks like UTF-16 (little-endian, no byte order mark), not UTF-8" + convert }
         if evenNUL * 3 >= pairs && oddNUL * 10 < evenNUL { return "the file looks like UTF-16 (big-endian, no byte order mark), not UTF-8" + convert }
         return nil
-    }
-
-    /// Up to `count` bytes from the start of a file.
-    static func readPrefix(_ path: String, count: Int) throws(SystemError) -> [UInt8] {
-        let fd = try Sys.open(path, O_RDONLY | O_NONBLOCK)
-        defer { Sys.close(fd) }
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1), alignment: 1)
-        defer { buffer.deallocate() }
-        let n = try Sys.preadFully(fd, buffer, count, at: 0, path: path)
-        return Array(UnsafeRawBufferPointer(start: buffer, count: n))
     }
 
     /// Offset of the first byte that is not part of valid UTF-8, or nil.

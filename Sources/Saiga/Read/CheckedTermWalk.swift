@@ -109,3 +109,23 @@ struct CheckedTermWalk {
         return "\(f):\"\(String(decoding: key.dropFirst().prefix(64), as: UTF8.self))\""
     }
 }
+
+extension [CheckedTermWalk] {
+    /// The index of the walk whose current key is smallest among the live ones, or nil when all are done: the step
+    /// of a k-way merge of segments' terms (a segment merge, the vocabulary count).
+    func smallestKey(live: [Bool]) -> Int? {
+        var smallest: Int?
+        for i in indices where live[i] {
+            if let s = smallest, CheckedTermWalk.compare(self[i].key, self[s].key) >= 0 { continue }
+            smallest = i
+        }
+        return smallest
+    }
+}
+
+extension CheckedTermWalk {
+    /// Byte order of two keys (negative, zero, positive).
+    static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in compareBytes(pa, pb) } }
+    }
+}

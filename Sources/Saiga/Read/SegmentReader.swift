@@ -1,5 +1,3 @@
-import Synchronization
-
 /// When an `IndexReader` verifies the checksums of an index's files.
 public enum ChecksumVerification: Sendable, Hashable {
     /// Each 32 KiB chunk of a file is verified the first time a search reads from it (the default). Opening costs
@@ -119,28 +117,24 @@ final class SegmentReader: @unchecked Sendable {
     /// Once they are, a flag saves every later search the walk over their chunks.
     @inline(__always)
     func checkNorms() throws(SaigaError) {
-        if normsVerified.load(ordering: .relaxed) { return }
-        try normsFile.check(FileHeader.size..<(FileHeader.size + 2 * maxDoc))
-        normsVerified.store(true, ordering: .relaxed)
+        try normsVerified.check(normsFile, FileHeader.size..<(FileHeader.size + 2 * maxDoc))
     }
 
-    private let normsVerified = Atomic<Bool>(false)
+    private let normsVerified = VerifiedOnce()
 
     /// The error for an iterator that stopped on bad postings or positions: the damaged chunk if a verifier found
     /// one, else inconsistent (checksum-valid) data.
     func postingsCorruption() -> SaigaError {
-        for f in [postings, positionsFile] {
-            if let v = f.verifier, !v.isFullyVerified {
-                let e = v.failure(0..<0)
-                if e.offset != nil { return e }
-            }
-        }
+        for f in [postings, positionsFile] { if let damage = f.verifier?.damage { return damage } }
         return .corrupt(postings.path, "postings are inconsistent (file damaged)")
     }
 
+    /// The segment's data files.
+    var dataFiles: [MappedFile] { [terms.file, postings, positionsFile, normsFile, stored.file, ids.file] }
+
     /// Verifies every chunk of every file (what `.atOpen` does at open).
     func checkAllFiles() throws(SaigaError) {
-        for f in [terms.file, postings, positionsFile, normsFile, stored.file, ids.file] { try f.checkAll() }
+        for f in dataFiles { try f.checkAll() }
     }
 
     /// Norm bytes of a text field (title or body), one per document. Call `checkNorms()` first.

@@ -16,8 +16,9 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
             indexOffset = Int(truncatingIfNeeded: try c.readU64())
             blockCount = Int(try c.readU32())
         } catch { throw .corrupt(file.path, "document store trailer unreadable") }
+        // The offset is bounded first (read from possibly damaged bytes: the sum below must not overflow).
         guard indexOffset >= body.lowerBound, indexOffset <= body.upperBound - 12,
-              blockCount == (body.upperBound - 12 - indexOffset) / 12, indexOffset + blockCount * 12 == body.upperBound - 12
+              indexOffset + blockCount * 12 == body.upperBound - 12
         else {
             throw .corrupt(file.path, "document store index is inconsistent", offset: body.upperBound - 12)
         }
@@ -72,10 +73,12 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
         guard expected == maxDoc else { throw .corrupt(file.path, "document store holds \(expected) documents, not \(maxDoc)") }
     }
 
-    /// Verifies the block index (binary searches read it directly from the mapping).
+    /// Verifies the block index (binary searches read it directly from the mapping), once.
     private func checkIndex() throws(SaigaError) {
-        try file.check(indexOffset..<(indexOffset + blockCount * 12))
+        try indexVerified.check(file, indexOffset..<(indexOffset + blockCount * 12))
     }
+
+    private let indexVerified = VerifiedOnce()
 
     /// Decompresses block `block` and calls `visit(doc, fields)` for its documents in order until it returns false.
     private func decodeBlock(_ block: Int, _ visit: (Int, [(Int, String)]) throws(SaigaError) -> Bool) throws(SaigaError) {

@@ -3,8 +3,8 @@ import Synchronization
 /// Verifies the chunks of one mapped segment data file against its `ChunkChecksums`, each chunk the first time it
 /// is read, so that no search ever computes an answer from a damaged byte while opening stays O(metadata).
 ///
-/// Every read of the file's data goes through `covers(_:_:)` (hot paths, inlined: a flag load per chunk touched) or
-/// `check(_:)` (throwing). A chunk whose CRC differs is never marked verified: every read of it fails, and the
+/// Every read of the file's data goes through `ChunkCheck.covers(_:_:)` (hot paths, inlined: a flag load per chunk
+/// touched) or `check(_:)` (throwing). A chunk whose CRC differs is never marked verified: every read of it fails, and the
 /// first failure is remembered for the error message.
 ///
 /// The verified flags of a file are shared by every mapping of it in the process (`ChunkFlags.shared`), so a
@@ -36,21 +36,9 @@ final class ChunkVerifier: @unchecked Sendable {
             ?? ChunkFlags(count: checksums.crcs.count)
     }
 
-    /// True if bytes `start ..< end` are verified (verifying the chunks not yet verified); false if they are not
-    /// inside the file or a chunk they touch is damaged.
-    @inlinable @inline(__always)
-    func covers(_ start: Int, _ end: Int) -> Bool {
-        if end <= start { return start >= 0 && start <= length }
-        let first = start &>> shift
-        let last = (end &- 1) &>> shift
-        // The common case: a block within one chunk or across two, both already verified.
-        if start >= 0 && end <= length && last &- first <= 1 && flags.isSet(first) && flags.isSet(last) { return true }
-        return verify(start, end)
-    }
-
-    /// `covers`, throwing the corruption error.
+    /// `verify`, throwing the corruption error.
     func check(_ range: Range<Int>) throws(SaigaError) {
-        guard covers(range.lowerBound, range.upperBound) else { throw failure(range) }
+        guard verify(range.lowerBound, range.upperBound) else { throw failure(range) }
     }
 
     /// Verifies every chunk (full verification: `saiga check`, merges, a server loading a commit).
@@ -71,22 +59,29 @@ final class ChunkVerifier: @unchecked Sendable {
         return true
     }
 
-    /// The error for a range that `covers` refused.
+    /// The error for a range that `verify` refused.
     func failure(_ range: Range<Int>) -> SaigaError {
-        let damaged = firstDamagedChunk.load(ordering: .relaxed)
-        if damaged >= 0 {
-            let start = damaged << shift
-            return .corrupt(path, "checksum mismatch in bytes \(start)..<\(min(start + (1 << shift), length)) "
-                + "(chunk \(damaged) of \(chunkCount)): the file is damaged", offset: start)
-        }
+        if let damage { return damage }
         return .corrupt(path, "read of bytes \(range.lowerBound)..<\(range.upperBound) outside the file's "
             + "\(length) bytes (damaged offsets)")
     }
 
-    /// The slow path: checks the range and verifies every chunk it touches that is not verified yet.
+    /// The error naming the first chunk found damaged so far, or nil.
+    var damage: SaigaError? {
+        let damaged = firstDamagedChunk.load(ordering: .relaxed)
+        guard damaged >= 0 else { return nil }
+        let start = damaged << shift
+        return .corrupt(path, "checksum mismatch in bytes \(start)..<\(min(start + (1 << shift), length)) "
+            + "(chunk \(damaged) of \(chunkCount)): the file is damaged", offset: start)
+    }
+
+    /// True if bytes `start ..< end` are verified, verifying every chunk they touch that is not verified yet
+    /// (an empty range: true if it is inside the file); false if they are not inside the file or a chunk they
+    /// touch is damaged. `ChunkCheck.covers` is the inlined fast path in front of this.
     @usableFromInline @inline(never)
     func verify(_ start: Int, _ end: Int) -> Bool {
-        guard start >= 0, end <= length, start < end else { return false }
+        if end <= start { return start >= 0 && start <= length }
+        guard start >= 0, end <= length else { return false }
         var ok = true
         for chunk in (start >> shift)...((end - 1) >> shift) where !flags.isSet(chunk) {
             let from = chunk << shift
@@ -100,6 +95,23 @@ final class ChunkVerifier: @unchecked Sendable {
             }
         }
         return ok
+    }
+}
+
+/// A range of a mapped file that readers index directly, without a check per read (norms, block offset tables):
+/// verified whole the first time it is needed, then never checked again. Relaxed: it only records that bytes were
+/// verified, which stays true.
+final class VerifiedOnce: Sendable {
+    private let done = Atomic<Bool>(false)
+
+    init() {}
+
+    /// Verifies `range` of `file` unless this already did.
+    @inline(__always)
+    func check(_ file: MappedFile, _ range: Range<Int>) throws(SaigaError) {
+        if done.load(ordering: .relaxed) { return }
+        try file.check(range)
+        done.store(true, ordering: .relaxed)
     }
 }
 
@@ -132,7 +144,7 @@ struct ChunkCheck {
         length = v?.length ?? 0
     }
 
-    /// `ChunkVerifier.covers`: true if bytes `start ..< end` are verified (verifying them if needed).
+    /// True if bytes `start ..< end` are verified (verifying them if needed: `ChunkVerifier.verify`).
     @inlinable @inline(__always)
     func covers(_ start: Int, _ end: Int) -> Bool {
         guard let flags, let verifier else { return true }
@@ -155,7 +167,7 @@ struct ChunkCheck {
 
     @usableFromInline @inline(never)
     static func slowPath(_ verifier: UnsafeRawPointer, _ start: Int, _ end: Int) -> Bool {
-        Unmanaged<ChunkVerifier>.fromOpaque(verifier)._withUnsafeGuaranteedRef { $0.covers(start, end) }
+        Unmanaged<ChunkVerifier>.fromOpaque(verifier)._withUnsafeGuaranteedRef { $0.verify(start, end) }
     }
 }
 

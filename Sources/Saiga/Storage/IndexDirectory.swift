@@ -113,20 +113,35 @@ final class IndexDirectory: Sendable {
     /// Maps the regular file `name`. A missing file, a symbolic link, a FIFO, a directory or anything else but a
     /// regular file is `corruptIndex` (without blocking: a FIFO is opened non-blocking and refused).
     func openInput(_ name: String, expected: MappedFile.Expected? = nil) throws(SaigaError) -> MappedFile {
+        let (fd, status) = try openRegularFile(name, O_RDONLY, symlink: "index files must be regular files (not followed)",
+                                               notRegular: "")
+        defer { Sys.close(fd) }
+        return try MappedFile(fd: fd, status: status, path: file(name), expected: expected)
+    }
+
+    /// Opens `name` (never following a symbolic link, never blocking on a FIFO) and returns the descriptor and its
+    /// status; anything but a regular file is `corruptIndex`, the message ending with `symlink` or `notRegular`.
+    private func openRegularFile(_ name: String, _ flags: CInt, mode: mode_t = 0o644, symlink: String,
+                                 notRegular: String) throws(SaigaError) -> (CInt, Sys.FileStatus) {
         let full = file(name)
         let fd: CInt
-        do { fd = try Sys.openAt(self.fd, name, O_RDONLY | O_NONBLOCK) } catch {
+        do { fd = try Sys.openAt(self.fd, name, flags | O_NONBLOCK, mode: mode) } catch {
             switch error.errno {
             case ENOENT: throw .corrupt(full, "index file is missing")
-            case ELOOP: throw .corrupt(full, "is a symbolic link; index files must be regular files (not followed)")
+            case ELOOP: throw .corrupt(full, "is a symbolic link; " + symlink)
             default: throw .system(SystemError(call: error.call, path: full, errno: error.errno))
             }
         }
-        defer { Sys.close(fd) }
-        let type: Sys.EntryType
-        do { type = try Sys.status(fd, path: full).type } catch { throw .system(error) }
-        guard type == .regular else { throw .corrupt(full, "is \(IndexDirectory.describe(type)), not a regular file") }
-        return try MappedFile(fd: fd, path: full, expected: expected)
+        let status: Sys.FileStatus
+        do { status = try Sys.status(fd, path: full) } catch {
+            Sys.close(fd)
+            throw .system(error)
+        }
+        guard status.type == .regular else {
+            Sys.close(fd)
+            throw .corrupt(full, "is \(IndexDirectory.describe(status.type)), not a regular file" + notRegular)
+        }
+        return (fd, status)
     }
 
     static func describe(_ type: Sys.EntryType) -> String {
@@ -203,25 +218,10 @@ final class IndexDirectory: Sendable {
 
     /// Opens (creating if needed) the lock file, refusing anything but a regular file: a symbolic link there is
     /// not followed (a writer running as root must never truncate or write a file it points to).
-    fileprivate func openLockFile() throws(SaigaError) -> CInt {
-        let full = file(IndexDirectory.lockFileName)
-        let fd: CInt
-        do { fd = try Sys.openAt(self.fd, IndexDirectory.lockFileName, O_RDWR | O_CREAT | O_NONBLOCK, mode: 0o644) } catch {
-            if error.errno == ELOOP {
-                throw .corrupt(full, "is a symbolic link; refusing to lock the index through it (remove it)")
-            }
-            throw .system(SystemError(call: error.call, path: full, errno: error.errno))
-        }
-        let type: Sys.EntryType
-        do { type = try Sys.status(fd, path: full).type } catch {
-            Sys.close(fd)
-            throw .system(error)
-        }
-        guard type == .regular else {
-            Sys.close(fd)
-            throw .corrupt(full, "is \(IndexDirectory.describe(type)), not a regular file; refusing to lock the index")
-        }
-        return fd
+    fileprivate func openLockFile() throws(SaigaError) -> (CInt, Sys.FileStatus) {
+        try openRegularFile(IndexDirectory.lockFileName, O_RDWR | O_CREAT,
+                            symlink: "refusing to lock the index through it (remove it)",
+                            notRegular: "; refusing to lock the index")
     }
 }
 
@@ -243,12 +243,9 @@ final class WriteLock {
 
     init(directory: IndexDirectory) throws(SaigaError) {
         path = directory.file(IndexDirectory.lockFileName)
-        fd = try directory.openLockFile()
-        let id: String
-        do { id = try Sys.identity(fd, path: path) } catch {
-            Sys.close(fd)
-            throw .system(error)
-        }
+        let status: Sys.FileStatus
+        (fd, status) = try directory.openLockFile()
+        let id = status.identity
         guard WriteLock.held.withLock({ $0.insert(id).inserted }) else {
             Sys.close(fd)
             throw SaigaError(.indexLocked, "the index is being written by another writer of this process "
@@ -265,7 +262,7 @@ final class WriteLock {
             if locked { break }
             var buf = [UInt8](repeating: 0, count: 32)
             let n = (try? Sys.preadFully(fd, &buf, 32, at: 0, path: path)) ?? 0
-            let holder = String(decoding: buf[0..<n], as: UTF8.self).trimmingWhitespace()
+            let holder = String(decoding: buf[0..<n], as: UTF8.self).trimmed()
             if holder == "\(Sys.processID)" && Sys.monotonicNanos() < deadline {
                 Sys.sleep(milliseconds: 5)  // a child of ours between fork and exec
                 continue
@@ -296,13 +293,4 @@ final class WriteLock {
     }
 
     deinit { release() }
-}
-
-extension String {
-    func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
-    }
 }

@@ -6,7 +6,7 @@
 /// unlinked (so a reader keeps working on a commit that a writer has since replaced), and is unmapped in `deinit`.
 ///
 /// A segment data file carries a `ChunkVerifier`: every read of its bytes is checked against the chunk checksums
-/// of the segment's `.meta` first (`check`, or `verifier.covers` on hot paths). Files without one (manifests,
+/// of the segment's `.meta` first (`check`, or `chunkCheck.covers` on hot paths). Files without one (manifests,
 /// `.meta`, deletions) are small and verified whole when they are decoded.
 ///
 /// Created by `IndexDirectory.openInput`, which refuses anything but a regular file.
@@ -30,12 +30,11 @@ final class MappedFile: @unchecked Sendable {
         var crc: UInt32
     }
 
-    /// Maps the regular file open as `fd` (which the caller closes). `expected` attaches a verifier.
-    init(fd: CInt, path: String, expected: Expected? = nil) throws(SaigaError) {
+    /// Maps the regular file open as `fd` (which the caller closes), of the given `status`. `expected` attaches a
+    /// verifier.
+    init(fd: CInt, status: Sys.FileStatus, path: String, expected: Expected? = nil) throws(SaigaError) {
         self.path = path
-        var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .system(SystemError(call: "fstat", path: path, errno: Glibc.errno)) }
-        let size = Int(st.st_size)
+        let size = status.size
         if size == 0 {
             // mmap of length 0 fails; an empty file is represented by an empty buffer.
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)
@@ -46,11 +45,8 @@ final class MappedFile: @unchecked Sendable {
             } catch { throw .system(error) }
         }
         if let expected {
-            let key = ChunkFlags.Key(
-                device: UInt64(st.st_dev), inode: UInt64(st.st_ino), size: size,
-                modified: Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec),
-                changed: Int64(st.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_ctim.tv_nsec),
-                segment: expected.segment, crc: expected.crc)
+            let key = ChunkFlags.Key(device: status.device, inode: status.inode, size: size, modified: status.modified,
+                                     changed: status.changed, segment: expected.segment, crc: expected.crc)
             verifier = ChunkVerifier(bytes: bytes, checksums: expected.checksums, path: path, identity: key)
         } else {
             verifier = nil

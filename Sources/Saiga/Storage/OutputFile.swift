@@ -2,8 +2,8 @@
 @preconcurrency import Glibc
 #endif
 
-/// A new file written once, front to back, through a buffer, with a running CRC-32 of everything written and
-/// the CRC-32 of each 32 KiB chunk (`ChunkChecksums`, recorded in the segment's `.meta`).
+/// A new file written once, front to back, through a buffer, with the CRC-32 of each 32 KiB chunk
+/// (`ChunkChecksums`, recorded in the segment's `.meta`) and, combined from them, of everything written.
 ///
 /// Index files are write-once: created exclusively (`IndexDirectory.createOutput`), appended to, checksummed,
 /// fsynced, closed. Nothing ever modifies a file after `finish()`.
@@ -16,7 +16,6 @@ final class OutputFile {
     private let capacity: Int
     private var used = 0
     private var flushed = 0
-    private var crc = CRC32()
     private var chunks = ChunkChecksumBuilder()
 
     /// Takes over `fd`, just created exclusively as `name` in `directory`.
@@ -40,7 +39,7 @@ final class OutputFile {
     /// The CRC of everything written so far.
     func checksum() throws(SaigaError) -> UInt32 {
         try flushBuffer()
-        return crc.value
+        return chunks.wholeCRC
     }
 
     @inline(__always)
@@ -48,7 +47,6 @@ final class OutputFile {
         if bytes.count > capacity - used {
             try flushBuffer()
             if bytes.count > capacity {
-                crc.update(bytes)
                 chunks.update(bytes)
                 do { try Sys.writeAll(fd, bytes, path: path) } catch { throw .system(error) }
                 flushed += bytes.count
@@ -110,7 +108,6 @@ final class OutputFile {
     private func flushBuffer() throws(SaigaError) {
         guard used > 0 else { return }
         let chunk = UnsafeRawBufferPointer(start: buffer, count: used)
-        crc.update(chunk)
         chunks.update(chunk)
         do { try Sys.writeAll(fd, chunk, path: path) } catch { throw .system(error) }
         flushed += used

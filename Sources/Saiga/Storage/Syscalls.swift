@@ -108,6 +108,29 @@ enum Sys {
         }
     }
 
+    /// What `stat` says of a file, as much as this code uses.
+    struct FileStatus: Sendable {
+        var type: EntryType
+        var size: Int
+        var device: UInt64
+        var inode: UInt64
+        /// Modification and status-change times, in nanoseconds.
+        var modified: Int64
+        var changed: Int64
+
+        init(_ st: stat) {
+            type = Sys.entryType(mode: st.st_mode)
+            size = Int(st.st_size)
+            device = UInt64(st.st_dev)
+            inode = UInt64(st.st_ino)
+            modified = Int64(st.st_mtim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_mtim.tv_nsec)
+            changed = Int64(st.st_ctim.tv_sec) &* 1_000_000_000 &+ Int64(st.st_ctim.tv_nsec)
+        }
+
+        /// "device:inode": the same file whatever the path.
+        var identity: String { "\(device):\(inode)" }
+    }
+
     /// The type and size of `name` in `directory`, without following a symbolic link (the corresponding C function
     /// is `fstatat` with `AT_SYMLINK_NOFOLLOW`); `.missing` when there is no such entry.
     static func statAt(_ directory: CInt, _ name: String) -> (type: EntryType, size: Int) {
@@ -117,19 +140,19 @@ enum Sys {
         return (entryType(mode: st.st_mode), Int(st.st_size))
     }
 
-    /// The type and size of an open descriptor (the corresponding C function is `fstat`).
+    /// The status of an open descriptor (the corresponding C function is `fstat`).
     @inline(never)
-    static func status(_ fd: CInt, path: String) throws(SystemError) -> (type: EntryType, size: Int) {
+    static func status(_ fd: CInt, path: String) throws(SystemError) -> FileStatus {
         var st = stat()
         guard sysFstat(fd, &st) == 0 else { throw SystemError(call: "fstat", path: path, errno: Glibc.errno) }
-        return (entryType(mode: st.st_mode), Int(st.st_size))
+        return FileStatus(st)
     }
 
-    /// "device:inode" of an open descriptor (the same file whatever the path).
-    static func identity(_ fd: CInt, path: String) throws(SystemError) -> String {
+    /// The status of the file at `path`, following symbolic links; nil if there is none (or a dangling link).
+    static func status(path: String) -> FileStatus? {
         var st = stat()
-        guard sysFstat(fd, &st) == 0 else { throw SystemError(call: "fstat", path: path, errno: Glibc.errno) }
-        return "\(st.st_dev):\(st.st_ino)"
+        guard stat(path, &st) == 0 else { return nil }
+        return FileStatus(st)
     }
 
     static func sleep(milliseconds: Int) {
@@ -272,6 +295,17 @@ enum Sys {
         var st = stat()
         guard sysFstat(fd, &st) == 0 else { throw SystemError(call: "fstat", path: path, errno: Glibc.errno) }
         return Int(st.st_size)
+    }
+
+    /// The bytes of the file at `path`: all of them, or the first `limit`.
+    static func readFile(_ path: String, limit: Int = .max) throws(SystemError) -> [UInt8] {
+        let fd = try open(path, O_RDONLY | O_NONBLOCK)
+        defer { close(fd) }
+        let size = min(try fileSize(fd, path: path), limit)
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: max(size, 1), alignment: 16)
+        defer { buffer.deallocate() }
+        let got = size > 0 ? try preadFully(fd, buffer, size, at: 0, path: path) : 0
+        return Array(UnsafeRawBufferPointer(start: buffer, count: got))
     }
 
     /// Size of the file at `path`, or 0 if it cannot be read.

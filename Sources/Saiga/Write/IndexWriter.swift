@@ -210,14 +210,17 @@ public final class IndexWriter {
         self.lock = lock
 
         var latest: Manifest?
+        // The commit before `latest`, if its manifest decodes: the fallback this writer keeps.
+        var previous: Manifest?
         var opened: [SegmentReader] = []
         if options.openMode != .create, let newest = generations.first {
             do {
                 let m = try directory.readManifest(generation: newest)
                 opened = try CommitSegments.open(m, directory: directory, verification: .onFirstRead)
+                if let older = generations.dropFirst().first { previous = try? directory.readManifest(generation: older) }
                 // Files the previous commit does not share are verified whole: before this writer's commits retire
                 // that commit, the newest must be known sound.
-                if let older = generations.dropFirst().first, let previous = try? directory.readManifest(generation: older) {
+                if let previous {
                     let shared = Set(previous.segments.map { "\($0.name)/\($0.id)" })
                     for r in opened where !shared.contains("\(r.name)/\(r.info.id)") { try r.checkAllFiles() }
                 }
@@ -228,9 +231,6 @@ public final class IndexWriter {
                                  "the newest commit (generation \(newest)) is damaged: \(error.message). The writer does "
                                     + "not open on top of it: `saiga check` shows the damage, `saiga check --repair` "
                                     + "goes back to a sound commit", path: error.path, offset: error.offset)
-            }
-            if options.openMode == .append && latest == nil {
-                throw SaigaError(.indexNotFound, "no committed index at \(path) to append to", path: path)
             }
         } else if options.openMode == .append {
             throw SaigaError(.indexNotFound, "no committed index at \(path) to append to", path: path)
@@ -252,12 +252,8 @@ public final class IndexWriter {
             for (entry, r) in zip(latest.segments, opened) {
                 segments.append(WriterSegment(reader: r, directory: directory, deletionGeneration: entry.deletionGeneration))
             }
-            keptCommits = [latest]
-            // The commit before it stays the fallback (its files are kept) as long as it is intact.
-            if let older = generations.first(where: { $0 < latest.generation }),
-               let previous = try? directory.readManifest(generation: older) {
-                keptCommits.insert(previous, at: 0)
-            }
+            // The commit before it stays the fallback (its files are kept) as long as its manifest decodes.
+            keptCommits = [previous, latest].compactMap { $0 }
             hasEarlierDocuments = segments.contains { $0.liveDocs > 0 }
             segmentsAtOpen = Set(segments.map(\.name))
             for s in segments { for f in s.info.fields where f.number >= Schema.firstStoredOnlyField { extraFieldNames.insert(f.name) } }

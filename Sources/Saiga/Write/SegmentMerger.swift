@@ -156,12 +156,7 @@ struct SegmentMerger {
         var term = ArrayTermPostings()
         var termsSeen = 0
         while true {
-            // The smallest current key.
-            var smallest = -1
-            for i in walks.indices where live[i] {
-                if smallest < 0 || compareKeys(walks[i].key, walks[smallest].key) < 0 { smallest = i }
-            }
-            if smallest < 0 { break }
+            guard let smallest = walks.smallestKey(live: live) else { break }
             termsSeen += 1
             if termsSeen & 255 == 0 { try checkAbort() }
             let key = walks[smallest].key
@@ -222,10 +217,6 @@ struct SegmentMerger {
 }
 
 /// Lexicographic order of two keys.
-private func compareKeys(_ a: [UInt8], _ b: [UInt8]) -> Int {
-    a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in compareBytes(pa, pb) } }
-}
-
 /// One merged term's postings, gathered in arrays before encoding (the encoder needs the document frequency
 /// first; with deletions it is only known after reading the sources).
 struct ArrayTermPostings: TermPostingsSource {
