@@ -177,7 +177,7 @@ struct SearchCLITests {
     @Test("zero setup with --json: progress on stderr, stdout holds only the JSON")
     func zeroSetupJSON() async throws {
         try await withTempDir { dir in
-            let indexDir = try makeCheckout(in: dir)
+            _ = try makeCheckout(in: dir)
             let r = try await saiga("search", "--json", "human rights", in: dir, environment: ["SAIGA_INDEX": nil])
             #expect(r.stderr.contains("building"), "\(r)")
             let result = try searchJSON(r)

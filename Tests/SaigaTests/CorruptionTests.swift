@@ -121,7 +121,7 @@ import Testing
                             try seg.lookup(field: field, term: b)
                         }), m.blockCount > 0 else { continue }
                         let it = seg.postingsIterator(m, field: field)
-                        var end = m.docOffset + m.blockCount * PostingsFormat.skipEntrySize
+                        var end = m.docOffset + m.blockCount * SkipEntry.size
                         for b in 0..<m.blockCount { end += it.cursor.pointee.skipBlockSize(b) }
                         ranges.append(m.docOffset..<end)
                     }

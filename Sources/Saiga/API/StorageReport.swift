@@ -27,86 +27,95 @@ public struct StorageReport: Sendable, Hashable {
 
 extension IndexReader {
     /// Walks every term of every segment and accounts for its postings bytes.
+    ///
+    /// Verifies every checksum first, and then still reads the postings through bounds-checked cursors and the
+    /// format's own types (`SkipEntry`, `ImpactFrontier`): a damaged index whose checksums were recomputed is
+    /// reported as corrupt, never read out of range.
     public func storageReport() throws(SaigaError) -> StorageReport {
-        // It reads the postings directly, block by block: every byte verified first, every offset bounded below.
         try verifyChecksums()
-        var r = StorageReport()
-        var docBitsSum = 0, freqBitsSum = 0, blocks = 0
-        for seg in segments {
-            r.termDictionaryBytes += seg.terms.file.count
-            let post = seg.postings.bytes.baseAddress!
-            var lastEnd = FileHeader.size
-            var postingsEnd = FileHeader.size
-            for field in 0..<3 {
-                try seg.terms.forEachTerm(field: UInt8(field)) { (_: UnsafeRawBufferPointer, m: TermMeta) throws(SaigaError) -> Bool in
-                    if m.docFreq == 1 {
-                        r.singletonTerms += 1
-                        return true
+        var report = StorageReport()
+        var sums = BlockBitSums()
+        for segment in segments {
+            report.termDictionaryBytes += segment.terms.file.count
+            let postings = segment.postings
+            for field in 0..<Schema.firstStoredOnlyField {
+                try segment.terms.forEachTerm(field: UInt8(field)) {
+                    (_: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) -> Bool in
+                    do throws(DecodeError) {
+                        try report.addPostings(of: meta, in: postings.bytes, sums: &sums)
+                    } catch {
+                        throw SaigaError.corrupt(postings.path, "postings: \(error.reason)", offset: error.offset)
                     }
-                    let n = m.docFreq / PostingsFormat.blockSize
-                    if n == 0 {
-                        r.tailOnlyTerms += 1
-                    } else {
-                        r.blockTerms += 1
-                    }
-                    r.skipBytes += n * PostingsFormat.skipEntrySize
-                    let blocksStart = m.docOffset + n * PostingsFormat.skipEntrySize
-                    let postEnd = seg.postings.count - FileFooter.size
-                    guard m.docOffset >= FileHeader.size, blocksStart <= postEnd else {
-                        throw SaigaError.corrupt(seg.postings.path, "term postings out of range")
-                    }
-                    var start = blocksStart
-                    for b in 0..<n {
-                        let end = start + Int(UInt16(littleEndian: post.loadUnaligned(
-                            fromByteOffset: m.docOffset + b * PostingsFormat.skipEntrySize + 4, as: UInt16.self)))
-                        guard end <= postEnd, end - start >= 3 else {
-                            throw SaigaError.corrupt(seg.postings.path, "postings block out of range")
-                        }
-                        guard let at = PostingsCursor.skipImpacts(post, at: start, end: end) else {
-                            throw SaigaError.corrupt(seg.postings.path, "block impacts unreadable")
-                        }
-                        r.impactBytes += at - start
-                        var db = Int(post.load(fromByteOffset: at, as: UInt8.self))
-                        var docBytes = 16 * db
-                        if db == Int(PostingsFormat.bitsetBlock) {
-                            // Bit set over (previous block's last doc + 1) ... this block's last doc.
-                            let last = Int(UInt32(littleEndian: post.loadUnaligned(
-                                fromByteOffset: m.docOffset + b * PostingsFormat.skipEntrySize, as: UInt32.self)))
-                            let previous = b == 0 ? -1 : Int(UInt32(littleEndian: post.loadUnaligned(
-                                fromByteOffset: m.docOffset + (b - 1) * PostingsFormat.skipEntrySize, as: UInt32.self)))
-                            docBytes = (last - previous + 7) / 8
-                            db = docBytes * 8 / 128
-                            r.bitsetBlocks += 1
-                        }
-                        guard at + 1 + docBytes < end else {
-                            throw SaigaError.corrupt(seg.postings.path, "postings block layout out of range")
-                        }
-                        let token = post.load(fromByteOffset: at + 1 + docBytes, as: UInt8.self)
-                        let fb = Int(token & 0x1F)
-                        r.blockHeaderBytes += 2
-                        r.docBitBytes += docBytes
-                        r.freqBitBytes += end - at - 2 - docBytes  // packed frequencies and PFOR exceptions
-                        docBitsSum += db
-                        freqBitsSum += fb
-                        blocks += 1
-                        start = end
-                    }
-                    r.blockPostings += n * PostingsFormat.blockSize
-                    r.tailPostings += m.docFreq - n * PostingsFormat.blockSize
-                    lastEnd = start
-                    postingsEnd = max(postingsEnd, m.docOffset)
-                    _ = lastEnd
                     return true
                 }
             }
-            let body = seg.postings.count - FileHeader.size - FileFooter.size
-            r.tailBytes += body
+            report.tailBytes += postings.count - FileHeader.size - FileFooter.size
         }
-        r.tailBytes -= r.skipBytes + r.docBitBytes + r.freqBitBytes + r.blockHeaderBytes + r.impactBytes
-        if blocks > 0 {
-            r.averageDocBits = Double(docBitsSum) / Double(blocks)
-            r.averageFreqBits = Double(freqBitsSum) / Double(blocks)
+        report.tailBytes -= report.skipBytes + report.docBitBytes + report.freqBitBytes + report.blockHeaderBytes
+            + report.impactBytes
+        if sums.blocks > 0 {
+            report.averageDocBits = Double(sums.docBits) / Double(sums.blocks)
+            report.averageFreqBits = Double(sums.freqBits) / Double(sums.blocks)
         }
-        return r
+        return report
+    }
+}
+
+/// Bit widths summed over blocks, for the averages.
+private struct BlockBitSums {
+    var docBits = 0
+    var freqBits = 0
+    var blocks = 0
+}
+
+extension StorageReport {
+    /// Accounts for one term's postings in `postings` (the whole `.post` file).
+    fileprivate mutating func addPostings(of meta: TermMeta, in postings: UnsafeRawBufferPointer,
+                                          sums: inout BlockBitSums) throws(DecodeError) {
+        if meta.docFreq == 1 {
+            singletonTerms += 1
+            return
+        }
+        let blocks = meta.blockCount
+        if blocks == 0 { tailOnlyTerms += 1 } else { blockTerms += 1 }
+        let bodyEnd = postings.count - FileFooter.size
+        guard meta.docOffset >= FileHeader.size, meta.docOffset <= bodyEnd else {
+            throw DecodeError(offset: meta.docOffset, reason: "term postings out of range")
+        }
+        let base = postings.baseAddress!
+        var skips = ByteCursor(base: base, start: meta.docOffset, end: bodyEnd)
+        try skips.require(blocks * SkipEntry.size)
+        var blockStart = meta.docOffset + blocks * SkipEntry.size
+        var previousLastDoc = -1
+        for _ in 0..<blocks {
+            let entry = try SkipEntry(from: &skips)
+            let blockEnd = blockStart + Int(entry.blockSize)
+            guard blockEnd <= bodyEnd else { throw DecodeError(offset: blockStart, reason: "block out of range") }
+            var block = ByteCursor(base: base, start: blockStart, end: blockEnd)
+            var frontier = try ImpactFrontier.Decoder(block)
+            block.position = try frontier.skipToEnd()
+            impactBytes += block.position - blockStart
+            var docBits = Int(try block.readU8())
+            var docBytes = BitPacking.packedBytes(bitWidth: docBits)
+            if docBits == Int(PostingsFormat.bitsetBlock) {
+                // A bit set over (previous block's last doc + 1) ... this block's last doc.
+                docBytes = (Int(entry.lastDoc) - previousLastDoc + 7) / 8
+                docBits = docBytes * 8 / PostingsFormat.blockSize
+                bitsetBlocks += 1
+            }
+            try block.skip(docBytes)
+            let freqBits = Int(try block.readU8() & 0x1F)  // the PFOR token's bit width
+            blockHeaderBytes += 2
+            docBitBytes += docBytes
+            freqBitBytes += blockEnd - block.position  // packed frequencies and PFOR exceptions
+            sums.docBits += docBits
+            sums.freqBits += freqBits
+            sums.blocks += 1
+            previousLastDoc = Int(entry.lastDoc)
+            blockStart = blockEnd
+        }
+        skipBytes += blocks * SkipEntry.size
+        blockPostings += blocks * PostingsFormat.blockSize
+        tailPostings += meta.docFreq - blocks * PostingsFormat.blockSize
     }
 }

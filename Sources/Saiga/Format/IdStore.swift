@@ -76,7 +76,7 @@ enum IdStore {
                 while shared < limit && previous[previous.startIndex + shared] == current[current.startIndex + shared] {
                     shared += 1
                 }
-                TermDictionaryWriter.writeLengths(shared: shared, suffix: current.count - shared, into: &block)
+                NibblePair(high: shared, low: current.count - shared).write(to: &block)
                 block.write(current.dropFirst(shared))
                 previous = current
             }
@@ -145,11 +145,8 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
         var c = ByteCursor(base: base, start: start, end: end)
         do throws(DecodeError) {
             for _ in 0...(doc % IdStore.blockSize) {
-                let lengths = try c.readU8()
-                var shared = Int(lengths >> 4), suffix = Int(lengths & 15)
-                if shared == 15 { shared += Int(try c.readVInt32()) }
-                if suffix == 15 { suffix += Int(try c.readVInt32()) }
-                guard entry(shared, try c.readBytes(suffix)) else {
+                let lengths = try c.readNibblePair()
+                guard entry(lengths.high, try c.readBytes(lengths.low)) else {
                     throw DecodeError(offset: c.position, reason: "entry longer than allowed")
                 }
             }

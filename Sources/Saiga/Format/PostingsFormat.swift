@@ -3,8 +3,6 @@
 enum PostingsFormat {
     /// Documents per packed postings block (and the skip interval).
     @usableFromInline static let blockSize = 128
-    /// Bytes per skip entry: last doc u32, block size u16, max tf u8, min norm u8.
-    @usableFromInline static let skipEntrySize = 8
     /// The docBits byte of a block whose documents are a bit set.
     @usableFromInline static let bitsetBlock: UInt8 = 0xFF
     /// A max-tf value meaning "at least this much": block-max bounds must then assume any frequency.

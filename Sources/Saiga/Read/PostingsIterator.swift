@@ -81,7 +81,7 @@ struct PostingsCursor {
         docFreq = meta.docFreq
         numBlocks = meta.blockCount
         skipStart = meta.docOffset
-        blocksStart = meta.docOffset &+ numBlocks &* PostingsFormat.skipEntrySize
+        blocksStart = meta.docOffset &+ numBlocks &* SkipEntry.size
         posDataStart = meta.posOffset &+ 4 &* numBlocks
         skips = SkipList(post: post, postEnd: postEnd, skipStart: skipStart, blocksStart: blocksStart,
                          numBlocks: numBlocks, docFreq: docFreq, totalTermFreq: meta.totalTermFreq)
@@ -91,7 +91,7 @@ struct PostingsCursor {
         // Offsets come from term metadata that may be damaged (an unverified index): check without wrapping
         // arithmetic that the skip entries lie inside the file before anything reads them.
         if docFreq >= 2 && (skipStart < FileHeader.size || skipStart > postEnd
-                            || numBlocks > (postEnd - skipStart) / PostingsFormat.skipEntrySize) {
+                            || numBlocks > (postEnd - skipStart) / SkipEntry.size) {
             isCorrupt = true
         } else if docFreq == 1 && meta.singletonDoc >= maxDoc {
             isCorrupt = true
@@ -210,7 +210,7 @@ struct PostingsCursor {
         nextBlockOffset &+= skipBlockSize(b)
         guard end <= postEnd, end &- blockStart >= 3 else { return fail() }
         if !postBytesVerified(blockStart, end) { return fail() }
-        guard let start = PostingsCursor.skipImpacts(post, at: blockStart, end: end) else { return fail() }
+        guard let start = ImpactFrontier.end(in: post, blockStart: blockStart, blockEnd: end) else { return fail() }
         if post.load(fromByteOffset: start, as: UInt8.self) == PostingsFormat.bitsetBlock {
             return loadBitsetBlock(b, at: start &+ 1, end: end, lazy: lazy)
         }
@@ -255,26 +255,6 @@ struct PostingsCursor {
         bufferCount = PostingsFormat.blockSize
         bufferLastDoc = Int32(bitPattern: last)
         return true
-    }
-
-    /// Where a full block's documents start: after its impacts (count; first point VInt tf and norm byte; then
-    /// one nibble byte per further point, each nibble of 15 followed by a VInt). Nil if inconsistent.
-    @inlinable
-    static func skipImpacts(_ post: UnsafeRawPointer, at blockStart: Int, end: Int) -> Int? {
-        var c = ByteCursor(base: post, start: blockStart, end: end)
-        do {
-            let count = Int(try c.readU8())
-            if count > 0 {
-                _ = try c.readVInt()
-                _ = try c.readU8()
-                for _ in 1..<count {
-                    let b = try c.readU8()
-                    if b >> 4 == 15 { _ = try c.readVInt() }
-                    if b & 15 == 15 { _ = try c.readVInt() }
-                }
-            }
-        } catch { return nil }
-        return c.position < end ? c.position : nil
     }
 
     /// A dense block: a bit set over documents (previous last + 1) ... last, then PFOR frequencies. With `lazy` the
@@ -566,17 +546,12 @@ struct SkipList {
         self.totalTermFreq = totalTermFreq
     }
 
-    @inlinable @inline(__always)
-    func lastDoc(_ b: Int) -> UInt32 {
-        UInt32(littleEndian: post.loadUnaligned(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize,
-                                                as: UInt32.self))
-    }
+    /// Where skip entry `b` starts in `.post`.
+    @inlinable @inline(__always) func entry(_ b: Int) -> Int { skipStart &+ b &* SkipEntry.size }
 
-    @inlinable @inline(__always)
-    func blockSize(_ b: Int) -> Int {
-        Int(UInt16(littleEndian: post.loadUnaligned(
-            fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 4, as: UInt16.self)))
-    }
+    @inlinable @inline(__always) func lastDoc(_ b: Int) -> UInt32 { SkipEntry.lastDoc(at: entry(b), in: post) }
+
+    @inlinable @inline(__always) func blockSize(_ b: Int) -> Int { SkipEntry.blockSize(at: entry(b), in: post) }
 
     /// Largest frequency in block `b` (`b == numBlocks`: the tail), as a bound.
     @inlinable @inline(__always)
@@ -585,15 +560,13 @@ struct SkipList {
             // The tail (or a single document): no document has more than what is left of the total.
             return docFreq == 1 ? Float(totalTermFreq) : Float(totalTermFreq &- docFreq &+ 1)
         }
-        let tf = post.load(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 6, as: UInt8.self)
+        let tf = SkipEntry.maxTf(at: entry(b), in: post)
         return UInt32(tf) >= PostingsFormat.saturatedTf ? .infinity : Float(tf)
     }
 
     /// Smallest norm byte in block `b` (0 for the tail: any length).
     @inlinable @inline(__always)
-    func minNorm(_ b: Int) -> UInt8 {
-        b >= numBlocks ? 0 : post.load(fromByteOffset: skipStart &+ b &* PostingsFormat.skipEntrySize &+ 7, as: UInt8.self)
-    }
+    func minNorm(_ b: Int) -> UInt8 { b >= numBlocks ? 0 : SkipEntry.minNorm(at: entry(b), in: post) }
 
     /// Last document of block `b` (for the tail or a single document: a bound at or past the last posting).
     @inlinable @inline(__always)
@@ -620,59 +593,20 @@ struct SkipList {
     func impactBound(_ b: Int, offset: Int, weight: Float, cache: UnsafePointer<Float>,
                      cursor: UnsafeMutablePointer<PostingsCursor>) -> Float {
         let corner = weight - weight / (1 + maxTf(b) * cache[Int(minNorm(b))])
-        var at = blocksStart &+ offset
+        let at = blocksStart &+ offset
         let end = at &+ blockSize(b)
         guard end <= postEnd, at < end else { return corner }
         // The skip entry's corner is a valid bound from verified bytes; the frontier is read only once verified
         // (a damaged block then fails when the cursor loads it).
         if !cursor.pointee.postBytesVerified(at, end) { return corner }
-        let count = Int(post.load(fromByteOffset: at, as: UInt8.self))
-        if count == 0 { return corner }
-        at &+= 1
-        // The frontier: first point (VInt tf, norm byte), then one nibble byte per step (15 escapes to a VInt).
-        guard let (firstTf, next) = SkipList.vint(post, at, end), next < end else { return corner }
-        var tf = firstTf
-        var norm = Int(post.load(fromByteOffset: next, as: UInt8.self))
-        at = next &+ 1
-        var best = weight - weight / (1 + Float(tf) * cache[norm])
-        for _ in 1..<count {
-            guard at < end else { return corner }
-            let byte = post.load(fromByteOffset: at, as: UInt8.self)
-            at &+= 1
-            var dtf = UInt32(byte >> 4)
-            var dnorm = Int(byte & 15)
-            if dtf == 15 {
-                guard let (v, n) = SkipList.vint(post, at, end) else { return corner }
-                dtf &+= v
-                at = n
+        do {
+            var frontier = try ImpactFrontier.Decoder(ByteCursor(base: post, start: at, end: end))
+            if frontier.count == 0 { return corner }
+            var best: Float = 0
+            while let p = try frontier.next() {
+                best = max(best, weight - weight / (1 + Float(p.tf) * cache[Int(p.norm)]))
             }
-            if dnorm == 15 {
-                guard let (v, n) = SkipList.vint(post, at, end) else { return corner }
-                dnorm &+= Int(v)
-                at = n
-            }
-            tf &+= dtf &+ 1
-            norm &+= dnorm &+ 1
-            guard norm <= 255 else { return corner }
-            best = max(best, weight - weight / (1 + Float(tf) * cache[norm]))
-        }
-        return min(best, corner)
-    }
-
-    /// A VInt of at most 32 bits at `at` (before `end`): the value and the offset after it.
-    @inlinable @inline(__always)
-    static func vint(_ p: UnsafeRawPointer, _ at: Int, _ end: Int) -> (UInt32, Int)? {
-        var v: UInt32 = 0
-        var shift: UInt32 = 0
-        var i = at
-        while i < end {
-            let byte = p.load(fromByteOffset: i, as: UInt8.self)
-            i &+= 1
-            v |= UInt32(byte & 0x7F) &<< shift
-            if byte < 0x80 { return (v, i) }
-            shift &+= 7
-            if shift > 28 { return nil }
-        }
-        return nil
+            return min(best, corner)
+        } catch { return corner }
     }
 }

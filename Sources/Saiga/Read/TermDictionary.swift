@@ -230,12 +230,9 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                     let shared: Int
                     let suffix: UnsafeRawBufferPointer
                     do {
-                        let lengths = try terms.readU8()
-                        var s = Int(lengths >> 4), x = Int(lengths & 15)
-                        if s == 15 { s += Int(try terms.readVInt32()) }
-                        if x == 15 { x += Int(try terms.readVInt32()) }
-                        shared = s
-                        suffix = try terms.readBytes(x)
+                        let lengths = try terms.readNibblePair()
+                        shared = lengths.high
+                        suffix = try terms.readBytes(lengths.low)
                     } catch let e as DecodeError {
                         throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)
                     } catch { throw .corrupt(path, "term block unreadable") }

@@ -2,11 +2,8 @@
 ///
 /// `.post`, per term with docFreq ≥ 2 (docFreq == 1 is inlined in the term dictionary):
 ///
-///     skip entries   (docFreq / 128) × 8 bytes: last doc u32, block size u16, max tf u8 (255: or more), min norm u8
-///     full blocks    impacts: the block's (tf, norm) Pareto frontier, at most 8 points (adjacent points merged
-///                    into their corner beyond that): count u8 (0: the one point is the skip entry's max tf and
-///                    min norm), VInt tf and norm byte of the first point, then per further point one byte of
-///                    nibbles (Δtf − 1, Δnorm − 1), 15 escaping to a VInt;
+///     skip entries   (docFreq / 128) `SkipEntry`s of 8 bytes
+///     full blocks    impacts: the block's `ImpactFrontier`;
 ///                    documents: docBits u8 and 128 (doc gap - 1) packed, or 0xFF and a bit set over the
 ///                    block's document range (previous block's last doc + 1 ... this block's last doc) when
 ///                    that is smaller; then 128 (tf - 1) as PFOR
@@ -105,7 +102,7 @@ struct PostingsEncoder {
                 prev = Int64(docs[i])
             }
             lastDocOfPreviousBlock = prev
-            PostingsEncoder.writeImpacts(docs: docs, freqs: freqs, norms: norms, into: &blocks)
+            ImpactFrontier(docs: docs, freqs: freqs, norms: norms).write(to: &blocks)
             let docBits = BitPacking.bitWidth(scratch)
             let rangeStart = Int(lastDocOfPreviousBlockBeforeThis + 1)
             let bitsetBytes = (Int(docs[127]) - rangeStart + 1 + 7) / 8
@@ -144,10 +141,12 @@ struct PostingsEncoder {
             guard blocks.count <= UInt32.max else {
                 throw SaigaError(.limitExceeded, "postings of one term exceed 4 GiB in one segment")
             }
-            skips.writeU32(docs[127])
-            skips.writeU16(UInt16(blocks.count - blockStart))
-            skips.writeU8(UInt8(min(blockMaxTf, PostingsFormat.saturatedTf)))
-            skips.writeU8(blockMinNorm)
+            guard blocks.count - blockStart <= Int(UInt16.max) else {
+                throw SaigaError(.limitExceeded, "a postings block exceeds 64 KiB")
+            }
+            SkipEntry(lastDoc: docs[127], blockSize: UInt16(blocks.count - blockStart),
+                      maxTf: UInt8(min(blockMaxTf, PostingsFormat.saturatedTf)), minNorm: blockMinNorm)
+                .write(to: &skips)
             blockStart = blocks.count
             remaining -= 128
         }
@@ -175,58 +174,6 @@ struct PostingsEncoder {
             try posOut.write(positionBytes)
         }
         return TermMeta(docFreq: df, totalTermFreq: ttf, docOffset: docOffset, posOffset: posStart, singletonDoc: 0)
-    }
-
-    /// Maximum impacts stored per block.
-    static let maxImpacts = 8
-
-    /// Writes the Pareto frontier of the block's (tf, norm) pairs: every pair not dominated by another with a
-    /// higher-or-equal tf and a lower-or-equal norm. The best BM25 score of the block, for any k1 and b, is the
-    /// best score over these points, because BM25 grows with tf and falls with the norm.
-    static func writeImpacts(docs: UnsafePointer<UInt32>, freqs: UnsafePointer<UInt32>, norms: [UInt8],
-                             into w: inout ByteWriter) {
-        // Best tf per norm byte, then sweep norms upwards keeping strictly increasing tfs.
-        var bestTf = [UInt32](repeating: 0, count: 256)
-        for i in 0..<128 {
-            let norm = Int(docs[i]) < norms.count ? Int(norms[Int(docs[i])]) : 0
-            bestTf[norm] = max(bestTf[norm], freqs[i])
-        }
-        var frontier: [(tf: UInt32, norm: UInt8)] = []
-        var maxTfSoFar: UInt32 = 0
-        for norm in 0..<256 where bestTf[norm] > maxTfSoFar {
-            frontier.append((bestTf[norm], UInt8(norm)))
-            maxTfSoFar = bestTf[norm]
-        }
-        // Too many points: merge adjacent pairs into their corner (higher tf, lower norm), a looser but valid bound.
-        while frontier.count > maxImpacts {
-            var merged: [(tf: UInt32, norm: UInt8)] = []
-            var i = 0
-            while i < frontier.count {
-                if i + 1 < frontier.count && merged.count + (frontier.count - i) > maxImpacts {
-                    merged.append((frontier[i + 1].tf, frontier[i].norm))
-                    i += 2
-                } else {
-                    merged.append(frontier[i])
-                    i += 1
-                }
-            }
-            frontier = merged
-        }
-        // A single point is the skip entry's corner (the block's max tf and min norm): count 0 says so.
-        if frontier.count == 1 {
-            w.writeU8(0)
-            return
-        }
-        // First point as (VInt tf, norm byte); then each step up the frontier as (Δtf − 1, Δnorm − 1) in one
-        // byte's nibbles, 15 meaning "a VInt of the rest follows".
-        w.writeU8(UInt8(frontier.count))
-        w.writeVInt(UInt64(frontier[0].tf))
-        w.writeU8(frontier[0].norm)
-        for i in 1..<frontier.count {
-            let dtf = Int(frontier[i].tf - frontier[i - 1].tf) - 1
-            let dnorm = Int(frontier[i].norm) - Int(frontier[i - 1].norm) - 1
-            TermDictionaryWriter.writeLengths(shared: dtf, suffix: dnorm, into: &w)
-        }
     }
 
     /// Appends `positions` as packed runs of 128 and a VInt remainder.

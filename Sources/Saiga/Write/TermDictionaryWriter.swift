@@ -44,7 +44,7 @@ final class TermDictionaryWriter {
             var shared = 0
             let limit = min(previous.count, key.count)
             while shared < limit && previous[shared] == key[shared] { shared += 1 }
-            TermDictionaryWriter.writeLengths(shared: shared, suffix: key.count - shared, into: &termBytes)
+            NibblePair(high: shared, low: key.count - shared).write(to: &termBytes)
             termBytes.write(key[shared...])
             previous = key
 
@@ -80,13 +80,6 @@ final class TermDictionaryWriter {
         pendingMeta.removeAll(keepingCapacity: true)
         blockBaseDoc = lastDocOffset
         blockBasePos = lastPosOffset
-    }
-
-    /// Prefix and suffix lengths in one byte when both are below 15 (nibbles; 15 means "VInt of the rest follows").
-    static func writeLengths(shared: Int, suffix: Int, into w: inout ByteWriter) {
-        w.writeU8(UInt8(min(shared, 15) << 4 | min(suffix, 15)))
-        if shared >= 15 { w.writeVInt(shared - 15) }
-        if suffix >= 15 { w.writeVInt(suffix - 15) }
     }
 
     // The offsets the first term of the next block is delta-coded against (written in the block header).
