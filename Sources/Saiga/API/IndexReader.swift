@@ -199,37 +199,20 @@ public final class IndexReader: Sendable {
 
     init(directory: IndexDirectory, manifest: Manifest, verification: ChecksumVerification,
          warnings: [IndexOpenWarning] = []) throws(SaigaError) {
-        let readers = try CommitSegments.open(manifest, directory: directory, verification: verification)
-        var bases: [Int] = []
-        var total = 0
-        var deleted = 0
-        for r in readers {
-            bases.append(total)
-            total += r.maxDoc
-            deleted += r.deletions?.count ?? 0
-        }
-        var stats: [Int: FieldStatistics] = [:]
-        for f in [Schema.titleField, Schema.bodyField] {
-            var s = FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
-            for r in readers {
-                if let info = r.info.field(number: f) {
-                    s.docCount += info.docCount
-                    s.sumTotalTermFreq += info.sumTotalTermFreq
-                }
-            }
-            stats[f] = s
-        }
+        let snapshot = SegmentSnapshot(try CommitSegments.open(manifest, directory: directory,
+                                                                verification: verification))
         self.path = directory.path
         self.directory = directory
         self.openWarnings = warnings
         self.manifest = manifest
         self.generation = manifest.generation
-        self.segments = readers
-        self.docBases = bases
-        self.maxDoc = total
+        self.segments = snapshot.segments
+        self.docBases = snapshot.docBases
+        self.maxDoc = snapshot.maxDoc
+        let deleted = snapshot.segments.reduce(0) { $0 + ($1.deletions?.count ?? 0) }
         self.deletedCount = deleted
-        self.documentCount = total - deleted
-        self.fieldStats = stats
+        self.documentCount = snapshot.maxDoc - deleted
+        self.fieldStats = snapshot.fieldStats
         self.analyzerOptions = manifest.analyzer
         self.analyzer = Analyzer(options: manifest.analyzer)
     }

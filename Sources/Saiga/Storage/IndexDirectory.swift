@@ -94,6 +94,17 @@ final class IndexDirectory: Sendable {
         do { return try Sys.listDirectory(fd: fd, path: path) } catch { throw .system(error) }
     }
 
+    /// Throws `.notAnIndex` if `names` (the directory's listing, which holds no commit) has files an index never
+    /// writes: only an empty directory, or one left by an interrupted first build, becomes an index, so that a
+    /// mistyped path never turns someone's folder into one.
+    func refuseForeignFiles(_ names: [String]) throws(SaigaError) {
+        let foreign = names.filter { !IndexDirectory.isIndexFile($0) && $0 != IndexDirectory.lockFileName }.sorted()
+        guard !foreign.isEmpty else { return }
+        let shown = foreign.prefix(3).map { "\"\($0)\"" }.joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
+        throw SaigaError(.notAnIndex, "\(path) is not an index: it holds \(foreign.count) other "
+            + "file\(foreign.count == 1 ? "" : "s") (\(shown)) and no commit; use an empty or new directory", path: path)
+    }
+
     /// The type and size of an entry, without following a symbolic link.
     func entry(_ name: String) -> (type: Sys.EntryType, size: Int) { Sys.statAt(fd, name) }
 

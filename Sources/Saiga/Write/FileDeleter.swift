@@ -12,17 +12,68 @@
 ///
 /// Failures to delete are ignored: the file is tried again at the next commit, and deleting never affects what a
 /// reader has already mapped.
+///
+/// It also owns which commits are live: the writer tells it each commit it makes (`recordCommit`), and it keeps the
+/// last two, the newest and its fallback.
 struct FileDeleter {
     let directory: IndexDirectory
+    /// The last two commits (oldest first): their files are kept.
+    private(set) var keptCommits: [Manifest]
+    /// Commits that just left `keptCommits`, decoded already: the next sweep retires them without reading them.
+    private var retiredCommits: [Manifest] = []
+    /// A rebuild whose first commit has not happened yet: that commit retires every other commit. Until then the
+    /// previous commits stay (a failed rebuild leaves the index as it was).
+    private var replacesPreviousCommits: Bool
+    /// Set by a rebuild's commit for the sweep that follows it: every other commit goes.
+    private var retireAllBut: UInt64?
+
+    /// - Parameters:
+    ///   - keptCommits: the commits the writer opened with that stay (the newest and, if it decodes, the one
+    ///     before).
+    ///   - replacesPreviousCommits: the writer rebuilds the index: its first commit retires every other one.
+    init(directory: IndexDirectory, keptCommits: [Manifest], replacesPreviousCommits: Bool) {
+        self.directory = directory
+        self.keptCommits = keptCommits
+        self.replacesPreviousCommits = replacesPreviousCommits
+    }
+
+    /// The newest commit (nil before the first).
+    var lastCommit: Manifest? { keptCommits.last }
+
+    /// A commit was written: it joins the two kept commits (the oldest is retired at the next sweep).
+    mutating func recordCommit(_ manifest: Manifest) {
+        if replacesPreviousCommits {
+            keptCommits = []
+            replacesPreviousCommits = false
+            retireAllBut = manifest.generation
+        }
+        keptCommits.append(manifest)
+        if keptCommits.count > 2 {
+            retiredCommits += keptCommits.prefix(keptCommits.count - 2)
+            keptCommits.removeFirst(keptCommits.count - 2)
+        }
+    }
+
+    /// Deletes what nothing needs any more (the rules above).
+    ///
+    /// - Parameters:
+    ///   - inUse: files the writer's current view uses (committed or not).
+    ///   - busySegments: segments being written (flushes, merges): none of their files is touched.
+    mutating func deleteUnused(inUse: Set<String>, busySegments: Set<String>) {
+        var known: [UInt64: Manifest] = [:]
+        for m in keptCommits + retiredCommits { known[m.generation] = m }
+        FileDeleter.sweep(directory, retainFrom: keptCommits.first?.generation, retireAllBut: retireAllBut,
+                          known: known, inUse: inUse, busySegments: busySegments)
+        retiredCommits = []
+        retireAllBut = nil
+    }
 
     /// - Parameters:
     ///   - retainFrom: commits with a lower generation are retired (nil: none).
     ///   - retireAllBut: with a generation, every other commit is retired, damaged ones included (a rebuild).
     ///   - known: manifests the caller has decoded already (its recent commits): not read again.
-    ///   - inUse: files the writer's current view uses (committed or not).
-    ///   - busySegments: segments being written (flushes, merges): none of their files is touched.
-    func deleteUnused(retainFrom: UInt64?, retireAllBut: UInt64? = nil, known: [UInt64: Manifest] = [:],
-                      inUse: Set<String>, busySegments: Set<String>) {
+    private static func sweep(_ directory: IndexDirectory, retainFrom: UInt64?, retireAllBut: UInt64?,
+                              known: [UInt64: Manifest], inUse: Set<String>, busySegments: Set<String>) {
         guard let names = try? directory.list() else { return }
         var present = Set(names)
         var manifests: [UInt64] = []

@@ -1,122 +1,3 @@
-import Dispatch
-
-/// How `IndexWriter` treats an index that already exists.
-public enum IndexOpenMode: Sendable, Hashable {
-    /// Start empty: the first commit replaces whatever the index held (a rebuild).
-    case create
-    /// Keep the existing documents; fail with `.indexNotFound` if there is no index yet.
-    case append
-    /// Keep the existing documents, or start a new index if there is none (default).
-    case createOrAppend
-}
-
-/// Settings of an `IndexWriter`.
-public struct IndexWriterOptions: Sendable {
-    /// What to do with an existing index. Default `.createOrAppend`.
-    public var openMode: IndexOpenMode
-    /// Memory for the in-RAM segment; when it fills, the segment is written to disk and a new one starts, so the
-    /// writer's memory stays bounded whatever the corpus size. Default 256 MiB.
-    public var ramBudgetMB: Int
-    /// Analysis settings, recorded in the commit and used by every reader of the index. When appending to an
-    /// existing index, the index's own settings win (a mismatch is an error).
-    public var analyzer: AnalyzerOptions
-    /// Index positions (needed for phrase queries). Default true.
-    public var positions: Bool
-    /// zlib level (1...9) for the document store. Default 6.
-    public var storeCompressionLevel: Int
-    /// Keep title and body in the document store (needed for titles and snippets in results). Default true;
-    /// false stores only the id and extra fields (benchmarks that compare with engines storing only ids).
-    public var storeText: Bool
-    /// Also flush a segment after this many documents (Lucene's maxBufferedDocs); nil: only the RAM budget counts.
-    public var maxBufferedDocuments: Int?
-    /// Indexing threads, each building its own in-RAM segment (the RAM budget is shared between them). With
-    /// more than one, `add` hands documents to the threads in batches, and the order of documents across
-    /// segments (which only decides ties between equal scores) varies from run to run. Default 1.
-    public var threads: Int
-    /// When to merge segments in the background. `nil` turns background merging off (`forceMerge` still works).
-    public var mergePolicy: MergePolicy?
-    /// Called after each segment is written to disk, with the segment's document count.
-    public var onFlush: (@Sendable (_ documents: Int) -> Void)?
-    /// Largest document accepted, in UTF-8 bytes of id, title, body and extra fields; a larger one is refused with
-    /// `.invalidDocument` (the writer is unchanged). One document's postings cannot be split across segments, so a
-    /// document near the RAM budget would blow through it. nil (default): a quarter of the RAM budget, between
-    /// 1 MiB and 64 MiB.
-    public var maxDocumentBytes: Int?
-    /// Open a directory that holds other files but no index (default false: such a directory is refused with
-    /// `.notAnIndex`, so that a mistyped path never becomes an index among someone's files). Only index files
-    /// (`_<n>.<ext>`, `manifest_<n>`) are ever deleted, whatever this says.
-    public var allowNonIndexDirectory: Bool
-
-    public init(openMode: IndexOpenMode = .createOrAppend, ramBudgetMB: Int = 256, analyzer: AnalyzerOptions = .default,
-                positions: Bool = true, storeCompressionLevel: Int = 6, storeText: Bool = true,
-                maxBufferedDocuments: Int? = nil, threads: Int = 1, mergePolicy: MergePolicy? = MergePolicy(),
-                onFlush: (@Sendable (Int) -> Void)? = nil, maxDocumentBytes: Int? = nil,
-                allowNonIndexDirectory: Bool = false) {
-        self.maxDocumentBytes = maxDocumentBytes
-        self.allowNonIndexDirectory = allowNonIndexDirectory
-        self.openMode = openMode
-        self.threads = threads
-        self.maxBufferedDocuments = maxBufferedDocuments
-        self.storeText = storeText
-        self.ramBudgetMB = ramBudgetMB
-        self.analyzer = analyzer
-        self.positions = positions
-        self.storeCompressionLevel = storeCompressionLevel
-        self.mergePolicy = mergePolicy
-        self.onFlush = onFlush
-    }
-}
-
-/// One segment as the writer sees it: its files (immutable) and its deletions as of now, which may be ahead of
-/// the last commit.
-final class WriterSegment {
-    let info: SegmentInfo
-    let directory: IndexDirectory
-    var deletions: DeletedDocuments
-    /// The deletions file in force in the last commit (0: none).
-    var deletionGeneration: Int
-    /// Deletions changed since they were last written.
-    var deletionsDirty = false
-    private var openedReader: SegmentReader?
-
-    init(info: SegmentInfo, directory: IndexDirectory, deletions: DeletedDocuments? = nil, deletionGeneration: Int = 0) {
-        self.info = info
-        self.directory = directory
-        self.deletions = deletions ?? DeletedDocuments(maxDoc: info.maxDoc)
-        self.deletionGeneration = deletionGeneration
-    }
-
-    /// A committed segment, already opened (with its deletions as of the commit).
-    init(reader: SegmentReader, directory: IndexDirectory, deletionGeneration: Int) {
-        self.info = reader.info
-        self.directory = directory
-        self.deletions = reader.deletions ?? DeletedDocuments(maxDoc: reader.info.maxDoc)
-        self.deletionGeneration = deletionGeneration
-        self.openedReader = reader
-    }
-
-    var name: String { info.name }
-    var liveDocs: Int { info.maxDoc - deletions.count }
-
-    /// The segment's files, opened once (without deletions: the writer's own are in `deletions`).
-    func reader() throws(SaigaError) -> SegmentReader {
-        if let openedReader { return openedReader }
-        let r = try SegmentReader(directory: directory, info: info, verification: .onFirstRead)
-        openedReader = r
-        return r
-    }
-
-    /// The live document with `id`, if the segment has one.
-    func liveDocument(id: String) throws(SaigaError) -> Int? {
-        let r = try reader()
-        let doc = try withBytes(Array(id.utf8)) { (p: UnsafeRawBufferPointer) throws(SaigaError) -> Int? in
-            try r.ids.lookup(p)
-        }
-        guard let doc, !deletions.contains(doc) else { return nil }
-        return doc
-    }
-}
-
 /// Writes an index: add, update and delete documents, then `commit()` to make the changes visible atomically
 /// and durably. Segments are merged in the background (`IndexWriterOptions.mergePolicy`).
 ///
@@ -127,6 +8,12 @@ final class WriterSegment {
 /// Only one writer may hold an index at a time (`write.lock`); a second gets `SaigaError.Code.indexLocked` naming
 /// the holder's pid. The lock dies with its process, so a crashed writer never blocks the next one.
 /// Not thread-safe: use one writer from one thread (`IndexWriterOptions.threads` makes it index in parallel).
+///
+/// The writer coordinates; the work is done along Lucene's seams by the pieces it owns: `DocumentsWriter` (the
+/// in-RAM segments and the indexing threads), `DocumentValidator`, `WritableCommit` (the commit it builds on),
+/// `WriterSegment` (each segment's deletions, merges put in place), `MergeScheduler`, and `FileDeleter` (which
+/// commits are live and which files may go). It stays a little over 400 lines, a third of them documentation,
+/// because the public API and the ordering rules of commit and rollback belong in one place.
 public final class IndexWriter {
     public let path: String
     public let options: IndexWriterOptions
@@ -135,18 +22,12 @@ public final class IndexWriter {
     private let analyzer: Analyzer
     private let analyzerOptions: AnalyzerOptions
     private let positions: Bool
-    private let shared: IndexingShared
-    /// One partition indexed on the calling thread, or one per worker thread.
-    private var partition: IndexingPartition?
-    private var workers: [IndexingWorker] = []
-    private var batch: [Document] = []
-    private var nextWorker = 0
-    private static let batchSize = 256
+    /// Documents in RAM and the threads that index them.
+    private let documents: DocumentsWriter
+    private var validator: DocumentValidator
+    /// Which commits are live, and which files may go.
+    private var files: FileDeleter
     private var generation: UInt64
-    /// The last two commits (oldest first): their files are kept.
-    private var keptCommits: [Manifest] = []
-    /// Commits that just left `keptCommits`, decoded already: the file deleter retires them without reading them.
-    private var retiredCommits: [Manifest] = []
     /// The index as of now: the last commit plus flushes, deletions and finished merges since.
     private var segments: [WriterSegment] = []
     /// The segments of the last commit with their deletion state then (restored by `rollback`).
@@ -156,11 +37,6 @@ public final class IndexWriter {
     private var idHashes = Set<UInt64>()
     /// True if the index had documents before this writer: every add checks them for the id.
     private var hasEarlierDocuments = false
-    /// A rebuild (`.create`) whose first commit has not happened yet: that commit drops the previous ones.
-    private var replacesPreviousCommit = false
-    /// The names of the extra (stored-only) fields of the index: capped at `Schema.maxExtraFields` per index, so
-    /// that no segment, and no merge of segments, ever needs more field numbers than a segment has.
-    private var extraFieldNames = Set<String>()
     /// Segments holding only documents from before this writer opened (those it opened with, and merges of
     /// them only).
     private var segmentsAtOpen = Set<String>()
@@ -176,17 +52,7 @@ public final class IndexWriter {
     ///   check --repair` decides what to drop instead. A rebuild (`.create`) is never refused for damage: it
     ///   replaces the index.
     public init(path: String, options: IndexWriterOptions = IndexWriterOptions()) throws(SaigaError) {
-        guard options.ramBudgetMB >= 1 && options.ramBudgetMB <= 64 * 1024 else {
-            throw SaigaError(.invalidArgument, "ram budget must be between 1 and 65536 MB (got \(options.ramBudgetMB))")
-        }
-        if let n = options.maxBufferedDocuments, n < 1 {
-            throw SaigaError(.invalidArgument, "maxBufferedDocuments must be at least 1")
-        }
-        guard (1...9).contains(options.storeCompressionLevel) else {
-            throw SaigaError(.invalidArgument, "store compression level must be 1...9")
-        }
-        guard (1...256).contains(options.threads) else { throw SaigaError(.invalidArgument, "threads must be 1...256") }
-        try options.mergePolicy?.validate()
+        try options.validate()
         self.path = path
         self.options = options
         if options.openMode == .append && !IndexDirectory.exists(path) {
@@ -195,46 +61,21 @@ public final class IndexWriter {
         directory = try IndexDirectory.create(path: path)
         let existing = try directory.list()
         let generations = existing.compactMap(Manifest.generation(ofFileName:)).sorted(by: >)
-        if generations.isEmpty && !options.allowNonIndexDirectory {
-            // Not an index (yet): only an empty directory, or one left by an interrupted first build, is taken.
-            let foreign = existing.filter { !IndexDirectory.isIndexFile($0) && $0 != IndexDirectory.lockFileName }.sorted()
-            if !foreign.isEmpty {
-                let shown = foreign.prefix(3).map { "\"\($0)\"" }.joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
-                throw SaigaError(.notAnIndex, "\(directory.path) is not an index: it holds \(foreign.count) other "
-                    + "file\(foreign.count == 1 ? "" : "s") (\(shown)) and no commit; use an empty or new directory",
-                    path: directory.path)
-            }
-        }
+        if generations.isEmpty && !options.allowNonIndexDirectory { try directory.refuseForeignFiles(existing) }
         // The lock releases itself (deinit) on every failure path below.
         let lock = try WriteLock(directory: directory)
         self.lock = lock
 
-        var latest: Manifest?
-        // The commit before `latest`, if its manifest decodes: the fallback this writer keeps.
-        var previous: Manifest?
-        var opened: [SegmentReader] = []
-        if options.openMode != .create, let newest = generations.first {
-            do {
-                let m = try directory.readManifest(generation: newest)
-                opened = try CommitSegments.open(m, directory: directory, verification: .onFirstRead)
-                if let older = generations.dropFirst().first { previous = try? directory.readManifest(generation: older) }
-                // Files the previous commit does not share are verified whole: before this writer's commits retire
-                // that commit, the newest must be known sound.
-                if let previous {
-                    let shared = Set(previous.segments.map { "\($0.name)/\($0.id)" })
-                    for r in opened where !shared.contains("\(r.name)/\(r.info.id)") { try r.checkAllFiles() }
-                }
-                latest = m
-            } catch {
-                guard error.code == .corruptIndex else { throw error }
-                throw SaigaError(.corruptIndex,
-                                 "the newest commit (generation \(newest)) is damaged: \(error.message). The writer does "
-                                    + "not open on top of it: `saiga check` shows the damage, `saiga check --repair` "
-                                    + "goes back to a sound commit", path: error.path, offset: error.offset)
-            }
+        var newest: WritableCommit?
+        if options.openMode != .create, let generation = generations.first {
+            newest = try WritableCommit(directory: directory, generation: generation,
+                                        previousGeneration: generations.dropFirst().first)
         } else if options.openMode == .append {
             throw SaigaError(.indexNotFound, "no committed index at \(path) to append to", path: path)
         }
+        let latest = newest?.manifest
+        let previous = newest?.previous
+        let opened = newest?.segments ?? []
         generation = generations.first ?? 0
         var next = latest?.nextSegmentNumber ?? 0
         // Never reuse a name that exists on disk (an orphan of an interrupted build).
@@ -252,33 +93,24 @@ public final class IndexWriter {
             for (entry, r) in zip(latest.segments, opened) {
                 segments.append(WriterSegment(reader: r, directory: directory, deletionGeneration: entry.deletionGeneration))
             }
-            // The commit before it stays the fallback (its files are kept) as long as its manifest decodes.
-            keptCommits = [previous, latest].compactMap { $0 }
             hasEarlierDocuments = segments.contains { $0.liveDocs > 0 }
             segmentsAtOpen = Set(segments.map(\.name))
-            for s in segments { for f in s.info.fields where f.number >= Schema.firstStoredOnlyField { extraFieldNames.insert(f.name) } }
         } else {
             analyzerOptions = options.analyzer
             positions = options.positions
-            // A rebuild keeps the previous commits until its own first commit (a failed rebuild leaves the index as
-            // it was), which then retires them all.
-            replacesPreviousCommit = !generations.isEmpty
         }
+        // The commit before the newest stays the fallback (its files are kept) as long as its manifest decodes. A
+        // rebuild keeps the previous commits until its own first commit (a failed rebuild leaves the index as it
+        // was), which then retires them all.
+        files = FileDeleter(directory: directory, keptCommits: latest.map { [previous, $0].compactMap { $0 } } ?? [],
+                            replacesPreviousCommits: latest == nil && !generations.isEmpty)
+        validator = DocumentValidator(options: options, existingSegments: segments.map(\.info))
         committedState = segments.map { ($0.info, $0.deletions, $0.deletionGeneration) }
         self.analyzer = Analyzer(options: analyzerOptions)
-        shared = IndexingShared(nextSegmentNumber: next)
         var partitionOptions = options
         partitionOptions.positions = positions
-        let budget = (options.ramBudgetMB << 20) / options.threads
-        if options.threads == 1 {
-            partition = IndexingPartition(directory: directory, analyzer: analyzer, options: partitionOptions,
-                                          shared: shared, ramBudget: budget)
-        } else {
-            for _ in 0..<options.threads {
-                workers.append(IndexingWorker(partition: IndexingPartition(
-                    directory: directory, analyzer: analyzer, options: partitionOptions, shared: shared, ramBudget: budget)))
-            }
-        }
+        documents = DocumentsWriter(directory: directory, analyzer: analyzer, options: partitionOptions,
+                                    nextSegmentNumber: next)
         if options.mergePolicy != nil {
             merges = MergeScheduler(directory: directory, positions: positions, storeText: options.storeText,
                                     compressionLevel: Int32(options.storeCompressionLevel))
@@ -289,7 +121,7 @@ public final class IndexWriter {
 
     deinit {
         if lock != nil { rollback() }
-        for w in workers { w.send(.stop) }
+        documents.stop()
         merges?.stop()
     }
 
@@ -320,7 +152,7 @@ public final class IndexWriter {
     public var pendingMerges: Int { merges?.pending ?? 0 }
 
     /// The generation of the last commit (0 before the first).
-    public var lastCommitGeneration: UInt64 { keptCommits.last?.generation ?? 0 }
+    public var lastCommitGeneration: UInt64 { files.lastCommit?.generation ?? 0 }
 
     // MARK: - Adding, updating, deleting
 
@@ -329,7 +161,7 @@ public final class IndexWriter {
     /// flushing.
     public func add(_ document: Document) throws(SaigaError) {
         try checkOpen()
-        try validate(document)
+        try validator.validate(document)
         let h = IndexWriter.hashID(document.id)
         if hasEarlierDocuments || idHashes.contains(h), try liveLocation(of: document.id, hash: h) != nil {
             throw SaigaError(.duplicateID, "duplicate document id \"\(document.id)\"")
@@ -342,7 +174,7 @@ public final class IndexWriter {
     @discardableResult
     public func update(_ document: Document) throws(SaigaError) -> Bool {
         try checkOpen()
-        try validate(document)
+        try validator.validate(document)
         let h = IndexWriter.hashID(document.id)
         let replaced = try deleteLive(id: document.id, hash: h)
         try addValidated(document, hash: h)
@@ -366,45 +198,20 @@ public final class IndexWriter {
         try flush()
         syncFlushed()
         var readers: [SegmentReader] = []
-        var bases: [Int] = []
-        var total = 0
-        for s in segments {
-            readers.append(try s.reader())
-            bases.append(total)
-            total += s.info.maxDoc
-        }
-        var stats: [Int: FieldStatistics] = [:]
-        for f in [Schema.titleField, Schema.bodyField] {
-            var st = FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
-            for r in readers {
-                st.docCount += r.info.field(number: f)?.docCount ?? 0
-                st.sumTotalTermFreq += r.info.field(number: f)?.sumTotalTermFreq ?? 0
-            }
-            stats[f] = st
-        }
-        let executor = QueryExecutor(segments: readers, docBases: bases, fieldStats: stats)
-        let prepared = try executor.prepare(node, parameters: BM25Parameters())
+        for s in segments { readers.append(try s.reader()) }
         var deleted = 0
-        for (i, s) in segments.enumerated() {
-            try readers[i].checkNorms()
-            var iterators: [PostingsIterator] = []
-            guard let scorer = executor.scorer(prepared, segment: i, iterators: &iterators) else { continue }
-            var d = scorer.nextDoc()
-            while d != PostingsIterator.noMoreDocs {
-                if s.deletions.insert(Int(d)) {
-                    s.deletionsDirty = true
-                    deleted += 1
-                }
-                d = scorer.nextDoc()
+        try SegmentSnapshot(readers).forEachMatch(node) { i, doc in
+            if segments[i].deletions.insert(doc) {
+                segments[i].deletionsDirty = true
+                deleted += 1
             }
-            if iterators.contains(where: { $0.isCorrupt }) { throw readers[i].postingsCorruption() }
         }
         return deleted
     }
 
     private func checkOpen() throws(SaigaError) {
         guard lock != nil else { throw SaigaError(.closed, "the writer is closed") }
-        if let e = shared.error {
+        if let e = documents.error {
             // A background partition failed to flush: its documents are gone, so everything since the last
             // commit goes (all or nothing).
             resetToLastCommit()
@@ -423,56 +230,14 @@ public final class IndexWriter {
         }
     }
 
-    /// Checks a document before anything is done with it: a document refused here leaves the writer unchanged, so
-    /// a caller may skip it and go on.
-    private func validate(_ document: Document) throws(SaigaError) {
-        let idBytes = document.id.utf8.count
-        guard idBytes > 0 else { throw SaigaError(.invalidDocument, "document id is empty") }
-        guard idBytes <= Document.maxIDBytes else {
-            throw SaigaError(.invalidDocument, "document id is \(idBytes) bytes; the limit is \(Document.maxIDBytes)")
-        }
-        let titleBytes = document.title.utf8.count
-        guard titleBytes <= Document.maxTitleBytes else {
-            throw SaigaError(.invalidDocument, "title is \(titleBytes) bytes; the limit is \(Document.maxTitleBytes)")
-        }
-        var size = idBytes + titleBytes + document.body.utf8.count
-        for f in document.fields { size += f.name.utf8.count + f.value.utf8.count }
-        guard size <= maxDocumentBytes else {
-            throw SaigaError(.invalidDocument, "document \"\(document.id)\" is \(size) bytes; the limit is "
-                + "\(maxDocumentBytes) (IndexWriterOptions.maxDocumentBytes, a quarter of the RAM budget by default)")
-        }
-        var newNames = Set<String>()
-        for f in document.fields {
-            guard f.name != Schema.idName && f.name != Schema.titleName && f.name != Schema.bodyName else {
-                throw SaigaError(.invalidDocument, "extra field name \"\(f.name)\" is reserved")
-            }
-            guard !f.name.isEmpty, f.name.utf8.count <= Document.maxFieldNameBytes else {
-                throw SaigaError(.invalidDocument, "extra field name must be 1 to \(Document.maxFieldNameBytes) bytes")
-            }
-            if !extraFieldNames.contains(f.name) { newNames.insert(f.name) }
-        }
-        if !newNames.isEmpty && extraFieldNames.count + newNames.count > Schema.maxExtraFields {
-            throw SaigaError(.invalidDocument, "document \"\(document.id)\" would bring the index to "
-                + "\(extraFieldNames.count + newNames.count) distinct extra field names (\"\(newNames.sorted()[0])\" …); "
-                + "an index holds at most \(Schema.maxExtraFields)")
-        }
-    }
-
     /// Largest document accepted, in UTF-8 bytes of id, title, body and extra fields
     /// (`IndexWriterOptions.maxDocumentBytes`, or its default for the RAM budget).
-    public var maxDocumentBytes: Int {
-        min(options.maxDocumentBytes ?? max(1 << 20, min(64 << 20, (options.ramBudgetMB << 20) / 4)), 512 << 20)
-    }
+    public var maxDocumentBytes: Int { validator.maxDocumentBytes }
 
     private func addValidated(_ document: Document, hash h: UInt64) throws(SaigaError) {
-        if let partition {
-            try resettingOnFailure { () throws(SaigaError) in try partition.add(document) }
-        } else {
-            batch.append(document)
-            if batch.count >= IndexWriter.batchSize { sendBatch() }
-        }
+        try resettingOnFailure { () throws(SaigaError) in try documents.add(document) }
         idHashes.insert(h)
-        for f in document.fields { extraFieldNames.insert(f.name) }
+        validator.accepted(document)
         documentsAdded += 1
     }
 
@@ -483,12 +248,7 @@ public final class IndexWriter {
     }
 
     private func liveLocation(of id: String, hash h: UInt64) throws(SaigaError) -> Location? {
-        if idHashes.contains(h) {
-            if batch.contains(where: { $0.id == id }) { return .ram }
-            try drainWorkers(flush: false)  // workers idle: their in-RAM segments can be read
-            if partition?.contains(id: id) == true { return .ram }
-            for w in workers where w.partition.contains(id: id) { return .ram }
-        }
+        if idHashes.contains(h), try documents.contains(id: id) { return .ram }
         syncFlushed()
         for s in segments.reversed() {  // the newest copy is the live one
             if let doc = try s.liveDocument(id: id) { return .segment(s, doc: doc) }
@@ -510,46 +270,16 @@ public final class IndexWriter {
         return true
     }
 
-    private func sendBatch() {
-        guard !batch.isEmpty else { return }
-        workers[nextWorker].send(.documents(batch))
-        nextWorker = (nextWorker + 1) % workers.count
-        batch.removeAll(keepingCapacity: true)
-    }
-
-    /// Waits until every worker has indexed what it was given (and flushed its segment, if asked).
-    private func drainWorkers(flush: Bool) throws(SaigaError) {
-        guard !workers.isEmpty else { return }
-        sendBatch()
-        let done = DispatchSemaphore(value: 0)
-        for w in workers { w.send(.barrier(flush: flush, done: done)) }
-        for _ in workers { done.wait() }
-        if let e = shared.error { throw e }
-    }
-
     /// Writes the in-RAM segments to disk (they stay invisible until the next commit).
     public func flush() throws(SaigaError) {
         try checkOpen()
-        try resettingOnFailure { () throws(SaigaError) in
-            if let partition {
-                try partition.flush()
-            } else {
-                try drainWorkers(flush: true)
-            }
-        }
+        try resettingOnFailure { () throws(SaigaError) in try documents.flush() }
         syncFlushed()
     }
 
     /// Moves segments the partitions flushed into the writer's view.
     private func syncFlushed() {
-        let flushed = shared.state.withLock { s -> [SegmentInfo] in
-            let f = s.flushed
-            s.flushed.removeAll()
-            return f
-        }
-        for info in flushed.sorted(by: { a, b in a.name.count != b.name.count ? a.name.count < b.name.count : a.name < b.name }) {
-            segments.append(WriterSegment(info: info, directory: directory))
-        }
+        for info in documents.takeFlushed() { segments.append(WriterSegment(info: info, directory: directory)) }
     }
 
     // MARK: - Merging
@@ -568,7 +298,7 @@ public final class IndexWriter {
         guard let merges else { return }
         let chosen = segments.filter { names.contains($0.name) }
         guard !chosen.isEmpty else { return }
-        let output = IndexDirectory.segmentName(shared.takeSegmentNumber())
+        let output = IndexDirectory.segmentName(documents.shared.takeSegmentNumber())
         merges.enqueue(MergeScheduler.Task(sources: chosen.map(\.info), deletions: chosen.map { $0.deletions },
                                            output: output))
     }
@@ -589,31 +319,12 @@ public final class IndexWriter {
             switch done.result {
             case .failure(let e):
                 if firstError == nil { firstError = e }
-            case .success(let out):
-                let names = done.task.sources.map(\.name)
-                // Every source must still be here (rollback may have reset the view meanwhile).
-                let sources = names.compactMap { n in segments.first { $0.name == n } }
-                guard sources.count == names.count else {
-                    for f in out.info.fileNames { try? directory.delete(f) }
-                    continue
+            case .success(let output):
+                if let merged = WriterSegment.merged(output, of: done.task, replacingIn: &segments,
+                                                     directory: directory) {
+                    let names = done.task.sources.map(\.name)
+                    if names.allSatisfy(segmentsAtOpen.contains) { segmentsAtOpen.insert(merged.name) }
                 }
-                let merged = WriterSegment(info: out.info, directory: directory)
-                for (i, s) in sources.enumerated() {
-                    let snapshot = done.task.deletions[i] ?? DeletedDocuments(maxDoc: s.info.maxDoc)
-                    guard s.deletions.count != snapshot.count else { continue }
-                    for d in 0..<s.info.maxDoc where s.deletions.contains(d) && !snapshot.contains(d) {
-                        let mapped = Int(out.docMaps[i][d])
-                        if mapped >= 0 {
-                            merged.deletions.insert(mapped)
-                            merged.deletionsDirty = true
-                        }
-                    }
-                }
-                if names.allSatisfy(segmentsAtOpen.contains) { segmentsAtOpen.insert(out.info.name) }
-                // The merged segment takes the place of its first source, so document order is kept.
-                let firstIndex = segments.firstIndex { $0.name == names[0] }!
-                segments[firstIndex] = merged
-                segments.removeAll { names.dropFirst().contains($0.name) }
             }
         }
         if let firstError { throw firstError }
@@ -696,22 +407,12 @@ public final class IndexWriter {
 
         let newGeneration = generation + 1
         var written: [String] = []
-        var newDeletionGenerations: [String: Int] = [:]
-        var rebuilt = false
         do {
-            for s in segments where s.deletionsDirty {
-                let g = Int(newGeneration)
-                if s.deletions.isEmpty {
-                    newDeletionGenerations[s.name] = 0
-                } else {
-                    try s.deletions.write(directory: directory, segment: s.name, id: s.info.id, generation: g)
-                    written.append(DeletedDocuments.fileName(segment: s.name, generation: g))
-                    newDeletionGenerations[s.name] = g
-                }
-            }
+            let newDeletionGenerations = try WriterSegment.writeChangedDeletions(
+                segments, generation: Int(newGeneration), directory: directory, written: &written)
             let manifest = Manifest(
                 generation: newGeneration, commitID: .random(), analyzer: analyzerOptions, positions: positions,
-                nextSegmentNumber: shared.state.withLock { $0.nextSegmentNumber },
+                nextSegmentNumber: documents.shared.state.withLock { $0.nextSegmentNumber },
                 segments: segments.map { s in
                     Manifest.SegmentEntry(name: s.name, id: s.info.id, maxDoc: s.info.maxDoc,
                                           deletionGeneration: newDeletionGenerations[s.name] ?? s.deletionGeneration)
@@ -723,23 +424,14 @@ public final class IndexWriter {
                 if let g = newDeletionGenerations[s.name] { s.deletionGeneration = g }
                 s.deletionsDirty = false
             }
-            if replacesPreviousCommit {
-                keptCommits = []
-                replacesPreviousCommit = false
-                rebuilt = true
-            }
-            keptCommits.append(manifest)
-            if keptCommits.count > 2 {
-                retiredCommits += keptCommits.prefix(keptCommits.count - 2)
-                keptCommits.removeFirst(keptCommits.count - 2)
-            }
+            files.recordCommit(manifest)
             committedState = segments.map { ($0.info, $0.deletions, $0.deletionGeneration) }
             hasEarlierDocuments = hasEarlierDocuments || segments.contains { $0.liveDocs > 0 }
         } catch {
             for name in written { try? directory.delete(name) }
             throw error
         }
-        deleteUnusedFiles(retireAllBut: rebuilt ? newGeneration : nil)
+        deleteUnusedFiles()
         scheduleMerges()
         return generation
     }
@@ -748,7 +440,7 @@ public final class IndexWriter {
     /// rebuild's commit, every other commit), and files of interrupted flushes and merges; never a file that a
     /// manifest on disk, the writer's current view or a flush or merge in progress uses. Readers that mapped a
     /// deleted file keep reading it. Failures are ignored (retried at the next commit).
-    private func deleteUnusedFiles(retireAllBut: UInt64? = nil) {
+    private func deleteUnusedFiles() {
         var inUse = Set<String>()
         for s in segments {
             inUse.formUnion(s.info.fileNames)
@@ -756,15 +448,8 @@ public final class IndexWriter {
                 inUse.insert(DeletedDocuments.fileName(segment: s.name, generation: s.deletionGeneration))
             }
         }
-        var busy = merges?.outputsInProgress ?? []
-        // A partition's segment being built has its stored-fields file open already.
-        busy.formUnion(([partition].compactMap { $0 } + workers.map(\.partition)).compactMap { $0.builder?.name })
-        var known: [UInt64: Manifest] = [:]
-        for m in keptCommits + retiredCommits { known[m.generation] = m }
-        FileDeleter(directory: directory).deleteUnused(retainFrom: keptCommits.first?.generation,
-                                                       retireAllBut: retireAllBut, known: known, inUse: inUse,
-                                                       busySegments: busy)
-        retiredCommits = []
+        files.deleteUnused(inUse: inUse,
+                           busySegments: (merges?.outputsInProgress ?? []).union(documents.segmentsInProgress))
     }
 
     /// Discards everything not committed: documents in RAM, segments flushed or merged since the last commit
@@ -772,9 +457,7 @@ public final class IndexWriter {
     public func rollback() {
         guard lock != nil else { return }
         resetToLastCommit()
-        for w in workers { w.send(.stop) }
-        workers.removeAll()
-        partition = nil
+        documents.stop()
         merges?.stop()
         merges = nil
         deleteUnusedFiles()
@@ -785,20 +468,8 @@ public final class IndexWriter {
     /// Puts the writer back at its last commit: in-RAM documents, flushed and merged segments, and deletions
     /// since then are dropped (their files deleted). The writer stays open.
     private func resetToLastCommit() {
-        if !workers.isEmpty {
-            batch.removeAll()
-            shared.record(SaigaError(.closed, "the writer was reset"))  // workers skip what is still queued
-            let done = DispatchSemaphore(value: 0)
-            for w in workers { w.send(.barrier(flush: false, done: done)) }
-            for _ in workers { done.wait() }
-            for w in workers { w.partition.abort() }
-        }
-        partition?.abort()
+        documents.reset()
         merges?.abortAll()
-        shared.state.withLock { s in
-            s.flushed.removeAll()
-            s.error = nil
-        }
         segments = committedState.map { c in
             WriterSegment(info: c.info, directory: directory, deletions: c.deletions, deletionGeneration: c.generation)
         }
