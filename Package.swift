@@ -3,8 +3,9 @@ import PackageDescription
 
 // Saiga: a full-text search engine. See README.md and docs/.
 //
-// Targets follow docs/ARCHITECTURE.md: the embedded engine `Saiga` (no sockets), zlib through a system library
-// target, the `saiga` command-line tool in Tools/saiga and the benchmark driver in Benchmarks/.
+// Targets follow docs/ARCHITECTURE.md: the embedded engine `Saiga` (no sockets), its input layer `SaigaIngest`
+// (corpus files, JSON lines, articles), zlib through a system library target, the protocol codec, server and
+// client, the `saiga` command-line tool in Tools/saiga and the benchmark driver in Benchmarks/.
 let package = Package(
     name: "Saiga",
     products: [
@@ -27,6 +28,11 @@ let package = Package(
             path: "Sources/Saiga"
         ),
         .target(
+            name: "SaigaIngest",
+            dependencies: ["Saiga", "CZlib"],
+            path: "Sources/SaigaIngest"
+        ),
+        .target(
             name: "CSaigaShims",
             path: "Sources/CSaigaShims"
         ),
@@ -46,19 +52,29 @@ let package = Package(
         ),
         .executableTarget(
             name: "saiga",
-            dependencies: ["Saiga", "SaigaServer", "SaigaClient", "SaigaWire"],
+            dependencies: ["Saiga", "SaigaIngest", "SaigaServer", "SaigaClient", "SaigaWire"],
             path: "Tools/saiga"
         ),
         .executableTarget(
             name: "saiga-bench",
-            dependencies: ["Saiga", "SaigaClient", "SaigaWire"],
+            dependencies: ["Saiga", "SaigaIngest", "SaigaClient", "SaigaWire"],
             path: "Benchmarks/saiga-bench"
+        ),
+        // Shared by the test targets: seeded randomness, temporary directories, the package's own paths.
+        .target(
+            name: "SaigaTestSupport",
+            path: "Tests/SaigaTestSupport"
         ),
         .testTarget(
             name: "SaigaTests",
-            dependencies: ["Saiga"],
+            dependencies: ["Saiga", "SaigaTestSupport"],
             path: "Tests/SaigaTests",
             resources: [.copy("Resources")]
+        ),
+        .testTarget(
+            name: "SaigaIngestTests",
+            dependencies: ["Saiga", "SaigaIngest", "SaigaTestSupport"],
+            path: "Tests/SaigaIngestTests"
         ),
         .testTarget(
             name: "SaigaAPITests",
@@ -67,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SaigaCLITests",
-            dependencies: ["saiga", "saiga-bench", "Saiga"],
+            dependencies: ["saiga", "saiga-bench", "Saiga", "SaigaTestSupport"],
             path: "Tests/SaigaCLITests"
         ),
         .testTarget(
@@ -77,13 +93,13 @@ let package = Package(
         ),
         .testTarget(
             name: "SaigaServerTests",
-            dependencies: ["saiga", "Saiga", "SaigaClient", "SaigaServer", "SaigaWire"],
+            dependencies: ["saiga", "Saiga", "SaigaClient", "SaigaServer", "SaigaWire", "SaigaTestSupport"],
             path: "Tests/SaigaServerTests"
         ),
         // The fuzz targets (Tests/Fuzz/README.md): replayed by `swift test`, run under libFuzzer by Tests/Fuzz/fuzz.
         .target(
             name: "SaigaFuzzTargets",
-            dependencies: ["Saiga", "SaigaWire"],
+            dependencies: ["Saiga", "SaigaIngest", "SaigaWire"],
             path: "Tests/Fuzz/Targets"
         ),
         .testTarget(

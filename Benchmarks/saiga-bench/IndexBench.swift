@@ -1,4 +1,5 @@
 import Saiga
+import SaigaIngest
 
 /// `saiga-bench index`: builds an index from a JSONL corpus the way the peer harness configures its engines by
 /// default: title and contents in one searchable field, no positions, only the id stored, and Lucene's 33 English

@@ -2,6 +2,7 @@
 @preconcurrency import Glibc
 #endif
 import Saiga
+import SaigaIngest
 import Synchronization
 
 /// Benchmarks of the living index (issue: add/update/delete, background merges, commits):

@@ -12,7 +12,7 @@ let indexFiles = ["_0.terms", "_0.post", "_0.pos", "_0.norms", "_0.store", "_0.i
 /// Offsets to damage in a file of `size` bytes: first, middle, last, and `random` more from a generator seeded by
 /// the file name (so every run tries the same offsets).
 func sampledOffsets(size: Int, file: String, random: Int) -> [Int] {
-    var rng = SplitMix64(seed: file.utf8.reduce(0xC0FF_EE00) { ($0 &* 31) &+ UInt64($1) })
+    var rng = SeededRandom(seed: file.utf8.reduce(0xC0FF_EE00) { ($0 &* 31) &+ UInt64($1) })
     var offsets: Set<Int> = [0, size / 2, size - 1]
     for _ in 0..<random { offsets.insert(Int.random(in: 0..<size, using: &rng)) }
     return offsets.sorted()

@@ -45,7 +45,7 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
     /// whose "committed" line was printed, or the next one if the kill fell between its return and the print).
     @Test func killedWritersNeverLoseOrHalfWriteACommit() async throws {
         try await withTempDir { dir in
-            var rng = SplitMix64(seed: 20261122)
+            var rng = SeededRandom(seed: 20261122)
             let idx = dir.appendingPathComponent("idx")
             var committed: [String: String] = [:]
             var nextID = 0
@@ -143,7 +143,7 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
             // Enough text for files far beyond 64 KiB.
             let big = dir.appendingPathComponent("big.jsonl")
             var text = ""
-            var rng = SplitMix64(seed: 3)
+            var rng = SeededRandom(seed: 3)
             for i in 0..<3000 {
                 let words = (0..<60).map { _ in "w\(Int.random(in: 0..<50_000, using: &rng))" }.joined(separator: " ")
                 text += jsonl("b\(i)", "big", words)
@@ -229,7 +229,7 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
             // Flip bytes (sampled) in every file: check notices each one, names the file, never crashes.
             let files = try FileManager.default.contentsOfDirectory(atPath: idx.path).filter { $0 != "write.lock" }.sorted()
             #expect(files.contains { $0.hasSuffix(".del") })
-            var rng = SplitMix64(seed: 11)
+            var rng = SeededRandom(seed: 11)
             for name in files {
                 let url = idx.appendingPathComponent(name)
                 let original = try Data(contentsOf: url)

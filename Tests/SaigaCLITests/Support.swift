@@ -5,18 +5,11 @@
 @preconcurrency import Glibc
 #endif
 import Foundation
+@_exported import SaigaTestSupport
 import Testing
 
 // MARK: - Locations
 
-/// The package root (…/main), from this file's path: Tests/SaigaCLITests/Support.swift.
-let packageRoot: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent()  // SaigaCLITests
-    .deletingLastPathComponent()  // Tests
-    .deletingLastPathComponent()  // package root
-
-/// The bundled corpus: five .txt files that split into 13 articles.
-let corpusDirectory: URL = packageRoot.appendingPathComponent("Index/corpus")
 
 /// The `saiga` executable built by SwiftPM.
 ///
@@ -319,15 +312,3 @@ func searchJSON(_ r: RunResult, sourceLocation: SourceLocation = #_sourceLocatio
 
 // MARK: - Deterministic randomness
 
-/// SplitMix64: a small seeded generator, so the sampled corruption offsets are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

@@ -22,7 +22,7 @@ import Testing
 
     @Test("against a reference model: random pushes and pops over 20 connections")
     func matchesReference() {
-        var rng = SplitMix64(seed: 7)
+        var rng = SeededRandom(seed: 7)
         var q = FairQueue<Int>()
         var queues: [UInt64: [Int]] = [:]
         var turns: [UInt64] = []

@@ -9,6 +9,7 @@
 @preconcurrency import Glibc
 #endif
 import Foundation
+@_exported import SaigaTestSupport
 import Saiga
 import SaigaClient
 import SaigaWire
@@ -17,14 +18,6 @@ import Testing
 
 // MARK: - Locations
 
-/// The package root (…/main), from this file's path: Tests/SaigaServerTests/Support.swift.
-let packageRoot: URL = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent()  // SaigaServerTests
-    .deletingLastPathComponent()  // Tests
-    .deletingLastPathComponent()  // package root
-
-/// The bundled corpus: five .txt files that split into 13 articles.
-let corpusDirectory: URL = packageRoot.appendingPathComponent("Index/corpus")
 
 /// The stdlib Python client.
 let pythonClient: URL = packageRoot.appendingPathComponent("Tools/clients/python/saiga_client.py")
@@ -238,23 +231,11 @@ func corpusFiles() throws -> [URL] {
         .map { corpusDirectory.appendingPathComponent($0) }
 }
 
-/// SplitMix64: a small seeded generator, so synthetic corpora are the same on every run.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// A synthetic index built with the library's `IndexWriter`: `documents` documents of `words` words each over a
 /// vocabulary `w0…w2999` where low numbers are frequent (so `w0 OR w1 …` matches nearly everything).
 func buildSyntheticIndex(at index: URL, documents: Int, words: Int = 80, seed: UInt64 = 7) throws {
-    var rng = SplitMix64(seed: seed)
+    var rng = SeededRandom(seed: seed)
     let writer = try IndexWriter(path: index.path)
     defer { writer.close() }
     for i in 0..<documents {

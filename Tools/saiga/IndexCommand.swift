@@ -1,4 +1,5 @@
 import Saiga
+import SaigaIngest
 
 enum IndexCommand {
     static let help = """

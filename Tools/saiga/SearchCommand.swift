@@ -1,4 +1,5 @@
 import Saiga
+import SaigaIngest
 import SaigaClient
 import SaigaWire
 

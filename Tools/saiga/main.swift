@@ -4,6 +4,7 @@
 @preconcurrency import Glibc
 #endif
 import Saiga
+import SaigaIngest
 
 let usage = """
     usage: saiga <command> [options]

@@ -1,7 +1,7 @@
-/// Micro-benchmarks of the codecs, public so that `saiga-bench codec` can run them on the library's own code.
-public enum CodecBenchmarks {
+/// Micro-benchmarks of the codecs, with package access so that `saiga-bench codec` can run them on the library's own code.
+package enum CodecBenchmarks {
     /// Integers per second unpacked from 128-value blocks of `bitWidth` bits, measured for about `seconds`.
-    public static func unpackRate(bitWidth: Int, seconds: Double) -> Double {
+    package static func unpackRate(bitWidth: Int, seconds: Double) -> Double {
         let blocks = 256
         let packed = UnsafeMutableRawPointer.allocate(byteCount: blocks * 512, alignment: 64)
         let out = UnsafeMutablePointer<UInt32>.allocate(capacity: 128)

@@ -413,25 +413,21 @@ public final class IndexReader: Sendable {
 
     /// Calls `body` with every live document of the snapshot, in document-number order, reading the document
     /// store sequentially (each compressed block once): for exports and consistency checks. Stop early by
-    /// throwing.
-    public func forEachDocument(_ body: (Document) throws -> Void) throws {
+    /// throwing; the error reaches the caller as thrown.
+    public func forEachDocument(_ body: (Document) throws(SaigaError) -> Void) throws(SaigaError) {
         for seg in segments {
-            var failure: (any Error)?
-            do {
-                try seg.stored.forEachDocument { (d: Int, fields: [(Int, String)]) throws(SaigaError) in
-                    guard failure == nil, !seg.isDeleted(d) else { return }
-                    var doc = Document(id: try seg.id(d), title: "", body: "")
-                    for (number, value) in fields {
-                        switch number {
-                        case Schema.titleField: doc.title = value
-                        case Schema.bodyField: doc.body = value
-                        default: doc.fields.append(Document.Field(seg.info.field(number: number)?.name ?? "field\(number)", value))
-                        }
+            try seg.stored.forEachDocument { (d: Int, fields: [(Int, String)]) throws(SaigaError) in
+                guard !seg.isDeleted(d) else { return }
+                var doc = Document(id: try seg.id(d), title: "", body: "")
+                for (number, value) in fields {
+                    switch number {
+                    case Schema.titleField: doc.title = value
+                    case Schema.bodyField: doc.body = value
+                    default: doc.fields.append(Document.Field(seg.info.field(number: number)?.name ?? "field\(number)", value))
                     }
-                    do { try body(doc) } catch { failure = error }
                 }
+                try body(doc)
             }
-            if let failure { throw failure }
         }
     }
 

@@ -1,28 +1,28 @@
 /// Where the bytes of an index's postings and term dictionary go (for tuning the format and for `saiga stats
 /// --detail`).
-public struct StorageReport: Sendable, Hashable {
+package struct StorageReport: Sendable, Hashable {
     /// Terms by shape: inlined single postings, lists shorter than one block, lists with full blocks.
-    public var singletonTerms = 0
-    public var tailOnlyTerms = 0
-    public var blockTerms = 0
+    package var singletonTerms = 0
+    package var tailOnlyTerms = 0
+    package var blockTerms = 0
     /// Postings in full 128-document blocks and in VInt tails (singletons excluded).
-    public var blockPostings = 0
-    public var tailPostings = 0
+    package var blockPostings = 0
+    package var tailPostings = 0
     /// Bytes of skip entries, of packed document gaps, of packed frequencies, of block headers, of VInt tails.
-    public var skipBytes = 0
-    public var docBitBytes = 0
-    public var freqBitBytes = 0
-    public var blockHeaderBytes = 0
+    package var skipBytes = 0
+    package var docBitBytes = 0
+    package var freqBitBytes = 0
+    package var blockHeaderBytes = 0
     /// Bytes of the per-block (tf, norm) impact frontiers.
-    public var impactBytes = 0
+    package var impactBytes = 0
     /// Blocks stored as bit sets.
-    public var bitsetBlocks = 0
-    public var tailBytes = 0
+    package var bitsetBlocks = 0
+    package var tailBytes = 0
     /// Bytes of the term dictionary.
-    public var termDictionaryBytes = 0
+    package var termDictionaryBytes = 0
     /// Average bits per packed document gap and per packed frequency.
-    public var averageDocBits: Double = 0
-    public var averageFreqBits: Double = 0
+    package var averageDocBits: Double = 0
+    package var averageFreqBits: Double = 0
 }
 
 extension IndexReader {
@@ -31,7 +31,7 @@ extension IndexReader {
     /// Verifies every checksum first, and then still reads the postings through bounds-checked cursors and the
     /// format's own types (`SkipEntry`, `ImpactFrontier`): a damaged index whose checksums were recomputed is
     /// reported as corrupt, never read out of range.
-    public func storageReport() throws(SaigaError) -> StorageReport {
+    package func storageReport() throws(SaigaError) -> StorageReport {
         try verifyChecksums()
         var report = StorageReport()
         var sums = BlockBitSums()

@@ -44,18 +44,18 @@ public struct AnalyzerOptions: Sendable, Hashable, Codable {
 ///   `kazakhstan`, `don't` gives `dont`).
 /// - Tokens longer than `maxTermBytes` after folding are dropped (their position is still counted).
 /// - Stemming applies to tokens made only of ASCII letters.
-public struct Analyzer: Sendable, Hashable {
-    public let options: AnalyzerOptions
+package struct Analyzer: Sendable, Hashable {
+    package let options: AnalyzerOptions
 
     /// Terms longer than this (in bytes, after folding) are not indexed; 255, as Lucene's StandardTokenizer.
-    public static let maxTermBytes = 255
+    package static let maxTermBytes = 255
 
-    public init(options: AnalyzerOptions = .default) {
+    package init(options: AnalyzerOptions = .default) {
         self.options = options
     }
 
     /// The terms of `text`, in order (a convenience for tools and tests; indexing uses the sink API).
-    public func terms(_ text: String) -> [String] {
+    package func terms(_ text: String) -> [String] {
         var sink = CollectingSink(withOffsets: false)
         var text = text
         _ = text.withUTF8 { analyze(UnsafeRawBufferPointer($0), into: &sink) }
@@ -236,7 +236,7 @@ public struct Analyzer: Sendable, Hashable {
 
     /// Strict UTF-8 decoding of a multi-byte sequence; returns length 0 when invalid.
     @inlinable
-    static func decodeMultibyte(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> (UInt32, Int) {
+    package static func decodeMultibyte(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> (UInt32, Int) {
         let b0 = UInt32(p[i])
         if b0 < 0xC2 { return (0, 0) }
         if b0 < 0xE0 {

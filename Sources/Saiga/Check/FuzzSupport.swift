@@ -18,25 +18,6 @@ package enum FuzzSupport {
         _ = try? QueryRewriter(analyzer: analyzer, positions: false).rewrite(parsed)
     }
 
-    /// The JSON line parser and the document it makes, on any bytes.
-    package static func jsonLine(_ data: UnsafeRawBufferPointer) {
-        var parser = JSONObjectParser()
-        guard let fields = try? parser.parse(data) else { return }
-        _ = CorpusReader.document(from: fields)
-    }
-
-    /// The article splitter (text and Markdown) and the input encoding checks, on any bytes.
-    package static func articles(_ data: UnsafeRawBufferPointer) {
-        let bytes = Array(data)
-        _ = CorpusReader.notUTF8Text(bytes.prefix(4096))
-        _ = CorpusReader.firstInvalidUTF8(bytes)
-        let text = String(decoding: bytes, as: UTF8.self)
-        for article in ArticleSplitter.splitText(text) + ArticleSplitter.splitText(text, split: false) {
-            precondition(article.title.count <= ArticleSplitter.maxTitleCharacters + 1, "unbounded title")
-        }
-        _ = ArticleSplitter.splitMarkdown(text)
-    }
-
     /// The analyzer with every option, on any bytes (invalid UTF-8 included).
     package static func analyzer(_ data: UnsafeRawBufferPointer) {
         for options in [AnalyzerOptions(stemming: true, stopWords: false), AnalyzerOptions(stemming: false, stopWords: true)] {

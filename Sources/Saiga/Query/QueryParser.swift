@@ -42,22 +42,22 @@ public indirect enum ParsedQuery: Sendable, Hashable {
 ///
 /// Malformed input gives `SaigaError.Code.invalidQuery` whose `offset` is the 0-based character position and
 /// whose message names the 1-based column.
-public struct QueryParser: Sendable {
+package struct QueryParser: Sendable {
     /// Longest query accepted, in characters.
-    public static let maxQueryLength = 16 * 1024
+    package static let maxQueryLength = 16 * 1024
     /// Deepest nesting of parentheses and operators.
-    public static let maxDepth = 64
+    package static let maxDepth = 64
     /// Most terms, phrases and prefixes in one query.
-    public static let maxLeaves = 1024
+    package static let maxLeaves = 1024
 
     /// Field names accepted before `:`.
-    public let fields: Set<String>
+    package let fields: Set<String>
 
-    public init(fields: Set<String> = ["title", "body"]) {
+    package init(fields: Set<String> = ["title", "body"]) {
         self.fields = fields
     }
 
-    public func parse(_ query: String) throws(SaigaError) -> ParsedQuery {
+    package func parse(_ query: String) throws(SaigaError) -> ParsedQuery {
         let scalars = Array(query.unicodeScalars)
         guard scalars.count <= QueryParser.maxQueryLength else {
             throw SaigaError(.limitExceeded, "query is \(scalars.count) characters; the limit is \(QueryParser.maxQueryLength)")

@@ -33,24 +33,24 @@ private let sysRenameAt = renameat
 private let sysFstatAt = fstatat
 
 /// An operating-system error: the failing call, the path or object it concerned, and errno.
-public struct SystemError: Error, CustomStringConvertible, Sendable {
+package struct SystemError: Error, CustomStringConvertible, Sendable {
     /// The C function that failed, e.g. `open`.
-    public let call: String
+    package let call: String
     /// The path the call was about, if any.
-    public let path: String
+    package let path: String
     /// The errno value the call left.
-    public let errno: CInt
+    package let errno: CInt
 
-    public init(call: String, path: String, errno: CInt) {
+    package init(call: String, path: String, errno: CInt) {
         self.call = call
         self.path = path
         self.errno = errno
     }
 
     /// True when the failure means the disk (or the quota, or the file-size limit) is full.
-    public var isDiskFull: Bool { errno == ENOSPC || errno == EDQUOT || errno == EFBIG }
+    package var isDiskFull: Bool { errno == ENOSPC || errno == EDQUOT || errno == EFBIG }
 
-    public var description: String {
+    package var description: String {
         let reason = String(cString: strerror(errno))
         return path.isEmpty ? "\(call) failed: \(reason)" : "\(call) \(path): \(reason)"
     }
@@ -58,7 +58,7 @@ public struct SystemError: Error, CustomStringConvertible, Sendable {
 
 /// Thin wrappers over the syscalls the engine needs. Each retries on EINTR and throws `SystemError`.
 @usableFromInline
-enum Sys {
+package enum Sys {
     @inline(never)
     static func open(_ path: String, _ flags: CInt, mode: mode_t = 0o644) throws(SystemError) -> CInt {
         while true {
@@ -93,7 +93,7 @@ enum Sys {
     }
 
     /// What kind of file a directory entry is (the entry itself: a symbolic link is reported as one).
-    enum EntryType: Sendable, Equatable {
+    package enum EntryType: Sendable, Equatable {
         case regular, directory, symbolicLink, fifo, socket, device, missing
     }
 
@@ -109,9 +109,9 @@ enum Sys {
     }
 
     /// What `stat` says of a file, as much as this code uses.
-    struct FileStatus: Sendable {
-        var type: EntryType
-        var size: Int
+    package struct FileStatus: Sendable {
+        package var type: EntryType
+        package var size: Int
         var device: UInt64
         var inode: UInt64
         /// Modification and status-change times, in nanoseconds.
@@ -128,7 +128,7 @@ enum Sys {
         }
 
         /// "device:inode": the same file whatever the path.
-        var identity: String { "\(device):\(inode)" }
+        package var identity: String { "\(device):\(inode)" }
     }
 
     /// The type and size of `name` in `directory`, without following a symbolic link (the corresponding C function
@@ -149,7 +149,7 @@ enum Sys {
     }
 
     /// The status of the file at `path`, following symbolic links; nil if there is none (or a dangling link).
-    static func status(path: String) -> FileStatus? {
+    package static func status(path: String) -> FileStatus? {
         var st = stat()
         guard stat(path, &st) == 0 else { return nil }
         return FileStatus(st)
@@ -298,7 +298,7 @@ enum Sys {
     }
 
     /// The bytes of the file at `path`: all of them, or the first `limit`.
-    static func readFile(_ path: String, limit: Int = .max) throws(SystemError) -> [UInt8] {
+    package static func readFile(_ path: String, limit: Int = .max) throws(SystemError) -> [UInt8] {
         let fd = try open(path, O_RDONLY | O_NONBLOCK)
         defer { close(fd) }
         let size = min(try fileSize(fd, path: path), limit)
@@ -369,7 +369,7 @@ enum Sys {
 
     /// The names in a directory, without "." and "..".
     @inline(never)
-    static func listDirectory(_ path: String) throws(SystemError) -> [String] {
+    package static func listDirectory(_ path: String) throws(SystemError) -> [String] {
         guard let dir = opendir(path) else { throw SystemError(call: "opendir", path: path, errno: Glibc.errno) }
         defer { closedir(dir) }
         return readNames(dir)

@@ -1,4 +1,5 @@
 import Saiga
+import SaigaIngest
 import SaigaWire
 
 /// The fuzz targets, by name. `Tests/Fuzz/fuzz` builds the libFuzzer driver (`saiga-fuzz`, instrumented, with
@@ -9,8 +10,8 @@ public enum FuzzTargets {
     public static let all: [(name: String, run: @Sendable (UnsafeRawBufferPointer) -> Void)] = [
         ("frame", frame),
         ("query", FuzzSupport.query),
-        ("jsonl", FuzzSupport.jsonLine),
-        ("articles", FuzzSupport.articles),
+        ("jsonl", IngestFuzzSupport.jsonLine),
+        ("articles", IngestFuzzSupport.articles),
         ("analyzer", FuzzSupport.analyzer),
         ("segment", FuzzSupport.segment),
     ]

@@ -1,18 +1,6 @@
 import Foundation
 @testable import Saiga
-
-/// A deterministic random generator (SplitMix64) so that every property test can print and replay its seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+@_exported import SaigaTestSupport
 
 /// A brute-force search engine over documents held in memory: it analyzes every document with the same analyzer
 /// and evaluates a query by looking at every document, with no index, no postings, no skipping. It is the oracle
@@ -204,17 +192,6 @@ struct RandomCorpus {
         }
         return parts.joined(separator: " ")
     }
-}
-
-/// A fresh temporary directory, removed when the value is released by `cleanup()`.
-struct TemporaryDirectory {
-    let path: String
-    init(_ name: String = "saiga-test") {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID().uuidString)").path
-        try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-    func file(_ name: String) -> String { path + "/" + name }
 }
 
 /// Builds an index of `documents` at `path`, flushing a segment after the documents at `flushAfter` positions.

@@ -2,6 +2,8 @@ import CZlib
 import Foundation
 import Testing
 @testable import Saiga
+@testable import SaigaIngest
+import SaigaTestSupport
 
 // MARK: - Helpers
 

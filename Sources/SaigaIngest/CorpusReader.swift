@@ -1,5 +1,7 @@
+import Saiga
+
 /// How `CorpusReader` turns text files into documents.
-public enum SplitMode: String, Sendable, CaseIterable {
+package enum SplitMode: String, Sendable, CaseIterable {
     /// Split .txt files at headlines and .md files at `#` headings (see `ArticleSplitter`).
     case headlines
     /// One document per .txt/.md file.
@@ -7,18 +9,18 @@ public enum SplitMode: String, Sendable, CaseIterable {
 }
 
 /// A problem with one input: the file, the 1-based line (0 when it concerns the whole file) and what is wrong.
-public struct IngestIssue: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var line: Int
-    public var message: String
+package struct IngestIssue: Error, Sendable, CustomStringConvertible {
+    package var path: String
+    package var line: Int
+    package var message: String
 
-    public init(path: String, line: Int, message: String) {
+    package init(path: String, line: Int, message: String) {
         self.path = path
         self.line = line
         self.message = message
     }
 
-    public var description: String { line > 0 ? "\(path):\(line): \(message)" : "\(path): \(message)" }
+    package var description: String { line > 0 ? "\(path):\(line): \(message)" : "\(path): \(message)" }
 }
 
 /// Reads documents from text files (.txt, .md), JSON Lines files (.jsonl, .jsonl.gz) and directories of them.
@@ -30,33 +32,33 @@ public struct IngestIssue: Error, Sendable, CustomStringConvertible {
 ///   objects are ignored. Blank lines are skipped.
 ///
 /// Input must be valid UTF-8. Every problem is an `IngestIssue` naming the file and line.
-public final class CorpusReader {
+package final class CorpusReader {
     /// An input file and where its ids are relative to.
-    public struct InputFile: Sendable, Hashable {
-        public var path: String
+    package struct InputFile: Sendable, Hashable {
+        package var path: String
         /// Name used in document ids.
-        public var name: String
-        public var size: Int
-        public var kind: Kind
-        public enum Kind: Sendable { case text, markdown, jsonl }
+        package var name: String
+        package var size: Int
+        package var kind: Kind
+        package enum Kind: Sendable { case text, markdown, jsonl }
     }
 
-    public let files: [InputFile]
-    public let split: SplitMode
+    package let files: [InputFile]
+    package let split: SplitMode
     /// Things worth saying that are not errors: a symbolic link loop skipped, a file reached twice and read once.
-    public let notes: [String]
+    package let notes: [String]
     /// Longest line accepted in a text or Markdown file (JSONL lines: 64 MiB). A longer line cannot fit in a
     /// document, and reading it whole would cost its size in memory first; `saiga index` sets the writer's largest
     /// document size. Default 64 MiB.
-    public var maxTextLineBytes = 64 << 20
+    package var maxTextLineBytes = 64 << 20
     /// Total bytes of all input files (compressed size for .gz).
-    public var totalBytes: Int { files.reduce(0) { $0 + $1.size } }
+    package var totalBytes: Int { files.reduce(0) { $0 + $1.size } }
 
     /// Resolves the inputs (files, or directories searched recursively in name order, following symbolic links).
     /// Each file is read once however many paths lead to it, and a symbolic link back to a directory being walked
     /// (a loop) is skipped with a note. Unreadable paths and unsupported file types named explicitly are reported
     /// through `issues`.
-    public init(inputs: [String], split: SplitMode = .headlines, issues: inout [IngestIssue]) {
+    package init(inputs: [String], split: SplitMode = .headlines, issues: inout [IngestIssue]) {
         self.split = split
         var walk = Walk()
         for input in inputs {
@@ -146,7 +148,7 @@ public final class CorpusReader {
     /// Calls `body` for every document of every file, in order, with its location. A bad document or file is
     /// passed to `onIssue`; if that returns false (stop) the issue is thrown, otherwise reading goes on with the
     /// next document. `progress` gets the input bytes consumed so far.
-    public func forEachDocument(
+    package func forEachDocument(
         _ body: (Document, _ location: IngestIssue) throws -> Void,
         onIssue: (IngestIssue) -> Bool,
         progress: (Int) -> Void = { _ in }

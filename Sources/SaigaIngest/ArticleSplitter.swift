@@ -1,3 +1,5 @@
+import Saiga
+
 /// Splits a plain-text file holding one or more articles (pages saved from news sites) into articles at their
 /// headlines. The rule, documented in docs/INGEST.md:
 ///
@@ -22,12 +24,12 @@
 /// latter; a title-like line ending in a period may close the run).
 ///
 /// Markdown files split at `#` headings (or `##` when there is no `#`).
-public enum ArticleSplitter {
+package enum ArticleSplitter {
     /// One article: title, body, and the 1-based line where it starts.
-    public struct Article: Sendable, Hashable {
-        public var title: String
-        public var body: String
-        public var line: Int
+    package struct Article: Sendable, Hashable {
+        package var title: String
+        package var body: String
+        package var line: Int
     }
 
     static let chrome: Set<String> = [
@@ -54,7 +56,7 @@ public enum ArticleSplitter {
     }
 
     /// Splits `text` (the content of a .txt file) at headlines. Returns at least one article for non-blank text.
-    public static func splitText(_ text: String, split: Bool = true) -> [Article] {
+    package static func splitText(_ text: String, split: Bool = true) -> [Article] {
         let paragraphs = self.paragraphs(text)
         guard !paragraphs.isEmpty else { return [] }
         var starts: [Int] = []  // paragraph indexes of headlines
@@ -116,7 +118,7 @@ public enum ArticleSplitter {
     }
 
     /// Splits a Markdown file at level-1 headings (level 2 if there is no level-1 heading).
-    public static func splitMarkdown(_ text: String, split: Bool = true) -> [Article] {
+    package static func splitMarkdown(_ text: String, split: Bool = true) -> [Article] {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
         func level(_ l: Substring) -> Int? {
             let hashes = l.prefix { $0 == "#" }.count
@@ -154,7 +156,7 @@ public enum ArticleSplitter {
     /// Longest title taken from a text or Markdown file, in characters: a longer first line or heading gives a
     /// title of its first words and "…" (the whole line stays in the body). Headlines are at most 200 characters
     /// by the rule above.
-    public static let maxTitleCharacters = 200
+    package static let maxTitleCharacters = 200
 
     static func boundedTitle(_ line: String) -> String {
         guard line.count > maxTitleCharacters else { return line }
@@ -258,21 +260,5 @@ public enum ArticleSplitter {
         while let l = line.last, "\"'”’»)".contains(l) { line = line.dropLast() }
         guard let last = line.last else { return false }
         return ".!?…".contains(last)
-    }
-}
-
-extension StringProtocol {
-    func trimmed() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s.removeFirst() }
-        while let l = s.last, l.isWhitespace { s.removeLast() }
-        return String(s)
-    }
-
-    func trimmingCharacters(in set: String) -> String {
-        var s = Substring(self)
-        while let f = s.first, set.contains(f) { s.removeFirst() }
-        while let l = s.last, set.contains(l) { s.removeLast() }
-        return String(s)
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Saiga
+@testable import SaigaIngest
+import SaigaTestSupport
 
 @Suite struct ArticleSplitterTests {
     static var corpusDirectory: String {

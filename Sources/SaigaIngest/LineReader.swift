@@ -1,3 +1,5 @@
+import Saiga
+
 // LineReader: yields the lines of a plain or gzip-compressed file with large buffered reads.
 //
 // Gzip is detected by the magic bytes 1f 8b at the start of the file (never by the extension) and inflated with
@@ -15,8 +17,8 @@ import CZlib
 
 /// An error while reading lines from a file: the path, the line being read when it happened (1-based, `nil` when
 /// the file could not be opened) and what went wrong.
-public struct LineReaderError: Error, CustomStringConvertible, Equatable, Sendable {
-    public enum Kind: Equatable, Sendable {
+package struct LineReaderError: Error, CustomStringConvertible, Equatable, Sendable {
+    package enum Kind: Equatable, Sendable {
         /// `open` (or `fstat`) failed, or the path is a directory.
         case cannotOpen(errno: Int32)
         /// `read` failed.
@@ -32,25 +34,25 @@ public struct LineReaderError: Error, CustomStringConvertible, Equatable, Sendab
         case zlibFailure(code: Int32)
     }
 
-    public let kind: Kind
-    public let path: String
+    package let kind: Kind
+    package let path: String
     /// The 1-based number of the line being read when the error happened; `nil` for `cannotOpen`.
-    public let line: Int?
+    package let line: Int?
 
-    public init(kind: Kind, path: String, line: Int?) {
+    package init(kind: Kind, path: String, line: Int?) {
         self.kind = kind
         self.path = path
         self.line = line
     }
 
-    public var description: String {
+    package var description: String {
         if case .cannotOpen = kind { return "cannot open \(path): \(message)" }
         let at = line.map { "\(path):\($0)" } ?? path
         return "\(at): \(message)"
     }
 
     /// What went wrong, without the location (for callers that print the location themselves).
-    public var message: String {
+    package var message: String {
         switch kind {
         case .cannotOpen(let code):
             return LineReaderError.errnoText(code)

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
 @testable import Saiga
+@testable import SaigaIngest
+import SaigaTestSupport
 
 // MARK: - Helpers
 

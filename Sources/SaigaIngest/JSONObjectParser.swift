@@ -1,3 +1,5 @@
+import Saiga
+
 // JSONObjectParser: a strict, fast parser for one JSON object per line (JSONL), working on bytes.
 //
 // RFC 8259 strictness: the text must be one object (whitespace = space, tab, LF, CR around it); strings are checked
@@ -11,8 +13,8 @@
 // since the first line of a file written by some Windows tools starts with one.
 
 /// A JSON syntax error: what is wrong (`kind`) and where (`offset`, the 0-based byte offset in the parsed text).
-public struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendable {
-    public enum Kind: Equatable, Sendable {
+package struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendable {
+    package enum Kind: Equatable, Sendable {
         /// The text is empty or only whitespace.
         case emptyInput
         /// Something other than `expected` was found (`found` is nil at the end of the input).
@@ -41,16 +43,16 @@ public struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendabl
         case trailingCharacters
     }
 
-    public let kind: Kind
-    public let offset: Int
+    package let kind: Kind
+    package let offset: Int
 
-    public init(_ kind: Kind, at offset: Int) {
+    package init(_ kind: Kind, at offset: Int) {
         self.kind = kind
         self.offset = offset
     }
 
     /// The message without the position.
-    public var message: String {
+    package var message: String {
         switch kind {
         case .emptyInput: return "empty input, expected a JSON object"
         case .expected(let what, let found):
@@ -75,7 +77,7 @@ public struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendabl
         }
     }
 
-    public var description: String { "\(message) at byte \(offset)" }
+    package var description: String { "\(message) at byte \(offset)" }
 
     static func hex(_ byte: UInt8) -> String {
         let digits = String(byte, radix: 16, uppercase: true)
