@@ -22,9 +22,15 @@ let package = Package(
             path: "Sources/CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // The POSIX layer: every syscall of the engine, the server and the client (package access only).
+        .target(
+            name: "SaigaPosix",
+            dependencies: ["CSaigaShims"],
+            path: "Sources/SaigaPosix"
+        ),
         .target(
             name: "Saiga",
-            dependencies: ["CZlib"],
+            dependencies: ["CZlib", "SaigaPosix"],
             path: "Sources/Saiga"
         ),
         .target(
@@ -42,22 +48,22 @@ let package = Package(
         ),
         .target(
             name: "SaigaServer",
-            dependencies: ["Saiga", "SaigaWire", "CSaigaShims"],
+            dependencies: ["Saiga", "SaigaWire", "SaigaPosix"],
             path: "Sources/SaigaServer"
         ),
         .target(
             name: "SaigaClient",
-            dependencies: ["SaigaWire"],
+            dependencies: ["SaigaWire", "SaigaPosix"],
             path: "Sources/SaigaClient"
         ),
         .executableTarget(
             name: "saiga",
-            dependencies: ["Saiga", "SaigaIngest", "SaigaServer", "SaigaClient", "SaigaWire"],
+            dependencies: ["Saiga", "SaigaIngest", "SaigaPosix", "SaigaServer", "SaigaClient", "SaigaWire"],
             path: "Tools/saiga"
         ),
         .executableTarget(
             name: "saiga-bench",
-            dependencies: ["Saiga", "SaigaIngest", "SaigaClient", "SaigaWire"],
+            dependencies: ["Saiga", "SaigaIngest", "SaigaPosix", "SaigaClient", "SaigaWire"],
             path: "Benchmarks/saiga-bench"
         ),
         // Shared by the test targets: seeded randomness, temporary directories, the package's own paths.

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
+import SaigaPosix
 
 struct BenchUsage: Error { let message: String }
 
@@ -46,23 +47,11 @@ struct Options {
 }
 
 enum Clock {
-    static func wallNanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
+    static func wallNanos() -> UInt64 { Sys.monotonicNanos() }
 
-    static func threadCPUNanos() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-    }
+    static func threadCPUNanos() -> UInt64 { Sys.threadCPUNanos() }
 
-    static func peakRSSMB() -> Double {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        return Double(usage.ru_maxrss) / 1024
-    }
+    static func peakRSSMB() -> Double { Double(Sys.peakRSSBytes()) / (1024 * 1024) }
 
     static func loadAverage() -> Double {
         var l = [Double](repeating: 0, count: 3)
@@ -110,3 +99,5 @@ func directoryBytes(_ path: String) -> Int {
     }
     return total
 }
+
+import SaigaPosix

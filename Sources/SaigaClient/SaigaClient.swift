@@ -1,4 +1,5 @@
 import Dispatch
+import SaigaPosix
 import SaigaWire
 import Synchronization
 
@@ -75,12 +76,10 @@ public final class SaigaClient: Sendable {
     /// `HOST:PORT` → client. IPv6 hosts in brackets: `[::1]:7700`.
     public convenience init(address: String, token: String? = nil, connectTimeout: Double = 5, requestTimeout: Double = 30,
                             spinMicroseconds: Int = 0) throws {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-              (1...65535).contains(port)
-        else { throw ClientError(.connectFailed, "address must be HOST:PORT (got \"\(address)\")") }
-        var host = String(address[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        self.init(host: host, port: port, token: token, connectTimeout: connectTimeout, requestTimeout: requestTimeout,
+        guard let endpoint = Posix.Endpoint(parsing: address) else {
+            throw ClientError(.connectFailed, "address must be HOST:PORT (got \"\(address)\")")
+        }
+        self.init(host: endpoint.host, port: endpoint.port, token: token, connectTimeout: connectTimeout, requestTimeout: requestTimeout,
                   spinMicroseconds: spinMicroseconds)
     }
 
@@ -266,9 +265,5 @@ public final class SaigaClient: Sendable {
         ClientError(.protocolViolation, "expected a \(what) answer")
     }
 
-    private func monotonic() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    private func monotonic() -> Double { Posix.monotonicSeconds() }
 }

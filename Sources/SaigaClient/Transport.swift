@@ -1,17 +1,16 @@
+import SaigaPosix
 import SaigaWire
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
 
-private let sysSocket = socket
-private let sysConnect = connect
 private let sysClose = close
 private let sysRecv = recv
 private let sysSend = send
 private let sysPoll = poll
 
-/// One TCP connection speaking frames, with deadlines (poll) on every wait. The client's only syscall file.
+/// One TCP connection speaking frames, with deadlines (poll) on every wait (connecting is `Posix.connect`).
 final class Transport: @unchecked Sendable {  // used only under the client's lock
     private var fd: Int32
     private var decoder = FrameDecoder(maxLength: 1 << 30)
@@ -37,46 +36,12 @@ final class Transport: @unchecked Sendable {  // used only under the client's lo
     }
 
     static func open(host: String, port: Int, timeout: Double) throws(ClientError) -> Transport {
-        var hints = addrinfo()
-        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
-        hints.ai_family = AF_UNSPEC
-        var result: UnsafeMutablePointer<addrinfo>?
-        let rc = getaddrinfo(host, String(port), &hints, &result)
-        guard rc == 0, let first = result else {
-            throw ClientError(.connectFailed, "cannot resolve host '\(host)': \(String(cString: gai_strerror(rc)))")
+        do {
+            return Transport(fd: try Posix.connect(host: host, port: port,
+                                                   timeoutMilliseconds: Int32(clamping: Int(timeout * 1000))))
+        } catch {
+            throw ClientError(.connectFailed, "cannot connect to \(host):\(port): \(error)")
         }
-        defer { freeaddrinfo(result) }
-        var lastError = "no address"
-        var ai: UnsafeMutablePointer<addrinfo>? = first
-        while let a = ai {
-            ai = a.pointee.ai_next
-            let fd = sysSocket(a.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-            if fd < 0 { continue }
-            // Non-blocking connect so that the timeout applies.
-            let flags = fcntl(fd, F_GETFL, 0)
-            _ = fcntl(fd, F_SETFL, flags | O_NONBLOCK)
-            var rc = sysConnect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen)
-            if rc != 0 && errno == EINPROGRESS {
-                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                let ready = sysPoll(&p, 1, Int32(timeout * 1000))
-                var err: Int32 = 0
-                var len = socklen_t(MemoryLayout<Int32>.size)
-                if ready == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0 {
-                    rc = 0
-                } else {
-                    lastError = ready == 0 ? "timed out" : String(cString: strerror(err != 0 ? err : errno))
-                }
-            } else if rc != 0 {
-                lastError = String(cString: strerror(errno))
-            }
-            if rc == 0 {
-                var one: Int32 = 1
-                _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-                return Transport(fd: fd)
-            }
-            _ = sysClose(fd)
-        }
-        throw ClientError(.connectFailed, "cannot connect to \(host):\(port): \(lastError)")
     }
 
     func handshake(token: String?, timeout: Double) throws(ClientError) -> HelloOK {
@@ -163,9 +128,5 @@ final class Transport: @unchecked Sendable {  // used only under the client's lo
         }
     }
 
-    private func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    private func now() -> Double { Posix.monotonicSeconds() }
 }

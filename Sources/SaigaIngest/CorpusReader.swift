@@ -1,4 +1,5 @@
 import Saiga
+import SaigaPosix
 
 /// How `CorpusReader` turns text files into documents.
 package enum SplitMode: String, Sendable, CaseIterable {

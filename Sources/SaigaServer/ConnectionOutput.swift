@@ -1,3 +1,4 @@
+import SaigaPosix
 import Synchronization
 
 /// The write side of one connection, shared by the event loop and the workers.
@@ -87,7 +88,7 @@ final class ConnectionOutput: Sendable {
             s.closed = true
             s.pending = []
             s.start = 0
-            Posix.close(s.fd)
+            Sys.close(s.fd)
         }
     }
 

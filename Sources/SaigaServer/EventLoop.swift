@@ -1,5 +1,6 @@
 import CSaigaShims
 import Saiga
+import SaigaPosix
 import SaigaWire
 
 /// One client connection, owned by the event loop thread.
@@ -163,7 +164,7 @@ final class EventLoop: @unchecked Sendable {
                     for c in Array(connections.values) { close(c, reason: "server shutting down") }
                     workers.stop()
                     server.log("stopped")
-                    Posix.close(epoll)
+                    Sys.close(epoll)
                     server.markStopped()
                     return
                 }
@@ -189,7 +190,7 @@ final class EventLoop: @unchecked Sendable {
                 let frame = Response.error(WireError(.serverBusy, "the server has \(connections.count) connections, its maximum"))
                     .frame(requestID: 0).encoded()
                 _ = frame.withUnsafeBytes { Posix.write(fd, $0) }
-                Posix.close(fd)
+                Sys.close(fd)
                 logRateLimited("refused", "refused \(peer.description): too many connections")
                 continue
             }
@@ -200,7 +201,7 @@ final class EventLoop: @unchecked Sendable {
             do {
                 try Posix.epollAdd(epoll, fd, events: CSAIGA_EPOLLIN | CSAIGA_EPOLLRDHUP, data: id)
             } catch {
-                Posix.close(fd)
+                Sys.close(fd)
                 continue
             }
             c.interest = CSAIGA_EPOLLIN | CSAIGA_EPOLLRDHUP
@@ -213,12 +214,12 @@ final class EventLoop: @unchecked Sendable {
     /// given back, the waiting connection accepted and closed at once (its client sees the close instead of
     /// hanging in the backlog), the spare taken again; and the listener rests for 100 ms, since accepting again at
     /// once would only fail again, at 100% of a core.
-    private func shedForLackOfDescriptors(_ error: PosixError) {
+    private func shedForLackOfDescriptors(_ error: SystemError) {
         if spareFD >= 0 {
-            Posix.close(spareFD)
+            Sys.close(spareFD)
             spareFD = -1
         }
-        if let shed = try? Posix.accept(listener) { Posix.close(shed.fd) }
+        if let shed = try? Posix.accept(listener) { Sys.close(shed.fd) }
         spareFD = Posix.openSpare()
         listenerPausedUntil = Posix.monotonicSeconds() + 0.1
         Posix.epollRemove(epoll, listener)
@@ -512,7 +513,7 @@ final class EventLoop: @unchecked Sendable {
         // Opening a large index verifies its checksums: do it off the loop thread.
         let holder = server.holder
         let server = self.server
-        Posix.spawnThread {
+        Sys.spawnThread {
             do {
                 if let g = try holder.reload(force: force) { server.log("reloaded the index: now at commit \(g) (\(reason))") }
             } catch {
@@ -525,7 +526,7 @@ final class EventLoop: @unchecked Sendable {
         draining = true
         drainDeadline = now + config.drainTimeout
         Posix.epollRemove(epoll, listener)
-        Posix.close(listener)
+        Sys.close(listener)
         listener = -1
         for c in connections.values { c.output.loopWaitsForIdle.store(true, ordering: .sequentiallyConsistent) }
         let pending = connections.values.reduce(0) { $0 + $1.inFlight }

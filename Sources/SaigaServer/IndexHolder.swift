@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Saiga
+import SaigaPosix
 import Synchronization
 
 /// The index snapshot requests run against. A request takes the current reader and keeps it (a strong reference)
@@ -41,7 +42,7 @@ final class IndexHolder: Sendable {
     func verifyInBackground() {
         guard verifyAll else { return }
         let reader = self.reader
-        Posix.spawnThread { [self] in
+        Sys.spawnThread { [self] in
             let start = Posix.monotonicSeconds()
             do throws(SaigaError) {
                 try reader.verifyChecksums()

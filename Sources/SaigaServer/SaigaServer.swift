@@ -1,5 +1,6 @@
 import CSaigaShims
 import Saiga
+import SaigaPosix
 import SaigaWire
 import Synchronization
 
@@ -80,7 +81,7 @@ public final class SaigaServer: Sendable {
         }
         let loop = EventLoop(server: self, listener: fd, epoll: ep, wakeFD: wakeFD, signalFD: signalFD)
         try loop.register()
-        Posix.spawnThread { loop.run() }
+        Sys.spawnThread { loop.run() }
         holder.verifyInBackground()
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Saiga
+import SaigaPosix
 import SaigaWire
 import Synchronization
 
@@ -39,7 +40,7 @@ final class WorkerPool: Sendable {
         self.maxFrameLength = server.configuration.maxFrameLength
         self.wakeFD = wakeFD
         for _ in 0..<workers {
-            Posix.spawnThread { [self] in run() }
+            Sys.spawnThread { [self] in run() }
         }
     }
 

@@ -1,4 +1,5 @@
 import Saiga
+import SaigaPosix
 import SaigaServer
 
 #if canImport(Glibc)
@@ -41,13 +42,11 @@ enum ServeCommand {
         guard args.positional.isEmpty else { throw UsageError("serve takes no arguments") }
         var config = ServerConfiguration()
         if let listen = args.value("listen") {
-            guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
-                  (0...65535).contains(port)
-            else { throw UsageError("--listen must be HOST:PORT (got \"\(listen)\")") }
-            var host = String(listen[..<colon])
-            if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-            config.host = host.isEmpty ? "127.0.0.1" : host
-            config.port = port
+            guard let endpoint = Posix.Endpoint(parsing: listen, allowAnyPort: true) else {
+                throw UsageError("--listen must be HOST:PORT (got \"\(listen)\")")
+            }
+            config.host = endpoint.host
+            config.port = endpoint.port
         }
         config.workers = try args.int("workers", default: config.workers, range: 1...256)
         config.spinMicroseconds = try args.int("spin-us", default: config.spinMicroseconds, range: 0...100_000)

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
+import SaigaPosix
 import Synchronization
 
 /// Output helpers: stdout/stderr writes, TTY detection, number formatting.
@@ -120,11 +121,7 @@ enum Terminal {
 
     private static func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    static func now() -> Double { Posix.monotonicSeconds() }
 }
 
 /// Minimal JSON writing: enough for our flat result objects, with correct string escaping.

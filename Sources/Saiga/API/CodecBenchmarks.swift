@@ -1,4 +1,5 @@
 /// Micro-benchmarks of the codecs, with package access so that `saiga-bench codec` can run them on the library's own code.
+import SaigaPosix
 package enum CodecBenchmarks {
     /// Integers per second unpacked from 128-value blocks of `bitWidth` bits, measured for about `seconds`.
     package static func unpackRate(bitWidth: Int, seconds: Double) -> Double {

@@ -1,3 +1,4 @@
+import SaigaPosix
 import Synchronization
 
 /// How `IndexReader.search(words:match:options:)` combines the words.

@@ -1,3 +1,4 @@
+import SaigaPosix
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif

@@ -1,4 +1,5 @@
 /// What `IndexChecker` found wrong: the file, the byte offset if known, and the problem.
+import SaigaPosix
 public struct IndexProblem: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var offset: Int?

@@ -1,4 +1,5 @@
 /// The kinds of files an index holds; the tag is written into every file's header.
+import SaigaPosix
 @usableFromInline
 enum FileKind: UInt32, Sendable, CaseIterable {
     // Four ASCII bytes read as a little-endian UInt32, so a hex dump shows the name.

@@ -1,3 +1,4 @@
+import SaigaPosix
 import Dispatch
 import Synchronization
 

@@ -1,6 +1,7 @@
-// The one place in the engine that calls the operating system.
+// The POSIX layer (target SaigaPosix, package access): with Sockets.swift, the one place where the engine, the
+// server, the client and the tools call the operating system.
 //
-// Every syscall the engine makes goes through this file, the NIO `System.swift` pattern: file-scope aliases so that
+// Files, directories, memory maps, locks, threads and clocks are here, the NIO `System.swift` pattern: file-scope aliases so that
 // a method called `close` or `read` elsewhere can never shadow the C function, an EINTR retry loop, and a typed error
 // that carries errno. Nothing here allocates between the call and the errno read.
 
@@ -40,18 +41,21 @@ package struct SystemError: Error, CustomStringConvertible, Sendable {
     package let path: String
     /// The errno value the call left.
     package let errno: CInt
+    /// The reason when errno does not tell it (a resolver error).
+    package let reason: String?
 
-    package init(call: String, path: String, errno: CInt) {
+    package init(call: String, path: String, errno: CInt, reason: String? = nil) {
         self.call = call
         self.path = path
         self.errno = errno
+        self.reason = reason
     }
 
     /// True when the failure means the disk (or the quota, or the file-size limit) is full.
     package var isDiskFull: Bool { errno == ENOSPC || errno == EDQUOT || errno == EFBIG }
 
     package var description: String {
-        let reason = String(cString: strerror(errno))
+        let reason = self.reason ?? String(cString: strerror(errno))
         return path.isEmpty ? "\(call) failed: \(reason)" : "\(call) \(path): \(reason)"
     }
 }
@@ -60,7 +64,7 @@ package struct SystemError: Error, CustomStringConvertible, Sendable {
 @usableFromInline
 package enum Sys {
     @inline(never)
-    static func open(_ path: String, _ flags: CInt, mode: mode_t = 0o644) throws(SystemError) -> CInt {
+    package static func open(_ path: String, _ flags: CInt, mode: mode_t = 0o644) throws(SystemError) -> CInt {
         while true {
             let fd = path.withCString { sysOpen($0, flags | O_CLOEXEC, mode) }
             if fd >= 0 { return fd }
@@ -74,7 +78,7 @@ package enum Sys {
     /// corresponding C function is `openat` with `O_NOFOLLOW`). `name` is one path component: a name with a `/` or
     /// `..` is refused with EINVAL, so nothing outside the directory can be reached.
     @inline(never)
-    static func openAt(_ directory: CInt, _ name: String, _ flags: CInt, mode: mode_t = 0o644) throws(SystemError)
+    package static func openAt(_ directory: CInt, _ name: String, _ flags: CInt, mode: mode_t = 0o644) throws(SystemError)
         -> CInt
     {
         guard isPlainName(name) else { throw SystemError(call: "openat", path: name, errno: EINVAL) }
@@ -88,7 +92,7 @@ package enum Sys {
     }
 
     /// True for a name that stays inside its directory: not empty, not `.` or `..`, no `/`, no NUL.
-    static func isPlainName(_ name: String) -> Bool {
+    package static func isPlainName(_ name: String) -> Bool {
         !name.isEmpty && name != "." && name != ".." && !name.utf8.contains(0x2F) && !name.utf8.contains(0)
     }
 
@@ -97,7 +101,7 @@ package enum Sys {
         case regular, directory, symbolicLink, fifo, socket, device, missing
     }
 
-    static func entryType(mode: mode_t) -> EntryType {
+    package static func entryType(mode: mode_t) -> EntryType {
         switch mode & S_IFMT {
         case S_IFREG: return .regular
         case S_IFDIR: return .directory
@@ -112,13 +116,13 @@ package enum Sys {
     package struct FileStatus: Sendable {
         package var type: EntryType
         package var size: Int
-        var device: UInt64
-        var inode: UInt64
+        package var device: UInt64
+        package var inode: UInt64
         /// Modification and status-change times, in nanoseconds.
-        var modified: Int64
-        var changed: Int64
+        package var modified: Int64
+        package var changed: Int64
 
-        init(_ st: stat) {
+        package init(_ st: stat) {
             type = Sys.entryType(mode: st.st_mode)
             size = Int(st.st_size)
             device = UInt64(st.st_dev)
@@ -133,7 +137,7 @@ package enum Sys {
 
     /// The type and size of `name` in `directory`, without following a symbolic link (the corresponding C function
     /// is `fstatat` with `AT_SYMLINK_NOFOLLOW`); `.missing` when there is no such entry.
-    static func statAt(_ directory: CInt, _ name: String) -> (type: EntryType, size: Int) {
+    package static func statAt(_ directory: CInt, _ name: String) -> (type: EntryType, size: Int) {
         guard isPlainName(name) else { return (.missing, 0) }
         var st = stat()
         guard name.withCString({ sysFstatAt(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return (.missing, 0) }
@@ -142,7 +146,7 @@ package enum Sys {
 
     /// The status of an open descriptor (the corresponding C function is `fstat`).
     @inline(never)
-    static func status(_ fd: CInt, path: String) throws(SystemError) -> FileStatus {
+    package static func status(_ fd: CInt, path: String) throws(SystemError) -> FileStatus {
         var st = stat()
         guard sysFstat(fd, &st) == 0 else { throw SystemError(call: "fstat", path: path, errno: Glibc.errno) }
         return FileStatus(st)
@@ -155,7 +159,7 @@ package enum Sys {
         return FileStatus(st)
     }
 
-    static func sleep(milliseconds: Int) {
+    package static func sleep(milliseconds: Int) {
         var ts = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
         var rest = timespec()
         while nanosleep(&ts, &rest) != 0 && Glibc.errno == EINTR { ts = rest }
@@ -164,7 +168,7 @@ package enum Sys {
     /// Removes the entry `name` of `directory` (a symbolic link itself, never its target; the corresponding C
     /// function is `unlinkat`).
     @inline(never)
-    static func unlinkAt(_ directory: CInt, _ name: String, path: String) throws(SystemError) {
+    package static func unlinkAt(_ directory: CInt, _ name: String, path: String) throws(SystemError) {
         guard isPlainName(name) else { throw SystemError(call: "unlink", path: path, errno: EINVAL) }
         guard name.withCString({ sysUnlinkAt(directory, $0, 0) }) == 0 else {
             throw SystemError(call: "unlink", path: path, errno: Glibc.errno)
@@ -173,7 +177,7 @@ package enum Sys {
 
     /// Renames `from` to `to`, both in `directory` (the corresponding C function is `renameat`).
     @inline(never)
-    static func renameAt(_ directory: CInt, _ from: String, _ to: String, path: String) throws(SystemError) {
+    package static func renameAt(_ directory: CInt, _ from: String, _ to: String, path: String) throws(SystemError) {
         guard isPlainName(from), isPlainName(to) else { throw SystemError(call: "rename", path: path, errno: EINVAL) }
         let rc = from.withCString { f in to.withCString { t in sysRenameAt(directory, f, directory, t) } }
         guard rc == 0 else { throw SystemError(call: "rename", path: path, errno: Glibc.errno) }
@@ -181,7 +185,7 @@ package enum Sys {
 
     /// The names in the directory open as `fd`, without "." and "..".
     @inline(never)
-    static func listDirectory(fd: CInt, path: String) throws(SystemError) -> [String] {
+    package static func listDirectory(fd: CInt, path: String) throws(SystemError) -> [String] {
         // fdopendir takes ownership of its descriptor: give it a duplicate, and rewind (the offset is shared).
         let copy = dup(fd)
         guard copy >= 0 else { throw SystemError(call: "dup", path: path, errno: Glibc.errno) }
@@ -209,13 +213,13 @@ package enum Sys {
 
     /// Closes a descriptor. Errors from close are ignored on purpose: the data was made durable (or not) by fsync,
     /// and retrying close after EINTR is wrong on Linux.
-    static func close(_ fd: CInt) {
+    package static func close(_ fd: CInt) {
         _ = sysClose(fd)
     }
 
     /// Writes all of `buffer`, looping over short writes.
     @inline(never)
-    static func writeAll(_ fd: CInt, _ buffer: UnsafeRawBufferPointer, path: String) throws(SystemError) {
+    package static func writeAll(_ fd: CInt, _ buffer: UnsafeRawBufferPointer, path: String) throws(SystemError) {
         var offset = 0
         while offset < buffer.count {
             let n = sysWrite(fd, buffer.baseAddress! + offset, buffer.count - offset)
@@ -231,7 +235,7 @@ package enum Sys {
 
     /// Writes all of `bytes` at `offset`.
     @inline(never)
-    static func pwriteAll(_ fd: CInt, _ bytes: [UInt8], at offset: Int, path: String) throws(SystemError) {
+    package static func pwriteAll(_ fd: CInt, _ bytes: [UInt8], at offset: Int, path: String) throws(SystemError) {
         var done = 0
         while done < bytes.count {
             let n = bytes.withUnsafeBytes { sysPwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
@@ -247,7 +251,7 @@ package enum Sys {
 
     /// Reads up to `count` bytes into `buffer`; returns 0 at end of file.
     @inline(never)
-    static func read(_ fd: CInt, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String) throws(SystemError)
+    package static func read(_ fd: CInt, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String) throws(SystemError)
         -> Int
     {
         while true {
@@ -261,7 +265,7 @@ package enum Sys {
 
     /// Reads exactly `count` bytes at `offset` unless the file ends first; returns the number read.
     @inline(never)
-    static func preadFully(_ fd: CInt, _ buffer: UnsafeMutableRawPointer, _ count: Int, at offset: Int, path: String)
+    package static func preadFully(_ fd: CInt, _ buffer: UnsafeMutableRawPointer, _ count: Int, at offset: Int, path: String)
         throws(SystemError) -> Int
     {
         var done = 0
@@ -280,7 +284,7 @@ package enum Sys {
     }
 
     @inline(never)
-    static func fsync(_ fd: CInt, path: String) throws(SystemError) {
+    package static func fsync(_ fd: CInt, path: String) throws(SystemError) {
         while sysFsync(fd) != 0 {
             let e = Glibc.errno
             if e == EINTR { continue }
@@ -291,7 +295,7 @@ package enum Sys {
     }
 
     @inline(never)
-    static func fileSize(_ fd: CInt, path: String) throws(SystemError) -> Int {
+    package static func fileSize(_ fd: CInt, path: String) throws(SystemError) -> Int {
         var st = stat()
         guard sysFstat(fd, &st) == 0 else { throw SystemError(call: "fstat", path: path, errno: Glibc.errno) }
         return Int(st.st_size)
@@ -309,41 +313,41 @@ package enum Sys {
     }
 
     /// Size of the file at `path`, or 0 if it cannot be read.
-    static func fileSizeOrZero(_ path: String) -> Int {
+    package static func fileSizeOrZero(_ path: String) -> Int {
         var st = stat()
         guard stat(path, &st) == 0 else { return 0 }
         return Int(st.st_size)
     }
 
-    static func isDirectory(_ path: String) -> Bool {
+    package static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         guard stat(path, &st) == 0 else { return false }
         return (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    static func isRegularFile(_ path: String) -> Bool {
+    package static func isRegularFile(_ path: String) -> Bool {
         var st = stat()
         guard stat(path, &st) == 0 else { return false }
         return (st.st_mode & S_IFMT) == S_IFREG
     }
 
-    static func exists(_ path: String) -> Bool {
+    package static func exists(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0
     }
 
     @inline(never)
-    static func rename(_ from: String, _ to: String) throws(SystemError) {
+    package static func rename(_ from: String, _ to: String) throws(SystemError) {
         guard sysRename(from, to) == 0 else { throw SystemError(call: "rename", path: "\(from) -> \(to)", errno: Glibc.errno) }
     }
 
     @inline(never)
-    static func unlink(_ path: String) throws(SystemError) {
+    package static func unlink(_ path: String) throws(SystemError) {
         guard sysUnlink(path) == 0 else { throw SystemError(call: "unlink", path: path, errno: Glibc.errno) }
     }
 
     @inline(never)
-    static func ftruncate(_ fd: CInt, _ length: Int, path: String) throws(SystemError) {
+    package static func ftruncate(_ fd: CInt, _ length: Int, path: String) throws(SystemError) {
         while sysFtruncate(fd, off_t(length)) != 0 {
             let e = Glibc.errno
             if e == EINTR { continue }
@@ -353,7 +357,7 @@ package enum Sys {
 
     /// Creates `path` and any missing parents (mkdir -p).
     @inline(never)
-    static func makeDirectories(_ path: String) throws(SystemError) {
+    package static func makeDirectories(_ path: String) throws(SystemError) {
         if isDirectory(path) { return }
         var prefix = path.hasPrefix("/") ? "/" : ""
         for component in path.split(separator: "/") {
@@ -377,7 +381,7 @@ package enum Sys {
 
     /// fsyncs a directory so that renames and creations in it are durable.
     @inline(never)
-    static func fsyncDirectory(_ path: String) throws(SystemError) {
+    package static func fsyncDirectory(_ path: String) throws(SystemError) {
         let fd = try open(path, O_RDONLY | O_DIRECTORY)
         defer { close(fd) }
         try fsync(fd, path: path)
@@ -386,7 +390,7 @@ package enum Sys {
     /// Tries to take an exclusive advisory lock; returns false if another process holds it.
     /// The kernel drops the lock when the holder dies, so a stale lock never blocks a new writer.
     @inline(never)
-    static func tryLock(_ fd: CInt, path: String) throws(SystemError) -> Bool {
+    package static func tryLock(_ fd: CInt, path: String) throws(SystemError) -> Bool {
         while sysFlock(fd, LOCK_EX | LOCK_NB) != 0 {
             let e = Glibc.errno
             if e == EINTR { continue }
@@ -398,48 +402,48 @@ package enum Sys {
 
     /// Maps `length` bytes of `fd` read-only. `length` must be > 0.
     @inline(never)
-    static func mapReadOnly(_ fd: CInt, length: Int, path: String) throws(SystemError) -> UnsafeRawPointer {
+    package static func mapReadOnly(_ fd: CInt, length: Int, path: String) throws(SystemError) -> UnsafeRawPointer {
         guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else {
             throw SystemError(call: "mmap", path: path, errno: Glibc.errno)
         }
         return UnsafeRawPointer(p)
     }
 
-    static func unmap(_ pointer: UnsafeRawPointer, length: Int) {
+    package static func unmap(_ pointer: UnsafeRawPointer, length: Int) {
         _ = munmap(UnsafeMutableRawPointer(mutating: pointer), length)
     }
 
-    static var processID: Int32 { getpid() }
+    package static var processID: Int32 { getpid() }
 
     /// True if a process with this pid exists (signal 0 probe).
-    static func processExists(_ pid: Int32) -> Bool {
+    package static func processExists(_ pid: Int32) -> Bool {
         kill(pid, 0) == 0 || Glibc.errno == EPERM
     }
 
     /// Monotonic nanoseconds.
     @inlinable
-    static func monotonicNanos() -> UInt64 {
+    package static func monotonicNanos() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
     /// CPU time of the calling thread, in nanoseconds.
-    static func threadCPUNanos() -> UInt64 {
+    package static func threadCPUNanos() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
         return UInt64(ts.tv_sec) &* 1_000_000_000 &+ UInt64(ts.tv_nsec)
     }
 
     /// Peak resident set size of this process in bytes (getrusage ru_maxrss is in KiB on Linux).
-    static func peakRSSBytes() -> Int {
+    package static func peakRSSBytes() -> Int {
         var usage = rusage()
         getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return Int(usage.ru_maxrss) * 1024
     }
 
     /// Starts a detached thread running `body`.
-    static func spawnThread(_ body: @escaping @Sendable () -> Void) {
+    package static func spawnThread(_ body: @escaping @Sendable () -> Void) {
         final class Box: @unchecked Sendable {  // handed to exactly one new thread
             let body: @Sendable () -> Void
             init(_ body: @escaping @Sendable () -> Void) { self.body = body }
@@ -455,7 +459,7 @@ package enum Sys {
         pthread_detach(tid)
     }
 
-    static func randomBytes(_ count: Int) -> [UInt8] {
+    package static func randomBytes(_ count: Int) -> [UInt8] {
         var g = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: 0...255, using: &g) }
     }
@@ -463,22 +467,22 @@ package enum Sys {
 
 /// One object per thread (POSIX thread-specific data), released when its thread exits: per-thread scratch state
 /// for the query path, which takes no lock.
-final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {  // the key is written once, in init
+package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {  // the key is written once, in init
     private var key = pthread_key_t()
 
-    init() {
+    package init() {
         pthread_key_create(&key) { p in
             if let p { Unmanaged<AnyObject>.fromOpaque(p).release() }
         }
     }
 
     /// The calling thread's object, if it set one.
-    var value: Value? {
+    package var value: Value? {
         pthread_getspecific(key).map { Unmanaged<Value>.fromOpaque($0).takeUnretainedValue() }
     }
 
     /// Replaces the calling thread's object (releasing the previous one).
-    func set(_ value: Value) {
+    package func set(_ value: Value) {
         if let old = pthread_getspecific(key) { Unmanaged<AnyObject>.fromOpaque(old).release() }
         pthread_setspecific(key, Unmanaged.passRetained(value).toOpaque())
     }
