@@ -169,7 +169,6 @@ import Testing
         try FileHeader.write(post, kind: .postings, id: id)
         try FileHeader.write(pos, kind: .positions, id: id)
         var encoder = PostingsEncoder(postOut: post, posOut: pos)
-        defer { encoder.deallocate() }
         var metas: [TermMeta?] = []
         for t in termIDs {
             metas.append(t < 0 ? nil : try encoder.encodeTerm(postings: buffer, term: t, norms: [], positions: true))
@@ -212,7 +211,7 @@ import Testing
                 let postings = UnsafeRawBufferPointer(start: good.cursor.pointee.post, count: postEnd + FileFooter.size)
                 let it = PostingsIterator(postings: postings, positions: UnsafeRawBufferPointer(start: nil, count: 0),
                                           maxDoc: 1000, meta: m, hasPositions: false)
-                #expect(it.cursor.pointee.isCorrupt, "docOffset \(m.docOffset), docFreq \(m.docFreq)")
+                #expect(it.isCorrupt, "docOffset \(m.docOffset), docFreq \(m.docFreq)")
                 #expect(it.nextDoc() == PostingsIterator.noMoreDocs)
                 #expect(it.advance(to: 500) == PostingsIterator.noMoreDocs)
             }

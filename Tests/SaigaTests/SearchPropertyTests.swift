@@ -195,11 +195,9 @@ import Testing
             let prepared = try executor.prepare(try rewriter.rewrite(parsed), parameters: BM25Parameters(k1: 0.9, b: 0.4))
             var its: [PostingsIterator] = []
             var none = false
-            if let d = MaxScoreDisjunction(prepared, segment: 0, executor: executor, iterators: &its) {
-                d.deallocate()
+            if MaxScoreDisjunction(prepared, segment: 0, executor: executor, iterators: &its) != nil {
                 specialisedRuns += 1
-            } else if let c = BlockMaxConjunction(prepared, segment: 0, executor: executor, iterators: &its, matchesNothing: &none) {
-                c.deallocate()
+            } else if BlockMaxConjunction(prepared, segment: 0, executor: executor, iterators: &its, matchesNothing: &none) != nil {
                 specialisedRuns += 1
             }
             let k = Int.random(in: 1...30, using: &rng)

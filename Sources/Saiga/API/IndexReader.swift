@@ -441,7 +441,6 @@ public final class IndexReader: Sendable {
             count = segments[0].terms.termCount
         } else {
             var walks = segments.map { CheckedTermWalk($0) }
-            defer { for w in walks { w.deallocate() } }
             do throws(SaigaError) {
                 var live = [Bool](repeating: false, count: walks.count)
                 for i in walks.indices { live[i] = try walks[i].next() }

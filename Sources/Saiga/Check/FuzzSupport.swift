@@ -68,7 +68,6 @@ package enum FuzzSupport {
             _ = reader.statistics
             for segment in reader.segments {
                 var walk = CheckedTermWalk(segment)
-                defer { walk.deallocate() }
                 do throws(SaigaError) {
                     while try walk.next() {
                         try walk.forEachPosting(withPositions: true) { (_: Int32, _: UInt32, _: UnsafeBufferPointer<UInt32>) throws(SaigaError) in }

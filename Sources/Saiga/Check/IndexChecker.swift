@@ -135,7 +135,6 @@ public enum IndexChecker {
         var ttfSum = [Int](repeating: 0, count: 256)
         var termCount = [Int](repeating: 0, count: 256)
         var walk = CheckedTermWalk(reader)
-        defer { walk.deallocate() }
         var termsSound = true
         do {
             while try walk.next() {

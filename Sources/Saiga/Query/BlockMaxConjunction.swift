@@ -5,8 +5,8 @@
 /// of those blocks.
 ///
 /// Scores are summed in clause order (double, rounded once), so pruned and exhaustive runs agree exactly.
-struct BlockMaxConjunction {
-    /// The terms, and the clause boundaries, in manually managed memory (freed by `deallocate()`): the hot loops
+struct BlockMaxConjunction: ~Copyable {
+    /// The terms, and the clause boundaries, in manually managed memory (freed by `deinit`: the value cannot be copied): the hot loops
     /// index them without copy-on-write checks or reference counting.
     private var leaves: UnsafeMutableBufferPointer<TermLeaf>
     private let clauseStart: UnsafeMutableBufferPointer<Int>
@@ -14,8 +14,7 @@ struct BlockMaxConjunction {
     private let order: [Int]
     var clauseCount: Int { clauseStart.count - 1 }
 
-    /// Frees the term and clause buffers.
-    func deallocate() {
+    deinit {
         leaves.deallocate()
         clauseStart.deallocate()
     }

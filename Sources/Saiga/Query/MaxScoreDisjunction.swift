@@ -21,18 +21,17 @@
 /// While the hit count is still exact (fewer than the collector's count limit), nothing is pruned: every matching
 /// document is scored. Scores are the clause scores summed in clause order in double and rounded once, so pruned
 /// and exhaustive runs give bit-identical results.
-struct MaxScoreDisjunction {
+struct MaxScoreDisjunction: ~Copyable {
     static let windowSize = 4096
 
-    /// The terms, and the clause boundaries, in manually managed memory (freed by `deallocate()`): the hot loops
+    /// The terms, and the clause boundaries, in manually managed memory (freed by `deinit`: the value cannot be copied): the hot loops
     /// index them without copy-on-write checks or reference counting.
     private var leaves: UnsafeMutableBufferPointer<TermLeaf>
     /// Clause c owns leaves clauseStart[c] ..< clauseStart[c + 1].
     private let clauseStart: UnsafeMutableBufferPointer<Int>
     var clauseCount: Int { clauseStart.count - 1 }
 
-    /// Frees the term and clause buffers.
-    func deallocate() {
+    deinit {
         leaves.deallocate()
         clauseStart.deallocate()
     }

@@ -187,14 +187,12 @@ struct QueryExecutor {
                 if var disjunction = MaxScoreDisjunction(q, segment: s, executor: self, iterators: &iterators) {
                     disjunction.run(docBase: base, maxDoc: segments[s].maxDoc, prune: prune,
                                     shortListPostings: shortListPostings, collector: &collector)
-                    disjunction.deallocate()
                     done = true
                 } else {
                     iterators.removeAll()
                     if var conjunction = BlockMaxConjunction(q, segment: s, executor: self, iterators: &iterators,
                                                              matchesNothing: &matchesNothing) {
                         conjunction.run(docBase: base, prune: prune, collector: &collector)
-                        conjunction.deallocate()
                         done = true
                     }
                 }

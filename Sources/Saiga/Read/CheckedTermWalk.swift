@@ -12,17 +12,13 @@ struct CheckedTermWalk {
     let reader: SegmentReader
     private var cursor: TermDictionary.Cursor
     private var previous: [UInt8]?
-    private var scratch: UnsafeMutablePointer<UInt32>
-    private var scratchCapacity = 1 << 12
+    /// Where a document's positions are decoded (shared by copies of the walk, freed with the last of them).
+    private let scratch = PositionScratch()
 
     init(_ reader: SegmentReader) {
         self.reader = reader
         cursor = TermDictionary.Cursor(reader.terms)
-        scratch = .allocate(capacity: scratchCapacity)
     }
-
-    /// Frees the scratch buffer (call once, when done).
-    func deallocate() { scratch.deallocate() }
 
     /// The current term's key (field byte + term bytes) and metadata, after `next()` returned true.
     var key: [UInt8] { cursor.key }
@@ -73,13 +69,9 @@ struct CheckedTermWalk {
             guard freq >= 1, freq < UInt32(Int32.max) else {
                 throw .corrupt(reader.postings.path, "term \(CheckedTermWalk.describe(key)): frequency \(freq) in document \(d)")
             }
-            var positions = UnsafeBufferPointer<UInt32>(start: scratch, count: 0)
+            var positions = UnsafeBufferPointer<UInt32>(start: nil, count: 0)
             if readPositions {
-                if Int(freq) > scratchCapacity {
-                    scratch.deallocate()
-                    scratchCapacity = Int(freq)
-                    scratch = .allocate(capacity: scratchCapacity)
-                }
+                let scratch = self.scratch.reserve(Int(freq))
                 let n = it.positions(into: scratch)
                 guard n == Int(freq) else {
                     if it.isCorrupt { throw reader.postingsCorruption() }
@@ -127,5 +119,25 @@ extension CheckedTermWalk {
     /// Byte order of two keys (negative, zero, positive).
     static func compare(_ a: [UInt8], _ b: [UInt8]) -> Int {
         a.withUnsafeBytes { pa in b.withUnsafeBytes { pb in compareBytes(pa, pb) } }
+    }
+}
+
+/// A growable buffer of positions owned by a class, so that its memory goes when the last walk holding it does.
+private final class PositionScratch {
+    private var pointer: UnsafeMutablePointer<UInt32>
+    private var capacity = 1 << 12
+
+    init() { pointer = .allocate(capacity: capacity) }
+
+    deinit { pointer.deallocate() }
+
+    /// The buffer, grown to hold at least `count` positions (earlier contents are not kept).
+    func reserve(_ count: Int) -> UnsafeMutablePointer<UInt32> {
+        if count > capacity {
+            pointer.deallocate()
+            capacity = count
+            pointer = .allocate(capacity: capacity)
+        }
+        return pointer
     }
 }

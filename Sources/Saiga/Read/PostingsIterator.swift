@@ -7,11 +7,13 @@
 /// is created, each block before decoding it (the tail and positions right after decoding them, before anything
 /// uses them). If a chunk is damaged or the bytes are inconsistent, the iterator stops and sets `isCorrupt` instead
 /// of reading out of range or answering from damaged bytes; the searcher reports it as an error.
+///
+/// It owns its decode buffers (freed by `deinit`), so it cannot be copied; `PostingsIterator` holds it.
 @usableFromInline
-struct PostingsCursor {
+struct PostingsCursor: ~Copyable {
     @usableFromInline static let noMoreDocs = Int32.max
 
-    // Segment data (borrowed from the segment reader, which outlives every iterator it creates).
+    // Segment data, borrowed: the `PostingsIterator` that holds this cursor holds the segment reader that maps it.
     @usableFromInline let post: UnsafeRawPointer
     @usableFromInline let postEnd: Int
     @usableFromInline let pos: UnsafeRawPointer
@@ -101,8 +103,7 @@ struct PostingsCursor {
         }
     }
 
-    /// Frees the buffers (the owner calls this once).
-    func deallocate() {
+    deinit {
         docs.deallocate()
         positionDeltas?.deallocate()
         positionOffsets?.deallocate()
@@ -486,29 +487,36 @@ struct PostingsCursor {
     }
 }
 
-/// Owns a `PostingsCursor` in manually managed memory. Evaluators work on `cursor` directly: its state lives
-/// behind a pointer, so the hot loops pay no exclusivity checks and no reference counting (a class's stored
-/// `var`s would cost a runtime access check on every document). The object keeps the memory alive and frees it.
+/// Owns a `PostingsCursor` in manually managed memory, and keeps alive the segment whose mapped files the cursor
+/// reads. Evaluators work on `cursor` directly: its state lives behind a pointer, so the hot loops pay no
+/// exclusivity checks and no reference counting (a class's stored `var`s would cost a runtime access check on every
+/// document). The object keeps the memory alive and frees it.
 @usableFromInline
 final class PostingsIterator {
     @usableFromInline static let noMoreDocs = PostingsCursor.noMoreDocs
     @usableFromInline let cursor: UnsafeMutablePointer<PostingsCursor>
+    /// The segment reader owning the mapped files the cursor points into (nil: the caller owns the buffers).
+    private let segment: SegmentReader?
 
-    convenience init(segment: SegmentReader, meta: TermMeta, hasPositions: Bool) {
-        self.init(postings: segment.postings.bytes, positions: segment.positionsFile.bytes, maxDoc: segment.maxDoc,
-                  meta: meta, hasPositions: hasPositions, postCheck: segment.postings.chunkCheck,
-                  posCheck: segment.positionsFile.chunkCheck)
+    init(segment: SegmentReader, meta: TermMeta, hasPositions: Bool) {
+        self.segment = segment
+        cursor = .allocate(capacity: 1)
+        cursor.initialize(to: PostingsCursor(
+            postings: segment.postings.bytes, positions: segment.positionsFile.bytes, maxDoc: segment.maxDoc,
+            meta: meta, hasPositions: hasPositions, postCheck: segment.postings.chunkCheck,
+            posCheck: segment.positionsFile.chunkCheck))
     }
 
+    /// Over buffers the caller keeps alive for the iterator's lifetime (tests).
     init(postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
-         hasPositions: Bool, postCheck: ChunkCheck = ChunkCheck(), posCheck: ChunkCheck = ChunkCheck()) {
+         hasPositions: Bool) {
+        segment = nil
         cursor = .allocate(capacity: 1)
         cursor.initialize(to: PostingsCursor(postings: postings, positions: positions, maxDoc: maxDoc, meta: meta,
-                                             hasPositions: hasPositions, postCheck: postCheck, posCheck: posCheck))
+                                             hasPositions: hasPositions))
     }
 
     deinit {
-        cursor.pointee.deallocate()
         cursor.deinitialize(count: 1)
         cursor.deallocate()
     }

@@ -13,7 +13,7 @@
 /// end of this array); then for each full block the position deltas of its documents (first position of a
 /// document absolute, then deltas), cut into packed runs of 128 (bitWidth u8 + packed) and a VInt remainder; then
 /// the tail documents' deltas as VInts.
-struct PostingsEncoder {
+struct PostingsEncoder: ~Copyable {  // owns its block buffers (freed by deinit)
     let postOut: OutputFile
     let posOut: OutputFile
     private let docs: UnsafeMutablePointer<UInt32>
@@ -35,7 +35,7 @@ struct PostingsEncoder {
         packed = .allocate(byteCount: 512, alignment: 16)
     }
 
-    func deallocate() {
+    deinit {
         docs.deallocate()
         freqs.deallocate()
         scratch.deallocate()

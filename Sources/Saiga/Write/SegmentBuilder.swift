@@ -162,7 +162,6 @@ final class SegmentBuilder {
         for f in fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
         let termWriter = TermDictionaryWriter(out: termsOut, fieldHasPositions: hasPositions)
         var encoder = PostingsEncoder(postOut: postOut, posOut: posOut)
-        defer { encoder.deallocate() }
 
         postings.closeAllEntries()
         let order = postings.sortedTermIDs()

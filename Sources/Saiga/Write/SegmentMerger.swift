@@ -145,12 +145,10 @@ struct SegmentMerger {
         for f in fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
         let termWriter = TermDictionaryWriter(out: termsOut, fieldHasPositions: hasPositions)
         var encoder = PostingsEncoder(postOut: postOut, posOut: posOut)
-        defer { encoder.deallocate() }
         // Each source's terms and postings through a checked walk: a source that breaks an invariant the merge
         // relies on (sorted keys, increasing documents in range, sane frequencies and positions) fails the merge
         // with a corruption error instead of trapping or writing a broken segment.
         var walks = sources.map { CheckedTermWalk($0.reader) }
-        defer { for w in walks { w.deallocate() } }
         var live = [Bool](repeating: false, count: sources.count)
         for i in walks.indices { live[i] = try walks[i].next() }
         var term = ArrayTermPostings()
