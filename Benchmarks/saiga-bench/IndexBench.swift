@@ -37,9 +37,9 @@ enum IndexBench {
         let seconds = Double(Clock.wallNanos() - start) / 1e9
         let reader = try IndexReader(path: indexPath)
         let s = reader.statistics
-        let components = "{" + s.componentBytes.sorted { $0.key < $1.key }.map { "\"\($0.key)\": \($0.value)" }
+        let components = "{" + s.componentBytes.sorted { $0.key < $1.key }.map { "\"\($0.key.rawValue)\": \($0.value)" }
             .joined(separator: ", ") + "}"
-        let postingsAndTerms = (s.componentBytes["postings"] ?? 0) + (s.componentBytes["terms"] ?? 0)
+        let postingsAndTerms = (s.componentBytes[.postings] ?? 0) + (s.componentBytes[.terms] ?? 0)
         print(jsonLine([
             ("engine", "\"saiga\""), ("docs", "\(s.documents)"), ("index_seconds", "\(round4(seconds))"),
             ("docs_per_second", "\(round4(Double(s.documents) / seconds))"),
@@ -48,7 +48,7 @@ enum IndexBench {
             ("index_bytes", "\(directoryBytes(indexPath))"), ("peak_rss_mb", "\(round4(Clock.peakRSSMB()))"),
             ("segments", "\(s.segments)"), ("terms", "\(s.terms)"), ("postings", "\(s.postings)"),
             ("tokens", "\(s.tokens)"), ("component_bytes", components),
-            ("bits_per_posting", "\(round4(Double(s.componentBytes["postings"] ?? 0) * 8 / Double(max(1, s.postings))))"),
+            ("bits_per_posting", "\(round4(Double(s.componentBytes[.postings] ?? 0) * 8 / Double(max(1, s.postings))))"),
             ("postings_plus_terms_bytes", "\(postingsAndTerms)"),
             ("positions", "\(o.flags.contains("positions"))"), ("stop_words", "\(s.stopWords)"),
             ("threads", "\(threads)"),

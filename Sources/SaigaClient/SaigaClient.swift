@@ -52,9 +52,9 @@ public final class SaigaClient: Sendable {
     public let port: Int
     public let token: String?
     /// Seconds to wait for the TCP connection and the handshake.
-    public let connectTimeout: Double
+    public let connectTimeout: Duration
     /// Seconds to wait for each answer.
-    public let requestTimeout: Double
+    public let requestTimeout: Duration
     /// Microseconds to busy-poll for an answer before sleeping: lower latency for fast queries at the cost of a
     /// little CPU. Default 0 (sleep at once).
     public let spinMicroseconds: Int
@@ -63,7 +63,7 @@ public final class SaigaClient: Sendable {
     private let nextRequestID = Atomic<UInt32>(1)
     private static let asyncQueue = DispatchQueue(label: "saiga.client", attributes: .concurrent)
 
-    public init(host: String, port: Int, token: String? = nil, connectTimeout: Double = 5, requestTimeout: Double = 30,
+    public init(host: String, port: Int, token: String? = nil, connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30),
                 spinMicroseconds: Int = 0) {
         self.spinMicroseconds = spinMicroseconds
         self.host = host
@@ -74,7 +74,7 @@ public final class SaigaClient: Sendable {
     }
 
     /// `HOST:PORT` → client. IPv6 hosts in brackets: `[::1]:7700`.
-    public convenience init(address: String, token: String? = nil, connectTimeout: Double = 5, requestTimeout: Double = 30,
+    public convenience init(address: String, token: String? = nil, connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30),
                             spinMicroseconds: Int = 0) throws {
         guard let endpoint = Posix.Endpoint(parsing: address) else {
             throw ClientError(.connectFailed, "address must be HOST:PORT (got \"\(address)\")")
@@ -91,9 +91,9 @@ public final class SaigaClient: Sendable {
         try connection.withLock { (t: inout Transport?) throws(ClientError) -> HelloOK in
             t?.close()
             t = nil
-            let fresh = try Transport.open(host: host, port: port, timeout: connectTimeout)
+            let fresh = try Transport.open(host: host, port: port, timeout: connectTimeout.inSeconds)
             fresh.spinSeconds = Double(spinMicroseconds) / 1e6
-            let hello = try fresh.handshake(token: token, timeout: connectTimeout)
+            let hello = try fresh.handshake(token: token, timeout: connectTimeout.inSeconds)
             t = fresh
             return hello
         }
@@ -109,10 +109,10 @@ public final class SaigaClient: Sendable {
     // MARK: Blocking requests
 
     /// Round-trip time of a PING.
-    public func ping() throws(ClientError) -> Double {
-        let start = monotonic()
+    public func ping() throws(ClientError) -> Duration {
+        let start = Sys.monotonicNanos()
         guard case .pong = try roundTrip(.ping([])) else { throw unexpected("PONG") }
-        return monotonic() - start
+        return .nanoseconds(Sys.monotonicNanos() - start)
     }
 
     public func search(_ request: SearchRequest) throws(ClientError) -> SearchResponse {
@@ -160,9 +160,9 @@ public final class SaigaClient: Sendable {
                         requests[sent].frame(requestID: ids[sent]).appendEncoded(to: &out)
                         sent += 1
                     }
-                    try t.send(out, timeout: requestTimeout)
+                    try t.send(out, timeout: requestTimeout.inSeconds)
                 }
-                let frame = try t.receive(timeout: requestTimeout)
+                let frame = try t.receive(timeout: requestTimeout.inSeconds)
                 let r: Response
                 do { r = try Response.decode(frame) } catch {
                     throw ClientError(.protocolViolation, "undecodable response: \(error)")
@@ -189,7 +189,7 @@ public final class SaigaClient: Sendable {
 
     // MARK: Async requests
 
-    public func ping() async throws -> Double { try await run { () throws(ClientError) in try self.ping() } }
+    public func ping() async throws -> Duration { try await run { () throws(ClientError) in try self.ping() } }
     public func search(_ request: SearchRequest) async throws -> SearchResponse {
         try await run { () throws(ClientError) in try self.search(request) }
     }
@@ -216,9 +216,9 @@ public final class SaigaClient: Sendable {
     private func roundTrip(_ request: Request) throws(ClientError) -> Response {
         let response = try withTransport { (t: Transport) throws(ClientError) -> Response in
             let id = takeRequestID()
-            try t.send(request.frame(requestID: id).encoded(), timeout: requestTimeout)
+            try t.send(request.frame(requestID: id).encoded(), timeout: requestTimeout.inSeconds)
             while true {
-                let frame = try t.receive(timeout: requestTimeout)
+                let frame = try t.receive(timeout: requestTimeout.inSeconds)
                 let r: Response
                 do { r = try Response.decode(frame) } catch {
                     throw ClientError(.protocolViolation, "undecodable response: \(error)")
@@ -239,9 +239,9 @@ public final class SaigaClient: Sendable {
             while true {
                 attempt += 1
                 if t == nil {
-                    let fresh = try Transport.open(host: host, port: port, timeout: connectTimeout)
+                    let fresh = try Transport.open(host: host, port: port, timeout: connectTimeout.inSeconds)
                     fresh.spinSeconds = Double(spinMicroseconds) / 1e6
-                    _ = try fresh.handshake(token: token, timeout: connectTimeout)
+                    _ = try fresh.handshake(token: token, timeout: connectTimeout.inSeconds)
                     t = fresh
                 }
                 do throws(ClientError) {
@@ -265,5 +265,4 @@ public final class SaigaClient: Sendable {
         ClientError(.protocolViolation, "expected a \(what) answer")
     }
 
-    private func monotonic() -> Double { Posix.monotonicSeconds() }
 }

@@ -487,3 +487,11 @@ package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {  // the
         pthread_setspecific(key, Unmanaged.passRetained(value).toOpaque())
     }
 }
+
+extension Duration {
+    /// The duration in seconds (for arithmetic with the monotonic clock's seconds and for printing).
+    package var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+}

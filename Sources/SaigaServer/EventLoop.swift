@@ -149,7 +149,7 @@ final class EventLoop: @unchecked Sendable {
             }
             if server.isStopRequested && !draining { beginDrain(now) }
             if server.takeReloadRequest() { reload(reason: "requested", force: true) }
-            if config.reloadInterval > 0 && now - lastReloadCheck >= config.reloadInterval && !draining {
+            if config.reloadInterval > .zero && now - lastReloadCheck >= config.reloadInterval.inSeconds && !draining {
                 lastReloadCheck = now
                 if server.holder.newerCommitAvailable() { reload(reason: "a newer commit appeared", force: false) }
             }
@@ -481,19 +481,19 @@ final class EventLoop: @unchecked Sendable {
 
     private func sweepTimeouts(_ now: Double) {
         for c in Array(connections.values) {
-            if !c.greeted && !c.closeAfterFlush && now - c.acceptedAt > config.handshakeTimeout {
-                fail(c, requestID: 0, WireError(.timeout, "no HELLO within \(config.handshakeTimeout) s of connecting"),
+            if !c.greeted && !c.closeAfterFlush && now - c.acceptedAt > config.handshakeTimeout.inSeconds {
+                fail(c, requestID: 0, WireError(.timeout, "no HELLO within \(config.handshakeTimeout.inSeconds) s of connecting"),
                      close: true)
                 if connections[c.id] != nil && c.pendingOutput > 0 { close(c, reason: "handshake timeout") }
-            } else if let since = c.partialSince, now - since > config.readTimeout {
-                fail(c, requestID: 0, WireError(.timeout, "a frame was started and not completed within \(config.readTimeout) s"),
+            } else if let since = c.partialSince, now - since > config.readTimeout.inSeconds {
+                fail(c, requestID: 0, WireError(.timeout, "a frame was started and not completed within \(config.readTimeout.inSeconds) s"),
                      close: true)
                 if connections[c.id] != nil && c.pendingOutput > 0 {
                     close(c, reason: "read timeout")  // it is not reading either
                 }
             } else if c.inFlight == 0 && c.pendingOutput == 0 && !c.decoder.hasPartialFrame
-                        && now - c.lastActivity > config.idleTimeout {
-                close(c, reason: "idle for \(Int(config.idleTimeout)) s")
+                        && now - c.lastActivity > config.idleTimeout.inSeconds {
+                close(c, reason: "idle for \(Int(config.idleTimeout.inSeconds)) s")
             }
         }
     }
@@ -524,7 +524,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func beginDrain(_ now: Double) {
         draining = true
-        drainDeadline = now + config.drainTimeout
+        drainDeadline = now + config.drainTimeout.inSeconds
         Posix.epollRemove(epoll, listener)
         Sys.close(listener)
         listener = -1

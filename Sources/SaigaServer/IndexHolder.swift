@@ -62,7 +62,7 @@ final class IndexHolder: Sendable {
 
     /// The newest committed generation on disk (cheap: a directory listing), or nil.
     func newestGenerationOnDisk() -> UInt64? {
-        try? IndexDirectoryProbe.newestGeneration(path)
+        (try? IndexReader.newestGeneration(path: path)) ?? nil
     }
 
     /// Opens the newest commit and swaps it in if it is newer than the current one. Returns the new generation,
@@ -76,7 +76,9 @@ final class IndexHolder: Sendable {
         if !force && newest == failedGeneration.load(ordering: .relaxed) { return nil }
         let fresh: IndexReader
         do {
-            fresh = try IndexReader(path: path)
+            // Segments the current commit shares with the new one stay open (and verified); only new ones are
+            // opened and checked.
+            fresh = try reader.reopen()
             if verifyAll { try fresh.verifyChecksums() }
         } catch {
             failedGeneration.store(newest, ordering: .relaxed)
@@ -107,22 +109,5 @@ final class IndexHolder: Sendable {
     private func reportOnce(_ generation: UInt64, _ line: String) {
         let first = reported.withLock { $0.insert(generation).inserted }
         if first { log(line) }
-    }
-}
-
-/// Lists manifest generations without opening them.
-enum IndexDirectoryProbe {
-    static func newestGeneration(_ path: String) throws -> UInt64? {
-        guard let dir = opendir(path) else { return nil }
-        defer { closedir(dir) }
-        var best: UInt64?
-        while let e = readdir(dir) {
-            let name = withUnsafePointer(to: e.pointee.d_name) {
-                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
-            }
-            guard name.hasPrefix("manifest_"), let g = UInt64(name.dropFirst("manifest_".count)) else { continue }
-            best = max(best ?? 0, g)
-        }
-        return best
     }
 }

@@ -1,4 +1,5 @@
 import Saiga
+import SaigaPosix
 import SaigaWire
 
 /// Runs one request against an index snapshot and builds the response (on a worker thread).
@@ -21,7 +22,7 @@ enum RequestHandler {
                 let hits = r.hits.map {
                     WireHit(id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields)
                 }
-                return .results(SearchResponse(total: UInt64(r.total), totalIsExact: r.totalIsExact, tookMicros: UInt64(r.seconds * 1e6),
+                return .results(SearchResponse(total: UInt64(r.total), totalIsExact: r.totalIsExact, tookMicros: UInt64(r.duration.inSeconds * 1e6),
                                                generation: reader.generation, hits: hits))
             case .get(let g):
                 guard let d = try reader.document(id: g.id) else { return .document(DocumentResponse(found: false)) }

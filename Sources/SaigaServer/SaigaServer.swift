@@ -33,7 +33,7 @@ public final class SaigaServer: Sendable {
         guard configuration.workers >= 1, configuration.maxConnections >= 1, configuration.maxInFlightPerConnection >= 1,
               configuration.maxFrameLength >= 64, configuration.handshakeFrameLength >= 64,
               configuration.maxBufferedBytes >= configuration.maxFrameLength + Frame.lengthSize,
-              configuration.handshakeTimeout > 0
+              configuration.handshakeTimeout > .zero
         else {
             throw ServerError("workers, maxConnections, maxInFlightPerConnection must be ≥ 1, maxFrameLength and "
                 + "handshakeFrameLength ≥ 64, maxBufferedBytes ≥ a whole frame, handshakeTimeout > 0")

@@ -15,22 +15,22 @@ public struct ServerConfiguration: Sendable {
     /// Largest frame accepted (the length field). Default 16 MiB.
     public var maxFrameLength: Int = 16 << 20
     /// A connection with no request in flight and nothing received for this long is closed. Default 300 s.
-    public var idleTimeout: Double = 300
+    public var idleTimeout: Duration = .seconds(300)
     /// A frame started but not completed within this time closes the connection. Default 10 s.
-    public var readTimeout: Double = 10
+    public var readTimeout: Duration = .seconds(10)
     /// A connection must complete its HELLO within this time, or it is closed (a silent socket must not hold a
     /// slot for the idle timeout). Default 5 s.
-    public var handshakeTimeout: Double = 5
+    public var handshakeTimeout: Duration = .seconds(5)
     /// Largest frame accepted before HELLO succeeds (enough for any HELLO): an unauthenticated peer cannot make the
     /// server buffer more than this. Default 4 KiB.
     public var handshakeFrameLength: Int = 4096
     /// Bytes of unprocessed input the server holds over all connections at most (partial frames); a connection
     /// whose input would pass it is answered `server busy` and closed. Default 256 MiB.
     public var maxBufferedBytes: Int = 256 << 20
-    /// How often to look for a newer commit of the index; 0 disables polling (SIGHUP still reloads). Default 1 s.
-    public var reloadInterval: Double = 1
+    /// How often to look for a newer commit of the index; zero disables polling (SIGHUP still reloads). Default 1 s.
+    public var reloadInterval: Duration = .seconds(1)
     /// How long shutdown waits for in-flight requests. Default 10 s.
-    public var drainTimeout: Double = 10
+    public var drainTimeout: Duration = .seconds(10)
     /// Verify every byte of a commit when loading it: in the background after startup (the first query does not
     /// wait), before a reload swaps a newer commit in. Without it chunks are still verified as searches first
     /// read them (no answer ever comes from a damaged byte), but damage a search does not read goes unreported.

@@ -21,7 +21,7 @@ struct ClientTests {
                 // The server closes a connection idle for 1 s; the next request finds it closed and reconnects.
                 let first = try await withServer(index: idx, ["--idle-timeout", "1"]) { server in
                     port = server.port
-                    let c = SaigaClient(host: "127.0.0.1", port: server.port, connectTimeout: 10, requestTimeout: 20)
+                    let c = SaigaClient(host: "127.0.0.1", port: server.port, connectTimeout: .seconds(10), requestTimeout: .seconds(20))
                     expectSame(try blockingSearch(c, "saiga"), expected, "before the idle timeout")
                     #expect(await server.waitForLog(timeout: 10) { $0.contains("closed: idle") },
                             "the server did not close the idle connection:\n\(server.stderrLines.joined(separator: "\n"))")
@@ -52,7 +52,7 @@ struct ClientTests {
     func typedErrors() async throws {
         // Nothing listens on this port (bound, then closed).
         let unused = try freePort()
-        let refused = SaigaClient(host: "127.0.0.1", port: unused, connectTimeout: 2, requestTimeout: 2)
+        let refused = SaigaClient(host: "127.0.0.1", port: unused, connectTimeout: .seconds(2), requestTimeout: .seconds(2))
         do throws(ClientError) {
             try refused.connect()
             Issue.record("connected to a closed port")
@@ -64,7 +64,7 @@ struct ClientTests {
         // times out within the connect timeout instead of hanging.
         let (listener, port) = try silentListener()
         defer { close(listener) }
-        let silent = SaigaClient(host: "127.0.0.1", port: port, connectTimeout: 1, requestTimeout: 1)
+        let silent = SaigaClient(host: "127.0.0.1", port: port, connectTimeout: .seconds(1), requestTimeout: .seconds(1))
         let start = monotonicNow()
         do throws(ClientError) {
             try silent.connect()
@@ -87,7 +87,7 @@ struct ClientTests {
                 }
                 // The connection survives a server ERROR for one request.
                 #expect(try await c.document(id: "no such id") == nil)
-                #expect(try await c.ping() >= 0)
+                #expect(try await c.ping() >= .zero)
             }
         }
     }

@@ -136,7 +136,7 @@ struct EndToEndTests {
 
                 // PING, and PING with data through the pipeline (echoed).
                 let rtt = try client.ping()
-                #expect(rtt >= 0 && rtt < 5)
+                #expect(rtt >= .zero && rtt < .seconds(5))
                 let answers = try client.pipeline([.ping([1, 2, 3, 0, 255]), .stats, .get(GetRequest(id: "x2"))])
                 #expect(answers.count == 3)
                 #expect(answers.first == .pong([1, 2, 3, 0, 255]))
@@ -157,7 +157,7 @@ struct EndToEndTests {
             try await withServer(index: idx) { server in
                 let client = try server.client()
                 let rtt = try await client.ping()
-                #expect(rtt >= 0)
+                #expect(rtt >= .zero)
                 for req in endToEndRequests.prefix(8) {
                     let got = try await client.search(req)
                     expectSame(got, try librarySearch(reader, req), "async \(req)")

@@ -370,7 +370,7 @@ struct HardeningServerTests {
             Thread.sleep(forTimeInterval: 1)
             close(c)
         }
-        let client = SaigaClient(host: "127.0.0.1", port: port, connectTimeout: 5, requestTimeout: 5)
+        let client = SaigaClient(host: "127.0.0.1", port: port, connectTimeout: .seconds(5), requestTimeout: .seconds(5))
         do throws(ClientError) {
             _ = try client.pipeline([.ping([]), .ping([]), .ping([])])
             Issue.record("the pipeline succeeded against a server that sent an id-0 error")

@@ -26,7 +26,7 @@ struct ServeCommandTests {
             // With a token it starts; clients need the token.
             try await withServer(index: idx, ["--listen", "0.0.0.0:0", "--token", "x"]) { server in
                 #expect(server.address.hasPrefix("0.0.0.0:"), "\(server.address)")
-                let client = SaigaClient(host: "127.0.0.1", port: server.port, token: "x", connectTimeout: 10, requestTimeout: 20)
+                let client = SaigaClient(host: "127.0.0.1", port: server.port, token: "x", connectTimeout: .seconds(10), requestTimeout: .seconds(20))
                 let r = try await client.search(SearchRequest(query: "saiga"))
                 expectSame(r, try librarySearch(idx, SearchRequest(query: "saiga")), "non-loopback with token")
                 let conn = try server.connect()

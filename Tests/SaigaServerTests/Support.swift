@@ -401,7 +401,7 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     func client(token: String? = nil) throws -> SaigaClient {
-        try SaigaClient(address: address, token: token, connectTimeout: 10, requestTimeout: 20)
+        try SaigaClient(address: address, token: token, connectTimeout: .seconds(10), requestTimeout: .seconds(20))
     }
 
     func connect(timeout: Double = 10, receiveBuffer: Int32? = nil) throws -> RawConnection {

@@ -1,4 +1,5 @@
 import Saiga
+import SaigaPosix
 
 enum CheckCommand {
     static let help = """
@@ -42,7 +43,7 @@ enum CheckCommand {
             }
             var pairs: [(String, String)] = [
                 ("ok", "\(report.isSound)"), ("generation", "\(report.generation)"), ("segments", "\(report.segments)"),
-                ("docs", "\(report.documents)"), ("deleted", "\(report.deleted)"), ("seconds", JSON.number(report.seconds)),
+                ("docs", "\(report.documents)"), ("deleted", "\(report.deleted)"), ("seconds", JSON.number(report.duration.inSeconds)),
                 ("problems", "[" + problems.joined(separator: ",") + "]"),
                 ("unreferenced_files", "[" + report.unreferencedFiles.map(JSON.string).joined(separator: ",") + "]"),
             ]
@@ -59,7 +60,7 @@ enum CheckCommand {
             if report.isSound {
                 Terminal.out("ok: generation \(report.generation), \(report.segments) segments, \(Terminal.grouped(report.documents)) documents"
                     + (report.deleted > 0 ? " (+\(Terminal.grouped(report.deleted)) deleted)" : "")
-                    + ", checked in \(Terminal.fixed(report.seconds, 2)) s")
+                    + ", checked in \(Terminal.fixed(report.duration.inSeconds, 2)) s")
             } else {
                 Terminal.out("the index at \(path) has \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")"
                     + (args.flag("repair") ? "" : " (saiga check --repair drops damaged segments, losing their documents)"))

@@ -1,4 +1,5 @@
 import Saiga
+import SaigaPosix
 import SaigaIngest
 import SaigaClient
 import SaigaWire
@@ -102,7 +103,7 @@ enum SearchCommand {
                 + "\"hits\":[" + hits.joined(separator: ",") + "]}")
             return 0
         }
-        let ms = Terminal.fixed(results.seconds * 1000, 2)
+        let ms = Terminal.fixed(results.duration.inSeconds * 1000, 2)
         let count = Terminal.grouped(results.total) + (results.totalIsExact ? "" : "+")
         Terminal.out("\(count) \(results.total == 1 && results.totalIsExact ? "hit" : "hits") for \(Terminal.visible(query)) (\(ms) ms)")
         // Everything that comes from the documents goes through `Terminal.visible`: an escape sequence stored in a
@@ -143,7 +144,7 @@ enum SearchCommand {
                       fields: h.fields, docNumber: -1)
         }
         return SearchResults(total: Int(r.total), totalIsExact: r.totalIsExact, hits: hits,
-                             seconds: Double(r.tookMicros) / 1e6)
+                             duration: .microseconds(r.tookMicros))
     }
 
     /// When the default index does not exist yet, builds it from the bundled corpus (with progress on stderr).

@@ -54,13 +54,13 @@ enum ServeCommand {
         config.maxConnections = try args.int("max-connections", default: config.maxConnections, range: 1...1_000_000)
         config.maxInFlightPerConnection = try args.int("max-in-flight", default: config.maxInFlightPerConnection, range: 1...100_000)
         config.maxFrameLength = try args.int("max-frame-bytes", default: config.maxFrameLength, range: 64...(1 << 30))
-        if let v = try args.float("idle-timeout") { config.idleTimeout = Double(v) }
-        if let v = try args.float("read-timeout") { config.readTimeout = Double(v) }
-        if let v = try args.float("reload-interval") { config.reloadInterval = Double(v) }
-        if let v = try args.float("drain-timeout") { config.drainTimeout = Double(v) }
+        if let v = try args.float("idle-timeout") { config.idleTimeout = .seconds(Double(v)) }
+        if let v = try args.float("read-timeout") { config.readTimeout = .seconds(Double(v)) }
+        if let v = try args.float("reload-interval") { config.reloadInterval = .seconds(Double(v)) }
+        if let v = try args.float("drain-timeout") { config.drainTimeout = .seconds(Double(v)) }
         if let v = try args.float("handshake-timeout") {
             guard v > 0 else { throw UsageError("--handshake-timeout must be positive") }
-            config.handshakeTimeout = Double(v)
+            config.handshakeTimeout = .seconds(Double(v))
         }
         config.maxBufferedBytes = try args.int("max-buffered-bytes", default: max(config.maxBufferedBytes,
                                                                                    2 * config.maxFrameLength),

@@ -18,7 +18,7 @@ enum StatsCommand {
         let reader = try Defaults.openReader(args.value("index") ?? Defaults.indexDirectory)
         let s = reader.statistics
         if args.flag("json") {
-            let components = JSON.object(s.componentBytes.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") })
+            let components = JSON.object(s.componentBytes.sorted { $0.key < $1.key }.map { ($0.key.rawValue, "\($0.value)") })
             Terminal.out(JSON.object([
                 ("docs", "\(s.documents)"), ("deleted", "\(s.deleted)"), ("segments", "\(s.segments)"), ("terms", "\(s.terms)"),
                 ("segment_terms", "\(s.segmentTerms)"),
@@ -36,7 +36,7 @@ enum StatsCommand {
             Terminal.out("tokens      \(Terminal.grouped(s.tokens))")
             Terminal.out("bytes       \(Terminal.grouped(s.bytes)) (\(Terminal.bytes(s.bytes)))")
             for (k, v) in s.componentBytes.sorted(by: { $0.key < $1.key }) {
-                Terminal.out("  \(k.padding(12))\(Terminal.grouped(v))")
+                Terminal.out("  \(k.rawValue.padding(12))\(Terminal.grouped(v))")
             }
             Terminal.out("analyzer    stemming \(s.stemming ? "on" : "off"), stop words \(s.stopWords ? "on" : "off")")
         }

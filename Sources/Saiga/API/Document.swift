@@ -2,7 +2,7 @@
 ///
 /// `title` and `body` are analyzed and searchable (`title:` and `body:` in queries, both by default); all fields,
 /// the id included, are stored and returned with hits.
-public struct Document: Sendable, Hashable {
+public struct Document: Sendable, Hashable, Codable {
     /// Unique within an index; at most `Document.maxIDBytes` bytes of UTF-8, not empty.
     public var id: String
     public var title: String
@@ -11,7 +11,7 @@ public struct Document: Sendable, Hashable {
     public var fields: [Field]
 
     /// A stored field.
-    public struct Field: Sendable, Hashable {
+    public struct Field: Sendable, Hashable, Codable {
         public var name: String
         public var value: String
         public init(_ name: String, _ value: String) {

@@ -48,7 +48,7 @@ public struct SearchOptions: Sendable, Hashable {
 }
 
 /// One result.
-public struct SearchHit: Sendable, Hashable {
+public struct SearchHit: Sendable, Hashable, Codable {
     public var id: String
     public var score: Float
     public var title: String
@@ -70,20 +70,20 @@ public struct SearchHit: Sendable, Hashable {
 }
 
 /// The result of a search.
-public struct SearchResults: Sendable, Hashable {
+public struct SearchResults: Sendable, Hashable, Codable {
     /// Number of matching documents: exact when `totalIsExact`, else a lower bound (see
     /// `SearchOptions.totalHitsThreshold`).
     public var total: Int
     public var totalIsExact: Bool
     public var hits: [SearchHit]
-    /// Wall time of the search, in seconds.
-    public var seconds: Double
+    /// Wall time of the search.
+    public var duration: Duration
 
-    public init(total: Int, totalIsExact: Bool = true, hits: [SearchHit], seconds: Double) {
+    public init(total: Int, totalIsExact: Bool = true, hits: [SearchHit], duration: Duration) {
         self.total = total
         self.totalIsExact = totalIsExact
         self.hits = hits
-        self.seconds = seconds
+        self.duration = duration
     }
 }
 
@@ -105,8 +105,8 @@ public struct IndexStatistics: Sendable, Hashable, Codable {
     public var tokens: Int
     /// Bytes of all index files.
     public var bytes: Int
-    /// Bytes by component: terms, postings, positions, norms, stored, meta.
-    public var componentBytes: [String: Int]
+    /// Bytes by component.
+    public var componentBytes: [IndexComponent: Int]
     public var stemming: Bool
     public var stopWords: Bool
 }
@@ -166,6 +166,40 @@ public final class IndexReader: Sendable {
     ///   is a `corruptIndex` error, never a wrong answer. `.atOpen` verifies every byte now.
     public convenience init(path: String, verification: ChecksumVerification = .onFirstRead) throws(SaigaError) {
         let directory = try IndexDirectory(path: path)
+        let newest = try IndexReader.newestUsableCommit(directory, verification: verification, reusing: [])
+        self.init(directory: directory, manifest: newest.manifest, segments: newest.segments,
+                  warnings: newest.warnings)
+    }
+
+    /// The index's newest usable commit, read again: a reader for it that shares with this one every segment both
+    /// commits hold (their mapped files, loaded term index and verified chunks; a segment whose deletions changed
+    /// gets the new ones), so that only segments new since this reader are opened and checked. Returns this reader
+    /// itself when the newest usable commit is the one it reads (and no newer commit was skipped as damaged since).
+    /// This reader stays valid either way.
+    public func reopen(verification: ChecksumVerification = .onFirstRead) throws(SaigaError) -> IndexReader {
+        if let newest = try? IndexReader.newestGeneration(directory), newest == generation { return self }
+        let newest = try IndexReader.newestUsableCommit(directory, verification: verification, reusing: segments)
+        if newest.manifest.generation == generation && newest.manifest.commitID == manifest.commitID
+            && newest.warnings == openWarnings { return self }
+        return IndexReader(directory: directory, manifest: newest.manifest, segments: newest.segments,
+                           warnings: newest.warnings)
+    }
+
+    /// The newest committed generation in the index directory (a listing, nothing opened), nil if none.
+    package static func newestGeneration(path: String) throws(SaigaError) -> UInt64? {
+        try newestGeneration(try IndexDirectory(path: path))
+    }
+
+    private static func newestGeneration(_ directory: IndexDirectory) throws(SaigaError) -> UInt64? {
+        try directory.manifestGenerations().first
+    }
+
+    /// Finds and opens the newest commit whose manifest checks and whose segment files are all present and
+    /// consistent with it; the newer commits skipped, and why, come back as warnings.
+    private static func newestUsableCommit(_ directory: IndexDirectory, verification: ChecksumVerification,
+                                           reusing: [SegmentReader]) throws(SaigaError)
+        -> (manifest: Manifest, segments: [SegmentReader], warnings: [IndexOpenWarning])
+    {
         // A writer may commit while we open (and delete the files of commits older than the last two): when a
         // newer manifest appears, start again from it.
         var attempt = 0
@@ -176,9 +210,9 @@ public final class IndexReader: Sendable {
             for g in generations {
                 do {
                     let manifest = try directory.readManifest(generation: g)
-                    try self.init(directory: directory, manifest: manifest, verification: verification,
-                                  warnings: warnings)
-                    return
+                    let segments = try CommitSegments.open(manifest, directory: directory, verification: verification,
+                                                           reusing: reusing)
+                    return (manifest, segments, warnings)
                 } catch {
                     attempt += 1
                     if attempt < 50, let newest = try? directory.manifestGenerations().first, newest > generations[0] {
@@ -194,14 +228,12 @@ public final class IndexReader: Sendable {
                 }
             }
             if let firstError { throw firstError }
-            throw SaigaError(.indexNotFound, "no committed index at \(path)", path: path)
+            throw SaigaError(.indexNotFound, "no committed index at \(directory.path)", path: directory.path)
         }
     }
 
-    init(directory: IndexDirectory, manifest: Manifest, verification: ChecksumVerification,
-         warnings: [IndexOpenWarning] = []) throws(SaigaError) {
-        let snapshot = SegmentSnapshot(try CommitSegments.open(manifest, directory: directory,
-                                                                verification: verification))
+    private init(directory: IndexDirectory, manifest: Manifest, segments: [SegmentReader], warnings: [IndexOpenWarning]) {
+        let snapshot = SegmentSnapshot(segments)
         self.path = directory.path
         self.directory = directory
         self.openWarnings = warnings
@@ -351,8 +383,8 @@ public final class IndexReader: Sendable {
             }
             hits.append(hit)
         }
-        let seconds = Double(Sys.monotonicNanos() - start) / 1e9
-        return SearchResults(total: total, totalIsExact: totalIsExact, hits: hits, seconds: seconds)
+        return SearchResults(total: total, totalIsExact: totalIsExact, hits: hits,
+                             duration: .nanoseconds(Sys.monotonicNanos() - start))
     }
 
     /// True for `*`, the base fields and any extra field some segment of the snapshot stores.
@@ -470,36 +502,60 @@ public final class IndexReader: Sendable {
                 if f.number == Schema.titleField || f.number == Schema.bodyField { s.tokens += f.sumTotalTermFreq }
             }
             for r in seg.info.files {
-                s.componentBytes[r.kind.componentName, default: 0] += r.length
+                s.componentBytes[r.kind.component, default: 0] += r.length
                 s.bytes += r.length
             }
             if let gen = manifest.segments.first(where: { $0.name == seg.name })?.deletionGeneration, gen > 0 {
                 let bytes = directory.size(of: DeletedDocuments.fileName(segment: seg.name, generation: gen))
-                s.componentBytes["deletions", default: 0] += bytes
+                s.componentBytes[.deletions, default: 0] += bytes
                 s.bytes += bytes
             }
             let metaBytes = directory.size(of: seg.info.fileName(.segmentInfo))
-            s.componentBytes["meta", default: 0] += metaBytes
+            s.componentBytes[.meta, default: 0] += metaBytes
             s.bytes += metaBytes
         }
         let manifestBytes = directory.size(of: Manifest.fileName(generation: generation))
-        s.componentBytes["meta", default: 0] += manifestBytes
+        s.componentBytes[.meta, default: 0] += manifestBytes
         s.bytes += manifestBytes
         return s
     }
 }
 
+/// A kind of index data, as `IndexStatistics.componentBytes` counts it (its raw value is the name `saiga stats`
+/// prints).
+public enum IndexComponent: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
+    /// Term dictionaries.
+    case terms
+    /// Document and frequency postings, with skip entries and impacts.
+    case postings
+    /// Term positions (for phrase queries).
+    case positions
+    /// Field length norms.
+    case norms
+    /// The compressed document store.
+    case stored
+    /// Document ids and titles.
+    case ids
+    /// Deleted-document bit sets.
+    case deletions
+    /// Segment infos and manifests.
+    case meta
+
+    public static func < (a: IndexComponent, b: IndexComponent) -> Bool { a.rawValue < b.rawValue }
+}
+
 extension FileKind {
-    var componentName: String {
+    /// The component this kind of file counts toward.
+    var component: IndexComponent {
         switch self {
-        case .terms: return "terms"
-        case .postings: return "postings"
-        case .positions: return "positions"
-        case .norms: return "norms"
-        case .stored: return "stored"
-        case .ids: return "ids"
-        case .deletions: return "deletions"
-        case .segmentInfo, .manifest: return "meta"
+        case .terms: return .terms
+        case .postings: return .postings
+        case .positions: return .positions
+        case .norms: return .norms
+        case .stored: return .stored
+        case .ids: return .ids
+        case .deletions: return .deletions
+        case .segmentInfo, .manifest: return .meta
         }
     }
 }

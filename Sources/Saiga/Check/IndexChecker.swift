@@ -23,7 +23,8 @@ public struct IndexCheckReport: Sendable {
     /// Files in the directory that no kept commit uses (left by an interrupted flush or merge; the next writer
     /// removes them). Not a problem.
     public var unreferencedFiles: [String]
-    public var seconds: Double
+    /// How long the check took.
+    public var duration: Duration
 
     public var isSound: Bool { problems.isEmpty }
 }
@@ -40,7 +41,7 @@ public enum IndexChecker {
         let start = Sys.monotonicNanos()
         let directory = try IndexDirectory(path: path)
         var report = IndexCheckReport(generation: 0, segments: 0, documents: 0, deleted: 0, problems: [],
-                                      unreferencedFiles: [], seconds: 0)
+                                      unreferencedFiles: [], duration: .zero)
         func problem(_ e: SaigaError, segment: String? = nil) {
             report.problems.append(IndexProblem(file: e.path ?? path, offset: e.offset, message: e.message, segment: segment))
         }
@@ -63,7 +64,7 @@ public enum IndexChecker {
             if generations.isEmpty {
                 report.problems.append(IndexProblem(file: path, offset: nil, message: "no commit (no manifest_<N> file)"))
             }
-            report.seconds = Double(Sys.monotonicNanos() - start) / 1e9
+            report.duration = .nanoseconds(Sys.monotonicNanos() - start)
             return report
         }
         report.generation = manifest.generation
@@ -112,7 +113,7 @@ public enum IndexChecker {
             report.unreferencedFiles.append(name)
         }
         report.unreferencedFiles.sort()
-        report.seconds = Double(Sys.monotonicNanos() - start) / 1e9
+        report.duration = .nanoseconds(Sys.monotonicNanos() - start)
         return report
     }
 

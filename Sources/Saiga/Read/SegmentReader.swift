@@ -33,6 +33,9 @@ final class SegmentReader: @unchecked Sendable {
     /// The deleted documents in this commit, if any, and the same bits at a stable address for the collectors.
     let deletions: DeletedDocuments?
     let deletedBits: UnsafeMutablePointer<UInt8>?
+    /// The generation of the deletions file in force (0: none): with the segment's name and id, what a manifest
+    /// entry says of it, so that a reopened reader can tell an unchanged segment.
+    let deletionGeneration: Int
     /// Documents not deleted.
     var liveDocs: Int { maxDoc - (deletions?.count ?? 0) }
 
@@ -41,25 +44,13 @@ final class SegmentReader: @unchecked Sendable {
 
     /// Opens the segment described by `info`, verifying checksums as `verification` says.
     init(directory: IndexDirectory, info: SegmentInfo, verification: ChecksumVerification,
-         deletions: DeletedDocuments? = nil) throws(SaigaError)
+         deletions: DeletedDocuments? = nil, deletionGeneration: Int = 0) throws(SaigaError)
     {
         self.info = info
-        if let deletions, !deletions.isEmpty {
-            guard deletions.maxDoc == info.maxDoc else {
-                throw .corrupt(directory.file(info.fileName(.segmentInfo)), "deletions are for another document count")
-            }
-            self.deletions = deletions
-            let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, deletions.bits.count))
-            bits.initialize(repeating: 0, count: max(1, deletions.bits.count))
-            deletions.bits.withUnsafeBufferPointer { src in
-                if let base = src.baseAddress { bits.update(from: base, count: src.count) }
-            }
-            deletedBits = bits
-        } else {
-            self.deletions = nil
-            deletedBits = nil
-        }
+        (self.deletions, deletedBits) = try SegmentReader.deletedBits(deletions, info: info, directory: directory)
+        self.deletionGeneration = deletionGeneration
         self.directory = directory
+        normsVerified = VerifiedOnce()
         var mapped: [FileKind: MappedFile] = [:]
         for record in info.files {
             let name = info.fileName(record.kind)
@@ -98,6 +89,41 @@ final class SegmentReader: @unchecked Sendable {
         storesText = info.field(number: Schema.titleField)?.flags.contains(.stored) ?? false
     }
 
+    /// The same segment with other deletions (a newer commit's): the mapped files, the loaded term index and the
+    /// chunks verified so far are shared, nothing is opened or checked again.
+    init(sharingFilesOf other: SegmentReader, deletions: DeletedDocuments?, deletionGeneration: Int) throws(SaigaError) {
+        info = other.info
+        directory = other.directory
+        (self.deletions, deletedBits) = try SegmentReader.deletedBits(deletions, info: info, directory: directory)
+        self.deletionGeneration = deletionGeneration
+        terms = other.terms
+        postings = other.postings
+        positionsFile = other.positionsFile
+        normsFile = other.normsFile
+        stored = other.stored
+        ids = other.ids
+        fieldHasPositions = other.fieldHasPositions
+        fieldHasTerms = other.fieldHasTerms
+        storesText = other.storesText
+        normsVerified = other.normsVerified
+    }
+
+    /// The deletions (nil when none) and a copy of their bits at a stable address for the collectors.
+    private static func deletedBits(_ deletions: DeletedDocuments?, info: SegmentInfo, directory: IndexDirectory)
+        throws(SaigaError) -> (DeletedDocuments?, UnsafeMutablePointer<UInt8>?)
+    {
+        guard let deletions, !deletions.isEmpty else { return (nil, nil) }
+        guard deletions.maxDoc == info.maxDoc else {
+            throw .corrupt(directory.file(info.fileName(.segmentInfo)), "deletions are for another document count")
+        }
+        let bits = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, deletions.bits.count))
+        bits.initialize(repeating: 0, count: max(1, deletions.bits.count))
+        deletions.bits.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { bits.update(from: base, count: src.count) }
+        }
+        return (deletions, bits)
+    }
+
     deinit { deletedBits?.deallocate() }
 
     /// True if the document is deleted in this commit.
@@ -120,7 +146,8 @@ final class SegmentReader: @unchecked Sendable {
         try normsVerified.check(normsFile, FileHeader.size..<(FileHeader.size + 2 * maxDoc))
     }
 
-    private let normsVerified = VerifiedOnce()
+    /// Set once the norms are verified (shared by readers of the same segment files).
+    private let normsVerified: VerifiedOnce
 
     /// The error for an iterator that stopped on bad postings or positions: the damaged chunk if a verifier found
     /// one, else inconsistent (checksum-valid) data.
