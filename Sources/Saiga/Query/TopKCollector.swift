@@ -71,3 +71,74 @@ func sumClauseScores(_ scores: UnsafePointer<Float>, _ count: Int) -> Float {
     for i in 0..<count { sum += Double(scores[i]) }
     return Float(sum)
 }
+
+/// A document and its score.
+struct ScoredDoc: Sendable, Hashable {
+    var score: Float
+    var doc: Int32
+
+    /// The ranking order: higher score first, then lower document number.
+    @inline(__always)
+    func ranksBefore(_ o: ScoredDoc) -> Bool { score > o.score || (score == o.score && doc < o.doc) }
+}
+
+/// Keeps the best `capacity` documents seen: a binary heap with the worst kept document on top.
+struct TopKHeap {
+    let capacity: Int
+    private(set) var items: [ScoredDoc] = []
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        items.reserveCapacity(min(capacity, 1 << 16))
+    }
+
+    /// The score a new document must beat to enter (when full).
+    var threshold: ScoredDoc? { items.count == capacity ? items.first : nil }
+
+    @inline(__always)
+    mutating func insert(score: Float, doc: Int32) {
+        guard capacity > 0 else { return }
+        let e = ScoredDoc(score: score, doc: doc)
+        if items.count < capacity {
+            items.append(e)
+            siftUp(items.count - 1)
+        } else if e.ranksBefore(items[0]) {
+            items[0] = e
+            siftDown(0)
+        }
+    }
+
+    private mutating func siftUp(_ start: Int) {
+        var i = start
+        let e = items[i]
+        while i > 0 {
+            let p = (i - 1) / 2
+            // Parent must be worse than (rank after) the child.
+            if items[p].ranksBefore(e) {
+                items[i] = items[p]
+                i = p
+            } else { break }
+        }
+        items[i] = e
+    }
+
+    private mutating func siftDown(_ start: Int) {
+        var i = start
+        let e = items[i]
+        let n = items.count
+        while true {
+            let l = 2 * i + 1
+            if l >= n { break }
+            let r = l + 1
+            // The worse child goes up.
+            let c = r < n && items[l].ranksBefore(items[r]) ? r : l
+            if e.ranksBefore(items[c]) {
+                items[i] = items[c]
+                i = c
+            } else { break }
+        }
+        items[i] = e
+    }
+
+    func sorted() -> [ScoredDoc] { items.sorted { $0.ranksBefore($1) } }
+}
