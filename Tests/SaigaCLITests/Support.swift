@@ -8,22 +8,6 @@ import Foundation
 @_exported import SaigaTestSupport
 import Testing
 
-// MARK: - Locations
-
-
-/// The `saiga` executable built by SwiftPM.
-///
-/// Under `swift test` on Linux the test runner is `<products>/SaigaPackageTests.xctest`, so `CommandLine.arguments[0]`
-/// names a file in the products directory and `saiga` sits next to it. If that ever stops being true (another
-/// runner, a relocated bundle), fall back to `.build/debug/saiga` under the package root (a symlink SwiftPM keeps to
-/// the current triple's products directory).
-let saigaBinary: URL = {
-    let runner = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-    let besideRunner = runner.deletingLastPathComponent().appendingPathComponent("saiga")
-    if FileManager.default.isExecutableFile(atPath: besideRunner.path) { return besideRunner }
-    return packageRoot.appendingPathComponent(".build/debug/saiga")
-}()
-
 // MARK: - Running a program
 
 /// What a finished (or killed) child process left behind.
@@ -58,117 +42,21 @@ func shellQuoted(_ s: String) -> String {
     return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
 }
 
-/// `posix_spawn_file_actions_addchdir_np` (glibc 2.29+): declared in <spawn.h> but not imported into Swift, so
-/// looked up at run time.
-private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
-private let addChdir: AddChdir = {
-    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addchdir_np") else {
-        fatalError("posix_spawn_file_actions_addchdir_np is not available (glibc older than 2.29?)")
-    }
-    return unsafeBitCast(symbol, to: AddChdir.self)
-}()
-
-struct SpawnError: Error, CustomStringConvertible {
-    var description: String
-}
-
 /// Runs `executable` with `arguments`, in `directory` (default: inherited), with the test process's environment
-/// minus `SAIGA_INDEX`, plus `environment` (a nil value removes a variable). stdin is /dev/null; stdout and stderr go
-/// to files (so no pipe can fill up and block the child, and neither is a terminal). After `timeout` seconds the
-/// child is killed with SIGKILL.
-///
-/// Records a test failure at the caller when the child died from a signal or timed out: a crash or a hang is
-/// always a bug. The result is returned anyway so the caller can look at it.
+/// minus `SAIGA_INDEX` and `SAIGA_TOKEN`, plus `environment` (a nil value removes a variable); see `runProcess`.
 @discardableResult
 func run(
     _ executable: URL, _ arguments: [String], in directory: URL? = nil, environment: [String: String?] = [:],
     timeout: Double = 60, sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> RunResult {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("saiga-cli-io-\(UUID().uuidString)")
-    let outPath = scratch.path + ".out"
-    let errPath = scratch.path + ".err"
-    defer {
-        unlink(outPath)
-        unlink(errPath)
+    func result(_ o: ProcessOutcome) -> RunResult {
+        RunResult(arguments: arguments, stdoutData: o.stdoutData, stderrData: o.stderrData,
+                  status: o.exit.code ?? -1, signal: o.timedOut ? SIGKILL : o.exit.signal, timedOut: o.timedOut,
+                  seconds: o.seconds)
     }
-
-    var env = ProcessInfo.processInfo.environment
-    env["SAIGA_INDEX"] = nil
-    for (k, v) in environment { env[k] = v }
-
-    var fileActions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&fileActions)
-    defer { posix_spawn_file_actions_destroy(&fileActions) }
-    posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&fileActions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&fileActions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    if let directory {
-        let rc = addChdir(&fileActions, directory.path)
-        guard rc == 0 else { throw SpawnError(description: "addchdir_np failed: \(rc)") }
-    }
-
-    // Default dispositions and an empty mask in the child, whatever the test runner ignores or blocks.
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for s in [SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] { sigaddset(&defaults, s) }
-    posix_spawnattr_setsigdefault(&attr, &defaults)
-    var emptyMask = sigset_t()
-    sigemptyset(&emptyMask)
-    posix_spawnattr_setsigmask(&attr, &emptyMask)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-    let argv: [UnsafeMutablePointer<CChar>?] = ([executable.path] + arguments).map { strdup($0) } + [nil]
-    let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
-    defer {
-        for p in argv { free(p) }
-        for p in envp { free(p) }
-    }
-
-    let start = Date()
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, executable.path, &fileActions, &attr, argv, envp)
-    guard rc == 0 else {
-        throw SpawnError(description: "posix_spawn \(executable.path) failed: \(String(cString: strerror(rc)))")
-    }
-
-    var waitStatus: Int32 = 0
-    var timedOut = false
-    var pause: UInt64 = 500_000  // ns; grows to 20 ms
-    while true {
-        let r = waitpid(pid, &waitStatus, WNOHANG)
-        if r == pid { break }
-        if r < 0 {
-            if errno == EINTR { continue }
-            throw SpawnError(description: "waitpid failed: \(String(cString: strerror(errno)))")
-        }
-        if Date().timeIntervalSince(start) > timeout {
-            timedOut = true
-            kill(pid, SIGKILL)
-            while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {}
-            break
-        }
-        try? await Task.sleep(nanoseconds: pause)
-        pause = min(pause * 2, 20_000_000)
-    }
-    let seconds = Date().timeIntervalSince(start)
-
-    let low = waitStatus & 0x7f
-    let signal: Int32? = (low != 0 && low != 0x7f) ? low : nil
-    let status: Int32 = signal == nil ? (waitStatus >> 8) & 0xff : -1
-    let result = RunResult(
-        arguments: arguments,
-        stdoutData: FileManager.default.contents(atPath: outPath) ?? Data(),
-        stderrData: FileManager.default.contents(atPath: errPath) ?? Data(),
-        status: status, signal: signal, timedOut: timedOut, seconds: seconds)
-    if timedOut {
-        Issue.record("process did not finish within \(timeout) s and was killed:\n\(result)", sourceLocation: sourceLocation)
-    } else if let signal {
-        Issue.record("process died from signal \(signal):\n\(result)", sourceLocation: sourceLocation)
-    }
-    return result
+    return result(try await runProcess(executable.path, arguments, in: directory, environment: environment,
+                                       timeout: timeout, describe: { "\(result($0))" },
+                                       sourceLocation: sourceLocation))
 }
 
 /// Runs the `saiga` binary. See `run(_:_:in:environment:timeout:sourceLocation:)`.

@@ -151,7 +151,7 @@ struct ServeCommandTests {
                 try expectStillServing(server, idx)
                 server.signal(SIGTERM)
                 let status = await server.waitForExit(timeout: 10)
-                #expect(status == ExitStatus(waitStatus: 0), "\(String(describing: status))")
+                #expect(status == ChildExit(waitStatus: 0), "\(String(describing: status))")
                 #expect(server.stderr.isEmpty, "stderr with --quiet:\n\(server.stderr)")
             }
         }

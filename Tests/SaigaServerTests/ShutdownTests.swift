@@ -20,7 +20,7 @@ struct DrainObservation: Sendable {
     var signalTime = 0.0
     var listenerClosedAfter: Double?
     /// How the server exited, and when that was first seen (`monotonicNow()`).
-    var exit: ExitStatus?
+    var exit: ChildExit?
     var exitSeenAt = 0.0
 }
 
@@ -114,7 +114,7 @@ struct ShutdownTests {
                 try #require(obs.failures.isEmpty, "\(obs.failures)\n\(server.stderr)")
                 let status = obs.exit
                 let exitedAfter = obs.exitSeenAt - obs.signalTime
-                #expect(status == ExitStatus(waitStatus: 0), "the server should exit 0: \(String(describing: status))\n\(server.stderr)")
+                #expect(status == ChildExit(waitStatus: 0), "the server should exit 0: \(String(describing: status))\n\(server.stderr)")
                 #expect(exitedAfter < 30, "exited \(exitedAfter) s after the signal")
                 #expect(obs.listenerClosedAfter != nil, "the server kept accepting connections after the signal")
 
@@ -163,7 +163,7 @@ struct ShutdownTests {
                 try #require(obs.failures.isEmpty, "\(obs.failures)\n\(server.stderr)")
                 let status = obs.exit
                 let exitedAfter = obs.exitSeenAt - obs.signalTime
-                #expect(status == ExitStatus(waitStatus: 0), "\(String(describing: status))\n\(server.stderr)")
+                #expect(status == ChildExit(waitStatus: 0), "\(String(describing: status))\n\(server.stderr)")
                 #expect(exitedAfter < 5, "exited \(exitedAfter) s after SIGTERM with --drain-timeout 1")
                 #expect(obs.closed.allSatisfy { $0 }, "connections not closed: \(obs.closed)")
                 let answered = obs.frames.map { $0.filter { if case .results = $0.response { return true } else { return false } }.count }
@@ -184,7 +184,7 @@ struct ShutdownTests {
                 let b = try server.connect()
                 try b.handshake()
                 let (status, seconds) = await server.signalAndWaitForExit(SIGTERM, timeout: 10)
-                #expect(status == ExitStatus(waitStatus: 0), "\(String(describing: status))\n\(server.stderr)")
+                #expect(status == ChildExit(waitStatus: 0), "\(String(describing: status))\n\(server.stderr)")
                 #expect(seconds < 3, "took \(seconds) s")
                 #expect(a.waitForClose(timeout: 2) == .closed)
                 #expect(b.waitForClose(timeout: 2) == .closed)

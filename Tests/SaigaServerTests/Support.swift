@@ -22,111 +22,12 @@ import Testing
 /// The stdlib Python client.
 let pythonClient: URL = packageRoot.appendingPathComponent("Tools/clients/python/saiga_client.py")
 
-/// The `saiga` executable built by SwiftPM: next to the test bundle, else `.build/debug/saiga`.
-let saigaBinary: URL = {
-    let runner = URL(fileURLWithPath: CommandLine.arguments[0]).standardizedFileURL
-    let besideRunner = runner.deletingLastPathComponent().appendingPathComponent("saiga")
-    if FileManager.default.isExecutableFile(atPath: besideRunner.path) { return besideRunner }
-    return packageRoot.appendingPathComponent(".build/debug/saiga")
-}()
-
-// MARK: - Time
-
-func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-func sleepSeconds(_ s: Double) async {
-    try? await Task.sleep(nanoseconds: UInt64(max(0, s) * 1e9))
-}
-
-/// Polls `condition` every 20 ms until it holds or `timeout` passes. Returns whether it held.
-func eventually(timeout: Double, _ condition: () throws -> Bool) async rethrows -> Bool {
-    let deadline = monotonicNow() + timeout
-    while true {
-        if try condition() { return true }
-        if monotonicNow() >= deadline { return false }
-        await sleepSeconds(0.02)
-    }
-}
-
-// MARK: - Child processes
-
-struct SpawnError: Error, CustomStringConvertible {
-    var description: String
-}
-
-/// The environment for children: the test process's, without the variables that change what `saiga` does.
-func childEnvironment(_ extra: [String: String?] = [:]) -> [String] {
-    var env = ProcessInfo.processInfo.environment
-    env["SAIGA_INDEX"] = nil
-    env["SAIGA_TOKEN"] = nil
-    for (k, v) in extra { env[k] = v }
-    return env.map { "\($0.key)=\($0.value)" }
-}
-
-/// Spawns `argv[0]` with default signal dispositions and an empty signal mask (whatever the test runner blocks).
-/// `setup` adds file actions (it must set up fds 0, 1 and 2).
-func spawn(_ executable: String, _ arguments: [String], environment: [String: String?] = [:],
-           setup: (inout posix_spawn_file_actions_t) -> Void) throws -> pid_t {
-    var fileActions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&fileActions)
-    defer { posix_spawn_file_actions_destroy(&fileActions) }
-    setup(&fileActions)
-
-    var attr = posix_spawnattr_t()
-    posix_spawnattr_init(&attr)
-    defer { posix_spawnattr_destroy(&attr) }
-    var defaults = sigset_t()
-    sigemptyset(&defaults)
-    for s in [SIGPIPE, SIGINT, SIGTERM, SIGQUIT, SIGHUP, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM] { sigaddset(&defaults, s) }
-    posix_spawnattr_setsigdefault(&attr, &defaults)
-    var emptyMask = sigset_t()
-    sigemptyset(&emptyMask)
-    posix_spawnattr_setsigmask(&attr, &emptyMask)
-    posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
-
-    let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
-    let envp: [UnsafeMutablePointer<CChar>?] = childEnvironment(environment).map { strdup($0) } + [nil]
-    defer {
-        for p in argv { free(p) }
-        for p in envp { free(p) }
-    }
-    var pid: pid_t = 0
-    let rc = posix_spawn(&pid, executable, &fileActions, &attr, argv, envp)
-    guard rc == 0 else { throw SpawnError(description: "posix_spawn \(executable) failed: \(String(cString: strerror(rc)))") }
-    return pid
-}
-
-/// How a child ended.
-struct ExitStatus: Equatable, CustomStringConvertible {
-    /// The exit status when it exited normally, else nil.
-    var code: Int32?
-    /// The signal that ended it, else nil.
-    var signal: Int32?
-
-    init(waitStatus: Int32) {
-        let low = waitStatus & 0x7f
-        if low == 0 {
-            code = (waitStatus >> 8) & 0xff
-            signal = nil
-        } else {
-            code = nil
-            signal = low
-        }
-    }
-
-    var description: String { code.map { "exit status \($0)" } ?? "killed by signal \(signal ?? -1)" }
-}
-
 /// What a finished (or killed) child left behind.
 struct RunResult: CustomStringConvertible {
     var arguments: [String]
     var stdoutData: Data
     var stderrData: Data
-    var exit: ExitStatus
+    var exit: ChildExit
     var timedOut: Bool
 
     var stdout: String { String(decoding: stdoutData, as: UTF8.self) }
@@ -143,48 +44,16 @@ struct RunResult: CustomStringConvertible {
     }
 }
 
-/// Runs a program to completion with stdin /dev/null and stdout/stderr captured in files; SIGKILLs it after
-/// `timeout` seconds (and records an issue).
+/// Runs a program to completion with stdin /dev/null and stdout/stderr captured (see `runProcess`).
 @discardableResult
 func run(_ executable: String, _ arguments: [String], environment: [String: String?] = [:], timeout: Double = 60,
          sourceLocation: SourceLocation = #_sourceLocation) async throws -> RunResult {
-    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("saiga-server-io-\(UUID().uuidString)")
-    let outPath = scratch.path + ".out"
-    let errPath = scratch.path + ".err"
-    defer {
-        unlink(outPath)
-        unlink(errPath)
+    func result(_ o: ProcessOutcome) -> RunResult {
+        RunResult(arguments: [executable] + arguments, stdoutData: o.stdoutData, stderrData: o.stderrData,
+                  exit: o.exit, timedOut: o.timedOut)
     }
-    let pid = try spawn(executable, arguments, environment: environment) { fa in
-        posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&fa, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_addopen(&fa, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    }
-    let start = monotonicNow()
-    var waitStatus: Int32 = 0
-    var timedOut = false
-    while true {
-        let r = waitpid(pid, &waitStatus, WNOHANG)
-        if r == pid { break }
-        if r < 0 && errno != EINTR { throw SpawnError(description: "waitpid failed: \(String(cString: strerror(errno)))") }
-        if monotonicNow() - start > timeout {
-            timedOut = true
-            kill(pid, SIGKILL)
-            while waitpid(pid, &waitStatus, 0) < 0 && errno == EINTR {}
-            break
-        }
-        await sleepSeconds(0.005)
-    }
-    let result = RunResult(arguments: [executable] + arguments,
-                           stdoutData: FileManager.default.contents(atPath: outPath) ?? Data(),
-                           stderrData: FileManager.default.contents(atPath: errPath) ?? Data(),
-                           exit: ExitStatus(waitStatus: waitStatus), timedOut: timedOut)
-    if timedOut {
-        Issue.record("process did not finish within \(timeout) s and was killed:\n\(result)", sourceLocation: sourceLocation)
-    } else if let s = result.exit.signal {
-        Issue.record("process died from signal \(s):\n\(result)", sourceLocation: sourceLocation)
-    }
-    return result
+    return result(try await runProcess(executable, arguments, environment: environment, timeout: timeout,
+                                       describe: { "\(result($0))" }, sourceLocation: sourceLocation))
 }
 
 /// Runs the `saiga` binary.
@@ -262,7 +131,7 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var port = 0
     private var stdoutFD: Int32
     private let lock = NSLock()
-    private var exitStatus: ExitStatus?
+    private var exitStatus: ChildExit?
 
     /// Starts the server and waits (up to `timeout`) for its `listening on HOST:PORT` line.
     init(_ arguments: [String], stderrPath: String, environment: [String: String?] = [:], timeout: Double = 20) throws {
@@ -340,21 +209,21 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Reaps the child if it has exited (non-blocking).
-    func pollExit() -> ExitStatus? {
+    func pollExit() -> ChildExit? {
         lock.lock()
         defer { lock.unlock() }
         if let exitStatus { return exitStatus }
         var status: Int32 = 0
         let r = waitpid(pid, &status, WNOHANG)
-        if r == pid { exitStatus = ExitStatus(waitStatus: status) }
+        if r == pid { exitStatus = ChildExit(waitStatus: status) }
         return exitStatus
     }
 
     var hasExited: Bool { pollExit() != nil }
 
     /// Waits up to `timeout` for the server to exit; nil if it is still running.
-    func waitForExit(timeout: Double) async -> ExitStatus? {
-        await onThread { () -> ExitStatus? in
+    func waitForExit(timeout: Double) async -> ChildExit? {
+        await onThread { () -> ChildExit? in
             let deadline = monotonicNow() + timeout
             while monotonicNow() < deadline {
                 if let s = self.pollExit() { return s }
@@ -367,8 +236,8 @@ final class ServerProcess: @unchecked Sendable {
     /// Sends `signal` and waits up to `timeout` for the server to exit, both on a thread of its own, so that the
     /// time measured does not depend on when Swift's cooperative pool gets round to this task. Returns how it
     /// exited (nil: still running) and the seconds from the signal to seeing the exit.
-    func signalAndWaitForExit(_ signal: Int32, timeout: Double) async -> (status: ExitStatus?, seconds: Double) {
-        await onThread { () -> (ExitStatus?, Double) in
+    func signalAndWaitForExit(_ signal: Int32, timeout: Double) async -> (status: ChildExit?, seconds: Double) {
+        await onThread { () -> (ChildExit?, Double) in
             let start = monotonicNow()
             self.signal(signal)
             while true {
@@ -387,7 +256,7 @@ final class ServerProcess: @unchecked Sendable {
             Glibc.kill(pid, SIGKILL)
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-            exitStatus = ExitStatus(waitStatus: status)
+            exitStatus = ChildExit(waitStatus: status)
         }
         if stdoutFD >= 0 {
             Glibc.close(stdoutFD)
