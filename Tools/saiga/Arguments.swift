@@ -1,89 +1,54 @@
-/// A command line split into options and positional arguments, in the spirit of swift-argument-parser but with
-/// no dependency: `--name value`, `--name=value`, `-k 10`, boolean `--flag`, and `--` to end options.
-///
-/// Long options take exactly two dashes, one-letter options one or two (`-k1 2` is not `--k1 2`). A word with one dash
-/// and more letters (`-oil`) is an error, or, for commands whose positional arguments are query text
-/// (`dashWordsArePositional`), part of the text: `saiga search kazakhstan -oil` excludes oil.
+/// A command line parsed by `CommandSpec.parse`: the options given and the positional arguments, read through
+/// typed accessors that turn a bad value into a `UsageError` naming the option as the user spells it.
 struct Arguments {
-    private(set) var positional: [String] = []
-    private var values: [String: String] = [:]
-    private var flags: Set<String> = []
+    let command: CommandSpec
+    let positional: [String]
+    /// Option name → value; the last occurrence wins.
+    private let values: [String: String]
+    private let flags: Set<String>
 
-    /// Parses `args` given the options that take a value and the boolean flags (names without dashes; one-letter
-    /// names are written with one dash). Throws `UsageError` for anything unknown.
-    init(_ args: [String], valueOptions: Set<String>, flagOptions: Set<String>,
-         dashWordsArePositional: Bool = false) throws(UsageError) {
-        var i = 0
-        var onlyPositional = false
-        while i < args.count {
-            let a = args[i]
-            i += 1
-            if onlyPositional || !a.hasPrefix("-") || a == "-" || Arguments.isNumber(a) {
-                positional.append(a)
-                continue
-            }
-            if a == "--" {
-                onlyPositional = true
-                continue
-            }
-            if !a.hasPrefix("--") {
-                // One dash: a known one-letter option, or else a dash word.
-                let letters = a.dropFirst()
-                let known = letters.count == 1 && (valueOptions.contains(String(letters)) || flagOptions.contains(String(letters)))
-                if !known {
-                    if dashWordsArePositional {
-                        positional.append(a)
-                        continue
-                    }
-                    throw UsageError(letters.count == 1 ? "unknown option \(a)"
-                        : "unknown option \(a) (long options take two dashes: -\(a))")
-                }
-            }
-            var name = String(a.drop { $0 == "-" })
-            var inline: String?
-            if let eq = name.firstIndex(of: "=") {
-                inline = String(name[name.index(after: eq)...])
-                name = String(name[..<eq])
-            }
-            if valueOptions.contains(name) {
-                if let inline {
-                    values[name] = inline
-                } else {
-                    guard i < args.count else { throw UsageError("option \(a) needs a value") }
-                    values[name] = args[i]
-                    i += 1
-                }
-            } else if flagOptions.contains(name) {
-                guard inline == nil else { throw UsageError("option --\(name) takes no value") }
-                flags.insert(name)
-            } else {
-                throw UsageError("unknown option \(a)")
-            }
-        }
+    init(command: CommandSpec, positional: [String], values: [String: String], flags: Set<String>) {
+        self.command = command
+        self.positional = positional
+        self.values = values
+        self.flags = flags
     }
 
-    private static func isNumber(_ s: String) -> Bool { Double(s) != nil }
+    func flag(_ option: OptionSpec) -> Bool {
+        assertDeclared(option)
+        return flags.contains(option.name)
+    }
 
-    func flag(_ name: String) -> Bool { flags.contains(name) }
-    func value(_ name: String) -> String? { values[name] }
+    func value(_ option: OptionSpec) -> String? {
+        assertDeclared(option)
+        return values[option.name]
+    }
 
-    func int(_ name: String, default d: Int, range: ClosedRange<Int>) throws(UsageError) -> Int {
-        guard let v = values[name] else { return d }
+    /// The option's integer value in `range`, or `d` when it is not given.
+    func int(_ option: OptionSpec, default d: Int, range: ClosedRange<Int>) throws(UsageError) -> Int {
+        try int(option, range: range) ?? d
+    }
+
+    /// The option's integer value in `range`, or nil when it is not given.
+    func int(_ option: OptionSpec, range: ClosedRange<Int>) throws(UsageError) -> Int? {
+        guard let v = value(option) else { return nil }
         guard let n = Int(v), range.contains(n) else {
-            throw UsageError("--\(name) must be an integer in \(range.lowerBound)...\(range.upperBound) (got \"\(v)\")")
+            throw UsageError("\(option.spelling) must be an integer in \(range.lowerBound)...\(range.upperBound) (got \"\(v)\")")
         }
         return n
     }
 
-    func float(_ name: String) throws(UsageError) -> Float? {
-        guard let v = values[name] else { return nil }
-        guard let f = Float(v), f.isFinite else { throw UsageError("--\(name) must be a number (got \"\(v)\")") }
+    /// The option's finite number, or nil when it is not given.
+    func float(_ option: OptionSpec) throws(UsageError) -> Float? {
+        guard let v = value(option) else { return nil }
+        guard let f = Float(v), f.isFinite else { throw UsageError("\(option.spelling) must be a number (got \"\(v)\")") }
         return f
     }
-}
 
-/// Wrong command-line usage: printed with a hint, exit status 64 (EX_USAGE).
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-    init(_ message: String) { description = message }
+    /// Reading an option the command does not declare is a bug of the tool (the parser never accepts it, so it
+    /// would silently read as absent): caught in debug builds, which the tests run.
+    private func assertDeclared(_ option: OptionSpec) {
+        assert(command.options.contains { $0.name == option.name },
+               "'\(command.name)' reads \(option.spelling) but does not declare it")
+    }
 }

@@ -1,23 +1,29 @@
 import Saiga
 
-enum DeleteCommand {
-    static let help = """
-        usage: saiga delete [--index DIR] [--query QUERY] [ID ...]
+/// The options of `saiga delete` alone.
+private extension OptionSpec {
+    static let query = OptionSpec("query", "QUERY", help: "also delete every document matching QUERY (in the search syntax)")
+}
 
-        Deletes the documents with the given ids (and, with --query, every document matching QUERY, in the
-        search syntax) from the index at DIR, in one commit. Prints how many were deleted; ids not in the index
-        are reported on stderr. Exit 1 if nothing matched (then nothing is committed).
+/// `saiga delete`: deletes documents by id or query, in one commit.
+enum DeleteCommand: Command {
+    static let spec = CommandSpec(
+        "delete", arguments: "[ID ...]", summary: "delete documents by id (or --query QUERY)",
+        discussion: """
+            Deletes the documents with the given ids (and, with --query, every document matching QUERY, in the
+            search syntax) from the index at DIR, in one commit. Prints how many were deleted; ids not in the index
+            are reported on stderr. Exit 1 if nothing matched (then nothing is committed).
 
-        Deleted documents vanish from results and counts at once; their space is reclaimed when merges rewrite
-        their segments (`saiga merge`).
-        """
+            Deleted documents vanish from results and counts at once; their space is reclaimed when merges rewrite
+            their segments (`saiga merge`).
+            """,
+        options: [.index, .query, .quiet.help("do not print how many documents were deleted")])
 
-    static func run(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(argv, valueOptions: ["index", "query"], flagOptions: ["quiet"])
-        guard !args.positional.isEmpty || args.value("query") != nil else {
+    static func run(_ args: Arguments) throws -> Int32 {
+        guard !args.positional.isEmpty || args.value(.query) != nil else {
             throw UsageError("delete needs ids or --query")
         }
-        let writer = try IndexWriter(path: args.value("index") ?? Defaults.indexDirectory,
+        let writer = try IndexWriter(path: args.value(.index) ?? Defaults.indexDirectory,
                                      options: IndexWriterOptions(openMode: .append))
         var deleted = 0
         do {
@@ -28,7 +34,7 @@ enum DeleteCommand {
                     Terminal.err("saiga: no document with id \"\(id)\"")
                 }
             }
-            if let q = args.value("query") { deleted += try writer.delete(query: q) }
+            if let q = args.value(.query) { deleted += try writer.delete(query: q) }
             guard deleted > 0 else {
                 writer.rollback()  // nothing to delete: no commit
                 Terminal.err("saiga: nothing deleted; the index is unchanged")
@@ -36,7 +42,7 @@ enum DeleteCommand {
             }
             let generation = try writer.commit(userData: ["tool": "saiga \(Help.version)"])
             writer.close()
-            if !args.flag("quiet") {
+            if !args.flag(.quiet) {
                 Terminal.out("deleted \(deleted) document\(deleted == 1 ? "" : "s") (generation \(generation))")
             }
         } catch {

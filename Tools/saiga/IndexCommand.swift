@@ -1,38 +1,53 @@
 import Saiga
 import SaigaIngest
 
-enum IndexCommand {
-    static let help = """
-        usage: saiga index [INPUT ...] [--index DIR] [--append] [--split headlines|none] [--skip-bad] [--ram-mb N]
-                           [--segment-docs N] [--threads N] [--commit-every N] [--force]
-                           [--no-stem] [--stopwords] [--no-positions] [--quiet]
+/// The options of `saiga index` alone.
+private extension OptionSpec {
+    static let append = OptionSpec("append", help: "add to the existing index (creating it if there is none) instead of replacing it")
+    static let split = OptionSpec("split", "headlines|none", help: "split .txt and .md files at headlines (default), or none: one document per file")
+    static let skipBad = OptionSpec("skip-bad", help: """
+        report bad input (invalid UTF-8, malformed JSON, missing or duplicate id, empty or
+        unreadable file) and go on; without it the first problem stops the build (exit 1)
+        """)
+    static let ramMB = OptionSpec("ram-mb", "N", help: """
+        memory for the in-RAM segment before it is flushed to disk (default \(IndexWriterOptions().ramBudgetMB), \
+        at most \(IndexWriterOptions.maxRAMBudgetMB))
+        """)
+    static let segmentDocs = OptionSpec("segment-docs", "N", help: "also flush a segment every N documents")
+    static let threads = OptionSpec("threads", "N", help: """
+        index with N threads, one in-RAM segment each (default \(IndexWriterOptions().threads), \
+        at most \(IndexWriterOptions.maxThreads))
+        """)
+    static let commitEvery = OptionSpec("commit-every", "N", help: """
+        with --append: commit after every N documents, making them visible as the build goes
+        (each commit prints "committed generation G: D documents" on stdout as it returns); the
+        last commit comes at the end. Refused without --append: a rebuild replaces the index only
+        at its final commit
+        """)
+    static let force = OptionSpec("force", help: "build in a directory that holds other files but no index (they are left alone)")
+    static let noPositions = OptionSpec("no-positions", help: "no positions (smaller index; phrase queries are then refused)")
+}
 
-        Builds a new commit of the index at DIR (default Index/index) from INPUT files and directories
-        (default Index/corpus), replacing what the index held. Nothing is visible until the final commit: on an
-        error the previous commit stays as it was.
+/// `saiga index`: builds or appends to an index from text and JSONL files.
+enum IndexCommand: Command {
+    static let spec = CommandSpec(
+        "index", arguments: "[INPUT ...]",
+        summary: "build an index from .txt/.md/.jsonl(.gz) files or directories (default: Index/corpus)",
+        discussion: """
+            Builds a new commit of the index at DIR (default Index/index) from INPUT files and directories
+            (default Index/corpus), replacing what the index held. Nothing is visible until the final commit: on an
+            error the previous commit stays as it was.
 
-        With --append the documents are added to the existing index instead (creating it if there is none), and
-        a document whose id the index already held replaces it (an update). Segments are merged in the
-        background as they accumulate. Either way an id that appears twice in the inputs is bad input.
+            With --append the documents are added to the existing index instead (creating it if there is none), and
+            a document whose id the index already held replaces it (an update). Segments are merged in the
+            background as they accumulate. Either way an id that appears twice in the inputs is bad input.
 
-        Inputs: .txt and .md files hold one or more articles, split at headlines (see docs/INGEST.md;
-        --split none keeps one document per file), with ids FILE#N; .jsonl and .jsonl.gz hold one
-        {"id", "title", "contents"} object per line ("body" is accepted for "contents"; other fields are stored).
-
-          --skip-bad      report bad input (invalid UTF-8, malformed JSON, missing or duplicate id, empty or
-                          unreadable file) and go on; without it the first problem stops the build (exit 1)
-          --ram-mb N      memory for the in-RAM segment before it is flushed to disk (default 256)
-          --segment-docs N  also flush a segment every N documents
-          --threads N     index with N threads, one in-RAM segment each (default 1)
-          --commit-every N  with --append: commit after every N documents, making them visible as the build goes
-                          (each commit prints "committed generation G: D documents" on stdout as it returns); the
-                          last commit comes at the end. Refused without --append: a rebuild replaces the index only
-                          at its final commit
-          --force         build in a directory that holds other files but no index (they are left alone)
-          --no-stem       no Porter2 stemming;  --stopwords: drop English stop words
-          --no-positions  no positions (smaller index; phrase queries are then refused)
-          --quiet         no progress and no summary
-        """
+            Inputs: .txt and .md files hold one or more articles, split at headlines (see docs/INGEST.md;
+            --split none keeps one document per file), with ids FILE#N; .jsonl and .jsonl.gz hold one
+            {"id", "title", "contents"} object per line ("body" is accepted for "contents"; other fields are stored).
+            """,
+        options: [.index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force,
+                  .noStem, .stopwords, .noPositions, .quiet.help("no progress and no summary")])
 
     struct Summary {
         var documents: Int
@@ -49,30 +64,29 @@ enum IndexCommand {
         var skipped: Int
     }
 
-    static func run(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(
-            argv, valueOptions: ["index", "split", "ram-mb", "segment-docs", "threads", "commit-every"],
-            flagOptions: ["skip-bad", "no-stem", "stopwords", "no-positions", "quiet", "append", "force"])
-        guard let split = SplitMode(rawValue: args.value("split") ?? "headlines") else {
+    static func run(_ args: Arguments) throws -> Int32 {
+        guard let split = SplitMode(rawValue: args.value(.split) ?? "headlines") else {
             throw UsageError("--split must be 'headlines' or 'none'")
         }
-        if args.value("commit-every") != nil && !args.flag("append") {
+        if args.value(.commitEvery) != nil && !args.flag(.append) {
             // Intermediate commits of a rebuild would replace the live index with a partial one.
             throw UsageError("--commit-every needs --append: a rebuild replaces the index only at its final commit "
                 + "(use --append, which creates the index if there is none, to make documents visible as they come)")
         }
         let inputs = args.positional.isEmpty ? [Defaults.corpusDirectory] : args.positional
+        let defaults = IndexWriterOptions()
         let summary = try build(
-            inputs: inputs, index: args.value("index") ?? Defaults.indexDirectory, split: split,
-            skipBad: args.flag("skip-bad"), ramMB: try args.int("ram-mb", default: 256, range: 1...65536),
-            segmentDocs: args.value("segment-docs") == nil ? nil : try args.int("segment-docs", default: 0, range: 1...Int(Int32.max)),
-            threads: try args.int("threads", default: 1, range: 1...256),
-            analyzer: AnalyzerOptions(stemming: !args.flag("no-stem"), stopWords: args.flag("stopwords")),
-            positions: !args.flag("no-positions"), quiet: args.flag("quiet"), append: args.flag("append"),
-            commitEvery: args.value("commit-every") == nil ? nil : try args.int("commit-every", default: 0, range: 1...Int(Int32.max)),
-            force: args.flag("force"))
-        if !args.flag("quiet") {
-            Terminal.out(summaryLine(summary, index: args.value("index") ?? Defaults.indexDirectory))
+            inputs: inputs, index: args.value(.index) ?? Defaults.indexDirectory, split: split,
+            skipBad: args.flag(.skipBad),
+            ramMB: try args.int(.ramMB, default: defaults.ramBudgetMB, range: 1...IndexWriterOptions.maxRAMBudgetMB),
+            segmentDocs: try args.int(.segmentDocs, range: 1...Int(Int32.max)),
+            threads: try args.int(.threads, default: defaults.threads, range: 1...IndexWriterOptions.maxThreads),
+            analyzer: AnalyzerOptions(stemming: !args.flag(.noStem), stopWords: args.flag(.stopwords)),
+            positions: !args.flag(.noPositions), quiet: args.flag(.quiet), append: args.flag(.append),
+            commitEvery: try args.int(.commitEvery, range: 1...Int(Int32.max)),
+            force: args.flag(.force))
+        if !args.flag(.quiet) {
+            Terminal.out(summaryLine(summary, index: args.value(.index) ?? Defaults.indexDirectory))
         }
         return 0
     }

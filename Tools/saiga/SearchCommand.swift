@@ -8,42 +8,59 @@ import SaigaWire
 @preconcurrency import Glibc
 #endif
 
-enum SearchCommand {
-    static let help = """
-        usage: saiga search [--index DIR | --server HOST:PORT [--token T]] [-k N] [--offset N] [--json]
-                            [--k1 X] [--b Y] [--no-snippets] [--fields a,b] [--exact-count] QUERY ...
+/// The options of `saiga search` alone.
+private extension OptionSpec {
+    static let server = OptionSpec("server", "HOST:PORT", help: "run the query on a `saiga serve` server (not with --index)")
+    static let k = OptionSpec("k", "N", short: true, help: "hits to print, 1...\(SearchOptions.maxK) (default \(SearchOptions().k))")
+    static let offset = OptionSpec("offset", "N", help: """
+        hits to skip first (default 0; -k plus --offset at most \(SearchOptions.maxWindow))
+        """)
+    static let k1 = OptionSpec("k1", "X", help: "BM25 k1 (default \(BM25Parameters().k1))")
+    static let b = OptionSpec("b", "Y", help: "BM25 b (default \(BM25Parameters().b))")
+    static let noSnippets = OptionSpec("no-snippets", help: "no snippets")
+    static let fields = OptionSpec("fields", "a,b", help: "stored fields to print with each hit (* for all)")
+    static let exactCount = OptionSpec("exact-count", help: "count every match (no lower bound on the total)")
+}
 
-        Searches the index (default Index/index; if there is none there, it is first built from Index/corpus,
-        and one in a format this build does not read is moved aside and rebuilt).
-        Query syntax: words (any may match), +required, -excluded, AND OR NOT (uppercase), (groups),
-        "phrases", title: and body: scoping, prefix*. Ranking is BM25 (k1 1.2, b 0.75 unless given).
+/// `saiga search`: queries a local index or a `saiga serve` server and prints the hits.
+enum SearchCommand: Command {
+    static let spec = CommandSpec(
+        "search", arguments: "QUERY ...", summary: "search the index (builds the default index first if there is none)",
+        discussion: """
+            Searches the index (default Index/index; if there is none there, it is first built from Index/corpus,
+            and one in a format this build does not read is moved aside and rebuilt).
+            Query syntax: words (any may match), +required, -excluded, AND OR NOT (uppercase), (groups),
+            "phrases", title: and body: scoping, prefix*. Ranking is BM25 (k1 1.2, b 0.75 unless given).
+            A -word is query text (kazakhstan -oil) unless it names an option of search (-json is an error: --json);
+            everything after -- is query text.
 
-        With --server, the query runs on a `saiga serve` server (same output).
-        Matches are counted exactly up to 1,000; past that the count is a lower bound ("1,000+ hits"), which
-        lets the search skip documents that cannot reach the top k. --exact-count counts every match.
-        With --json, prints one object {"total": N, "hits": [{"id", "score", "title", "snippet"}]} and nothing
-        else; when the total is a lower bound the object also has "total_exact": false.
-        """
+            With --server, the query runs on a `saiga serve` server (same output).
+            Matches are counted exactly up to 1,000; past that the count is a lower bound ("1,000+ hits"), which
+            lets the search skip documents that cannot reach the top k. --exact-count counts every match.
+            With --json, prints one object {"total": N, "hits": [{"id", "score", "title", "snippet"}]} and nothing
+            else; when the total is a lower bound the object also has "total_exact": false.
+            """,
+        options: [.index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
+                  .k1, .b, .noSnippets, .fields, .exactCount],
+        dashWordsArePositional: true)
 
-    static func run(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(
-            argv, valueOptions: ["index", "k", "offset", "k1", "b", "fields", "server", "token"],
-            flagOptions: ["json", "no-snippets", "exact-count"], dashWordsArePositional: true)
+    static func run(_ args: Arguments) throws -> Int32 {
         let query = args.positional.joined(separator: " ")
         guard !query.isEmpty else { throw UsageError("search needs a QUERY") }
-        let index = args.value("index") ?? Defaults.indexDirectory
+        let index = args.value(.index) ?? Defaults.indexDirectory
         var options = SearchOptions()
-        options.k = try args.int("k", default: 10, range: 0...SearchOptions.maxK)
-        options.offset = try args.int("offset", default: 0, range: 0...SearchOptions.maxWindow)
+        // The library accepts k = 0 (count only); the tool prints hits, so at least one.
+        options.k = try args.int(.k, default: options.k, range: 1...SearchOptions.maxK)
+        options.offset = try args.int(.offset, default: options.offset, range: 0...SearchOptions.maxWindow)
         guard options.k + options.offset <= SearchOptions.maxWindow else {
             throw UsageError("-k plus --offset must be at most \(SearchOptions.maxWindow) (got \(options.k + options.offset))")
         }
-        if let k1 = try args.float("k1") { options.bm25.k1 = k1 }
-        if let b = try args.float("b") { options.bm25.b = b }
-        options.snippets = !args.flag("no-snippets")
-        if let f = args.value("fields") { options.fields = f.split(separator: ",").map(String.init) }
-        if args.flag("exact-count") { options.totalHitsThreshold = .max }
-        let json = args.flag("json")
+        if let k1 = try args.float(.k1) { options.bm25.k1 = k1 }
+        if let b = try args.float(.b) { options.bm25.b = b }
+        options.snippets = !args.flag(.noSnippets)
+        if let f = args.value(.fields) { options.fields = f.split(separator: ",").map(String.init) }
+        if args.flag(.exactCount) { options.totalHitsThreshold = .max }
+        let json = args.flag(.json)
         // On a terminal, matches are marked with placeholders that become bold once the document's text has had its
         // control characters made visible (`Terminal.visible`).
         options.snippet = json || !Terminal.stdoutIsTTY
@@ -51,17 +68,17 @@ enum SearchCommand {
             : SnippetOptions(preTag: boldStart, postTag: boldEnd)
 
         let results: SearchResults
-        if let server = args.value("server") {
-            guard args.value("index") == nil else { throw UsageError("--server and --index exclude each other") }
-            let token = args.value("token") ?? getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) }
+        if let server = args.value(.server) {
+            guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
+            let token = args.value(.token) ?? getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) }
             let client: SaigaClient
             do { client = try SaigaClient(address: server, token: token) } catch {
                 throw UsageError("\(error)")
             }
             let request = SearchRequest(query: query, k: UInt32(options.k), offset: UInt32(options.offset),
                                         fields: options.fields, snippets: options.snippets,
-                                        k1: try args.float("k1"), b: try args.float("b"),
-                                        exactCount: args.flag("exact-count"))
+                                        k1: try args.float(.k1), b: try args.float(.b),
+                                        exactCount: args.flag(.exactCount))
             do throws(ClientError) {
                 let r = try client.search(request)
                 results = remoteResults(r, markup: options.snippet)
@@ -73,7 +90,7 @@ enum SearchCommand {
                 return 1
             }
         } else {
-            if args.value("index") == nil, try ensureDefaultIndex(index: index) == false {
+            if args.value(.index) == nil, try ensureDefaultIndex(index: index) == false {
                 return 1
             }
             let reader = try Defaults.openReader(index)
@@ -175,7 +192,7 @@ enum SearchCommand {
         }
         Terminal.err("saiga: no index at \(index) yet; building it from \(Defaults.corpusDirectory)…")
         let s = try IndexCommand.build(inputs: [Defaults.corpusDirectory], index: index, split: .headlines,
-                                       skipBad: false, ramMB: 256, analyzer: .default, positions: true, quiet: false)
+                                       skipBad: false, ramMB: IndexWriterOptions().ramBudgetMB, analyzer: .default, positions: true, quiet: false)
         Terminal.err("saiga: " + IndexCommand.summaryLine(s, index: index))
         return true
     }

@@ -1,75 +1,113 @@
 import Saiga
 import SaigaPosix
 import SaigaServer
+import SaigaWire
 
 #if canImport(Glibc)
 @preconcurrency import Glibc
 #endif
 
-enum ServeCommand {
-    static let help = """
-        usage: saiga serve [--index DIR] [--listen HOST:PORT] [--workers N] [--token T] [--quiet] [--no-verify]
-                           [--max-connections N] [--max-in-flight N] [--max-frame-bytes N] [--max-buffered-bytes N]
-                           [--idle-timeout S] [--read-timeout S] [--handshake-timeout S] [--reload-interval S]
-                           [--drain-timeout S] [--spin-us N]
+/// The options of `saiga serve` alone. Defaults in the help come from `ServerConfiguration`.
+private extension OptionSpec {
+    static let listen = OptionSpec("listen", "HOST:PORT", help: "address to bind (default 127.0.0.1:7700; port 0 picks a free port)")
+    static let workers = OptionSpec("workers", "N", help: "threads that run searches (default: the number of cores)")
+    static let noVerify = OptionSpec("no-verify", help: "do not verify whole commits in the background (see above)")
+    static let maxConnections = OptionSpec("max-connections", "N", help: """
+        connections at once (default \(ServeCommand.defaults.maxConnections), lowered to what the open-file limit allows)
+        """)
+    static let maxInFlight = OptionSpec("max-in-flight", "N", help: """
+        requests running at once on one connection (default \(ServeCommand.defaults.maxInFlightPerConnection))
+        """)
+    static let maxFrameBytes = OptionSpec("max-frame-bytes", "N", help: """
+        largest frame accepted (default \(ServeCommand.defaults.maxFrameLength >> 20) MiB)
+        """)
+    static let maxBufferedBytes = OptionSpec("max-buffered-bytes", "N", help: """
+        unprocessed input over all connections (default \(ServeCommand.defaults.maxBufferedBytes >> 20) MiB)
+        """)
+    static let idleTimeout = OptionSpec("idle-timeout", "S", help: """
+        close a connection idle for S seconds (default \(Int(ServeCommand.defaults.idleTimeout.inSeconds)))
+        """)
+    static let readTimeout = OptionSpec("read-timeout", "S", help: """
+        close a connection whose frame does not arrive within S seconds (default \(Int(ServeCommand.defaults.readTimeout.inSeconds)))
+        """)
+    static let handshakeTimeout = OptionSpec("handshake-timeout", "S", help: """
+        close a connection whose HELLO does not arrive within S seconds (default \(Int(ServeCommand.defaults.handshakeTimeout.inSeconds)))
+        """)
+    static let reloadInterval = OptionSpec("reload-interval", "S", help: """
+        look for a newer commit every S seconds (default \(Int(ServeCommand.defaults.reloadInterval.inSeconds)); 0: only at SIGHUP)
+        """)
+    static let drainTimeout = OptionSpec("drain-timeout", "S", help: """
+        at SIGINT/SIGTERM, wait up to S seconds for in-flight requests (default \(Int(ServeCommand.defaults.drainTimeout.inSeconds)))
+        """)
+    static let spinUs = OptionSpec("spin-us", "N", help: """
+        microseconds to poll for the next request before sleeping (default \(ServeCommand.defaults.spinMicroseconds); 0: off)
+        """)
+}
 
-        Serves the index over TCP with the binary protocol of docs/PROTOCOL.md. Binds 127.0.0.1:7700 by default;
-        port 0 picks a free port. The first line on stdout is `listening on HOST:PORT`.
+/// `saiga serve`: the TCP search server.
+enum ServeCommand: Command {
+    static let defaults = ServerConfiguration()
 
-        A non-loopback address needs a token (--token or $SAIGA_TOKEN); clients send it in HELLO.
-        A newer commit of the index is picked up within --reload-interval seconds (default 1) or at SIGHUP,
-        without failing in-flight requests. SIGINT/SIGTERM stop accepting, finish in-flight requests (up to
-        --drain-timeout seconds, default 10) and exit 0. Connection events and errors are logged to stderr
-        unless --quiet. --spin-us (default 500) is how long the event loop polls for the next request
-        after traffic before sleeping: lower latency for at most that much CPU per burst; 0 turns it off.
+    static let spec = CommandSpec(
+        "serve", summary: "serve the index over TCP (docs/PROTOCOL.md)",
+        discussion: """
+            Serves the index over TCP with the binary protocol of docs/PROTOCOL.md. Binds 127.0.0.1:7700 by default;
+            port 0 picks a free port. The first line on stdout is `listening on HOST:PORT`.
 
-        Limits (docs/PROTOCOL.md has them all in one table): --max-connections (default 4096, lowered to what the
-        open-file limit allows; at the limit an idle connection is closed to make room), --max-in-flight
-        (default 64), --max-frame-bytes (default 16 MiB; 4 KiB before HELLO), --max-buffered-bytes (unprocessed
-        input over all connections, default 256 MiB), --handshake-timeout (HELLO within 5 s), --read-timeout
-        (a frame within 10 s), --idle-timeout (300 s), --drain-timeout (10 s).
-        The commit served is verified whole in the background after startup and before a reload swaps a newer
-        one in; --no-verify skips that (each chunk is still verified when a search first reads it).
-        """
+            A non-loopback address needs a token (--token or $SAIGA_TOKEN); clients send it in HELLO.
+            A newer commit of the index is picked up within --reload-interval seconds (default 1) or at SIGHUP,
+            without failing in-flight requests. SIGINT/SIGTERM stop accepting, finish in-flight requests (up to
+            --drain-timeout seconds, default 10) and exit 0. Connection events and errors are logged to stderr
+            unless --quiet. --spin-us (default 500) is how long the event loop polls for the next request
+            after traffic before sleeping: lower latency for at most that much CPU per burst; 0 turns it off.
 
-    static func run(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(
-            argv,
-            valueOptions: ["index", "listen", "workers", "token", "max-connections", "max-in-flight", "max-frame-bytes",
-                           "idle-timeout", "read-timeout", "reload-interval", "drain-timeout", "spin-us",
-                           "handshake-timeout", "max-buffered-bytes"],
-            flagOptions: ["quiet", "no-verify"])
-        guard args.positional.isEmpty else { throw UsageError("serve takes no arguments") }
+            Limits (docs/PROTOCOL.md has them all in one table): --max-connections (default 4096, lowered to what the
+            open-file limit allows; at the limit an idle connection is closed to make room), --max-in-flight
+            (default 64), --max-frame-bytes (default 16 MiB; 4 KiB before HELLO), --max-buffered-bytes (unprocessed
+            input over all connections, default 256 MiB), --handshake-timeout (HELLO within 5 s), --read-timeout
+            (a frame within 10 s), --idle-timeout (300 s), --drain-timeout (10 s).
+            The commit served is verified whole in the background after startup and before a reload swaps a newer
+            one in; --no-verify skips that (each chunk is still verified when a search first reads it).
+            """,
+        options: [.index, .listen, .workers,
+                  .token.help("the token clients must send in HELLO (default: $SAIGA_TOKEN; required off loopback)"),
+                  .quiet.help("do not log connection events and errors to stderr"), .noVerify, .maxConnections,
+                  .maxInFlight, .maxFrameBytes, .maxBufferedBytes, .idleTimeout, .readTimeout, .handshakeTimeout,
+                  .reloadInterval, .drainTimeout, .spinUs])
+
+    static func run(_ args: Arguments) throws -> Int32 {
         var config = ServerConfiguration()
-        if let listen = args.value("listen") {
+        if let listen = args.value(.listen) {
             guard let endpoint = Posix.Endpoint(parsing: listen, allowAnyPort: true) else {
                 throw UsageError("--listen must be HOST:PORT (got \"\(listen)\")")
             }
             config.host = endpoint.host
             config.port = endpoint.port
         }
-        config.workers = try args.int("workers", default: config.workers, range: 1...256)
-        config.spinMicroseconds = try args.int("spin-us", default: config.spinMicroseconds, range: 0...100_000)
-        config.token = args.value("token") ?? (getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) })
-        config.maxConnections = try args.int("max-connections", default: config.maxConnections, range: 1...1_000_000)
-        config.maxInFlightPerConnection = try args.int("max-in-flight", default: config.maxInFlightPerConnection, range: 1...100_000)
-        config.maxFrameLength = try args.int("max-frame-bytes", default: config.maxFrameLength, range: 64...(1 << 30))
-        if let v = try args.float("idle-timeout") { config.idleTimeout = .seconds(Double(v)) }
-        if let v = try args.float("read-timeout") { config.readTimeout = .seconds(Double(v)) }
-        if let v = try args.float("reload-interval") { config.reloadInterval = .seconds(Double(v)) }
-        if let v = try args.float("drain-timeout") { config.drainTimeout = .seconds(Double(v)) }
-        if let v = try args.float("handshake-timeout") {
+        // The server has no upper limits of its own for these; the ranges only catch typos (an extra zero).
+        config.workers = try args.int(.workers, default: config.workers, range: 1...256)
+        config.spinMicroseconds = try args.int(.spinUs, default: config.spinMicroseconds, range: 0...100_000)
+        config.token = args.value(.token) ?? (getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) })
+        config.maxConnections = try args.int(.maxConnections, default: config.maxConnections, range: 1...1_000_000)
+        config.maxInFlightPerConnection = try args.int(.maxInFlight, default: config.maxInFlightPerConnection, range: 1...100_000)
+        config.maxFrameLength = try args.int(.maxFrameBytes, default: config.maxFrameLength, range: 64...(1 << 30))
+        if let v = try args.float(.idleTimeout) { config.idleTimeout = .seconds(Double(v)) }
+        if let v = try args.float(.readTimeout) { config.readTimeout = .seconds(Double(v)) }
+        if let v = try args.float(.reloadInterval) { config.reloadInterval = .seconds(Double(v)) }
+        if let v = try args.float(.drainTimeout) { config.drainTimeout = .seconds(Double(v)) }
+        if let v = try args.float(.handshakeTimeout) {
             guard v > 0 else { throw UsageError("--handshake-timeout must be positive") }
             config.handshakeTimeout = .seconds(Double(v))
         }
-        config.maxBufferedBytes = try args.int("max-buffered-bytes", default: max(config.maxBufferedBytes,
-                                                                                   2 * config.maxFrameLength),
-                                               range: (config.maxFrameLength + 4)...(1 << 40))
-        config.logging = !args.flag("quiet")
-        config.verifyChecksums = !args.flag("no-verify")
+        // The server refuses a buffer that cannot hold one whole frame with its length prefix.
+        config.maxBufferedBytes = try args.int(.maxBufferedBytes, default: max(config.maxBufferedBytes,
+                                                                               2 * config.maxFrameLength),
+                                               range: (config.maxFrameLength + Frame.lengthSize)...(1 << 40))
+        config.logging = !args.flag(.quiet)
+        config.verifyChecksums = !args.flag(.noVerify)
         config.handleSignals = true
 
-        let index = args.value("index") ?? Defaults.indexDirectory
+        let index = args.value(.index) ?? Defaults.indexDirectory
         let server: SaigaServer
         do { server = try SaigaServer(indexPath: index, configuration: config) } catch let e as SaigaError {
             throw e

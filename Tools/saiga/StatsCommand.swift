@@ -1,23 +1,23 @@
 import Saiga
 
-enum StatsCommand {
-    static let help = """
-        usage: saiga stats [--index DIR] [--json]
+/// `saiga stats`: the size and shape of an index.
+enum StatsCommand: Command {
+    static let spec = CommandSpec(
+        "stats", summary: "print the size and shape of the index",
+        discussion: """
+            Prints documents, segments, terms, postings, tokens and bytes (by component) of the index.
+            With --json: one JSON object {"docs", "deleted", "segments", "terms", "segment_terms", "postings", "tokens",
+            "bytes", "generation", "components": {...}, "stemming", "stopwords"}. "docs" counts live documents; "deleted"
+            the deleted ones that segments still hold until merges rewrite them. "terms" is the vocabulary (distinct
+            terms of the index); "segment_terms" sums each segment's distinct terms (a term in two segments counts
+            twice), which is what the dictionaries hold.
+            """,
+        options: [.index, .json])
 
-        Prints documents, segments, terms, postings, tokens and bytes (by component) of the index.
-        With --json: one JSON object {"docs", "deleted", "segments", "terms", "segment_terms", "postings", "tokens",
-        "bytes", "generation", "components": {...}, "stemming", "stopwords"}. "docs" counts live documents; "deleted"
-        the deleted ones that segments still hold until merges rewrite them. "terms" is the vocabulary (distinct
-        terms of the index); "segment_terms" sums each segment's distinct terms (a term in two segments counts
-        twice), which is what the dictionaries hold.
-        """
-
-    static func run(_ argv: [String]) throws -> Int32 {
-        let args = try Arguments(argv, valueOptions: ["index"], flagOptions: ["json"])
-        guard args.positional.isEmpty else { throw UsageError("stats takes no arguments") }
-        let reader = try Defaults.openReader(args.value("index") ?? Defaults.indexDirectory)
+    static func run(_ args: Arguments) throws -> Int32 {
+        let reader = try Defaults.openReader(args.value(.index) ?? Defaults.indexDirectory)
         let s = reader.statistics
-        if args.flag("json") {
+        if args.flag(.json) {
             let components = JSON.object(s.componentBytes.sorted { $0.key < $1.key }.map { ($0.key.rawValue, "\($0.value)") })
             Terminal.out(JSON.object([
                 ("docs", "\(s.documents)"), ("deleted", "\(s.deleted)"), ("segments", "\(s.segments)"), ("terms", "\(s.terms)"),

@@ -6,56 +6,28 @@
 import Saiga
 import SaigaIngest
 
-let usage = """
-    usage: saiga <command> [options]
-
-    commands:
-      index [INPUT ...]    build an index from .txt/.md/.jsonl(.gz) files or directories (default: Index/corpus)
-      search QUERY ...     search the index (builds the default index first if there is none)
-      analyze TEXT ...     print the terms TEXT analyzes to, one per line
-      stats                print the size and shape of the index
-      delete ID ...        delete documents by id (or --query QUERY)
-      merge                merge segments (--max-segments N)
-      check                verify every file and invariant of the index (--repair drops damaged segments)
-      serve                serve the index over TCP (docs/PROTOCOL.md)
-      help [COMMAND]       print help
-
-    common options:
-      --index DIR          the index directory (default: Index/index, or $SAIGA_INDEX)
-    """
-
 signal(SIGPIPE, SIG_IGN)
 // A file-size limit (ulimit -f) must surface as a write error (EFBIG), reported like a full disk, not kill us.
 signal(SIGXFSZ, SIG_IGN)
 var args = Array(CommandLine.arguments.dropFirst())
-let command = args.isEmpty ? "help" : args.removeFirst()
+var name = args.isEmpty ? "help" : args.removeFirst()
+// The spellings swift-argument-parser and most tools accept in place of a command.
+if name == "--help" || name == "-h" { name = "help" }
+if name == "--version" { name = "version" }
+let command = Help.command(named: name)
 let status: Int32
 do {
-    if args.contains("--help") || args.contains("-h") {
-        Terminal.out(Help.text(for: command))
-        exit(0)
-    }
-    switch command {
-    case "index": status = try IndexCommand.run(args)
-    case "search": status = try SearchCommand.run(args)
-    case "analyze": status = try AnalyzeCommand.run(args)
-    case "stats": status = try StatsCommand.run(args)
-    case "delete": status = try DeleteCommand.run(args)
-    case "merge": status = try MergeCommand.run(args)
-    case "check": status = try CheckCommand.run(args)
-    case "serve": status = try ServeCommand.run(args)
-    case "help", "-h", "--help":
-        Terminal.out(Help.text(for: args.first))
+    guard let command else { throw UsageError("unknown command '\(name)'") }
+    if CommandSpec.asksForHelp(args) {
+        Terminal.out(Help.text(for: command.spec))
         status = 0
-    case "version", "--version":
-        Terminal.out("saiga \(Help.version)")
-        status = 0
-    default:
-        throw UsageError("unknown command '\(command)'")
+    } else {
+        status = try command.run(command.spec.parse(args))
     }
 } catch let e as UsageError {
     Terminal.err("saiga: \(e.description)")
-    Terminal.err("run 'saiga help' for usage")
+    // `saiga help nosuch` is pointed at the command list, not at the help of help.
+    Terminal.err(command == nil || name == "help" ? "run 'saiga help' for usage" : "run 'saiga help \(name)' for usage")
     status = 64
 } catch let e as SaigaError {
     Terminal.err("saiga: \(e)")

@@ -45,6 +45,11 @@ public struct IndexWriterOptions: Sendable {
     /// (`_<n>.<ext>`, `manifest_<n>`) are ever deleted, whatever this says.
     public var allowNonIndexDirectory: Bool
 
+    /// Largest `ramBudgetMB` accepted (64 GiB); `saiga index --ram-mb` takes its range from here.
+    public static let maxRAMBudgetMB = 64 * 1024
+    /// Most indexing `threads` accepted; `saiga index --threads` takes its range from here.
+    public static let maxThreads = 256
+
     public init(openMode: IndexOpenMode = .createOrAppend, ramBudgetMB: Int = 256, analyzer: AnalyzerOptions = .default,
                 positions: Bool = true, storeCompressionLevel: Int = 6, storeText: Bool = true,
                 maxBufferedDocuments: Int? = nil, threads: Int = 1, mergePolicy: MergePolicy? = MergePolicy(),
@@ -68,8 +73,9 @@ public struct IndexWriterOptions: Sendable {
 extension IndexWriterOptions {
     /// Throws `.invalidArgument` for a setting out of its range.
     func validate() throws(SaigaError) {
-        guard ramBudgetMB >= 1 && ramBudgetMB <= 64 * 1024 else {
-            throw SaigaError(.invalidArgument, "ram budget must be between 1 and 65536 MB (got \(ramBudgetMB))")
+        guard (1...Self.maxRAMBudgetMB).contains(ramBudgetMB) else {
+            throw SaigaError(.invalidArgument,
+                             "ram budget must be between 1 and \(Self.maxRAMBudgetMB) MB (got \(ramBudgetMB))")
         }
         if let n = maxBufferedDocuments, n < 1 {
             throw SaigaError(.invalidArgument, "maxBufferedDocuments must be at least 1")
@@ -77,7 +83,9 @@ extension IndexWriterOptions {
         guard (1...9).contains(storeCompressionLevel) else {
             throw SaigaError(.invalidArgument, "store compression level must be 1...9")
         }
-        guard (1...256).contains(threads) else { throw SaigaError(.invalidArgument, "threads must be 1...256") }
+        guard (1...Self.maxThreads).contains(threads) else {
+            throw SaigaError(.invalidArgument, "threads must be 1...\(Self.maxThreads)")
+        }
         try mergePolicy?.validate()
     }
 }
