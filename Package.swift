@@ -35,7 +35,7 @@ let package = Package(
         ),
         .target(
             name: "SaigaIngest",
-            dependencies: ["Saiga", "CZlib"],
+            dependencies: ["Saiga", "SaigaPosix", "CZlib"],
             path: "Sources/SaigaIngest"
         ),
         .target(

@@ -75,7 +75,7 @@ public final class SaigaClient: Sendable {
 
     /// `HOST:PORT` → client. IPv6 hosts in brackets: `[::1]:7700`.
     public convenience init(address: String, token: String? = nil, connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30),
-                            spinMicroseconds: Int = 0) throws {
+                            spinMicroseconds: Int = 0) throws(ClientError) {
         guard let endpoint = Posix.Endpoint(parsing: address) else {
             throw ClientError(.connectFailed, "address must be HOST:PORT (got \"\(address)\")")
         }
@@ -189,26 +189,27 @@ public final class SaigaClient: Sendable {
 
     // MARK: Async requests
 
-    public func ping() async throws -> Duration { try await run { () throws(ClientError) in try self.ping() } }
-    public func search(_ request: SearchRequest) async throws -> SearchResponse {
+    public func ping() async throws(ClientError) -> Duration { try await run { () throws(ClientError) in try self.ping() } }
+    public func search(_ request: SearchRequest) async throws(ClientError) -> SearchResponse {
         try await run { () throws(ClientError) in try self.search(request) }
     }
-    public func search(_ query: String, k: Int = 10) async throws -> SearchResponse {
+    public func search(_ query: String, k: Int = 10) async throws(ClientError) -> SearchResponse {
         try await run { () throws(ClientError) in try self.search(query, k: k) }
     }
-    public func document(id: String) async throws -> DocumentResponse? {
+    public func document(id: String) async throws(ClientError) -> DocumentResponse? {
         try await run { () throws(ClientError) in try self.document(id: id) }
     }
-    public func stats() async throws -> StatsResponse { try await run { () throws(ClientError) in try self.stats() } }
+    public func stats() async throws(ClientError) -> StatsResponse { try await run { () throws(ClientError) in try self.stats() } }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable () throws(ClientError) -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
+    private func run<T: Sendable>(_ body: @escaping @Sendable () throws(ClientError) -> T) async throws(ClientError) -> T {
+        let result: Result<T, ClientError> = await withCheckedContinuation { continuation in
             SaigaClient.asyncQueue.async {
-                do throws(ClientError) { continuation.resume(returning: try body()) } catch {
-                    continuation.resume(throwing: error)
+                do throws(ClientError) { continuation.resume(returning: .success(try body())) } catch {
+                    continuation.resume(returning: .failure(error))
                 }
             }
         }
+        return try result.get()
     }
 
     // MARK: Plumbing

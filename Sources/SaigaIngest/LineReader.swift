@@ -1,4 +1,5 @@
 import Saiga
+import SaigaPosix
 
 // LineReader: yields the lines of a plain or gzip-compressed file with large buffered reads.
 //
@@ -120,21 +121,21 @@ internal final class LineReader {
         self.path = path
         self.maxLineBytes = min(maxLineBytes, Int.max / 4)
 
-        var fd: Int32
-        repeat { fd = open(path, O_RDONLY | O_CLOEXEC) } while fd < 0 && errno == EINTR
-        guard fd >= 0 else { throw LineReaderError(kind: .cannotOpen(errno: errno), path: path, line: nil) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let code = errno
-            _ = close(fd)
-            throw LineReaderError(kind: .cannotOpen(errno: code), path: path, line: nil)
-        }
-        if (st.st_mode & S_IFMT) == S_IFDIR {
-            _ = close(fd)
+        let fd: Int32
+        let status: Sys.FileStatus
+        do throws(SystemError) {
+            fd = try Sys.open(path, O_RDONLY)
+            do { status = try Sys.status(fd, path: path) } catch {
+                Sys.close(fd)
+                throw error
+            }
+        } catch { throw LineReaderError(kind: .cannotOpen(errno: error.errno), path: path, line: nil) }
+        if status.type == .directory {
+            Sys.close(fd)
             throw LineReaderError(kind: .cannotOpen(errno: EISDIR), path: path, line: nil)
         }
         self.fd = fd
-        self.fileSize = (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : 0
+        self.fileSize = status.type == .regular ? status.size : 0
         self.cap = LineReader.chunkSize
         self.buf = .allocate(capacity: LineReader.chunkSize)
 
@@ -142,8 +143,8 @@ internal final class LineReader {
         var got = 0
         var readFailure: Int32 = 0
         while got < 2 {
-            let n = LineReader.readRetrying(fd, buf + got, cap - got)
-            if n < 0 { readFailure = errno; break }
+            let (n, failure) = LineReader.readSome(fd, path, buf + got, cap - got)
+            if n < 0 { readFailure = failure; break }
             if n == 0 { break }
             got += n
         }
@@ -185,7 +186,7 @@ internal final class LineReader {
         }
         inBuf?.deallocate()
         buf.deallocate()
-        if fd >= 0 { _ = close(fd) }
+        if fd >= 0 { Sys.close(fd) }
     }
 
     /// Calls `body` with every line (without "\n" or "\r\n") and its 1-based line number, in order. The buffer is
@@ -266,8 +267,8 @@ internal final class LineReader {
     private func readMore() throws(LineReaderError) {
         // Read at most a few chunks at a time even into a grown buffer, so progress stays fine-grained.
         let want = min(cap - end, 4 * LineReader.chunkSize)
-        let n = LineReader.readRetrying(fd, buf + end, want)
-        if n < 0 { throw fail(.readError(errno: errno)) }
+        let (n, failure) = LineReader.readSome(fd, path, buf + end, want)
+        if n < 0 { throw fail(.readError(errno: failure)) }
         if n == 0 { atEnd = true; return }
         end += n
         bytesRead += n
@@ -279,8 +280,8 @@ internal final class LineReader {
         if keep > 0, let next = zs.pointee.next_in, next != input {
             input.update(from: next, count: keep)
         }
-        let n = LineReader.readRetrying(fd, input + keep, LineReader.chunkSize - keep)
-        if n < 0 { throw fail(.readError(errno: errno)) }
+        let (n, failure) = LineReader.readSome(fd, path, input + keep, LineReader.chunkSize - keep)
+        if n < 0 { throw fail(.readError(errno: failure)) }
         zs.pointee.next_in = input
         zs.pointee.avail_in = UInt32(keep + max(n, 0))
         if n == 0 { fileEOF = true; return false }
@@ -334,12 +335,10 @@ internal final class LineReader {
         }
     }
 
-    /// `read` retried on EINTR; returns -1 with errno set on failure.
-    private static func readRetrying(_ fd: Int32, _ into: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
-        while true {
-            let n = read(fd, into, count)
-            if n < 0 && errno == EINTR { continue }
-            return n
-        }
+    /// Reads up to `count` bytes (`Sys.read`, EINTR retried): the count (0 at the end), or -1 and the errno.
+    private static func readSome(_ fd: Int32, _ path: String, _ into: UnsafeMutablePointer<UInt8>, _ count: Int)
+        -> (Int, Int32)
+    {
+        do { return (try Sys.read(fd, into, count, path: path), 0) } catch { return (-1, error.errno) }
     }
 }

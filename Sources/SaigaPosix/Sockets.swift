@@ -328,3 +328,14 @@ extension Posix {
         throw lastError
     }
 }
+
+extension Posix {
+    /// The epoll event bits the event loop asks for and receives (so that it needs no C module of its own).
+    package enum Epoll {
+        package static let readable = CSAIGA_EPOLLIN
+        package static let writable = CSAIGA_EPOLLOUT
+        package static let hangUp = CSAIGA_EPOLLHUP
+        package static let error = CSAIGA_EPOLLERR
+        package static let peerClosed = CSAIGA_EPOLLRDHUP
+    }
+}

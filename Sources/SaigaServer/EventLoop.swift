@@ -1,4 +1,3 @@
-import CSaigaShims
 import Saiga
 import SaigaPosix
 import SaigaWire
@@ -96,10 +95,10 @@ final class EventLoop: @unchecked Sendable {
         self.maxConnections = server.maxConnections
     }
 
-    func register() throws {
-        try Posix.epollAdd(epoll, listener, events: CSAIGA_EPOLLIN, data: EventLoop.listenerID)
-        try Posix.epollAdd(epoll, wakeFD, events: CSAIGA_EPOLLIN, data: EventLoop.wakeID)
-        if signalFD >= 0 { try Posix.epollAdd(epoll, signalFD, events: CSAIGA_EPOLLIN, data: EventLoop.signalID) }
+    func register() throws(SystemError) {
+        try Posix.epollAdd(epoll, listener, events: Posix.Epoll.readable, data: EventLoop.listenerID)
+        try Posix.epollAdd(epoll, wakeFD, events: Posix.Epoll.readable, data: EventLoop.wakeID)
+        if signalFD >= 0 { try Posix.epollAdd(epoll, signalFD, events: Posix.Epoll.readable, data: EventLoop.signalID) }
     }
 
     func run() {
@@ -138,14 +137,14 @@ final class EventLoop: @unchecked Sendable {
                 default:
                     guard let c = connections[data[i]] else { continue }
                     let ev = events[i]
-                    if ev & (CSAIGA_EPOLLIN | CSAIGA_EPOLLHUP | CSAIGA_EPOLLERR | CSAIGA_EPOLLRDHUP) != 0 { readFrom(c) }
-                    if ev & CSAIGA_EPOLLOUT != 0, connections[c.id] != nil { flush(c) }
+                    if ev & (Posix.Epoll.readable | Posix.Epoll.hangUp | Posix.Epoll.error | Posix.Epoll.peerClosed) != 0 { readFrom(c) }
+                    if ev & Posix.Epoll.writable != 0, connections[c.id] != nil { flush(c) }
                 }
             }
             let now = Posix.monotonicSeconds()
             if listenerPausedUntil > 0 && now >= listenerPausedUntil && !draining {
                 listenerPausedUntil = 0
-                try? Posix.epollAdd(epoll, listener, events: CSAIGA_EPOLLIN, data: EventLoop.listenerID)
+                try? Posix.epollAdd(epoll, listener, events: Posix.Epoll.readable, data: EventLoop.listenerID)
             }
             if server.isStopRequested && !draining { beginDrain(now) }
             if server.takeReloadRequest() { reload(reason: "requested", force: true) }
@@ -199,12 +198,12 @@ final class EventLoop: @unchecked Sendable {
             let c = Connection(id: id, fd: fd, peer: peer.description, handshakeFrameLength: config.handshakeFrameLength,
                                now: Posix.monotonicSeconds())
             do {
-                try Posix.epollAdd(epoll, fd, events: CSAIGA_EPOLLIN | CSAIGA_EPOLLRDHUP, data: id)
+                try Posix.epollAdd(epoll, fd, events: Posix.Epoll.readable | Posix.Epoll.peerClosed, data: id)
             } catch {
                 Sys.close(fd)
                 continue
             }
-            c.interest = CSAIGA_EPOLLIN | CSAIGA_EPOLLRDHUP
+            c.interest = Posix.Epoll.readable | Posix.Epoll.peerClosed
             connections[id] = c
             server.log("connection \(id) from \(c.peer)")
         }
@@ -456,8 +455,8 @@ final class EventLoop: @unchecked Sendable {
     /// Registers the descriptor for exactly the events the connection needs now.
     private func updateInterest(_ c: Connection) {
         var want: UInt32 = 0
-        if !c.peerClosed && !c.closeAfterFlush { want |= CSAIGA_EPOLLIN | CSAIGA_EPOLLRDHUP }
-        if c.wantsWrite { want |= CSAIGA_EPOLLOUT }
+        if !c.peerClosed && !c.closeAfterFlush { want |= Posix.Epoll.readable | Posix.Epoll.peerClosed }
+        if c.wantsWrite { want |= Posix.Epoll.writable }
         guard want != c.interest else { return }
         if want == 0 {
             Posix.epollRemove(epoll, c.fd)

@@ -1,4 +1,3 @@
-import CSaigaShims
 import Saiga
 import SaigaPosix
 import SaigaWire
@@ -29,14 +28,14 @@ public final class SaigaServer: Sendable {
 
     /// Opens the index and checks the configuration. With `handleSignals`, blocks SIGINT/SIGTERM/SIGHUP in the
     /// calling thread (call this on the main thread before starting other threads).
-    public init(indexPath: String, configuration: ServerConfiguration) throws {
+    public init(indexPath: String, configuration: ServerConfiguration) throws(SaigaError) {
         guard configuration.workers >= 1, configuration.maxConnections >= 1, configuration.maxInFlightPerConnection >= 1,
               configuration.maxFrameLength >= 64, configuration.handshakeFrameLength >= 64,
               configuration.maxBufferedBytes >= configuration.maxFrameLength + Frame.lengthSize,
               configuration.handshakeTimeout > .zero
         else {
-            throw ServerError("workers, maxConnections, maxInFlightPerConnection must be ≥ 1, maxFrameLength and "
-                + "handshakeFrameLength ≥ 64, maxBufferedBytes ≥ a whole frame, handshakeTimeout > 0")
+            throw SaigaError(.invalidArgument, "workers, maxConnections, maxInFlightPerConnection must be ≥ 1, "
+                + "maxFrameLength and handshakeFrameLength ≥ 64, maxBufferedBytes ≥ a whole frame, handshakeTimeout > 0")
         }
         self.configuration = configuration
         // Every connection is a descriptor: never accept more than the open-file limit allows, or accept fails with
@@ -53,8 +52,10 @@ public final class SaigaServer: Sendable {
         holder = try IndexHolder(path: indexPath, verifyAll: configuration.verifyChecksums) { line in
             if logging { Posix.writeStderr("saiga serve: " + line) }
         }
-        wakeFD = try Posix.eventFD()
-        signalFD = configuration.handleSignals ? try Posix.shutdownAndReloadSignals() : -1
+        do {
+            wakeFD = try Posix.eventFD()
+            signalFD = configuration.handleSignals ? try Posix.shutdownAndReloadSignals() : -1
+        } catch { throw .system(error) }
     }
 
     /// The connection limit in force: `configuration.maxConnections`, lowered to what the open-file limit allows.
@@ -67,20 +68,26 @@ public final class SaigaServer: Sendable {
     public var generation: UInt64 { holder.reader.generation }
 
     /// Binds, listens and starts the event loop and the workers. Refuses a non-loopback address without a token.
-    public func start() throws {
-        let address = try Posix.resolve(host: configuration.host, port: configuration.port)
+    public func start() throws(SaigaError) {
+        let address: Posix.Address
+        do { address = try Posix.resolve(host: configuration.host, port: configuration.port) } catch {
+            throw SaigaError(.invalidArgument, error.description)
+        }
         if !address.isLoopback && (configuration.token ?? "").isEmpty {
-            throw ServerError("refusing to listen on \(address.description) (not loopback) without a token; "
-                + "set --token or SAIGA_TOKEN")
+            throw SaigaError(.invalidArgument, "refusing to listen on \(address.description) (not loopback) without a "
+                + "token; set --token or SAIGA_TOKEN")
         }
-        let (fd, bound) = try Posix.listen(address)
-        let ep = try Posix.epollCreate()
-        state.withLock {
-            $0.bound = bound.description
-            $0.started = true
-        }
-        let loop = EventLoop(server: self, listener: fd, epoll: ep, wakeFD: wakeFD, signalFD: signalFD)
-        try loop.register()
+        let loop: EventLoop
+        do {
+            let (fd, bound) = try Posix.listen(address)
+            let ep = try Posix.epollCreate()
+            state.withLock {
+                $0.bound = bound.description
+                $0.started = true
+            }
+            loop = EventLoop(server: self, listener: fd, epoll: ep, wakeFD: wakeFD, signalFD: signalFD)
+            try loop.register()
+        } catch { throw .system(error) }
         Sys.spawnThread { loop.run() }
         holder.verifyInBackground()
     }
@@ -122,12 +129,6 @@ public final class SaigaServer: Sendable {
     func log(_ line: @autoclosure () -> String) {
         if configuration.logging { Posix.writeStderr("saiga serve: " + line()) }
     }
-}
-
-/// A configuration or startup problem.
-public struct ServerError: Error, CustomStringConvertible, Sendable {
-    public let description: String
-    init(_ d: String) { description = d }
 }
 
 extension Posix {

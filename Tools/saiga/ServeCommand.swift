@@ -108,17 +108,8 @@ enum ServeCommand: Command {
         config.handleSignals = true
 
         let index = args.value(.index) ?? Defaults.indexDirectory
-        let server: SaigaServer
-        do { server = try SaigaServer(indexPath: index, configuration: config) } catch let e as SaigaError {
-            throw e
-        } catch {
-            Terminal.err("saiga: \(error)")
-            return 1
-        }
-        do { try server.start() } catch {
-            Terminal.err("saiga: \(error)")
-            return 1
-        }
+        let server = try SaigaServer(indexPath: index, configuration: config)
+        try server.start()
         Terminal.out("listening on \(server.boundAddress)")
         if config.logging {
             Terminal.err("saiga serve: serving \(index) (commit \(server.generation)) with \(config.workers) workers, "

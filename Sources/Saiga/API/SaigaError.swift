@@ -67,7 +67,8 @@ public struct SaigaError: Error, CustomStringConvertible, Sendable, Equatable {
         SaigaError(.corruptIndex, reason, path: path, offset: offset)
     }
 
-    static func system(_ error: SystemError) -> SaigaError {
+    /// A failed syscall: `.diskFull` when it ran out of space (or quota, or file size), else `.io`.
+    package static func system(_ error: SystemError) -> SaigaError {
         SaigaError(error.isDiskFull ? .diskFull : .io, error.description, path: error.path.isEmpty ? nil : error.path)
     }
 }
