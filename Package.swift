@@ -120,11 +120,12 @@ let package = Package(
 // The libFuzzer driver exists only for Tests/Fuzz/fuzz (SAIGA_FUZZ=1): libFuzzer supplies its `main`, so an
 // ordinary build could not link it.
 if Context.environment["SAIGA_FUZZ"] != nil {
-    package.targets.append(.executableTarget(
-        name: "saiga-fuzz",
-        dependencies: ["SaigaFuzzTargets"],
-        path: "Tests/Fuzz/Driver",
-        swiftSettings: [.unsafeFlags(["-parse-as-library"])]
-    ))
+    package.targets.append(
+        .executableTarget(
+            name: "saiga-fuzz",
+            dependencies: ["SaigaFuzzTargets"],
+            path: "Tests/Fuzz/Driver",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ))
     package.products.append(.executable(name: "saiga-fuzz", targets: ["saiga-fuzz"]))
 }

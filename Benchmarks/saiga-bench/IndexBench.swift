@@ -8,8 +8,11 @@ import SaigaIngest
 /// library's default analysis (compare it with `PISA_STOPS=none`).
 enum IndexBench {
     static func run(_ argv: [String]) throws {
-        let o = try Options(argv, valued: ["threads", "ram-mb"], flags: ["positions", "store-text", "stopwords", "keep-stopwords"])
-        guard o.positional.count == 2 else { throw BenchUsage(message: "usage: saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N]") }
+        let o = try Options(
+            argv, valued: ["threads", "ram-mb"], flags: ["positions", "store-text", "stopwords", "keep-stopwords"])
+        guard o.positional.count == 2 else {
+            throw BenchUsage(message: "usage: saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N]")
+        }
         let (corpusPath, indexPath) = (o.positional[0], o.positional[1])
         if o.flags.contains("stopwords") && o.flags.contains("keep-stopwords") {
             throw BenchUsage(message: "--stopwords and --keep-stopwords contradict each other")
@@ -21,39 +24,48 @@ enum IndexBench {
         var issues: [IngestIssue] = []
         let corpus = CorpusReader(inputs: [corpusPath], issues: &issues)
         if let first = issues.first { throw first }
-        let writer = try IndexWriter(path: indexPath, options: IndexWriterOptions(
-            openMode: .create, ramBudgetMB: try o.int("ram-mb", 1024),
-            analyzer: AnalyzerOptions(stemming: true, stopWords: !o.flags.contains("keep-stopwords")),
-            positions: o.flags.contains("positions"),
-            storeText: o.flags.contains("store-text"), threads: threads))
-        try corpus.forEachDocument({ doc, _ in
-            // The peers index "title\ncontents" as one field.
-            let text = doc.title.isEmpty ? doc.body : doc.title + "\n" + doc.body
-            try writer.add(Document(id: doc.id, title: "", body: text, fields: doc.fields))
-        }, onIssue: { _ in false })
+        let writer = try IndexWriter(
+            path: indexPath,
+            options: IndexWriterOptions(
+                openMode: .create, ramBudgetMB: try o.int("ram-mb", 1024),
+                analyzer: AnalyzerOptions(stemming: true, stopWords: !o.flags.contains("keep-stopwords")),
+                positions: o.flags.contains("positions"),
+                storeText: o.flags.contains("store-text"), threads: threads))
+        try corpus.forEachDocument(
+            { doc, _ in
+                // The peers index "title\ncontents" as one field.
+                let text = doc.title.isEmpty ? doc.body : doc.title + "\n" + doc.body
+                try writer.add(Document(id: doc.id, title: "", body: text, fields: doc.fields))
+            }, onIssue: { _ in false })
         let added = Clock.wallNanos()
         try writer.commit()
         writer.close()
         let seconds = Double(Clock.wallNanos() - start) / 1e9
         let reader = try IndexReader(path: indexPath)
         let s = reader.statistics
-        let components = "{" + s.componentBytes.sorted { $0.key < $1.key }.map { "\"\($0.key.rawValue)\": \($0.value)" }
+        let components =
+            "{"
+            + s.componentBytes.sorted { $0.key < $1.key }.map { "\"\($0.key.rawValue)\": \($0.value)" }
             .joined(separator: ", ") + "}"
         let postingsAndTerms = (s.componentBytes[.postings] ?? 0) + (s.componentBytes[.terms] ?? 0)
-        print(jsonLine([
-            ("engine", "\"saiga\""), ("docs", "\(s.documents)"), ("index_seconds", "\(round4(seconds))"),
-            ("docs_per_second", "\(round4(Double(s.documents) / seconds))"),
-            // Until the last document was handed to the writer; the rest is the final flush and the commit.
-            ("add_seconds", "\(round4(Double(added - start) / 1e9))"),
-            ("index_bytes", "\(directoryBytes(indexPath))"), ("peak_rss_mb", "\(round4(Clock.peakRSSMB()))"),
-            ("segments", "\(s.segments)"), ("terms", "\(s.terms)"), ("postings", "\(s.postings)"),
-            ("tokens", "\(s.tokens)"), ("component_bytes", components),
-            ("bits_per_posting", "\(round4(Double(s.componentBytes[.postings] ?? 0) * 8 / Double(max(1, s.postings))))"),
-            ("postings_plus_terms_bytes", "\(postingsAndTerms)"),
-            ("positions", "\(o.flags.contains("positions"))"), ("stop_words", "\(s.stopWords)"),
-            ("threads", "\(threads)"),
-            ("loadavg1_start", "\(load0)"), ("loadavg1_end", "\(Clock.loadAverage())"),
-        ]))
+        print(
+            jsonLine([
+                ("engine", "\"saiga\""), ("docs", "\(s.documents)"), ("index_seconds", "\(round4(seconds))"),
+                ("docs_per_second", "\(round4(Double(s.documents) / seconds))"),
+                // Until the last document was handed to the writer; the rest is the final flush and the commit.
+                ("add_seconds", "\(round4(Double(added - start) / 1e9))"),
+                ("index_bytes", "\(directoryBytes(indexPath))"), ("peak_rss_mb", "\(round4(Clock.peakRSSMB()))"),
+                ("segments", "\(s.segments)"), ("terms", "\(s.terms)"), ("postings", "\(s.postings)"),
+                ("tokens", "\(s.tokens)"), ("component_bytes", components),
+                (
+                    "bits_per_posting",
+                    "\(round4(Double(s.componentBytes[.postings] ?? 0) * 8 / Double(max(1, s.postings))))"
+                ),
+                ("postings_plus_terms_bytes", "\(postingsAndTerms)"),
+                ("positions", "\(o.flags.contains("positions"))"), ("stop_words", "\(s.stopWords)"),
+                ("threads", "\(threads)"),
+                ("loadavg1_start", "\(load0)"), ("loadavg1_end", "\(Clock.loadAverage())"),
+            ]))
     }
 }
 
@@ -64,14 +76,18 @@ enum IndexReport {
         let reader = try IndexReader(path: argv[0])
         let r = try reader.storageReport()
         let s = reader.statistics
-        print(jsonLine([
-            ("postings", "\(s.postings)"), ("singleton_terms", "\(r.singletonTerms)"), ("tail_only_terms", "\(r.tailOnlyTerms)"),
-            ("block_terms", "\(r.blockTerms)"), ("block_postings", "\(r.blockPostings)"), ("tail_postings", "\(r.tailPostings)"),
-            ("skip_bytes", "\(r.skipBytes)"), ("doc_bit_bytes", "\(r.docBitBytes)"), ("freq_bit_bytes", "\(r.freqBitBytes)"),
-            ("block_header_bytes", "\(r.blockHeaderBytes)"), ("impact_bytes", "\(r.impactBytes)"),
-            ("tail_bytes", "\(r.tailBytes)"), ("bitset_blocks", "\(r.bitsetBlocks)"),
-            ("term_dictionary_bytes", "\(r.termDictionaryBytes)"),
-            ("avg_doc_bits", "\(round4(r.averageDocBits))"), ("avg_freq_bits", "\(round4(r.averageFreqBits))"),
-        ]))
+        print(
+            jsonLine([
+                ("postings", "\(s.postings)"), ("singleton_terms", "\(r.singletonTerms)"),
+                ("tail_only_terms", "\(r.tailOnlyTerms)"),
+                ("block_terms", "\(r.blockTerms)"), ("block_postings", "\(r.blockPostings)"),
+                ("tail_postings", "\(r.tailPostings)"),
+                ("skip_bytes", "\(r.skipBytes)"), ("doc_bit_bytes", "\(r.docBitBytes)"),
+                ("freq_bit_bytes", "\(r.freqBitBytes)"),
+                ("block_header_bytes", "\(r.blockHeaderBytes)"), ("impact_bytes", "\(r.impactBytes)"),
+                ("tail_bytes", "\(r.tailBytes)"), ("bitset_blocks", "\(r.bitsetBlocks)"),
+                ("term_dictionary_bytes", "\(r.termDictionaryBytes)"),
+                ("avg_doc_bits", "\(round4(r.averageDocBits))"), ("avg_freq_bits", "\(round4(r.averageFreqBits))"),
+            ]))
     }
 }

@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Saiga
 import SaigaIngest
 import Synchronization
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// Benchmarks of the living index (issue: add/update/delete, background merges, commits):
 ///
@@ -19,11 +20,16 @@ import Synchronization
 /// - `open`: the time to open an index of `--open-segments` segments (with and without checksum verification).
 enum LivingBench {
     static func run(_ argv: [String]) throws {
-        let o = try Options(argv, valued: ["commits", "small-commits", "open-segments", "queries", "ram-mb"], flags: [])
+        let o = try Options(
+            argv, valued: ["commits", "small-commits", "open-segments", "queries", "ram-mb"], flags: [])
         guard o.positional.count == 2 else {
-            throw BenchUsage(message: "usage: saiga-bench living CORPUS.jsonl WORK_DIR [--commits N] [--small-commits N] [--open-segments N] [--queries FILE]")
+            throw BenchUsage(
+                message:
+                    "usage: saiga-bench living CORPUS.jsonl WORK_DIR [--commits N] [--small-commits N] [--open-segments N] [--queries FILE]"
+            )
         }
-        let corpusPath = o.positional[0], work = o.positional[1]
+        let corpusPath = o.positional[0]
+        let work = o.positional[1]
         let commits = try o.int("commits", 20)
         let smallCommits = try o.int("small-commits", 10_000)
         let openSegments = try o.int("open-segments", 100)
@@ -31,10 +37,11 @@ enum LivingBench {
         let corpus = CorpusReader(inputs: [corpusPath], issues: &issues)
         if let first = issues.first { throw first }
         var documents: [Document] = []
-        try corpus.forEachDocument({ doc, _ in
-            let text = doc.title.isEmpty ? doc.body : doc.title + "\n" + doc.body
-            documents.append(Document(id: doc.id, title: "", body: text))
-        }, onIssue: { _ in false }, progress: { _ in })
+        try corpus.forEachDocument(
+            { doc, _ in
+                let text = doc.title.isEmpty ? doc.body : doc.title + "\n" + doc.body
+                documents.append(Document(id: doc.id, title: "", body: text))
+            }, onIssue: { _ in false }, progress: { _ in })
         // The last small-commits documents are held back for the single-document commits.
         let held = min(smallCommits, documents.count / 10)
         let bulk = documents.prefix(documents.count - held)
@@ -49,8 +56,9 @@ enum LivingBench {
         // 1. The corpus in N commits, background merges on.
         let indexPath = work + "/living"
         _ = try? removeTree(indexPath)
-        let options = IndexWriterOptions(openMode: .create, ramBudgetMB: try o.int("ram-mb", 256), positions: false,
-                                         storeText: false)
+        let options = IndexWriterOptions(
+            openMode: .create, ramBudgetMB: try o.int("ram-mb", 256), positions: false,
+            storeText: false)
         var start = Clock.wallNanos()
         let writer = try IndexWriter(path: indexPath, options: options)
         let perCommit = (bulk.count + commits - 1) / max(commits, 1)
@@ -63,15 +71,16 @@ enum LivingBench {
         try writer.waitForMerges()
         try writer.commit()
         let totalSeconds = Double(Clock.wallNanos() - start) / 1e9
-        print(jsonLine([
-            ("bench", jsonString("commits")), ("docs", "\(bulk.count)"), ("commits", "\(commits)"),
-            ("index_seconds", "\(round4(committedSeconds))"),
-            ("docs_per_second", "\(round4(Double(bulk.count) / committedSeconds))"),
-            ("segments_at_last_commit", "\(segmentsAtLastCommit)"),
-            ("seconds_with_merges_finished", "\(round4(totalSeconds))"),
-            ("segments_after_merges", "\(try IndexReader(path: indexPath).statistics.segments)"),
-            ("index_bytes", "\(directoryBytes(indexPath))"), ("peak_rss_mb", "\(round4(Clock.peakRSSMB()))"),
-        ]))
+        print(
+            jsonLine([
+                ("bench", jsonString("commits")), ("docs", "\(bulk.count)"), ("commits", "\(commits)"),
+                ("index_seconds", "\(round4(committedSeconds))"),
+                ("docs_per_second", "\(round4(Double(bulk.count) / committedSeconds))"),
+                ("segments_at_last_commit", "\(segmentsAtLastCommit)"),
+                ("seconds_with_merges_finished", "\(round4(totalSeconds))"),
+                ("segments_after_merges", "\(try IndexReader(path: indexPath).statistics.segments)"),
+                ("index_bytes", "\(directoryBytes(indexPath))"), ("peak_rss_mb", "\(round4(Clock.peakRSSMB()))"),
+            ]))
 
         // 2. Single-document commits while another thread searches.
         if held > 0 {
@@ -89,7 +98,8 @@ enum LivingBench {
                     }
                     guard let r = reader else { continue }
                     let t0 = Clock.wallNanos()
-                    _ = try? r.search(words: queries[qi % queries.count], options: SearchOptions(k: 10, snippets: false))
+                    _ = try? r.search(
+                        words: queries[qi % queries.count], options: SearchOptions(k: 10, snippets: false))
                     let ms = Double(Clock.wallNanos() - t0) / 1e6
                     qi += 1
                     let c = commitCounter.load(ordering: .relaxed)
@@ -111,20 +121,25 @@ enum LivingBench {
             let all = samples.withLock { $0 }
             var tenths: [String] = []
             for t in 0..<10 {
-                let lo = held * t / 10, hi = held * (t + 1) / 10
+                let lo = held * t / 10
+                let hi = held * (t + 1) / 10
                 let slice = all.filter { $0.commit >= lo && $0.commit < hi }
                 let ms = slice.map(\.ms).sorted()
                 let segs = slice.map(\.segments).max() ?? 0
-                tenths.append(jsonLine([("commits_from", "\(lo)"), ("queries", "\(ms.count)"),
-                                        ("p50_ms", "\(round4(percentile(ms, 50)))"), ("p99_ms", "\(round4(percentile(ms, 99)))"),
-                                        ("max_segments_seen", "\(segs)")]))
+                tenths.append(
+                    jsonLine([
+                        ("commits_from", "\(lo)"), ("queries", "\(ms.count)"),
+                        ("p50_ms", "\(round4(percentile(ms, 50)))"), ("p99_ms", "\(round4(percentile(ms, 99)))"),
+                        ("max_segments_seen", "\(segs)"),
+                    ]))
             }
-            print(jsonLine([
-                ("bench", jsonString("small_commits")), ("commits", "\(held)"), ("seconds", "\(round4(seconds))"),
-                ("commits_per_second", "\(round4(Double(held) / seconds))"),
-                ("max_segments", "\(maxSegments)"), ("final_segments", "\(writer.segmentCount)"),
-                ("search_by_tenth", "[" + tenths.joined(separator: ", ") + "]"),
-            ]))
+            print(
+                jsonLine([
+                    ("bench", jsonString("small_commits")), ("commits", "\(held)"), ("seconds", "\(round4(seconds))"),
+                    ("commits_per_second", "\(round4(Double(held) / seconds))"),
+                    ("max_segments", "\(maxSegments)"), ("final_segments", "\(writer.segmentCount)"),
+                    ("search_by_tenth", "[" + tenths.joined(separator: ", ") + "]"),
+                ]))
         }
         writer.close()
 
@@ -132,13 +147,16 @@ enum LivingBench {
         if openSegments > 0 {
             let manyPath = work + "/many-segments"
             _ = try? removeTree(manyPath)
-            let w = try IndexWriter(path: manyPath, options: IndexWriterOptions(
-                openMode: .create, positions: false, storeText: false,
-                maxBufferedDocuments: max(1, (bulk.count + openSegments - 1) / openSegments), mergePolicy: nil))
+            let w = try IndexWriter(
+                path: manyPath,
+                options: IndexWriterOptions(
+                    openMode: .create, positions: false, storeText: false,
+                    maxBufferedDocuments: max(1, (bulk.count + openSegments - 1) / openSegments), mergePolicy: nil))
             for d in bulk { try w.add(d) }
             try w.commit()
             w.close()
-            var verified: [Double] = [], unverified: [Double] = []
+            var verified: [Double] = []
+            var unverified: [Double] = []
             var segments = 0
             for _ in 0..<5 {
                 var t0 = Clock.wallNanos()
@@ -149,12 +167,13 @@ enum LivingBench {
                 _ = try IndexReader(path: manyPath)
                 unverified.append(Double(Clock.wallNanos() - t0) / 1e6)
             }
-            print(jsonLine([
-                ("bench", jsonString("open")), ("segments", "\(segments)"), ("docs", "\(bulk.count)"),
-                ("open_ms_at_open_p50", "\(round4(percentile(verified.sorted(), 50)))"),
-                ("open_ms_on_first_read_p50", "\(round4(percentile(unverified.sorted(), 50)))"),
-                ("index_bytes", "\(directoryBytes(manyPath))"),
-            ]))
+            print(
+                jsonLine([
+                    ("bench", jsonString("open")), ("segments", "\(segments)"), ("docs", "\(bulk.count)"),
+                    ("open_ms_at_open_p50", "\(round4(percentile(verified.sorted(), 50)))"),
+                    ("open_ms_on_first_read_p50", "\(round4(percentile(unverified.sorted(), 50)))"),
+                    ("index_bytes", "\(directoryBytes(manyPath))"),
+                ]))
         }
     }
 
@@ -163,7 +182,9 @@ enum LivingBench {
         guard let dir = opendir(path) else { return }
         var names: [String] = []
         while let e = readdir(dir) {
-            let name = withUnsafePointer(to: e.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+            let name = withUnsafePointer(to: e.pointee.d_name) {
+                $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+            }
             if name != "." && name != ".." { names.append(name) }
         }
         closedir(dir)
@@ -181,11 +202,13 @@ final class BenchThread: @unchecked Sendable {
 
     func start() {
         let box = Unmanaged.passRetained(self).toOpaque()
-        pthread_create(&handle, nil, { p in
-            let t = Unmanaged<BenchThread>.fromOpaque(p!).takeRetainedValue()
-            t.body()
-            return nil
-        }, box)
+        pthread_create(
+            &handle, nil,
+            { p in
+                let t = Unmanaged<BenchThread>.fromOpaque(p!).takeRetainedValue()
+                t.body()
+                return nil
+            }, box)
     }
 
     func join() { pthread_join(handle, nil) }

@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Saiga
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// `saiga-bench query`: runs a query file against an index, single-threaded, after warm-up passes; per query the
 /// time covers analysis, top-k retrieval and fetching the k external ids (what an embedding app needs).
@@ -42,8 +43,9 @@ enum QueryBench {
     }
 
     static func run(_ argv: [String]) throws {
-        let o = try Options(argv, valued: ["k", "mode", "warmup", "k1", "b", "out", "latencies", "tag", "count-limit"],
-                            flags: ["exhaustive", "exact-count"])
+        let o = try Options(
+            argv, valued: ["k", "mode", "warmup", "k1", "b", "out", "latencies", "tag", "count-limit"],
+            flags: ["exhaustive", "exact-count"])
         guard o.positional.count == 2 else {
             throw BenchUsage(message: "usage: saiga-bench query INDEX_DIR QUERIES.txt --k K --mode or|and ...")
         }
@@ -54,8 +56,9 @@ enum QueryBench {
             throw BenchUsage(message: "--mode must be or, and or phrase")
         }
         let countLimit = o.flags.contains("exact-count") ? Int.max : try o.int("count-limit", 1000)
-        var options = SearchOptions(k: k, snippets: false, totalHitsThreshold: countLimit,
-                                    exhaustive: o.flags.contains("exhaustive"))
+        var options = SearchOptions(
+            k: k, snippets: false, totalHitsThreshold: countLimit,
+            exhaustive: o.flags.contains("exhaustive"))
         if let k1 = try o.double("k1") { options.bm25.k1 = Float(k1) }
         if let b = try o.double("b") { options.bm25.b = Float(b) }
         let queries = try readQueries(o.positional[1])
@@ -113,21 +116,29 @@ enum QueryBench {
         let cms = cpu.map { Double($0) / 1e6 }.sorted()
         let total = ms.reduce(0, +) / 1000
         let hits = results.reduce(0) { $0 + $1.count }
-        print(jsonLine([
-            ("engine", "\"saiga\""), ("mode", jsonString(mode)), ("k", "\(k)"), ("queries", "\(queries.count)"),
-            ("total_seconds", "\(round4(total))"), ("mean_ms", "\(round4(total * 1000 / Double(max(1, ms.count))))"),
-            ("p50_ms", "\(round4(percentile(ms, 50)))"), ("p95_ms", "\(round4(percentile(ms, 95)))"),
-            ("p99_ms", "\(round4(percentile(ms, 99)))"), ("max_ms", "\(round4(ms.last ?? 0))"),
-            ("qps", "\(round4(Double(ms.count) / max(total, 1e-9)))"),
-            ("cpu_p50_ms", "\(round4(percentile(cms, 50)))"), ("cpu_p99_ms", "\(round4(percentile(cms, 99)))"),
-            ("mean_hits", "\(round4(Double(hits) / Double(max(1, queries.count))))"),
-            ("zero_hit_queries", "\(results.filter { $0.isEmpty }.count)"),
-            ("open_seconds", "\(round4(openSeconds))"), ("peak_rss_mb", "\(round4(Clock.peakRSSMB()))"),
-            ("k1", "\(options.bm25.k1)"), ("b", "\(options.bm25.b)"),
-            ("allocations_per_query", allocationsBefore.flatMap { before in allocationsAfter.map { after in
-                "\(round4(Double(after - before) / Double(max(1, queries.count))))" } } ?? "null"),
-            ("loadavg1_start", "\(load0)"), ("loadavg1_end", "\(Clock.loadAverage())"),
-        ]))
+        print(
+            jsonLine([
+                ("engine", "\"saiga\""), ("mode", jsonString(mode)), ("k", "\(k)"), ("queries", "\(queries.count)"),
+                ("total_seconds", "\(round4(total))"),
+                ("mean_ms", "\(round4(total * 1000 / Double(max(1, ms.count))))"),
+                ("p50_ms", "\(round4(percentile(ms, 50)))"), ("p95_ms", "\(round4(percentile(ms, 95)))"),
+                ("p99_ms", "\(round4(percentile(ms, 99)))"), ("max_ms", "\(round4(ms.last ?? 0))"),
+                ("qps", "\(round4(Double(ms.count) / max(total, 1e-9)))"),
+                ("cpu_p50_ms", "\(round4(percentile(cms, 50)))"), ("cpu_p99_ms", "\(round4(percentile(cms, 99)))"),
+                ("mean_hits", "\(round4(Double(hits) / Double(max(1, queries.count))))"),
+                ("zero_hit_queries", "\(results.filter { $0.isEmpty }.count)"),
+                ("open_seconds", "\(round4(openSeconds))"), ("peak_rss_mb", "\(round4(Clock.peakRSSMB()))"),
+                ("k1", "\(options.bm25.k1)"), ("b", "\(options.bm25.b)"),
+                (
+                    "allocations_per_query",
+                    allocationsBefore.flatMap { before in
+                        allocationsAfter.map { after in
+                            "\(round4(Double(after - before) / Double(max(1, queries.count))))"
+                        }
+                    } ?? "null"
+                ),
+                ("loadavg1_start", "\(load0)"), ("loadavg1_end", "\(Clock.loadAverage())"),
+            ]))
     }
 
     static func formatScore(_ f: Float) -> String {

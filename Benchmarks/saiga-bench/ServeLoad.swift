@@ -24,11 +24,16 @@ enum ServeLoad {
     }
 
     static func run(_ argv: [String]) throws {
-        let o = try Options(argv, valued: ["server", "connections", "pipeline", "k", "mode", "token", "compare-index", "rounds",
-                                           "client-spin-us"],
-                            flags: ["ping"])
+        let o = try Options(
+            argv,
+            valued: [
+                "server", "connections", "pipeline", "k", "mode", "token", "compare-index", "rounds",
+                "client-spin-us",
+            ],
+            flags: ["ping"])
         guard let server = o.values["server"], o.positional.count == 1 else {
-            throw BenchUsage(message: "usage: saiga-bench serve-load --server HOST:PORT QUERIES.txt --connections C [--pipeline P]")
+            throw BenchUsage(
+                message: "usage: saiga-bench serve-load --server HOST:PORT QUERIES.txt --connections C [--pipeline P]")
         }
         let connections = try o.int("connections", 1)
         let pipeline = max(1, try o.int("pipeline", 1))
@@ -84,8 +89,11 @@ enum ServeLoad {
                 for _ in 0..<(timed ? rounds : 1) {
                     i = c
                     while i < queries.count {
-                        batch.append(pingOnly ? .ping([])
-                            : .search(SearchRequest(query: queries[i], k: UInt32(k), snippets: false, syntax: syntax)))
+                        batch.append(
+                            pingOnly
+                                ? .ping([])
+                                : .search(
+                                    SearchRequest(query: queries[i], k: UInt32(k), snippets: false, syntax: syntax)))
                         if batch.count == pipeline { try flush() }
                         i += connections
                     }

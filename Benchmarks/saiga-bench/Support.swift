@@ -1,7 +1,8 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import SaigaPosix
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 struct BenchUsage: Error { let message: String }
 
@@ -79,7 +80,9 @@ func jsonString(_ s: String) -> String {
         switch u {
         case "\"": out += "\\\""
         case "\\": out += "\\\\"
-        case _ where u.value < 0x20: out += "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
+        case _ where u.value < 0x20:
+            out +=
+                "\\u" + String(repeating: "0", count: 4 - String(u.value, radix: 16).count) + String(u.value, radix: 16)
         default: out.unicodeScalars.append(u)
         }
     }
@@ -92,12 +95,12 @@ func directoryBytes(_ path: String) -> Int {
     defer { closedir(dir) }
     var total = 0
     while let e = readdir(dir) {
-        let name = withUnsafePointer(to: e.pointee.d_name) { $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) } }
+        let name = withUnsafePointer(to: e.pointee.d_name) {
+            $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+        }
         if name == "." || name == ".." { continue }
         var st = stat()
         if stat(path + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { total += Int(st.st_size) }
     }
     return total
 }
-
-import SaigaPosix

@@ -12,15 +12,17 @@
 //
 // Release builds only: `swift run -c release saiga-bench …`.
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Saiga
 
-assert({
-    fputs("saiga-bench: WARNING: debug build, numbers are meaningless (use swift run -c release)\n", stderr)
-    return true
-}())
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+assert(
+    {
+        fputs("saiga-bench: WARNING: debug build, numbers are meaningless (use swift run -c release)\n", stderr)
+        return true
+    }())
 
 var argv = Array(CommandLine.arguments.dropFirst())
 guard let command = argv.first else {

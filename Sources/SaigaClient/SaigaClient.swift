@@ -4,7 +4,7 @@ import SaigaWire
 import Synchronization
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// A client error: what failed, and for server-side errors the protocol error.
@@ -63,8 +63,11 @@ public final class SaigaClient: Sendable {
     private let nextRequestID = Atomic<UInt32>(1)
     private static let asyncQueue = DispatchQueue(label: "saiga.client", attributes: .concurrent)
 
-    public init(host: String, port: Int, token: String? = nil, connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30),
-                spinMicroseconds: Int = 0) {
+    public init(
+        host: String, port: Int, token: String? = nil, connectTimeout: Duration = .seconds(5),
+        requestTimeout: Duration = .seconds(30),
+        spinMicroseconds: Int = 0
+    ) {
         self.spinMicroseconds = spinMicroseconds
         self.host = host
         self.port = port
@@ -74,13 +77,18 @@ public final class SaigaClient: Sendable {
     }
 
     /// `HOST:PORT` → client. IPv6 hosts in brackets: `[::1]:7700`.
-    public convenience init(address: String, token: String? = nil, connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30),
-                            spinMicroseconds: Int = 0) throws(ClientError) {
+    public convenience init(
+        address: String, token: String? = nil, connectTimeout: Duration = .seconds(5),
+        requestTimeout: Duration = .seconds(30),
+        spinMicroseconds: Int = 0
+    ) throws(ClientError) {
         guard let endpoint = Posix.Endpoint(parsing: address) else {
             throw ClientError(.connectFailed, "address must be HOST:PORT (got \"\(address)\")")
         }
-        self.init(host: endpoint.host, port: endpoint.port, token: token, connectTimeout: connectTimeout, requestTimeout: requestTimeout,
-                  spinMicroseconds: spinMicroseconds)
+        self.init(
+            host: endpoint.host, port: endpoint.port, token: token, connectTimeout: connectTimeout,
+            requestTimeout: requestTimeout,
+            spinMicroseconds: spinMicroseconds)
     }
 
     deinit { connection.withLock { $0?.close() } }
@@ -152,7 +160,8 @@ public final class SaigaClient: Sendable {
             }
             let window = max(1, Int(t.maxInFlight))
             var answers = [Response?](repeating: nil, count: requests.count)
-            var sent = 0, received = 0
+            var sent = 0
+            var received = 0
             while received < requests.count {
                 if sent < requests.count && sent - received < window {
                     var out: [UInt8] = []
@@ -189,7 +198,9 @@ public final class SaigaClient: Sendable {
 
     // MARK: Async requests
 
-    public func ping() async throws(ClientError) -> Duration { try await run { () throws(ClientError) in try self.ping() } }
+    public func ping() async throws(ClientError) -> Duration {
+        try await run { () throws(ClientError) in try self.ping() }
+    }
     public func search(_ request: SearchRequest) async throws(ClientError) -> SearchResponse {
         try await run { () throws(ClientError) in try self.search(request) }
     }
@@ -199,9 +210,13 @@ public final class SaigaClient: Sendable {
     public func document(id: String) async throws(ClientError) -> DocumentResponse? {
         try await run { () throws(ClientError) in try self.document(id: id) }
     }
-    public func stats() async throws(ClientError) -> StatsResponse { try await run { () throws(ClientError) in try self.stats() } }
+    public func stats() async throws(ClientError) -> StatsResponse {
+        try await run { () throws(ClientError) in try self.stats() }
+    }
 
-    private func run<T: Sendable>(_ body: @escaping @Sendable () throws(ClientError) -> T) async throws(ClientError) -> T {
+    private func run<T: Sendable>(
+        _ body: @escaping @Sendable () throws(ClientError) -> T
+    ) async throws(ClientError) -> T {
         let result: Result<T, ClientError> = await withCheckedContinuation { continuation in
             SaigaClient.asyncQueue.async {
                 do throws(ClientError) { continuation.resume(returning: .success(try body())) } catch {

@@ -2,7 +2,7 @@ import SaigaPosix
 import SaigaWire
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 private let sysClose = close
@@ -37,15 +37,18 @@ final class Transport: @unchecked Sendable {  // used only under the client's lo
 
     static func open(host: String, port: Int, timeout: Double) throws(ClientError) -> Transport {
         do {
-            return Transport(fd: try Posix.connect(host: host, port: port,
-                                                   timeoutMilliseconds: Int32(clamping: Int(timeout * 1000))))
+            return Transport(
+                fd: try Posix.connect(
+                    host: host, port: port,
+                    timeoutMilliseconds: Int32(clamping: Int(timeout * 1000))))
         } catch {
             throw ClientError(.connectFailed, "cannot connect to \(host):\(port): \(error)")
         }
     }
 
     func handshake(token: String?, timeout: Double) throws(ClientError) -> HelloOK {
-        try send(Request.hello(Hello(token: token, client: "SaigaClient")).frame(requestID: 0).encoded(), timeout: timeout)
+        try send(
+            Request.hello(Hello(token: token, client: "SaigaClient")).frame(requestID: 0).encoded(), timeout: timeout)
         let frame = try receive(timeout: timeout)
         let response: Response
         do { response = try Response.decode(frame) } catch {
@@ -67,7 +70,9 @@ final class Transport: @unchecked Sendable {  // used only under the client's lo
         let deadline = now() + timeout
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { sysSend(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                sysSend(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if n > 0 {
                 offset += n
                 continue

@@ -72,8 +72,10 @@ package enum ArticleSplitter {
             let firstCandidate = !seenCandidate
             seenCandidate = true
             let previous = i > 0 ? paragraphs[i - 1] : nil
-            let afterMarker = previous.map { isDateLine($0) || endMarkers.contains($0.text.trimmed().lowercased()) } ?? false
-            var qualifies = firstCandidate || afterMarker || p.blankLinesBefore >= 2 || isTitleLike(line)
+            let afterMarker =
+                previous.map { isDateLine($0) || endMarkers.contains($0.text.trimmed().lowercased()) } ?? false
+            var qualifies =
+                firstCandidate || afterMarker || p.blankLinesBefore >= 2 || isTitleLike(line)
                 || line.hasSuffix("?")
             if !firstCandidate && (!split) { qualifies = false }
             // Skip the rest of the heading run (kickers, bylines) and require prose after it.
@@ -89,7 +91,10 @@ package enum ArticleSplitter {
         if starts.isEmpty {
             // No headline: one article titled by its first line (cut to `maxTitleCharacters`).
             let title = boundedTitle(paragraphs.first { !isChrome($0) }?.lines[0].trimmed() ?? "")
-            return [Article(title: title, body: paragraphs.map(\.text).joined(separator: "\n\n"), line: paragraphs[0].firstLine)]
+            return [
+                Article(
+                    title: title, body: paragraphs.map(\.text).joined(separator: "\n\n"), line: paragraphs[0].firstLine)
+            ]
         }
         var articles: [Article] = []
         for (n, s) in starts.enumerated() {
@@ -97,13 +102,16 @@ package enum ArticleSplitter {
             let to = n + 1 < starts.count ? starts[n + 1] : paragraphs.count
             // The heading run: the headline and the heading lines right after it.
             var runEnd = s + 1
-            while runEnd < to && (isHeadingCandidate(paragraphs[runEnd]) || isChrome(paragraphs[runEnd])) { runEnd += 1 }
+            while runEnd < to && (isHeadingCandidate(paragraphs[runEnd]) || isChrome(paragraphs[runEnd])) {
+                runEnd += 1
+            }
             var run = Array(s..<runEnd)
             if runEnd < to, isPeriodTitle(paragraphs[runEnd]) {
                 run.append(runEnd)
                 runEnd += 1
             }
-            let titleIndex = run.filter { !isChrome(paragraphs[$0]) && !isByline(paragraphs[$0].lines[0].trimmed()) }
+            let titleIndex =
+                run.filter { !isChrome(paragraphs[$0]) && !isByline(paragraphs[$0].lines[0].trimmed()) }
                 .max { paragraphs[$0].lines[0].trimmed().count < paragraphs[$1].lines[0].trimmed().count } ?? s
             let headline = paragraphs[titleIndex].lines[0].trimmed()
             let title = boundedTitle(headline)
@@ -112,14 +120,17 @@ package enum ArticleSplitter {
             for k in from..<to where k != titleIndex || title != headline {
                 bodyParts.append(paragraphs[k].text)
             }
-            articles.append(Article(title: title, body: bodyParts.joined(separator: "\n\n"), line: paragraphs[s].firstLine))
+            articles.append(
+                Article(title: title, body: bodyParts.joined(separator: "\n\n"), line: paragraphs[s].firstLine))
         }
         return articles
     }
 
     /// Splits a Markdown file at level-1 headings (level 2 if there is no level-1 heading).
     package static func splitMarkdown(_ text: String, split: Bool = true) -> [Article] {
-        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { $0.hasSuffix("\r") ? $0.dropLast() : $0 }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
+            $0.hasSuffix("\r") ? $0.dropLast() : $0
+        }
         func level(_ l: Substring) -> Int? {
             let hashes = l.prefix { $0 == "#" }.count
             guard hashes >= 1, hashes <= 6, l.dropFirst(hashes).first == " " else { return nil }
@@ -148,7 +159,8 @@ package enum ArticleSplitter {
             body.remove(at: c)
             // A heading longer than a title may be is kept whole in the body, and its start is the title.
             if title.count > maxTitleCharacters { body.insert(Substring(title), at: body.startIndex) }
-            articles.append(Article(title: boundedTitle(title), body: body.joined(separator: "\n").trimmed(), line: c + 1))
+            articles.append(
+                Article(title: boundedTitle(title), body: body.joined(separator: "\n").trimmed(), line: c + 1))
         }
         return articles
     }
@@ -173,7 +185,8 @@ package enum ArticleSplitter {
         var result: [Paragraph] = []
         var current: [Substring] = []
         var start = 0
-        var blanks = 0, blanksBefore = 0
+        var blanks = 0
+        var blanksBefore = 0
         for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
             if line.allSatisfy({ $0.isWhitespace }) {
@@ -191,13 +204,17 @@ package enum ArticleSplitter {
                 current.append(line)
             }
         }
-        if !current.isEmpty { result.append(Paragraph(firstLine: start + 1, lines: current, blankLinesBefore: blanksBefore)) }
+        if !current.isEmpty {
+            result.append(Paragraph(firstLine: start + 1, lines: current, blankLinesBefore: blanksBefore))
+        }
         return result
     }
 
     private static func words(_ line: String) -> [Substring] { line.split(whereSeparator: { $0.isWhitespace }) }
 
-    private static func isChrome(_ p: Paragraph) -> Bool { p.isSingle && chrome.contains(p.lines[0].trimmed().lowercased()) }
+    private static func isChrome(_ p: Paragraph) -> Bool {
+        p.isSingle && chrome.contains(p.lines[0].trimmed().lowercased())
+    }
 
     private static func isByline(_ line: String) -> Bool {
         if line.hasPrefix("By ") { return true }
@@ -228,7 +245,8 @@ package enum ArticleSplitter {
     }
 
     static func isTitleLike(_ line: String) -> Bool {
-        var significant = 0, capitalised = 0
+        var significant = 0
+        var capitalised = 0
         for w in words(line) {
             let letters = w.filter { $0.isLetter }
             guard letters.count >= 4, !functionWords.contains(letters.lowercased()) else { continue }

@@ -71,8 +71,10 @@ package final class CorpusReader {
                 walk.directory(path, relative: "", identity: identity, issues: &issues)
             case .regular:
                 guard let kind = CorpusReader.kind(of: path) else {
-                    issues.append(IngestIssue(path: path, line: 0,
-                                              message: "unsupported file type (expected .txt, .md, .jsonl or .jsonl.gz)"))
+                    issues.append(
+                        IngestIssue(
+                            path: path, line: 0,
+                            message: "unsupported file type (expected .txt, .md, .jsonl or .jsonl.gz)"))
                     continue
                 }
                 let name = String(path.split(separator: "/").last ?? Substring(path))
@@ -173,8 +175,10 @@ package final class CorpusReader {
         if !onIssue(issue) { throw issue }
     }
 
-    private func readTextFile(_ file: InputFile, _ body: (Document, IngestIssue) throws -> Void,
-                              _ onIssue: (IngestIssue) -> Bool) throws {
+    private func readTextFile(
+        _ file: InputFile, _ body: (Document, IngestIssue) throws -> Void,
+        _ onIssue: (IngestIssue) -> Bool
+    ) throws {
         // Line by line, so that a line longer than the limit is refused when the limit is reached, not after the
         // whole of it was read.
         var bytes: [UInt8] = []
@@ -197,7 +201,8 @@ package final class CorpusReader {
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // a UTF-8 byte order mark
         if let nul = bytes.firstIndex(of: 0) {
             let line = bytes[0..<nul].reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
-            try report(IngestIssue(path: file.path, line: line, message: "NUL byte at byte \(nul): not a text file"), onIssue)
+            try report(
+                IngestIssue(path: file.path, line: line, message: "NUL byte at byte \(nul): not a text file"), onIssue)
             return
         }
         if let bad = CorpusReader.firstInvalidUTF8(bytes) {
@@ -211,20 +216,25 @@ package final class CorpusReader {
             try report(IngestIssue(path: file.path, line: 0, message: "file is empty"), onIssue)
             return
         }
-        let articles = file.kind == .markdown
+        let articles =
+            file.kind == .markdown
             ? ArticleSplitter.splitMarkdown(text, split: split == .headlines)
             : ArticleSplitter.splitText(text, split: split == .headlines)
         for (n, a) in articles.enumerated() {
-            let doc = Document(id: "\(file.name)#\(n + 1)", title: a.title, body: a.body,
-                               fields: [Document.Field("source", "\(file.path):\(a.line)")])
+            let doc = Document(
+                id: "\(file.name)#\(n + 1)", title: a.title, body: a.body,
+                fields: [Document.Field("source", "\(file.path):\(a.line)")])
             try body(doc, IngestIssue(path: file.path, line: a.line, message: ""))
         }
     }
 
-    private func readJSONLines(_ file: InputFile, _ body: (Document, IngestIssue) throws -> Void,
-                               _ onIssue: (IngestIssue) -> Bool, _ progress: (Int) -> Void) throws {
+    private func readJSONLines(
+        _ file: InputFile, _ body: (Document, IngestIssue) throws -> Void,
+        _ onIssue: (IngestIssue) -> Bool, _ progress: (Int) -> Void
+    ) throws {
         if let head = try? Sys.readFile(file.path, limit: 4096), !head.starts(with: [0x1F, 0x8B]),
-           let encoding = CorpusReader.notUTF8Text(head[...]) {
+            let encoding = CorpusReader.notUTF8Text(head[...])
+        {
             try report(IngestIssue(path: file.path, line: 0, message: encoding), onIssue)
             return
         }
@@ -328,16 +338,25 @@ package final class CorpusReader {
         if b.starts(with: [0xFF, 0xFE, 0, 0]) || b.starts(with: [0, 0, 0xFE, 0xFF]) {
             return "the file is UTF-32, not UTF-8; convert it to UTF-8 (e.g. iconv -f UTF-32 -t UTF-8)"
         }
-        if b.starts(with: [0xFF, 0xFE]) { return "the file is UTF-16 (little-endian, with a byte order mark), not UTF-8" + convert }
-        if b.starts(with: [0xFE, 0xFF]) { return "the file is UTF-16 (big-endian, with a byte order mark), not UTF-8" + convert }
+        if b.starts(with: [0xFF, 0xFE]) {
+            return "the file is UTF-16 (little-endian, with a byte order mark), not UTF-8" + convert
+        }
+        if b.starts(with: [0xFE, 0xFF]) {
+            return "the file is UTF-16 (big-endian, with a byte order mark), not UTF-8" + convert
+        }
         guard b.count >= 4 else { return nil }
-        var evenNUL = 0, oddNUL = 0
+        var evenNUL = 0
+        var oddNUL = 0
         for (i, byte) in b.enumerated() where byte == 0 {
             if i & 1 == 0 { evenNUL += 1 } else { oddNUL += 1 }
         }
         let pairs = b.count / 2
-        if oddNUL * 3 >= pairs && evenNUL * 10 < oddNUL { return "the file looks like UTF-16 (little-endian, no byte order mark), not UTF-8" + convert }
-        if evenNUL * 3 >= pairs && oddNUL * 10 < evenNUL { return "the file looks like UTF-16 (big-endian, no byte order mark), not UTF-8" + convert }
+        if oddNUL * 3 >= pairs && evenNUL * 10 < oddNUL {
+            return "the file looks like UTF-16 (little-endian, no byte order mark), not UTF-8" + convert
+        }
+        if evenNUL * 3 >= pairs && oddNUL * 10 < evenNUL {
+            return "the file looks like UTF-16 (big-endian, no byte order mark), not UTF-8" + convert
+        }
         return nil
     }
 
@@ -362,5 +381,5 @@ package final class CorpusReader {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -334,7 +334,10 @@ private struct JSONByteScanner {
             while i &+ 8 <= n {
                 let word = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
                 let mask = JSONByteScanner.specialMask(word)
-                if mask == 0 { i &+= 8; continue }
+                if mask == 0 {
+                    i &+= 8
+                    continue
+                }
                 i &+= mask.trailingZeroBitCount &>> 3
                 break
             }
@@ -424,7 +427,9 @@ private struct JSONByteScanner {
                     throw JSONParseError(.unpairedSurrogate(UInt16(scalar)), at: backslash)
                 }
                 let low = UInt32(try hex4(at: i + 2, escapeAt: i))
-                guard low & 0xFC00 == 0xDC00 else { throw JSONParseError(.unpairedSurrogate(UInt16(scalar)), at: backslash) }
+                guard low & 0xFC00 == 0xDC00 else {
+                    throw JSONParseError(.unpairedSurrogate(UInt16(scalar)), at: backslash)
+                }
                 scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
                 i += 6
             }
@@ -523,9 +528,15 @@ private struct JSONByteScanner {
             return true
         }
         switch base[i] {
-        case UInt8(ascii: "t") where matches("true"): i += 4; return .bool(true)
-        case UInt8(ascii: "f") where matches("false"): i += 5; return .bool(false)
-        case UInt8(ascii: "n") where matches("null"): i += 4; return .null
+        case UInt8(ascii: "t") where matches("true"):
+            i += 4
+            return .bool(true)
+        case UInt8(ascii: "f") where matches("false"):
+            i += 5
+            return .bool(false)
+        case UInt8(ascii: "n") where matches("null"):
+            i += 4
+            return .null
         default: throw JSONParseError(.invalidLiteral, at: i)
         }
     }

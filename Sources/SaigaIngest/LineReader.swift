@@ -1,3 +1,4 @@
+import CZlib
 import Saiga
 import SaigaPosix
 
@@ -8,13 +9,12 @@ import SaigaPosix
 // `UnsafeRawBufferPointer`s into an internal buffer: no allocation per line.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
-import CZlib
 
 /// An error while reading lines from a file: the path, the line being read when it happened (1-based, `nil` when
 /// the file could not be opened) and what went wrong.
@@ -144,7 +144,10 @@ internal final class LineReader {
         var readFailure: Int32 = 0
         while got < 2 {
             let (n, failure) = LineReader.readSome(fd, path, buf + got, cap - got)
-            if n < 0 { readFailure = failure; break }
+            if n < 0 {
+                readFailure = failure
+                break
+            }
             if n == 0 { break }
             got += n
         }
@@ -269,7 +272,10 @@ internal final class LineReader {
         let want = min(cap - end, 4 * LineReader.chunkSize)
         let (n, failure) = LineReader.readSome(fd, path, buf + end, want)
         if n < 0 { throw fail(.readError(errno: failure)) }
-        if n == 0 { atEnd = true; return }
+        if n == 0 {
+            atEnd = true
+            return
+        }
         end += n
         bytesRead += n
     }
@@ -284,13 +290,19 @@ internal final class LineReader {
         if n < 0 { throw fail(.readError(errno: failure)) }
         zs.pointee.next_in = input
         zs.pointee.avail_in = UInt32(keep + max(n, 0))
-        if n == 0 { fileEOF = true; return false }
+        if n == 0 {
+            fileEOF = true
+            return false
+        }
         bytesRead += n
         return true
     }
 
     private func inflateMore() throws(LineReaderError) {
-        guard let zs = stream else { atEnd = true; return }
+        guard let zs = stream else {
+            atEnd = true
+            return
+        }
         let room = min(cap - end, Int(UInt32.max))
         zs.pointee.next_out = buf + end
         zs.pointee.avail_out = UInt32(room)
@@ -302,7 +314,10 @@ internal final class LineReader {
                     _ = try readInput(keeping: Int(zs.pointee.avail_in))
                 }
                 let available = Int(zs.pointee.avail_in)
-                if available == 0 { atEnd = true; return }
+                if available == 0 {
+                    atEnd = true
+                    return
+                }
                 guard available >= 2, let next = zs.pointee.next_in, next[0] == 0x1F, next[1] == 0x8B else {
                     let what = available < 2 ? "trailing byte" : "trailing garbage"
                     throw fail(.corruptGzip(detail: "\(what) after the last gzip member"))
@@ -336,7 +351,9 @@ internal final class LineReader {
     }
 
     /// Reads up to `count` bytes (`Sys.read`, EINTR retried): the count (0 at the end), or -1 and the errno.
-    private static func readSome(_ fd: Int32, _ path: String, _ into: UnsafeMutablePointer<UInt8>, _ count: Int)
+    private static func readSome(
+        _ fd: Int32, _ path: String, _ into: UnsafeMutablePointer<UInt8>, _ count: Int
+    )
         -> (Int, Int32)
     {
         do { return (try Sys.read(fd, into, count, path: path), 0) } catch { return (-1, error.errno) }

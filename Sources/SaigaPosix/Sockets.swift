@@ -3,8 +3,9 @@
 // `SystemError`s carrying errno.
 
 import CSaigaShims
+
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 private let sysSocket = socket
@@ -31,8 +32,9 @@ package enum Posix {
             var s = storage
             let rc = withUnsafePointer(to: &s) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                    getnameinfo($0, length, &host, socklen_t(host.count), &serv, socklen_t(serv.count),
-                                NI_NUMERICHOST | NI_NUMERICSERV)
+                    getnameinfo(
+                        $0, length, &host, socklen_t(host.count), &serv, socklen_t(serv.count),
+                        NI_NUMERICHOST | NI_NUMERICSERV)
                 }
             }
             guard rc == 0 else { return "?" }
@@ -45,7 +47,9 @@ package enum Posix {
             var s = storage
             if family == AF_INET {
                 return withUnsafePointer(to: &s) {
-                    $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) >> 24 == 127 }
+                    $0.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+                        UInt32(bigEndian: $0.pointee.sin_addr.s_addr) >> 24 == 127
+                    }
                 }
             }
             if family == AF_INET6 {
@@ -67,8 +71,10 @@ package enum Posix {
         try withAddresses(host: host, port: port) { (first: UnsafeMutablePointer<addrinfo>) in
             var a = Address()
             withUnsafeMutableBytes(of: &a.storage) { dst in
-                dst.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr,
-                                                            count: Int(first.pointee.ai_addrlen)))
+                dst.copyMemory(
+                    from: UnsafeRawBufferPointer(
+                        start: first.pointee.ai_addr,
+                        count: Int(first.pointee.ai_addrlen)))
             }
             a.length = first.pointee.ai_addrlen
             return a
@@ -76,8 +82,10 @@ package enum Posix {
     }
 
     /// Calls `body` with the resolver's list of stream addresses for `host:port` (freed afterwards).
-    private static func withAddresses<R>(host: String, port: Int,
-                                         _ body: (UnsafeMutablePointer<addrinfo>) throws(SystemError) -> R)
+    private static func withAddresses<R>(
+        host: String, port: Int,
+        _ body: (UnsafeMutablePointer<addrinfo>) throws(SystemError) -> R
+    )
         throws(SystemError) -> R
     {
         var hints = addrinfo()
@@ -86,15 +94,18 @@ package enum Posix {
         var result: UnsafeMutablePointer<addrinfo>?
         let rc = getaddrinfo(host, String(port), &hints, &result)
         guard rc == 0, let first = result else {
-            throw SystemError(call: "cannot resolve host", path: host, errno: rc == EAI_SYSTEM ? errno : EINVAL,
-                              reason: rc == EAI_SYSTEM ? nil : String(cString: gai_strerror(rc)))
+            throw SystemError(
+                call: "cannot resolve host", path: host, errno: rc == EAI_SYSTEM ? errno : EINVAL,
+                reason: rc == EAI_SYSTEM ? nil : String(cString: gai_strerror(rc)))
         }
         defer { freeaddrinfo(first) }
         return try body(first)
     }
 
     /// A non-blocking listening socket bound to `address` (SO_REUSEADDR).
-    package static func listen(_ address: Address, backlog: Int32 = 1024) throws(SystemError) -> (fd: Int32, bound: Address) {
+    package static func listen(
+        _ address: Address, backlog: Int32 = 1024
+    ) throws(SystemError) -> (fd: Int32, bound: Address) {
         let fd = sysSocket(address.family, Int32(SOCK_STREAM.rawValue) | CSAIGA_SOCK_NONBLOCK | CSAIGA_SOCK_CLOEXEC, 0)
         guard fd >= 0 else { throw SystemError(call: "socket", path: "", errno: errno) }
         var one: Int32 = 1
@@ -198,8 +209,10 @@ package enum Posix {
     }
 
     /// Waits for events, retrying on EINTR; returns the number written into the two arrays.
-    package static func epollWait(_ ep: Int32, events: UnsafeMutablePointer<UInt32>, data: UnsafeMutablePointer<UInt64>,
-                          max: Int32, timeoutMS: Int32) -> Int {
+    package static func epollWait(
+        _ ep: Int32, events: UnsafeMutablePointer<UInt32>, data: UnsafeMutablePointer<UInt64>,
+        max: Int32, timeoutMS: Int32
+    ) -> Int {
         while true {
             let n = csaiga_epoll_wait(ep, events, data, max, timeoutMS)
             if n >= 0 { return Int(n) }
@@ -277,7 +290,7 @@ extension Posix {
         ///   - defaultHost: the host when the text leaves it empty.
         package init?(parsing text: String, allowAnyPort: Bool = false, defaultHost: String = "127.0.0.1") {
             guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
-                  ((allowAnyPort ? 0 : 1)...65535).contains(port)
+                ((allowAnyPort ? 0 : 1)...65535).contains(port)
             else { return nil }
             var host = String(text[..<colon])
             if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -294,14 +307,17 @@ extension Posix {
         }
     }
 
-    private static func connect(_ first: UnsafeMutablePointer<addrinfo>, to name: String, timeoutMilliseconds: Int32)
+    private static func connect(
+        _ first: UnsafeMutablePointer<addrinfo>, to name: String, timeoutMilliseconds: Int32
+    )
         throws(SystemError) -> Int32
     {
         var lastError = SystemError(call: "connect", path: name, errno: EADDRNOTAVAIL)
         var ai: UnsafeMutablePointer<addrinfo>? = first
         while let a = ai {
             ai = a.pointee.ai_next
-            let fd = sysSocket(a.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | CSAIGA_SOCK_NONBLOCK | CSAIGA_SOCK_CLOEXEC, 0)
+            let fd = sysSocket(
+                a.pointee.ai_family, Int32(SOCK_STREAM.rawValue) | CSAIGA_SOCK_NONBLOCK | CSAIGA_SOCK_CLOEXEC, 0)
             if fd < 0 { continue }
             var rc = sysConnect(fd, a.pointee.ai_addr, a.pointee.ai_addrlen)
             if rc != 0 && errno == EINPROGRESS {
@@ -312,8 +328,9 @@ extension Posix {
                 if ready == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0 {
                     rc = 0
                 } else {
-                    lastError = SystemError(call: "connect", path: name,
-                                            errno: ready == 0 ? ETIMEDOUT : (err != 0 ? err : errno))
+                    lastError = SystemError(
+                        call: "connect", path: name,
+                        errno: ready == 0 ? ETIMEDOUT : (err != 0 ? err : errno))
                 }
             } else if rc != 0 {
                 lastError = SystemError(call: "connect", path: name, errno: errno)

@@ -6,9 +6,9 @@
 // that carries errno. Nothing here allocates between the call and the errno read.
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 private func sysOpen(_ path: UnsafePointer<CChar>, _ flags: CInt, _ mode: mode_t) -> CInt {
@@ -78,7 +78,9 @@ package enum Sys {
     /// corresponding C function is `openat` with `O_NOFOLLOW`). `name` is one path component: a name with a `/` or
     /// `..` is refused with EINVAL, so nothing outside the directory can be reached.
     @inline(never)
-    package static func openAt(_ directory: CInt, _ name: String, _ flags: CInt, mode: mode_t = 0o644) throws(SystemError)
+    package static func openAt(
+        _ directory: CInt, _ name: String, _ flags: CInt, mode: mode_t = 0o644
+    ) throws(SystemError)
         -> CInt
     {
         guard isPlainName(name) else { throw SystemError(call: "openat", path: name, errno: EINVAL) }
@@ -140,7 +142,9 @@ package enum Sys {
     package static func statAt(_ directory: CInt, _ name: String) -> (type: EntryType, size: Int) {
         guard isPlainName(name) else { return (.missing, 0) }
         var st = stat()
-        guard name.withCString({ sysFstatAt(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else { return (.missing, 0) }
+        guard name.withCString({ sysFstatAt(directory, $0, &st, AT_SYMLINK_NOFOLLOW) }) == 0 else {
+            return (.missing, 0)
+        }
         return (entryType(mode: st.st_mode), Int(st.st_size))
     }
 
@@ -238,7 +242,9 @@ package enum Sys {
     package static func pwriteAll(_ fd: CInt, _ bytes: [UInt8], at offset: Int, path: String) throws(SystemError) {
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { sysPwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done)) }
+            let n = bytes.withUnsafeBytes {
+                sysPwrite(fd, $0.baseAddress! + done, bytes.count - done, off_t(offset + done))
+            }
             if n > 0 {
                 done += n
                 continue
@@ -251,7 +257,9 @@ package enum Sys {
 
     /// Reads up to `count` bytes into `buffer`; returns 0 at end of file.
     @inline(never)
-    package static func read(_ fd: CInt, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String) throws(SystemError)
+    package static func read(
+        _ fd: CInt, _ buffer: UnsafeMutableRawPointer, _ count: Int, path: String
+    ) throws(SystemError)
         -> Int
     {
         while true {
@@ -265,7 +273,9 @@ package enum Sys {
 
     /// Reads exactly `count` bytes at `offset` unless the file ends first; returns the number read.
     @inline(never)
-    package static func preadFully(_ fd: CInt, _ buffer: UnsafeMutableRawPointer, _ count: Int, at offset: Int, path: String)
+    package static func preadFully(
+        _ fd: CInt, _ buffer: UnsafeMutableRawPointer, _ count: Int, at offset: Int, path: String
+    )
         throws(SystemError) -> Int
     {
         var done = 0
@@ -338,7 +348,9 @@ package enum Sys {
 
     @inline(never)
     package static func rename(_ from: String, _ to: String) throws(SystemError) {
-        guard sysRename(from, to) == 0 else { throw SystemError(call: "rename", path: "\(from) -> \(to)", errno: Glibc.errno) }
+        guard sysRename(from, to) == 0 else {
+            throw SystemError(call: "rename", path: "\(from) -> \(to)", errno: Glibc.errno)
+        }
     }
 
     @inline(never)
@@ -450,11 +462,13 @@ package enum Sys {
         }
         let box = Unmanaged.passRetained(Box(body)).toOpaque()
         var tid = pthread_t()
-        let rc = pthread_create(&tid, nil, { arg in
-            let b = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
-            b.body()
-            return nil
-        }, box)
+        let rc = pthread_create(
+            &tid, nil,
+            { arg in
+                let b = Unmanaged<Box>.fromOpaque(arg!).takeRetainedValue()
+                b.body()
+                return nil
+            }, box)
         precondition(rc == 0, "pthread_create failed: \(rc)")
         pthread_detach(tid)
     }

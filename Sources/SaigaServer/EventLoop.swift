@@ -123,7 +123,8 @@ final class EventLoop: @unchecked Sendable {
                 } while n == 0 && !workers.hasNotices && Posix.monotonicSeconds() < until
             }
             if n == 0 {
-                n = Posix.epollWait(epoll, events: events, data: data, max: 256, timeoutMS: workers.hasNotices ? 0 : 100)
+                n = Posix.epollWait(
+                    epoll, events: events, data: data, max: 256, timeoutMS: workers.hasNotices ? 0 : 100)
             }
             if n > 0 { lastEvent = Posix.monotonicSeconds() }
             if workers.hasNotices { handleNotices() }
@@ -137,7 +138,11 @@ final class EventLoop: @unchecked Sendable {
                 default:
                     guard let c = connections[data[i]] else { continue }
                     let ev = events[i]
-                    if ev & (Posix.Epoll.readable | Posix.Epoll.hangUp | Posix.Epoll.error | Posix.Epoll.peerClosed) != 0 { readFrom(c) }
+                    if ev & (Posix.Epoll.readable | Posix.Epoll.hangUp | Posix.Epoll.error | Posix.Epoll.peerClosed)
+                        != 0
+                    {
+                        readFrom(c)
+                    }
                     if ev & Posix.Epoll.writable != 0, connections[c.id] != nil { flush(c) }
                 }
             }
@@ -186,8 +191,10 @@ final class EventLoop: @unchecked Sendable {
             }
             guard let (fd, peer) = accepted else { return }
             if connections.count >= maxConnections && !makeRoom() {
-                let frame = Response.error(WireError(.serverBusy, "the server has \(connections.count) connections, its maximum"))
-                    .frame(requestID: 0).encoded()
+                let frame = Response.error(
+                    WireError(.serverBusy, "the server has \(connections.count) connections, its maximum")
+                )
+                .frame(requestID: 0).encoded()
                 _ = frame.withUnsafeBytes { Posix.write(fd, $0) }
                 Sys.close(fd)
                 logRateLimited("refused", "refused \(peer.description): too many connections")
@@ -195,8 +202,9 @@ final class EventLoop: @unchecked Sendable {
             }
             let id = nextID
             nextID += 1
-            let c = Connection(id: id, fd: fd, peer: peer.description, handshakeFrameLength: config.handshakeFrameLength,
-                               now: Posix.monotonicSeconds())
+            let c = Connection(
+                id: id, fd: fd, peer: peer.description, handshakeFrameLength: config.handshakeFrameLength,
+                now: Posix.monotonicSeconds())
             do {
                 try Posix.epollAdd(epoll, fd, events: Posix.Epoll.readable | Posix.Epoll.peerClosed, data: id)
             } catch {
@@ -222,9 +230,11 @@ final class EventLoop: @unchecked Sendable {
         spareFD = Posix.openSpare()
         listenerPausedUntil = Posix.monotonicSeconds() + 0.1
         Posix.epollRemove(epoll, listener)
-        logRateLimited("emfile", "accept failed: \(error): out of file descriptors with \(connections.count) "
-            + "connections open; shedding new connections until descriptors are free (raise `ulimit -n` or lower "
-            + "--max-connections)")
+        logRateLimited(
+            "emfile",
+            "accept failed: \(error): out of file descriptors with \(connections.count) "
+                + "connections open; shedding new connections until descriptors are free (raise `ulimit -n` or lower "
+                + "--max-connections)")
     }
 
     /// At the connection limit, closes one connection to make room for a new one: the longest idle authenticated
@@ -234,8 +244,12 @@ final class EventLoop: @unchecked Sendable {
         let now = Posix.monotonicSeconds()
         let idle = connections.values.filter { $0.greeted && $0.isIdle && !$0.closeAfterFlush }
         if let victim = idle.min(by: { $0.lastActivity < $1.lastActivity }) {
-            fail(victim, requestID: 0, WireError(.serverBusy, "the server is at its connection limit: this idle "
-                                                     + "connection is closed to make room"), close: true)
+            fail(
+                victim, requestID: 0,
+                WireError(
+                    .serverBusy,
+                    "the server is at its connection limit: this idle "
+                        + "connection is closed to make room"), close: true)
             if connections[victim.id] != nil { close(victim, reason: "idle, closed to make room") }
             return true
         }
@@ -283,8 +297,10 @@ final class EventLoop: @unchecked Sendable {
                 readAny = true
                 // Unprocessed input is bounded over all connections.
                 if totalBuffered + n > config.maxBufferedBytes {
-                    fail(c, requestID: 0, WireError(.serverBusy, "the server holds too much unprocessed input; retry later"),
-                         close: true)
+                    fail(
+                        c, requestID: 0,
+                        WireError(.serverBusy, "the server holds too much unprocessed input; retry later"),
+                        close: true)
                     if connections[c.id] != nil { close(c, reason: "input over the server's buffer budget") }
                     return
                 }
@@ -340,7 +356,9 @@ final class EventLoop: @unchecked Sendable {
     private func handle(_ frame: Frame, on c: Connection) {
         if !c.greeted && frame.type != MessageType.hello.rawValue {
             // Whatever the type (known, unknown or a response): before HELLO only HELLO is understood.
-            fail(c, requestID: frame.requestID, WireError(.handshakeRequired, "the first frame must be HELLO"), close: true)
+            fail(
+                c, requestID: frame.requestID, WireError(.handshakeRequired, "the first frame must be HELLO"),
+                close: true)
             return
         }
         let request: Request
@@ -350,37 +368,50 @@ final class EventLoop: @unchecked Sendable {
         }
         if c.greeted && frame.requestID == 0 {
             // Id 0 marks errors that concern no request: a request using it could not be told from them.
-            fail(c, requestID: 0, WireError(.invalidArgument, "request id 0 is reserved (errors that concern no request "
-                                                + "carry it): number requests from 1"), close: false)
+            fail(
+                c, requestID: 0,
+                WireError(
+                    .invalidArgument,
+                    "request id 0 is reserved (errors that concern no request "
+                        + "carry it): number requests from 1"), close: false)
             return
         }
         if !c.greeted {
             if draining {
-                fail(c, requestID: frame.requestID, WireError(.shuttingDown, "the server is shutting down"), close: true)
+                fail(
+                    c, requestID: frame.requestID, WireError(.shuttingDown, "the server is shutting down"), close: true)
                 return
             }
             guard case .hello(let hello) = request else {
-                fail(c, requestID: frame.requestID, WireError(.handshakeRequired, "the first frame must be HELLO"), close: true)
+                fail(
+                    c, requestID: frame.requestID, WireError(.handshakeRequired, "the first frame must be HELLO"),
+                    close: true)
                 return
             }
             guard ProtocolVersion.supported.contains(hello.version) else {
                 let versions = ProtocolVersion.supported.map(String.init).joined(separator: ", ")
-                fail(c, requestID: frame.requestID,
-                     WireError(.unsupportedVersion, "protocol version \(hello.version) is not supported; this server speaks \(versions)"),
-                     close: true)
+                fail(
+                    c, requestID: frame.requestID,
+                    WireError(
+                        .unsupportedVersion,
+                        "protocol version \(hello.version) is not supported; this server speaks \(versions)"),
+                    close: true)
                 return
             }
             if let expected = config.token, !expected.isEmpty {
                 guard let given = hello.token, constantTimeEqual(given, expected) else {
-                    fail(c, requestID: frame.requestID, WireError(.authenticationFailed, "missing or wrong token"), close: true)
+                    fail(
+                        c, requestID: frame.requestID, WireError(.authenticationFailed, "missing or wrong token"),
+                        close: true)
                     return
                 }
             }
             c.greeted = true
             c.decoder.maxLength = config.maxFrameLength
-            let ok = HelloOK(version: hello.version, server: "saiga 0.1.0", maxFrameLength: UInt32(config.maxFrameLength),
-                             generation: server.holder.reader.generation,
-                             maxInFlight: UInt32(config.maxInFlightPerConnection))
+            let ok = HelloOK(
+                version: hello.version, server: "saiga 0.1.0", maxFrameLength: UInt32(config.maxFrameLength),
+                generation: server.holder.reader.generation,
+                maxInFlight: UInt32(config.maxInFlightPerConnection))
             send(Response.helloOK(ok).frame(requestID: frame.requestID), to: c)
             return
         }
@@ -396,16 +427,21 @@ final class EventLoop: @unchecked Sendable {
         case .search, .get, .stats:
             // In flight: sent and not yet answered (a worker decrements before it writes the answer).
             guard c.unanswered < config.maxInFlightPerConnection else {
-                fail(c, requestID: frame.requestID,
-                     WireError(.tooManyInFlight, "\(config.maxInFlightPerConnection) requests in flight on this "
-                                   + "connection (the maximum): wait for an answer before sending more"),
-                     close: false)
+                fail(
+                    c, requestID: frame.requestID,
+                    WireError(
+                        .tooManyInFlight,
+                        "\(config.maxInFlightPerConnection) requests in flight on this "
+                            + "connection (the maximum): wait for an answer before sending more"),
+                    close: false)
                 return
             }
             c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
             c.output.unanswered.add(1, ordering: .sequentiallyConsistent)
-            workers.submit(WorkerPool.Job(output: c.output, requestID: frame.requestID, request: request,
-                                          reader: server.holder.reader))
+            workers.submit(
+                WorkerPool.Job(
+                    output: c.output, requestID: frame.requestID, request: request,
+                    reader: server.holder.reader))
         }
     }
 
@@ -447,8 +483,11 @@ final class EventLoop: @unchecked Sendable {
                 c.wantsWrite = false
                 updateInterest(c)
             }
-            if c.closeAfterFlush { close(c, reason: c.closeReason) }
-            else if c.peerClosed && c.inFlight == 0 { close(c, reason: "peer closed") }
+            if c.closeAfterFlush {
+                close(c, reason: c.closeReason)
+            } else if c.peerClosed && c.inFlight == 0 {
+                close(c, reason: "peer closed")
+            }
         }
     }
 
@@ -481,17 +520,23 @@ final class EventLoop: @unchecked Sendable {
     private func sweepTimeouts(_ now: Double) {
         for c in Array(connections.values) {
             if !c.greeted && !c.closeAfterFlush && now - c.acceptedAt > config.handshakeTimeout.inSeconds {
-                fail(c, requestID: 0, WireError(.timeout, "no HELLO within \(config.handshakeTimeout.inSeconds) s of connecting"),
-                     close: true)
+                fail(
+                    c, requestID: 0,
+                    WireError(.timeout, "no HELLO within \(config.handshakeTimeout.inSeconds) s of connecting"),
+                    close: true)
                 if connections[c.id] != nil && c.pendingOutput > 0 { close(c, reason: "handshake timeout") }
             } else if let since = c.partialSince, now - since > config.readTimeout.inSeconds {
-                fail(c, requestID: 0, WireError(.timeout, "a frame was started and not completed within \(config.readTimeout.inSeconds) s"),
-                     close: true)
+                fail(
+                    c, requestID: 0,
+                    WireError(
+                        .timeout, "a frame was started and not completed within \(config.readTimeout.inSeconds) s"),
+                    close: true)
                 if connections[c.id] != nil && c.pendingOutput > 0 {
                     close(c, reason: "read timeout")  // it is not reading either
                 }
             } else if c.inFlight == 0 && c.pendingOutput == 0 && !c.decoder.hasPartialFrame
-                        && now - c.lastActivity > config.idleTimeout.inSeconds {
+                && now - c.lastActivity > config.idleTimeout.inSeconds
+            {
                 close(c, reason: "idle for \(Int(config.idleTimeout.inSeconds)) s")
             }
         }
@@ -514,7 +559,9 @@ final class EventLoop: @unchecked Sendable {
         let server = self.server
         Sys.spawnThread {
             do {
-                if let g = try holder.reload(force: force) { server.log("reloaded the index: now at commit \(g) (\(reason))") }
+                if let g = try holder.reload(force: force) {
+                    server.log("reloaded the index: now at commit \(g) (\(reason))")
+                }
             } catch {
                 server.log("reload failed, still serving commit \(holder.reader.generation): \(error)")
             }
@@ -535,7 +582,8 @@ final class EventLoop: @unchecked Sendable {
 
 /// Compares secrets without an early exit, so timing does not reveal a matching prefix.
 func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-    let x = Array(a.utf8), y = Array(b.utf8)
+    let x = Array(a.utf8)
+    let y = Array(b.utf8)
     var diff = UInt8(x.count == y.count ? 0 : 1)
     for i in 0..<max(x.count, y.count) {
         diff |= (i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0)
@@ -544,5 +592,5 @@ func constantTimeEqual(_ a: String, _ b: String) -> Bool {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

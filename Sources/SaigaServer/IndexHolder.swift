@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Saiga
 import SaigaPosix
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The index snapshot requests run against. A request takes the current reader and keeps it (a strong reference)
 /// until it finishes; a reload swaps in a newer reader, and the old one (and its mapped files) goes away when the
@@ -46,10 +47,14 @@ final class IndexHolder: Sendable {
             let start = Posix.monotonicSeconds()
             do throws(SaigaError) {
                 try reader.verifyChecksums()
-                log("verified every checksum of commit \(reader.generation) in \(Int((Posix.monotonicSeconds() - start) * 1000)) ms")
+                log(
+                    "verified every checksum of commit \(reader.generation) in \(Int((Posix.monotonicSeconds() - start) * 1000)) ms"
+                )
             } catch {
-                reportOnce(reader.generation, "commit \(reader.generation) is damaged: \(error); searches that read "
-                    + "the damaged bytes fail with an index error (`saiga check` shows the damage)")
+                reportOnce(
+                    reader.generation,
+                    "commit \(reader.generation) is damaged: \(error); searches that read "
+                        + "the damaged bytes fail with an index error (`saiga check` shows the damage)")
             }
         }
     }

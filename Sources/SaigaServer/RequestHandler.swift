@@ -22,8 +22,11 @@ enum RequestHandler {
                 let hits = r.hits.map {
                     WireHit(id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields)
                 }
-                return .results(SearchResponse(total: UInt64(r.total), totalIsExact: r.totalIsExact, tookMicros: UInt64(r.duration.inSeconds * 1e6),
-                                               generation: reader.generation, hits: hits))
+                return .results(
+                    SearchResponse(
+                        total: UInt64(r.total), totalIsExact: r.totalIsExact,
+                        tookMicros: UInt64(r.duration.inSeconds * 1e6),
+                        generation: reader.generation, hits: hits))
             case .get(let g):
                 guard let d = try reader.document(id: g.id) else { return .document(DocumentResponse(found: false)) }
                 var fields: [String: String] = [:]
@@ -31,9 +34,11 @@ enum RequestHandler {
                 return .document(DocumentResponse(found: true, id: d.id, title: d.title, body: d.body, fields: fields))
             case .stats:
                 let s = reader.statistics
-                return .stats(StatsResponse(documents: UInt64(s.documents), segments: UInt32(s.segments),
-                                            terms: UInt64(s.terms), postings: UInt64(s.postings), bytes: UInt64(s.bytes),
-                                            generation: s.generation))
+                return .stats(
+                    StatsResponse(
+                        documents: UInt64(s.documents), segments: UInt32(s.segments),
+                        terms: UInt64(s.terms), postings: UInt64(s.postings), bytes: UInt64(s.bytes),
+                        generation: s.generation))
             case .hello, .ping:
                 return .error(WireError(.internalError, "handled by the event loop"))
             }

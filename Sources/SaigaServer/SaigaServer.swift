@@ -29,13 +29,17 @@ public final class SaigaServer: Sendable {
     /// Opens the index and checks the configuration. With `handleSignals`, blocks SIGINT/SIGTERM/SIGHUP in the
     /// calling thread (call this on the main thread before starting other threads).
     public init(indexPath: String, configuration: ServerConfiguration) throws(SaigaError) {
-        guard configuration.workers >= 1, configuration.maxConnections >= 1, configuration.maxInFlightPerConnection >= 1,
-              configuration.maxFrameLength >= 64, configuration.handshakeFrameLength >= 64,
-              configuration.maxBufferedBytes >= configuration.maxFrameLength + Frame.lengthSize,
-              configuration.handshakeTimeout > .zero
+        guard configuration.workers >= 1, configuration.maxConnections >= 1,
+            configuration.maxInFlightPerConnection >= 1,
+            configuration.maxFrameLength >= 64, configuration.handshakeFrameLength >= 64,
+            configuration.maxBufferedBytes >= configuration.maxFrameLength + Frame.lengthSize,
+            configuration.handshakeTimeout > .zero
         else {
-            throw SaigaError(.invalidArgument, "workers, maxConnections, maxInFlightPerConnection must be ≥ 1, "
-                + "maxFrameLength and handshakeFrameLength ≥ 64, maxBufferedBytes ≥ a whole frame, handshakeTimeout > 0")
+            throw SaigaError(
+                .invalidArgument,
+                "workers, maxConnections, maxInFlightPerConnection must be ≥ 1, "
+                    + "maxFrameLength and handshakeFrameLength ≥ 64, maxBufferedBytes ≥ a whole frame, handshakeTimeout > 0"
+            )
         }
         self.configuration = configuration
         // Every connection is a descriptor: never accept more than the open-file limit allows, or accept fails with
@@ -46,8 +50,9 @@ public final class SaigaServer: Sendable {
         maxConnections = min(configuration.maxConnections, allowed)
         let logging = configuration.logging
         if maxConnections < configuration.maxConnections && logging {
-            Posix.writeStderr("saiga serve: lowering the connection limit from \(configuration.maxConnections) to "
-                + "\(maxConnections): the open-file limit (RLIMIT_NOFILE) is \(fileLimit)")
+            Posix.writeStderr(
+                "saiga serve: lowering the connection limit from \(configuration.maxConnections) to "
+                    + "\(maxConnections): the open-file limit (RLIMIT_NOFILE) is \(fileLimit)")
         }
         holder = try IndexHolder(path: indexPath, verifyAll: configuration.verifyChecksums) { line in
             if logging { Posix.writeStderr("saiga serve: " + line) }
@@ -74,8 +79,10 @@ public final class SaigaServer: Sendable {
             throw SaigaError(.invalidArgument, error.description)
         }
         if !address.isLoopback && (configuration.token ?? "").isEmpty {
-            throw SaigaError(.invalidArgument, "refusing to listen on \(address.description) (not loopback) without a "
-                + "token; set --token or SAIGA_TOKEN")
+            throw SaigaError(
+                .invalidArgument,
+                "refusing to listen on \(address.description) (not loopback) without a "
+                    + "token; set --token or SAIGA_TOKEN")
         }
         let loop: EventLoop
         do {
@@ -140,5 +147,5 @@ extension Posix {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

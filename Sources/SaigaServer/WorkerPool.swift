@@ -86,8 +86,10 @@ final class WorkerPool: Sendable {
                 var frame = response.frame(requestID: job.requestID).encoded()
                 if frame.count - Frame.lengthSize > maxFrameLength {
                     // Responses obey the frame limit announced in HELLO_OK, so a client can size its buffers.
-                    let e = WireError(.limitExceeded, "the answer would be \(frame.count - Frame.lengthSize) bytes, over "
-                        + "the maximum frame length of \(maxFrameLength): ask for fewer hits, fields or snippets")
+                    let e = WireError(
+                        .limitExceeded,
+                        "the answer would be \(frame.count - Frame.lengthSize) bytes, over "
+                            + "the maximum frame length of \(maxFrameLength): ask for fewer hits, fields or snippets")
                     server.log("connection \(output.connection): \(e)")
                     frame = Response.error(e).frame(requestID: job.requestID).encoded()
                 }

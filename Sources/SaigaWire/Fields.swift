@@ -90,7 +90,9 @@ public enum FieldReader {
             let length = Int(payload.readBigEndianUInt32(at: i + 2))
             i += 6
             guard length <= payload.count - i else {
-                throw WireError(.malformedFrame, "\(message): field \(tag) claims \(length) bytes, only \(payload.count - i) remain")
+                throw WireError(
+                    .malformedFrame, "\(message): field \(tag) claims \(length) bytes, only \(payload.count - i) remain"
+                )
             }
             fields.append(Field(tag: tag, value: payload[i..<(i + length)]))
             i += length

@@ -88,8 +88,9 @@ public struct FrameDecoder: Sendable {
         }
         guard available >= Frame.lengthSize + length else { return nil }
         let h = start + Frame.lengthSize
-        let frame = Frame(type: buffer[h], flags: buffer[h + 1], requestID: buffer.readBigEndianUInt32(at: h + 2),
-                          payload: Array(buffer[(h + Frame.headerSize)..<(h + length)]))
+        let frame = Frame(
+            type: buffer[h], flags: buffer[h + 1], requestID: buffer.readBigEndianUInt32(at: h + 2),
+            payload: Array(buffer[(h + Frame.headerSize)..<(h + length)]))
         start = h + length
         return frame
     }

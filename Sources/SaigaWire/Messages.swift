@@ -83,7 +83,8 @@ public struct Hello: Sendable, Hashable {
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> Hello {
         let f = try FieldSet(payload, message: "HELLO", known: [1, 2, 3])
-        return Hello(version: try f.required(try f.u32(1), 1, "version"), token: try f.string(2), client: try f.string(3))
+        return Hello(
+            version: try f.required(try f.u32(1), 1, "version"), token: try f.string(2), client: try f.string(3))
     }
 }
 
@@ -112,8 +113,10 @@ public struct SearchRequest: Sendable, Hashable {
     /// lower bound past that (which lets the server skip documents that cannot reach the top k).
     public var exactCount: Bool
 
-    public init(query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
-                k1: Float? = nil, b: Float? = nil, syntax: QuerySyntax = .query, exactCount: Bool = false) {
+    public init(
+        query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
+        k1: Float? = nil, b: Float? = nil, syntax: QuerySyntax = .query, exactCount: Bool = false
+    ) {
         self.query = query
         self.k = k
         self.offset = offset
@@ -149,7 +152,9 @@ public struct SearchRequest: Sendable, Hashable {
         r.k1 = try f.f32(6)
         r.b = try f.f32(7)
         if let s = f.first(8) {
-            guard s.value.count == 1 else { throw WireError(.malformedFrame, "field 8 of SEARCH (syntax) must be 1 byte") }
+            guard s.value.count == 1 else {
+                throw WireError(.malformedFrame, "field 8 of SEARCH (syntax) must be 1 byte")
+            }
             guard let syntax = QuerySyntax(rawValue: s.value.first!) else {
                 throw WireError(.invalidArgument, "SEARCH field 8 (syntax) must be 0, 1 or 2 (got \(s.value.first!))")
             }
@@ -202,7 +207,8 @@ public enum Request: Sendable, Hashable {
             _ = try FieldSet(frame.payload, message: "STATS", known: [])
             return .stats
         default:
-            throw WireError(.unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is a response, not a request")
+            throw WireError(
+                .unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is a response, not a request")
         }
     }
 }
@@ -239,8 +245,9 @@ public struct HelloOK: Sendable, Hashable {
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> HelloOK {
         let f = try FieldSet(lenient: payload, message: "HELLO_OK")
-        return HelloOK(version: try f.u32(1) ?? 0, server: try f.string(2) ?? "", maxFrameLength: try f.u32(3) ?? 0,
-                       generation: try f.u64(4) ?? 0, maxInFlight: try f.u32(5) ?? 0)
+        return HelloOK(
+            version: try f.u32(1) ?? 0, server: try f.string(2) ?? "", maxFrameLength: try f.u32(3) ?? 0,
+            generation: try f.u64(4) ?? 0, maxInFlight: try f.u32(5) ?? 0)
     }
 }
 
@@ -303,13 +310,15 @@ public struct SearchResponse: Sendable, Hashable {
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchResponse {
         let f = try FieldSet(lenient: payload, message: "RESULTS")
-        var r = SearchResponse(total: try f.u64(1) ?? 0, tookMicros: try f.u64(2) ?? 0, generation: try f.u64(3) ?? 0,
-                               hits: [])
+        var r = SearchResponse(
+            total: try f.u64(1) ?? 0, tookMicros: try f.u64(2) ?? 0, generation: try f.u64(3) ?? 0,
+            hits: [])
         r.totalIsExact = !(try f.bool(5) ?? false)
         for hitField in f.all(4) {
             let hf = try FieldSet(lenient: Array(hitField.value), message: "RESULTS hit")
-            var hit = WireHit(id: try hf.string(1) ?? "", score: try hf.f32(2) ?? 0, title: try hf.string(3) ?? "",
-                              snippet: try hf.string(4), fields: [:])
+            var hit = WireHit(
+                id: try hf.string(1) ?? "", score: try hf.f32(2) ?? 0, title: try hf.string(3) ?? "",
+                snippet: try hf.string(4), fields: [:])
             for field in hf.all(5) {
                 let ff = try FieldSet(lenient: Array(field.value), message: "RESULTS field")
                 if let name = try ff.string(1) { hit.fields[name] = try ff.string(2) ?? "" }
@@ -355,8 +364,9 @@ public struct DocumentResponse: Sendable, Hashable {
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> DocumentResponse {
         let f = try FieldSet(lenient: payload, message: "DOCUMENT")
-        var d = DocumentResponse(found: try f.bool(1) ?? false, id: try f.string(2) ?? "", title: try f.string(3) ?? "",
-                                 body: try f.string(4) ?? "")
+        var d = DocumentResponse(
+            found: try f.bool(1) ?? false, id: try f.string(2) ?? "", title: try f.string(3) ?? "",
+            body: try f.string(4) ?? "")
         for field in f.all(5) {
             let ff = try FieldSet(lenient: Array(field.value), message: "DOCUMENT field")
             if let name = try ff.string(1) { d.fields[name] = try ff.string(2) ?? "" }
@@ -374,7 +384,8 @@ public struct StatsResponse: Sendable, Hashable {
     public var bytes: UInt64
     public var generation: UInt64
 
-    public init(documents: UInt64, segments: UInt32, terms: UInt64, postings: UInt64, bytes: UInt64, generation: UInt64) {
+    public init(documents: UInt64, segments: UInt32, terms: UInt64, postings: UInt64, bytes: UInt64, generation: UInt64)
+    {
         self.documents = documents
         self.segments = segments
         self.terms = terms
@@ -396,8 +407,9 @@ public struct StatsResponse: Sendable, Hashable {
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> StatsResponse {
         let f = try FieldSet(lenient: payload, message: "STATS_RESULT")
-        return StatsResponse(documents: try f.u64(1) ?? 0, segments: try f.u32(2) ?? 0, terms: try f.u64(3) ?? 0,
-                             postings: try f.u64(4) ?? 0, bytes: try f.u64(5) ?? 0, generation: try f.u64(6) ?? 0)
+        return StatsResponse(
+            documents: try f.u64(1) ?? 0, segments: try f.u32(2) ?? 0, terms: try f.u64(3) ?? 0,
+            postings: try f.u64(4) ?? 0, bytes: try f.u64(5) ?? 0, generation: try f.u64(6) ?? 0)
     }
 }
 
@@ -415,7 +427,9 @@ extension WireError {
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> WireError {
         let f = try FieldSet(lenient: payload, message: "ERROR")
-        let code = try f.first(1).map { (x: Field) throws(WireError) -> UInt16 in try x.u16(in: "ERROR") } ?? ErrorCode.internalError.rawValue
+        let code =
+            try f.first(1).map { (x: Field) throws(WireError) -> UInt16 in try x.u16(in: "ERROR") }
+            ?? ErrorCode.internalError.rawValue
         return WireError(ErrorCode(rawValue: code), try f.string(2) ?? "", offset: try f.u32(3).map { Int($0) })
     }
 }
@@ -442,7 +456,8 @@ public enum Response: Sendable, Hashable {
         case .document: return .document(try DocumentResponse.decode(frame.payload))
         case .statsResult: return .stats(try StatsResponse.decode(frame.payload))
         case .error: return .error(try WireError.decode(frame.payload))
-        default: throw WireError(.unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is not a response")
+        default:
+            throw WireError(.unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is not a response")
         }
     }
 

@@ -15,10 +15,14 @@ import Testing
 
         // --- README example begins ---
         let writer = try IndexWriter(path: path)
-        try writer.add(Document(id: "saiga-1", title: "Saiga antelope numbers recover",
-                                body: "The saiga population on the Kazakh steppe has grown to over a million."))
-        try writer.add(Document(id: "oil-1", title: "Oil output rises",
-                                body: "Kazakhstan will increase oil production under the OPEC+ agreement."))
+        try writer.add(
+            Document(
+                id: "saiga-1", title: "Saiga antelope numbers recover",
+                body: "The saiga population on the Kazakh steppe has grown to over a million."))
+        try writer.add(
+            Document(
+                id: "oil-1", title: "Oil output rises",
+                body: "Kazakhstan will increase oil production under the OPEC+ agreement."))
         try writer.commit()
         writer.close()
 
@@ -103,12 +107,15 @@ import Testing
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }
         let writer = try IndexWriter(path: path)
-        try writer.add(Document(id: "1", title: "River", body: "the river river river flows", fields: [.init("lang", "en")]))
-        try writer.add(Document(id: "2", title: "Lake", body: "a river and a lake and a very long text about many other things"))
+        try writer.add(
+            Document(id: "1", title: "River", body: "the river river river flows", fields: [.init("lang", "en")]))
+        try writer.add(
+            Document(id: "2", title: "Lake", body: "a river and a lake and a very long text about many other things"))
         try writer.commit()
         writer.close()
         let reader = try IndexReader(path: path)
-        let a = try reader.search("river", options: SearchOptions(bm25: BM25Parameters(k1: 1.2, b: 0.75), fields: ["lang"]))
+        let a = try reader.search(
+            "river", options: SearchOptions(bm25: BM25Parameters(k1: 1.2, b: 0.75), fields: ["lang"]))
         let b = try reader.search("river", options: SearchOptions(bm25: BM25Parameters(k1: 0.9, b: 0.4)))
         #expect(a.hits.map(\.id) == ["1", "2"])
         #expect(a.hits[0].fields["lang"] == "en")

@@ -12,11 +12,13 @@ let saigaBenchBinary: URL = saigaBinary.deletingLastPathComponent().appendingPat
     /// A small corpus in the peers' JSONL shape: a few content words at skewed frequencies, and stop words in every
     /// document (so that dropping them changes what an index holds).
     func writeCorpus(to url: URL, documents: Int) throws {
-        let words = ["steppe", "saiga", "horse", "eagle", "yurt", "river", "mountain", "kumis", "falcon", "lake",
-                     "nomad", "felt", "wool", "tulip", "apple", "wind"]
+        let words = [
+            "steppe", "saiga", "horse", "eagle", "yurt", "river", "mountain", "kumis", "falcon", "lake",
+            "nomad", "felt", "wool", "tulip", "apple", "wind",
+        ]
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15
         func next(_ n: Int) -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int((state >> 33) % UInt64(n))
         }
         var lines = ""
@@ -27,14 +29,16 @@ let saigaBenchBinary: URL = saigaBinary.deletingLastPathComponent().appendingPat
                 text.append(words[min(next(words.count), next(words.count))])
                 if next(4) == 0 { text.append(["of", "and", "a"][next(3)]) }
             }
-            lines += "{\"id\": \"d\(i)\", \"title\": \"\(words[next(words.count)])\", \"contents\": \"\(text.joined(separator: " "))\"}\n"
+            lines +=
+                "{\"id\": \"d\(i)\", \"title\": \"\(words[next(words.count)])\", \"contents\": \"\(text.joined(separator: " "))\"}\n"
         }
         try write(lines, to: url)
     }
 
     func bench(_ arguments: [String]) async throws -> RunResult {
-        try #require(FileManager.default.isExecutableFile(atPath: saigaBenchBinary.path),
-                     "saiga-bench not found at \(saigaBenchBinary.path)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: saigaBenchBinary.path),
+            "saiga-bench not found at \(saigaBenchBinary.path)")
         return try await run(saigaBenchBinary, arguments, timeout: 120)
     }
 
@@ -49,11 +53,13 @@ let saigaBenchBinary: URL = saigaBinary.deletingLastPathComponent().appendingPat
             let corpus = dir.appendingPathComponent("corpus.jsonl")
             try writeCorpus(to: corpus, documents: 600)
             let queries = dir.appendingPathComponent("queries.txt")
-            try write("7\tthe\n8\tsteppe horse\n9\tthe falcon of the lake\n10\tkumis and felt wool tulip\n11\tsaiga\n",
-                      to: queries)
+            try write(
+                "7\tthe\n8\tsteppe horse\n9\tthe falcon of the lake\n10\tkumis and felt wool tulip\n11\tsaiga\n",
+                to: queries)
 
             // Default: Lucene's stop words dropped, as the harness's Lucene and PISA do; --keep-stopwords keeps them.
-            let dropped = dir.appendingPathComponent("dropped"), kept = dir.appendingPathComponent("kept")
+            let dropped = dir.appendingPathComponent("dropped")
+            let kept = dir.appendingPathComponent("kept")
             let a = try await bench(["index", corpus.path, dropped.path])
             #expect(a.status == 0, "\(a)")
             let aj = try jsonLine(a)
@@ -64,8 +70,10 @@ let saigaBenchBinary: URL = saigaBinary.deletingLastPathComponent().appendingPat
             let bj = try jsonLine(b)
             #expect(bj["stop_words"] as? Bool == false)
             #expect((bj["postings"] as? Int ?? 0) > (aj["postings"] as? Int ?? Int.max))
-            let both = try await bench(["index", corpus.path, dir.appendingPathComponent("x").path,
-                                        "--stopwords", "--keep-stopwords"])
+            let both = try await bench([
+                "index", corpus.path, dir.appendingPathComponent("x").path,
+                "--stopwords", "--keep-stopwords",
+            ])
             #expect(both.status != 0 && both.stderr.contains("contradict"), "\(both)")
 
             for index in [dropped, kept] {
@@ -74,22 +82,30 @@ let saigaBenchBinary: URL = saigaBinary.deletingLastPathComponent().appendingPat
                     let pruned = dir.appendingPathComponent("\(index.lastPathComponent)-\(mode)-pruned.tsv")
                     let exhaustive = dir.appendingPathComponent("\(index.lastPathComponent)-\(mode)-exhaustive.tsv")
                     let latencies = dir.appendingPathComponent("\(index.lastPathComponent)-\(mode)-lat.tsv")
-                    let p = try await bench(["query", index.path, queries.path, "--k", "5", "--mode", mode,
-                                             "--warmup", "0", "--count-limit", "0", "--k1", "0.9", "--b", "0.4",
-                                             "--out", pruned.path, "--latencies", latencies.path])
+                    let p = try await bench([
+                        "query", index.path, queries.path, "--k", "5", "--mode", mode,
+                        "--warmup", "0", "--count-limit", "0", "--k1", "0.9", "--b", "0.4",
+                        "--out", pruned.path, "--latencies", latencies.path,
+                    ])
                     #expect(p.status == 0, "\(p)")
                     #expect(try jsonLine(p)["queries"] as? Int == 5)
-                    let e = try await bench(["query", index.path, queries.path, "--k", "5", "--mode", mode,
-                                             "--warmup", "0", "--exhaustive", "--k1", "0.9", "--b", "0.4",
-                                             "--out", exhaustive.path])
+                    let e = try await bench([
+                        "query", index.path, queries.path, "--k", "5", "--mode", mode,
+                        "--warmup", "0", "--exhaustive", "--k1", "0.9", "--b", "0.4",
+                        "--out", exhaustive.path,
+                    ])
                     #expect(e.status == 0, "\(e)")
                     let prunedRun = try String(contentsOf: pruned, encoding: .utf8)
                     #expect(!prunedRun.isEmpty)
-                    #expect(prunedRun == (try String(contentsOf: exhaustive, encoding: .utf8)), "\(index.lastPathComponent) \(mode)")
+                    #expect(
+                        prunedRun == (try String(contentsOf: exhaustive, encoding: .utf8)),
+                        "\(index.lastPathComponent) \(mode)")
                     // Run lines: qid Q0 docid rank score tag, with the file's query ids.
                     for line in prunedRun.split(separator: "\n") {
                         let f = line.split(separator: " ")
-                        #expect(f.count == 6 && ["7", "8", "9", "10", "11"].contains(String(f[0])) && f[1] == "Q0", "\(line)")
+                        #expect(
+                            f.count == 6 && ["7", "8", "9", "10", "11"].contains(String(f[0])) && f[1] == "Q0",
+                            "\(line)")
                     }
                     // One "wall_ns<TAB>cpu_ns" line per query, in query order.
                     let lat = try String(contentsOf: latencies, encoding: .utf8).split(separator: "\n")
@@ -104,9 +120,13 @@ let saigaBenchBinary: URL = saigaBinary.deletingLastPathComponent().appendingPat
             // The stop word alone matches nothing where stop words were dropped, every document where kept.
             func hits(_ index: URL, _ qid: String) async throws -> Int {
                 let out = dir.appendingPathComponent("one.tsv")
-                let r = try await bench(["query", index.path, queries.path, "--k", "10", "--warmup", "0", "--out", out.path])
+                let r = try await bench([
+                    "query", index.path, queries.path, "--k", "10", "--warmup", "0", "--out", out.path,
+                ])
                 #expect(r.status == 0, "\(r)")
-                return try String(contentsOf: out, encoding: .utf8).split(separator: "\n").filter { $0.hasPrefix(qid + " ") }.count
+                return try String(contentsOf: out, encoding: .utf8).split(separator: "\n").filter {
+                    $0.hasPrefix(qid + " ")
+                }.count
             }
             #expect(try await hits(dropped, "7") == 0)
             #expect(try await hits(kept, "7") == 10)

@@ -11,24 +11,32 @@ struct CommandLineTests {
     /// Every option of every command as its help shows it (`-k N`, `--json`). Written out here rather than read from
     /// the tool, so that an option that disappears (or appears) is a visible change to this list.
     static let options: [String: [String]] = [
-        "index": ["--index DIR", "--append", "--split headlines|none", "--skip-bad", "--ram-mb N", "--segment-docs N",
-                  "--threads N", "--commit-every N", "--force", "--no-stem", "--stopwords", "--no-positions", "--quiet"],
-        "search": ["--index DIR", "--server HOST:PORT", "--token T", "-k N", "--offset N", "--json", "--k1 X", "--b Y",
-                   "--no-snippets", "--fields a,b", "--exact-count"],
+        "index": [
+            "--index DIR", "--append", "--split headlines|none", "--skip-bad", "--ram-mb N", "--segment-docs N",
+            "--threads N", "--commit-every N", "--force", "--no-stem", "--stopwords", "--no-positions", "--quiet",
+        ],
+        "search": [
+            "--index DIR", "--server HOST:PORT", "--token T", "-k N", "--offset N", "--json", "--k1 X", "--b Y",
+            "--no-snippets", "--fields a,b", "--exact-count",
+        ],
         "analyze": ["--no-stem", "--stopwords", "--index DIR"],
         "stats": ["--index DIR", "--json"],
         "delete": ["--index DIR", "--query QUERY", "--quiet"],
         "merge": ["--index DIR", "--max-segments N", "--quiet"],
         "check": ["--index DIR", "--json", "--repair"],
-        "serve": ["--index DIR", "--listen HOST:PORT", "--workers N", "--token T", "--quiet", "--no-verify",
-                  "--max-connections N", "--max-in-flight N", "--max-frame-bytes N", "--max-buffered-bytes N",
-                  "--idle-timeout S", "--read-timeout S", "--handshake-timeout S", "--reload-interval S",
-                  "--drain-timeout S", "--spin-us N"],
+        "serve": [
+            "--index DIR", "--listen HOST:PORT", "--workers N", "--token T", "--quiet", "--no-verify",
+            "--max-connections N", "--max-in-flight N", "--max-frame-bytes N", "--max-buffered-bytes N",
+            "--idle-timeout S", "--read-timeout S", "--handshake-timeout S", "--reload-interval S",
+            "--drain-timeout S", "--spin-us N",
+        ],
         "help": ["--list-options"],
         "version": [],
     ]
 
-    @Test("every command's help lists each of its options, and the parser accepts each of them", arguments: options.keys.sorted())
+    @Test(
+        "every command's help lists each of its options, and the parser accepts each of them",
+        arguments: options.keys.sorted())
     func optionsAreDocumentedAndParsed(command: String) async throws {
         let expected = try #require(Self.options[command])
         let listed = try await saiga("help", "--list-options", command)
@@ -40,7 +48,9 @@ struct CommandLineTests {
         let lines = help.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         for label in expected {
             #expect(help.stdout.contains("[\(label)]"), "usage line of \(command) lacks [\(label)]:\n\(help.stdout)")
-            #expect(lines.contains { $0.hasPrefix("  \(label)  ") }, "option list of \(command) lacks \(label):\n\(help.stdout)")
+            #expect(
+                lines.contains { $0.hasPrefix("  \(label)  ") },
+                "option list of \(command) lacks \(label):\n\(help.stdout)")
         }
         for line in lines { #expect(line.count < 120, "help line of \(line.count) columns: \(line)") }
         let dashHelp = try await saiga(command, "--help")
@@ -162,15 +172,19 @@ struct CommandLineTests {
     func flagValues() async throws {
         try await withTempDir { dir in
             let idx = dir.appendingPathComponent("idx").path
-            for args in [["stats", "--index", idx, "--json=1"], ["search", "--index", idx, "--json=1", "x"],
-                         ["check", "--index", idx, "--repair=yes"], ["delete", "--index", idx, "--quiet=", "x"]] {
+            for args in [
+                ["stats", "--index", idx, "--json=1"], ["search", "--index", idx, "--json=1", "x"],
+                ["check", "--index", idx, "--repair=yes"], ["delete", "--index", idx, "--quiet=", "x"],
+            ] {
                 let r = try await saiga(args)
                 #expect(r.status == 64, "\(r)")
                 #expect(r.stderr.contains("is a flag and takes no value"), "\(r)")
             }
             // A forgotten value does not swallow the next option.
-            for args in [["search", "--index", "--json", "x"], ["search", "--index", idx, "x", "-k"],
-                         ["delete", "--index", idx, "--query"]] {
+            for args in [
+                ["search", "--index", "--json", "x"], ["search", "--index", idx, "x", "-k"],
+                ["delete", "--index", idx, "--query"],
+            ] {
                 let r = try await saiga(args)
                 #expect(r.status == 64, "\(r)")
                 #expect(r.stderr.contains("needs a value"), "\(r)")
@@ -187,14 +201,28 @@ struct CommandLineTests {
             let cases: [([String], String)] = [
                 (["search", "--index", idx, "-k", "0", "x"], "-k must be an integer in 1...\(maxK)"),
                 (["search", "--index", idx, "-k", "\(maxK + 1)", "x"], "-k must be an integer in 1...\(maxK)"),
-                (["search", "--index", idx, "--offset", "\(SearchOptions.maxWindow + 1)", "x"],
-                 "--offset must be an integer in 0...\(SearchOptions.maxWindow)"),
-                (["index", corpusDirectory.path, "--index", idx, "--ram-mb", "\(IndexWriterOptions.maxRAMBudgetMB + 1)"],
-                 "--ram-mb must be an integer in 1...\(IndexWriterOptions.maxRAMBudgetMB)"),
-                (["index", corpusDirectory.path, "--index", idx, "--threads", "\(IndexWriterOptions.maxThreads + 1)"],
-                 "--threads must be an integer in 1...\(IndexWriterOptions.maxThreads)"),
-                (["index", corpusDirectory.path, "--index", idx, "--threads", "0"],
-                 "--threads must be an integer in 1...\(IndexWriterOptions.maxThreads)"),
+                (
+                    ["search", "--index", idx, "--offset", "\(SearchOptions.maxWindow + 1)", "x"],
+                    "--offset must be an integer in 0...\(SearchOptions.maxWindow)"
+                ),
+                (
+                    [
+                        "index", corpusDirectory.path, "--index", idx, "--ram-mb",
+                        "\(IndexWriterOptions.maxRAMBudgetMB + 1)",
+                    ],
+                    "--ram-mb must be an integer in 1...\(IndexWriterOptions.maxRAMBudgetMB)"
+                ),
+                (
+                    [
+                        "index", corpusDirectory.path, "--index", idx, "--threads",
+                        "\(IndexWriterOptions.maxThreads + 1)",
+                    ],
+                    "--threads must be an integer in 1...\(IndexWriterOptions.maxThreads)"
+                ),
+                (
+                    ["index", corpusDirectory.path, "--index", idx, "--threads", "0"],
+                    "--threads must be an integer in 1...\(IndexWriterOptions.maxThreads)"
+                ),
             ]
             for (args, message) in cases {
                 let r = try await saiga(args)

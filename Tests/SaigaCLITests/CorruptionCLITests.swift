@@ -68,14 +68,19 @@ struct CorruptionCLITests {
                     if failedCleanly(r) {
                         clean += 1
                     } else if !(r.exited && r.status == 0 && r.stdout == expected[q]) {
-                        failures.append("\(file) byte \(offset), \(q): neither the same answer nor a clean failure:\n\(r)")
+                        failures.append(
+                            "\(file) byte \(offset), \(q): neither the same answer nor a clean failure:\n\(r)")
                     }
                 }
                 // stats reads the metadata: the same answer or a clean failure too.
                 let s = try await saiga("stats", "--index", idx.path, "--json")
-                if !(failedCleanly(s) || (s.exited && s.status == 0)) { failures.append("stats, \(file) byte \(offset):\n\(s)") }
+                if !(failedCleanly(s) || (s.exited && s.status == 0)) {
+                    failures.append("stats, \(file) byte \(offset):\n\(s)")
+                }
             }
-            #expect(failures.isEmpty, """
+            #expect(
+                failures.isEmpty,
+                """
                 \(failures.count) bad outcomes of \(offsets.count) flips:
                 \(failures.prefix(5).joined(separator: "\n\n"))
                 """)
@@ -124,11 +129,13 @@ struct CorruptionCLITests {
                 #expect(r.stdout.isEmpty, "\(file) deleted:\n\(r)")
                 if file.hasPrefix("manifest_") {
                     // Without its only manifest the directory holds no committed index.
-                    #expect(r.stderr.contains("no committed index") || r.stderr.contains("not found"),
-                            "\(file) deleted:\n\(r)")
+                    #expect(
+                        r.stderr.contains("no committed index") || r.stderr.contains("not found"),
+                        "\(file) deleted:\n\(r)")
                 } else {
-                    #expect(r.stderr.contains("corrupt") && r.stderr.contains(file) && r.stderr.contains("missing"),
-                            "\(file) deleted:\n\(r)")
+                    #expect(
+                        r.stderr.contains("corrupt") && r.stderr.contains(file) && r.stderr.contains("missing"),
+                        "\(file) deleted:\n\(r)")
                 }
             }
         }

@@ -38,8 +38,10 @@ struct ErrorCLITests {
     func caretColumn() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
-            for (query, expected) in [("title:(saiga", 7), ("a AND", 6), ("ñandú AND", 10), ("Kazakhstan’s (oil", 14),
-                                      ("a OR OR b", 6)] {
+            for (query, expected) in [
+                ("title:(saiga", 7), ("a AND", 6), ("ñandú AND", 10), ("Kazakhstan’s (oil", 14),
+                ("a OR OR b", 6),
+            ] {
                 let r = try await saiga("search", "--index", idx.path, query)
                 #expect(r.status == 1, "\(r)")
                 let lines = r.stderr.split(separator: "\n").map(String.init)
@@ -58,8 +60,10 @@ struct ErrorCLITests {
     func validQueries() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
-            for q in ["kazakhstan", "+human -saiga", "title:kazakhstan", "body:oil", "kaz*", "(oil OR gas) AND opec",
-                      "\"human rights\"", "NOT saiga kazakhstan", "zzzzunknownword"] {
+            for q in [
+                "kazakhstan", "+human -saiga", "title:kazakhstan", "body:oil", "kaz*", "(oil OR gas) AND opec",
+                "\"human rights\"", "NOT saiga kazakhstan", "zzzzunknownword",
+            ] {
                 let r = try await saiga("search", "--index", idx.path, "--json", q)
                 let result = try searchJSON(r)
                 #expect(result.hits.count <= result.total, "\(q): \(r)")
@@ -120,8 +124,10 @@ struct ErrorCLITests {
     func missingIndex() async throws {
         try await withTempDir { dir in
             let idx = dir.appendingPathComponent("nothing-here").path
-            for args in [["search", "--index", idx, "kazakhstan"], ["stats", "--index", idx],
-                         ["search", "--index", idx, "--json", "kazakhstan"]] {
+            for args in [
+                ["search", "--index", idx, "kazakhstan"], ["stats", "--index", idx],
+                ["search", "--index", idx, "--json", "kazakhstan"],
+            ] {
                 let r = try await saiga(args)
                 #expect(r.status == 1, "\(r)")
                 #expect(r.stderr.contains("nothing-here"), "\(r)")

@@ -2,11 +2,12 @@
 // intermediate commits, directories that are not indexes, symlinks and FIFOs, symlink loops in inputs, duplicate
 // ids, oversized lines, UTF-16 input, escape sequences in documents, options and limits, unwritable output.
 
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 private func jsonLine(_ id: String, _ title: String, _ body: String, extra: String = "") -> String {
     let e = extra.isEmpty ? "" : ", " + extra
@@ -21,8 +22,9 @@ struct HardeningCLITests {
             let idx = try await buildCorpusIndex(in: dir)
             let before = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "kazakhstan"))
             let input = dir.appendingPathComponent("new.jsonl")
-            try write((0..<20).map { jsonLine("n\($0)", "New", "zorblax text \($0)") }.joined()
-                + "{not json\n", to: input)
+            try write(
+                (0..<20).map { jsonLine("n\($0)", "New", "zorblax text \($0)") }.joined()
+                    + "{not json\n", to: input)
             let r = try await saiga("index", input.path, "--index", idx.path, "--commit-every", "5")
             #expect(r.status == 64 && r.stderr.contains("--append"), "\(r)")
             let after = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "kazakhstan"))
@@ -40,7 +42,9 @@ struct HardeningCLITests {
         try await withTempDir { dir in
             let docs = dir.appendingPathComponent("docs")
             try FileManager.default.createDirectory(at: docs, withIntermediateDirectories: true)
-            for name in ["_notes.txt", "manifest_final.doc", "thesis.md"] { try write("mine", to: docs.appendingPathComponent(name)) }
+            for name in ["_notes.txt", "manifest_final.doc", "thesis.md"] {
+                try write("mine", to: docs.appendingPathComponent(name))
+            }
             let r = try await saiga("index", corpusDirectory.path, "--index", docs.path)
             #expect(r.status == 1 && r.stderr.contains("not an index"), "\(r)")
             let left = Set(try FileManager.default.contentsOfDirectory(atPath: docs.path))
@@ -95,7 +99,8 @@ struct HardeningCLITests {
             try write(jsonLine("x", "X", "old text") + jsonLine("y", "Y", "other text"), to: first)
             #expect(try await saiga("index", first.path, "--index", idx.path).status == 0)
             let dup = dir.appendingPathComponent("dup.jsonl")
-            try write(jsonLine("x", "X", "new text") + jsonLine("z", "Z", "zed") + jsonLine("z", "Z", "zed again"), to: dup)
+            try write(
+                jsonLine("x", "X", "new text") + jsonLine("z", "Z", "zed") + jsonLine("z", "Z", "zed again"), to: dup)
             for append in [false, true] {
                 let r = try await saiga(["index", dup.path, "--index", idx.path] + (append ? ["--append"] : []))
                 #expect(r.status == 1 && r.stderr.contains("dup.jsonl:3") && r.stderr.contains("duplicate"), "\(r)")
@@ -129,7 +134,8 @@ struct HardeningCLITests {
             try write(String(repeating: "lorem ipsum ", count: 5000) + "\n\nsecond paragraph here.\n", to: input)
             let idx = dir.appendingPathComponent("idx")
             #expect(try await saiga("index", input.path, "--index", idx.path).status == 0)
-            let hit = try #require(try searchJSON(try await saiga("search", "--index", idx.path, "--json", "lorem")).hits.first)
+            let hit = try #require(
+                try searchJSON(try await saiga("search", "--index", idx.path, "--json", "lorem")).hits.first)
             #expect(hit.title.count <= 200 && hit.title.hasSuffix("…"), "\(hit.title.count) characters")
         }
     }
@@ -145,8 +151,10 @@ struct HardeningCLITests {
                 }
                 return out
             }
-            let cases: [(String, [UInt8])] = [("le.txt", utf16LE("Steppe news\n\nThe saiga herd.\n")),
-                                              ("bom.jsonl", [0xFF, 0xFE] + utf16LE(jsonLine("a", "A", "text")))]
+            let cases: [(String, [UInt8])] = [
+                ("le.txt", utf16LE("Steppe news\n\nThe saiga herd.\n")),
+                ("bom.jsonl", [0xFF, 0xFE] + utf16LE(jsonLine("a", "A", "text"))),
+            ]
             for (name, bytes) in cases {
                 let input = dir.appendingPathComponent(name)
                 try write(bytes, to: input)
@@ -160,12 +168,16 @@ struct HardeningCLITests {
     func escapedOutput() async throws {
         try await withTempDir { dir in
             let input = dir.appendingPathComponent("evil.jsonl")
-            try write(jsonLine("evil\\u001b]0;pwned\\u0007", "Title \\u001b[2J\\u001b[31mred", "saiga \\u001b[1mbold\\u009b body"), to: input)
+            try write(
+                jsonLine(
+                    "evil\\u001b]0;pwned\\u0007", "Title \\u001b[2J\\u001b[31mred", "saiga \\u001b[1mbold\\u009b body"),
+                to: input)
             let idx = dir.appendingPathComponent("idx")
             #expect(try await saiga("index", input.path, "--index", idx.path).status == 0)
             let r = try await saiga("search", "--index", idx.path, "saiga", "--fields", "id")
             #expect(r.status == 0, "\(r)")
-            #expect(!r.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B }, "\(r)")
+            #expect(
+                !r.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B }, "\(r)")
             #expect(r.stdout.contains("\\x1b[2J") && r.stdout.contains("\\u{9b}"), "\(r)")
             // JSON keeps the text exactly (escaped by JSON itself).
             let j = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "saiga"))
@@ -189,9 +201,12 @@ struct HardeningCLITests {
     func dashes() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
-            let all = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "-k", "100", "kazakhstan"))
-            let minus = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "-k", "100", "kazakhstan", "-oil"))
-            let explicit = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "-k", "100", "kazakhstan -oil"))
+            let all = try searchJSON(
+                try await saiga("search", "--index", idx.path, "--json", "-k", "100", "kazakhstan"))
+            let minus = try searchJSON(
+                try await saiga("search", "--index", idx.path, "--json", "-k", "100", "kazakhstan", "-oil"))
+            let explicit = try searchJSON(
+                try await saiga("search", "--index", idx.path, "--json", "-k", "100", "kazakhstan -oil"))
             #expect(minus.ids == explicit.ids && minus.total < all.total)
             let k1 = try await saiga("stats", "--index", idx.path, "-json")
             #expect(k1.status == 64 && k1.stderr.contains("two dashes"), "\(k1)")
@@ -227,12 +242,15 @@ struct HardeningCLITests {
     func limitsAndHosts() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
-            let ok = try await saiga("search", "--index", idx.path, "--json", "-k", "10000", "--offset", "90000", "saiga")
+            let ok = try await saiga(
+                "search", "--index", idx.path, "--json", "-k", "10000", "--offset", "90000", "saiga")
             #expect(ok.status == 0, "\(ok)")
             let over = try await saiga("search", "--index", idx.path, "-k", "10000", "--offset", "90001", "saiga")
             #expect(over.status == 64 && over.stderr.contains("100000"), "\(over)")
             let host = try await saiga("search", "--server", "no-such-host.invalid:7700", "saiga")
-            #expect(host.status != 0 && host.stderr.contains("no-such-host.invalid") && !host.stderr.contains("Invalid argument"), "\(host)")
+            #expect(
+                host.status != 0 && host.stderr.contains("no-such-host.invalid")
+                    && !host.stderr.contains("Invalid argument"), "\(host)")
             let serve = try await saiga("serve", "--index", idx.path, "--listen", "no-such-host.invalid:0")
             #expect(serve.status == 1 && !serve.stderr.contains("Invalid argument"), "\(serve)")
         }
@@ -242,9 +260,11 @@ struct HardeningCLITests {
     func statsTerms() async throws {
         try await withTempDir { dir in
             let idx = dir.appendingPathComponent("idx")
-            #expect(try await saiga("index", corpusDirectory.path, "--index", idx.path, "--segment-docs", "4").status == 0)
+            #expect(
+                try await saiga("index", corpusDirectory.path, "--index", idx.path, "--segment-docs", "4").status == 0)
             let s = try parseJSONObject(try await saiga("stats", "--index", idx.path, "--json").stdout)
-            let terms = try #require(s["terms"] as? Int), summed = try #require(s["segment_terms"] as? Int)
+            let terms = try #require(s["terms"] as? Int)
+            let summed = try #require(s["segment_terms"] as? Int)
             #expect(s["segments"] as? Int ?? 0 > 1 && terms < summed)
             #expect(try await saiga("merge", "--index", idx.path).status == 0)
             let m = try parseJSONObject(try await saiga("stats", "--index", idx.path, "--json").stdout)
@@ -255,5 +275,6 @@ struct HardeningCLITests {
 
 /// Runs `saiga` with stdout opened on `path` (stderr captured).
 private func runWithStdout(_ path: String, _ arguments: [String]) async throws -> RunResult {
-    try await run(URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \"$0\" \"$@\" > " + path, saigaBinary.path] + arguments)
+    try await run(
+        URL(fileURLWithPath: "/bin/sh"), ["-c", "exec \"$0\" \"$@\" > " + path, saigaBinary.path] + arguments)
 }

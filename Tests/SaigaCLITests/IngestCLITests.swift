@@ -20,19 +20,30 @@ private func bytes(_ s: String) -> [UInt8] { Array(s.utf8) }
 let badInputs: [BadInput] = [
     BadInput(
         name: "invalid UTF-8 on line 3 of a .txt file",
-        files: ["bad.txt": bytes("A headline\nfirst line is fine\n") + [0xC3, 0x28] + bytes(" broken line\nlast line\n")],
+        files: [
+            "bad.txt": bytes("A headline\nfirst line is fine\n") + [0xC3, 0x28] + bytes(" broken line\nlast line\n")
+        ],
         inputName: "bad.txt", mentions: ["bad.txt:3"]),
     BadInput(
         name: "malformed JSON on line 2 of a .jsonl file",
-        files: ["malformed.jsonl": bytes("{\"id\":\"m1\",\"title\":\"T\",\"contents\":\"alpha\"}\n{\"id\":\"m2\", oops\n")],
+        files: [
+            "malformed.jsonl": bytes("{\"id\":\"m1\",\"title\":\"T\",\"contents\":\"alpha\"}\n{\"id\":\"m2\", oops\n")
+        ],
         inputName: "malformed.jsonl", mentions: ["malformed.jsonl:2:"]),
     BadInput(
         name: "a .jsonl line without id",
-        files: ["noid.jsonl": bytes("{\"id\":\"n1\",\"title\":\"T\",\"contents\":\"alpha\"}\n{\"title\":\"U\",\"contents\":\"beta\"}\n")],
+        files: [
+            "noid.jsonl": bytes(
+                "{\"id\":\"n1\",\"title\":\"T\",\"contents\":\"alpha\"}\n{\"title\":\"U\",\"contents\":\"beta\"}\n")
+        ],
         inputName: "noid.jsonl", mentions: ["noid.jsonl:2:", "id"]),
     BadInput(
         name: "two .jsonl lines with the same id",
-        files: ["dup.jsonl": bytes("{\"id\":\"d1\",\"title\":\"T\",\"contents\":\"alpha\"}\n{\"id\":\"d1\",\"title\":\"U\",\"contents\":\"beta\"}\n")],
+        files: [
+            "dup.jsonl": bytes(
+                "{\"id\":\"d1\",\"title\":\"T\",\"contents\":\"alpha\"}\n{\"id\":\"d1\",\"title\":\"U\",\"contents\":\"beta\"}\n"
+            )
+        ],
         inputName: "dup.jsonl", mentions: ["duplicate", "dup.jsonl:2"]),
     BadInput(
         name: "an empty .txt file",
@@ -68,7 +79,9 @@ struct IngestCLITests {
             let idx = dir.appendingPathComponent("idx")
             let r = try await saiga("index", dir.appendingPathComponent(input.inputName).path, "--index", idx.path)
             #expect(r.status == 1, "\(r)")
-            for m in input.mentions { #expect(r.stderr.contains(m), "stderr should mention \(m.debugDescription):\n\(r)") }
+            for m in input.mentions {
+                #expect(r.stderr.contains(m), "stderr should mention \(m.debugDescription):\n\(r)")
+            }
             #expect(!r.stdout.contains("indexed"), "\(r)")
             #expect(committedManifests(in: idx).isEmpty, "a failed build committed: \(committedManifests(in: idx))")
             let search = try await saiga("search", "--index", idx.path, "--json", "alpha")
@@ -86,7 +99,9 @@ struct IngestCLITests {
 
             let r = try await saiga("index", dir.appendingPathComponent(input.inputName).path, "--index", idx.path)
             #expect(r.status == 1, "\(r)")
-            for m in input.mentions { #expect(r.stderr.contains(m), "stderr should mention \(m.debugDescription):\n\(r)") }
+            for m in input.mentions {
+                #expect(r.stderr.contains(m), "stderr should mention \(m.debugDescription):\n\(r)")
+            }
 
             #expect(committedManifests(in: idx) == ["manifest_1"])
             let after = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "saiga"))
@@ -126,8 +141,9 @@ struct IngestCLITests {
             try write(bigJSONL(brokenLast: true), to: dir.appendingPathComponent("big.jsonl"))
             let idx = try await buildCorpusIndex(in: dir)
             let filesBefore = indexFileNames(idx)
-            let r = try await saiga("index", dir.appendingPathComponent("big.jsonl").path, "--index", idx.path,
-                                    "--segment-docs", "1000")
+            let r = try await saiga(
+                "index", dir.appendingPathComponent("big.jsonl").path, "--index", idx.path,
+                "--segment-docs", "1000")
             #expect(r.status == 1, "\(r)")
             #expect(r.stderr.contains("big.jsonl:6001:"), "\(r)")
             #expect(committedManifests(in: idx) == ["manifest_1"])
@@ -143,8 +159,9 @@ struct IngestCLITests {
 
             // The next successful build commits and leaves only its own files.
             try write(bigJSONL(brokenLast: false), to: dir.appendingPathComponent("big.jsonl"))
-            let ok = try await saiga("index", dir.appendingPathComponent("big.jsonl").path, "--index", idx.path,
-                                     "--segment-docs", "1000")
+            let ok = try await saiga(
+                "index", dir.appendingPathComponent("big.jsonl").path, "--index", idx.path,
+                "--segment-docs", "1000")
             #expect(ok.status == 0, "\(ok)")
             #expect(ok.stdout.contains("indexed 6,000 documents"), "\(ok)")
             let okStats = try parseJSONObject(try await saiga("stats", "--index", idx.path, "--json").stdout)
@@ -185,7 +202,8 @@ struct IngestCLITests {
                 #expect(a.total == b.total, "\(q)")
                 #expect(a.ids == b.ids, "\(q)")
                 for (x, y) in zip(a.hits, b.hits) {
-                    #expect(abs(x.score - y.score) <= 1e-4 * max(1, abs(x.score)), "\(q): \(x.id) \(x.score) vs \(y.score)")
+                    #expect(
+                        abs(x.score - y.score) <= 1e-4 * max(1, abs(x.score)), "\(q): \(x.id) \(x.score) vs \(y.score)")
                 }
             }
         }
@@ -197,7 +215,8 @@ struct IngestCLITests {
             for input in badInputs { try writeFiles(input, in: dir) }
             try write(goodJSONL, to: dir.appendingPathComponent("good.jsonl"))
             let idx = dir.appendingPathComponent("idx")
-            let inputs = badInputs.map { dir.appendingPathComponent($0.inputName).path }
+            let inputs =
+                badInputs.map { dir.appendingPathComponent($0.inputName).path }
                 + [dir.appendingPathComponent("good.jsonl").path, corpusDirectory.path]
             let r = try await saiga(["index"] + inputs + ["--index", idx.path, "--skip-bad"])
             #expect(r.status == 0, "\(r)")
@@ -211,10 +230,13 @@ struct IngestCLITests {
             #expect(committedManifests(in: idx) == ["manifest_1"])
 
             // The good documents: the corpus's 13, g1 and g2, and the good first lines of the bad .jsonl files.
-            let all = try searchJSON(try await saiga(
-                "search", "--index", idx.path, "--json", "-k", "100", "the OR a OR alpha OR beta OR steppe"))
+            let all = try searchJSON(
+                try await saiga(
+                    "search", "--index", idx.path, "--json", "-k", "100", "the OR a OR alpha OR beta OR steppe"))
             let ids = Set(all.ids)
-            #expect(ids.isSuperset(of: ["g1", "g2", "m1", "n1", "d1", "002_73c89ad6eebc6f35.txt#1"]), "ids: \(ids.sorted())")
+            #expect(
+                ids.isSuperset(of: ["g1", "g2", "m1", "n1", "d1", "002_73c89ad6eebc6f35.txt#1"]), "ids: \(ids.sorted())"
+            )
             #expect(all.ids.filter { $0.hasPrefix("0") }.count == 13, "ids: \(all.ids.sorted())")
             // The malformed line is not a document, the line without an id has none, the second "d1" is skipped.
             #expect(!ids.contains("m2"))
@@ -249,8 +271,9 @@ struct IngestCLITests {
                 #expect(r.status == 1, "\(r)")
                 #expect(r.stderr.contains("gzip"), "\(r)")
                 let message = try #require(r.stderr.split(separator: "\n").first.map(String.init))
-                #expect(message.components(separatedBy: name).count - 1 == 1,
-                        "the file should be named once: \(message)")
+                #expect(
+                    message.components(separatedBy: name).count - 1 == 1,
+                    "the file should be named once: \(message)")
                 #expect(message.contains(name + ":"), "\(r)")
                 #expect(committedManifests(in: idx).isEmpty)
             }
@@ -262,8 +285,9 @@ struct IngestCLITests {
         try await withTempDir { dir in
             try write([], to: dir.appendingPathComponent("empty.txt"))
             let idx = dir.appendingPathComponent("idx")
-            let r = try await saiga("index", dir.appendingPathComponent("empty.txt").path, "--index", idx.path,
-                                    "--skip-bad")
+            let r = try await saiga(
+                "index", dir.appendingPathComponent("empty.txt").path, "--index", idx.path,
+                "--skip-bad")
             #expect(r.status == 1, "\(r)")
             #expect(r.stderr.contains("empty"), "\(r)")
             #expect(committedManifests(in: idx).isEmpty)
@@ -317,8 +341,11 @@ struct IngestCLITests {
                 let readable = try await saiga("search", "--index", idx.path, "--fields", "lang", "marmots")
                 #expect(readable.status == 0, "\(readable)")
                 #expect(readable.stdout.contains("lang: kk"), "\(readable)")
-                outputs.append(try await saiga("search", "--index", idx.path, "--json", "--fields", "lang",
-                                               "the OR marmots OR cafe").stdout)
+                outputs.append(
+                    try await saiga(
+                        "search", "--index", idx.path, "--json", "--fields", "lang",
+                        "the OR marmots OR cafe"
+                    ).stdout)
             }
             #expect(outputs.count == 2 && outputs[0] == outputs[1], "plain and gzip indexes differ:\n\(outputs)")
         }
@@ -336,8 +363,9 @@ struct IngestCLITests {
             #expect(whole.status == 0, "\(whole)")
             #expect(whole.stdout.contains("indexed 1 document"), "\(whole)")
 
-            try write("# A markdown note\n\nMarkdown files about tulips are indexed too.\n",
-                      to: dir.appendingPathComponent("note.md"))
+            try write(
+                "# A markdown note\n\nMarkdown files about tulips are indexed too.\n",
+                to: dir.appendingPathComponent("note.md"))
             let md = try await saiga("index", dir.appendingPathComponent("note.md").path, "--index", idx.path)
             #expect(md.status == 0, "\(md)")
             let tulips = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "tulips"))

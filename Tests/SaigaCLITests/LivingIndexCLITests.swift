@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Foundation
 import Saiga
 import Testing
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// One JSONL line.
 private func jsonl(_ id: String, _ title: String, _ body: String) -> String {
@@ -45,7 +46,7 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
     /// whose "committed" line was printed, or the next one if the kill fell between its return and the print).
     @Test func killedWritersNeverLoseOrHalfWriteACommit() async throws {
         try await withTempDir { dir in
-            var rng = SeededRandom(seed: 20261122)
+            var rng = SeededRandom(seed: 20_261_122)
             let idx = dir.appendingPathComponent("idx")
             var committed: [String: String] = [:]
             var nextID = 0
@@ -72,8 +73,11 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
                 try write(batch.map { jsonl($0.0, "t", $0.1) }.joined(), to: input)
                 let every = Int.random(in: 5...40, using: &rng)
                 let out = dir.appendingPathComponent("out.txt").path
-                let pid = try spawnSaiga(["index", "--append", "--commit-every", "\(every)", "--segment-docs", "25",
-                                          "--index", idx.path, input.path], stdout: out)
+                let pid = try spawnSaiga(
+                    [
+                        "index", "--append", "--commit-every", "\(every)", "--segment-docs", "25",
+                        "--index", idx.path, input.path,
+                    ], stdout: out)
                 try await Task.sleep(nanoseconds: UInt64.random(in: 2_000_000...150_000_000, using: &rng))
                 var status: Int32 = 0
                 var killed = false
@@ -82,7 +86,9 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
                     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
                     killed = (status & 0x7f) == SIGKILL
                 } else {
-                    #expect((status & 0x7f) == 0 && (status >> 8) & 0xff == 0, "saiga index failed on its own (status \(status))")
+                    #expect(
+                        (status & 0x7f) == 0 && (status >> 8) & 0xff == 0,
+                        "saiga index failed on its own (status \(status))")
                 }
                 if killed { kills += 1 }
 
@@ -100,8 +106,10 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
                     for (id, body) in batch.prefix(n) { m[id] = body }
                     return m
                 }
-                guard FileManager.default.fileExists(atPath: idx.appendingPathComponent("write.lock").path)
-                        || reportedGeneration != nil || !committed.isEmpty else { continue }
+                guard
+                    FileManager.default.fileExists(atPath: idx.appendingPathComponent("write.lock").path)
+                        || reportedGeneration != nil || !committed.isEmpty
+                else { continue }
                 let (generation, docs): (UInt64, [String: String])
                 do {
                     (generation, docs) = try liveDocuments(idx)
@@ -117,8 +125,10 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
                     // boundary, landed between its return and the print.
                     if let reportedGeneration { #expect(generation >= reportedGeneration, "iteration \(iterations)") }
                 } else {
-                    #expect(docs == applied(nextDocs),
-                            "iteration \(iterations): after the kill the index holds \(docs.count) documents, not the \(applied(reportedDocs).count) of the last reported commit (\(reportedDocs) of the batch)")
+                    #expect(
+                        docs == applied(nextDocs),
+                        "iteration \(iterations): after the kill the index holds \(docs.count) documents, not the \(applied(reportedDocs).count) of the last reported commit (\(reportedDocs) of the batch)"
+                    )
                 }
                 committed = docs
                 let check = try await saiga("check", "--index", idx.path)
@@ -150,9 +160,12 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
             }
             try write(text, to: big)
             // bash's ulimit -f counts KiB; saiga ignores SIGXFSZ, so writes fail with EFBIG.
-            let limited = try await run(URL(fileURLWithPath: "/bin/bash"),
-                                        ["-c", "ulimit -f 64; exec \"$0\" index --append --index \"$1\" \"$2\"",
-                                         saigaBinary.path, idx.path, big.path])
+            let limited = try await run(
+                URL(fileURLWithPath: "/bin/bash"),
+                [
+                    "-c", "ulimit -f 64; exec \"$0\" index --append --index \"$1\" \"$2\"",
+                    saigaBinary.path, idx.path, big.path,
+                ])
             #expect(limited.exited && limited.status == 1, "\(limited)")
             #expect(limited.stderr.contains("disk full"), "\(limited.stderr)")
             let check = try await saiga("check", "--index", idx.path)
@@ -227,13 +240,16 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
             #expect((sound["deleted"] as? NSNumber)?.intValue == 1)
 
             // Flip bytes (sampled) in every file: check notices each one, names the file, never crashes.
-            let files = try FileManager.default.contentsOfDirectory(atPath: idx.path).filter { $0 != "write.lock" }.sorted()
+            let files = try FileManager.default.contentsOfDirectory(atPath: idx.path).filter { $0 != "write.lock" }
+                .sorted()
             #expect(files.contains { $0.hasSuffix(".del") })
             var rng = SeededRandom(seed: 11)
             for name in files {
                 let url = idx.appendingPathComponent(name)
                 let original = try Data(contentsOf: url)
-                for offset in [0, 13, original.count / 2, original.count - 1, Int.random(in: 0..<original.count, using: &rng)] {
+                for offset in [
+                    0, 13, original.count / 2, original.count - 1, Int.random(in: 0..<original.count, using: &rng),
+                ] {
                     var damaged = original
                     damaged[offset] ^= 0x5A
                     try damaged.write(to: url)

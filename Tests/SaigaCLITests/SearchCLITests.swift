@@ -51,7 +51,9 @@ struct SearchCLITests {
             let first = try #require(result.hits.first)
             #expect(first.title.contains("DiCaprio"), "first hit: \(first.id) \(first.title)")
             #expect(first.score > 0)
-            for h in result.hits { #expect(h.snippet is String, "snippet of \(h.id): \(String(describing: h.snippet))") }
+            for h in result.hits {
+                #expect(h.snippet is String, "snippet of \(h.id): \(String(describing: h.snippet))")
+            }
             // JSON snippets mark matches with <b>…</b>.
             let snippet = try #require(first.snippet as? String)
             #expect(snippet.contains("<b>"), "\(snippet)")
@@ -170,7 +172,9 @@ struct SearchCLITests {
             #expect(second.stdout.withoutTimings == first.stdout.withoutTimings, "\(second)")
             let entries = try FileManager.default.contentsOfDirectory(atPath: indexDir.path)
             let aside = try #require(entries.first { $0.hasPrefix("index.format-") }, "\(entries)")
-            #expect(try Data(contentsOf: indexDir.appendingPathComponent(aside).appendingPathComponent("manifest_1")) == bytes)
+            #expect(
+                try Data(contentsOf: indexDir.appendingPathComponent(aside).appendingPathComponent("manifest_1"))
+                    == bytes)
         }
     }
 
@@ -292,7 +296,8 @@ struct SearchCLITests {
             var lines: [String] = []
             for i in 0..<1500 {
                 let extra = String(repeating: " common", count: i % 7) + (i % 3 == 0 ? " rare" : "")
-                lines.append("{\"id\":\"d\(i)\",\"title\":\"doc \(i)\",\"contents\":\"common words here\(extra) filler \(i)\"}")
+                lines.append(
+                    "{\"id\":\"d\(i)\",\"title\":\"doc \(i)\",\"contents\":\"common words here\(extra) filler \(i)\"}")
             }
             let input = dir.appendingPathComponent("docs.jsonl")
             try write(lines.joined(separator: "\n") + "\n", to: input)
@@ -302,7 +307,8 @@ struct SearchCLITests {
 
             let bounded = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "-k", "5", "common"))
             #expect(!bounded.totalIsExact && bounded.total >= 1000 && bounded.total <= 1500, "total \(bounded.total)")
-            let exact = try searchJSON(try await saiga("search", "--index", idx.path, "--json", "-k", "5", "--exact-count", "common"))
+            let exact = try searchJSON(
+                try await saiga("search", "--index", idx.path, "--json", "-k", "5", "--exact-count", "common"))
             #expect(exact.totalIsExact && exact.total == 1500)
             // Counting less never changes the ranking.
             #expect(bounded.ids == exact.ids && bounded.hits.map(\.score) == exact.hits.map(\.score))
@@ -310,7 +316,9 @@ struct SearchCLITests {
             #expect(small.totalIsExact && small.total == 500)
 
             let text = try await saiga("search", "--index", idx.path, "-k", "1", "common")
-            #expect(text.stdout.hasPrefix("1,000+ hits for common") || text.stdout.contains("+ hits for common"), "\(text.stdout)")
+            #expect(
+                text.stdout.hasPrefix("1,000+ hits for common") || text.stdout.contains("+ hits for common"),
+                "\(text.stdout)")
             let textExact = try await saiga("search", "--index", idx.path, "-k", "1", "--exact-count", "common")
             #expect(textExact.stdout.hasPrefix("1,500 hits for common"), "\(textExact.stdout)")
         }

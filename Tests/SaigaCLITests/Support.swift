@@ -1,12 +1,13 @@
 // Support for the end-to-end tests: locating the `saiga` binary and the bundled corpus, running a program with a
 // timeout and capturing its output and exit status, per-test temporary directories, JSON helpers.
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Foundation
 @_exported import SaigaTestSupport
 import Testing
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 // MARK: - Running a program
 
@@ -50,13 +51,16 @@ func run(
     timeout: Double = 60, sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> RunResult {
     func result(_ o: ProcessOutcome) -> RunResult {
-        RunResult(arguments: arguments, stdoutData: o.stdoutData, stderrData: o.stderrData,
-                  status: o.exit.code ?? -1, signal: o.timedOut ? SIGKILL : o.exit.signal, timedOut: o.timedOut,
-                  seconds: o.seconds)
+        RunResult(
+            arguments: arguments, stdoutData: o.stdoutData, stderrData: o.stderrData,
+            status: o.exit.code ?? -1, signal: o.timedOut ? SIGKILL : o.exit.signal, timedOut: o.timedOut,
+            seconds: o.seconds)
     }
-    return result(try await runProcess(executable.path, arguments, in: directory, environment: environment,
-                                       timeout: timeout, describe: { "\(result($0))" },
-                                       sourceLocation: sourceLocation))
+    return result(
+        try await runProcess(
+            executable.path, arguments, in: directory, environment: environment,
+            timeout: timeout, describe: { "\(result($0))" },
+            sourceLocation: sourceLocation))
 }
 
 /// Runs the `saiga` binary. See `run(_:_:in:environment:timeout:sourceLocation:)`.
@@ -65,7 +69,8 @@ func saiga(
     _ arguments: String..., in directory: URL? = nil, environment: [String: String?] = [:], timeout: Double = 60,
     sourceLocation: SourceLocation = #_sourceLocation
 ) async throws -> RunResult {
-    try await saiga(arguments, in: directory, environment: environment, timeout: timeout, sourceLocation: sourceLocation)
+    try await saiga(
+        arguments, in: directory, environment: environment, timeout: timeout, sourceLocation: sourceLocation)
 }
 
 @discardableResult
@@ -101,7 +106,9 @@ func withTempDir<T>(_ body: (URL) async throws -> T) async throws -> T {
 }
 
 /// Builds an index of the bundled corpus at `dir/name` and returns its path.
-func buildCorpusIndex(in dir: URL, name: String = "idx", sourceLocation: SourceLocation = #_sourceLocation)
+func buildCorpusIndex(
+    in dir: URL, name: String = "idx", sourceLocation: SourceLocation = #_sourceLocation
+)
     async throws -> URL
 {
     let idx = dir.appendingPathComponent(name)
@@ -144,8 +151,9 @@ func parseJSONObject(_ text: String, sourceLocation: SourceLocation = #_sourceLo
         Issue.record("not valid JSON (\(error)):\n\(text.prefix(2000))", sourceLocation: sourceLocation)
         throw error
     }
-    return try #require(value as? [String: Any], "JSON is not an object:\n\(text.prefix(2000))",
-                        sourceLocation: sourceLocation)
+    return try #require(
+        value as? [String: Any], "JSON is not an object:\n\(text.prefix(2000))",
+        sourceLocation: sourceLocation)
 }
 
 /// One hit of `saiga search --json`.
@@ -171,21 +179,26 @@ func searchJSON(_ r: RunResult, sourceLocation: SourceLocation = #_sourceLocatio
     try #require(r.exited && r.status == 0, "search failed:\n\(r)", sourceLocation: sourceLocation)
     let object = try parseJSONObject(r.stdout, sourceLocation: sourceLocation)
     // "total_exact": false appears only when the total is a lower bound (more than 1,000 matches).
-    #expect(Set(object.keys) == ["total", "hits"]
-                || (Set(object.keys) == ["total", "total_exact", "hits"] && object["total_exact"] as? Bool == false),
-            "unexpected top-level keys: \(object.keys.sorted())", sourceLocation: sourceLocation)
-    let total = try #require(object["total"] as? Int, "total is not an integer:\n\(r.stdout)",
-                             sourceLocation: sourceLocation)
-    let rawHits = try #require(object["hits"] as? [Any], "hits is not an array:\n\(r.stdout)",
-                               sourceLocation: sourceLocation)
+    #expect(
+        Set(object.keys) == ["total", "hits"]
+            || (Set(object.keys) == ["total", "total_exact", "hits"] && object["total_exact"] as? Bool == false),
+        "unexpected top-level keys: \(object.keys.sorted())", sourceLocation: sourceLocation)
+    let total = try #require(
+        object["total"] as? Int, "total is not an integer:\n\(r.stdout)",
+        sourceLocation: sourceLocation)
+    let rawHits = try #require(
+        object["hits"] as? [Any], "hits is not an array:\n\(r.stdout)",
+        sourceLocation: sourceLocation)
     var hits: [Hit] = []
     for raw in rawHits {
         let h = try #require(raw as? [String: Any], "a hit is not an object: \(raw)", sourceLocation: sourceLocation)
         let id = try #require(h["id"] as? String, "hit without string id: \(h)", sourceLocation: sourceLocation)
-        let score = try #require((h["score"] as? NSNumber)?.doubleValue, "hit without numeric score: \(h)",
-                                 sourceLocation: sourceLocation)
-        let title = try #require(h["title"] as? String, "hit without string title: \(h)",
-                                 sourceLocation: sourceLocation)
+        let score = try #require(
+            (h["score"] as? NSNumber)?.doubleValue, "hit without numeric score: \(h)",
+            sourceLocation: sourceLocation)
+        let title = try #require(
+            h["title"] as? String, "hit without string title: \(h)",
+            sourceLocation: sourceLocation)
         #expect(h.keys.contains("snippet"), "hit without snippet key: \(h)", sourceLocation: sourceLocation)
         let fields: [String: Any]?
         if let f = h["fields"] {
@@ -199,4 +212,3 @@ func searchJSON(_ r: RunResult, sourceLocation: SourceLocation = #_sourceLocatio
 }
 
 // MARK: - Deterministic randomness
-

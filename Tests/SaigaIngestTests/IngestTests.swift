@@ -1,12 +1,14 @@
 import Foundation
+import SaigaTestSupport
 import Testing
+
 @testable import Saiga
 @testable import SaigaIngest
-import SaigaTestSupport
 
 @Suite struct ArticleSplitterTests {
     static var corpusDirectory: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
             .appendingPathComponent("Index/corpus").path
     }
 
@@ -17,24 +19,27 @@ import SaigaTestSupport
 
     @Test func bundledCorpusSplitsIntoItsArticles() throws {
         let a0 = try articles("000_3c8d84578b754a48.txt").map(\.title)
-        #expect(a0 == [
-            "Kazakhstan: A decree on human rights demonstrates the government is responsive to the people’s demands",
-            "Can Kazakhstan set an example for Central Asia’s key position in the global transition to green economy?",
-            "Islamic Extremism in Central Asia: A Threat to Liberal Progress",
-            "EU’s €20M Project to Diversify Internet Resources in Kazakhstan with Satellite Communications",
-            "OCCRP Reports on Corruption Linked to Berdimuhamedov family",
-            "Leonardo DiCaprio Congratulates Government of Kazakhstan",
-        ])
+        #expect(
+            a0 == [
+                "Kazakhstan: A decree on human rights demonstrates the government is responsive to the people’s demands",
+                "Can Kazakhstan set an example for Central Asia’s key position in the global transition to green economy?",
+                "Islamic Extremism in Central Asia: A Threat to Liberal Progress",
+                "EU’s €20M Project to Diversify Internet Resources in Kazakhstan with Satellite Communications",
+                "OCCRP Reports on Corruption Linked to Berdimuhamedov family",
+                "Leonardo DiCaprio Congratulates Government of Kazakhstan",
+            ])
         let a1 = try articles("001_da1136e84224b206.txt").map(\.title)
-        #expect(a1 == [
-            "Human rights in Kazakhstan",
-            "Kazakhstan’s government determined to enhance engagement with civil society",
-            "Kazakhstan will continue to increase oil production under OPEC+ agreement",
-            "More airlines resume international air travel to Kazakhstan",
-        ])
+        #expect(
+            a1 == [
+                "Human rights in Kazakhstan",
+                "Kazakhstan’s government determined to enhance engagement with civil society",
+                "Kazakhstan will continue to increase oil production under OPEC+ agreement",
+                "More airlines resume international air travel to Kazakhstan",
+            ])
         #expect(try articles("002_73c89ad6eebc6f35.txt").map(\.title) == ["New Decree on Human Rights in Kazakhstan."])
         #expect(try articles("003_c5f1b9d40414082f.txt").map(\.title) == ["General Information about the Country"])
-        #expect(try articles("004_038d0ce85438f681.txt").map(\.title) == ["Retreating Rights – Kazakhstan: Introduction"])
+        #expect(
+            try articles("004_038d0ce85438f681.txt").map(\.title) == ["Retreating Rights – Kazakhstan: Introduction"])
     }
 
     @Test func sectionHeadingsStayInTheirArticle() throws {
@@ -52,7 +57,8 @@ import SaigaTestSupport
     }
 
     @Test func splitNoneKeepsOneDocumentPerFile() throws {
-        let text = try String(contentsOfFile: ArticleSplitterTests.corpusDirectory + "/000_3c8d84578b754a48.txt", encoding: .utf8)
+        let text = try String(
+            contentsOfFile: ArticleSplitterTests.corpusDirectory + "/000_3c8d84578b754a48.txt", encoding: .utf8)
         let all = ArticleSplitter.splitText(text, split: false)
         #expect(all.count == 1)
         #expect(all[0].body.contains("DiCaprio"))
@@ -74,12 +80,19 @@ import SaigaTestSupport
         return path
     }
 
-    func read(_ inputs: [String], skipBad: Bool = false) -> (docs: [Document], issues: [IngestIssue], thrown: IngestIssue?) {
+    func read(
+        _ inputs: [String], skipBad: Bool = false
+    ) -> (docs: [Document], issues: [IngestIssue], thrown: IngestIssue?) {
         var issues: [IngestIssue] = []
         let reader = CorpusReader(inputs: inputs, issues: &issues)
         var docs: [Document] = []
         do {
-            try reader.forEachDocument({ d, _ in docs.append(d) }, onIssue: { issues.append($0); return skipBad })
+            try reader.forEachDocument(
+                { d, _ in docs.append(d) },
+                onIssue: {
+                    issues.append($0)
+                    return skipBad
+                })
         } catch let e as IngestIssue {
             return (docs, issues, e)
         } catch { Issue.record("\(error)") }
@@ -89,11 +102,14 @@ import SaigaTestSupport
     @Test func jsonLines() {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
-        let path = write(dir, "a.jsonl", Array("""
-            {"id": "x1", "title": "First", "contents": "alpha", "lang": "en", "n": 3, "tags": ["a"], "z": null}
+        let path = write(
+            dir, "a.jsonl",
+            Array(
+                """
+                {"id": "x1", "title": "First", "contents": "alpha", "lang": "en", "n": 3, "tags": ["a"], "z": null}
 
-            {"id": 2, "body": "beta"}
-            """.utf8))
+                {"id": 2, "body": "beta"}
+                """.utf8))
         let (docs, issues, thrown) = read([path])
         #expect(thrown == nil && issues.isEmpty)
         #expect(docs.map(\.id) == ["x1", "2"])
@@ -124,7 +140,8 @@ import SaigaTestSupport
     @Test func badTextFiles() {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
-        let invalid = write(dir, "invalid.txt", Array("Title line\n\nok text\n".utf8) + [0xC3, 0x28] + Array(" more\n".utf8))
+        let invalid = write(
+            dir, "invalid.txt", Array("Title line\n\nok text\n".utf8) + [0xC3, 0x28] + Array(" more\n".utf8))
         let (_, _, t1) = read([invalid])
         #expect(t1?.line == 4)
         #expect(t1?.message.contains("UTF-8") == true)
@@ -135,7 +152,11 @@ import SaigaTestSupport
         _ = CorpusReader(inputs: [missing], issues: &issues)
         #expect(issues.first?.path == missing)
         // With skip-bad, good files still come through.
-        let good = write(dir, "good.txt", Array("A Good Title For This Text\n\nThis is the body of a perfectly fine article, long enough to count as prose.\n".utf8))
+        let good = write(
+            dir, "good.txt",
+            Array(
+                "A Good Title For This Text\n\nThis is the body of a perfectly fine article, long enough to count as prose.\n"
+                    .utf8))
         let (docs, skipped, thrown) = read([invalid, empty, good], skipBad: true)
         #expect(thrown == nil)
         #expect(skipped.count == 2)
@@ -148,7 +169,8 @@ import SaigaTestSupport
     @Test func titlesAreBoundedAndNothingIsLost() {
         let long = (0..<40).map { _ in "Extraordinarily" }.joined(separator: "") + " Long Capitalised Headline Words."
         let texts = [
-            "Saiga Numbers\n\n" + long + "\n\nThe saiga population on the steppe has grown to over a million animals this year.\n",
+            "Saiga Numbers\n\n" + long
+                + "\n\nThe saiga population on the steppe has grown to over a million animals this year.\n",
             String(repeating: "word ", count: 100) + "\n\nsecond paragraph.\n",
             "# " + String(repeating: "heading ", count: 60) + "\n\ntext\n",
         ]
@@ -158,7 +180,9 @@ import SaigaTestSupport
             for a in articles {
                 #expect(a.title.count <= ArticleSplitter.maxTitleCharacters, "\(a.title.count): \(a.title)")
                 let words = Set(text.split(whereSeparator: { $0.isWhitespace || $0 == "#" }).map(String.init))
-                let kept = Set((a.title + " " + a.body).split(whereSeparator: { $0.isWhitespace || $0 == "#" || $0 == "…" }).map(String.init))
+                let kept = Set(
+                    (a.title + " " + a.body).split(whereSeparator: { $0.isWhitespace || $0 == "#" || $0 == "…" }).map(
+                        String.init))
                 #expect(words.subtracting(kept).isEmpty, "lost: \(words.subtracting(kept))")
             }
         }

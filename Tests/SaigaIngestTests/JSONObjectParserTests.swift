@@ -1,8 +1,9 @@
 import Foundation
+import SaigaTestSupport
 import Testing
+
 @testable import Saiga
 @testable import SaigaIngest
-import SaigaTestSupport
 
 // MARK: - Helpers
 
@@ -70,7 +71,8 @@ private func randomTestString(_ rng: inout ParserTestRNG, maxLength: Int = 40) -
         let value: UInt32
         switch Int.random(in: 0..<10, using: &rng) {
         case 0: value = UInt32.random(in: 0...0x1F, using: &rng)  // control characters
-        case 1: value = [0x22, 0x5C, 0x2F, 0x7F, 0x00, 0x2028, 0x2029, 0xFEFF, 0xFFFD, 0xFFFF].randomElement(using: &rng)!
+        case 1:
+            value = [0x22, 0x5C, 0x2F, 0x7F, 0x00, 0x2028, 0x2029, 0xFEFF, 0xFFFD, 0xFFFF].randomElement(using: &rng)!
         case 2: value = UInt32.random(in: 0x80...0x7FF, using: &rng)
         case 3: value = UInt32.random(in: 0x800...0xD7FF, using: &rng)
         case 4: value = UInt32.random(in: 0xE000...0xFFFF, using: &rng)
@@ -119,11 +121,13 @@ struct JSONObjectParserTests {
     // MARK: - Basics
 
     @Test func parsesMembersInSourceOrder() throws {
-        let members = try parseJSON(#"  {"id":"doc1", "title" : "Hello", "n": 12, "ok":true,"bad":false, "none":null}  "#)
+        let members = try parseJSON(
+            #"  {"id":"doc1", "title" : "Hello", "n": 12, "ok":true,"bad":false, "none":null}  "#)
         #expect(memberKeys(members) == ["id", "title", "n", "ok", "bad", "none"])
-        #expect(memberValues(members) == [
-            .string("doc1"), .string("Hello"), .number("12"), .bool(true), .bool(false), .null,
-        ])
+        #expect(
+            memberValues(members) == [
+                .string("doc1"), .string("Hello"), .number("12"), .bool(true), .bool(false), .null,
+            ])
     }
 
     @Test func parsesEmptyObjectAndWhitespaceVariants() throws {
@@ -263,14 +267,16 @@ struct JSONObjectParserTests {
                 }
             }
         }
-        #expect(jsonError([UInt8](#"{"k":"#.utf8) + [0x22, 0xC0, 0xAF, 0x22, 0x7D])?.description
-            == "invalid UTF-8 in string (overlong encoding) at byte 6")
+        #expect(
+            jsonError([UInt8](#"{"k":"#.utf8) + [0x22, 0xC0, 0xAF, 0x22, 0x7D])?.description
+                == "invalid UTF-8 in string (overlong encoding) at byte 6")
     }
 
     @Test func validUTF8BoundariesAreAccepted() throws {
         let valid: [[UInt8]] = [
             [0xC2, 0x80], [0xDF, 0xBF], [0xE0, 0xA0, 0x80], [0xE1, 0x80, 0x80], [0xEC, 0xBF, 0xBF], [0xED, 0x80, 0x80],
-            [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80], [0xEF, 0xBF, 0xBF], [0xF0, 0x90, 0x80, 0x80], [0xF1, 0x80, 0x80, 0x80],
+            [0xED, 0x9F, 0xBF], [0xEE, 0x80, 0x80], [0xEF, 0xBF, 0xBF], [0xF0, 0x90, 0x80, 0x80],
+            [0xF1, 0x80, 0x80, 0x80],
             [0xF3, 0xBF, 0xBF, 0xBF], [0xF4, 0x80, 0x80, 0x80], [0xF4, 0x8F, 0xBF, 0xBF], [0x7F],
         ]
         for bytes in valid {
@@ -289,7 +295,9 @@ struct JSONObjectParserTests {
             let nested = [UInt8](#"{"k":{"a":""#.utf8) + [byte] + Array(#""}}"#.utf8)
             #expect(jsonError(nested) == JSONParseError(.controlCharacterInString(byte), at: 11))
         }
-        #expect(jsonError("{\"k\":\"a\tb\"}")?.description == "control character 0x09 in string (must be escaped) at byte 7")
+        #expect(
+            jsonError("{\"k\":\"a\tb\"}")?.description == "control character 0x09 in string (must be escaped) at byte 7"
+        )
         // DEL (0x7F) is not a control character for JSON.
         #expect(jsonError("{\"k\":\"a\u{7F}b\"}") == nil)
     }
@@ -391,7 +399,8 @@ struct JSONObjectParserTests {
         // The top-level object is level 1, so 127 nested arrays reach exactly 128.
         let deepest = "{\"a\":" + String(repeating: "[", count: 127) + String(repeating: "]", count: 127) + "}"
         #expect(memberValues(try parseJSON(deepest)) == [.composite])
-        let objects = "{\"a\":" + String(repeating: "{\"b\":", count: 126) + "{}" + String(repeating: "}", count: 126) + "}"
+        let objects =
+            "{\"a\":" + String(repeating: "{\"b\":", count: 126) + "{}" + String(repeating: "}", count: 126) + "}"
         #expect(memberValues(try parseJSON(objects)) == [.composite])
     }
 
@@ -421,7 +430,8 @@ struct JSONObjectParserTests {
 
     @Test func numbersKeepTheirSourceText() throws {
         let numbers = [
-            "0", "-0", "1", "-1", "123", "1.5", "-1.5e10", "1E+2", "1e-2", "0.0", "0e0", "-0.0E-0", "10", "9007199254740993",
+            "0", "-0", "1", "-1", "123", "1.5", "-1.5e10", "1E+2", "1e-2", "0.0", "0e0", "-0.0E-0", "10",
+            "9007199254740993",
             "123456789012345678901234567890", "1.7976931348623157e309", "4.9e-325",
         ]
         for number in numbers {
@@ -435,7 +445,8 @@ struct JSONObjectParserTests {
     // MARK: - Nested values
 
     @Test func nestedValuesAreValidatedAndSkipped() throws {
-        let text = #"{"a":[1,"x",{"b":[true,false,null]},-2.5e3,"\u00e9\"]"],"b":{"c":{}, "d" : [ ] },"d":[],"e":2,"f":{}}"#
+        let text =
+            #"{"a":[1,"x",{"b":[true,false,null]},-2.5e3,"\u00e9\"]"],"b":{"c":{}, "d" : [ ] },"d":[],"e":2,"f":{}}"#
         let members = try parseJSON(text)
         #expect(memberKeys(members) == ["a", "b", "d", "e", "f"])
         #expect(memberValues(members) == [.composite, .composite, .composite, .number("2"), .composite])
@@ -447,8 +458,9 @@ struct JSONObjectParserTests {
         #expect(jsonError(#"{"a":[{"b\u0001":1}]}"#) == nil)
         #expect(jsonError(#"{"a":["\q"]}"#) == JSONParseError(.invalidEscape(UInt8(ascii: "q")), at: 7))
         #expect(jsonError(#"{"a":{"k":"\uDE00"}}"#) == JSONParseError(.unpairedSurrogate(0xDE00), at: 11))
-        #expect(jsonError([UInt8](#"{"a":{"k":""#.utf8) + [0xFF, 0x22, 0x7D, 0x7D])
-            == JSONParseError(.invalidUTF8("invalid byte 0xFF"), at: 11))
+        #expect(
+            jsonError([UInt8](#"{"a":{"k":""#.utf8) + [0xFF, 0x22, 0x7D, 0x7D])
+                == JSONParseError(.invalidUTF8("invalid byte 0xFF"), at: 11))
     }
 
     // MARK: - Duplicate keys
@@ -544,7 +556,8 @@ struct JSONObjectParserTests {
             encoder.outputFormatting = round % 2 == 0 ? [] : [.prettyPrinted, .withoutEscapingSlashes]
             let document = Document(
                 id: randomTestString(&rng, maxLength: 10), contents: randomTestString(&rng, maxLength: 200),
-                tags: [randomTestString(&rng)], nested: [randomTestString(&rng, maxLength: 5): [randomTestString(&rng)]])
+                tags: [randomTestString(&rng)], nested: [randomTestString(&rng, maxLength: 5): [randomTestString(&rng)]]
+            )
             let data = try encoder.encode(document)
             let members = try [UInt8](data).withUnsafeBytes { raw throws(JSONParseError) in try parser.parse(raw) }
             let decoded = Dictionary(uniqueKeysWithValues: members.map { ($0.key, $0.value) })
@@ -561,7 +574,8 @@ struct JSONObjectParserTests {
         for _ in 0..<3000 {
             let key = randomTestString(&rng, maxLength: 6)
             let value = randomTestString(&rng, maxLength: 60)
-            let text = "{" + randomlyEscaped(key, &rng) + ":" + randomlyEscaped(value, &rng)
+            let text =
+                "{" + randomlyEscaped(key, &rng) + ":" + randomlyEscaped(value, &rng)
                 + ",\"x\":[" + randomlyEscaped(value, &rng) + "]}"
             let members = try parser.parse(Array(text.utf8))
             #expect(members.first?.key == key, "\(text.debugDescription)")
@@ -581,7 +595,8 @@ struct JSONObjectParserTests {
             "{\"k\":\"naïve 日本 😀\",\"o\":{\"x\":{\"y\":[[[]]]}}}",
         ]
         var parser = JSONObjectParser(maxDepth: 6)
-        let alphabet: [UInt8] = Array(#"{}[]:,"\/ubfnrt0123456789-+.eE aZ"#.utf8)
+        let alphabet: [UInt8] =
+            Array(#"{}[]:,"\/ubfnrt0123456789-+.eE aZ"#.utf8)
             + [0x00, 0x1F, 0x7F, 0x80, 0xBF, 0xC3, 0xE2, 0xED, 0xF0, 0xF4, 0xFF]
         var accepted = 0
         for _ in 0..<20_000 {

@@ -1,9 +1,10 @@
 import CZlib
 import Foundation
+import SaigaTestSupport
 import Testing
+
 @testable import Saiga
 @testable import SaigaIngest
-import SaigaTestSupport
 
 // MARK: - Helpers
 
@@ -109,9 +110,9 @@ private func sampleJSONL(lines count: Int, seed: UInt64 = 1) -> [UInt8] {
     let words = ["alpha", "beta", "gamma", "délta", "epsilon", "zeta", "\"eta\"", "θ", "iota", "kappa"]
     for k in 0..<count {
         out += Array("{\"id\":\"doc\(k)\",\"text\":\"".utf8)
-        state = state &* 6364136223846793005 &+ 1442695040888963407
+        state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
         for _ in 0..<Int(state >> 58) {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             out += Array(words[Int(state >> 60) % words.count].utf8) + [0x20]
         }
         out += Array("\"}\n".utf8)
@@ -147,9 +148,10 @@ struct LineReaderTests {
         try withLineReaderTempDir { dir in
             let file = dir.appendingPathComponent("nofinal.jsonl")
             try writeFile(Array("one\ntwo".utf8), to: file)
-            #expect(try readAllLines(file.path) == [
-                ReadLine(bytes: Array("one".utf8), number: 1), ReadLine(bytes: Array("two".utf8), number: 2),
-            ])
+            #expect(
+                try readAllLines(file.path) == [
+                    ReadLine(bytes: Array("one".utf8), number: 1), ReadLine(bytes: Array("two".utf8), number: 2),
+                ])
             try writeFile(Array("x".utf8), to: file)
             #expect(try readAllLines(file.path) == [ReadLine(bytes: [0x78], number: 1)])
         }
@@ -289,7 +291,10 @@ struct LineReaderTests {
                 }
             }
             var rest: [Int] = []
-            try reader.forEachLine { _, number in rest.append(number); return true }
+            try reader.forEachLine { _, number in
+                rest.append(number)
+                return true
+            }
             #expect(rest == [3])
         }
     }
@@ -307,7 +312,10 @@ struct LineReaderTests {
                 #expect(reader.fileSize == size)
                 #expect(reader.bytesRead <= size)
                 var lines = 0
-                try reader.forEachLine { _, _ in lines += 1; return true }
+                try reader.forEachLine { _, _ in
+                    lines += 1
+                    return true
+                }
                 #expect(lines == 50_000)
                 #expect(reader.bytesRead == size)
             }
@@ -382,7 +390,8 @@ struct LineReaderTests {
             // Members split mid-line, with an empty member in between: the result is their concatenation (like zcat).
             let parts: [[UInt8]] = [Array("a\nb".utf8), [], Array("c\nd\n".utf8), Array("e".utf8)]
             try writeFile(parts.flatMap { gzipMember($0) }, to: file)
-            #expect(try readAllLines(file.path).map { String(decoding: $0.bytes, as: UTF8.self) } == ["a", "bc", "d", "e"])
+            #expect(
+                try readAllLines(file.path).map { String(decoding: $0.bytes, as: UTF8.self) } == ["a", "bc", "d", "e"])
 
             // Many members, each bigger than a buffer, so that member ends fall anywhere in the input buffer.
             let text = sampleJSONL(lines: 40_000, seed: 3)
@@ -451,8 +460,9 @@ struct LineReaderTests {
             #expect(trailing.error?.kind == .corruptGzip(detail: "trailing garbage after the last gzip member"))
             #expect(trailing.lines == referenceLines(text))
             try writeFile(full + [0x1F], to: file)
-            #expect(readLinesUntilError(file.path).error?.kind
-                == .corruptGzip(detail: "trailing byte after the last gzip member"))
+            #expect(
+                readLinesUntilError(file.path).error?.kind
+                    == .corruptGzip(detail: "trailing byte after the last gzip member"))
 
             // The error is sticky.
             try writeFile(badCRC, to: file)
@@ -472,7 +482,7 @@ struct LineReaderTests {
             for _ in 0..<200 {
                 var damaged = full
                 for _ in 0..<3 {
-                    state = state &* 6364136223846793005 &+ 1442695040888963407
+                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                     let position = 10 + Int(state >> 33) % (full.count - 10)
                     damaged[position] ^= UInt8(truncatingIfNeeded: state >> 13) | 1
                 }

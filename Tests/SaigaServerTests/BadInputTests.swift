@@ -14,7 +14,9 @@ func fieldBytes(_ tag: UInt16, _ value: [UInt8]) -> [UInt8] {
     return w.bytes
 }
 
-func u32Bytes(_ v: UInt32) -> [UInt8] { [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)] }
+func u32Bytes(_ v: UInt32) -> [UInt8] {
+    [UInt8(v >> 24), UInt8(v >> 16 & 0xff), UInt8(v >> 8 & 0xff), UInt8(v & 0xff)]
+}
 
 extension SearchRequest {
     func frameBytes(id: UInt32, into bytes: inout [UInt8]) {
@@ -23,8 +25,10 @@ extension SearchRequest {
 }
 
 /// A new connection through the Swift client still gets the library's results.
-func expectStillServing(_ server: ServerProcess, _ index: URL, token: String? = nil,
-                        sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectStillServing(
+    _ server: ServerProcess, _ index: URL, token: String? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
     #expect(!server.hasExited, "the server exited:\n\(server.stderr)", sourceLocation: sourceLocation)
     let client = try server.client(token: token)
     defer { client.close() }
@@ -41,8 +45,10 @@ func expectStillServing(_ server: ServerProcess, _ index: URL, token: String? = 
 
 /// Reads the next frame and checks it is an ERROR with one of `codes` for request `id`.
 @discardableResult
-func expectError(_ c: RawConnection, codes: Set<UInt16>, id: UInt32?, timeout: Double = 10, _ context: String,
-                 sourceLocation: SourceLocation = #_sourceLocation) -> WireError? {
+func expectError(
+    _ c: RawConnection, codes: Set<UInt16>, id: UInt32?, timeout: Double = 10, _ context: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) -> WireError? {
     do {
         let (rid, r) = try c.readResponse(timeout: timeout)
         guard let e = errorOf(r) else {
@@ -50,7 +56,9 @@ func expectError(_ c: RawConnection, codes: Set<UInt16>, id: UInt32?, timeout: D
             return nil
         }
         #expect(codes.contains(e.code.rawValue), "\(context): got \(e)", sourceLocation: sourceLocation)
-        if let id { #expect(rid == id, "\(context): ERROR for request \(rid), expected \(id)", sourceLocation: sourceLocation) }
+        if let id {
+            #expect(rid == id, "\(context): ERROR for request \(rid), expected \(id)", sourceLocation: sourceLocation)
+        }
         return e
     } catch {
         Issue.record("\(context): expected ERROR \(codes.sorted()), got \(error)", sourceLocation: sourceLocation)
@@ -71,34 +79,47 @@ struct FatalCase: CustomStringConvertible, Sendable {
 }
 
 let fatalCases: [FatalCase] = [
-    FatalCase(description: "an HTTP request instead of HELLO", greet: false,
-              bytes: Array("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8), codes: [1, 2], id: 0),
-    FatalCase(description: "an HTTP request after HELLO", greet: true,
-              bytes: Array("GET / HTTP/1.1\r\n\r\n".utf8), codes: [1, 2], id: 0),
-    FatalCase(description: "a length of 0xFFFFFFFF", greet: false, bytes: [0xff, 0xff, 0xff, 0xff, 3, 0, 0, 0, 0, 1],
-              codes: [2], id: 0),
-    FatalCase(description: "a frame longer than --max-frame-bytes 4096 (only its header sent)", greet: true,
-              bytes: u32Bytes(5000) + [3, 0] + u32Bytes(9), codes: [2], id: 0, options: ["--max-frame-bytes", "4096"]),
-    FatalCase(description: "a frame length of 4097 with --max-frame-bytes 4096", greet: true,
-              bytes: u32Bytes(4097) + [2, 0] + u32Bytes(9) + [UInt8](repeating: 0, count: 100), codes: [2], id: 0,
-              options: ["--max-frame-bytes", "4096"]),
-    FatalCase(description: "a frame length below the 6-byte header", greet: true, bytes: [0, 0, 0, 3, 2, 0, 0],
-              codes: [1], id: 0),
+    FatalCase(
+        description: "an HTTP request instead of HELLO", greet: false,
+        bytes: Array("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8), codes: [1, 2], id: 0),
+    FatalCase(
+        description: "an HTTP request after HELLO", greet: true,
+        bytes: Array("GET / HTTP/1.1\r\n\r\n".utf8), codes: [1, 2], id: 0),
+    FatalCase(
+        description: "a length of 0xFFFFFFFF", greet: false, bytes: [0xff, 0xff, 0xff, 0xff, 3, 0, 0, 0, 0, 1],
+        codes: [2], id: 0),
+    FatalCase(
+        description: "a frame longer than --max-frame-bytes 4096 (only its header sent)", greet: true,
+        bytes: u32Bytes(5000) + [3, 0] + u32Bytes(9), codes: [2], id: 0, options: ["--max-frame-bytes", "4096"]),
+    FatalCase(
+        description: "a frame length of 4097 with --max-frame-bytes 4096", greet: true,
+        bytes: u32Bytes(4097) + [2, 0] + u32Bytes(9) + [UInt8](repeating: 0, count: 100), codes: [2], id: 0,
+        options: ["--max-frame-bytes", "4096"]),
+    FatalCase(
+        description: "a frame length below the 6-byte header", greet: true, bytes: [0, 0, 0, 3, 2, 0, 0],
+        codes: [1], id: 0),
     FatalCase(description: "PING before HELLO", greet: false, bytes: rawFrame(type: 2, id: 5), codes: [9], id: 5),
-    FatalCase(description: "SEARCH before HELLO", greet: false,
-              bytes: Request.search(SearchRequest(query: "saiga")).frame(requestID: 6).encoded(), codes: [9], id: 6),
-    FatalCase(description: "an unknown type before HELLO", greet: false, bytes: rawFrame(type: 0x42, id: 7),
-              codes: [3, 9], id: 7),
-    FatalCase(description: "HELLO version 2", greet: false,
-              bytes: Request.hello(Hello(version: 2)).frame(requestID: 8).encoded(), codes: [7], id: 8, messageContains: "1"),
-    FatalCase(description: "HELLO version 0", greet: false,
-              bytes: Request.hello(Hello(version: 0)).frame(requestID: 8).encoded(), codes: [7], id: 8, messageContains: "1"),
-    FatalCase(description: "HELLO with flags 1", greet: false,
-              bytes: rawFrame(type: 1, flags: 1, id: 9, payload: fieldBytes(1, u32Bytes(1))), codes: [1], id: 9),
-    FatalCase(description: "HELLO without a version", greet: false,
-              bytes: rawFrame(type: 1, id: 9, payload: fieldBytes(3, Array("x".utf8))), codes: [5], id: 9),
-    FatalCase(description: "HELLO with an unknown field", greet: false,
-              bytes: rawFrame(type: 1, id: 9, payload: fieldBytes(1, u32Bytes(1)) + fieldBytes(77, [1])), codes: [4], id: 9),
+    FatalCase(
+        description: "SEARCH before HELLO", greet: false,
+        bytes: Request.search(SearchRequest(query: "saiga")).frame(requestID: 6).encoded(), codes: [9], id: 6),
+    FatalCase(
+        description: "an unknown type before HELLO", greet: false, bytes: rawFrame(type: 0x42, id: 7),
+        codes: [3, 9], id: 7),
+    FatalCase(
+        description: "HELLO version 2", greet: false,
+        bytes: Request.hello(Hello(version: 2)).frame(requestID: 8).encoded(), codes: [7], id: 8, messageContains: "1"),
+    FatalCase(
+        description: "HELLO version 0", greet: false,
+        bytes: Request.hello(Hello(version: 0)).frame(requestID: 8).encoded(), codes: [7], id: 8, messageContains: "1"),
+    FatalCase(
+        description: "HELLO with flags 1", greet: false,
+        bytes: rawFrame(type: 1, flags: 1, id: 9, payload: fieldBytes(1, u32Bytes(1))), codes: [1], id: 9),
+    FatalCase(
+        description: "HELLO without a version", greet: false,
+        bytes: rawFrame(type: 1, id: 9, payload: fieldBytes(3, Array("x".utf8))), codes: [5], id: 9),
+    FatalCase(
+        description: "HELLO with an unknown field", greet: false,
+        bytes: rawFrame(type: 1, id: 9, payload: fieldBytes(1, u32Bytes(1)) + fieldBytes(77, [1])), codes: [4], id: 9),
 ]
 
 struct UsableCase: CustomStringConvertible, Sendable {
@@ -112,48 +133,71 @@ let searchType = MessageType.search.rawValue
 
 let usableCases: [UsableCase] = [
     UsableCase(description: "an unknown message type 0x06", bytes: rawFrame(type: 0x06, id: 11), code: 3, id: 11),
-    UsableCase(description: "an unknown message type 0x7F with a payload", bytes: rawFrame(type: 0x7f, id: 12, payload: [1, 2, 3]),
-               code: 3, id: 12),
-    UsableCase(description: "a response type (RESULTS) sent as a request", bytes: rawFrame(type: 0x83, id: 13), code: 3, id: 13),
+    UsableCase(
+        description: "an unknown message type 0x7F with a payload",
+        bytes: rawFrame(type: 0x7f, id: 12, payload: [1, 2, 3]),
+        code: 3, id: 12),
+    UsableCase(
+        description: "a response type (RESULTS) sent as a request", bytes: rawFrame(type: 0x83, id: 13), code: 3, id: 13
+    ),
     UsableCase(description: "PING with flags 1", bytes: rawFrame(type: 2, flags: 1, id: 14), code: 1, id: 14),
-    UsableCase(description: "SEARCH with an unknown field 99",
-               bytes: rawFrame(type: searchType, id: 15, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(99, [0])),
-               code: 4, id: 15),
-    UsableCase(description: "STATS with a field", bytes: rawFrame(type: 5, id: 16, payload: fieldBytes(1, [0])), code: 4, id: 16),
-    UsableCase(description: "PING with an unknown field 2", bytes: rawFrame(type: 2, id: 17, payload: fieldBytes(2, [0])),
-               code: 4, id: 17),
-    UsableCase(description: "SEARCH without a query", bytes: rawFrame(type: searchType, id: 18, payload: fieldBytes(2, u32Bytes(5))),
-               code: 5, id: 18),
+    UsableCase(
+        description: "SEARCH with an unknown field 99",
+        bytes: rawFrame(type: searchType, id: 15, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(99, [0])),
+        code: 4, id: 15),
+    UsableCase(
+        description: "STATS with a field", bytes: rawFrame(type: 5, id: 16, payload: fieldBytes(1, [0])), code: 4,
+        id: 16),
+    UsableCase(
+        description: "PING with an unknown field 2", bytes: rawFrame(type: 2, id: 17, payload: fieldBytes(2, [0])),
+        code: 4, id: 17),
+    UsableCase(
+        description: "SEARCH without a query",
+        bytes: rawFrame(type: searchType, id: 18, payload: fieldBytes(2, u32Bytes(5))),
+        code: 5, id: 18),
     UsableCase(description: "GET without an id", bytes: rawFrame(type: 4, id: 19), code: 5, id: 19),
-    UsableCase(description: "SEARCH with an invalid UTF-8 query",
-               bytes: rawFrame(type: searchType, id: 20, payload: fieldBytes(1, [0x73, 0x61, 0xff, 0xfe, 0x67, 0x61])),
-               code: 6, id: 20),
-    UsableCase(description: "SEARCH with an overlong UTF-8 encoding",
-               bytes: rawFrame(type: searchType, id: 21, payload: fieldBytes(1, [0xc0, 0xaf])), code: 6, id: 21),
-    UsableCase(description: "SEARCH with a lone surrogate (CESU)",
-               bytes: rawFrame(type: searchType, id: 22, payload: fieldBytes(1, [0xed, 0xa0, 0x80])), code: 6, id: 22),
-    UsableCase(description: "SEARCH with an invalid UTF-8 stored field name",
-               bytes: rawFrame(type: searchType, id: 23, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(4, [0xff])),
-               code: 6, id: 23),
-    UsableCase(description: "GET with an invalid UTF-8 id", bytes: rawFrame(type: 4, id: 24, payload: fieldBytes(1, [0x80])),
-               code: 6, id: 24),
-    UsableCase(description: "SEARCH with k of 2 bytes",
-               bytes: rawFrame(type: searchType, id: 25, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(2, [0, 5])),
-               code: 1, id: 25),
-    UsableCase(description: "SEARCH with snippets = 2",
-               bytes: rawFrame(type: searchType, id: 26, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(5, [2])),
-               code: 1, id: 26),
-    UsableCase(description: "SEARCH with a truncated field header",
-               bytes: rawFrame(type: searchType, id: 27, payload: [0, 1, 0]), code: 1, id: 27),
-    UsableCase(description: "SEARCH with a field longer than the payload",
-               bytes: rawFrame(type: searchType, id: 28, payload: [0, 1, 0, 0, 0, 50, 0x61]), code: 1, id: 28),
-    UsableCase(description: "SEARCH with syntax 7",
-               bytes: rawFrame(type: searchType, id: 29, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(8, [7])),
-               code: 11, id: 29),
-    UsableCase(description: "SEARCH with k 20000",
-               bytes: Request.search(SearchRequest(query: "saiga", k: 20_000)).frame(requestID: 30).encoded(), code: 11, id: 30),
-    UsableCase(description: "SEARCH with an invalid query",
-               bytes: Request.search(SearchRequest(query: "rights AND (")).frame(requestID: 31).encoded(), code: 10, id: 31),
+    UsableCase(
+        description: "SEARCH with an invalid UTF-8 query",
+        bytes: rawFrame(type: searchType, id: 20, payload: fieldBytes(1, [0x73, 0x61, 0xff, 0xfe, 0x67, 0x61])),
+        code: 6, id: 20),
+    UsableCase(
+        description: "SEARCH with an overlong UTF-8 encoding",
+        bytes: rawFrame(type: searchType, id: 21, payload: fieldBytes(1, [0xc0, 0xaf])), code: 6, id: 21),
+    UsableCase(
+        description: "SEARCH with a lone surrogate (CESU)",
+        bytes: rawFrame(type: searchType, id: 22, payload: fieldBytes(1, [0xed, 0xa0, 0x80])), code: 6, id: 22),
+    UsableCase(
+        description: "SEARCH with an invalid UTF-8 stored field name",
+        bytes: rawFrame(type: searchType, id: 23, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(4, [0xff])),
+        code: 6, id: 23),
+    UsableCase(
+        description: "GET with an invalid UTF-8 id", bytes: rawFrame(type: 4, id: 24, payload: fieldBytes(1, [0x80])),
+        code: 6, id: 24),
+    UsableCase(
+        description: "SEARCH with k of 2 bytes",
+        bytes: rawFrame(type: searchType, id: 25, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(2, [0, 5])),
+        code: 1, id: 25),
+    UsableCase(
+        description: "SEARCH with snippets = 2",
+        bytes: rawFrame(type: searchType, id: 26, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(5, [2])),
+        code: 1, id: 26),
+    UsableCase(
+        description: "SEARCH with a truncated field header",
+        bytes: rawFrame(type: searchType, id: 27, payload: [0, 1, 0]), code: 1, id: 27),
+    UsableCase(
+        description: "SEARCH with a field longer than the payload",
+        bytes: rawFrame(type: searchType, id: 28, payload: [0, 1, 0, 0, 0, 50, 0x61]), code: 1, id: 28),
+    UsableCase(
+        description: "SEARCH with syntax 7",
+        bytes: rawFrame(type: searchType, id: 29, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(8, [7])),
+        code: 11, id: 29),
+    UsableCase(
+        description: "SEARCH with k 20000",
+        bytes: Request.search(SearchRequest(query: "saiga", k: 20_000)).frame(requestID: 30).encoded(), code: 11, id: 30
+    ),
+    UsableCase(
+        description: "SEARCH with an invalid query",
+        bytes: Request.search(SearchRequest(query: "rights AND (")).frame(requestID: 31).encoded(), code: 10, id: 31),
 ]
 
 @Suite("saiga serve: bad input", .timeLimit(.minutes(2)))
@@ -219,7 +263,9 @@ struct BadInputTests {
             try conn.send(.search(req), id: 1001)
             let (sid, r) = try conn.readResponse()
             #expect(sid == 1001)
-            if case .results(let got) = r { expectSame(got, try librarySearch(idx, req), "\(c): same connection") } else {
+            if case .results(let got) = r {
+                expectSame(got, try librarySearch(idx, req), "\(c): same connection")
+            } else {
                 Issue.record("\(c): the search after the error got \(r)")
             }
         }
@@ -244,8 +290,11 @@ struct BadInputTests {
                 try conn.send(.search(SearchRequest(query: "saiga")), id: 4)
                 let (sid, sr) = try conn.readResponse()
                 #expect(sid == 4)
-                if case .results(let got) = sr { expectSame(got, try librarySearch(idx, SearchRequest(query: "saiga")), "after a max frame") }
-                else { Issue.record("\(sr)") }
+                if case .results(let got) = sr {
+                    expectSame(got, try librarySearch(idx, SearchRequest(query: "saiga")), "after a max frame")
+                } else {
+                    Issue.record("\(sr)")
+                }
             }
         }
     }
@@ -259,9 +308,12 @@ struct BadInputTests {
                 try conn.handshake()
                 let frame = Request.search(SearchRequest(query: "human rights")).frame(requestID: 40).encoded()
                 // Timed on a thread of its own: the cooperative pool may be busy with other tests.
-                let (answer, elapsed, closed) = await onThread { () -> (Result<Frame, RawError>, Double, CloseOutcome) in
+                let (answer, elapsed, closed) = await onThread {
+                    () -> (Result<Frame, RawError>, Double, CloseOutcome) in
                     let start = monotonicNow()
-                    do { try conn.send(Array(frame.prefix(frame.count / 2))) } catch { return (.failure(.io("\(error)")), 0, .stillOpen) }
+                    do { try conn.send(Array(frame.prefix(frame.count / 2))) } catch {
+                        return (.failure(.io("\(error)")), 0, .stillOpen)
+                    }
                     let answer: Result<Frame, RawError>
                     do { answer = .success(try conn.readFrame(timeout: 8)) } catch {
                         answer = .failure(error as? RawError ?? .io("\(error)"))
@@ -320,7 +372,8 @@ struct BadInputTests {
                     var answered = 0
                     do {
                         for i in 0..<26 {
-                            let frame = i < 25 ? Request.ping([UInt8(i)]).frame(requestID: UInt32(100 + i)).encoded() : []
+                            let frame =
+                                i < 25 ? Request.ping([UInt8(i)]).frame(requestID: UInt32(100 + i)).encoded() : []
                             let half = frame.count / 2
                             try conn.send(pending + frame.prefix(half))
                             pending = Array(frame.dropFirst(half))
@@ -390,8 +443,11 @@ struct BadInputTests {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
             try await withServer(index: idx, ["--token", "t0k"]) { server in
-                for (name, token) in [("missing", nil), ("wrong", "t0K"), ("prefix", "t0"), ("longer", "t0kk"), ("empty", "")]
-                    as [(String, String?)] {
+                for (name, token) in [
+                    ("missing", nil), ("wrong", "t0K"), ("prefix", "t0"), ("longer", "t0kk"), ("empty", ""),
+                ]
+                    as [(String, String?)]
+                {
                     let conn = try server.connect()
                     let r = try conn.hello(token: token, id: 3)
                     let e = errorOf(r)
@@ -411,8 +467,11 @@ struct BadInputTests {
                 try conn.send(.search(SearchRequest(query: "saiga")), id: 5)
                 let (id, r) = try conn.readResponse()
                 #expect(id == 5)
-                if case .results(let got) = r { expectSame(got, try librarySearch(idx, SearchRequest(query: "saiga")), "with token") }
-                else { Issue.record("\(r)") }
+                if case .results(let got) = r {
+                    expectSame(got, try librarySearch(idx, SearchRequest(query: "saiga")), "with token")
+                } else {
+                    Issue.record("\(r)")
+                }
                 try expectStillServing(server, idx, token: "t0k")
                 let py = try await python([server.address, "search", "saiga", "--token", "t0k"])
                 #expect(py.succeeded, "\(py)")
@@ -423,8 +482,9 @@ struct BadInputTests {
                 #expect(ok.succeeded, "\(ok)")
                 let refused = try await saiga(["search", "--server", server.address, "--json", "saiga"])
                 #expect(refused.status == 1 && refused.stderr.contains("authentication"), "\(refused)")
-                let viaEnv = try await saiga(["search", "--server", server.address, "--json", "saiga"],
-                                             environment: ["SAIGA_TOKEN": "t0k"])
+                let viaEnv = try await saiga(
+                    ["search", "--server", server.address, "--json", "saiga"],
+                    environment: ["SAIGA_TOKEN": "t0k"])
                 #expect(viaEnv.succeeded, "\(viaEnv)")
             }
         }

@@ -5,12 +5,13 @@ import SaigaWire
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite("SaigaClient: reconnects and typed errors", .timeLimit(.minutes(2)))
 struct ClientTests {
-    @Test("the client reconnects when the server drops its idle connection, and after a server restart on the same port")
+    @Test(
+        "the client reconnects when the server drops its idle connection, and after a server restart on the same port")
     func reconnects() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
@@ -21,13 +22,17 @@ struct ClientTests {
                 // The server closes a connection idle for 1 s; the next request finds it closed and reconnects.
                 let first = try await withServer(index: idx, ["--idle-timeout", "1"]) { server in
                     port = server.port
-                    let c = SaigaClient(host: "127.0.0.1", port: server.port, connectTimeout: .seconds(10), requestTimeout: .seconds(20))
+                    let c = SaigaClient(
+                        host: "127.0.0.1", port: server.port, connectTimeout: .seconds(10), requestTimeout: .seconds(20)
+                    )
                     expectSame(try blockingSearch(c, "saiga"), expected, "before the idle timeout")
-                    #expect(await server.waitForLog(timeout: 10) { $0.contains("closed: idle") },
-                            "the server did not close the idle connection:\n\(server.stderrLines.joined(separator: "\n"))")
+                    #expect(
+                        await server.waitForLog(timeout: 10) { $0.contains("closed: idle") },
+                        "the server did not close the idle connection:\n\(server.stderrLines.joined(separator: "\n"))")
                     expectSame(try blockingSearch(c, "saiga"), expected, "after the server closed it")
-                    #expect(server.stderrLines.filter { $0.contains(" from 127.0.0.1") }.count == 2,
-                            "expected a second connection:\n\(server.stderrLines.joined(separator: "\n"))")
+                    #expect(
+                        server.stderrLines.filter { $0.contains(" from 127.0.0.1") }.count == 2,
+                        "expected a second connection:\n\(server.stderrLines.joined(separator: "\n"))")
                     return c
                 }
                 client = first
@@ -52,7 +57,8 @@ struct ClientTests {
     func typedErrors() async throws {
         // Nothing listens on this port (bound, then closed).
         let unused = try freePort()
-        let refused = SaigaClient(host: "127.0.0.1", port: unused, connectTimeout: .seconds(2), requestTimeout: .seconds(2))
+        let refused = SaigaClient(
+            host: "127.0.0.1", port: unused, connectTimeout: .seconds(2), requestTimeout: .seconds(2))
         do throws(ClientError) {
             try refused.connect()
             Issue.record("connected to a closed port")
@@ -64,7 +70,8 @@ struct ClientTests {
         // times out within the connect timeout instead of hanging.
         let (listener, port) = try silentListener()
         defer { close(listener) }
-        let silent = SaigaClient(host: "127.0.0.1", port: port, connectTimeout: .seconds(1), requestTimeout: .seconds(1))
+        let silent = SaigaClient(
+            host: "127.0.0.1", port: port, connectTimeout: .seconds(1), requestTimeout: .seconds(1))
         let start = monotonicNow()
         do throws(ClientError) {
             try silent.connect()

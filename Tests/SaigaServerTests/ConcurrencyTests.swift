@@ -7,8 +7,10 @@ import SaigaWire
 import Synchronization
 import Testing
 
-let concurrencyQueries = ["saiga", "human rights", "\"death penalty\"", "kazakhstan -government", "democra*",
-                          "title:kazakhstan", "oil OR gas", "the", "zzzqqqxxx"]
+let concurrencyQueries = [
+    "saiga", "human rights", "\"death penalty\"", "kazakhstan -government", "democra*",
+    "title:kazakhstan", "oil OR gas", "the", "zzzqqqxxx",
+]
 
 /// The i-th request of the load tests: the queries in turn, k 5, and snippets (the costly part of a search in a
 /// debug build) on every 10th.
@@ -50,12 +52,17 @@ struct ConcurrencyTests {
                         }
                     }
                     for (i, c) in conns.enumerated() {
-                        do { try c.send(.hello(Hello(client: "c\(i)")), id: UInt32(i)) } catch { failures.append("HELLO \(i): \(error)") }
+                        do { try c.send(.hello(Hello(client: "c\(i)")), id: UInt32(i)) } catch {
+                            failures.append("HELLO \(i): \(error)")
+                        }
                     }
                     for (i, c) in conns.enumerated() {
                         do {
                             let (id, r) = try c.readResponse(timeout: 20)
-                            guard id == UInt32(i), case .helloOK = r else { failures.append("HELLO \(i): got \(id) \(r)"); continue }
+                            guard id == UInt32(i), case .helloOK = r else {
+                                failures.append("HELLO \(i): got \(id) \(r)")
+                                continue
+                            }
                         } catch { failures.append("HELLO_OK \(i): \(error)") }
                     }
                     for (i, c) in conns.enumerated() {
@@ -71,7 +78,9 @@ struct ConcurrencyTests {
                                 failures.append("SEARCH \(i): got \(id) \(r)")
                                 continue
                             }
-                            if ResultKey(got) != expected[q] { failures.append("SEARCH \(i) \(q): \(ResultKey(got)) vs \(expected[q]!)") }
+                            if ResultKey(got) != expected[q] {
+                                failures.append("SEARCH \(i) \(q): \(ResultKey(got)) vs \(expected[q]!)")
+                            }
                         } catch { failures.append("RESULTS \(i): \(error)") }
                     }
                     // A second round on every connection (all still open).
@@ -114,7 +123,9 @@ struct ConcurrencyTests {
                             let extra = try RawConnection(port: port)
                             try? extra.send(.hello(Hello()), id: 0)
                             let (id, r) = try extra.readResponse(timeout: 10)
-                            if errorOf(r)?.code != .serverBusy || id != 0 { failures.append("connection \(n): got \(id) \(r)") }
+                            if errorOf(r)?.code != .serverBusy || id != 0 {
+                                failures.append("connection \(n): got \(id) \(r)")
+                            }
                             let closed = extra.waitForClose(timeout: 5)
                             if closed != .closed { failures.append("connection \(n) not closed: \(closed)") }
                         } catch { failures.append("connection \(n): \(error)") }
@@ -138,8 +149,12 @@ struct ConcurrencyTests {
                         let fresh = try RawConnection(port: port)
                         guard case .helloOK = try fresh.hello() else { return failures + ["the 51st was not admitted"] }
                         let (id, r) = try conns[0].readResponse(timeout: 5)
-                        if errorOf(r)?.code != .serverBusy || id != 0 { failures.append("the evicted connection got \(id) \(r)") }
-                        if conns[0].waitForClose(timeout: 5) != .closed { failures.append("the idle connection was not closed") }
+                        if errorOf(r)?.code != .serverBusy || id != 0 {
+                            failures.append("the evicted connection got \(id) \(r)")
+                        }
+                        if conns[0].waitForClose(timeout: 5) != .closed {
+                            failures.append("the idle connection was not closed")
+                        }
                         conns.append(fresh)
                     } catch { failures.append("admitting the 51st: \(error)") }
                     // The others still work.
@@ -153,8 +168,12 @@ struct ConcurrencyTests {
                     return failures
                 }
                 #expect(failures.isEmpty, "\(failures)")
-                #expect(await server.waitForLog { $0.contains("too many connections") }, "no log line for the refusal:\n\(server.stderr)")
-                #expect(await server.waitForLog { $0.contains("closed to make room") }, "no log line for the eviction:\n\(server.stderr)")
+                #expect(
+                    await server.waitForLog { $0.contains("too many connections") },
+                    "no log line for the refusal:\n\(server.stderr)")
+                #expect(
+                    await server.waitForLog { $0.contains("closed to make room") },
+                    "no log line for the eviction:\n\(server.stderr)")
             }
         }
     }
@@ -191,7 +210,9 @@ struct ConcurrencyTests {
                         continue
                     }
                     let q = loadRequest(i)
-                    if case .results(let res) = r { #expect(ResultKey(res) == expected[q], "request \(i) \(q)") } else {
+                    if case .results(let res) = r {
+                        #expect(ResultKey(res) == expected[q], "request \(i) \(q)")
+                    } else {
                         Issue.record("request \(i) \(q): \(r)")
                     }
                 }
@@ -257,7 +278,8 @@ struct ConcurrencyTests {
                 }
                 let got = try answers.get()
                 var seen: [UInt32: Int] = [:]
-                var results = 0, refused = 0
+                var results = 0
+                var refused = 0
                 for (id, r) in got {
                     seen[id, default: 0] += 1
                     guard (1...50).contains(id) else {
@@ -276,14 +298,20 @@ struct ConcurrencyTests {
                         Issue.record("request \(id): \(r)")
                     }
                 }
-                #expect(seen.count == 50 && seen.values.allSatisfy { $0 == 1 }, "ids answered: \(seen.sorted { $0.key < $1.key })")
+                #expect(
+                    seen.count == 50 && seen.values.allSatisfy { $0 == 1 },
+                    "ids answered: \(seen.sorted { $0.key < $1.key })")
                 #expect(results >= 4, "results: \(results), refused: \(refused)")
                 #expect(refused > 0, "results: \(results), refused: \(refused)")
                 // The connection stays usable, and a search waited for is answered.
                 try conn.send(.search(loadRequest(0)), id: 99)
                 let (id, r) = try conn.readResponse()
                 #expect(id == 99)
-                if case .results(let res) = r { #expect(ResultKey(res) == expected[loadRequest(0)]) } else { Issue.record("\(r)") }
+                if case .results(let res) = r {
+                    #expect(ResultKey(res) == expected[loadRequest(0)])
+                } else {
+                    Issue.record("\(r)")
+                }
             }
         }
     }
@@ -306,19 +334,25 @@ struct ConcurrencyTests {
                         try c.send(bytes)
                         _ = shutdown(c.fd, Int32(SHUT_WR))
                         let (hid, hello) = try c.readResponse()
-                        guard hid == 0, case .helloOK = hello else { return ["HELLO in one write: got \(hid) \(hello)"] }
+                        guard hid == 0, case .helloOK = hello else {
+                            return ["HELLO in one write: got \(hid) \(hello)"]
+                        }
                         var seen = Set<UInt32>()
                         for _ in 0..<5 {
                             let (id, r) = try c.readResponse()
                             seen.insert(id)
-                            guard (1...5).contains(id), case .results(let res) = r, ResultKey(res) == expected[loadRequest(Int(id) - 1)] else {
+                            guard (1...5).contains(id), case .results(let res) = r,
+                                ResultKey(res) == expected[loadRequest(Int(id) - 1)]
+                            else {
                                 failures.append("half-closed: request \(id) got \(r)")
                                 continue
                             }
                         }
                         if seen != Set(1...5) { failures.append("half-closed: answered \(seen.sorted())") }
                         let end = c.waitForClose(timeout: 5)
-                        if end != .closed { failures.append("half-closed: the server did not close after answering: \(end)") }
+                        if end != .closed {
+                            failures.append("half-closed: the server did not close after answering: \(end)")
+                        }
                     } catch { failures.append("half-close: \(error)") }
                     // 2. The same frames one byte per write.
                     do {
@@ -338,12 +372,17 @@ struct ConcurrencyTests {
                             got[id] = r
                         }
                         for i in 0..<3 {
-                            guard case .results(let res)? = got[UInt32(i + 1)], ResultKey(res) == expected[loadRequest(i)] else {
-                                failures.append("byte by byte: request \(i + 1) got \(String(describing: got[UInt32(i + 1)]))")
+                            guard case .results(let res)? = got[UInt32(i + 1)],
+                                ResultKey(res) == expected[loadRequest(i)]
+                            else {
+                                failures.append(
+                                    "byte by byte: request \(i + 1) got \(String(describing: got[UInt32(i + 1)]))")
                                 continue
                             }
                         }
-                        if got[4] != .pong([7, 7]) { failures.append("byte by byte: PING got \(String(describing: got[4]))") }
+                        if got[4] != .pong([7, 7]) {
+                            failures.append("byte by byte: PING got \(String(describing: got[4]))")
+                        }
                     } catch { failures.append("byte by byte: \(error)") }
                     return failures
                 }
@@ -379,7 +418,8 @@ struct ConcurrencyTests {
         }
     }
 
-    @Test("a client that stops reading: its answers wait in the server, other clients are served, and all arrive intact")
+    @Test(
+        "a client that stops reading: its answers wait in the server, other clients are served, and all arrive intact")
     func slowReader() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
@@ -397,10 +437,14 @@ struct ConcurrencyTests {
                 let slow = try server.connect(receiveBuffer: 8192)
                 try slow.handshake()
                 var bytes: [UInt8] = []
-                for i in 0..<count { Request.search(request(i)).frame(requestID: UInt32(i + 1)).appendEncoded(to: &bytes) }
+                for i in 0..<count {
+                    Request.search(request(i)).frame(requestID: UInt32(i + 1)).appendEncoded(to: &bytes)
+                }
                 let pipelined = bytes
                 try await onThread { () -> Result<Void, RawError> in
-                    do { try slow.send(pipelined, timeout: 30) } catch { return .failure(error as? RawError ?? .io("\(error)")) }
+                    do { try slow.send(pipelined, timeout: 30) } catch {
+                        return .failure(error as? RawError ?? .io("\(error)"))
+                    }
                     return .success(())
                 }.get()
                 // While `slow` reads nothing, another client is answered at once: no worker waits on `slow`.
@@ -487,14 +531,22 @@ struct ConcurrencyTests {
                 try #require(bAnswers.count == 1)
                 let (bArrival, bid, bAnswer) = bAnswers[0]
                 #expect(bid == 7)
-                if case .results(let r) = bAnswer { #expect(ResultKey(r) == expectedLight) } else { Issue.record("B: \(bAnswer)") }
+                if case .results(let r) = bAnswer {
+                    #expect(ResultKey(r) == expectedLight)
+                } else {
+                    Issue.record("B: \(bAnswer)")
+                }
                 // Order of arrival, not a time limit: with one queue for all connections, B's answer would come after
                 // all 200 of A's; taking turns, after a few.
                 let aBefore = arrivals.filter { $0.0 < bArrival }.count
                 #expect(aBefore < backlog / 2, "B was answered after \(aBefore) of A's \(backlog) answers")
                 #expect(Set(arrivals.map(\.1)) == Set((1...backlog).map(UInt32.init)))
                 for (_, id, r) in arrivals {
-                    if case .results(let res) = r { #expect(ResultKey(res) == expectedHeavy, "A \(id)") } else { Issue.record("A \(id): \(r)") }
+                    if case .results(let res) = r {
+                        #expect(ResultKey(res) == expectedHeavy, "A \(id)")
+                    } else {
+                        Issue.record("A \(id): \(r)")
+                    }
                 }
             }
         }

@@ -88,17 +88,24 @@ struct EndToEndTests {
                     } catch let error as ClientError {
                         if let libError, libError.code == .invalidQuery {
                             #expect(error.kind == .server(.invalidQuery), "\(bad): \(error)")
-                            #expect(error.offset == libError.offset.map { $0 + 1 }, "\(bad): column \(String(describing: error.offset)) vs \(String(describing: libError.offset))")
-                            #expect(error.offset.map { error.message.contains("column \($0)") } == true, "\(bad): \(error)")
+                            #expect(
+                                error.offset == libError.offset.map { $0 + 1 },
+                                "\(bad): column \(String(describing: error.offset)) vs \(String(describing: libError.offset))"
+                            )
+                            #expect(
+                                error.offset.map { error.message.contains("column \($0)") } == true, "\(bad): \(error)")
                             #expect(error.message == libError.message, "\(bad)")
                         } else {
-                            Issue.record("\(bad): the server said \(error), the library \(String(describing: libError))")
+                            Issue.record(
+                                "\(bad): the server said \(error), the library \(String(describing: libError))")
                         }
                     }
                 }
                 // Out-of-range arguments: code 11, and the connection stays usable.
-                for req in [SearchRequest(query: "saiga", k: 10_001), SearchRequest(query: "saiga", offset: 100_001),
-                            SearchRequest(query: "saiga", k1: -1), SearchRequest(query: "saiga", b: 1.5)] {
+                for req in [
+                    SearchRequest(query: "saiga", k: 10_001), SearchRequest(query: "saiga", offset: 100_001),
+                    SearchRequest(query: "saiga", k1: -1), SearchRequest(query: "saiga", b: 1.5),
+                ] {
                     do {
                         _ = try client.search(req)
                         Issue.record("\(req): expected invalid argument")
@@ -115,7 +122,8 @@ struct EndToEndTests {
                     #expect(got.id == expected.id)
                     #expect(got.title == expected.title, "\(id)")
                     #expect(got.body == expected.body, "\(id)")
-                    let fields = Dictionary(expected.fields.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+                    let fields = Dictionary(
+                        expected.fields.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
                     #expect(got.fields == fields, "\(id)")
                 }
                 let x1 = try #require(try client.document(id: "x1"))
@@ -141,7 +149,9 @@ struct EndToEndTests {
                 #expect(answers.count == 3)
                 #expect(answers.first == .pong([1, 2, 3, 0, 255]))
                 if case .stats(let s2) = answers[1] { #expect(s2 == s) } else { Issue.record("\(answers[1])") }
-                if case .document(let d) = answers[2] { #expect(d.title == "Café naïve — Ünïcödé") } else {
+                if case .document(let d) = answers[2] {
+                    #expect(d.title == "Café naïve — Ünïcödé")
+                } else {
                     Issue.record("\(answers[2])")
                 }
                 client.close()
@@ -186,7 +196,9 @@ struct EndToEndTests {
                     return out
                 }
                 #expect(results.count == 24)
-                for (q, r) in results { expectSame(r, try librarySearch(reader, SearchRequest(query: q)), "concurrent async \(q)") }
+                for (q, r) in results {
+                    expectSame(r, try librarySearch(reader, SearchRequest(query: q)), "concurrent async \(q)")
+                }
 
                 // A server error comes back as a typed ClientError.
                 do {
@@ -210,7 +222,8 @@ struct EndToEndTests {
                 let cases: [(String, Int)] = [
                     ("saiga", 10), ("human rights", 5), ("\"human rights\"", 10), ("\"death penalty\"", 10),
                     ("+kazakhstan -government", 10), ("government AND democracy", 10), ("saiga OR dicaprio", 10),
-                    ("title:kazakhstan", 4), ("body:penalty", 10), ("democra*", 10), ("(human OR civil) AND rights", 10),
+                    ("title:kazakhstan", 4), ("body:penalty", 10), ("democra*", 10),
+                    ("(human OR civil) AND rights", 10),
                     ("café naïve", 10), ("the", 20), ("rights", 1), ("zzzqqqxxx", 10), ("kazakhstan", 0),
                 ]
                 for (q, k) in cases {
@@ -261,7 +274,8 @@ struct EndToEndTests {
                 let cases: [[String]] = [
                     ["saiga"], ["human rights"], ["\"death penalty\""], ["+kazakhstan -government"],
                     ["title:kazakhstan"], ["democra*"], ["café naïve"], ["-k", "3", "--offset", "2", "rights"],
-                    ["-k", "20", "the"], ["--k1", "2.0", "--b", "0.3", "rights", "kazakhstan"], ["--no-snippets", "steppe"],
+                    ["-k", "20", "the"], ["--k1", "2.0", "--b", "0.3", "rights", "kazakhstan"],
+                    ["--no-snippets", "steppe"],
                     ["--fields", "lang,year", "steppe"], ["zzzqqqxxx"], ["--exact-count", "the"],
                 ]
                 for args in cases {
@@ -271,10 +285,12 @@ struct EndToEndTests {
                         Issue.record("\(args):\nlocal: \(local)\nremote: \(remote)")
                         continue
                     }
-                    let l = try parseSearchJSON(local.stdout), r = try parseSearchJSON(remote.stdout)
+                    let l = try parseSearchJSON(local.stdout)
+                    let r = try parseSearchJSON(remote.stdout)
                     #expect(r.total == l.total, "\(args)")
-                    #expect(try parseJSONObject(remote.stdout)["total_exact"] as? Bool
-                                == parseJSONObject(local.stdout)["total_exact"] as? Bool, "\(args)")
+                    #expect(
+                        try parseJSONObject(remote.stdout)["total_exact"] as? Bool
+                            == parseJSONObject(local.stdout)["total_exact"] as? Bool, "\(args)")
                     #expect(r.hits.map(\.id) == l.hits.map(\.id), "\(args)")
                     #expect(r.hits.map(\.title) == l.hits.map(\.title), "\(args)")
                     #expect(r.hits.map(\.snippet) == l.hits.map(\.snippet), "\(args)")
@@ -283,7 +299,9 @@ struct EndToEndTests {
                     }
                     let lf = try parseJSONObject(local.stdout)["hits"] as? [[String: Any]] ?? []
                     let rf = try parseJSONObject(remote.stdout)["hits"] as? [[String: Any]] ?? []
-                    #expect(rf.map { $0["fields"] as? [String: String] } == lf.map { $0["fields"] as? [String: String] }, "\(args)")
+                    #expect(
+                        rf.map { $0["fields"] as? [String: String] } == lf.map { $0["fields"] as? [String: String] },
+                        "\(args)")
                     #expect(remote.stderr.isEmpty, "\(remote)")
                 }
                 // An invalid query fails the same way.
@@ -295,7 +313,9 @@ struct EndToEndTests {
             }
             // No server there: exit 1 with a message, nothing on stdout.
             let refused = try await saiga(["search", "--server", "127.0.0.1:1", "--json", "saiga"])
-            #expect(refused.status == 1 && refused.stderr.contains("cannot connect") && refused.stdout.isEmpty, "\(refused)")
+            #expect(
+                refused.status == 1 && refused.stderr.contains("cannot connect") && refused.stdout.isEmpty, "\(refused)"
+            )
         }
     }
 }

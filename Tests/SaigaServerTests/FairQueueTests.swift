@@ -1,5 +1,6 @@
-@testable import SaigaServer
 import Testing
+
+@testable import SaigaServer
 
 @Suite struct FairQueueTests {
     @Test("connections take turns; each connection's jobs keep their order")

@@ -3,19 +3,21 @@
 // an independent client found unclear: in flight, the first frame, field sizes and repeats, request id 0, response
 // sizes, unknown stored fields.
 
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 import Saiga
 import SaigaClient
 import SaigaWire
 import Testing
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// CPU seconds (user + system) the process has used, from /proc/PID/stat.
 private func cpuSeconds(_ pid: pid_t) -> Double? {
     guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-          let close = stat.lastIndex(of: ")") else { return nil }
+        let close = stat.lastIndex(of: ")")
+    else { return nil }
     let fields = stat[stat.index(after: close)...].split(separator: " ")
     guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
     return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -74,7 +76,9 @@ struct HardeningServerTests {
                 // Spinning on accept would burn the whole 2 s of a core.
                 #expect(cpuAfter - cpuBefore < 0.8, "the server used \(cpuAfter - cpuBefore) s of CPU in 2 s")
                 let acceptLines = server.stderrLines.filter { $0.contains("accept failed") }
-                #expect(!acceptLines.isEmpty && acceptLines.count <= 3, "\(acceptLines.count) accept lines:\n\(acceptLines.prefix(5))")
+                #expect(
+                    !acceptLines.isEmpty && acceptLines.count <= 3,
+                    "\(acceptLines.count) accept lines:\n\(acceptLines.prefix(5))")
                 #expect(acceptLines.first?.contains("out of file descriptors") == true)
                 for c in opened { c.close() }
                 _ = try await run("/usr/bin/prlimit", ["--pid", "\(server.pid)", "--nofile=4096:4096"])
@@ -88,9 +92,13 @@ struct HardeningServerTests {
     func connectionLimitFollowsTheFileLimit() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
-            let r = try await run("/bin/sh",
-                                  ["-c", "ulimit -n 160 && exec \"$0\" serve --index \"$1\" --listen 127.0.0.1:0 --max-connections 4096 & pid=$!; sleep 1; kill -TERM $pid; wait $pid",
-                                   saigaBinary.path, idx.path])
+            let r = try await run(
+                "/bin/sh",
+                [
+                    "-c",
+                    "ulimit -n 160 && exec \"$0\" serve --index \"$1\" --listen 127.0.0.1:0 --max-connections 4096 & pid=$!; sleep 1; kill -TERM $pid; wait $pid",
+                    saigaBinary.path, idx.path,
+                ])
             #expect(r.stderr.contains("lowering the connection limit from 4096 to 96"), "\(r)")
             #expect(r.stderr.contains("RLIMIT_NOFILE"), "\(r)")
         }
@@ -108,13 +116,17 @@ struct HardeningServerTests {
                     var conns: [RawConnection] = []
                     defer { for c in conns { c.close() } }
                     for i in 0..<150 {
-                        guard let c = try? RawConnection(port: port) else { failures.append("connect \(i)"); continue }
+                        guard let c = try? RawConnection(port: port) else {
+                            failures.append("connect \(i)")
+                            continue
+                        }
                         // A HELLO frame announcing 16 MiB, then 60 KiB of it.
                         try? c.send(header(length: 16 << 20, type: 1, id: 0) + [UInt8](repeating: 0, count: 60 << 10))
                         conns.append(c)
                     }
                     for (i, c) in conns.enumerated() {
-                        guard let (id, r) = try? c.readResponse(timeout: 5), errorOf(r)?.code == .frameTooLarge, id == 0 else {
+                        guard let (id, r) = try? c.readResponse(timeout: 5), errorOf(r)?.code == .frameTooLarge, id == 0
+                        else {
                             failures.append("connection \(i): no frame too large")
                             continue
                         }
@@ -134,7 +146,8 @@ struct HardeningServerTests {
     func bufferedInputBudget() async throws {
         try await withTempDir { dir in
             let idx = try await buildCorpusIndex(in: dir)
-            try await withServer(index: idx, ["--max-frame-bytes", "1048576", "--max-buffered-bytes", "2200000"]) { server in
+            try await withServer(index: idx, ["--max-frame-bytes", "1048576", "--max-buffered-bytes", "2200000"]) {
+                server in
                 let port = server.port
                 let failures = await onThread { () -> [String] in
                     var failures: [String] = []
@@ -146,14 +159,17 @@ struct HardeningServerTests {
                             continue
                         }
                         // 900 KiB of a 1 MiB SEARCH frame each: the third passes 2.2 MB.
-                        try? c.send(header(length: 1 << 20, type: 3, id: 1) + [UInt8](repeating: 0x20, count: 900 << 10))
+                        try? c.send(
+                            header(length: 1 << 20, type: 3, id: 1) + [UInt8](repeating: 0x20, count: 900 << 10))
                         conns.append(c)
                         Thread.sleep(forTimeInterval: 0.2)
                     }
                     guard conns.count == 3 else { return failures }
                     if let (id, r) = try? conns[2].readResponse(timeout: 5) {
                         if errorOf(r)?.code != .serverBusy || id != 0 { failures.append("third: got \(id) \(r)") }
-                    } else { failures.append("third: no answer") }
+                    } else {
+                        failures.append("third: no answer")
+                    }
                     if conns[2].waitForClose(timeout: 5) != .closed { failures.append("third not closed") }
                     // The first two are still there and can finish their frames.
                     for c in conns.prefix(2) {
@@ -184,7 +200,9 @@ struct HardeningServerTests {
                     let start = monotonicNow()
                     if let (id, r) = try? silent[0].readResponse(timeout: 5) {
                         if errorOf(r)?.code != .timeout || id != 0 { failures.append("silent socket got \(id) \(r)") }
-                    } else { failures.append("no timeout error") }
+                    } else {
+                        failures.append("no timeout error")
+                    }
                     if silent[0].waitForClose(timeout: 3) != .closed { failures.append("silent socket not closed") }
                     if monotonicNow() - start > 4 { failures.append("closed only after \(monotonicNow() - start) s") }
                     // A real client gets in at once.
@@ -208,7 +226,9 @@ struct HardeningServerTests {
                 let (refused, answered) = await onThread { () -> (Int, Int) in
                     guard let c = try? RawConnection(port: port), (try? c.handshake()) != nil else { return (-1, 0) }
                     defer { c.close() }
-                    var refused = 0, answered = 0, next: UInt32 = 1
+                    var refused = 0
+                    var answered = 0
+                    var next: UInt32 = 1
                     for _ in 0..<64 {
                         try? c.send(.search(SearchRequest(query: "saiga", k: 1, snippets: false)), id: next)
                         next += 1
@@ -238,7 +258,9 @@ struct HardeningServerTests {
                 let failures = await onThread { () -> [String] in
                     var failures: [String] = []
                     func expectError(_ c: RawConnection, _ code: ErrorCode, id: UInt32, _ what: String) {
-                        guard let (got, r) = try? c.readResponse(timeout: 5) else { return failures.append("\(what): no answer") }
+                        guard let (got, r) = try? c.readResponse(timeout: 5) else {
+                            return failures.append("\(what): no answer")
+                        }
                         if errorOf(r)?.code != code || got != id { failures.append("\(what): got \(got) \(r)") }
                     }
                     // A first frame of an unknown type: handshake required, closed.
@@ -248,7 +270,9 @@ struct HardeningServerTests {
                         if c.waitForClose(timeout: 5) != .closed { failures.append("unknown first frame: not closed") }
                         c.close()
                     }
-                    guard let c = try? RawConnection(port: port), (try? c.handshake()) != nil else { return ["handshake"] }
+                    guard let c = try? RawConnection(port: port), (try? c.handshake()) != nil else {
+                        return ["handshake"]
+                    }
                     defer { c.close() }
                     // SEARCH syntax of the wrong size: malformed frame; of an unknown value: invalid argument.
                     var w = FieldWriter()
@@ -281,7 +305,9 @@ struct HardeningServerTests {
                     expectError(c, .invalidArgument, id: 6, "unknown stored field")
                     // Still usable.
                     try? c.send(.ping([9]), id: 8)
-                    if let (id, p) = try? c.readResponse(), id != 8 || p != .pong([9]) { failures.append("ping after: \(p)") }
+                    if let (id, p) = try? c.readResponse(), id != 8 || p != .pong([9]) {
+                        failures.append("ping after: \(p)")
+                    }
                     return failures
                 }
                 #expect(failures.isEmpty, "\(failures)")
@@ -340,9 +366,13 @@ struct HardeningServerTests {
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_addr.s_addr = UInt32(0x7F00_0001).bigEndian
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(listener, $0, len) }
+        }
         try #require(bound == 0 && listen(listener, 4) == 0)
-        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) } }
+        _ = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(listener, $0, &len) }
+        }
         let port = Int(UInt16(bigEndian: addr.sin_port))
         let fd = listener
         Thread.detachNewThread {
@@ -363,14 +393,17 @@ struct HardeningServerTests {
                 _ = bytes.withUnsafeBytes { send(c, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             }
             guard next() != nil else { return }
-            reply(.helloOK(HelloOK(version: 1, server: "fake", maxFrameLength: 1 << 20, generation: 1, maxInFlight: 4)), 0)
+            reply(
+                .helloOK(HelloOK(version: 1, server: "fake", maxFrameLength: 1 << 20, generation: 1, maxInFlight: 4)), 0
+            )
             guard next() != nil else { return }
             reply(.pong([]), 987_654)
             reply(.error(WireError(.serverBusy, "going away")), 0)
             Thread.sleep(forTimeInterval: 1)
             close(c)
         }
-        let client = SaigaClient(host: "127.0.0.1", port: port, connectTimeout: .seconds(5), requestTimeout: .seconds(5))
+        let client = SaigaClient(
+            host: "127.0.0.1", port: port, connectTimeout: .seconds(5), requestTimeout: .seconds(5))
         do throws(ClientError) {
             _ = try client.pipeline([.ping([]), .ping([]), .ping([])])
             Issue.record("the pipeline succeeded against a server that sent an id-0 error")

@@ -82,7 +82,8 @@ func waitForGeneration(_ server: ServerProcess, _ generation: UInt64, timeout: D
         var last: UInt64?
         while monotonicNow() < deadline {
             if let c = try? RawConnection(port: port), (try? c.handshake()) != nil,
-               (try? c.send(.stats, id: 1)) != nil, let (_, r) = try? c.readResponse(), case .stats(let s) = r {
+                (try? c.send(.stats, id: 1)) != nil, let (_, r) = try? c.readResponse(), case .stats(let s) = r
+            {
                 last = s.generation
                 if s.generation == generation { return s.generation }
             }
@@ -128,7 +129,10 @@ struct ReloadTests {
                         expected[g] = e
                         generations.append(g)
                         let seen = await waitForGeneration(server, g)
-                        #expect(seen == g, "the server did not pick up commit \(g) (STATS says \(String(describing: seen)))\n\(server.stderr)")
+                        #expect(
+                            seen == g,
+                            "the server did not pick up commit \(g) (STATS says \(String(describing: seen)))\n\(server.stderr)"
+                        )
                     }
                     await sleepSeconds(0.3)
                 } catch {
@@ -152,20 +156,25 @@ struct ReloadTests {
                             continue
                         }
                         if e[a.request] != a.result {
-                            wrong.append("commit \(a.generation) \(reloadRequests[a.request].query): \(a.result) vs \(e[a.request])")
+                            wrong.append(
+                                "commit \(a.generation) \(reloadRequests[a.request].query): \(a.result) vs \(e[a.request])"
+                            )
                         }
                     }
                 }
                 #expect(wrong.isEmpty, "\(wrong.count) wrong answers: \(wrong.prefix(5))")
                 // The clients saw every commit, in order per thread.
-                #expect(Set(perGeneration.keys) == Set(generations), "answers per commit: \(perGeneration), commits \(generations)")
+                #expect(
+                    Set(perGeneration.keys) == Set(generations),
+                    "answers per commit: \(perGeneration), commits \(generations)")
                 for log in all {
                     let gens = log.answers.map(\.generation)
                     #expect(gens == gens.sorted(), "a client went back to an older commit: \(gens)")
                 }
                 for g in generations.dropFirst() {
-                    #expect(server.stderrLines.contains { $0.contains("reloaded the index: now at commit \(g)") },
-                            "no reload line for \(g):\n\(server.stderr)")
+                    #expect(
+                        server.stderrLines.contains { $0.contains("reloaded the index: now at commit \(g)") },
+                        "no reload line for \(g):\n\(server.stderr)")
                 }
                 // HELLO_OK of a new connection names the newest commit.
                 let hello = try server.client().connect()
@@ -189,7 +198,9 @@ struct ReloadTests {
                 #expect(g2 > g1)
                 // No polling: still the first commit after a while.
                 await sleepSeconds(1.2)
-                #expect(try await client.stats().generation == g1, "the server reloaded without SIGHUP though polling is off")
+                #expect(
+                    try await client.stats().generation == g1,
+                    "the server reloaded without SIGHUP though polling is off")
                 let old = try await client.search(reloadRequests[3])
                 #expect(old.generation == g1)
                 server.signal(SIGHUP)
@@ -200,8 +211,9 @@ struct ReloadTests {
                     #expect(r.generation == g2)
                     #expect(ResultKey(r) == e2[i], "\(req.query) after SIGHUP")
                 }
-                #expect(await server.waitForLog { $0.contains("reloaded the index: now at commit \(g2) (SIGHUP)") },
-                        "\(server.stderr)")
+                #expect(
+                    await server.waitForLog { $0.contains("reloaded the index: now at commit \(g2) (SIGHUP)") },
+                    "\(server.stderr)")
                 // SIGHUP with nothing new changes nothing, and the server keeps running.
                 server.signal(SIGHUP)
                 await sleepSeconds(0.3)
@@ -225,7 +237,9 @@ struct ReloadTests {
                 try await buildIndex(Array(files[0..<2]), at: staging)
                 let fm = FileManager.default
                 let before = Set(try fm.contentsOfDirectory(atPath: idx.path))
-                let added = try fm.contentsOfDirectory(atPath: staging.path).filter { !before.contains($0) && $0 != "write.lock" }
+                let added = try fm.contentsOfDirectory(atPath: staging.path).filter {
+                    !before.contains($0) && $0 != "write.lock"
+                }
                 let postings = try #require(added.first { $0.hasSuffix(".post") }, "\(added)")
                 var bytes = [UInt8](try Data(contentsOf: staging.appendingPathComponent(postings)))
                 bytes[bytes.count / 2] ^= 0x55
@@ -238,7 +252,8 @@ struct ReloadTests {
                 #expect(try await client.stats().generation == g1)
                 for (i, req) in reloadRequests.enumerated() {
                     let r = try await client.search(req)
-                    #expect(r.generation == g1 && ResultKey(r) == e1[i], "\(req.query) while the newer commit is damaged")
+                    #expect(
+                        r.generation == g1 && ResultKey(r) == e1[i], "\(req.query) while the newer commit is damaged")
                 }
                 // Polling does not retry the damaged commit over and over.
                 await sleepSeconds(1)
@@ -277,7 +292,9 @@ struct ReloadTests {
                 // (a new thread, every file mapped and checksummed) at every poll, forever. It should log the
                 // failure once, like for a damaged segment, and stop retrying that generation.
                 let failures = server.stderrLines.filter { $0.contains("reload failed") }.count
-                #expect(failures == 1, "\(failures) log lines about the unreadable manifest_\(g1 + 5) (want 1):\n\(server.stderr)")
+                #expect(
+                    failures == 1,
+                    "\(failures) log lines about the unreadable manifest_\(g1 + 5) (want 1):\n\(server.stderr)")
             }
         }
     }

@@ -19,20 +19,24 @@ struct ServeCommandTests {
                 #expect(!r.stdout.contains("listening on"), "\(r)")
             }
             // An empty $SAIGA_TOKEN is no token either.
-            let empty = try await saiga(["serve", "--index", idx.path, "--listen", "0.0.0.0:0"],
-                                        environment: ["SAIGA_TOKEN": ""], timeout: 15)
+            let empty = try await saiga(
+                ["serve", "--index", idx.path, "--listen", "0.0.0.0:0"],
+                environment: ["SAIGA_TOKEN": ""], timeout: 15)
             #expect(!empty.timedOut && empty.exit.code != 0, "\(empty)")
 
             // With a token it starts; clients need the token.
             try await withServer(index: idx, ["--listen", "0.0.0.0:0", "--token", "x"]) { server in
                 #expect(server.address.hasPrefix("0.0.0.0:"), "\(server.address)")
-                let client = SaigaClient(host: "127.0.0.1", port: server.port, token: "x", connectTimeout: .seconds(10), requestTimeout: .seconds(20))
+                let client = SaigaClient(
+                    host: "127.0.0.1", port: server.port, token: "x", connectTimeout: .seconds(10),
+                    requestTimeout: .seconds(20))
                 let r = try await client.search(SearchRequest(query: "saiga"))
                 expectSame(r, try librarySearch(idx, SearchRequest(query: "saiga")), "non-loopback with token")
                 let conn = try server.connect()
                 #expect(errorOf(try conn.hello())?.code == .authenticationFailed)
             }
-            try await withServer(index: idx, ["--listen", "0.0.0.0:0"], environment: ["SAIGA_TOKEN": "envtok"]) { server in
+            try await withServer(index: idx, ["--listen", "0.0.0.0:0"], environment: ["SAIGA_TOKEN": "envtok"]) {
+                server in
                 let conn = try server.connect()
                 if case .helloOK = try conn.hello(token: "envtok") {} else { Issue.record("$SAIGA_TOKEN was not used") }
             }
@@ -101,7 +105,8 @@ struct ServeCommandTests {
                 func connectionID(_ port: Int) async -> String? {
                     let opened = "from 127.0.0.1:\(port)"
                     guard await server.waitForLog({ $0.contains(opened) }),
-                          let line = server.stderrLines.first(where: { $0.contains(opened) }) else { return nil }
+                        let line = server.stderrLines.first(where: { $0.contains(opened) })
+                    else { return nil }
                     // "saiga serve: connection N from 127.0.0.1:PORT"
                     let words = line.split(separator: " ")
                     guard let i = words.firstIndex(of: "connection"), i + 1 < words.count else { return nil }
@@ -113,14 +118,20 @@ struct ServeCommandTests {
                 guard let aID = ids[0], let bID = ids[1], let cID = ids[2] else { return }
 
                 for id in [aID, bID, cID] {
-                    #expect(await server.waitForLog { $0.contains("connection \(id) closed") },
-                            "no close line for connection \(id):\n\(server.stderr)")
+                    #expect(
+                        await server.waitForLog { $0.contains("connection \(id) closed") },
+                        "no close line for connection \(id):\n\(server.stderr)")
                 }
                 let lines = server.stderrLines
                 #expect(lines.contains { $0.contains("connection \(aID) closed: peer closed") }, "\(server.stderr)")
-                #expect(!lines.contains { $0.hasPrefix("saiga serve: connection \(aID): ") }, "an error logged for a clean connection:\n\(server.stderr)")
-                #expect(lines.contains { $0.contains("connection \(bID): unknown message type (3)") }, "\(server.stderr)")
-                #expect(await server.waitForLog { $0.contains("connection \(bID): invalid query (10)") }, "\(server.stderr)")
+                #expect(
+                    !lines.contains { $0.hasPrefix("saiga serve: connection \(aID): ") },
+                    "an error logged for a clean connection:\n\(server.stderr)")
+                #expect(
+                    lines.contains { $0.contains("connection \(bID): unknown message type (3)") }, "\(server.stderr)")
+                #expect(
+                    await server.waitForLog { $0.contains("connection \(bID): invalid query (10)") }, "\(server.stderr)"
+                )
                 #expect(lines.contains { $0.contains("connection \(cID): handshake required (9)") }, "\(server.stderr)")
                 #expect(lines.filter { $0.contains("connection \(cID) closed") }.count == 1, "\(server.stderr)")
                 // Every line is prefixed.

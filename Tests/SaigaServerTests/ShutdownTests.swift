@@ -27,8 +27,10 @@ struct DrainObservation: Sendable {
 /// Opens `connections` connections, pipelines a backlog of heavy searches on each (sized to keep one worker busy for
 /// about `backlogSeconds`), waits until the server is working on them, sends `signal`, waits until the listener is
 /// closed, sends two more searches on each connection, and collects everything until the server closes them.
-func drainScenario(server: ServerProcess, signal: Int32, connections: Int = 3, backlogSeconds: Double = 2,
-                   maxPerConnection: Int = 60) -> DrainObservation {
+func drainScenario(
+    server: ServerProcess, signal: Int32, connections: Int = 3, backlogSeconds: Double = 2,
+    maxPerConnection: Int = 60
+) -> DrainObservation {
     var obs = DrainObservation()
     let port = server.port
     var conns: [RawConnection] = []
@@ -47,7 +49,9 @@ func drainScenario(server: ServerProcess, signal: Int32, connections: Int = 3, b
         obs.pipelined = min(maxPerConnection, max(5, Int(backlogSeconds / (one * Double(connections)))))
         for c in conns {
             var bytes: [UInt8] = []
-            for id in 1...obs.pipelined { Request.search(heavySearch).frame(requestID: UInt32(id)).appendEncoded(to: &bytes) }
+            for id in 1...obs.pipelined {
+                Request.search(heavySearch).frame(requestID: UInt32(id)).appendEncoded(to: &bytes)
+            }
             try c.send(bytes)
         }
         obs.frames = Array(repeating: [], count: connections)
@@ -102,8 +106,9 @@ func drainScenario(server: ServerProcess, signal: Int32, connections: Int = 3, b
 
 @Suite("saiga serve: graceful shutdown", .timeLimit(.minutes(2)))
 struct ShutdownTests {
-    @Test("SIGTERM/SIGINT drain: requests received before get answers, later ones `shutting down`, exit 0",
-          arguments: [SIGTERM, SIGINT])
+    @Test(
+        "SIGTERM/SIGINT drain: requests received before get answers, later ones `shutting down`, exit 0",
+        arguments: [SIGTERM, SIGINT])
     func drain(_ signal: Int32) async throws {
         try await withTempDir { dir in
             let idx = dir.appendingPathComponent("idx")
@@ -114,7 +119,9 @@ struct ShutdownTests {
                 try #require(obs.failures.isEmpty, "\(obs.failures)\n\(server.stderr)")
                 let status = obs.exit
                 let exitedAfter = obs.exitSeenAt - obs.signalTime
-                #expect(status == ChildExit(waitStatus: 0), "the server should exit 0: \(String(describing: status))\n\(server.stderr)")
+                #expect(
+                    status == ChildExit(waitStatus: 0),
+                    "the server should exit 0: \(String(describing: status))\n\(server.stderr)")
                 #expect(exitedAfter < 30, "exited \(exitedAfter) s after the signal")
                 #expect(obs.listenerClosedAfter != nil, "the server kept accepting connections after the signal")
 
@@ -126,17 +133,23 @@ struct ShutdownTests {
                         switch id {
                         case 1...UInt32(obs.pipelined):
                             // Received before the signal: a real answer.
-                            if case .results(let res) = r { #expect(ResultKey(res) == expected, "connection \(i) request \(id)") }
-                            else { Issue.record("connection \(i) request \(id) (sent before the signal): \(r)") }
+                            if case .results(let res) = r {
+                                #expect(ResultKey(res) == expected, "connection \(i) request \(id)")
+                            } else {
+                                Issue.record("connection \(i) request \(id) (sent before the signal): \(r)")
+                            }
                         case 1000, 1001:
-                            #expect(errorOf(r)?.code == .shuttingDown, "connection \(i) request \(id) (sent after the signal): \(r)")
+                            #expect(
+                                errorOf(r)?.code == .shuttingDown,
+                                "connection \(i) request \(id) (sent after the signal): \(r)")
                         default:
                             Issue.record("connection \(i): an answer to unknown request \(id): \(r)")
                         }
                     }
                     let wanted = Set((1...UInt32(obs.pipelined)).map { $0 } + [1000, 1001])
-                    #expect(Set(answered.keys) == wanted && answered.values.allSatisfy { $0 == 1 },
-                            "connection \(i): answered \(answered.keys.sorted()) (\(obs.pipelined) pipelined)")
+                    #expect(
+                        Set(answered.keys) == wanted && answered.values.allSatisfy { $0 == 1 },
+                        "connection \(i): answered \(answered.keys.sorted()) (\(obs.pipelined) pipelined)")
                 }
 
                 let name = signal == SIGTERM ? "SIGTERM" : "SIGINT"
@@ -166,8 +179,12 @@ struct ShutdownTests {
                 #expect(status == ChildExit(waitStatus: 0), "\(String(describing: status))\n\(server.stderr)")
                 #expect(exitedAfter < 5, "exited \(exitedAfter) s after SIGTERM with --drain-timeout 1")
                 #expect(obs.closed.allSatisfy { $0 }, "connections not closed: \(obs.closed)")
-                let answered = obs.frames.map { $0.filter { if case .results = $0.response { return true } else { return false } }.count }
-                #expect(answered.reduce(0, +) < obs.pipelined * 3, "everything was answered: the backlog was too short (\(answered))")
+                let answered = obs.frames.map {
+                    $0.filter { if case .results = $0.response { return true } else { return false } }.count
+                }
+                #expect(
+                    answered.reduce(0, +) < obs.pipelined * 3,
+                    "everything was answered: the backlog was too short (\(answered))")
                 #expect(server.stderrLines.contains { $0.contains("drain timeout") }, "\(server.stderr)")
                 #expect(server.stderrLines.last == "saiga serve: stopped", "\(server.stderr)")
             }
@@ -188,7 +205,9 @@ struct ShutdownTests {
                 #expect(seconds < 3, "took \(seconds) s")
                 #expect(a.waitForClose(timeout: 2) == .closed)
                 #expect(b.waitForClose(timeout: 2) == .closed)
-                #expect(server.stderrLines.contains { $0.contains("draining: 0 requests in flight on 2 connections") }, "\(server.stderr)")
+                #expect(
+                    server.stderrLines.contains { $0.contains("draining: 0 requests in flight on 2 connections") },
+                    "\(server.stderr)")
             }
         }
     }

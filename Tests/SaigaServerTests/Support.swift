@@ -5,19 +5,19 @@
 // Every wait here has a deadline, and every server started by `withServer` is SIGKILLed and reaped when the body
 // ends, whatever happens.
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Foundation
-@_exported import SaigaTestSupport
 import Saiga
 import SaigaClient
+@_exported import SaigaTestSupport
 import SaigaWire
 import Synchronization
 import Testing
 
-// MARK: - Locations
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
+// MARK: - Locations
 
 /// The stdlib Python client.
 let pythonClient: URL = packageRoot.appendingPathComponent("Tools/clients/python/saiga_client.py")
@@ -46,29 +46,39 @@ struct RunResult: CustomStringConvertible {
 
 /// Runs a program to completion with stdin /dev/null and stdout/stderr captured (see `runProcess`).
 @discardableResult
-func run(_ executable: String, _ arguments: [String], environment: [String: String?] = [:], timeout: Double = 60,
-         sourceLocation: SourceLocation = #_sourceLocation) async throws -> RunResult {
+func run(
+    _ executable: String, _ arguments: [String], environment: [String: String?] = [:], timeout: Double = 60,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> RunResult {
     func result(_ o: ProcessOutcome) -> RunResult {
-        RunResult(arguments: [executable] + arguments, stdoutData: o.stdoutData, stderrData: o.stderrData,
-                  exit: o.exit, timedOut: o.timedOut)
+        RunResult(
+            arguments: [executable] + arguments, stdoutData: o.stdoutData, stderrData: o.stderrData,
+            exit: o.exit, timedOut: o.timedOut)
     }
-    return result(try await runProcess(executable, arguments, environment: environment, timeout: timeout,
-                                       describe: { "\(result($0))" }, sourceLocation: sourceLocation))
+    return result(
+        try await runProcess(
+            executable, arguments, environment: environment, timeout: timeout,
+            describe: { "\(result($0))" }, sourceLocation: sourceLocation))
 }
 
 /// Runs the `saiga` binary.
 @discardableResult
-func saiga(_ arguments: [String], environment: [String: String?] = [:], timeout: Double = 60,
-           sourceLocation: SourceLocation = #_sourceLocation) async throws -> RunResult {
-    try #require(FileManager.default.isExecutableFile(atPath: saigaBinary.path),
-                 "saiga binary not found at \(saigaBinary.path)", sourceLocation: sourceLocation)
-    return try await run(saigaBinary.path, arguments, environment: environment, timeout: timeout,
-                         sourceLocation: sourceLocation)
+func saiga(
+    _ arguments: [String], environment: [String: String?] = [:], timeout: Double = 60,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> RunResult {
+    try #require(
+        FileManager.default.isExecutableFile(atPath: saigaBinary.path),
+        "saiga binary not found at \(saigaBinary.path)", sourceLocation: sourceLocation)
+    return try await run(
+        saigaBinary.path, arguments, environment: environment, timeout: timeout,
+        sourceLocation: sourceLocation)
 }
 
 /// Runs the Python client: `python3 saiga_client.py ADDR ARGS…`.
 func python(_ arguments: [String], sourceLocation: SourceLocation = #_sourceLocation) async throws -> RunResult {
-    try await run("/usr/bin/env", ["python3", pythonClient.path] + arguments, timeout: 30, sourceLocation: sourceLocation)
+    try await run(
+        "/usr/bin/env", ["python3", pythonClient.path] + arguments, timeout: 30, sourceLocation: sourceLocation)
 }
 
 // MARK: - Temporary directories and indexes
@@ -84,7 +94,8 @@ func withTempDir<T>(_ body: (URL) async throws -> T) async throws -> T {
 
 /// `saiga index INPUTS --index DIR --quiet`, requiring success.
 func buildIndex(_ inputs: [URL], at index: URL, sourceLocation: SourceLocation = #_sourceLocation) async throws {
-    let r = try await saiga(["index"] + inputs.map(\.path) + ["--index", index.path, "--quiet"], sourceLocation: sourceLocation)
+    let r = try await saiga(
+        ["index"] + inputs.map(\.path) + ["--index", index.path, "--quiet"], sourceLocation: sourceLocation)
     try #require(r.succeeded, "building the index failed:\n\(r)", sourceLocation: sourceLocation)
 }
 
@@ -100,7 +111,6 @@ func corpusFiles() throws -> [URL] {
         .map { corpusDirectory.appendingPathComponent($0) }
 }
 
-
 /// A synthetic index built with the library's `IndexWriter`: `documents` documents of `words` words each over a
 /// vocabulary `w0…w2999` where low numbers are frequent (so `w0 OR w1 …` matches nearly everything).
 func buildSyntheticIndex(at index: URL, documents: Int, words: Int = 80, seed: UInt64 = 7) throws {
@@ -111,11 +121,14 @@ func buildSyntheticIndex(at index: URL, documents: Int, words: Int = 80, seed: U
         var text: [String] = []
         text.reserveCapacity(words)
         for _ in 0..<words {
-            let n = Bool.random(using: &rng) ? Int.random(in: 0..<20, using: &rng) : Int.random(in: 0..<3000, using: &rng)
+            let n =
+                Bool.random(using: &rng) ? Int.random(in: 0..<20, using: &rng) : Int.random(in: 0..<3000, using: &rng)
             text.append("w\(n)")
         }
-        try writer.add(Document(id: "d\(i)", title: text.prefix(5).joined(separator: " "),
-                                body: text.joined(separator: " "), fields: [Document.Field("n", String(i))]))
+        try writer.add(
+            Document(
+                id: "d\(i)", title: text.prefix(5).joined(separator: " "),
+                body: text.joined(separator: " "), fields: [Document.Field("n", String(i))]))
     }
     _ = try writer.commit()
 }
@@ -159,14 +172,15 @@ final class ServerProcess: @unchecked Sendable {
         do {
             let line = try readLine(timeout: timeout)
             guard line.hasPrefix("listening on "), let colon = line.lastIndex(of: ":"),
-                  let p = Int(line[line.index(after: colon)...])
+                let p = Int(line[line.index(after: colon)...])
             else { throw SpawnError(description: "unexpected first stdout line: \(line)") }
             address = String(line.dropFirst("listening on ".count))
             port = p
         } catch {
             kill()
-            throw SpawnError(description: "saiga \(arguments.joined(separator: " ")) did not start: \(error)\n"
-                             + "\(exitStatus.map { "\($0)" } ?? "")\n--- stderr\n\(stderr.prefix(3000))")
+            throw SpawnError(
+                description: "saiga \(arguments.joined(separator: " ")) did not start: \(error)\n"
+                    + "\(exitStatus.map { "\($0)" } ?? "")\n--- stderr\n\(stderr.prefix(3000))")
         }
     }
 
@@ -189,7 +203,8 @@ final class ServerProcess: @unchecked Sendable {
                 if b == UInt8(ascii: "\n") { return String(decoding: bytes, as: UTF8.self) }
                 bytes.append(b)
             } else if n == 0 {
-                throw SpawnError(description: "stdout closed before a full line (got \"\(String(decoding: bytes, as: UTF8.self))\")")
+                throw SpawnError(
+                    description: "stdout closed before a full line (got \"\(String(decoding: bytes, as: UTF8.self))\")")
             } else if errno != EINTR && errno != EAGAIN {
                 throw SpawnError(description: "reading stdout failed: \(String(cString: strerror(errno)))")
             }
@@ -280,14 +295,17 @@ final class ServerProcess: @unchecked Sendable {
 
 /// Starts `saiga serve --index INDEX --listen 127.0.0.1:0 OPTIONS` (no `--listen` added when OPTIONS has one),
 /// runs `body`, and SIGKILLs the server afterwards whatever happened.
-func withServer<T>(index: URL, _ options: [String] = [], environment: [String: String?] = [:],
-                   sourceLocation: SourceLocation = #_sourceLocation,
-                   _ body: (ServerProcess) async throws -> T) async throws -> T {
+func withServer<T>(
+    index: URL, _ options: [String] = [], environment: [String: String?] = [:],
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: (ServerProcess) async throws -> T
+) async throws -> T {
     var args = ["serve", "--index", index.path]
     if !options.contains("--listen") { args += ["--listen", "127.0.0.1:0"] }
     args += options
     let stderrPath = index.deletingLastPathComponent().appendingPathComponent("serve-\(UUID().uuidString).err").path
-    let env = environment, argv = args
+    let env = environment
+    let argv = args
     let started = await onThread { () -> Result<ServerProcess, any Error> in
         Result { try ServerProcess(argv, stderrPath: stderrPath, environment: env) }
     }
@@ -328,7 +346,8 @@ final class RawConnection: @unchecked Sendable {
     /// Connects to 127.0.0.1:`port`. `receiveBuffer` sets SO_RCVBUF before connecting (set afterwards, a small
     /// buffer can leave the advertised window at zero for minutes), so a client that stops reading fills it fast.
     init(port: Int, timeout: Double = 10, receiveBuffer: Int32? = nil) throws {
-        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        fd = socket(
+            AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { throw RawError.io("socket: \(String(cString: strerror(errno)))") }
         if var size = receiveBuffer {
             _ = setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
@@ -354,7 +373,8 @@ final class RawConnection: @unchecked Sendable {
             var len = socklen_t(MemoryLayout<Int32>.size)
             guard ready == 1, getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0, err == 0 else {
                 close()
-                throw ready == 1 ? RawError.io("connect: \(String(cString: strerror(err)))") : RawError.timeout("connect")
+                throw ready == 1
+                    ? RawError.io("connect: \(String(cString: strerror(err)))") : RawError.timeout("connect")
             }
         }
         var one: Int32 = 1
@@ -384,7 +404,9 @@ final class RawConnection: @unchecked Sendable {
         let deadline = monotonicNow() + timeout
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes {
+                Glibc.send(fd, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
             if n > 0 {
                 offset += n
                 continue
@@ -564,12 +586,16 @@ struct ResultKey: Hashable, Sendable, CustomStringConvertible {
 
     init(_ r: SearchResults) {
         total = UInt64(r.total)
-        hits = r.hits.map { HitKey(id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields) }
+        hits = r.hits.map {
+            HitKey(id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields)
+        }
     }
 
     init(_ r: SearchResponse) {
         total = r.total
-        hits = r.hits.map { HitKey(id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields) }
+        hits = r.hits.map {
+            HitKey(id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields)
+        }
     }
 
     var description: String {
@@ -578,13 +604,17 @@ struct ResultKey: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// Checks that the server's RESULTS equal the library's results field by field.
-func expectSame(_ wire: SearchResponse, _ lib: SearchResults, _ context: String,
-                sourceLocation: SourceLocation = #_sourceLocation) {
+func expectSame(
+    _ wire: SearchResponse, _ lib: SearchResults, _ context: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(wire.total == UInt64(lib.total), "total: \(context)", sourceLocation: sourceLocation)
     #expect(wire.hits.map(\.id) == lib.hits.map(\.id), "ids: \(context)", sourceLocation: sourceLocation)
     guard wire.hits.count == lib.hits.count else { return }
     for (w, l) in zip(wire.hits, lib.hits) {
-        #expect(w.score == l.score, "score of \(l.id): \(w.score) vs \(l.score): \(context)", sourceLocation: sourceLocation)
+        #expect(
+            w.score == l.score, "score of \(l.id): \(w.score) vs \(l.score): \(context)", sourceLocation: sourceLocation
+        )
         #expect(w.title == l.title, "title of \(l.id): \(context)", sourceLocation: sourceLocation)
         #expect(w.snippet == l.snippet, "snippet of \(l.id): \(context)", sourceLocation: sourceLocation)
         #expect(w.fields == l.fields, "fields of \(l.id): \(context)", sourceLocation: sourceLocation)
@@ -600,8 +630,9 @@ func closeEnough(_ a: Double, _ b: Double, relative: Double = 1e-6) -> Bool {
 
 func parseJSONObject(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> [String: Any] {
     let value = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
-    return try #require(value as? [String: Any], "JSON is not an object:\n\(text.prefix(2000))",
-                        sourceLocation: sourceLocation)
+    return try #require(
+        value as? [String: Any], "JSON is not an object:\n\(text.prefix(2000))",
+        sourceLocation: sourceLocation)
 }
 
 struct JSONHit {
@@ -613,17 +644,21 @@ struct JSONHit {
 
 /// `{"total": N, "hits": [{"id", "score", "title", "snippet"}]}` (the shape of `saiga search --json` and of the
 /// Python client's `search`).
-func parseSearchJSON(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> (total: Int, hits: [JSONHit]) {
+func parseSearchJSON(
+    _ text: String, sourceLocation: SourceLocation = #_sourceLocation
+) throws -> (total: Int, hits: [JSONHit]) {
     let o = try parseJSONObject(text, sourceLocation: sourceLocation)
     let total = try #require((o["total"] as? NSNumber)?.intValue, "no total in \(text)", sourceLocation: sourceLocation)
     let raw = try #require(o["hits"] as? [[String: Any]], "no hits in \(text)", sourceLocation: sourceLocation)
     var hits: [JSONHit] = []
     for h in raw {
-        hits.append(JSONHit(
-            id: try #require(h["id"] as? String, "hit without id: \(h)", sourceLocation: sourceLocation),
-            score: try #require((h["score"] as? NSNumber)?.doubleValue, "hit without score: \(h)", sourceLocation: sourceLocation),
-            title: try #require(h["title"] as? String, "hit without title: \(h)", sourceLocation: sourceLocation),
-            snippet: h["snippet"] as? String))
+        hits.append(
+            JSONHit(
+                id: try #require(h["id"] as? String, "hit without id: \(h)", sourceLocation: sourceLocation),
+                score: try #require(
+                    (h["score"] as? NSNumber)?.doubleValue, "hit without score: \(h)", sourceLocation: sourceLocation),
+                title: try #require(h["title"] as? String, "hit without title: \(h)", sourceLocation: sourceLocation),
+                snippet: h["snippet"] as? String))
     }
     return (total, hits)
 }

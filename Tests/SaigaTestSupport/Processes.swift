@@ -1,11 +1,12 @@
 // Child processes for the end-to-end tests: spawning with clean signal state, running to completion with a
 // deadline and captured output, and locating the package's built binaries. Shared by the CLI and server tests.
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Foundation
 import Testing
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// A built executable of this package (`saiga`, `saiga-bench`).
 ///
@@ -61,7 +62,8 @@ public func childEnvironment(_ extra: [String: String?] = [:]) -> [String] {
 
 /// `posix_spawn_file_actions_addchdir_np` (glibc 2.29+): declared in <spawn.h> but not imported into Swift, so
 /// looked up at run time.
-private typealias AddChdir = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
+private typealias AddChdir =
+    @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, UnsafePointer<CChar>) -> Int32
 private let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_np").map {
     unsafeBitCast($0, to: AddChdir.self)
 }
@@ -69,9 +71,11 @@ private let addChdir: AddChdir? = dlsym(nil, "posix_spawn_file_actions_addchdir_
 /// Spawns `executable` with default signal dispositions and an empty signal mask (whatever the test runner
 /// ignores or blocks). `setup` adds file actions (it must set up fds 0, 1 and 2); `directory` is the child's
 /// working directory (default: inherited).
-public func spawn(_ executable: String, _ arguments: [String], in directory: URL? = nil,
-                  environment: [String: String?] = [:],
-                  setup: (inout posix_spawn_file_actions_t) -> Void) throws -> pid_t {
+public func spawn(
+    _ executable: String, _ arguments: [String], in directory: URL? = nil,
+    environment: [String: String?] = [:],
+    setup: (inout posix_spawn_file_actions_t) -> Void
+) throws -> pid_t {
     var fileActions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&fileActions)
     defer { posix_spawn_file_actions_destroy(&fileActions) }
@@ -104,7 +108,9 @@ public func spawn(_ executable: String, _ arguments: [String], in directory: URL
     }
     var pid: pid_t = 0
     let rc = posix_spawn(&pid, executable, &fileActions, &attr, argv, envp)
-    guard rc == 0 else { throw SpawnError(description: "posix_spawn \(executable) failed: \(String(cString: strerror(rc)))") }
+    guard rc == 0 else {
+        throw SpawnError(description: "posix_spawn \(executable) failed: \(String(cString: strerror(rc)))")
+    }
     return pid
 }
 
@@ -143,10 +149,12 @@ public struct ProcessOutcome: Sendable {
 /// and block the child, and neither is a terminal); SIGKILLs it after `timeout` seconds. Records a test failure at
 /// `sourceLocation` when the child died from a signal or timed out: a crash or a hang is always a bug. The outcome
 /// is returned anyway so that the caller can look at it (`describe` renders it for that failure).
-public func runProcess(_ executable: String, _ arguments: [String], in directory: URL? = nil,
-                       environment: [String: String?] = [:], timeout: Double = 60,
-                       describe: (ProcessOutcome) -> String,
-                       sourceLocation: SourceLocation = #_sourceLocation) async throws -> ProcessOutcome {
+public func runProcess(
+    _ executable: String, _ arguments: [String], in directory: URL? = nil,
+    environment: [String: String?] = [:], timeout: Double = 60,
+    describe: (ProcessOutcome) -> String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) async throws -> ProcessOutcome {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("saiga-io-\(UUID().uuidString)")
     let outPath = scratch.path + ".out"
     let errPath = scratch.path + ".err"
@@ -179,13 +187,15 @@ public func runProcess(_ executable: String, _ arguments: [String], in directory
         await sleepSeconds(pause)
         pause = min(pause * 2, 0.02)
     }
-    let outcome = ProcessOutcome(stdoutData: FileManager.default.contents(atPath: outPath) ?? Data(),
-                                 stderrData: FileManager.default.contents(atPath: errPath) ?? Data(),
-                                 exit: ChildExit(waitStatus: waitStatus), timedOut: timedOut,
-                                 seconds: monotonicNow() - start)
+    let outcome = ProcessOutcome(
+        stdoutData: FileManager.default.contents(atPath: outPath) ?? Data(),
+        stderrData: FileManager.default.contents(atPath: errPath) ?? Data(),
+        exit: ChildExit(waitStatus: waitStatus), timedOut: timedOut,
+        seconds: monotonicNow() - start)
     if timedOut {
-        Issue.record("process did not finish within \(timeout) s and was killed:\n\(describe(outcome))",
-                     sourceLocation: sourceLocation)
+        Issue.record(
+            "process did not finish within \(timeout) s and was killed:\n\(describe(outcome))",
+            sourceLocation: sourceLocation)
     } else if let s = outcome.exit.signal {
         Issue.record("process died from signal \(s):\n\(describe(outcome))", sourceLocation: sourceLocation)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Saiga
 
 @Suite struct AnalyzerTests {
@@ -38,7 +39,8 @@ import Testing
     }
 
     @Test func numbersAndJoiners() {
-        #expect(plain.terms("3.14 and 2,724,900 and U.S. policy") == ["3.14", "and", "2,724,900", "and", "u.s", "policy"])
+        #expect(
+            plain.terms("3.14 and 2,724,900 and U.S. policy") == ["3.14", "and", "2,724,900", "and", "u.s", "policy"])
         #expect(plain.terms("covid19 COVID-19") == ["covid19", "covid", "19"])
         #expect(plain.terms("snake_case") == ["snake_case"])
     }
@@ -71,7 +73,8 @@ import Testing
             _ = t.withUTF8 { a.analyze(UnsafeRawBufferPointer($0), into: &sink) }
             return sink.terms.map { String(decoding: $0, as: UTF8.self) }
         }
-        let lucene = "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with"
+        let lucene =
+            "a an and are as at be but by for if in into is it no not of on or such that the their then there these they this to was will with"
         #expect(lucene.split(separator: " ").count == 33)
         #expect(terms(lucene).isEmpty)
         #expect(terms(lucene.uppercased()).isEmpty)
@@ -91,8 +94,9 @@ import Testing
 
     @Test func corpusSentences() {
         // From the bundled corpus.
-        #expect(analyzer.terms("the government is responsive to the people’s demands")
-            == ["the", "govern", "is", "respons", "to", "the", "peopl", "demand"])
+        #expect(
+            analyzer.terms("the government is responsive to the people’s demands")
+                == ["the", "govern", "is", "respons", "to", "the", "peopl", "demand"])
         #expect(plain.terms("EU-Kazakhstan Enhanced cooperation") == ["eu", "kazakhstan", "enhanced", "cooperation"])
     }
 }

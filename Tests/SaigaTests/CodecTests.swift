@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Saiga
 
 @Suite struct CodecTests {
@@ -61,7 +62,9 @@ import Testing
 
     @Test func smallFloatMatchesLucene() {
         // Vectors from Lucene's SmallFloat (FORMAT-NOTES.md §3).
-        for (length, byte, decoded) in [(50, 45, 50), (100, 57, 96), (500, 78, 472), (1000, 87, 984), (10000, 113, 9240)] {
+        for (length, byte, decoded) in [
+            (50, 45, 50), (100, 57, 96), (500, 78, 472), (1000, 87, 984), (10000, 113, 9240),
+        ] {
             #expect(SmallFloat.intToByte4(length) == UInt8(byte))
             #expect(SmallFloat.byte4ToInt(UInt8(byte)) == decoded)
         }
@@ -139,7 +142,8 @@ import Testing
 
     /// Encodes `lists` (one per term) into .post/.pos files and calls `body` with, per list, a function that opens a
     /// fresh iterator over it (nil for an empty list).
-    func withEncoded<T>(_ lists: [[Posting]], maxDoc: Int, _ body: ([() -> PostingsIterator?]) throws -> T) throws -> T {
+    func withEncoded<T>(_ lists: [[Posting]], maxDoc: Int, _ body: ([() -> PostingsIterator?]) throws -> T) throws -> T
+    {
         let dir = TemporaryDirectory("saiga-postings")
         defer { dir.cleanup() }
         var buffer = PostingsBuffer()
@@ -182,8 +186,9 @@ import Testing
         let makers: [() -> PostingsIterator?] = metas.map { meta in
             {
                 guard let meta else { return nil }
-                return PostingsIterator(postings: postFile.bytes, positions: posFile.bytes, maxDoc: maxDoc, meta: meta,
-                                        hasPositions: true)
+                return PostingsIterator(
+                    postings: postFile.bytes, positions: posFile.bytes, maxDoc: maxDoc, meta: meta,
+                    hasPositions: true)
             }
         }
         return try withExtendedLifetime((postFile, posFile)) { try body(makers) }
@@ -198,32 +203,41 @@ import Testing
             let meta = good.cursor.pointee.meta
             let postEnd = good.cursor.pointee.postEnd
             let damaged: [TermMeta] = [
-                TermMeta(docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: Int.max - 8,
-                         posOffset: meta.posOffset, singletonDoc: 0),
-                TermMeta(docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: -5,
-                         posOffset: meta.posOffset, singletonDoc: 0),
-                TermMeta(docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: postEnd + 1,
-                         posOffset: meta.posOffset, singletonDoc: 0),
-                TermMeta(docFreq: Int(Int32.max) - 1, totalTermFreq: Int(Int32.max), docOffset: meta.docOffset,
-                         posOffset: meta.posOffset, singletonDoc: 0),
+                TermMeta(
+                    docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: Int.max - 8,
+                    posOffset: meta.posOffset, singletonDoc: 0),
+                TermMeta(
+                    docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: -5,
+                    posOffset: meta.posOffset, singletonDoc: 0),
+                TermMeta(
+                    docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: postEnd + 1,
+                    posOffset: meta.posOffset, singletonDoc: 0),
+                TermMeta(
+                    docFreq: Int(Int32.max) - 1, totalTermFreq: Int(Int32.max), docOffset: meta.docOffset,
+                    posOffset: meta.posOffset, singletonDoc: 0),
             ]
             for m in damaged {
                 let postings = UnsafeRawBufferPointer(start: good.cursor.pointee.post, count: postEnd + FileFooter.size)
-                let it = PostingsIterator(postings: postings, positions: UnsafeRawBufferPointer(start: nil, count: 0),
-                                          maxDoc: 1000, meta: m, hasPositions: false)
+                let it = PostingsIterator(
+                    postings: postings, positions: UnsafeRawBufferPointer(start: nil, count: 0),
+                    maxDoc: 1000, meta: m, hasPositions: false)
                 #expect(it.isCorrupt, "docOffset \(m.docOffset), docFreq \(m.docFreq)")
                 #expect(it.nextDoc() == PostingsIterator.noMoreDocs)
                 #expect(it.advance(to: 500) == PostingsIterator.noMoreDocs)
             }
             // A damaged positions offset: documents still read, positions come back empty and mark the cursor.
             for posOffset in [Int.max - 2, -7, Int.min + 3] {
-                let m = TermMeta(docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: meta.docOffset,
-                                 posOffset: posOffset, singletonDoc: 0)
-                let it = PostingsIterator(postings: UnsafeRawBufferPointer(start: good.cursor.pointee.post,
-                                                                           count: postEnd + FileFooter.size),
-                                          positions: UnsafeRawBufferPointer(start: good.cursor.pointee.pos,
-                                                                            count: good.cursor.pointee.posEnd + FileFooter.size),
-                                          maxDoc: 1000, meta: m, hasPositions: true)
+                let m = TermMeta(
+                    docFreq: meta.docFreq, totalTermFreq: meta.totalTermFreq, docOffset: meta.docOffset,
+                    posOffset: posOffset, singletonDoc: 0)
+                let it = PostingsIterator(
+                    postings: UnsafeRawBufferPointer(
+                        start: good.cursor.pointee.post,
+                        count: postEnd + FileFooter.size),
+                    positions: UnsafeRawBufferPointer(
+                        start: good.cursor.pointee.pos,
+                        count: good.cursor.pointee.posEnd + FileFooter.size),
+                    maxDoc: 1000, meta: m, hasPositions: true)
                 #expect(it.nextDoc() == 0)
                 let buf = UnsafeMutablePointer<UInt32>.allocate(capacity: 64)
                 defer { buf.deallocate() }
@@ -242,14 +256,19 @@ import Testing
         var doc: Int32 = -1
         var list: [Posting] = []
         for _ in 0..<1000 {
-            doc += Int.random(in: 0..<50, using: &rng) == 0 ? Int32.random(in: 16...40, using: &rng)
+            doc +=
+                Int.random(in: 0..<50, using: &rng) == 0
+                ? Int32.random(in: 16...40, using: &rng)
                 : Int32.random(in: 1...2, using: &rng)
             let freq = Int.random(in: 1...(Int.random(in: 0..<10, using: &rng) == 0 ? 40 : 3), using: &rng)
             var p = -1
-            list.append(Posting(doc: doc, positions: (0..<freq).map { _ in
-                p += Int.random(in: 1...9, using: &rng)
-                return p
-            }))
+            list.append(
+                Posting(
+                    doc: doc,
+                    positions: (0..<freq).map { _ in
+                        p += Int.random(in: 1...9, using: &rng)
+                        return p
+                    }))
         }
         let maxDoc = Int(doc) + 10
         try withEncoded([list], maxDoc: maxDoc) { makers in
@@ -309,10 +328,13 @@ import Testing
             doc += Int32.random(in: 1...20, using: &rng)
             let freq = Int.random(in: 1...(Int.random(in: 0..<10, using: &rng) == 0 ? 300 : 4), using: &rng)
             var p = -1
-            list.append(Posting(doc: doc, positions: (0..<freq).map { _ in
-                p += Int.random(in: 1...50, using: &rng)
-                return p
-            }))
+            list.append(
+                Posting(
+                    doc: doc,
+                    positions: (0..<freq).map { _ in
+                        p += Int.random(in: 1...50, using: &rng)
+                        return p
+                    }))
         }
         let back = try roundTrip([list], maxDoc: Int(doc) + 1)
         #expect(back[0] == list)
@@ -337,7 +359,8 @@ import Testing
         try buildIndex(docs, at: dir.path)
         let reader = try IndexReader(path: dir.path)
         let seg = reader.segments[0]
-        let meta = try #require(try withBytes(Array("needl".utf8)) { try seg.lookup(field: Schema.bodyField, term: $0) })
+        let meta = try #require(
+            try withBytes(Array("needl".utf8)) { try seg.lookup(field: Schema.bodyField, term: $0) })
         #expect(meta.docFreq == 334)
         var rng = SeededRandom(seed: 3)
         for _ in 0..<200 {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Saiga
 
 /// Damaged index files are reported as errors, never crash, and never go unnoticed when checksums are verified.
@@ -41,16 +42,18 @@ import Testing
                     _ = try IndexReader(path: dir.path, verification: .atOpen)
                     Issue.record("flipping byte \(offset) of \(name) went unnoticed at open")
                 } catch {
-                    #expect(error.code == .corruptIndex || error.code == .unsupportedFormat || error.code == .indexNotFound,
-                            "\(name)@\(offset): \(error)")
+                    #expect(
+                        error.code == .corruptIndex || error.code == .unsupportedFormat || error.code == .indexNotFound,
+                        "\(name)@\(offset): \(error)")
                 }
                 do {
                     let reader = try IndexReader(path: dir.path)
                     try reader.verifyChecksums()
                     Issue.record("flipping byte \(offset) of \(name) went unnoticed by verifyChecksums")
                 } catch {
-                    #expect(error.code == .corruptIndex || error.code == .unsupportedFormat || error.code == .indexNotFound,
-                            "\(name)@\(offset): \(error)")
+                    #expect(
+                        error.code == .corruptIndex || error.code == .unsupportedFormat || error.code == .indexNotFound,
+                        "\(name)@\(offset): \(error)")
                 }
                 try original.write(to: URL(fileURLWithPath: path))
                 trials += 1
@@ -87,8 +90,10 @@ import Testing
         let (dir, files) = try buildSample(documents: 16000)
         defer { dir.cleanup() }
         var rng = SeededRandom(seed: 9)
-        let queries = ["steppe", "saiga horse", "\"steppe saiga\"", "+law -court", "ri*", "title:river", "steppe OR north",
-                       "river AND north", "\"north river\" OR horse"]
+        let queries = [
+            "steppe", "saiga horse", "\"steppe saiga\"", "+law -court", "ri*", "title:river", "steppe OR north",
+            "river AND north", "\"north river\" OR horse",
+        ]
         // Every match with its score (any changed frequency, norm or document shows), and the top hits whole.
         let everything = SearchOptions(k: 1000, snippets: false, exhaustive: true)
         let options = SearchOptions(k: 5, fields: ["*"])
@@ -102,12 +107,18 @@ import Testing
         do {
             let reader = try IndexReader(path: dir.path)
             for q in queries {
-                expected[q] = try reader.search(q, options: options).hits.map { h in var h = h; h.docNumber = 0; return h }
+                expected[q] = try reader.search(q, options: options).hits.map { h in
+                    var h = h
+                    h.docNumber = 0
+                    return h
+                }
                 expected["all " + q] = try reader.search(q, options: everything).hits
             }
             for id in ids { expectedDocs[id] = try reader.document(id: id) }
             for seg in reader.segments {
-                for f in [seg.terms.file, seg.postings, seg.positionsFile, seg.normsFile, seg.stored.file, seg.ids.file] {
+                for f in [
+                    seg.terms.file, seg.postings, seg.positionsFile, seg.normsFile, seg.stored.file, seg.ids.file,
+                ] {
                     let v = try #require(f.verifier)
                     touched[String(f.path.split(separator: "/").last!)] =
                         (1..<max(1, v.chunkCount - 1)).filter { v.flags.isSet($0) }
@@ -117,9 +128,11 @@ import Testing
                 for word in ["steppe", "saiga", "horse", "law", "court", "river", "north"] {
                     for field in [Schema.titleField, Schema.bodyField] {
                         let term = Array(word.utf8)
-                        guard let m = try term.withUnsafeBytes({ (b: UnsafeRawBufferPointer) throws(SaigaError) in
-                            try seg.lookup(field: field, term: b)
-                        }), m.blockCount > 0 else { continue }
+                        guard
+                            let m = try term.withUnsafeBytes({ (b: UnsafeRawBufferPointer) throws(SaigaError) in
+                                try seg.lookup(field: field, term: b)
+                            }), m.blockCount > 0
+                        else { continue }
                         let it = seg.postingsIterator(m, field: field)
                         var end = m.docOffset + m.blockCount * SkipEntry.size
                         for b in 0..<m.blockCount { end += it.cursor.pointee.skipBlockSize(b) }
@@ -129,14 +142,16 @@ import Testing
                 postingsTargets[String(seg.postings.path.split(separator: "/").last!)] = ranges
             }
         }
-        var errors = 0, answers = 0
+        var errors = 0
+        var answers = 0
         for name in files where !name.hasPrefix("manifest") && !name.hasSuffix(".meta") {
             let path = dir.file(name)
             let size = try Data(contentsOf: URL(fileURLWithPath: path)).count
             let chunks = touched[name] ?? []
             for trial in 0..<12 {
                 // Mostly inside chunks the searches read (not the first or last: those are verified at open).
-                var offset = trial < 9 && !chunks.isEmpty
+                var offset =
+                    trial < 9 && !chunks.isEmpty
                     ? (chunks.randomElement(using: &rng)! << 15) + Int.random(in: 0..<(1 << 15), using: &rng)
                     : Int.random(in: 0..<size, using: &rng)
                 if trial < 9, let targets = postingsTargets[name], let r = targets.randomElement(using: &rng) {
@@ -153,7 +168,11 @@ import Testing
                     do {
                         let all = try reader.search(q, options: everything).hits
                         #expect(all == expected["all " + q], "\(name)@\(offset): \(q) matched or scored differently")
-                        let hits = try reader.search(q, options: options).hits.map { h in var h = h; h.docNumber = 0; return h }
+                        let hits = try reader.search(q, options: options).hits.map { h in
+                            var h = h
+                            h.docNumber = 0
+                            return h
+                        }
                         #expect(hits == expected[q], "\(name)@\(offset): \(q) answered differently")
                         answers += 1
                     } catch {
@@ -179,7 +198,8 @@ import Testing
     /// are still unverified (the search touched a few), and `verifyChecksums()` then verifies all.
     @Test func openingAndOneSearchVerifyOnlyWhatTheyRead() throws {
         var rng = SeededRandom(seed: 3)
-        let docs = RandomCorpus.documents(count: 20000, rng: &rng)
+        let docs =
+            RandomCorpus.documents(count: 20000, rng: &rng)
             + [Document(id: "rare", title: "Zyzzyva", body: "the zyzzyva is a weevil")]
         let dir = TemporaryDirectory("saiga-lazy")
         defer { dir.cleanup() }
@@ -188,7 +208,8 @@ import Testing
         let r = try reader.search("zyzzyva", options: SearchOptions(snippets: false))
         #expect(r.hits.map(\.id) == ["rare"])
         let segment = try #require(reader.segments.first)
-        var verified = 0, total = 0
+        var verified = 0
+        var total = 0
         for f in [segment.terms.file, segment.postings, segment.positionsFile, segment.stored.file, segment.ids.file] {
             let v = try #require(f.verifier)
             verified += v.verifiedChunkCount

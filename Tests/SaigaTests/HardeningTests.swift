@@ -2,13 +2,15 @@
 // newest commit, a directory that is not an index, a merge over checksum-valid but inconsistent data, too many
 // extra fields, oversized titles and documents. Symlink tests point only at decoy files in their own temp directory.
 
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import Foundation
 import Testing
+
 @testable import Saiga
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 private func write(_ text: String, to path: String) throws {
     try Data(text.utf8).write(to: URL(fileURLWithPath: path))
@@ -102,7 +104,9 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
         let decoy = dir.path + "/decoy"
         try write("DECOY CONTENT", to: decoy)
         // Squatters on the next segment's files and on the next manifest's temp file.
-        for name in ["_2.post", "_2.store", "_2.meta", "manifest_3.tmp"] { #expect(symlink(decoy, index + "/" + name) == 0) }
+        for name in ["_2.post", "_2.store", "_2.meta", "manifest_3.tmp"] {
+            #expect(symlink(decoy, index + "/" + name) == 0)
+        }
         let w = try IndexWriter(path: index)
         try w.add(Document(id: "c", body: "an eagle over the mountain"))
         #expect(try w.commit() == 3)
@@ -112,7 +116,9 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
         #expect(try IndexChecker.check(path: index).isSound)
         // The squatting links were index-like names no commit uses: removed (the links, not the decoy).
         let left = try names(index)
-        for name in ["_2.post", "_2.store", "_2.meta", "manifest_3.tmp"] { #expect(!left.contains(name), "\(name) left") }
+        for name in ["_2.post", "_2.store", "_2.meta", "manifest_3.tmp"] {
+            #expect(!left.contains(name), "\(name) left")
+        }
         #expect(FileManager.default.fileExists(atPath: decoy))
     }
 
@@ -162,7 +168,8 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
             try IndexWriter(path: index)
         } throws: { error in
             let e = error as? SaigaError
-            return e?.code == .corruptIndex && e?.path?.hasSuffix("_1.store") == true && e!.message.contains("check --repair")
+            return e?.code == .corruptIndex && e?.path?.hasSuffix("_1.store") == true
+                && e!.message.contains("check --repair")
         }
         // Nothing was touched: both commits and all their files are still there.
         #expect(try names(index) == files)
@@ -205,7 +212,9 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
         w2.close()
         let left = try names(index)
         #expect(left.contains("manifest_2"), "a damaged manifest was deleted")
-        for f in ["_0.meta", "_0.post", "_1.meta", "_1.store"] { #expect(left.contains(f), "\(f), which manifest_2 may name, was deleted") }
+        for f in ["_0.meta", "_0.post", "_1.meta", "_1.store"] {
+            #expect(left.contains(f), "\(f), which manifest_2 may name, was deleted")
+        }
         #expect(try IndexReader(path: index).documentCount == 4)
         // Repair removes the damaged manifest; then the next writer collects what only it named.
         let report = try IndexChecker.check(path: index)
@@ -270,12 +279,16 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
     }
 
     @Test func onlyTheShapesTheEngineWritesAreIndexFiles() {
-        for name in ["_0.post", "_a1.terms", "_3.meta", "_3.ids", "_3.norms", "_3.store", "_3.pos", "_3.12.del",
-                     "manifest_1", "manifest_12.tmp"] {
+        for name in [
+            "_0.post", "_a1.terms", "_3.meta", "_3.ids", "_3.norms", "_3.store", "_3.pos", "_3.12.del",
+            "manifest_1", "manifest_12.tmp",
+        ] {
             #expect(IndexDirectory.isIndexFile(name), "\(name)")
         }
-        for name in ["_notes.txt", "_0.post.bak", "_0", "manifest_final.doc", "manifest_", "manifest_1.old",
-                     "_3.x.del", "_3.1.2.del", "_Z.post", "write.lock", "notes", ".hidden", "_.post"] {
+        for name in [
+            "_notes.txt", "_0.post.bak", "_0", "manifest_final.doc", "manifest_", "manifest_1.old",
+            "_3.x.del", "_3.1.2.del", "_Z.post", "write.lock", "notes", ".hidden", "_.post",
+        ] {
             #expect(!IndexDirectory.isIndexFile(name), "\(name)")
         }
     }
@@ -297,7 +310,8 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
         let url = URL(fileURLWithPath: index + "/_0.terms")
         var data = try Data(contentsOf: url)
         let bravo = Array("bravo".utf8)
-        let at = try #require((0..<(data.count - bravo.count)).first { i in bravo.indices.allSatisfy { data[i + $0] == bravo[$0] } })
+        let at = try #require(
+            (0..<(data.count - bravo.count)).first { i in bravo.indices.allSatisfy { data[i + $0] == bravo[$0] } })
         data[at] = UInt8(ascii: "z")
         try data.write(to: url)
         try resealSegment(index: index, segment: "_0")
@@ -329,7 +343,8 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
         // end, which a merge would index its document map with.
         let url = URL(fileURLWithPath: index + "/_0.post")
         var data = try Data(contentsOf: url)
-        let at = try #require((28..<(data.count - 16 - 2)).first { data[$0] == 0x03 && data[$0 + 1] == 0x03 && data[$0 + 2] == 0x03 })
+        let at = try #require(
+            (28..<(data.count - 16 - 2)).first { data[$0] == 0x03 && data[$0 + 1] == 0x03 && data[$0 + 2] == 0x03 })
         data[at + 2] = 0x7F
         try data.write(to: url)
         try resealSegment(index: index, segment: "_0")
@@ -345,7 +360,10 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
         let dir = TemporaryDirectory("saiga-fields")
         defer { dir.cleanup() }
         let index = dir.path + "/idx"
-        let w = try IndexWriter(path: index, options: IndexWriterOptions(maxBufferedDocuments: 10, mergePolicy: MergePolicy(mergeFactor: 2, floorBytes: 1, maxSegments: 2)))
+        let w = try IndexWriter(
+            path: index,
+            options: IndexWriterOptions(
+                maxBufferedDocuments: 10, mergePolicy: MergePolicy(mergeFactor: 2, floorBytes: 1, maxSegments: 2)))
         // 253 distinct names over many segments: fine, and every merge of them fits.
         for i in 0..<Schema.maxExtraFields {
             try w.add(Document(id: "d\(i)", body: "text", fields: [Document.Field("f\(i)", "v")]))
@@ -368,7 +386,9 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
         #expect(try IndexChecker.check(path: index).isSound)
         // A later writer knows the index's names.
         let w2 = try IndexWriter(path: index)
-        #expect(throws: SaigaError.self) { try w2.add(Document(id: "x", body: "t", fields: [Document.Field("new", "v")])) }
+        #expect(throws: SaigaError.self) {
+            try w2.add(Document(id: "x", body: "t", fields: [Document.Field("new", "v")]))
+        }
         try w2.add(Document(id: "y", body: "t", fields: [Document.Field("f1", "v")]))
         w2.close()
     }
@@ -384,8 +404,10 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
         #expect {
             try w.add(Document(id: "big", body: String(repeating: "word ", count: 500_000)))
         } throws: { ($0 as? SaigaError)?.code == .invalidDocument && "\($0)".contains("big") }
-        try w.add(Document(id: "fine", title: String(repeating: "x", count: Document.maxTitleBytes),
-                           body: String(repeating: "word ", count: 300_000)))
+        try w.add(
+            Document(
+                id: "fine", title: String(repeating: "x", count: Document.maxTitleBytes),
+                body: String(repeating: "word ", count: 300_000)))
         try w.commit()
         w.close()
         #expect(try IndexReader(path: dir.path + "/idx").documentCount == 1)

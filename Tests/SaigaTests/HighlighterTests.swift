@@ -1,15 +1,19 @@
 import Testing
+
 @testable import Saiga
 
 /// The snippet picker: which passage it takes, how it marks matches, and how it cuts.
 @Suite struct HighlighterTests {
-    private func highlighter(_ words: [String: Float], prefixes: [String] = [], maxLength: Int = 200,
-                             tags: (String, String) = ("<b>", "</b>"), stemming: Bool = false) -> Highlighter {
+    private func highlighter(
+        _ words: [String: Float], prefixes: [String] = [], maxLength: Int = 200,
+        tags: (String, String) = ("<b>", "</b>"), stemming: Bool = false
+    ) -> Highlighter {
         let analyzer = Analyzer(options: AnalyzerOptions(stemming: stemming, stopWords: false))
         var weights: [[UInt8]: Float] = [:]
         for (w, weight) in words { weights[Array(w.utf8)] = weight }
-        return Highlighter(analyzer: analyzer, weights: weights, prefixes: prefixes.map { Array($0.utf8) },
-                           options: SnippetOptions(maxLength: maxLength, preTag: tags.0, postTag: tags.1))
+        return Highlighter(
+            analyzer: analyzer, weights: weights, prefixes: prefixes.map { Array($0.utf8) },
+            options: SnippetOptions(maxLength: maxLength, preTag: tags.0, postTag: tags.1))
     }
 
     @Test func marksEveryMatchAndCollapsesWhitespace() {
@@ -61,6 +65,8 @@ import Testing
     }
 }
 
-private extension String {
-    func replacingOccurrences(of a: String, with b: String) -> String { split(separator: a, omittingEmptySubsequences: false).joined(separator: b) }
+extension String {
+    fileprivate func replacingOccurrences(of a: String, with b: String) -> String {
+        split(separator: a, omittingEmptySubsequences: false).joined(separator: b)
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Saiga
 
 /// Every match of `query` with its score, by id.
@@ -66,7 +67,8 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
     @Test func aReaderKeepsItsSnapshotThroughMergesAndFileDeletion() throws {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
-        let w = try IndexWriter(path: dir.path, options: IndexWriterOptions(maxBufferedDocuments: 10, mergePolicy: eagerMerges))
+        let w = try IndexWriter(
+            path: dir.path, options: IndexWriterOptions(maxBufferedDocuments: 10, mergePolicy: eagerMerges))
         for i in 0..<100 { try w.add(Document(id: "d\(i)", body: "river \(i) \(i % 2 == 0 ? "even" : "odd")")) }
         try w.commit()
         let old = try IndexReader(path: dir.path)
@@ -125,7 +127,8 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
     @Test func rollbackDiscardsAddsDeletesAndMerges() throws {
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
-        let w = try IndexWriter(path: dir.path, options: IndexWriterOptions(maxBufferedDocuments: 5, mergePolicy: eagerMerges))
+        let w = try IndexWriter(
+            path: dir.path, options: IndexWriterOptions(maxBufferedDocuments: 5, mergePolicy: eagerMerges))
         for i in 0..<40 { try w.add(Document(id: "d\(i)", body: "river \(i)")) }
         try w.commit()
         let files = Set(try FileManager.default.contentsOfDirectory(atPath: dir.path))
@@ -147,7 +150,8 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
     @Test func forceMergeDropsDeletedDocumentsAndScoresLikeAFreshBuild() throws {
         var rng = SeededRandom(seed: 5)
         let docs = RandomCorpus.documents(count: 400, rng: &rng)
-        let dir = TemporaryDirectory(), fresh = TemporaryDirectory()
+        let dir = TemporaryDirectory()
+        let fresh = TemporaryDirectory()
         defer {
             dir.cleanup()
             fresh.cleanup()
@@ -195,7 +199,8 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
         defer { dir.cleanup() }
         var model: [String: Document] = [:]
         var nextID = 0
-        var writer = try IndexWriter(path: dir.path, options: IndexWriterOptions(maxBufferedDocuments: 25, mergePolicy: eagerMerges))
+        var writer = try IndexWriter(
+            path: dir.path, options: IndexWriterOptions(maxBufferedDocuments: 25, mergePolicy: eagerMerges))
         var commits = 0
         var scoreChecks = 0
         for step in 0..<400 {
@@ -227,7 +232,8 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
                 // Reopen the writer (a new session over the committed state).
                 try writer.commit()
                 writer.close()
-                writer = try IndexWriter(path: dir.path, options: IndexWriterOptions(maxBufferedDocuments: 25, mergePolicy: eagerMerges))
+                writer = try IndexWriter(
+                    path: dir.path, options: IndexWriterOptions(maxBufferedDocuments: 25, mergePolicy: eagerMerges))
             default:
                 if Int.random(in: 0..<4, using: &rng) == 0 { try writer.forceMerge(maxSegments: 1) }
                 try writer.commit()
@@ -281,7 +287,9 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
         #expect(r.documentCount == 300)
         #expect(try r.search("steppe").total == 300)
         // Only the files of the last two commits remain.
-        let manifests = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("manifest_") }
+        let manifests = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter {
+            $0.hasPrefix("manifest_")
+        }
         #expect(manifests.count <= 2)
         #expect(try IndexChecker.check(path: dir.path).unreferencedFiles.isEmpty)
     }
@@ -413,8 +421,9 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
         #expect(before.documentCount == 40)
         let fresh = try IndexReader(path: dir.path)
         for q in ["steppe", "saiga", "horse", "eagle"] {
-            #expect(try after.search(q, options: SearchOptions(k: 50)).hits.map(\.id)
-                == fresh.search(q, options: SearchOptions(k: 50)).hits.map(\.id), "\(q)")
+            #expect(
+                try after.search(q, options: SearchOptions(k: 50)).hits.map(\.id)
+                    == fresh.search(q, options: SearchOptions(k: 50)).hits.map(\.id), "\(q)")
         }
         writer.close()
     }

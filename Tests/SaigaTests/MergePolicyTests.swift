@@ -1,18 +1,22 @@
 import Testing
+
 @testable import Saiga
 
 /// The tiered merge policy on hand-made segment lists, and on a simulated stream of flushes.
 @Suite struct MergePolicyTests {
     private typealias Candidate = MergePolicy.Candidate
 
-    private func segment(_ name: String, _ bytes: Int, docs: Int = 100, deleted: Int = 0, merging: Bool = false)
+    private func segment(
+        _ name: String, _ bytes: Int, docs: Int = 100, deleted: Int = 0, merging: Bool = false
+    )
         -> Candidate
     {
         Candidate(name: name, liveBytes: bytes, maxDoc: docs, deleted: deleted, merging: merging)
     }
 
-    private let policy = MergePolicy(mergeFactor: 3, floorBytes: 1000, maxMergedBytes: 1_000_000,
-                                     maxDeletedPercent: 33, maxSegments: 8)
+    private let policy = MergePolicy(
+        mergeFactor: 3, floorBytes: 1000, maxMergedBytes: 1_000_000,
+        maxDeletedPercent: 33, maxSegments: 8)
 
     @Test func aFullTierMergesItsSmallestSegments() {
         #expect(policy.findMerge([segment("a", 500), segment("b", 900)]) == nil, "two of three: wait")
@@ -29,8 +33,9 @@ import Testing
     }
 
     @Test func mergesNeverExceedTheMaximumSize() {
-        let small = MergePolicy(mergeFactor: 3, floorBytes: 10, maxMergedBytes: 1000, maxDeletedPercent: 33,
-                                maxSegments: 8)
+        let small = MergePolicy(
+            mergeFactor: 3, floorBytes: 10, maxMergedBytes: 1000, maxDeletedPercent: 33,
+            maxSegments: 8)
         // Three segments of one tier whose sum passes the cap: only those that fit are merged.
         let merge = small.findMerge([segment("a", 300), segment("b", 400), segment("c", 450)])
         #expect(merge.map(Set.init) == ["a", "b"])
@@ -54,15 +59,18 @@ import Testing
         let list = (0..<5).map { segment("s\($0)", 1000 * ($0 + 1)) }
         #expect(MergePolicy.forcedMerge(list, maxSegments: 2) == ["s0", "s1", "s2", "s3"])
         #expect(MergePolicy.forcedMerge(list, maxSegments: 5) == nil)
-        #expect(MergePolicy.forcedMerge([segment("a", 10, deleted: 1)], maxSegments: 1) == ["a"],
-                "one segment with deletions is rewritten when one is asked for")
+        #expect(
+            MergePolicy.forcedMerge([segment("a", 10, deleted: 1)], maxSegments: 1) == ["a"],
+            "one segment with deletions is rewritten when one is asked for")
         #expect(MergePolicy.forcedMerge([segment("a", 10)], maxSegments: 1) == nil)
     }
 
     @Test func invalidSettingsAreRefused() {
-        for bad in [MergePolicy(mergeFactor: 1), MergePolicy(floorBytes: 0), MergePolicy(maxDeletedPercent: 0),
-                    MergePolicy(maxDeletedPercent: 101), MergePolicy(mergeFactor: 10, maxSegments: 9),
-                    MergePolicy(floorBytes: 100, maxMergedBytes: 50)] {
+        for bad in [
+            MergePolicy(mergeFactor: 1), MergePolicy(floorBytes: 0), MergePolicy(maxDeletedPercent: 0),
+            MergePolicy(maxDeletedPercent: 101), MergePolicy(mergeFactor: 10, maxSegments: 9),
+            MergePolicy(floorBytes: 100, maxMergedBytes: 50),
+        ] {
             #expect(throws: SaigaError.self) { try bad.validate() }
         }
         #expect(throws: Never.self) { try MergePolicy().validate() }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Saiga
 
 /// Round trips of the postings' on-disk records (`SkipEntry`, `ImpactFrontier`, `NibblePair`) through the one type
@@ -79,9 +80,10 @@ import Testing
             #expect(points.contains { $0.tf >= freqs[i] && $0.norm <= norm }, "seed \(seed): doc \(i) not bounded")
             exact.append(ImpactFrontier.Point(tf: freqs[i], norm: norm))
         }
-        let pareto = Set(exact.filter { p in
-            !exact.contains { q in q != p && q.tf >= p.tf && q.norm <= p.norm }
-        }.map { "\($0.tf)/\($0.norm)" })
+        let pareto = Set(
+            exact.filter { p in
+                !exact.contains { q in q != p && q.tf >= p.tf && q.norm <= p.norm }
+            }.map { "\($0.tf)/\($0.norm)" })
         if pareto.count <= ImpactFrontier.maxPoints {
             #expect(Set(points.map { "\($0.tf)/\($0.norm)" }) == pareto, "seed \(seed): not the exact frontier")
         }
@@ -123,9 +125,12 @@ import Testing
 
     /// 300 documents share "common" (two full blocks and a tail), a few share "rare".
     private func buildBlockIndex(at path: String) throws {
-        try buildIndex((0..<300).map { i in
-            Document(id: "d\(i)", body: "common " + String(repeating: "filler ", count: i % 7) + (i % 50 == 0 ? "rare" : ""))
-        }, at: path)
+        try buildIndex(
+            (0..<300).map { i in
+                Document(
+                    id: "d\(i)",
+                    body: "common " + String(repeating: "filler ", count: i % 7) + (i % 50 == 0 ? "rare" : ""))
+            }, at: path)
     }
 
     @Test func storageReportAccountsForEveryPosting() throws {
@@ -152,9 +157,10 @@ import Testing
         let dir = TemporaryDirectory("saiga-report")
         defer { dir.cleanup() }
         try buildBlockIndex(at: dir.path)
-        let meta = try #require(try Array("common".utf8).withUnsafeBytes { term throws in
-            try IndexReader(path: dir.path).segments[0].lookup(field: Schema.bodyField, term: term)
-        })
+        let meta = try #require(
+            try Array("common".utf8).withUnsafeBytes { term throws in
+                try IndexReader(path: dir.path).segments[0].lookup(field: Schema.bodyField, term: term)
+            })
         #expect(meta.blockCount == 2)
         let url = URL(fileURLWithPath: dir.file("_0.post"))
         var data = try Data(contentsOf: url)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Saiga
 
 @Suite struct QueryParserTests {
@@ -9,33 +10,61 @@ import Testing
     @Test func structure() throws {
         typealias C = ParsedQuery.Clause
         #expect(try parse("saiga") == .term(field: nil, text: "saiga"))
-        #expect(try parse("human rights") == .boolean([C(.should, .term(field: nil, text: "human")),
-                                                       C(.should, .term(field: nil, text: "rights"))]))
-        #expect(try parse("+human -rights law") == .boolean([
-            C(.must, .term(field: nil, text: "human")), C(.mustNot, .term(field: nil, text: "rights")),
-            C(.should, .term(field: nil, text: "law")),
-        ]))
-        #expect(try parse("a AND b") == .boolean([C(.must, .term(field: nil, text: "a")), C(.must, .term(field: nil, text: "b"))]))
-        #expect(try parse("a OR b") == .boolean([C(.should, .term(field: nil, text: "a")), C(.should, .term(field: nil, text: "b"))]))
+        #expect(
+            try parse("human rights")
+                == .boolean([
+                    C(.should, .term(field: nil, text: "human")),
+                    C(.should, .term(field: nil, text: "rights")),
+                ]))
+        #expect(
+            try parse("+human -rights law")
+                == .boolean([
+                    C(.must, .term(field: nil, text: "human")), C(.mustNot, .term(field: nil, text: "rights")),
+                    C(.should, .term(field: nil, text: "law")),
+                ]))
+        #expect(
+            try parse("a AND b")
+                == .boolean([C(.must, .term(field: nil, text: "a")), C(.must, .term(field: nil, text: "b"))]))
+        #expect(
+            try parse("a OR b")
+                == .boolean([C(.should, .term(field: nil, text: "a")), C(.should, .term(field: nil, text: "b"))]))
         // AND binds tighter than OR.
-        #expect(try parse("a OR b AND c") == .boolean([
-            C(.should, .term(field: nil, text: "a")),
-            C(.should, .boolean([C(.must, .term(field: nil, text: "b")), C(.must, .term(field: nil, text: "c"))])),
-        ]))
-        #expect(try parse("a AND NOT b") == .boolean([C(.must, .term(field: nil, text: "a")), C(.mustNot, .term(field: nil, text: "b"))]))
-        #expect(try parse("a && b || !c") == .boolean([
-            C(.should, .boolean([C(.must, .term(field: nil, text: "a")), C(.must, .term(field: nil, text: "b"))])),
-            C(.mustNot, .term(field: nil, text: "c")),
-        ]))
+        #expect(
+            try parse("a OR b AND c")
+                == .boolean([
+                    C(.should, .term(field: nil, text: "a")),
+                    C(
+                        .should,
+                        .boolean([C(.must, .term(field: nil, text: "b")), C(.must, .term(field: nil, text: "c"))])),
+                ]))
+        #expect(
+            try parse("a AND NOT b")
+                == .boolean([C(.must, .term(field: nil, text: "a")), C(.mustNot, .term(field: nil, text: "b"))]))
+        #expect(
+            try parse("a && b || !c")
+                == .boolean([
+                    C(
+                        .should,
+                        .boolean([C(.must, .term(field: nil, text: "a")), C(.must, .term(field: nil, text: "b"))])),
+                    C(.mustNot, .term(field: nil, text: "c")),
+                ]))
         #expect(try parse("\"death penalty\"") == .phrase(field: nil, text: "death penalty"))
         #expect(try parse("title:saiga") == .term(field: "title", text: "saiga"))
         #expect(try parse("title:\"human rights\"") == .phrase(field: "title", text: "human rights"))
-        #expect(try parse("body:(oil gas)") == .boolean([C(.should, .term(field: "body", text: "oil")),
-                                                         C(.should, .term(field: "body", text: "gas"))]))
+        #expect(
+            try parse("body:(oil gas)")
+                == .boolean([
+                    C(.should, .term(field: "body", text: "oil")),
+                    C(.should, .term(field: "body", text: "gas")),
+                ]))
         #expect(try parse("kazakh*") == .prefix(field: nil, text: "kazakh"))
         #expect(try parse("e-mail") == .term(field: nil, text: "e-mail"))
-        #expect(try parse("\\+escaped \\:colon") == .boolean([C(.should, .term(field: nil, text: "+escaped")),
-                                                            C(.should, .term(field: nil, text: ":colon"))]))
+        #expect(
+            try parse("\\+escaped \\:colon")
+                == .boolean([
+                    C(.should, .term(field: nil, text: "+escaped")),
+                    C(.should, .term(field: nil, text: ":colon")),
+                ]))
         #expect(try parse("3:1") == .term(field: nil, text: "3:1"))
     }
 
@@ -69,7 +98,9 @@ import Testing
         let rewriter = QueryRewriter(analyzer: Analyzer())
         // A hyphenated word becomes a phrase on each default field.
         let node = try rewriter.rewrite(try parse("Kassym-Jomart"))
-        let phrase = { (f: Int) in QueryNode.phrase(field: f, terms: [Array("kassym".utf8), Array("jomart".utf8)], offsets: [0, 1]) }
+        let phrase = { (f: Int) in
+            QueryNode.phrase(field: f, terms: [Array("kassym".utf8), Array("jomart".utf8)], offsets: [0, 1])
+        }
         #expect(node == .boolean(must: [], should: [phrase(1), phrase(2)], mustNot: []))
         // Words that analyze to nothing are dropped; a query of nothing matches nothing.
         #expect(try rewriter.rewrite(try parse("!!! ???")) == QueryNode.none)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import Saiga
 
 /// The engine against the brute-force reference over random corpora: same matches, same order, same scores.
@@ -7,8 +8,10 @@ import Testing
     /// Compares one query's results from the index and from the reference.
     /// Returns the number of matches (so callers can check the random queries are not vacuous).
     @discardableResult
-    func check(_ query: String, reader: IndexReader, reference: ReferenceIndex, k: Int, seed: UInt64,
-               parameters: BM25Parameters = BM25Parameters()) throws -> Int {
+    func check(
+        _ query: String, reader: IndexReader, reference: ReferenceIndex, k: Int, seed: UInt64,
+        parameters: BM25Parameters = BM25Parameters()
+    ) throws -> Int {
         let expected: ([(String, Float)], Int)
         do { expected = try reference.search(query, k: k, parameters: parameters) } catch let e as SaigaError {
             // Queries the reference rejects (e.g. only excluded terms) must be rejected the same way.
@@ -18,8 +21,11 @@ import Testing
         }
         // A small count threshold makes the pruning paths run against the reference too.
         let threshold = [0, 5, 1000][Int(seed % 3)]
-        let actual = try reader.search(query, options: SearchOptions(k: k, bm25: parameters, snippets: false,
-                                                                     totalHitsThreshold: threshold))
+        let actual = try reader.search(
+            query,
+            options: SearchOptions(
+                k: k, bm25: parameters, snippets: false,
+                totalHitsThreshold: threshold))
         if actual.totalIsExact {
             #expect(actual.total == expected.1, "total for \(query) (seed \(seed))")
         } else {
@@ -28,7 +34,9 @@ import Testing
         let got = actual.hits.map { ($0.id, $0.score) }
         #expect(got.map(\.0) == expected.0.map(\.0), "ids for \(query) (seed \(seed))")
         for (a, e) in zip(got, expected.0) {
-            #expect(abs(a.1 - e.1) <= 1e-6 * max(1, abs(e.1)), "score of \(a.0) for \(query): \(a.1) vs \(e.1) (seed \(seed))")
+            #expect(
+                abs(a.1 - e.1) <= 1e-6 * max(1, abs(e.1)),
+                "score of \(a.0) for \(query): \(a.1) vs \(e.1) (seed \(seed))")
         }
         return expected.1
     }
@@ -43,10 +51,12 @@ import Testing
         let reader = try IndexReader(path: dir.path)
         #expect(reader.segments.count == 1)
         let reference = ReferenceIndex(documents: docs)
-        var nonEmpty = 0, phrasesWithHits = 0
+        var nonEmpty = 0
+        var phrasesWithHits = 0
         for _ in 0..<60 {
             let q = RandomCorpus.query(&rng)
-            let n = try check(q, reader: reader, reference: reference, k: Int.random(in: 1...40, using: &rng), seed: seed)
+            let n = try check(
+                q, reader: reader, reference: reference, k: Int.random(in: 1...40, using: &rng), seed: seed)
             if n > 0 { nonEmpty += 1 }
             if n > 0 && q.contains("\"") { phrasesWithHits += 1 }
         }
@@ -60,7 +70,8 @@ import Testing
         // Other BM25 parameters, set per query.
         for _ in 0..<10 {
             let q = RandomCorpus.query(&rng)
-            let p = BM25Parameters(k1: Float.random(in: 0.3...2.5, using: &rng), b: Float.random(in: 0...1, using: &rng))
+            let p = BM25Parameters(
+                k1: Float.random(in: 0.3...2.5, using: &rng), b: Float.random(in: 0...1, using: &rng))
             try check(q, reader: reader, reference: reference, k: 10, seed: seed, parameters: p)
         }
     }
@@ -69,7 +80,8 @@ import Testing
     func multiSegmentIndexesEqualOneSegment(seed: UInt64) throws {
         var rng = SeededRandom(seed: seed)
         let docs = RandomCorpus.documents(count: 400, rng: &rng)
-        let one = TemporaryDirectory(), many = TemporaryDirectory()
+        let one = TemporaryDirectory()
+        let many = TemporaryDirectory()
         defer {
             one.cleanup()
             many.cleanup()
@@ -109,7 +121,8 @@ import Testing
         docs[3].title = String(repeating: "Steppe ", count: 300) + "end"
         docs[4].title = "Қазақстан — Алматы, 2026"
         docs[5].title = "Қазақстан — Астана"
-        let dir = TemporaryDirectory(), bare = TemporaryDirectory()
+        let dir = TemporaryDirectory()
+        let bare = TemporaryDirectory()
         defer {
             dir.cleanup()
             bare.cleanup()
@@ -144,7 +157,8 @@ import Testing
         #expect(try IndexChecker.check(path: dir.path).problems.isEmpty)
 
         try buildIndex(docs, at: bare.path, options: IndexWriterOptions(storeText: false))
-        let hits = try IndexReader(path: bare.path).search("steppe", options: SearchOptions(k: 50, snippets: false)).hits
+        let hits = try IndexReader(path: bare.path).search("steppe", options: SearchOptions(k: 50, snippets: false))
+            .hits
         #expect(!hits.isEmpty && hits.allSatisfy { $0.title.isEmpty })
     }
 
@@ -174,30 +188,38 @@ import Testing
         defer { dir.cleanup() }
         try buildIndex(docs, at: dir.path, flushAfter: [5000])
         let reader = try IndexReader(path: dir.path)
-        let executor = QueryExecutor(segments: reader.segments, docBases: reader.docBases, fieldStats: reader.fieldStats)
+        let executor = QueryExecutor(
+            segments: reader.segments, docBases: reader.docBases, fieldStats: reader.fieldStats)
         // The same disjunctions through MaxScore windows even where the lists are short enough to merge directly.
         var windowed = executor
         windowed.shortListPostings = 0
         let rewriter = QueryRewriter(analyzer: reader.analyzer)
-        var specialisedRuns = 0, prunedInexact = 0
+        var specialisedRuns = 0
+        var prunedInexact = 0
         for _ in 0..<60 {
             var q: String
             switch Int.random(in: 0..<4, using: &rng) {
-            case 0: q = (0..<Int.random(in: 2...4, using: &rng)).map { _ in "+" + RandomCorpus.word(&rng) }.joined(separator: " ")
+            case 0:
+                q = (0..<Int.random(in: 2...4, using: &rng)).map { _ in "+" + RandomCorpus.word(&rng) }.joined(
+                    separator: " ")
             case 1: q = "\"\(RandomCorpus.word(&rng)) \(RandomCorpus.word(&rng))\""
             case 2: q = "body:" + RandomCorpus.word(&rng) + " body:" + RandomCorpus.word(&rng)
             default:
                 q = (0..<Int.random(in: 1...5, using: &rng)).map { _ in
-                    Int.random(in: 0..<6, using: &rng) == 0 ? String(RandomCorpus.word(&rng).prefix(3)) + "*" : RandomCorpus.word(&rng)
+                    Int.random(in: 0..<6, using: &rng) == 0
+                        ? String(RandomCorpus.word(&rng).prefix(3)) + "*" : RandomCorpus.word(&rng)
                 }.joined(separator: " ")
             }
             let parsed = try QueryParser().parse(q)
-            let prepared = try executor.prepare(try rewriter.rewrite(parsed), parameters: BM25Parameters(k1: 0.9, b: 0.4))
+            let prepared = try executor.prepare(
+                try rewriter.rewrite(parsed), parameters: BM25Parameters(k1: 0.9, b: 0.4))
             var its: [PostingsIterator] = []
             var none = false
             if MaxScoreDisjunction(prepared, segment: 0, executor: executor, iterators: &its) != nil {
                 specialisedRuns += 1
-            } else if BlockMaxConjunction(prepared, segment: 0, executor: executor, iterators: &its, matchesNothing: &none) != nil {
+            } else if BlockMaxConjunction(
+                prepared, segment: 0, executor: executor, iterators: &its, matchesNothing: &none) != nil
+            {
                 specialisedRuns += 1
             }
             let k = Int.random(in: 1...30, using: &rng)
@@ -206,7 +228,9 @@ import Testing
             #expect(exhaustive.total == daat.total, "\(q)")
             #expect(exhaustive.totalIsExact)
             #expect(exhaustive.hits.map(\.doc) == daat.hits.map(\.doc), "\(q)")
-            for (a, b) in zip(exhaustive.hits, daat.hits) { #expect(abs(a.score - b.score) <= 1e-6 * max(1, a.score), "\(q)") }
+            for (a, b) in zip(exhaustive.hits, daat.hits) {
+                #expect(abs(a.score - b.score) <= 1e-6 * max(1, a.score), "\(q)")
+            }
             for limit in [0, 10, 1000] {
                 let pruned = try executor.topDocs(prepared, count: k, strategy: .pruned(countLimit: limit))
                 #expect(pruned.hits == exhaustive.hits, "\(q) with count limit \(limit)")
@@ -231,7 +255,8 @@ import Testing
     @Test func threadsGiveTheSameResults() throws {
         var rng = SeededRandom(seed: 31)
         let docs = RandomCorpus.documents(count: 3000, rng: &rng)
-        let one = TemporaryDirectory(), many = TemporaryDirectory()
+        let one = TemporaryDirectory()
+        let many = TemporaryDirectory()
         defer {
             one.cleanup()
             many.cleanup()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Saiga
 
 /// The top-k heap and collector against a brute-force sort, on seeded random streams (the seed is the test's
@@ -17,7 +18,9 @@ import Testing
         // Few distinct scores, so that ties (broken by document) are common.
         let distinct = [1, 3, 1000][seed % 3]
         let items = (0..<n).map { i in
-            ScoredDoc(score: Float(Int.random(in: 0..<distinct, using: &rng)) / 7, doc: Int32(i * 3 + Int.random(in: 0...2, using: &rng)))
+            ScoredDoc(
+                score: Float(Int.random(in: 0..<distinct, using: &rng)) / 7,
+                doc: Int32(i * 3 + Int.random(in: 0...2, using: &rng)))
         }
         var heap = TopKHeap(capacity: k)
         for e in items.shuffled(using: &rng) { heap.insert(score: e.score, doc: e.doc) }

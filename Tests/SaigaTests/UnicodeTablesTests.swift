@@ -1,4 +1,5 @@
 import Testing
+
 @testable import Saiga
 
 /// Folds one scalar to a String (the fold is always valid UTF-8, see `everyScalarFoldsToValidUTF8`).
@@ -37,13 +38,13 @@ private func wordClass(_ scalar: Unicode.Scalar) -> WordClass {
         #expect(folded("Σ") == "σ")
         #expect(folded("σ") == "σ")
         #expect(folded("ς") == "σ")
-        #expect(folded("İ") == "i")       // Turkish dotted capital I
-        #expect(folded("ı") == "i")       // dotless i (special list)
+        #expect(folded("İ") == "i")  // Turkish dotted capital I
+        #expect(folded("ı") == "i")  // dotless i (special list)
         #expect(folded("\u{212A}") == "k")  // KELVIN SIGN
     }
 
     @Test func cyrillic() {
-        #expect(folded("Қ") == "қ")       // Kazakh: descender is not a combining mark
+        #expect(folded("Қ") == "қ")  // Kazakh: descender is not a combining mark
         #expect(folded("қ") == "қ")
         #expect(folded("Ё") == "е")
         #expect(folded("ё") == "е")
@@ -54,12 +55,12 @@ private func wordClass(_ scalar: Unicode.Scalar) -> WordClass {
         #expect(folded("ﬁ") == "fi")
         #expect(folded("Ａ") == "a")
         #expect(folded("ｚ") == "z")
-        #expect(folded("𝐀") == "a")       // MATHEMATICAL BOLD CAPITAL A: NFKD gives 'A', then casefold
+        #expect(folded("𝐀") == "a")  // MATHEMATICAL BOLD CAPITAL A: NFKD gives 'A', then casefold
         #expect(folded("²") == "2")
         #expect(wordClass("²") == .digit)
         #expect(folded("①") == "1")
         #expect(wordClass("٣") == .digit)
-        #expect(folded("Ⅻ") == "xii")     // ROMAN NUMERAL TWELVE (Nl): letter
+        #expect(folded("Ⅻ") == "xii")  // ROMAN NUMERAL TWELVE (Nl): letter
         #expect(wordClass("Ⅻ") == .letter)
     }
 
@@ -67,7 +68,7 @@ private func wordClass(_ scalar: Unicode.Scalar) -> WordClass {
         // NFKD of ½ is "1⁄2" with U+2044 FRACTION SLASH, not a word scalar: falls back to ½ itself.
         #expect(wordClass("½") == .digit)
         #expect(folded("½") == "½")
-        #expect(folded("⑴") == "⑴")        // NFKD "(1)"
+        #expect(folded("⑴") == "⑴")  // NFKD "(1)"
     }
 
     @Test func combiningMarks() {
@@ -75,33 +76,33 @@ private func wordClass(_ scalar: Unicode.Scalar) -> WordClass {
         defer { buf.deallocate() }
         #expect(UnicodeTables.fold(0x0301, into: buf) == 0)
         #expect(UnicodeTables.wordClass(0x0301) == .mark)
-        #expect(UnicodeTables.wordClass(0x200D) == .mark)        // ZWJ
+        #expect(UnicodeTables.wordClass(0x200D) == .mark)  // ZWJ
         #expect(UnicodeTables.fold(0x200D, into: buf) == 0)
-        #expect(UnicodeTables.fold(0x00AD, into: buf) == 0)      // soft hyphen
+        #expect(UnicodeTables.fold(0x00AD, into: buf) == 0)  // soft hyphen
         #expect(UnicodeTables.wordClass(0x00AD) == .mark)
         // decomposed input folds like precomposed input
         #expect(folded(text: "e\u{0301}") == folded("é"))
         // marks of other scripts are kept
-        #expect(UnicodeTables.wordClass(0x093F) == .mark)        // DEVANAGARI VOWEL SIGN I
+        #expect(UnicodeTables.wordClass(0x093F) == .mark)  // DEVANAGARI VOWEL SIGN I
         #expect(folded(0x093F) == "\u{093F}")
-        #expect(folded(0x05B7) == "\u{05B7}")                    // HEBREW POINT PATAH
+        #expect(folded(0x05B7) == "\u{05B7}")  // HEBREW POINT PATAH
     }
 
     @Test func separators() {
-        #expect(UnicodeTables.wordClass(0x00A0) == .separator)   // NBSP
-        #expect(UnicodeTables.wordClass(0x2014) == .separator)   // em dash
-        #expect(UnicodeTables.wordClass(0x2013) == .separator)   // en dash
-        #expect(UnicodeTables.wordClass(0x3000) == .separator)   // ideographic space
-        #expect(UnicodeTables.wordClass(0x200B) == .separator)   // zero width space
+        #expect(UnicodeTables.wordClass(0x00A0) == .separator)  // NBSP
+        #expect(UnicodeTables.wordClass(0x2014) == .separator)  // em dash
+        #expect(UnicodeTables.wordClass(0x2013) == .separator)  // en dash
+        #expect(UnicodeTables.wordClass(0x3000) == .separator)  // ideographic space
+        #expect(UnicodeTables.wordClass(0x200B) == .separator)  // zero width space
         #expect(UnicodeTables.wordClass(0x1F600) == .separator)  // 😀
         #expect(folded(0x1F600) == "😀")
         #expect(UnicodeTables.wordClass(0x10FFFF) == .separator)
         #expect(folded(0x10FFFF) == "\u{10FFFF}")
-        #expect(UnicodeTables.wordClass(0xE000) == .separator)   // private use
-        #expect(UnicodeTables.wordClass(0x0378) == .separator)   // unassigned
-        #expect(UnicodeTables.wordClass(0xD800) == .separator)   // surrogate
+        #expect(UnicodeTables.wordClass(0xE000) == .separator)  // private use
+        #expect(UnicodeTables.wordClass(0x0378) == .separator)  // unassigned
+        #expect(UnicodeTables.wordClass(0xD800) == .separator)  // surrogate
         #expect(folded(0xD800) == "\u{FFFD}")
-        #expect(UnicodeTables.wordClass(0x110000) == .separator) // out of range
+        #expect(UnicodeTables.wordClass(0x110000) == .separator)  // out of range
         #expect(folded(0xFFFF_FFFF) == "\u{FFFD}")
         #expect(wordClass(":") == .separator)
         #expect(wordClass("：") == .separator)
@@ -118,19 +119,19 @@ private func wordClass(_ scalar: Unicode.Scalar) -> WordClass {
     @Test func cjk() {
         #expect(wordClass("中") == .ideograph)
         #expect(folded("中") == "中")
-        #expect(wordClass("あ") == .ideograph)     // Hiragana
+        #expect(wordClass("あ") == .ideograph)  // Hiragana
         #expect(wordClass("の") == .ideograph)
-        #expect(wordClass("ア") == .letter)        // Katakana
-        #expect(wordClass("ｱ") == .letter)         // halfwidth Katakana
+        #expect(wordClass("ア") == .letter)  // Katakana
+        #expect(wordClass("ｱ") == .letter)  // halfwidth Katakana
         #expect(folded("ｱ") == "ア")
-        #expect(wordClass("ー") == .letter)        // prolonged sound mark
+        #expect(wordClass("ー") == .letter)  // prolonged sound mark
         #expect(wordClass("々") == .ideograph)
-        #expect(wordClass("한") == .letter)        // Hangul
+        #expect(wordClass("한") == .letter)  // Hangul
         #expect(folded("한") == "\u{1112}\u{1161}\u{11AB}")
         #expect(folded(text: "\u{1112}\u{1161}\u{11AB}") == folded("한"))
-        #expect(UnicodeTables.wordClass(0x20000) == .ideograph) // Extension B
-        #expect(folded(0xF900) == "\u{8C48}")      // compatibility ideograph -> unified
-        #expect(folded("が") == "か\u{3099}")       // canonical decomposition, voicing kept
+        #expect(UnicodeTables.wordClass(0x20000) == .ideograph)  // Extension B
+        #expect(folded(0xF900) == "\u{8C48}")  // compatibility ideograph -> unified
+        #expect(folded("が") == "か\u{3099}")  // canonical decomposition, voicing kept
         #expect(wordClass("\u{3099}") == .mark)
     }
 
@@ -168,7 +169,10 @@ private func wordClass(_ scalar: Unicode.Scalar) -> WordClass {
         let lookup = UnicodeTables.Lookup()
         let a = UnsafeMutablePointer<UInt8>.allocate(capacity: UnicodeTables.maxFoldedBytes)
         let b = UnsafeMutablePointer<UInt8>.allocate(capacity: UnicodeTables.maxFoldedBytes)
-        defer { a.deallocate(); b.deallocate() }
+        defer {
+            a.deallocate()
+            b.deallocate()
+        }
         var scalar: UInt32 = 0
         while scalar <= 0x10FFFF {
             #expect(lookup.wordClass(scalar) == UnicodeTables.wordClass(scalar))
@@ -206,7 +210,10 @@ private func wordClass(_ scalar: Unicode.Scalar) -> WordClass {
         let guardBytes = 16
         let buf = UnsafeMutablePointer<UInt8>.allocate(capacity: max + guardBytes)
         let again = UnsafeMutablePointer<UInt8>.allocate(capacity: max * max)
-        defer { buf.deallocate(); again.deallocate() }
+        defer {
+            buf.deallocate()
+            again.deallocate()
+        }
         var longest = 0
         var failures = 0
         for scalar in UInt32(0)...0x10FFFF {
@@ -242,8 +249,10 @@ private func wordClass(_ scalar: Unicode.Scalar) -> WordClass {
 
     @Test func wordClassRawValuesAreDeclarationOrder() {
         // UnicodeTables.Lookup.wordClass bit-casts the table's class number to WordClass.
-        let all: [WordClass] = [.separator, .letter, .digit, .mark, .ideograph, .apostrophe,
-                                .midLetter, .midNumLet, .midNum, .connector]
+        let all: [WordClass] = [
+            .separator, .letter, .digit, .mark, .ideograph, .apostrophe,
+            .midLetter, .midNumLet, .midNum, .connector,
+        ]
         for (i, c) in all.enumerated() {
             #expect(c.rawValue == UInt8(i))
             #expect(unsafeBitCast(UInt8(i), to: WordClass.self) == c)

@@ -12,19 +12,43 @@ enum ProtocolExamples {
 
     static let all: [(String, Frame)] = [
         ("HELLO", Request.hello(Hello(version: 1, token: "s3cret")).frame(requestID: 0)),
-        ("HELLO_OK", Response.helloOK(HelloOK(version: 1, server: "saiga 0.1.0", maxFrameLength: 16 << 20, generation: 3, maxInFlight: 64)).frame(requestID: 0)),
+        (
+            "HELLO_OK",
+            Response.helloOK(
+                HelloOK(version: 1, server: "saiga 0.1.0", maxFrameLength: 16 << 20, generation: 3, maxInFlight: 64)
+            ).frame(requestID: 0)
+        ),
         ("PING", Request.ping([]).frame(requestID: 1)),
         ("PONG", Response.pong([]).frame(requestID: 1)),
         ("SEARCH", Request.search(SearchRequest(query: "saiga", k: 2)).frame(requestID: 2)),
-        ("RESULTS", Response.results(SearchResponse(total: 1, tookMicros: 85, generation: 3, hits: [
-            WireHit(id: "a#6", score: 2.0, title: "Saiga", snippet: "<b>saiga</b>", fields: [:]),
-        ])).frame(requestID: 2)),
+        (
+            "RESULTS",
+            Response.results(
+                SearchResponse(
+                    total: 1, tookMicros: 85, generation: 3,
+                    hits: [
+                        WireHit(id: "a#6", score: 2.0, title: "Saiga", snippet: "<b>saiga</b>", fields: [:])
+                    ])
+            ).frame(requestID: 2)
+        ),
         ("GET", Request.get(GetRequest(id: "a#6")).frame(requestID: 3)),
-        ("DOCUMENT", Response.document(DocumentResponse(found: true, id: "a#6", title: "Saiga", body: "Saigas.",
-                                                        fields: ["source": "a:1"])).frame(requestID: 3)),
+        (
+            "DOCUMENT",
+            Response.document(
+                DocumentResponse(
+                    found: true, id: "a#6", title: "Saiga", body: "Saigas.",
+                    fields: ["source": "a:1"])
+            ).frame(requestID: 3)
+        ),
         ("STATS", Request.stats.frame(requestID: 4)),
-        ("STATS_RESULT", Response.stats(StatsResponse(documents: 13, segments: 1, terms: 3719, postings: 20_000,
-                                                      bytes: 160_000, generation: 3)).frame(requestID: 4)),
+        (
+            "STATS_RESULT",
+            Response.stats(
+                StatsResponse(
+                    documents: 13, segments: 1, terms: 3719, postings: 20_000,
+                    bytes: 160_000, generation: 3)
+            ).frame(requestID: 4)
+        ),
         ("ERROR", Response.error(WireError(.invalidQuery, "unclosed '('", offset: 6)).frame(requestID: 5)),
     ]
 

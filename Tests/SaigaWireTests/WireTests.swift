@@ -1,11 +1,13 @@
 import Testing
+
 @testable import SaigaWire
 
 @Suite struct FrameTests {
     @Test func framesRoundTripWhateverTheChunking() throws {
         let frames = [
             Request.hello(Hello(token: "secret")).frame(requestID: 0),
-            Request.search(SearchRequest(query: "human rights", k: 5, fields: ["source"], k1: 0.9, b: 0.4)).frame(requestID: 7),
+            Request.search(SearchRequest(query: "human rights", k: 5, fields: ["source"], k1: 0.9, b: 0.4)).frame(
+                requestID: 7),
             Request.ping([1, 2, 3]).frame(requestID: 0xFFFF_FFFF),
             Request.stats.frame(requestID: 9),
         ]
@@ -23,7 +25,9 @@ import Testing
             #expect(out == frames)
             #expect(!d.hasPartialFrame)
         }
-        #expect(try Request.decode(frames[1]) == .search(SearchRequest(query: "human rights", k: 5, fields: ["source"], k1: 0.9, b: 0.4)))
+        #expect(
+            try Request.decode(frames[1])
+                == .search(SearchRequest(query: "human rights", k: 5, fields: ["source"], k1: 0.9, b: 0.4)))
         // Field 9 (exact count) is written only when set, and read back.
         let exact = Request.search(SearchRequest(query: "q", exactCount: true)).frame(requestID: 1)
         #expect(try Request.decode(exact) == .search(SearchRequest(query: "q", exactCount: true)))
@@ -77,14 +81,20 @@ import Testing
         let responses: [Response] = [
             .helloOK(HelloOK(version: 1, server: "saiga 0.1.0", maxFrameLength: 16 << 20, generation: 3)),
             .pong([9]),
-            .results(SearchResponse(total: 2, tookMicros: 150, generation: 3, hits: [
-                WireHit(id: "a#1", score: 2.5, title: "Título", snippet: "… <b>x</b> …", fields: ["source": "f.txt:3"]),
-                WireHit(id: "b", score: 1, title: "", snippet: nil, fields: [:]),
-            ])),
+            .results(
+                SearchResponse(
+                    total: 2, tookMicros: 150, generation: 3,
+                    hits: [
+                        WireHit(
+                            id: "a#1", score: 2.5, title: "Título", snippet: "… <b>x</b> …",
+                            fields: ["source": "f.txt:3"]),
+                        WireHit(id: "b", score: 1, title: "", snippet: nil, fields: [:]),
+                    ])),
             .results(SearchResponse(total: 1000, totalIsExact: false, tookMicros: 9, generation: 1, hits: [])),
             .document(DocumentResponse(found: true, id: "a", title: "t", body: "b", fields: ["k": "v"])),
             .document(DocumentResponse(found: false)),
-            .stats(StatsResponse(documents: 13, segments: 1, terms: 3719, postings: 20000, bytes: 160_000, generation: 3)),
+            .stats(
+                StatsResponse(documents: 13, segments: 1, terms: 3719, postings: 20000, bytes: 160_000, generation: 3)),
             .error(WireError(.invalidQuery, "unclosed '('", offset: 6)),
         ]
         for (i, r) in responses.enumerated() {
@@ -99,7 +109,7 @@ import Testing
     @Test func randomBytesNeverCrashTheDecoders() {
         var seed: UInt64 = 12345
         func next() -> UInt64 {
-            seed = seed &* 6364136223846793005 &+ 1442695040888963407
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return seed >> 33
         }
         for _ in 0..<20_000 {
@@ -122,7 +132,8 @@ import Testing
     @Test func protocolDocumentExamplesMatchTheEncoder() throws {
         for (name, frame) in ProtocolExamples.all {
             let hex = ProtocolExamples.hex(frame.encoded())
-            #expect(ProtocolExamples.document.contains(hex), "example \(name) is out of date in docs/PROTOCOL.md:\n\(hex)")
+            #expect(
+                ProtocolExamples.document.contains(hex), "example \(name) is out of date in docs/PROTOCOL.md:\n\(hex)")
         }
     }
 }

@@ -8,8 +8,10 @@ enum AnalyzeCommand: Command {
             Prints the terms TEXT analyzes to, one per line, in order: Unicode word segmentation, case and diacritic
             folding, possessives removed, Porter2 stemming. With --index, uses that index's analyzer settings.
             """,
-        options: [.noStem, .stopwords,
-                  .index.help("use the analyzer settings of the index at DIR (instead of --no-stem and --stopwords)")])
+        options: [
+            .noStem, .stopwords,
+            .index.help("use the analyzer settings of the index at DIR (instead of --no-stem and --stopwords)"),
+        ])
 
     static func run(_ args: Arguments) throws -> Int32 {
         guard !args.positional.isEmpty else { throw UsageError("analyze needs some TEXT") }

@@ -33,7 +33,8 @@ struct Arguments {
     func int(_ option: OptionSpec, range: ClosedRange<Int>) throws(UsageError) -> Int? {
         guard let v = value(option) else { return nil }
         guard let n = Int(v), range.contains(n) else {
-            throw UsageError("\(option.spelling) must be an integer in \(range.lowerBound)...\(range.upperBound) (got \"\(v)\")")
+            throw UsageError(
+                "\(option.spelling) must be an integer in \(range.lowerBound)...\(range.upperBound) (got \"\(v)\")")
         }
         return n
     }
@@ -41,14 +42,17 @@ struct Arguments {
     /// The option's finite number, or nil when it is not given.
     func float(_ option: OptionSpec) throws(UsageError) -> Float? {
         guard let v = value(option) else { return nil }
-        guard let f = Float(v), f.isFinite else { throw UsageError("\(option.spelling) must be a number (got \"\(v)\")") }
+        guard let f = Float(v), f.isFinite else {
+            throw UsageError("\(option.spelling) must be a number (got \"\(v)\")")
+        }
         return f
     }
 
     /// Reading an option the command does not declare is a bug of the tool (the parser never accepts it, so it
     /// would silently read as absent): caught in debug builds, which the tests run.
     private func assertDeclared(_ option: OptionSpec) {
-        assert(command.options.contains { $0.name == option.name },
-               "'\(command.name)' reads \(option.spelling) but does not declare it")
+        assert(
+            command.options.contains { $0.name == option.name },
+            "'\(command.name)' reads \(option.spelling) but does not declare it")
     }
 }

@@ -2,12 +2,14 @@ import Saiga
 import SaigaPosix
 
 /// The options of `saiga check` alone.
-private extension OptionSpec {
-    static let repair = OptionSpec("repair", help: """
-        writes a new commit without the segments found damaged (their documents are lost; it says which
-        and how many) and past a damaged newer manifest. Only when asked: without --repair nothing is
-        written. Exit 0 once the index is sound again.
-        """)
+extension OptionSpec {
+    fileprivate static let repair = OptionSpec(
+        "repair",
+        help: """
+            writes a new commit without the segments found damaged (their documents are lost; it says which
+            and how many) and past a damaged newer manifest. Only when asked: without --repair nothing is
+            written. Exit 0 once the index is sound again.
+            """)
 }
 
 /// `saiga check`: verifies an index, and with --repair drops what is damaged.
@@ -33,8 +35,11 @@ enum CheckCommand: Command {
         do { report = try IndexChecker.check(path: path) } catch {
             // With --json the answer is JSON whatever happens.
             if args.flag(.json) {
-                Terminal.out(JSON.object([("ok", "false"), ("error", JSON.string(error.description)),
-                                          ("code", JSON.string(error.code.name))]))
+                Terminal.out(
+                    JSON.object([
+                        ("ok", "false"), ("error", JSON.string(error.description)),
+                        ("code", JSON.string(error.code.name)),
+                    ]))
                 return 1
             }
             throw error
@@ -43,40 +48,61 @@ enum CheckCommand: Command {
         if args.flag(.repair) && !report.isSound { repair = try IndexChecker.repair(path: path, report: report) }
         if args.flag(.json) {
             let problems = report.problems.map { p in
-                JSON.object([("file", JSON.string(p.file)), ("offset", p.offset.map { "\($0)" } ?? "null"),
-                             ("segment", p.segment.map(JSON.string) ?? "null"), ("message", JSON.string(p.message))])
+                JSON.object([
+                    ("file", JSON.string(p.file)), ("offset", p.offset.map { "\($0)" } ?? "null"),
+                    ("segment", p.segment.map(JSON.string) ?? "null"), ("message", JSON.string(p.message)),
+                ])
             }
             var pairs: [(String, String)] = [
                 ("ok", "\(report.isSound)"), ("generation", "\(report.generation)"), ("segments", "\(report.segments)"),
-                ("docs", "\(report.documents)"), ("deleted", "\(report.deleted)"), ("seconds", JSON.number(report.duration.inSeconds)),
+                ("docs", "\(report.documents)"), ("deleted", "\(report.deleted)"),
+                ("seconds", JSON.number(report.duration.inSeconds)),
                 ("problems", "[" + problems.joined(separator: ",") + "]"),
                 ("unreferenced_files", "[" + report.unreferencedFiles.map(JSON.string).joined(separator: ",") + "]"),
             ]
             if let repair {
-                pairs.append(("repair", JSON.object([
-                    ("generation", repair.generation.map { "\($0)" } ?? "null"),
-                    ("dropped_segments", "[" + repair.droppedSegments.map { JSON.object([("name", JSON.string($0.name)), ("docs", "\($0.documents)")]) }.joined(separator: ",") + "]"),
-                    ("docs_lost", "\(repair.documentsLost)"),
-                ])))
+                pairs.append(
+                    (
+                        "repair",
+                        JSON.object([
+                            ("generation", repair.generation.map { "\($0)" } ?? "null"),
+                            (
+                                "dropped_segments",
+                                "["
+                                    + repair.droppedSegments.map {
+                                        JSON.object([("name", JSON.string($0.name)), ("docs", "\($0.documents)")])
+                                    }.joined(separator: ",") + "]"
+                            ),
+                            ("docs_lost", "\(repair.documentsLost)"),
+                        ])
+                    ))
             }
             Terminal.out(JSON.object(pairs))
         } else {
             for p in report.problems { Terminal.out("problem: \(p)") }
             if report.isSound {
-                Terminal.out("ok: generation \(report.generation), \(report.segments) segments, \(Terminal.grouped(report.documents)) documents"
-                    + (report.deleted > 0 ? " (+\(Terminal.grouped(report.deleted)) deleted)" : "")
-                    + ", checked in \(Terminal.fixed(report.duration.inSeconds, 2)) s")
+                Terminal.out(
+                    "ok: generation \(report.generation), \(report.segments) segments, \(Terminal.grouped(report.documents)) documents"
+                        + (report.deleted > 0 ? " (+\(Terminal.grouped(report.deleted)) deleted)" : "")
+                        + ", checked in \(Terminal.fixed(report.duration.inSeconds, 2)) s")
             } else {
-                Terminal.out("the index at \(path) has \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")"
-                    + (args.flag(.repair) ? "" : " (saiga check --repair drops damaged segments, losing their documents)"))
+                Terminal.out(
+                    "the index at \(path) has \(report.problems.count) problem\(report.problems.count == 1 ? "" : "s")"
+                        + (args.flag(.repair)
+                            ? "" : " (saiga check --repair drops damaged segments, losing their documents)"))
             }
             if !report.unreferencedFiles.isEmpty {
-                Terminal.out("note: \(report.unreferencedFiles.count) unreferenced file(s) (from an interrupted write; the next writer removes them)")
+                Terminal.out(
+                    "note: \(report.unreferencedFiles.count) unreferenced file(s) (from an interrupted write; the next writer removes them)"
+                )
             }
             if let repair {
                 if let g = repair.generation {
-                    let list = repair.droppedSegments.map { "\($0.name) (\($0.documents) documents)" }.joined(separator: ", ")
-                    Terminal.out("repaired: generation \(g)" + (list.isEmpty ? "" : ", dropped \(list): \(repair.documentsLost) documents lost"))
+                    let list = repair.droppedSegments.map { "\($0.name) (\($0.documents) documents)" }.joined(
+                        separator: ", ")
+                    Terminal.out(
+                        "repaired: generation \(g)"
+                            + (list.isEmpty ? "" : ", dropped \(list): \(repair.documentsLost) documents lost"))
                 }
             }
         }

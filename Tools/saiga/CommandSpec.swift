@@ -45,8 +45,10 @@ struct CommandSpec: Sendable {
     /// `saiga search kazakhstan -oil` excludes oil.
     let dashWordsArePositional: Bool
 
-    init(_ name: String, arguments: String = "", summary: String, discussion: String = "", options: [OptionSpec] = [],
-         dashWordsArePositional: Bool = false) {
+    init(
+        _ name: String, arguments: String = "", summary: String, discussion: String = "", options: [OptionSpec] = [],
+        dashWordsArePositional: Bool = false
+    ) {
         self.name = name
         self.arguments = arguments
         self.summary = summary
@@ -134,7 +136,8 @@ struct CommandSpec: Sendable {
     private func misspelling(_ spelling: String) -> String? {
         let bare = String(spelling.drop { $0 == "-" })
         guard let option = options.first(where: { $0.name == bare }), option.spelling != spelling else { return nil }
-        return option.isShort ? "one-letter options take one dash: \(option.spelling)"
+        return option.isShort
+            ? "one-letter options take one dash: \(option.spelling)"
             : "long options take exactly two dashes: \(option.spelling)"
     }
 }

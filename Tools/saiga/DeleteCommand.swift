@@ -1,8 +1,9 @@
 import Saiga
 
 /// The options of `saiga delete` alone.
-private extension OptionSpec {
-    static let query = OptionSpec("query", "QUERY", help: "also delete every document matching QUERY (in the search syntax)")
+extension OptionSpec {
+    fileprivate static let query = OptionSpec(
+        "query", "QUERY", help: "also delete every document matching QUERY (in the search syntax)")
 }
 
 /// `saiga delete`: deletes documents by id or query, in one commit.
@@ -23,8 +24,9 @@ enum DeleteCommand: Command {
         guard !args.positional.isEmpty || args.value(.query) != nil else {
             throw UsageError("delete needs ids or --query")
         }
-        let writer = try IndexWriter(path: args.value(.index) ?? Defaults.indexDirectory,
-                                     options: IndexWriterOptions(openMode: .append))
+        let writer = try IndexWriter(
+            path: args.value(.index) ?? Defaults.indexDirectory,
+            options: IndexWriterOptions(openMode: .append))
         var deleted = 0
         do {
             for id in args.positional {

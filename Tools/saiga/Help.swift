@@ -14,8 +14,10 @@ enum Help {
 
     /// Every command, in the order `saiga help` lists them.
     static var commands: [any Command.Type] {
-        [IndexCommand.self, SearchCommand.self, AnalyzeCommand.self, StatsCommand.self, DeleteCommand.self,
-         MergeCommand.self, CheckCommand.self, ServeCommand.self, HelpCommand.self, VersionCommand.self]
+        [
+            IndexCommand.self, SearchCommand.self, AnalyzeCommand.self, StatsCommand.self, DeleteCommand.self,
+            MergeCommand.self, CheckCommand.self, ServeCommand.self, HelpCommand.self, VersionCommand.self,
+        ]
     }
 
     static func command(named name: String) -> (any Command.Type)? {
@@ -83,16 +85,18 @@ enum Help {
 }
 
 /// The options of `saiga help` alone.
-private extension OptionSpec {
-    static let listOptions = OptionSpec(
-        "list-options", help: "print the options of COMMAND one per line, as the parser accepts them (for scripts and tests)")
+extension OptionSpec {
+    fileprivate static let listOptions = OptionSpec(
+        "list-options",
+        help: "print the options of COMMAND one per line, as the parser accepts them (for scripts and tests)")
 }
 
 /// `saiga help [COMMAND]`.
 enum HelpCommand: Command {
     static let spec = CommandSpec(
         "help", arguments: "[COMMAND]", summary: "print help",
-        discussion: "Prints the commands, or the usage, description and options of COMMAND (as 'saiga COMMAND --help').",
+        discussion:
+            "Prints the commands, or the usage, description and options of COMMAND (as 'saiga COMMAND --help').",
         options: [.listOptions])
 
     static func run(_ args: Arguments) throws -> Int32 {
@@ -140,13 +144,14 @@ enum Defaults {
     static func openReader(_ path: String) throws(SaigaError) -> IndexReader {
         let reader = try IndexReader(path: path)
         for w in reader.openWarnings {
-            Terminal.err("saiga: warning: \(w); using commit \(reader.generation) "
-                + "(`saiga check` shows the damage, `saiga check --repair` removes it)")
+            Terminal.err(
+                "saiga: warning: \(w); using commit \(reader.generation) "
+                    + "(`saiga check` shows the damage, `saiga check --repair` removes it)")
         }
         return reader
     }
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -2,30 +2,43 @@ import Saiga
 import SaigaIngest
 
 /// The options of `saiga index` alone.
-private extension OptionSpec {
-    static let append = OptionSpec("append", help: "add to the existing index (creating it if there is none) instead of replacing it")
-    static let split = OptionSpec("split", "headlines|none", help: "split .txt and .md files at headlines (default), or none: one document per file")
-    static let skipBad = OptionSpec("skip-bad", help: """
-        report bad input (invalid UTF-8, malformed JSON, missing or duplicate id, empty or
-        unreadable file) and go on; without it the first problem stops the build (exit 1)
-        """)
-    static let ramMB = OptionSpec("ram-mb", "N", help: """
-        memory for the in-RAM segment before it is flushed to disk (default \(IndexWriterOptions().ramBudgetMB), \
-        at most \(IndexWriterOptions.maxRAMBudgetMB))
-        """)
-    static let segmentDocs = OptionSpec("segment-docs", "N", help: "also flush a segment every N documents")
-    static let threads = OptionSpec("threads", "N", help: """
-        index with N threads, one in-RAM segment each (default \(IndexWriterOptions().threads), \
-        at most \(IndexWriterOptions.maxThreads))
-        """)
-    static let commitEvery = OptionSpec("commit-every", "N", help: """
-        with --append: commit after every N documents, making them visible as the build goes
-        (each commit prints "committed generation G: D documents" on stdout as it returns); the
-        last commit comes at the end. Refused without --append: a rebuild replaces the index only
-        at its final commit
-        """)
-    static let force = OptionSpec("force", help: "build in a directory that holds other files but no index (they are left alone)")
-    static let noPositions = OptionSpec("no-positions", help: "no positions (smaller index; phrase queries are then refused)")
+extension OptionSpec {
+    fileprivate static let append = OptionSpec(
+        "append", help: "add to the existing index (creating it if there is none) instead of replacing it")
+    fileprivate static let split = OptionSpec(
+        "split", "headlines|none",
+        help: "split .txt and .md files at headlines (default), or none: one document per file")
+    fileprivate static let skipBad = OptionSpec(
+        "skip-bad",
+        help: """
+            report bad input (invalid UTF-8, malformed JSON, missing or duplicate id, empty or
+            unreadable file) and go on; without it the first problem stops the build (exit 1)
+            """)
+    fileprivate static let ramMB = OptionSpec(
+        "ram-mb", "N",
+        help: """
+            memory for the in-RAM segment before it is flushed to disk (default \(IndexWriterOptions().ramBudgetMB), \
+            at most \(IndexWriterOptions.maxRAMBudgetMB))
+            """)
+    fileprivate static let segmentDocs = OptionSpec("segment-docs", "N", help: "also flush a segment every N documents")
+    fileprivate static let threads = OptionSpec(
+        "threads", "N",
+        help: """
+            index with N threads, one in-RAM segment each (default \(IndexWriterOptions().threads), \
+            at most \(IndexWriterOptions.maxThreads))
+            """)
+    fileprivate static let commitEvery = OptionSpec(
+        "commit-every", "N",
+        help: """
+            with --append: commit after every N documents, making them visible as the build goes
+            (each commit prints "committed generation G: D documents" on stdout as it returns); the
+            last commit comes at the end. Refused without --append: a rebuild replaces the index only
+            at its final commit
+            """)
+    fileprivate static let force = OptionSpec(
+        "force", help: "build in a directory that holds other files but no index (they are left alone)")
+    fileprivate static let noPositions = OptionSpec(
+        "no-positions", help: "no positions (smaller index; phrase queries are then refused)")
 }
 
 /// `saiga index`: builds or appends to an index from text and JSONL files.
@@ -46,8 +59,10 @@ enum IndexCommand: Command {
             --split none keeps one document per file), with ids FILE#N; .jsonl and .jsonl.gz hold one
             {"id", "title", "contents"} object per line ("body" is accepted for "contents"; other fields are stored).
             """,
-        options: [.index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force,
-                  .noStem, .stopwords, .noPositions, .quiet.help("no progress and no summary")])
+        options: [
+            .index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force,
+            .noStem, .stopwords, .noPositions, .quiet.help("no progress and no summary"),
+        ])
 
     struct Summary {
         var documents: Int
@@ -70,8 +85,10 @@ enum IndexCommand: Command {
         }
         if args.value(.commitEvery) != nil && !args.flag(.append) {
             // Intermediate commits of a rebuild would replace the live index with a partial one.
-            throw UsageError("--commit-every needs --append: a rebuild replaces the index only at its final commit "
-                + "(use --append, which creates the index if there is none, to make documents visible as they come)")
+            throw UsageError(
+                "--commit-every needs --append: a rebuild replaces the index only at its final commit "
+                    + "(use --append, which creates the index if there is none, to make documents visible as they come)"
+            )
         }
         let inputs = args.positional.isEmpty ? [Defaults.corpusDirectory] : args.positional
         let defaults = IndexWriterOptions()
@@ -93,18 +110,23 @@ enum IndexCommand: Command {
 
     static func summaryLine(_ s: Summary, index: String) -> String {
         let updated = s.updated > 0 ? ", \(Terminal.grouped(s.updated)) of them updates" : ""
-        var line = s.added == s.documents && s.updated == 0 ? "indexed \(Terminal.grouped(s.documents)) documents, "
+        var line =
+            s.added == s.documents && s.updated == 0
+            ? "indexed \(Terminal.grouped(s.documents)) documents, "
             : "indexed \(Terminal.grouped(s.added)) documents\(updated) (the index holds \(Terminal.grouped(s.documents))), "
-        line += "\(Terminal.grouped(s.terms)) terms, "
+        line +=
+            "\(Terminal.grouped(s.terms)) terms, "
             + "\(Terminal.bytes(s.bytes)) in \(Terminal.fixed(s.seconds, 2)) s → \(index) (generation \(s.generation))"
         if s.skipped > 0 { line += ", skipped \(s.skipped) bad inputs" }
         return line
     }
 
     /// Reads the inputs and commits a new generation of the index. Progress goes to stderr on a terminal.
-    static func build(inputs: [String], index: String, split: SplitMode, skipBad: Bool, ramMB: Int,
-                      segmentDocs: Int? = nil, threads: Int = 1, analyzer: AnalyzerOptions, positions: Bool,
-                      quiet: Bool, append: Bool = false, commitEvery: Int? = nil, force: Bool = false) throws -> Summary {
+    static func build(
+        inputs: [String], index: String, split: SplitMode, skipBad: Bool, ramMB: Int,
+        segmentDocs: Int? = nil, threads: Int = 1, analyzer: AnalyzerOptions, positions: Bool,
+        quiet: Bool, append: Bool = false, commitEvery: Int? = nil, force: Bool = false
+    ) throws -> Summary {
         let start = Terminal.now()
         var issues: [IngestIssue] = []
         let corpus = CorpusReader(inputs: inputs, split: split, issues: &issues)
@@ -123,15 +145,17 @@ enum IndexCommand: Command {
         }
         for issue in issues where !note(issue) { throw issue }
         if corpus.files.isEmpty {
-            throw IngestIssue(path: inputs.joined(separator: " "), line: 0, message: "no .txt, .md or .jsonl files to index")
+            throw IngestIssue(
+                path: inputs.joined(separator: " "), line: 0, message: "no .txt, .md or .jsonl files to index")
         }
 
         let writer = try IndexWriter(
             path: index,
-            options: IndexWriterOptions(openMode: append ? .createOrAppend : .create, ramBudgetMB: ramMB,
-                                        analyzer: analyzer, positions: positions,
-                                        maxBufferedDocuments: segmentDocs, threads: threads,
-                                        allowNonIndexDirectory: force))
+            options: IndexWriterOptions(
+                openMode: append ? .createOrAppend : .create, ramBudgetMB: ramMB,
+                analyzer: analyzer, positions: positions,
+                maxBufferedDocuments: segmentDocs, threads: threads,
+                allowNonIndexDirectory: force))
         corpus.maxTextLineBytes = writer.maxDocumentBytes
         var sinceCommit = 0
         var updated = 0
@@ -148,8 +172,9 @@ enum IndexCommand: Command {
             let rate = Double(bytesDone) / elapsed
             let eta = rate > 0 ? Double(total - bytesDone) / rate : .infinity
             let pct = Int(100 * Double(bytesDone) / Double(total))
-            Terminal.status("indexing: \(Terminal.grouped(writer.documentCount)) docs  \(pct)%  "
-                + "\(Terminal.fixed(rate / 1e6, 1)) MB/s  ETA \(Terminal.duration(eta))")
+            Terminal.status(
+                "indexing: \(Terminal.grouped(writer.documentCount)) docs  \(pct)%  "
+                    + "\(Terminal.fixed(rate / 1e6, 1)) MB/s  ETA \(Terminal.duration(eta))")
         }
         do {
             try corpus.forEachDocument(
@@ -176,21 +201,28 @@ enum IndexCommand: Command {
                     show()
                 },
                 onIssue: note,
-                progress: { bytesDone = $0; show() })
+                progress: {
+                    bytesDone = $0
+                    show()
+                })
             guard writer.documentCount > 0 else {
-                throw IngestIssue(path: inputs.joined(separator: " "), line: 0,
-                                  message: "no documents to index (the index was left unchanged)")
+                throw IngestIssue(
+                    path: inputs.joined(separator: " "), line: 0,
+                    message: "no documents to index (the index was left unchanged)")
             }
             if showProgress { Terminal.status("committing \(Terminal.grouped(writer.documentCount)) documents…") }
             let generation = try writer.commit(userData: ["tool": "saiga \(Help.version)"])
-            if commitEvery != nil && !quiet { Terminal.out("committed generation \(generation): \(writer.documentCount) documents") }
+            if commitEvery != nil && !quiet {
+                Terminal.out("committed generation \(generation): \(writer.documentCount) documents")
+            }
             writer.close()
             if showProgress { Terminal.clearStatus() }
             let reader = try IndexReader(path: index)
             let stats = reader.statistics
-            return Summary(documents: stats.documents, added: writer.documentCount, updated: updated, terms: stats.terms,
-                           segmentTerms: stats.segmentTerms, bytes: stats.bytes, seconds: Terminal.now() - start,
-                           generation: generation, skipped: skipped)
+            return Summary(
+                documents: stats.documents, added: writer.documentCount, updated: updated, terms: stats.terms,
+                segmentTerms: stats.segmentTerms, bytes: stats.bytes, seconds: Terminal.now() - start,
+                generation: generation, skipped: skipped)
         } catch {
             if showProgress { Terminal.clearStatus() }
             writer.rollback()

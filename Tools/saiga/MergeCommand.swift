@@ -1,8 +1,9 @@
 import Saiga
 
 /// The options of `saiga merge` alone.
-private extension OptionSpec {
-    static let maxSegments = OptionSpec("max-segments", "N", help: "merge until at most N segments remain (default 1)")
+extension OptionSpec {
+    fileprivate static let maxSegments = OptionSpec(
+        "max-segments", "N", help: "merge until at most N segments remain (default 1)")
 }
 
 /// `saiga merge`: merges segments down to a count, dropping deleted documents.
@@ -27,9 +28,10 @@ enum MergeCommand: Command {
             writer.close()
             let after = try IndexReader(path: path).statistics
             if !args.flag(.quiet) {
-                Terminal.out("merged \(before.segments) segments into \(after.segments) (\(Terminal.grouped(after.documents)) documents, "
-                    + "\(Terminal.grouped(before.deleted - after.deleted)) deleted documents dropped) in "
-                    + "\(Terminal.fixed(Terminal.now() - start, 2)) s (generation \(generation))")
+                Terminal.out(
+                    "merged \(before.segments) segments into \(after.segments) (\(Terminal.grouped(after.documents)) documents, "
+                        + "\(Terminal.grouped(before.deleted - after.deleted)) deleted documents dropped) in "
+                        + "\(Terminal.fixed(Terminal.now() - start, 2)) s (generation \(generation))")
             }
         } catch {
             writer.rollback()

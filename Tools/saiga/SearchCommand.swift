@@ -1,25 +1,31 @@
 import Saiga
-import SaigaPosix
-import SaigaIngest
 import SaigaClient
+import SaigaIngest
+import SaigaPosix
 import SaigaWire
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// The options of `saiga search` alone.
-private extension OptionSpec {
-    static let server = OptionSpec("server", "HOST:PORT", help: "run the query on a `saiga serve` server (not with --index)")
-    static let k = OptionSpec("k", "N", short: true, help: "hits to print, 1...\(SearchOptions.maxK) (default \(SearchOptions().k))")
-    static let offset = OptionSpec("offset", "N", help: """
-        hits to skip first (default 0; -k plus --offset at most \(SearchOptions.maxWindow))
-        """)
-    static let k1 = OptionSpec("k1", "X", help: "BM25 k1 (default \(BM25Parameters().k1))")
-    static let b = OptionSpec("b", "Y", help: "BM25 b (default \(BM25Parameters().b))")
-    static let noSnippets = OptionSpec("no-snippets", help: "no snippets")
-    static let fields = OptionSpec("fields", "a,b", help: "stored fields to print with each hit (* for all)")
-    static let exactCount = OptionSpec("exact-count", help: "count every match (no lower bound on the total)")
+extension OptionSpec {
+    fileprivate static let server = OptionSpec(
+        "server", "HOST:PORT", help: "run the query on a `saiga serve` server (not with --index)")
+    fileprivate static let k = OptionSpec(
+        "k", "N", short: true, help: "hits to print, 1...\(SearchOptions.maxK) (default \(SearchOptions().k))")
+    fileprivate static let offset = OptionSpec(
+        "offset", "N",
+        help: """
+            hits to skip first (default 0; -k plus --offset at most \(SearchOptions.maxWindow))
+            """)
+    fileprivate static let k1 = OptionSpec("k1", "X", help: "BM25 k1 (default \(BM25Parameters().k1))")
+    fileprivate static let b = OptionSpec("b", "Y", help: "BM25 b (default \(BM25Parameters().b))")
+    fileprivate static let noSnippets = OptionSpec("no-snippets", help: "no snippets")
+    fileprivate static let fields = OptionSpec(
+        "fields", "a,b", help: "stored fields to print with each hit (* for all)")
+    fileprivate static let exactCount = OptionSpec(
+        "exact-count", help: "count every match (no lower bound on the total)")
 }
 
 /// `saiga search`: queries a local index or a `saiga serve` server and prints the hits.
@@ -40,8 +46,10 @@ enum SearchCommand: Command {
             With --json, prints one object {"total": N, "hits": [{"id", "score", "title", "snippet"}]} and nothing
             else; when the total is a lower bound the object also has "total_exact": false.
             """,
-        options: [.index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
-                  .k1, .b, .noSnippets, .fields, .exactCount],
+        options: [
+            .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
+            .k1, .b, .noSnippets, .fields, .exactCount,
+        ],
         dashWordsArePositional: true)
 
     static func run(_ args: Arguments) throws -> Int32 {
@@ -53,7 +61,8 @@ enum SearchCommand: Command {
         options.k = try args.int(.k, default: options.k, range: 1...SearchOptions.maxK)
         options.offset = try args.int(.offset, default: options.offset, range: 0...SearchOptions.maxWindow)
         guard options.k + options.offset <= SearchOptions.maxWindow else {
-            throw UsageError("-k plus --offset must be at most \(SearchOptions.maxWindow) (got \(options.k + options.offset))")
+            throw UsageError(
+                "-k plus --offset must be at most \(SearchOptions.maxWindow) (got \(options.k + options.offset))")
         }
         if let k1 = try args.float(.k1) { options.bm25.k1 = k1 }
         if let b = try args.float(.b) { options.bm25.b = b }
@@ -63,7 +72,8 @@ enum SearchCommand: Command {
         let json = args.flag(.json)
         // On a terminal, matches are marked with placeholders that become bold once the document's text has had its
         // control characters made visible (`Terminal.visible`).
-        options.snippet = json || !Terminal.stdoutIsTTY
+        options.snippet =
+            json || !Terminal.stdoutIsTTY
             ? SnippetOptions(preTag: json ? "<b>" : "**", postTag: json ? "</b>" : "**")
             : SnippetOptions(preTag: boldStart, postTag: boldEnd)
 
@@ -75,10 +85,11 @@ enum SearchCommand: Command {
             do { client = try SaigaClient(address: server, token: token) } catch {
                 throw UsageError("\(error)")
             }
-            let request = SearchRequest(query: query, k: UInt32(options.k), offset: UInt32(options.offset),
-                                        fields: options.fields, snippets: options.snippets,
-                                        k1: try args.float(.k1), b: try args.float(.b),
-                                        exactCount: args.flag(.exactCount))
+            let request = SearchRequest(
+                query: query, k: UInt32(options.k), offset: UInt32(options.offset),
+                fields: options.fields, snippets: options.snippets,
+                k1: try args.float(.k1), b: try args.float(.b),
+                exactCount: args.flag(.exactCount))
             do throws(ClientError) {
                 let r = try client.search(request)
                 results = remoteResults(r, markup: options.snippet)
@@ -108,21 +119,30 @@ enum SearchCommand: Command {
         if json {
             var hits: [String] = []
             for h in results.hits {
-                var pairs = [("id", JSON.string(h.id)), ("score", JSON.number(h.score)), ("title", JSON.string(h.title)),
-                             ("snippet", h.snippet.map(JSON.string) ?? "null")]
+                var pairs = [
+                    ("id", JSON.string(h.id)), ("score", JSON.number(h.score)), ("title", JSON.string(h.title)),
+                    ("snippet", h.snippet.map(JSON.string) ?? "null"),
+                ]
                 if !h.fields.isEmpty {
-                    pairs.append(("fields", JSON.object(h.fields.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })))
+                    pairs.append(
+                        (
+                            "fields",
+                            JSON.object(h.fields.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })
+                        ))
                 }
                 hits.append(JSON.object(pairs))
             }
             // "total_exact" appears only when the total is a lower bound, so the common shape stays {"total", "hits"}.
-            Terminal.out("{\"total\":\(results.total)," + (results.totalIsExact ? "" : "\"total_exact\":false,")
-                + "\"hits\":[" + hits.joined(separator: ",") + "]}")
+            Terminal.out(
+                "{\"total\":\(results.total)," + (results.totalIsExact ? "" : "\"total_exact\":false,")
+                    + "\"hits\":[" + hits.joined(separator: ",") + "]}")
             return 0
         }
         let ms = Terminal.fixed(results.duration.inSeconds * 1000, 2)
         let count = Terminal.grouped(results.total) + (results.totalIsExact ? "" : "+")
-        Terminal.out("\(count) \(results.total == 1 && results.totalIsExact ? "hit" : "hits") for \(Terminal.visible(query)) (\(ms) ms)")
+        Terminal.out(
+            "\(count) \(results.total == 1 && results.totalIsExact ? "hit" : "hits") for \(Terminal.visible(query)) (\(ms) ms)"
+        )
         // Everything that comes from the documents goes through `Terminal.visible`: an escape sequence stored in a
         // title must not reach the terminal raw.
         let v = Terminal.visible
@@ -132,7 +152,8 @@ enum SearchCommand: Command {
             Terminal.out("\(options.offset + i + 1). \(v(title))")
             Terminal.out("   \(v(h.id))  score \(Terminal.fixed(Double(h.score), 4))")
             if let s = h.snippet, !s.isEmpty {
-                Terminal.out("   " + v(s).replacingAll(boldStart, with: "\u{1B}[1m").replacingAll(boldEnd, with: "\u{1B}[0m"))
+                Terminal.out(
+                    "   " + v(s).replacingAll(boldStart, with: "\u{1B}[1m").replacingAll(boldEnd, with: "\u{1B}[0m"))
             }
             for (k, value) in h.fields.sorted(by: { $0.key < $1.key }) { Terminal.out("   \(v(k)): \(v(value))") }
         }
@@ -156,12 +177,16 @@ enum SearchCommand: Command {
     /// terminal like local ones.
     static func remoteResults(_ r: SearchResponse, markup: SnippetOptions) -> SearchResults {
         let hits = r.hits.map { h in
-            SearchHit(id: h.id, score: h.score, title: h.title,
-                      snippet: h.snippet.map { $0.replacingAll("<b>", with: markup.preTag).replacingAll("</b>", with: markup.postTag) },
-                      fields: h.fields, docNumber: -1)
+            SearchHit(
+                id: h.id, score: h.score, title: h.title,
+                snippet: h.snippet.map {
+                    $0.replacingAll("<b>", with: markup.preTag).replacingAll("</b>", with: markup.postTag)
+                },
+                fields: h.fields, docNumber: -1)
         }
-        return SearchResults(total: Int(r.total), totalIsExact: r.totalIsExact, hits: hits,
-                             duration: .microseconds(r.tookMicros))
+        return SearchResults(
+            total: Int(r.total), totalIsExact: r.totalIsExact, hits: hits,
+            duration: .microseconds(r.tookMicros))
     }
 
     /// When the default index does not exist yet, builds it from the bundled corpus (with progress on stderr).
@@ -191,8 +216,9 @@ enum SearchCommand: Command {
             return false
         }
         Terminal.err("saiga: no index at \(index) yet; building it from \(Defaults.corpusDirectory)…")
-        let s = try IndexCommand.build(inputs: [Defaults.corpusDirectory], index: index, split: .headlines,
-                                       skipBad: false, ramMB: IndexWriterOptions().ramBudgetMB, analyzer: .default, positions: true, quiet: false)
+        let s = try IndexCommand.build(
+            inputs: [Defaults.corpusDirectory], index: index, split: .headlines,
+            skipBad: false, ramMB: IndexWriterOptions().ramBudgetMB, analyzer: .default, positions: true, quiet: false)
         Terminal.err("saiga: " + IndexCommand.summaryLine(s, index: index))
         return true
     }

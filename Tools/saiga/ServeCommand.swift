@@ -4,44 +4,67 @@ import SaigaServer
 import SaigaWire
 
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// The options of `saiga serve` alone. Defaults in the help come from `ServerConfiguration`.
-private extension OptionSpec {
-    static let listen = OptionSpec("listen", "HOST:PORT", help: "address to bind (default 127.0.0.1:7700; port 0 picks a free port)")
-    static let workers = OptionSpec("workers", "N", help: "threads that run searches (default: the number of cores)")
-    static let noVerify = OptionSpec("no-verify", help: "do not verify whole commits in the background (see above)")
-    static let maxConnections = OptionSpec("max-connections", "N", help: """
-        connections at once (default \(ServeCommand.defaults.maxConnections), lowered to what the open-file limit allows)
-        """)
-    static let maxInFlight = OptionSpec("max-in-flight", "N", help: """
-        requests running at once on one connection (default \(ServeCommand.defaults.maxInFlightPerConnection))
-        """)
-    static let maxFrameBytes = OptionSpec("max-frame-bytes", "N", help: """
-        largest frame accepted (default \(ServeCommand.defaults.maxFrameLength >> 20) MiB)
-        """)
-    static let maxBufferedBytes = OptionSpec("max-buffered-bytes", "N", help: """
-        unprocessed input over all connections (default \(ServeCommand.defaults.maxBufferedBytes >> 20) MiB)
-        """)
-    static let idleTimeout = OptionSpec("idle-timeout", "S", help: """
-        close a connection idle for S seconds (default \(Int(ServeCommand.defaults.idleTimeout.inSeconds)))
-        """)
-    static let readTimeout = OptionSpec("read-timeout", "S", help: """
-        close a connection whose frame does not arrive within S seconds (default \(Int(ServeCommand.defaults.readTimeout.inSeconds)))
-        """)
-    static let handshakeTimeout = OptionSpec("handshake-timeout", "S", help: """
-        close a connection whose HELLO does not arrive within S seconds (default \(Int(ServeCommand.defaults.handshakeTimeout.inSeconds)))
-        """)
-    static let reloadInterval = OptionSpec("reload-interval", "S", help: """
-        look for a newer commit every S seconds (default \(Int(ServeCommand.defaults.reloadInterval.inSeconds)); 0: only at SIGHUP)
-        """)
-    static let drainTimeout = OptionSpec("drain-timeout", "S", help: """
-        at SIGINT/SIGTERM, wait up to S seconds for in-flight requests (default \(Int(ServeCommand.defaults.drainTimeout.inSeconds)))
-        """)
-    static let spinUs = OptionSpec("spin-us", "N", help: """
-        microseconds to poll for the next request before sleeping (default \(ServeCommand.defaults.spinMicroseconds); 0: off)
-        """)
+extension OptionSpec {
+    fileprivate static let listen = OptionSpec(
+        "listen", "HOST:PORT", help: "address to bind (default 127.0.0.1:7700; port 0 picks a free port)")
+    fileprivate static let workers = OptionSpec(
+        "workers", "N", help: "threads that run searches (default: the number of cores)")
+    fileprivate static let noVerify = OptionSpec(
+        "no-verify", help: "do not verify whole commits in the background (see above)")
+    fileprivate static let maxConnections = OptionSpec(
+        "max-connections", "N",
+        help: """
+            connections at once (default \(ServeCommand.defaults.maxConnections), lowered to what the open-file limit allows)
+            """)
+    fileprivate static let maxInFlight = OptionSpec(
+        "max-in-flight", "N",
+        help: """
+            requests running at once on one connection (default \(ServeCommand.defaults.maxInFlightPerConnection))
+            """)
+    fileprivate static let maxFrameBytes = OptionSpec(
+        "max-frame-bytes", "N",
+        help: """
+            largest frame accepted (default \(ServeCommand.defaults.maxFrameLength >> 20) MiB)
+            """)
+    fileprivate static let maxBufferedBytes = OptionSpec(
+        "max-buffered-bytes", "N",
+        help: """
+            unprocessed input over all connections (default \(ServeCommand.defaults.maxBufferedBytes >> 20) MiB)
+            """)
+    fileprivate static let idleTimeout = OptionSpec(
+        "idle-timeout", "S",
+        help: """
+            close a connection idle for S seconds (default \(Int(ServeCommand.defaults.idleTimeout.inSeconds)))
+            """)
+    fileprivate static let readTimeout = OptionSpec(
+        "read-timeout", "S",
+        help: """
+            close a connection whose frame does not arrive within S seconds (default \(Int(ServeCommand.defaults.readTimeout.inSeconds)))
+            """)
+    fileprivate static let handshakeTimeout = OptionSpec(
+        "handshake-timeout", "S",
+        help: """
+            close a connection whose HELLO does not arrive within S seconds (default \(Int(ServeCommand.defaults.handshakeTimeout.inSeconds)))
+            """)
+    fileprivate static let reloadInterval = OptionSpec(
+        "reload-interval", "S",
+        help: """
+            look for a newer commit every S seconds (default \(Int(ServeCommand.defaults.reloadInterval.inSeconds)); 0: only at SIGHUP)
+            """)
+    fileprivate static let drainTimeout = OptionSpec(
+        "drain-timeout", "S",
+        help: """
+            at SIGINT/SIGTERM, wait up to S seconds for in-flight requests (default \(Int(ServeCommand.defaults.drainTimeout.inSeconds)))
+            """)
+    fileprivate static let spinUs = OptionSpec(
+        "spin-us", "N",
+        help: """
+            microseconds to poll for the next request before sleeping (default \(ServeCommand.defaults.spinMicroseconds); 0: off)
+            """)
 }
 
 /// `saiga serve`: the TCP search server.
@@ -69,11 +92,13 @@ enum ServeCommand: Command {
             The commit served is verified whole in the background after startup and before a reload swaps a newer
             one in; --no-verify skips that (each chunk is still verified when a search first reads it).
             """,
-        options: [.index, .listen, .workers,
-                  .token.help("the token clients must send in HELLO (default: $SAIGA_TOKEN; required off loopback)"),
-                  .quiet.help("do not log connection events and errors to stderr"), .noVerify, .maxConnections,
-                  .maxInFlight, .maxFrameBytes, .maxBufferedBytes, .idleTimeout, .readTimeout, .handshakeTimeout,
-                  .reloadInterval, .drainTimeout, .spinUs])
+        options: [
+            .index, .listen, .workers,
+            .token.help("the token clients must send in HELLO (default: $SAIGA_TOKEN; required off loopback)"),
+            .quiet.help("do not log connection events and errors to stderr"), .noVerify, .maxConnections,
+            .maxInFlight, .maxFrameBytes, .maxBufferedBytes, .idleTimeout, .readTimeout, .handshakeTimeout,
+            .reloadInterval, .drainTimeout, .spinUs,
+        ])
 
     static func run(_ args: Arguments) throws -> Int32 {
         var config = ServerConfiguration()
@@ -89,7 +114,8 @@ enum ServeCommand: Command {
         config.spinMicroseconds = try args.int(.spinUs, default: config.spinMicroseconds, range: 0...100_000)
         config.token = args.value(.token) ?? (getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) })
         config.maxConnections = try args.int(.maxConnections, default: config.maxConnections, range: 1...1_000_000)
-        config.maxInFlightPerConnection = try args.int(.maxInFlight, default: config.maxInFlightPerConnection, range: 1...100_000)
+        config.maxInFlightPerConnection = try args.int(
+            .maxInFlight, default: config.maxInFlightPerConnection, range: 1...100_000)
         config.maxFrameLength = try args.int(.maxFrameBytes, default: config.maxFrameLength, range: 64...(1 << 30))
         if let v = try args.float(.idleTimeout) { config.idleTimeout = .seconds(Double(v)) }
         if let v = try args.float(.readTimeout) { config.readTimeout = .seconds(Double(v)) }
@@ -100,9 +126,12 @@ enum ServeCommand: Command {
             config.handshakeTimeout = .seconds(Double(v))
         }
         // The server refuses a buffer that cannot hold one whole frame with its length prefix.
-        config.maxBufferedBytes = try args.int(.maxBufferedBytes, default: max(config.maxBufferedBytes,
-                                                                               2 * config.maxFrameLength),
-                                               range: (config.maxFrameLength + Frame.lengthSize)...(1 << 40))
+        config.maxBufferedBytes = try args.int(
+            .maxBufferedBytes,
+            default: max(
+                config.maxBufferedBytes,
+                2 * config.maxFrameLength),
+            range: (config.maxFrameLength + Frame.lengthSize)...(1 << 40))
         config.logging = !args.flag(.quiet)
         config.verifyChecksums = !args.flag(.noVerify)
         config.handleSignals = true
@@ -112,8 +141,9 @@ enum ServeCommand: Command {
         try server.start()
         Terminal.out("listening on \(server.boundAddress)")
         if config.logging {
-            Terminal.err("saiga serve: serving \(index) (commit \(server.generation)) with \(config.workers) workers, "
-                + "at most \(server.maxConnections) connections")
+            Terminal.err(
+                "saiga serve: serving \(index) (commit \(server.generation)) with \(config.workers) workers, "
+                    + "at most \(server.maxConnections) connections")
         }
         server.waitUntilStopped()
         return 0

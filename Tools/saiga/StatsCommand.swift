@@ -18,20 +18,27 @@ enum StatsCommand: Command {
         let reader = try Defaults.openReader(args.value(.index) ?? Defaults.indexDirectory)
         let s = reader.statistics
         if args.flag(.json) {
-            let components = JSON.object(s.componentBytes.sorted { $0.key < $1.key }.map { ($0.key.rawValue, "\($0.value)") })
-            Terminal.out(JSON.object([
-                ("docs", "\(s.documents)"), ("deleted", "\(s.deleted)"), ("segments", "\(s.segments)"), ("terms", "\(s.terms)"),
-                ("segment_terms", "\(s.segmentTerms)"),
-                ("postings", "\(s.postings)"), ("tokens", "\(s.tokens)"), ("bytes", "\(s.bytes)"),
-                ("generation", "\(s.generation)"), ("components", components),
-                ("stemming", "\(s.stemming)"), ("stopwords", "\(s.stopWords)"),
-            ]))
+            let components = JSON.object(
+                s.componentBytes.sorted { $0.key < $1.key }.map { ($0.key.rawValue, "\($0.value)") })
+            Terminal.out(
+                JSON.object([
+                    ("docs", "\(s.documents)"), ("deleted", "\(s.deleted)"), ("segments", "\(s.segments)"),
+                    ("terms", "\(s.terms)"),
+                    ("segment_terms", "\(s.segmentTerms)"),
+                    ("postings", "\(s.postings)"), ("tokens", "\(s.tokens)"), ("bytes", "\(s.bytes)"),
+                    ("generation", "\(s.generation)"), ("components", components),
+                    ("stemming", "\(s.stemming)"), ("stopwords", "\(s.stopWords)"),
+                ]))
         } else {
             Terminal.out("index       \(reader.path) (generation \(s.generation))")
-            Terminal.out("documents   \(Terminal.grouped(s.documents))" + (s.deleted > 0 ? " (+\(Terminal.grouped(s.deleted)) deleted, not yet merged away)" : ""))
+            Terminal.out(
+                "documents   \(Terminal.grouped(s.documents))"
+                    + (s.deleted > 0 ? " (+\(Terminal.grouped(s.deleted)) deleted, not yet merged away)" : ""))
             Terminal.out("segments    \(s.segments)")
-            Terminal.out("terms       \(Terminal.grouped(s.terms)) distinct" + (s.segmentTerms != s.terms
-                ? " (\(Terminal.grouped(s.segmentTerms)) summed over the segments' dictionaries)" : ""))
+            Terminal.out(
+                "terms       \(Terminal.grouped(s.terms)) distinct"
+                    + (s.segmentTerms != s.terms
+                        ? " (\(Terminal.grouped(s.segmentTerms)) summed over the segments' dictionaries)" : ""))
             Terminal.out("postings    \(Terminal.grouped(s.postings))")
             Terminal.out("tokens      \(Terminal.grouped(s.tokens))")
             Terminal.out("bytes       \(Terminal.grouped(s.bytes)) (\(Terminal.bytes(s.bytes)))")

@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import SaigaPosix
 import Synchronization
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// Output helpers: stdout/stderr writes, TTY detection, number formatting.
 enum Terminal {
@@ -70,7 +71,9 @@ enum Terminal {
                 } else if n < 0 && errno == EINTR {
                     continue
                 } else {
-                    if fd == 1 { _ = stdoutError.compareExchange(expected: 0, desired: n < 0 ? errno : EIO, ordering: .relaxed) }
+                    if fd == 1 {
+                        _ = stdoutError.compareExchange(expected: 0, desired: n < 0 ? errno : EIO, ordering: .relaxed)
+                    }
                     return
                 }
             }

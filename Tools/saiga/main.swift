@@ -1,10 +1,11 @@
 // saiga: the command-line tool of the Saiga search engine. See README.md and `saiga help`.
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Saiga
 import SaigaIngest
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 signal(SIGPIPE, SIG_IGN)
 // A file-size limit (ulimit -f) must surface as a write error (EFBIG), reported like a full disk, not kill us.
@@ -42,7 +43,9 @@ do {
 let outputError = Terminal.stdoutError.load(ordering: .relaxed)
 if outputError != 0 {
     // A reader that closed the pipe early (`| head`) stopped on purpose: no message, but not success either.
-    if outputError != EPIPE { Terminal.err("saiga: cannot write the output: \(String(cString: strerror(outputError)))") }
+    if outputError != EPIPE {
+        Terminal.err("saiga: cannot write the output: \(String(cString: strerror(outputError)))")
+    }
     exit(status == 0 ? 1 : status)
 }
 exit(status)

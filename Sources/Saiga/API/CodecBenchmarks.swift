@@ -1,5 +1,6 @@
 /// Micro-benchmarks of the codecs, with package access so that `saiga-bench codec` can run them on the library's own code.
 import SaigaPosix
+
 package enum CodecBenchmarks {
     /// Integers per second unpacked from 128-value blocks of `bitWidth` bits, measured for about `seconds`.
     package static func unpackRate(bitWidth: Int, seconds: Double) -> Double {
@@ -16,7 +17,7 @@ package enum CodecBenchmarks {
         let mask: UInt64 = bitWidth == 32 ? 0xFFFF_FFFF : (1 << UInt64(bitWidth)) - 1
         for b in 0..<blocks {
             for i in 0..<128 {
-                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
                 values[i] = UInt32(truncatingIfNeeded: (seed >> 17) & mask)
             }
             BitPacking.pack(values, bitWidth: bitWidth, into: packed + b * 512)

@@ -33,9 +33,11 @@ public struct SearchOptions: Sendable, Hashable {
     /// Largest `offset + k` accepted: deep pages cost a top-(offset + k) heap per search.
     public static let maxWindow = 100_000
 
-    public init(k: Int = 10, offset: Int = 0, bm25: BM25Parameters = BM25Parameters(), snippets: Bool = true,
-                snippet: SnippetOptions = SnippetOptions(), fields: [String] = [], totalHitsThreshold: Int = 1000,
-                exhaustive: Bool = false) {
+    public init(
+        k: Int = 10, offset: Int = 0, bm25: BM25Parameters = BM25Parameters(), snippets: Bool = true,
+        snippet: SnippetOptions = SnippetOptions(), fields: [String] = [], totalHitsThreshold: Int = 1000,
+        exhaustive: Bool = false
+    ) {
         self.totalHitsThreshold = totalHitsThreshold
         self.exhaustive = exhaustive
         self.k = k
@@ -167,8 +169,9 @@ public final class IndexReader: Sendable {
     public convenience init(path: String, verification: ChecksumVerification = .onFirstRead) throws(SaigaError) {
         let directory = try IndexDirectory(path: path)
         let newest = try IndexReader.newestUsableCommit(directory, verification: verification, reusing: [])
-        self.init(directory: directory, manifest: newest.manifest, segments: newest.segments,
-                  warnings: newest.warnings)
+        self.init(
+            directory: directory, manifest: newest.manifest, segments: newest.segments,
+            warnings: newest.warnings)
     }
 
     /// The index's newest usable commit, read again: a reader for it that shares with this one every segment both
@@ -180,9 +183,13 @@ public final class IndexReader: Sendable {
         if let newest = try? IndexReader.newestGeneration(directory), newest == generation { return self }
         let newest = try IndexReader.newestUsableCommit(directory, verification: verification, reusing: segments)
         if newest.manifest.generation == generation && newest.manifest.commitID == manifest.commitID
-            && newest.warnings == openWarnings { return self }
-        return IndexReader(directory: directory, manifest: newest.manifest, segments: newest.segments,
-                           warnings: newest.warnings)
+            && newest.warnings == openWarnings
+        {
+            return self
+        }
+        return IndexReader(
+            directory: directory, manifest: newest.manifest, segments: newest.segments,
+            warnings: newest.warnings)
     }
 
     /// The newest committed generation in the index directory (a listing, nothing opened), nil if none.
@@ -196,8 +203,10 @@ public final class IndexReader: Sendable {
 
     /// Finds and opens the newest commit whose manifest checks and whose segment files are all present and
     /// consistent with it; the newer commits skipped, and why, come back as warnings.
-    private static func newestUsableCommit(_ directory: IndexDirectory, verification: ChecksumVerification,
-                                           reusing: [SegmentReader]) throws(SaigaError)
+    private static func newestUsableCommit(
+        _ directory: IndexDirectory, verification: ChecksumVerification,
+        reusing: [SegmentReader]
+    ) throws(SaigaError)
         -> (manifest: Manifest, segments: [SegmentReader], warnings: [IndexOpenWarning])
     {
         // A writer may commit while we open (and delete the files of commits older than the last two): when a
@@ -210,8 +219,9 @@ public final class IndexReader: Sendable {
             for g in generations {
                 do {
                     let manifest = try directory.readManifest(generation: g)
-                    let segments = try CommitSegments.open(manifest, directory: directory, verification: verification,
-                                                           reusing: reusing)
+                    let segments = try CommitSegments.open(
+                        manifest, directory: directory, verification: verification,
+                        reusing: reusing)
                     return (manifest, segments, warnings)
                 } catch {
                     attempt += 1
@@ -220,7 +230,8 @@ public final class IndexReader: Sendable {
                     }
                     // A manifest deleted between listing and reading belongs to a superseded commit.
                     if error.code == .corruptIndex
-                        && directory.entry(Manifest.fileName(generation: g)).type == .missing {
+                        && directory.entry(Manifest.fileName(generation: g)).type == .missing
+                    {
                         continue
                     }
                     if firstError == nil { firstError = error }
@@ -232,7 +243,8 @@ public final class IndexReader: Sendable {
         }
     }
 
-    private init(directory: IndexDirectory, manifest: Manifest, segments: [SegmentReader], warnings: [IndexOpenWarning]) {
+    private init(directory: IndexDirectory, manifest: Manifest, segments: [SegmentReader], warnings: [IndexOpenWarning])
+    {
         let snapshot = SegmentSnapshot(segments)
         self.path = directory.path
         self.directory = directory
@@ -270,14 +282,19 @@ public final class IndexReader: Sendable {
     }
 
     /// Runs a parsed query.
-    public func search(_ query: ParsedQuery, options: SearchOptions = SearchOptions()) throws(SaigaError) -> SearchResults {
+    public func search(
+        _ query: ParsedQuery, options: SearchOptions = SearchOptions()
+    ) throws(SaigaError) -> SearchResults {
         try search(query, options: options, start: Sys.monotonicNanos())
     }
 
     /// Searches for the words of `text` with no query syntax: the distinct terms `text` analyzes to, any of them
     /// (`.any`, ranked by BM25) or all of them (`.all`). For raw user input that should never be a syntax error.
-    public func search(words text: String, match: WordMatch = .any, options: SearchOptions = SearchOptions())
-        throws(SaigaError) -> SearchResults {
+    public func search(
+        words text: String, match: WordMatch = .any, options: SearchOptions = SearchOptions()
+    )
+        throws(SaigaError) -> SearchResults
+    {
         let start = Sys.monotonicNanos()
         var seen = Set<[UInt8]>()
         var clauses: [QueryNode] = []
@@ -288,14 +305,19 @@ public final class IndexReader: Sendable {
         for term in sink.terms where seen.insert(term).inserted {
             clauses.append(rewriter.allFields { .term(field: $0, term: term) })
         }
-        let node: QueryNode = clauses.isEmpty ? .none
-            : match == .any ? .boolean(must: [], should: clauses, mustNot: []) : .boolean(must: clauses, should: [], mustNot: [])
+        let node: QueryNode =
+            clauses.isEmpty
+            ? .none
+            : match == .any
+                ? .boolean(must: [], should: clauses, mustNot: []) : .boolean(must: clauses, should: [], mustNot: [])
         return try search(node: node, options: options, start: start)
     }
 
     /// Searches for the analyzed terms of `text` as one exact phrase (no query syntax; a single term is searched
     /// as itself).
-    public func search(phrase text: String, options: SearchOptions = SearchOptions()) throws(SaigaError) -> SearchResults {
+    public func search(
+        phrase text: String, options: SearchOptions = SearchOptions()
+    ) throws(SaigaError) -> SearchResults {
         let start = Sys.monotonicNanos()
         var sink = CollectingSink(withOffsets: false)
         var text = text
@@ -318,17 +340,21 @@ public final class IndexReader: Sendable {
         return try search(node: node, options: options, start: start)
     }
 
-    private func search(_ parsed: ParsedQuery, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
+    private func search(
+        _ parsed: ParsedQuery, options: SearchOptions, start: UInt64
+    ) throws(SaigaError) -> SearchResults {
         let node = try QueryRewriter(analyzer: analyzer, positions: manifest.positions).rewrite(parsed)
         return try search(node: node, options: options, start: start)
     }
 
     private func search(node: QueryNode, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
         guard options.k >= 0, options.offset >= 0, options.k <= SearchOptions.maxK,
-              options.offset <= SearchOptions.maxWindow - options.k
+            options.offset <= SearchOptions.maxWindow - options.k
         else {
-            throw SaigaError(.invalidArgument, "k must be 0...\(SearchOptions.maxK) and offset ≥ 0 with k + offset ≤ "
-                + "\(SearchOptions.maxWindow) (got k \(options.k), offset \(options.offset))")
+            throw SaigaError(
+                .invalidArgument,
+                "k must be 0...\(SearchOptions.maxK) and offset ≥ 0 with k + offset ≤ "
+                    + "\(SearchOptions.maxWindow) (got k \(options.k), offset \(options.offset))")
         }
         try options.bm25.validate()
         for name in options.fields where !isKnownStoredField(name) {
@@ -336,8 +362,10 @@ public final class IndexReader: Sendable {
         }
         let executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
         let prepared = try executor.prepare(node, parameters: options.bm25)
-        let strategy: QueryExecutor.Strategy = options.exhaustive ? .exhaustive : .pruned(countLimit: options.totalHitsThreshold)
-        let (top, total, totalIsExact) = try executor.topDocs(prepared, count: options.k + options.offset, strategy: strategy)
+        let strategy: QueryExecutor.Strategy =
+            options.exhaustive ? .exhaustive : .pruned(countLimit: options.totalHitsThreshold)
+        let (top, total, totalIsExact) = try executor.topDocs(
+            prepared, count: options.k + options.offset, strategy: strategy)
         let page = top.dropFirst(options.offset)
 
         var highlighter: Highlighter?
@@ -349,14 +377,17 @@ public final class IndexReader: Sendable {
             let bodyStats = fieldStats[Schema.bodyField]!
             for t in terms[Schema.bodyField] ?? [] {
                 var df = 0
-                if case .term(_, let metas, _) = try executor.prepare(.term(field: Schema.bodyField, term: t),
-                                                                      parameters: options.bm25) {
+                if case .term(_, let metas, _) = try executor.prepare(
+                    .term(field: Schema.bodyField, term: t),
+                    parameters: options.bm25)
+                {
                     df = metas.reduce(0) { $0 + ($1?.docFreq ?? 0) }
                 }
                 weights[t] = df > 0 ? BM25Scorer.idf(docFreq: df, docCount: bodyStats.docCount) : 0.1
             }
-            highlighter = Highlighter(analyzer: analyzer, weights: weights,
-                                      prefixes: Array(prefixes[Schema.bodyField] ?? []), options: options.snippet)
+            highlighter = Highlighter(
+                analyzer: analyzer, weights: weights,
+                prefixes: Array(prefixes[Schema.bodyField] ?? []), options: options.snippet)
         }
         var hits: [SearchHit] = []
         hits.reserveCapacity(page.count)
@@ -366,15 +397,17 @@ public final class IndexReader: Sendable {
             // Id and title come from their columns; the store (a decompression of a block of documents) only when a
             // snippet needs the body or fields are wanted.
             if options.fields.isEmpty && (highlighter == nil || !seg.storesText) {
-                var hit = SearchHit(id: try seg.id(local), score: sd.score, title: try seg.title(local), snippet: nil,
-                                    fields: [:], docNumber: Int(sd.doc))
+                var hit = SearchHit(
+                    id: try seg.id(local), score: sd.score, title: try seg.title(local), snippet: nil,
+                    fields: [:], docNumber: Int(sd.doc))
                 if let highlighter { hit.snippet = highlighter.snippet("") }
                 hits.append(hit)
                 continue
             }
             let stored = try storedFields(globalDoc: Int(sd.doc))
-            var hit = SearchHit(id: stored[Schema.idName] ?? "", score: sd.score, title: stored[Schema.titleName] ?? "",
-                                snippet: nil, fields: [:], docNumber: Int(sd.doc))
+            var hit = SearchHit(
+                id: stored[Schema.idName] ?? "", score: sd.score, title: stored[Schema.titleName] ?? "",
+                snippet: nil, fields: [:], docNumber: Int(sd.doc))
             if let highlighter { hit.snippet = highlighter.snippet(stored[Schema.bodyName] ?? "") }
             if options.fields.contains("*") {
                 hit.fields = stored
@@ -383,8 +416,9 @@ public final class IndexReader: Sendable {
             }
             hits.append(hit)
         }
-        return SearchResults(total: total, totalIsExact: totalIsExact, hits: hits,
-                             duration: .nanoseconds(Sys.monotonicNanos() - start))
+        return SearchResults(
+            total: total, totalIsExact: totalIsExact, hits: hits,
+            duration: .nanoseconds(Sys.monotonicNanos() - start))
     }
 
     /// True for `*`, the base fields and any extra field some segment of the snapshot stores.
@@ -396,7 +430,8 @@ public final class IndexReader: Sendable {
     /// Which segment holds a global document number, and the local number in it.
     func locate(_ globalDoc: Int) -> (segment: Int, local: Int)? {
         guard globalDoc >= 0 && globalDoc < maxDoc else { return nil }
-        var lo = 0, hi = docBases.count
+        var lo = 0
+        var hi = docBases.count
         while lo < hi {
             let mid = (lo + hi) / 2
             if docBases[mid] <= globalDoc { lo = mid + 1 } else { hi = mid }
@@ -456,7 +491,9 @@ public final class IndexReader: Sendable {
                     switch number {
                     case Schema.titleField: doc.title = value
                     case Schema.bodyField: doc.body = value
-                    default: doc.fields.append(Document.Field(seg.info.field(number: number)?.name ?? "field\(number)", value))
+                    default:
+                        doc.fields.append(
+                            Document.Field(seg.info.field(number: number)?.name ?? "field\(number)", value))
                     }
                 }
                 try body(doc)
@@ -491,10 +528,11 @@ public final class IndexReader: Sendable {
     public func analyze(_ text: String) -> [String] { analyzer.terms(text) }
 
     public var statistics: IndexStatistics {
-        var s = IndexStatistics(generation: generation, documents: documentCount, deleted: deletedCount,
-                                segments: segments.count, terms: vocabularySize, segmentTerms: 0,
-                                postings: 0, tokens: 0, bytes: 0, componentBytes: [:],
-                                stemming: analyzerOptions.stemming, stopWords: analyzerOptions.stopWords)
+        var s = IndexStatistics(
+            generation: generation, documents: documentCount, deleted: deletedCount,
+            segments: segments.count, terms: vocabularySize, segmentTerms: 0,
+            postings: 0, tokens: 0, bytes: 0, componentBytes: [:],
+            stemming: analyzerOptions.stemming, stopWords: analyzerOptions.stopWords)
         for seg in segments {
             for f in seg.info.fields {
                 s.segmentTerms += f.termCount
@@ -559,4 +597,3 @@ extension FileKind {
         }
     }
 }
-

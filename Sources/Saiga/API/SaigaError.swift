@@ -4,6 +4,7 @@
 /// A struct with static codes rather than an enum, so that new codes can be added without breaking callers
 /// (the NIO `IOError` pattern).
 import SaigaPosix
+
 public struct SaigaError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of failure this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {

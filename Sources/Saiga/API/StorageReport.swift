@@ -51,7 +51,8 @@ extension IndexReader {
             }
             report.tailBytes += postings.count - FileHeader.size - FileFooter.size
         }
-        report.tailBytes -= report.skipBytes + report.docBitBytes + report.freqBitBytes + report.blockHeaderBytes
+        report.tailBytes -=
+            report.skipBytes + report.docBitBytes + report.freqBitBytes + report.blockHeaderBytes
             + report.impactBytes
         if sums.blocks > 0 {
             report.averageDocBits = Double(sums.docBits) / Double(sums.blocks)
@@ -70,8 +71,10 @@ private struct BlockBitSums {
 
 extension StorageReport {
     /// Accounts for one term's postings in `postings` (the whole `.post` file).
-    fileprivate mutating func addPostings(of meta: TermMeta, in postings: UnsafeRawBufferPointer,
-                                          sums: inout BlockBitSums) throws(DecodeError) {
+    fileprivate mutating func addPostings(
+        of meta: TermMeta, in postings: UnsafeRawBufferPointer,
+        sums: inout BlockBitSums
+    ) throws(DecodeError) {
         if meta.docFreq == 1 {
             singletonTerms += 1
             return

@@ -104,7 +104,8 @@ package struct Analyzer: Sendable, Hashable {
                     end &+= l2
                 }
                 if tokenLen > 0 {
-                    sink.token(UnsafeRawBufferPointer(start: scratch, count: tokenLen), position: position, start: i, end: end)
+                    sink.token(
+                        UnsafeRawBufferPointer(start: scratch, count: tokenLen), position: position, start: i, end: end)
                     emitted &+= 1
                 }
                 position &+= 1
@@ -134,9 +135,11 @@ package struct Analyzer: Sendable, Hashable {
                     let after = j &+ l
                     guard after < n else { break }
                     let (nextClass, _, _) = Analyzer.decode(base, after, n)
-                    let joinsLetters = (c == .apostrophe || c == .midLetter || c == .midNumLet)
+                    let joinsLetters =
+                        (c == .apostrophe || c == .midLetter || c == .midNumLet)
                         && lastBase == .letter && nextClass == .letter
-                    let joinsDigits = (c == .midNum || c == .midNumLet || c == .apostrophe)
+                    let joinsDigits =
+                        (c == .midNum || c == .midNumLet || c == .apostrophe)
                         && lastBase == .digit && nextClass == .digit
                     if joinsLetters || joinsDigits { joinerLength = l }
                 default:
@@ -181,7 +184,8 @@ package struct Analyzer: Sendable, Hashable {
             if stemming && tokenLen > 2 && Analyzer.isLowercaseASCIIWord(scratch, tokenLen) {
                 tokenLen = Porter2Stemmer.stem(scratch, count: tokenLen)
             }
-            sink.token(UnsafeRawBufferPointer(start: scratch, count: tokenLen), position: position, start: start, end: end)
+            sink.token(
+                UnsafeRawBufferPointer(start: scratch, count: tokenLen), position: position, start: start, end: end)
             emitted &+= 1
             position &+= 1
         }
@@ -247,7 +251,8 @@ package struct Analyzer: Sendable, Hashable {
         }
         if b0 < 0xF0 {
             guard i &+ 2 < n else { return (0, 0) }
-            let b1 = UInt32(p[i &+ 1]), b2 = UInt32(p[i &+ 2])
+            let b1 = UInt32(p[i &+ 1])
+            let b2 = UInt32(p[i &+ 2])
             guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80 else { return (0, 0) }
             let s = ((b0 & 0x0F) << 12) | ((b1 & 0x3F) << 6) | (b2 & 0x3F)
             guard s >= 0x800, !(0xD800...0xDFFF).contains(s) else { return (0, 0) }
@@ -255,7 +260,9 @@ package struct Analyzer: Sendable, Hashable {
         }
         if b0 < 0xF5 {
             guard i &+ 3 < n else { return (0, 0) }
-            let b1 = UInt32(p[i &+ 1]), b2 = UInt32(p[i &+ 2]), b3 = UInt32(p[i &+ 3])
+            let b1 = UInt32(p[i &+ 1])
+            let b2 = UInt32(p[i &+ 2])
+            let b3 = UInt32(p[i &+ 3])
             guard b1 & 0xC0 == 0x80, b2 & 0xC0 == 0x80, b3 & 0xC0 == 0x80 else { return (0, 0) }
             let s = ((b0 & 0x07) << 18) | ((b1 & 0x3F) << 12) | ((b2 & 0x3F) << 6) | (b3 & 0x3F)
             guard s >= 0x10000, s <= 0x10FFFF else { return (0, 0) }

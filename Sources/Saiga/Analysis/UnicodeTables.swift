@@ -235,14 +235,16 @@ internal final class UnicodeTableStorage: @unchecked Sendable {
         let s2 = Self.decodeRunLengthVarints(D.stage2Base64, count: D.stage2Count)
         let valueBytes = Self.decodeBase64(D.valuesBase64)
         let poolBytes = Self.decodeBase64(D.poolBase64)
-        precondition(valueBytes.count == D.valueCount * 4 && poolBytes.count == D.poolCount,
-                     "corrupt UnicodeTables.generated.swift")
+        precondition(
+            valueBytes.count == D.valueCount * 4 && poolBytes.count == D.poolCount,
+            "corrupt UnicodeTables.generated.swift")
 
         let v = UnsafeMutablePointer<UInt32>.allocate(capacity: D.valueCount)
         var maxIndex: UInt16 = 0
         for i in 0..<D.valueCount {
             let b = i &* 4
-            v[i] = UInt32(valueBytes[b]) | UInt32(valueBytes[b + 1]) << 8
+            v[i] =
+                UInt32(valueBytes[b]) | UInt32(valueBytes[b + 1]) << 8
                 | UInt32(valueBytes[b + 2]) << 16 | UInt32(valueBytes[b + 3]) << 24
         }
         // +1 so that an empty pool still gives a valid pointer
@@ -258,12 +260,14 @@ internal final class UnicodeTableStorage: @unchecked Sendable {
         for i in 0..<D.stage2Count { maxIndex = max(maxIndex, s2[i]) }
         precondition(Int(maxIndex) < D.valueCount, "corrupt UnicodeTables.generated.swift")
         for i in 0..<D.valueCount {
-            precondition(WordClass(rawValue: UInt8(v[i] & 0xF)) != nil && (v[i] >> 4) & 3 != 3,
-                         "corrupt UnicodeTables.generated.swift")
+            precondition(
+                WordClass(rawValue: UInt8(v[i] & 0xF)) != nil && (v[i] >> 4) & 3 != 3,
+                "corrupt UnicodeTables.generated.swift")
         }
         for i in 0..<D.valueCount where (v[i] >> 4) & 3 == 1 {
-            precondition(Int((v[i] >> 6) & 0x7FFFF) + Int(v[i] >> 25) <= D.poolCount,
-                         "corrupt UnicodeTables.generated.swift")
+            precondition(
+                Int((v[i] >> 6) & 0x7FFFF) + Int(v[i] >> 25) <= D.poolCount,
+                "corrupt UnicodeTables.generated.swift")
         }
 
         stage1 = UnsafePointer(s1)
@@ -286,7 +290,7 @@ internal final class UnicodeTableStorage: @unchecked Sendable {
         var bits = 0
         for i in 0..<n {
             let d = table[Int(src[i])]
-            if d == 0xFF { continue }   // whitespace, newline, '=' padding
+            if d == 0xFF { continue }  // whitespace, newline, '=' padding
             acc = (acc << 6) | UInt32(d)
             bits += 6
             if bits >= 8 {

@@ -1,8 +1,9 @@
 import SaigaPosix
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// Entry points for the coverage-guided fuzz targets (`Tests/Fuzz`, built by `Tests/Fuzz/fuzz`) and for their
 /// replay in `swift test`. Each takes arbitrary bytes and must never crash, hang or touch memory it does not own;
@@ -21,7 +22,9 @@ package enum FuzzSupport {
 
     /// The analyzer with every option, on any bytes (invalid UTF-8 included).
     package static func analyzer(_ data: UnsafeRawBufferPointer) {
-        for options in [AnalyzerOptions(stemming: true, stopWords: false), AnalyzerOptions(stemming: false, stopWords: true)] {
+        for options in [
+            AnalyzerOptions(stemming: true, stopWords: false), AnalyzerOptions(stemming: false, stopWords: true),
+        ] {
             var sink = CollectingSink(withOffsets: true)
             _ = Analyzer(options: options).analyze(data, into: &sink)
             for term in sink.terms {
@@ -57,8 +60,10 @@ package enum FuzzSupport {
     /// Everything a reader, a merge and the checker do with an index, every error swallowed.
     static func exercise(_ path: String) {
         if let reader = try? IndexReader(path: path) {
-            for q in ["steppe", "saiga horse", "\"steppe saiga\"", "+law -court", "ri*", "title:river", "river AND north",
-                      "\"north river\" OR horse"] {
+            for q in [
+                "steppe", "saiga horse", "\"steppe saiga\"", "+law -court", "ri*", "title:river", "river AND north",
+                "\"north river\" OR horse",
+            ] {
                 _ = try? reader.search(q, options: SearchOptions(k: 5, fields: ["*"]))
                 _ = try? reader.search(q, options: SearchOptions(k: 50, snippets: false, exhaustive: true))
             }
@@ -70,7 +75,9 @@ package enum FuzzSupport {
                 var walk = CheckedTermWalk(segment)
                 do throws(SaigaError) {
                     while try walk.next() {
-                        try walk.forEachPosting(withPositions: true) { (_: Int32, _: UInt32, _: UnsafeBufferPointer<UInt32>) throws(SaigaError) in }
+                        try walk.forEachPosting(withPositions: true) {
+                            (_: Int32, _: UInt32, _: UnsafeBufferPointer<UInt32>) throws(SaigaError) in
+                        }
                     }
                 } catch {}
             }
@@ -94,9 +101,11 @@ package enum FuzzSupport {
             resealFooter(&bytes)
             try writeFile(directory.file(file), bytes)
             info.files[i].length = bytes.count
-            info.files[i].crc = bytes.count >= FileFooter.size ? bytes.suffix(8).withUnsafeBytes {
-                UInt32(truncatingIfNeeded: UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)))
-            } : 0
+            info.files[i].crc =
+                bytes.count >= FileFooter.size
+                ? bytes.suffix(8).withUnsafeBytes {
+                    UInt32(truncatingIfNeeded: UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)))
+                } : 0
             info.files[i].chunks = bytes.withUnsafeBytes { ChunkChecksums.compute($0) }
         }
         try? directory.delete(info.fileName(.segmentInfo))
@@ -198,7 +207,9 @@ package enum FuzzSupport {
         package func seeds() -> [[UInt8]] {
             var names = FileKind.segmentDataFiles.map { segment + "." + $0.fileExtension }
             names += [segment + "." + FileKind.segmentInfo.fileExtension, manifest, deletions]
-            return names.enumerated().compactMap { i, n in (try? FuzzSupport.readFile(path + "/" + n)).map { [UInt8(i)] + $0 } }
+            return names.enumerated().compactMap { i, n in
+                (try? FuzzSupport.readFile(path + "/" + n)).map { [UInt8(i)] + $0 }
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 /// What `IndexChecker` found wrong: the file, the byte offset if known, and the problem.
 import SaigaPosix
+
 public struct IndexProblem: Sendable, Hashable, CustomStringConvertible {
     public var file: String
     public var offset: Int?
@@ -40,10 +41,12 @@ public enum IndexChecker {
     public static func check(path: String) throws(SaigaError) -> IndexCheckReport {
         let start = Sys.monotonicNanos()
         let directory = try IndexDirectory(path: path)
-        var report = IndexCheckReport(generation: 0, segments: 0, documents: 0, deleted: 0, problems: [],
-                                      unreferencedFiles: [], duration: .zero)
+        var report = IndexCheckReport(
+            generation: 0, segments: 0, documents: 0, deleted: 0, problems: [],
+            unreferencedFiles: [], duration: .zero)
         func problem(_ e: SaigaError, segment: String? = nil) {
-            report.problems.append(IndexProblem(file: e.path ?? path, offset: e.offset, message: e.message, segment: segment))
+            report.problems.append(
+                IndexProblem(file: e.path ?? path, offset: e.offset, message: e.message, segment: segment))
         }
 
         // The manifests: the newest must decode; newer undecodable ones are damaged commits.
@@ -62,7 +65,8 @@ public enum IndexChecker {
         }
         guard let manifest else {
             if generations.isEmpty {
-                report.problems.append(IndexProblem(file: path, offset: nil, message: "no commit (no manifest_<N> file)"))
+                report.problems.append(
+                    IndexProblem(file: path, offset: nil, message: "no commit (no manifest_<N> file)"))
             }
             report.duration = .nanoseconds(Sys.monotonicNanos() - start)
             return report
@@ -72,8 +76,10 @@ public enum IndexChecker {
         var names = Set<String>()
         for entry in manifest.segments {
             guard names.insert(entry.name).inserted else {
-                report.problems.append(IndexProblem(file: directory.file(Manifest.fileName(generation: manifest.generation)),
-                                                    offset: nil, message: "segment \(entry.name) listed twice"))
+                report.problems.append(
+                    IndexProblem(
+                        file: directory.file(Manifest.fileName(generation: manifest.generation)),
+                        offset: nil, message: "segment \(entry.name) listed twice"))
                 continue
             }
             do {
@@ -93,15 +99,20 @@ public enum IndexChecker {
                 do throws(SaigaError) {
                     let info = try SegmentInfo.read(directory: directory, name: entry.name, expectedID: entry.id)
                     if entry.deletionGeneration > 0 {
-                        _ = try DeletedDocuments.read(directory: directory, segment: entry.name, id: entry.id,
-                                                      generation: entry.deletionGeneration, maxDoc: info.maxDoc)
+                        _ = try DeletedDocuments.read(
+                            directory: directory, segment: entry.name, id: entry.id,
+                            generation: entry.deletionGeneration, maxDoc: info.maxDoc)
                     }
                     if !names.contains(entry.name) {
                         _ = try SegmentReader(directory: directory, info: info, verification: .atOpen)
                     }
                 } catch {
-                    report.problems.append(IndexProblem(file: error.path ?? path, offset: error.offset,
-                                                        message: "\(error.message) (in the previous commit, generation \(previous.generation), kept as a fallback)"))
+                    report.problems.append(
+                        IndexProblem(
+                            file: error.path ?? path, offset: error.offset,
+                            message:
+                                "\(error.message) (in the previous commit, generation \(previous.generation), kept as a fallback)"
+                        ))
                 }
             }
         }
@@ -119,8 +130,10 @@ public enum IndexChecker {
 
     /// Checks one segment; returns its live and deleted document counts. Problems that do not stop the walk are
     /// appended to `report`; the first that does is thrown.
-    private static func checkSegment(directory: IndexDirectory, entry: Manifest.SegmentEntry,
-                                     report: inout IndexCheckReport) throws(SaigaError) -> (Int, Int) {
+    private static func checkSegment(
+        directory: IndexDirectory, entry: Manifest.SegmentEntry,
+        report: inout IndexCheckReport
+    ) throws(SaigaError) -> (Int, Int) {
         // Opening verifies every header, footer, length and chunk checksum; the whole-file CRCs are recomputed too
         // (the footer's, which the `.meta` records as well), so the two records of each file are known to agree.
         let reader = try CommitSegments.segment(entry, directory: directory, verification: .atOpen)
@@ -128,7 +141,8 @@ public enum IndexChecker {
         let metaPath = directory.file(info.fileName(.segmentInfo))
         for file in reader.dataFiles { _ = try FileFooter.check(file.bytes, path: file.path, verifyChecksum: true) }
         func fail(_ e: SaigaError) {
-            report.problems.append(IndexProblem(file: e.path ?? metaPath, offset: e.offset, message: e.message, segment: entry.name))
+            report.problems.append(
+                IndexProblem(file: e.path ?? metaPath, offset: e.offset, message: e.message, segment: entry.name))
         }
 
         // Terms and postings: every invariant a reader or a merge relies on (`CheckedTermWalk`).
@@ -143,7 +157,9 @@ public enum IndexChecker {
                 termCount[f] += 1
                 docFreqSum[f] += walk.meta.docFreq
                 ttfSum[f] += walk.meta.totalTermFreq
-                try walk.forEachPosting(withPositions: true) { (_: Int32, _: UInt32, _: UnsafeBufferPointer<UInt32>) throws(SaigaError) in }
+                try walk.forEachPosting(withPositions: true) {
+                    (_: Int32, _: UInt32, _: UnsafeBufferPointer<UInt32>) throws(SaigaError) in
+                }
             }
         } catch {
             fail(error)
@@ -152,9 +168,13 @@ public enum IndexChecker {
         if termsSound {
             for f in info.fields where f.flags.contains(.indexed) && f.number != Schema.idField {
                 if termCount[f.number] != f.termCount || docFreqSum[f.number] != f.sumDocFreq
-                    || ttfSum[f.number] != f.sumTotalTermFreq {
-                    fail(.corrupt(metaPath,
-                         "field \(f.name): statistics (\(f.termCount) terms, \(f.sumDocFreq) postings, \(f.sumTotalTermFreq) tokens) differ from the postings (\(termCount[f.number]), \(docFreqSum[f.number]), \(ttfSum[f.number]))"))
+                    || ttfSum[f.number] != f.sumTotalTermFreq
+                {
+                    fail(
+                        .corrupt(
+                            metaPath,
+                            "field \(f.name): statistics (\(f.termCount) terms, \(f.sumDocFreq) postings, \(f.sumTotalTermFreq) tokens) differ from the postings (\(termCount[f.number]), \(docFreqSum[f.number]), \(ttfSum[f.number]))"
+                        ))
                 }
             }
         }
@@ -166,8 +186,9 @@ public enum IndexChecker {
                 let stored = reader.storesText ? fields.first { $0.0 == Schema.titleField }?.1 ?? "" : ""
                 let column = try reader.title(doc)
                 guard column == stored else {
-                    throw SaigaError.corrupt(reader.ids.file.path,
-                                             "title of document \(doc) differs from the stored one")
+                    throw SaigaError.corrupt(
+                        reader.ids.file.path,
+                        "title of document \(doc) differs from the stored one")
                 }
             }
         } catch {
@@ -177,7 +198,9 @@ public enum IndexChecker {
         for doc in 0..<info.maxDoc {
             do throws(SaigaError) {
                 let id = try reader.id(doc)
-                guard !id.isEmpty else { throw SaigaError.corrupt(reader.ids.file.path, "document \(doc) has an empty id") }
+                guard !id.isEmpty else {
+                    throw SaigaError.corrupt(reader.ids.file.path, "document \(doc) has an empty id")
+                }
                 guard idsSeen.insert(id).inserted else {
                     throw SaigaError.corrupt(reader.ids.file.path, "id \"\(id)\" appears twice")
                 }
@@ -185,7 +208,9 @@ public enum IndexChecker {
                     try reader.ids.lookup(p)
                 }
                 guard found == doc else {
-                    throw SaigaError.corrupt(reader.ids.file.path, "the id index finds \"\(id)\" at \(found.map(String.init) ?? "nothing"), not document \(doc)")
+                    throw SaigaError.corrupt(
+                        reader.ids.file.path,
+                        "the id index finds \"\(id)\" at \(found.map(String.init) ?? "nothing"), not document \(doc)")
                 }
             } catch {
                 fail(error)
@@ -225,8 +250,11 @@ public enum IndexChecker {
         for s in manifest.segments {
             if damaged.contains(s.name) {
                 var live = s.maxDoc
-                if s.deletionGeneration > 0, let d = try? DeletedDocuments.read(
-                    directory: directory, segment: s.name, id: s.id, generation: s.deletionGeneration, maxDoc: s.maxDoc) {
+                if s.deletionGeneration > 0,
+                    let d = try? DeletedDocuments.read(
+                        directory: directory, segment: s.name, id: s.id, generation: s.deletionGeneration,
+                        maxDoc: s.maxDoc)
+                {
                     live -= d.count
                 }
                 dropped.append((s.name, live))
@@ -239,7 +267,8 @@ public enum IndexChecker {
         repaired.generation = newest
         repaired.commitID = .random()
         repaired.segments = kept
-        repaired.userData["repaired"] = "dropped \(dropped.map(\.name).joined(separator: ",")) from generation \(manifest.generation)"
+        repaired.userData["repaired"] =
+            "dropped \(dropped.map(\.name).joined(separator: ",")) from generation \(manifest.generation)"
         try directory.writeManifest(repaired)
         // Older commits still name the damaged segments: they are no fallback any more.
         for g in try directory.manifestGenerations() where g < newest {

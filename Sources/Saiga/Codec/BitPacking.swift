@@ -143,8 +143,10 @@ enum HorizontalBitPacking {
 
     /// Unpacks `count` values; false if `available` bytes are too few.
     @inlinable
-    static func unpack(_ p: UnsafeRawPointer, available: Int, count: Int, bitWidth b: Int,
-                       into out: UnsafeMutablePointer<UInt32>) -> Bool {
+    static func unpack(
+        _ p: UnsafeRawPointer, available: Int, count: Int, bitWidth b: Int,
+        into out: UnsafeMutablePointer<UInt32>
+    ) -> Bool {
         guard b > 0 else {
             out.update(repeating: 0, count: count)
             return true

@@ -85,7 +85,9 @@ struct ByteCursor {
             guard position < end else { throw DecodeError(offset: position, reason: "unexpected end of data") }
             let b = base.load(fromByteOffset: position, as: UInt8.self)
             position &+= 1
-            if shift == 63 && b > 1 { throw DecodeError(offset: position - 1, reason: "variable-length integer too large") }
+            if shift == 63 && b > 1 {
+                throw DecodeError(offset: position - 1, reason: "variable-length integer too large")
+            }
             result |= UInt64(b & 0x7F) &<< shift
             if b < 0x80 { return result }
             shift &+= 7
@@ -103,7 +105,9 @@ struct ByteCursor {
     /// A VInt used as a count or length: must fit in the remaining data when `bounded` is set.
     @inlinable mutating func readLength() throws(DecodeError) -> Int {
         let v = try readVInt()
-        guard v <= UInt64(end - position) else { throw DecodeError(offset: position, reason: "length beyond end of data") }
+        guard v <= UInt64(end - position) else {
+            throw DecodeError(offset: position, reason: "length beyond end of data")
+        }
         return Int(v)
     }
 

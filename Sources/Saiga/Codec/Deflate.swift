@@ -9,18 +9,22 @@ enum Deflate {
         var outLength = uLongf(bound)
         var status = Z_OK
         let result = [UInt8](unsafeUninitializedCapacity: bound) { dst, initialized in
-            status = compress2(dst.baseAddress, &outLength, input.baseAddress?.assumingMemoryBound(to: UInt8.self),
-                               uLong(input.count), level)
+            status = compress2(
+                dst.baseAddress, &outLength, input.baseAddress?.assumingMemoryBound(to: UInt8.self),
+                uLong(input.count), level)
             initialized = status == Z_OK ? Int(outLength) : 0
         }
         return status == Z_OK ? result : nil
     }
 
     /// Decompresses `input` into exactly `expectedSize` bytes written at `out`; false if the data is corrupt.
-    static func decompress(_ input: UnsafeRawBufferPointer, expectedSize: Int, into out: UnsafeMutableRawPointer) -> Bool {
+    static func decompress(
+        _ input: UnsafeRawBufferPointer, expectedSize: Int, into out: UnsafeMutableRawPointer
+    ) -> Bool {
         var outLength = uLongf(expectedSize)
-        let status = uncompress(out.assumingMemoryBound(to: UInt8.self), &outLength,
-                                input.baseAddress?.assumingMemoryBound(to: UInt8.self), uLong(input.count))
+        let status = uncompress(
+            out.assumingMemoryBound(to: UInt8.self), &outLength,
+            input.baseAddress?.assumingMemoryBound(to: UInt8.self), uLong(input.count))
         return status == Z_OK && Int(outLength) == expectedSize
     }
 }

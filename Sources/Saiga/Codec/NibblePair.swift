@@ -24,7 +24,8 @@ extension ByteCursor {
     /// Reads a `NibblePair` (each escaped value at most 32 bits).
     @inlinable mutating func readNibblePair() throws(DecodeError) -> NibblePair {
         let byte = try readU8()
-        var high = Int(byte >> 4), low = Int(byte & 15)
+        var high = Int(byte >> 4)
+        var low = Int(byte & 15)
         if high == 15 { high &+= Int(try readVInt32()) }
         if low == 15 { low &+= Int(try readVInt32()) }
         return NibblePair(high: high, low: low)

@@ -9,8 +9,10 @@ enum PatchedFrameOfReference {
     static let maxExceptions = 7
 
     /// Encodes 128 values (each < 2^31) into `w`. `scratch` holds 128 values, `packed` 512 bytes.
-    static func encode(_ values: UnsafePointer<UInt32>, into w: inout ByteWriter,
-                       scratch: UnsafeMutablePointer<UInt32>, packed: UnsafeMutableRawPointer) {
+    static func encode(
+        _ values: UnsafePointer<UInt32>, into w: inout ByteWriter,
+        scratch: UnsafeMutablePointer<UInt32>, packed: UnsafeMutableRawPointer
+    ) {
         let maxBits = BitPacking.bitWidth(values)
         precondition(maxBits <= 31, "PFOR values must be below 2^31")
         // Try widths from maxBits down to maxBits - 8; keep the smallest encoding with at most 7 exceptions.

@@ -45,8 +45,9 @@ struct DeletedDocuments: Sendable, Hashable {
 
     /// Writes `<segment>.<generation>.del`, fsynced.
     func write(directory: IndexDirectory, segment: String, id: SegmentID, generation: Int) throws(SaigaError) {
-        let out = try directory.createOutput(DeletedDocuments.fileName(segment: segment, generation: generation),
-                                             bufferSize: 1 << 16)
+        let out = try directory.createOutput(
+            DeletedDocuments.fileName(segment: segment, generation: generation),
+            bufferSize: 1 << 16)
         do {
             try FileHeader.write(out, kind: .deletions, id: id)
             var w = ByteWriter(capacity: 32)
@@ -64,7 +65,9 @@ struct DeletedDocuments: Sendable, Hashable {
     }
 
     /// Reads and checks `<segment>.<generation>.del` (always with its checksum: the file is small).
-    static func read(directory: IndexDirectory, segment: String, id: SegmentID, generation: Int, maxDoc: Int)
+    static func read(
+        directory: IndexDirectory, segment: String, id: SegmentID, generation: Int, maxDoc: Int
+    )
         throws(SaigaError) -> DeletedDocuments
     {
         let name = fileName(segment: segment, generation: generation)
@@ -84,7 +87,9 @@ struct DeletedDocuments: Sendable, Hashable {
             }
             let count = Int(truncatingIfNeeded: try c.readVInt())
             let bytes = try c.readBytes(d.bits.count)
-            guard c.position == body.upperBound else { throw SaigaError.corrupt(path, "trailing bytes after the bit set") }
+            guard c.position == body.upperBound else {
+                throw SaigaError.corrupt(path, "trailing bytes after the bit set")
+            }
             d.bits = Array(bytes)
             var counted = 0
             for b in d.bits { counted += b.nonzeroBitCount }

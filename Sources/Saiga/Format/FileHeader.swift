@@ -1,5 +1,6 @@
 /// The kinds of files an index holds; the tag is written into every file's header.
 import SaigaPosix
+
 @usableFromInline
 enum FileKind: UInt32, Sendable, CaseIterable {
     // Four ASCII bytes read as a little-endian UInt32, so a hex dump shows the name.
@@ -53,7 +54,9 @@ enum FileHeader {
     }
 
     /// Checks the header of a mapped file and returns the id it carries.
-    static func check(_ bytes: UnsafeRawBufferPointer, kind: FileKind, expectedID: SegmentID?, path: String)
+    static func check(
+        _ bytes: UnsafeRawBufferPointer, kind: FileKind, expectedID: SegmentID?, path: String
+    )
         throws(SaigaError) -> SegmentID
     {
         guard bytes.count >= size + FileFooter.size else {
@@ -61,21 +64,25 @@ enum FileHeader {
         }
         var c = ByteCursor(bytes)
         do {
-            guard try c.readU32() == magic else { throw SaigaError.corrupt(path, "not a Saiga index file (bad magic)", offset: 0) }
+            guard try c.readU32() == magic else {
+                throw SaigaError.corrupt(path, "not a Saiga index file (bad magic)", offset: 0)
+            }
             let k = try c.readU32()
             guard k == kind.rawValue else {
                 throw SaigaError.corrupt(path, "wrong file kind in header (expected \(kind))", offset: 4)
             }
             let v = try c.readU32()
             guard v == formatVersion else {
-                throw SaigaError(.unsupportedFormat,
-                                 "format version \(v) is not supported (this build reads version \(formatVersion))",
-                                 path: path, offset: 8)
+                throw SaigaError(
+                    .unsupportedFormat,
+                    "format version \(v) is not supported (this build reads version \(formatVersion))",
+                    path: path, offset: 8)
             }
             let id = SegmentID(bytes: Array(try c.readBytes(16)))
             if let expectedID, id != expectedID {
-                throw SaigaError.corrupt(path, "file belongs to another segment (id \(id), expected \(expectedID))",
-                                         offset: 12)
+                throw SaigaError.corrupt(
+                    path, "file belongs to another segment (id \(id), expected \(expectedID))",
+                    offset: 12)
             }
             return id
         } catch let e as SaigaError {
@@ -108,22 +115,30 @@ enum FileFooter {
 
     /// Checks the footer; with `verifyChecksum` also recomputes the CRC over the whole file. Returns the CRC.
     @discardableResult
-    static func check(_ bytes: UnsafeRawBufferPointer, path: String, verifyChecksum: Bool) throws(SaigaError) -> UInt32 {
+    static func check(_ bytes: UnsafeRawBufferPointer, path: String, verifyChecksum: Bool) throws(SaigaError) -> UInt32
+    {
         guard bytes.count >= FileHeader.size + size else { throw .corrupt(path, "file is truncated") }
         let at = bytes.count - size
         var c = ByteCursor(bytes, position: at)
         do {
             guard try c.readU32() == magic else {
-                throw SaigaError.corrupt(path, "footer is missing or damaged (file truncated or appended to?)", offset: at)
+                throw SaigaError.corrupt(
+                    path, "footer is missing or damaged (file truncated or appended to?)", offset: at)
             }
-            guard try c.readU32() == 0 else { throw SaigaError.corrupt(path, "unknown checksum algorithm", offset: at + 4) }
+            guard try c.readU32() == 0 else {
+                throw SaigaError.corrupt(path, "unknown checksum algorithm", offset: at + 4)
+            }
             let stored = try c.readU64()
-            guard stored <= UInt64(UInt32.max) else { throw SaigaError.corrupt(path, "footer checksum field damaged", offset: at + 8) }
+            guard stored <= UInt64(UInt32.max) else {
+                throw SaigaError.corrupt(path, "footer checksum field damaged", offset: at + 8)
+            }
             if verifyChecksum {
                 let actual = CRC32.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<(bytes.count - 8)]))
                 guard UInt64(actual) == stored else {
                     throw SaigaError.corrupt(
-                        path, "checksum mismatch (stored \(hex(UInt32(stored))), computed \(hex(actual))): the file is damaged")
+                        path,
+                        "checksum mismatch (stored \(hex(UInt32(stored))), computed \(hex(actual))): the file is damaged"
+                    )
                 }
             }
             return UInt32(stored)
@@ -152,5 +167,7 @@ struct SegmentID: Hashable, Sendable, CustomStringConvertible {
         self.bytes = bytes
     }
     static func random() -> SegmentID { SegmentID(bytes: Sys.randomBytes(16)) }
-    @usableFromInline var description: String { bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined() }
+    @usableFromInline var description: String {
+        bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+    }
 }

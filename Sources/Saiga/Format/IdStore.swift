@@ -19,8 +19,10 @@ enum IdStore {
     static let trailerSize = 32
 
     /// Writes ids and titles (`bytes[offsets[d] ..< offsets[d + 1]]` for document d, in each).
-    static func write(ids: [UInt8], idOffsets: [UInt32], titles: [UInt8], titleOffsets: [UInt32],
-                      to out: OutputFile) throws(SaigaError) {
+    static func write(
+        ids: [UInt8], idOffsets: [UInt32], titles: [UInt8], titleOffsets: [UInt32],
+        to out: OutputFile
+    ) throws(SaigaError) {
         let count = idOffsets.count - 1
         guard titleOffsets.count == idOffsets.count else {
             throw SaigaError(.invalidArgument, "\(titleOffsets.count - 1) titles for \(count) ids")
@@ -34,9 +36,14 @@ enum IdStore {
         var keyed: [(high: UInt64, low: UInt64, doc: UInt32)] = []
         keyed.reserveCapacity(count)
         for d in 0..<count {
-            var high: UInt64 = 0, low: UInt64 = 0
+            var high: UInt64 = 0
+            var low: UInt64 = 0
             for (i, b) in id(d).prefix(16).enumerated() {
-                if i < 8 { high |= UInt64(b) << (56 &- 8 &* UInt64(i)) } else { low |= UInt64(b) << (120 &- 8 &* UInt64(i)) }
+                if i < 8 {
+                    high |= UInt64(b) << (56 &- 8 &* UInt64(i))
+                } else {
+                    low |= UInt64(b) << (120 &- 8 &* UInt64(i))
+                }
             }
             keyed.append((high, low, UInt32(d)))
         }
@@ -58,8 +65,10 @@ enum IdStore {
 
     /// Writes one column's blocks, then its block offsets (relative to the first block); returns where the block
     /// offsets start.
-    private static func writeColumn(_ bytes: [UInt8], _ offsets: [UInt32], what: String,
-                                    to out: OutputFile) throws(SaigaError) -> Int {
+    private static func writeColumn(
+        _ bytes: [UInt8], _ offsets: [UInt32], what: String,
+        to out: OutputFile
+    ) throws(SaigaError) -> Int {
         let count = offsets.count - 1
         func value(_ d: Int) -> ArraySlice<UInt8> { bytes[Int(offsets[d])..<Int(offsets[d + 1])] }
         var blockOffsets = ByteWriter(capacity: (count / blockSize + 1) * 4)
@@ -80,7 +89,9 @@ enum IdStore {
                 block.write(current.dropFirst(shared))
                 previous = current
             }
-            guard written <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "\(what) of one segment exceed 4 GiB") }
+            guard written <= Int(UInt32.max) else {
+                throw SaigaError(.limitExceeded, "\(what) of one segment exceed 4 GiB")
+            }
             blockOffsets.writeU32(UInt32(written))
             try out.write(block)
             written += block.count
@@ -107,8 +118,9 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
         let body = FileFooter.body(file.bytes)
         guard body.count >= IdStore.trailerSize else { throw .corrupt(file.path, "id store is truncated") }
         try file.check((body.upperBound - IdStore.trailerSize)..<body.upperBound)
-        var c = ByteCursor(base: file.bytes.baseAddress!, start: body.upperBound - IdStore.trailerSize,
-                           end: body.upperBound)
+        var c = ByteCursor(
+            base: file.bytes.baseAddress!, start: body.upperBound - IdStore.trailerSize,
+            end: body.upperBound)
         let blocks = (maxDoc + IdStore.blockSize - 1) / IdStore.blockSize
         do {
             idBlockOffsets = Int(truncatingIfNeeded: try c.readU64())
@@ -118,17 +130,22 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
         } catch { throw .corrupt(file.path, "id store trailer unreadable") }
         // Offsets first bounded by the file (read from possibly damaged bytes: no arithmetic may overflow).
         let end = body.upperBound - IdStore.trailerSize
-        guard [idBlockOffsets, permutation, titleBlocks, titleBlockOffsets].allSatisfy({ $0 >= body.lowerBound && $0 <= end }),
-              maxDoc <= end, permutation == idBlockOffsets + 4 * blocks,
-              titleBlocks == permutation + 4 * maxDoc, titleBlockOffsets >= titleBlocks,
-              titleBlockOffsets + 4 * blocks == end
+        guard
+            [idBlockOffsets, permutation, titleBlocks, titleBlockOffsets].allSatisfy({
+                $0 >= body.lowerBound && $0 <= end
+            }),
+            maxDoc <= end, permutation == idBlockOffsets + 4 * blocks,
+            titleBlocks == permutation + 4 * maxDoc, titleBlockOffsets >= titleBlocks,
+            titleBlockOffsets + 4 * blocks == end
         else { throw .corrupt(file.path, "id store sections are inconsistent") }
     }
 
     /// Decodes entry `doc` of the column whose blocks start at `blocks` (block offsets at `offsets`, blocks end
     /// there), calling `entry` with each entry's shared-prefix length and suffix bytes up to and including `doc`.
-    private func decode(_ doc: Int, blocks: Int, offsets: Int,
-                        _ entry: (Int, UnsafeRawBufferPointer) -> Bool) throws(SaigaError) {
+    private func decode(
+        _ doc: Int, blocks: Int, offsets: Int,
+        _ entry: (Int, UnsafeRawBufferPointer) -> Bool
+    ) throws(SaigaError) {
         guard doc >= 0 && doc < maxDoc else { throw SaigaError(.invalidArgument, "document \(doc) out of range") }
         let base = file.bytes.baseAddress!
         // The block's bounds: its offset and the next block's (the last block ends where the offsets start). Both
@@ -138,9 +155,13 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
         let isLast = block == (maxDoc - 1) / IdStore.blockSize
         try checkOffsets(offsets)
         let start = blocks + Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offsetAt, as: UInt32.self)))
-        let end = isLast ? offsets
+        let end =
+            isLast
+            ? offsets
             : blocks + Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offsetAt + 4, as: UInt32.self)))
-        guard start >= blocks, start < end, end <= offsets else { throw .corrupt(file.path, "block offset out of range") }
+        guard start >= blocks, start < end, end <= offsets else {
+            throw .corrupt(file.path, "block offset out of range")
+        }
         try file.check(start..<end)
         var c = ByteCursor(base: base, start: start, end: end)
         do throws(DecodeError) {
@@ -166,13 +187,15 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
 
     /// Calls `body` with the id bytes of `doc` (valid during the call).
     func withID<R>(_ doc: Int, _ body: (UnsafeRawBufferPointer) -> R) throws(SaigaError) -> R {
-        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Document.maxIDBytes) { (key) throws(SaigaError) -> R in
+        try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Document.maxIDBytes) {
+            (key) throws(SaigaError) -> R in
             var length = 0
             try decode(doc, blocks: FileHeader.size, offsets: idBlockOffsets) { shared, suffix in
                 guard shared <= length, shared + suffix.count <= key.count else { return false }
                 if !suffix.isEmpty {
-                    UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(from: suffix.baseAddress!,
-                                                                                  byteCount: suffix.count)
+                    UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(
+                        from: suffix.baseAddress!,
+                        byteCount: suffix.count)
                 }
                 length = shared + suffix.count
                 return true
@@ -205,11 +228,13 @@ final class IdStoreReader: @unchecked Sendable {  // immutable after init
     /// The document with this id, by binary search over the id-ordered permutation.
     func lookup(_ id: UnsafeRawBufferPointer) throws(SaigaError) -> Int? {
         let base = file.bytes.baseAddress!
-        var lo = 0, hi = maxDoc
+        var lo = 0
+        var hi = maxDoc
         while lo < hi {
             let mid = (lo + hi) / 2
             try file.check((permutation + 4 * mid)..<(permutation + 4 * mid + 4))
-            let doc = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: permutation + 4 * mid, as: UInt32.self)))
+            let doc = Int(
+                UInt32(littleEndian: base.loadUnaligned(fromByteOffset: permutation + 4 * mid, as: UInt32.self)))
             guard doc < maxDoc else { throw .corrupt(file.path, "id permutation holds document \(doc)") }
             let c = try withID(doc) { compareBytes($0, id) }
             if c == 0 { return doc }

@@ -73,8 +73,10 @@ struct ImpactFrontier: Equatable {
         w.writeVInt(UInt64(points[0].tf))
         w.writeU8(points[0].norm)
         for i in 1..<points.count {
-            NibblePair(high: Int(points[i].tf - points[i - 1].tf) - 1,
-                       low: Int(points[i].norm) - Int(points[i - 1].norm) - 1).write(to: &w)
+            NibblePair(
+                high: Int(points[i].tf - points[i - 1].tf) - 1,
+                low: Int(points[i].norm) - Int(points[i - 1].norm) - 1
+            ).write(to: &w)
         }
     }
 

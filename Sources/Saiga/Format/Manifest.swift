@@ -88,9 +88,10 @@ struct Manifest: Sendable, Hashable {
             let flags = try c.readU8()
             let analysisVersion = try c.readVInt()
             guard analysisVersion == UInt64(Manifest.analysisVersion) else {
-                throw SaigaError(.unsupportedFormat,
-                                 "index was built with analysis rules v\(analysisVersion); this build uses v\(Manifest.analysisVersion): rebuild the index",
-                                 path: path)
+                throw SaigaError(
+                    .unsupportedFormat,
+                    "index was built with analysis rules v\(analysisVersion); this build uses v\(Manifest.analysisVersion): rebuild the index",
+                    path: path)
             }
             let next = Int(truncatingIfNeeded: try c.readVInt())
             guard next >= 0, next < 1 << 60 else { throw SaigaError.corrupt(path, "next segment number out of range") }
@@ -98,12 +99,15 @@ struct Manifest: Sendable, Hashable {
             var segments: [SegmentEntry] = []
             for _ in 0..<count {
                 let name = try c.readString()
-                guard IndexDirectory.isValidSegmentName(name) else { throw SaigaError.corrupt(path, "bad segment name") }
+                guard IndexDirectory.isValidSegmentName(name) else {
+                    throw SaigaError.corrupt(path, "bad segment name")
+                }
                 let sid = SegmentID(bytes: Array(try c.readBytes(16)))
                 let maxDoc = Int(try c.readVInt32())
                 let deletionGeneration = Int(try c.readVInt32())
                 guard maxDoc < Int(Int32.max) else { throw SaigaError.corrupt(path, "document count out of range") }
-                segments.append(SegmentEntry(name: name, id: sid, maxDoc: maxDoc, deletionGeneration: deletionGeneration))
+                segments.append(
+                    SegmentEntry(name: name, id: sid, maxDoc: maxDoc, deletionGeneration: deletionGeneration))
             }
             let userCount = try c.readLength()
             var userData: [String: String] = [:]

@@ -99,12 +99,14 @@ struct SegmentInfo: Sendable, Hashable {
             let fileCount = try c.readLength()
             var files: [FileRecord] = []
             for _ in 0..<fileCount {
-                guard let kind = FileKind(rawValue: try c.readU32()) else { throw SaigaError.corrupt(path, "unknown file kind") }
+                guard let kind = FileKind(rawValue: try c.readU32()) else {
+                    throw SaigaError.corrupt(path, "unknown file kind")
+                }
                 let length = Int(truncatingIfNeeded: try c.readVInt())
                 let crc = try c.readU32()
                 let shift = Int(try c.readU8())
                 guard length >= FileHeader.size + FileFooter.size, length <= 1 << 46,
-                      ChunkChecksums.validShifts.contains(shift)
+                    ChunkChecksums.validShifts.contains(shift)
                 else { throw SaigaError.corrupt(path, "file record of \(kind.fileExtension) is inconsistent") }
                 let chunks = try ChunkChecksums.decode(&c, length: length, shift: shift)
                 files.append(FileRecord(kind: kind, length: length, crc: crc, chunks: chunks))
@@ -112,7 +114,9 @@ struct SegmentInfo: Sendable, Hashable {
             guard files.map(\.kind) == FileKind.segmentDataFiles else {
                 throw SaigaError.corrupt(path, "segment file list is inconsistent")
             }
-            guard c.position == body.upperBound else { throw SaigaError.corrupt(path, "trailing bytes in segment info") }
+            guard c.position == body.upperBound else {
+                throw SaigaError.corrupt(path, "trailing bytes in segment info")
+            }
             return SegmentInfo(name: name, id: id, maxDoc: maxDoc, fields: fields, files: files)
         } catch let e as SaigaError {
             throw e

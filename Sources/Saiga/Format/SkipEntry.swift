@@ -32,8 +32,10 @@ struct SkipEntry: Equatable, Sendable {
 
     /// The entry at byte `offset` of `base`; the caller has checked that `offset + size` bytes are in range.
     @inlinable init(at offset: Int, in base: UnsafeRawPointer) {
-        self.init(lastDoc: SkipEntry.lastDoc(at: offset, in: base), blockSize: UInt16(SkipEntry.blockSize(at: offset, in: base)),
-                  maxTf: SkipEntry.maxTf(at: offset, in: base), minNorm: SkipEntry.minNorm(at: offset, in: base))
+        self.init(
+            lastDoc: SkipEntry.lastDoc(at: offset, in: base),
+            blockSize: UInt16(SkipEntry.blockSize(at: offset, in: base)),
+            maxTf: SkipEntry.maxTf(at: offset, in: base), minNorm: SkipEntry.minNorm(at: offset, in: base))
     }
 
     /// Reads an entry with bounds checks (for readers of bytes that may be damaged outside the hot loops).

@@ -64,7 +64,8 @@ struct Highlighter {
         if toks.isEmpty { return render(bytes, from: 0, to: min(bytes.count, maxLength), toks: [], first: 0) }
 
         // Best window of matches.
-        var bestStart = 0, bestEnd = 0
+        var bestStart = 0
+        var bestEnd = 0
         if !matches.isEmpty {
             var bestScore = -1.0
             var seen = [Bool](repeating: false, count: matchedTerms.count)
@@ -99,12 +100,15 @@ struct Highlighter {
         let startByte = first == 0 && desiredStart == 0 ? 0 : toks[first].start
         var last = max(bestEnd, first)
         while last + 1 < toks.count && toks[last + 1].end - startByte <= maxLength { last += 1 }
-        let endByte = last + 1 < toks.count ? toks[last].end : max(toks[last].end, min(bytes.count, startByte + maxLength))
+        let endByte =
+            last + 1 < toks.count ? toks[last].end : max(toks[last].end, min(bytes.count, startByte + maxLength))
         return render(bytes, from: startByte, to: min(endByte, bytes.count), toks: toks, first: first)
     }
 
     /// The text between two byte offsets (on token or text boundaries) with matches marked and whitespace collapsed.
-    private func render(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, toks: [Tok], first: Int) -> String {
+    private func render(
+        _ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int, toks: [Tok], first: Int
+    ) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(end - start + 64)
         if start > 0 { out.append(contentsOf: "… ".utf8) }

@@ -20,9 +20,12 @@ struct BlockMaxConjunction: ~Copyable {
     }
 
     /// Returns nil when the query has another shape or cannot match in this segment (`matchesNothing`).
-    init?(_ q: PreparedQuery, segment s: Int, executor: QueryExecutor, iterators: inout [PostingsIterator],
-          matchesNothing: inout Bool) {
-        guard case .boolean(let must, let should, let mustNot) = q, should.isEmpty, mustNot.isEmpty, must.count >= 2 else {
+    init?(
+        _ q: PreparedQuery, segment s: Int, executor: QueryExecutor, iterators: inout [PostingsIterator],
+        matchesNothing: inout Bool
+    ) {
+        guard case .boolean(let must, let should, let mustNot) = q, should.isEmpty, mustNot.isEmpty, must.count >= 2
+        else {
             return nil
         }
         var leaves: [TermLeaf] = []
@@ -139,7 +142,8 @@ struct BlockMaxConjunction: ~Copyable {
             if restart { continue }
             // Every clause matches d.
             for c in 0..<n {
-                let from = clauseStart[c], to = clauseStart[c + 1]
+                let from = clauseStart[c]
+                let to = clauseStart[c + 1]
                 if to &- from == 1 {
                     scores[c] = leaves[from].score()
                 } else {

@@ -56,7 +56,9 @@ struct MaxScoreDisjunction: ~Copyable {
                 }
                 return true
             }
-            guard case .boolean(let must, let should, let mustNot) = q, must.isEmpty, mustNot.isEmpty else { return false }
+            guard case .boolean(let must, let should, let mustNot) = q, must.isEmpty, mustNot.isEmpty else {
+                return false
+            }
             let before = leaves.count
             for child in should {
                 guard let l = leaf(child) else {
@@ -91,7 +93,8 @@ struct MaxScoreDisjunction: ~Copyable {
     static let documentAtATimeTermsPerClause = 4
 
     /// Scores the segment's matches into `collector`.
-    mutating func run(docBase: Int32, maxDoc: Int, prune: Bool, shortListPostings: Int, collector: inout TopKCollector) {
+    mutating func run(docBase: Int32, maxDoc: Int, prune: Bool, shortListPostings: Int, collector: inout TopKCollector)
+    {
         let n = clauseCount
         guard n > 0 else { return }
         var cost = 0
@@ -172,8 +175,11 @@ struct MaxScoreDisjunction: ~Copyable {
                     var competitiveThrough: Int32 = pruning ? -1 : PostingsCursor.noMoreDocs
                     while d < windowEnd {
                         if d > competitiveThrough {
-                            guard let through = competitiveBlock(l, from: &d, others: others, windowEnd: windowEnd,
-                                                                 collector: collector) else { break }
+                            guard
+                                let through = competitiveBlock(
+                                    l, from: &d, others: others, windowEnd: windowEnd,
+                                    collector: collector)
+                            else { break }
                             competitiveThrough = through
                         }
                         let stop = min(competitiveThrough, last)
@@ -261,8 +267,10 @@ struct MaxScoreDisjunction: ~Copyable {
     /// compete (the window's end moves the cursor on). A document of a block passed over that another essential
     /// clause scores stays below the threshold with this term's part missing, as it would with it.
     @inline(__always)
-    private mutating func competitiveBlock(_ l: Int, from d: inout Int32, others: Double, windowEnd: Int32,
-                                           collector: borrowing TopKCollector) -> Int32? {
+    private mutating func competitiveBlock(
+        _ l: Int, from d: inout Int32, others: Double, windowEnd: Int32,
+        collector: borrowing TopKCollector
+    ) -> Int32? {
         var (b, blockLast) = leaves[l].cachedBlockBound(at: d)
         var target = d
         while collector.cannotCompete(Double(b) + others) {
@@ -336,8 +344,9 @@ struct MaxScoreDisjunction: ~Copyable {
             }
             if d == PostingsCursor.noMoreDocs { return }
             if d > competitiveThrough && collector.isPruning {
-                competitiveThrough = passBlocks(at: d, essentialFrom: essentialFrom, order: order, prefix: prefix,
-                                                collector: collector)
+                competitiveThrough = passBlocks(
+                    at: d, essentialFrom: essentialFrom, order: order, prefix: prefix,
+                    collector: collector)
                 if competitiveThrough < 0 {
                     // The essential terms moved on: a new candidate.
                     d = PostingsCursor.noMoreDocs
@@ -409,13 +418,16 @@ struct MaxScoreDisjunction: ~Copyable {
     /// Otherwise it is the last document the check covers. Out of line: the loop makes it about once per block,
     /// and inlined it costs the loop registers.
     @inline(never)
-    private mutating func passBlocks(at d: Int32, essentialFrom: Int, order: UnsafePointer<Int>,
-                                     prefix: UnsafePointer<Double>, collector: borrowing TopKCollector) -> Int32 {
+    private mutating func passBlocks(
+        at d: Int32, essentialFrom: Int, order: UnsafePointer<Int>,
+        prefix: UnsafePointer<Double>, collector: borrowing TopKCollector
+    ) -> Int32 {
         let nonEssentialBound = essentialFrom > 0 ? prefix[essentialFrom &- 1] : 0
         var target = d
         while true {
-            let (bound, through) = blockBounds(at: target, essentialFrom: essentialFrom, order: order,
-                                               nonEssentialBound: nonEssentialBound)
+            let (bound, through) = blockBounds(
+                at: target, essentialFrom: essentialFrom, order: order,
+                nonEssentialBound: nonEssentialBound)
             if !collector.cannotCompete(bound) {
                 if target == d { return through }
                 break
@@ -442,8 +454,10 @@ struct MaxScoreDisjunction: ~Copyable {
     /// check, over a range of whole blocks, so that it is made once per block, not once per candidate). The
     /// non-essential terms count with their segment bounds: their block bounds would cost a bound computation
     /// for nearly every candidate and rule out little the per-candidate check does not.
-    private mutating func blockBounds(at d: Int32, essentialFrom: Int, order: UnsafePointer<Int>,
-                                      nonEssentialBound: Double) -> (bound: Double, through: Int32) {
+    private mutating func blockBounds(
+        at d: Int32, essentialFrom: Int, order: UnsafePointer<Int>,
+        nonEssentialBound: Double
+    ) -> (bound: Double, through: Int32) {
         var bound = nonEssentialBound
         var through = PostingsCursor.noMoreDocs &- 1
         let n = leaves.count
@@ -479,7 +493,8 @@ struct MaxScoreDisjunction: ~Copyable {
 
     /// Score of clause `c` at `doc` (advancing its terms), 0 if it does not match.
     private mutating func clauseScore(_ c: Int, at doc: Int32, inner: UnsafeMutablePointer<Double>) -> Float {
-        let from = clauseStart[c], to = clauseStart[c + 1]
+        let from = clauseStart[c]
+        let to = clauseStart[c + 1]
         if to &- from == 1 {
             let it = leaves[from].postings
             if it.pointee.doc < doc { _ = it.pointee.advance(to: doc) }

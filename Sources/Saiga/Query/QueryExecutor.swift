@@ -32,8 +32,9 @@ struct QueryExecutor {
             let df = metas.reduce(0) { $0 + ($1?.docFreq ?? 0) }
             if df == 0 { return .none }
             let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
-            let bm25 = BM25Scorer(idf: BM25Scorer.idf(docFreq: df, docCount: stats.docCount), stats: stats,
-                                  parameters: parameters)
+            let bm25 = BM25Scorer(
+                idf: BM25Scorer.idf(docFreq: df, docCount: stats.docCount), stats: stats,
+                parameters: parameters)
             return .term(field: field, metas: metas, bm25: bm25)
         case .phrase(let field, let terms, let offsets):
             var perTerm: [[TermMeta?]] = []
@@ -46,17 +47,21 @@ struct QueryExecutor {
                 dfs.append(df)
             }
             let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
-            let bm25 = BM25Scorer(idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: stats.docCount), stats: stats,
-                                  parameters: parameters)
+            let bm25 = BM25Scorer(
+                idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: stats.docCount), stats: stats,
+                parameters: parameters)
             // metas[segment][term]
             let metas = segments.indices.map { s in perTerm.map { $0[s] } }
             return .phrase(field: field, metas: metas, offsets: offsets, bm25: bm25)
         case .prefix(let field, let prefix):
             let terms = try expand(field: field, prefix: prefix)
-            return try prepare(.boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
-                               parameters: parameters)
+            return try prepare(
+                .boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
+                parameters: parameters)
         case .boolean(let must, let should, let mustNot):
-            var m: [PreparedQuery] = [], s: [PreparedQuery] = [], n: [PreparedQuery] = []
+            var m: [PreparedQuery] = []
+            var s: [PreparedQuery] = []
+            var n: [PreparedQuery] = []
             for q in must {
                 let p = try prepare(q, parameters: parameters)
                 if case .none = p { return .none }  // a required clause that matches nothing
@@ -83,7 +88,9 @@ struct QueryExecutor {
         var result: [TermMeta?] = []
         result.reserveCapacity(segments.count)
         for s in segments {
-            let m = try withBytes(term) { (b: UnsafeRawBufferPointer) throws(SaigaError) in try s.lookup(field: field, term: b) }
+            let m = try withBytes(term) { (b: UnsafeRawBufferPointer) throws(SaigaError) in
+                try s.lookup(field: field, term: b)
+            }
             result.append(m)
         }
         return result
@@ -95,12 +102,15 @@ struct QueryExecutor {
         let key = [UInt8(field)] + prefix
         for s in segments {
             try withBytes(key) { (k: UnsafeRawBufferPointer) throws(SaigaError) in
-                try s.terms.forEachTerm(withPrefix: k) { (term: UnsafeRawBufferPointer, _: TermMeta) throws(SaigaError) -> Bool in
+                try s.terms.forEachTerm(withPrefix: k) {
+                    (term: UnsafeRawBufferPointer, _: TermMeta) throws(SaigaError) -> Bool in
                     found.insert(Array(term.dropFirst()))
                     if found.count > QueryExecutor.maxPrefixExpansions {
                         let text = String(decoding: prefix, as: UTF8.self)
-                        throw SaigaError(.limitExceeded,
-                                         "prefix '\(text)*' matches more than \(QueryExecutor.maxPrefixExpansions) terms; use a longer prefix")
+                        throw SaigaError(
+                            .limitExceeded,
+                            "prefix '\(text)*' matches more than \(QueryExecutor.maxPrefixExpansions) terms; use a longer prefix"
+                        )
                     }
                     return true
                 }
@@ -132,7 +142,9 @@ struct QueryExecutor {
             }
             return PhraseScorer(postings: its, offsets: offsets, bm25: bm25, norms: seg.norms(field: field))
         case .boolean(let must, let should, let mustNot):
-            var m: [Scorer] = [], sh: [Scorer] = [], n: [Scorer] = []
+            var m: [Scorer] = []
+            var sh: [Scorer] = []
+            var n: [Scorer] = []
             for q in must {
                 guard let x = scorer(q, segment: s, iterators: &iterators) else { return nil }
                 m.append(x)
@@ -164,7 +176,9 @@ struct QueryExecutor {
 
     /// Runs the query over every segment: the best `count` documents (score descending, then document order) and
     /// the number of matches (exact, or a lower bound once pruning started).
-    func topDocs(_ q: PreparedQuery, count: Int, strategy: Strategy = .exhaustive) throws(SaigaError)
+    func topDocs(
+        _ q: PreparedQuery, count: Int, strategy: Strategy = .exhaustive
+    ) throws(SaigaError)
         -> (hits: [ScoredDoc], total: Int, totalIsExact: Bool)
     {
         var countLimit = Int.max
@@ -185,13 +199,16 @@ struct QueryExecutor {
             collector.beginSegment(deletedBits: segments[s].deletedBits.map { UnsafePointer($0) }, docBase: base)
             if specialised {
                 if var disjunction = MaxScoreDisjunction(q, segment: s, executor: self, iterators: &iterators) {
-                    disjunction.run(docBase: base, maxDoc: segments[s].maxDoc, prune: prune,
-                                    shortListPostings: shortListPostings, collector: &collector)
+                    disjunction.run(
+                        docBase: base, maxDoc: segments[s].maxDoc, prune: prune,
+                        shortListPostings: shortListPostings, collector: &collector)
                     done = true
                 } else {
                     iterators.removeAll()
-                    if var conjunction = BlockMaxConjunction(q, segment: s, executor: self, iterators: &iterators,
-                                                             matchesNothing: &matchesNothing) {
+                    if var conjunction = BlockMaxConjunction(
+                        q, segment: s, executor: self, iterators: &iterators,
+                        matchesNothing: &matchesNothing)
+                    {
                         conjunction.run(docBase: base, prune: prune, collector: &collector)
                         done = true
                     }

@@ -81,7 +81,9 @@ struct QueryRewriter {
             guard positions else {
                 if case .phrase = parsed { throw SaigaError(.invalidQuery, QueryRewriter.noPositionsMessage) }
                 let terms = sink.terms
-                return perField(field) { f in .boolean(must: terms.map { .term(field: f, term: $0) }, should: [], mustNot: []) }
+                return perField(field) { f in
+                    .boolean(must: terms.map { .term(field: f, term: $0) }, should: [], mustNot: [])
+                }
             }
             let base = sink.positions[0]
             let offsets = sink.positions.map { $0 - base }
@@ -90,11 +92,14 @@ struct QueryRewriter {
             let terms = prefixAnalyzer.terms(text).map { Array($0.utf8) }
             guard terms.count == 1 else {
                 if terms.isEmpty { return .none }
-                throw SaigaError(.invalidQuery, "a prefix search must be a single word ('\(text)*' is \(terms.count) words)")
+                throw SaigaError(
+                    .invalidQuery, "a prefix search must be a single word ('\(text)*' is \(terms.count) words)")
             }
             return perField(field) { .prefix(field: $0, prefix: terms[0]) }
         case .boolean(let clauses):
-            var must: [QueryNode] = [], should: [QueryNode] = [], mustNot: [QueryNode] = []
+            var must: [QueryNode] = []
+            var should: [QueryNode] = []
+            var mustNot: [QueryNode] = []
             for c in clauses {
                 let node = try rewriteNode(c.query)
                 if case .none = node { continue }  // dropped by analysis: Lucene drops the clause too

@@ -60,7 +60,8 @@ package struct QueryParser: Sendable {
     package func parse(_ query: String) throws(SaigaError) -> ParsedQuery {
         let scalars = Array(query.unicodeScalars)
         guard scalars.count <= QueryParser.maxQueryLength else {
-            throw SaigaError(.limitExceeded, "query is \(scalars.count) characters; the limit is \(QueryParser.maxQueryLength)")
+            throw SaigaError(
+                .limitExceeded, "query is \(scalars.count) characters; the limit is \(QueryParser.maxQueryLength)")
         }
         var lexer = Lexer(scalars: scalars, fields: fields)
         let tokens = try lexer.tokenize()
@@ -116,8 +117,12 @@ private struct Lexer {
             }
             let start = i
             // Operators that only count at the start of a clause.
-            let atClauseStart = tokens.isEmpty || [.open, .plus, .minus, .and, .or, .not].contains(tokens.last!.kind)
-                || { if case .field = tokens.last!.kind { return true }; return false }()
+            let atClauseStart =
+                tokens.isEmpty || [.open, .plus, .minus, .and, .or, .not].contains(tokens.last!.kind)
+                || {
+                    if case .field = tokens.last!.kind { return true }
+                    return false
+                }()
                 || (start > 0 && Lexer.isSpace(scalars[start - 1]))
             switch c {
             case "(":
@@ -163,9 +168,15 @@ private struct Lexer {
                 }
                 if !prefix && !raw.contains("\\") {
                     switch text {
-                    case "AND": tokens.append(Token(kind: .and, offset: start)); continue
-                    case "OR": tokens.append(Token(kind: .or, offset: start)); continue
-                    case "NOT": tokens.append(Token(kind: .not, offset: start)); continue
+                    case "AND":
+                        tokens.append(Token(kind: .and, offset: start))
+                        continue
+                    case "OR":
+                        tokens.append(Token(kind: .or, offset: start))
+                        continue
+                    case "NOT":
+                        tokens.append(Token(kind: .not, offset: start))
+                        continue
                     default: break
                     }
                 }
@@ -191,10 +202,15 @@ private struct Lexer {
             // A colon ends the word only after something that can be a field name (`title:`); elsewhere
             // (`3:1`, `a::b`) it is part of the word and the analyzer treats it as a separator.
             if c == ":" && !text.isEmpty && !text.contains(":")
-                && raw.allSatisfy(Lexer.isFieldNameChar) && !Lexer.isDigit(raw.first!) { break }
+                && raw.allSatisfy(Lexer.isFieldNameChar) && !Lexer.isDigit(raw.first!)
+            {
+                break
+            }
             if Lexer.isSpace(c) || (c != ":" && Lexer.isWordBreak(c)) { break }
             if c == "\\" {
-                guard i + 1 < scalars.count else { throw syntaxError("a backslash must be followed by a character", at: i) }
+                guard i + 1 < scalars.count else {
+                    throw syntaxError("a backslash must be followed by a character", at: i)
+                }
                 raw.append(c)
                 raw.append(scalars[i + 1])
                 text.append(scalars[i + 1])
@@ -298,7 +314,9 @@ private struct Parser {
     mutating func parseAnd(field: String?) throws(SaigaError) -> ParsedQuery.Clause {
         let first = try parseClause(field: field)
         guard i < tokens.count, tokens[i].kind == .and else { return first }
-        var group: [ParsedQuery.Clause] = [ParsedQuery.Clause(first.occur == .should ? .must : first.occur, first.query)]
+        var group: [ParsedQuery.Clause] = [
+            ParsedQuery.Clause(first.occur == .should ? .must : first.occur, first.query)
+        ]
         while i < tokens.count && tokens[i].kind == .and {
             i += 1
             guard i < tokens.count, tokens[i].kind != .close, tokens[i].kind != .or, tokens[i].kind != .and else {
@@ -316,7 +334,9 @@ private struct Parser {
         switch tokens[i].kind {
         case .not:
             i += 1
-            guard i < tokens.count, tokens[i].kind != .close else { throw syntaxError("expected a term after NOT", at: offset) }
+            guard i < tokens.count, tokens[i].kind != .close else {
+                throw syntaxError("expected a term after NOT", at: offset)
+            }
             let inner = try parseClause(field: field)
             return ParsedQuery.Clause(.mustNot, inner.occur == .mustNot ? .boolean([inner]) : inner.query)
         case .plus:

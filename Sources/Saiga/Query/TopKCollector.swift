@@ -117,7 +117,9 @@ struct TopKHeap {
             if items[p].ranksBefore(e) {
                 items[i] = items[p]
                 i = p
-            } else { break }
+            } else {
+                break
+            }
         }
         items[i] = e
     }
@@ -135,7 +137,9 @@ struct TopKHeap {
             if e.ranksBefore(items[c]) {
                 items[i] = items[c]
                 i = c
-            } else { break }
+            } else {
+                break
+            }
         }
         items[i] = e
     }

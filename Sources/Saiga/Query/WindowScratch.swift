@@ -5,6 +5,7 @@
 /// Thread-local rather than shared: the query path takes no lock, and a search runs on one thread from start
 /// to end (it is synchronous).
 import SaigaPosix
+
 final class WindowScratch {
     private(set) var contributions: UnsafeMutablePointer<Float>
     private(set) var inner: UnsafeMutablePointer<Double>

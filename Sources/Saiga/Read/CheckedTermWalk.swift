@@ -30,16 +30,22 @@ struct CheckedTermWalk {
         guard try cursor.next() else { return false }
         let key = cursor.key
         if let p = previous, !p.lexicographicallyPrecedes(key) {
-            throw .corrupt(reader.terms.path, "terms out of order (\(CheckedTermWalk.describe(p)) then \(CheckedTermWalk.describe(key)))")
+            throw .corrupt(
+                reader.terms.path,
+                "terms out of order (\(CheckedTermWalk.describe(p)) then \(CheckedTermWalk.describe(key)))")
         }
         previous = key
         guard key.count >= 2, let f = reader.info.field(number: Int(key[0])), f.flags.contains(.indexed),
-              f.number != Schema.idField
-        else { throw .corrupt(reader.terms.path, "term \(CheckedTermWalk.describe(key)) of an unknown or unindexed field") }
+            f.number != Schema.idField
+        else {
+            throw .corrupt(reader.terms.path, "term \(CheckedTermWalk.describe(key)) of an unknown or unindexed field")
+        }
         let m = cursor.meta
         guard m.docFreq >= 1, m.docFreq <= reader.maxDoc, m.totalTermFreq >= m.docFreq else {
-            throw .corrupt(reader.terms.path, "term \(CheckedTermWalk.describe(key)): document frequency \(m.docFreq), "
-                + "total frequency \(m.totalTermFreq) (segment has \(reader.maxDoc) documents)")
+            throw .corrupt(
+                reader.terms.path,
+                "term \(CheckedTermWalk.describe(key)): document frequency \(m.docFreq), "
+                    + "total frequency \(m.totalTermFreq) (segment has \(reader.maxDoc) documents)")
         }
         return true
     }
@@ -62,12 +68,15 @@ struct CheckedTermWalk {
         var d = it.nextDoc()
         while d != PostingsIterator.noMoreDocs {
             guard d > last, d < maxDoc else {
-                throw .corrupt(reader.postings.path, "term \(CheckedTermWalk.describe(key)): document \(d) after \(last) "
-                    + "(segment has \(maxDoc))")
+                throw .corrupt(
+                    reader.postings.path,
+                    "term \(CheckedTermWalk.describe(key)): document \(d) after \(last) "
+                        + "(segment has \(maxDoc))")
             }
             let freq = it.freq
             guard freq >= 1, freq < UInt32(Int32.max) else {
-                throw .corrupt(reader.postings.path, "term \(CheckedTermWalk.describe(key)): frequency \(freq) in document \(d)")
+                throw .corrupt(
+                    reader.postings.path, "term \(CheckedTermWalk.describe(key)): frequency \(freq) in document \(d)")
             }
             var positions = UnsafeBufferPointer<UInt32>(start: nil, count: 0)
             if readPositions {
@@ -75,10 +84,14 @@ struct CheckedTermWalk {
                 let n = it.positions(into: scratch)
                 guard n == Int(freq) else {
                     if it.isCorrupt { throw reader.postingsCorruption() }
-                    throw .corrupt(reader.positionsFile.path, "term \(CheckedTermWalk.describe(key)): positions of document \(d) unreadable")
+                    throw .corrupt(
+                        reader.positionsFile.path,
+                        "term \(CheckedTermWalk.describe(key)): positions of document \(d) unreadable")
                 }
                 for k in 1..<max(n, 1) where scratch[k] <= scratch[k - 1] {
-                    throw .corrupt(reader.positionsFile.path, "term \(CheckedTermWalk.describe(key)): positions not increasing in document \(d)")
+                    throw .corrupt(
+                        reader.positionsFile.path,
+                        "term \(CheckedTermWalk.describe(key)): positions not increasing in document \(d)")
                 }
                 positions = UnsafeBufferPointer(start: scratch, count: n)
             }
@@ -91,8 +104,10 @@ struct CheckedTermWalk {
         if it.isCorrupt { throw reader.postingsCorruption() }
         let m = cursor.meta
         guard count == m.docFreq, freqSum == m.totalTermFreq else {
-            throw .corrupt(reader.postings.path, "term \(CheckedTermWalk.describe(key)): \(count) documents and \(freqSum) "
-                + "occurrences, the dictionary says \(m.docFreq) and \(m.totalTermFreq)")
+            throw .corrupt(
+                reader.postings.path,
+                "term \(CheckedTermWalk.describe(key)): \(count) documents and \(freqSum) "
+                    + "occurrences, the dictionary says \(m.docFreq) and \(m.totalTermFreq)")
         }
     }
 

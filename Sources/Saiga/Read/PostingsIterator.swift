@@ -70,8 +70,10 @@ struct PostingsCursor: ~Copyable {
     /// - Parameters:
     ///   - postings: the whole `.post` file (header and footer included; offsets in `meta` are file offsets).
     ///   - positions: the whole `.pos` file.
-    init(postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
-         hasPositions: Bool, postCheck: ChunkCheck = ChunkCheck(), posCheck: ChunkCheck = ChunkCheck()) {
+    init(
+        postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
+        hasPositions: Bool, postCheck: ChunkCheck = ChunkCheck(), posCheck: ChunkCheck = ChunkCheck()
+    ) {
         self.postCheck = postCheck
         self.posCheck = posCheck
         post = postings.baseAddress ?? UnsafeRawPointer(bitPattern: 0x10)!
@@ -85,15 +87,18 @@ struct PostingsCursor: ~Copyable {
         skipStart = meta.docOffset
         blocksStart = meta.docOffset &+ numBlocks &* SkipEntry.size
         posDataStart = meta.posOffset &+ 4 &* numBlocks
-        skips = SkipList(post: post, postEnd: postEnd, skipStart: skipStart, blocksStart: blocksStart,
-                         numBlocks: numBlocks, docFreq: docFreq, totalTermFreq: meta.totalTermFreq)
+        skips = SkipList(
+            post: post, postEnd: postEnd, skipStart: skipStart, blocksStart: blocksStart,
+            numBlocks: numBlocks, docFreq: docFreq, totalTermFreq: meta.totalTermFreq)
         self.hasPositions = hasPositions
         docs = .allocate(capacity: 2 * PostingsFormat.blockSize)
         freqs = docs + PostingsFormat.blockSize
         // Offsets come from term metadata that may be damaged (an unverified index): check without wrapping
         // arithmetic that the skip entries lie inside the file before anything reads them.
-        if docFreq >= 2 && (skipStart < FileHeader.size || skipStart > postEnd
-                            || numBlocks > (postEnd - skipStart) / SkipEntry.size) {
+        if docFreq >= 2
+            && (skipStart < FileHeader.size || skipStart > postEnd
+                || numBlocks > (postEnd - skipStart) / SkipEntry.size)
+        {
             isCorrupt = true
         } else if docFreq == 1 && meta.singletonDoc >= maxDoc {
             isCorrupt = true
@@ -160,7 +165,8 @@ struct PostingsCursor: ~Copyable {
         let stop = min(i &+ 8, bufferCount &- 1)
         while i < stop && Int32(bitPattern: docs[i]) < target { i &+= 1 }
         if Int32(bitPattern: docs[i]) < target {
-            var lo = i &+ 1, hi = bufferCount &- 1  // docs[hi] ≥ target
+            var lo = i &+ 1
+            var hi = bufferCount &- 1  // docs[hi] ≥ target
             while lo < hi {
                 let mid = (lo &+ hi) &>> 1
                 if Int32(bitPattern: docs[mid]) < target { lo = mid &+ 1 } else { hi = mid }
@@ -220,7 +226,7 @@ struct PostingsCursor: ~Copyable {
         BitPacking.unpack(post + (start &+ 1), bitWidth: docBits, into: docs)
         let freqStart = start &+ 1 &+ 16 &* docBits
         guard let used = PatchedFrameOfReference.decode(post + freqStart, available: end &- freqStart, into: freqs),
-              freqStart &+ used == end
+            freqStart &+ used == end
         else { return fail() }
         // Gaps minus one → documents: a running sum, four lanes at a time (in-register prefix sum, then the
         // previous vector's last lane added), and tf - 1 → tf.
@@ -269,7 +275,7 @@ struct PostingsCursor: ~Copyable {
         guard start &+ bytes < end else { return fail() }
         let freqStart = start &+ bytes
         guard let used = PatchedFrameOfReference.decode(post + freqStart, available: end &- freqStart, into: freqs),
-              freqStart &+ used == end
+            freqStart &+ used == end
         else { return fail() }
         let one = SIMD4<UInt32>(repeating: 1)
         let rawFreqs = UnsafeMutableRawPointer(freqs)
@@ -501,19 +507,24 @@ final class PostingsIterator {
     init(segment: SegmentReader, meta: TermMeta, hasPositions: Bool) {
         self.segment = segment
         cursor = .allocate(capacity: 1)
-        cursor.initialize(to: PostingsCursor(
-            postings: segment.postings.bytes, positions: segment.positionsFile.bytes, maxDoc: segment.maxDoc,
-            meta: meta, hasPositions: hasPositions, postCheck: segment.postings.chunkCheck,
-            posCheck: segment.positionsFile.chunkCheck))
+        cursor.initialize(
+            to: PostingsCursor(
+                postings: segment.postings.bytes, positions: segment.positionsFile.bytes, maxDoc: segment.maxDoc,
+                meta: meta, hasPositions: hasPositions, postCheck: segment.postings.chunkCheck,
+                posCheck: segment.positionsFile.chunkCheck))
     }
 
     /// Over buffers the caller keeps alive for the iterator's lifetime (tests).
-    init(postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
-         hasPositions: Bool) {
+    init(
+        postings: UnsafeRawBufferPointer, positions: UnsafeRawBufferPointer, maxDoc: Int, meta: TermMeta,
+        hasPositions: Bool
+    ) {
         segment = nil
         cursor = .allocate(capacity: 1)
-        cursor.initialize(to: PostingsCursor(postings: postings, positions: positions, maxDoc: maxDoc, meta: meta,
-                                             hasPositions: hasPositions))
+        cursor.initialize(
+            to: PostingsCursor(
+                postings: postings, positions: positions, maxDoc: maxDoc, meta: meta,
+                hasPositions: hasPositions))
     }
 
     deinit {
@@ -543,8 +554,10 @@ struct SkipList {
     @usableFromInline let docFreq: Int
     @usableFromInline let totalTermFreq: Int
 
-    @inlinable init(post: UnsafeRawPointer, postEnd: Int, skipStart: Int, blocksStart: Int, numBlocks: Int,
-                    docFreq: Int, totalTermFreq: Int) {
+    @inlinable init(
+        post: UnsafeRawPointer, postEnd: Int, skipStart: Int, blocksStart: Int, numBlocks: Int,
+        docFreq: Int, totalTermFreq: Int
+    ) {
         self.post = post
         self.postEnd = postEnd
         self.skipStart = skipStart
@@ -598,8 +611,10 @@ struct SkipList {
     /// stored (tf, norm) Pareto frontier. Falls back to the skip entry's corner bound on inconsistent data, and on
     /// bytes the cursor cannot verify (`cursor.postBytesVerified`: the frontier is read only once verified).
     @inlinable
-    func impactBound(_ b: Int, offset: Int, weight: Float, cache: UnsafePointer<Float>,
-                     cursor: UnsafeMutablePointer<PostingsCursor>) -> Float {
+    func impactBound(
+        _ b: Int, offset: Int, weight: Float, cache: UnsafePointer<Float>,
+        cursor: UnsafeMutablePointer<PostingsCursor>
+    ) -> Float {
         let corner = weight - weight / (1 + maxTf(b) * cache[Int(minNorm(b))])
         let at = blocksStart &+ offset
         let end = at &+ blockSize(b)

@@ -43,9 +43,10 @@ final class SegmentReader: @unchecked Sendable {
     var name: String { info.name }
 
     /// Opens the segment described by `info`, verifying checksums as `verification` says.
-    init(directory: IndexDirectory, info: SegmentInfo, verification: ChecksumVerification,
-         deletions: DeletedDocuments? = nil, deletionGeneration: Int = 0) throws(SaigaError)
-    {
+    init(
+        directory: IndexDirectory, info: SegmentInfo, verification: ChecksumVerification,
+        deletions: DeletedDocuments? = nil, deletionGeneration: Int = 0
+    ) throws(SaigaError) {
         self.info = info
         (self.deletions, deletedBits) = try SegmentReader.deletedBits(deletions, info: info, directory: directory)
         self.deletionGeneration = deletionGeneration
@@ -57,7 +58,8 @@ final class SegmentReader: @unchecked Sendable {
             let path = directory.file(name)
             let file = try directory.openInput(name, expected: record.expected(segment: info.id))
             guard file.count == record.length else {
-                throw .corrupt(path, "file is \(file.count) bytes, the segment info says \(record.length) (truncated or replaced)")
+                throw .corrupt(
+                    path, "file is \(file.count) bytes, the segment info says \(record.length) (truncated or replaced)")
             }
             // Header and footer are read now: verify their chunks first.
             try file.check(0..<FileHeader.size)
@@ -65,7 +67,8 @@ final class SegmentReader: @unchecked Sendable {
             _ = try FileHeader.check(file.bytes, kind: record.kind, expectedID: info.id, path: path)
             let crc = try FileFooter.check(file.bytes, path: path, verifyChecksum: false)
             guard crc == record.crc else {
-                throw .corrupt(path, "checksum in footer (\(hex(crc))) differs from the segment info (\(hex(record.crc)))")
+                throw .corrupt(
+                    path, "checksum in footer (\(hex(crc))) differs from the segment info (\(hex(record.crc)))")
             }
             if verification == .atOpen { try file.checkAll() }
             mapped[record.kind] = file
@@ -91,7 +94,8 @@ final class SegmentReader: @unchecked Sendable {
 
     /// The same segment with other deletions (a newer commit's): the mapped files, the loaded term index and the
     /// chunks verified so far are shared, nothing is opened or checked again.
-    init(sharingFilesOf other: SegmentReader, deletions: DeletedDocuments?, deletionGeneration: Int) throws(SaigaError) {
+    init(sharingFilesOf other: SegmentReader, deletions: DeletedDocuments?, deletionGeneration: Int) throws(SaigaError)
+    {
         info = other.info
         directory = other.directory
         (self.deletions, deletedBits) = try SegmentReader.deletedBits(deletions, info: info, directory: directory)
@@ -109,7 +113,9 @@ final class SegmentReader: @unchecked Sendable {
     }
 
     /// The deletions (nil when none) and a copy of their bits at a stable address for the collectors.
-    private static func deletedBits(_ deletions: DeletedDocuments?, info: SegmentInfo, directory: IndexDirectory)
+    private static func deletedBits(
+        _ deletions: DeletedDocuments?, info: SegmentInfo, directory: IndexDirectory
+    )
         throws(SaigaError) -> (DeletedDocuments?, UnsafeMutablePointer<UInt8>?)
     {
         guard let deletions, !deletions.isEmpty else { return (nil, nil) }
@@ -174,12 +180,16 @@ final class SegmentReader: @unchecked Sendable {
     func lookup(field: Int, term: UnsafeRawBufferPointer) throws(SaigaError) -> TermMeta? {
         // A field with no terms here (e.g. empty titles) needs no dictionary search.
         guard field < fieldHasTerms.count, fieldHasTerms[field] else { return nil }
-        return try withKey(field: field, term: term) { (key: UnsafeRawBufferPointer) throws(SaigaError) in try terms.lookup(key) }
+        return try withKey(field: field, term: term) { (key: UnsafeRawBufferPointer) throws(SaigaError) in
+            try terms.lookup(key)
+        }
     }
 
     /// Builds the dictionary key (field byte, then term bytes) on the stack.
-    func withKey<R>(field: Int, term: UnsafeRawBufferPointer,
-                    _ body: (UnsafeRawBufferPointer) throws(SaigaError) -> R) throws(SaigaError) -> R {
+    func withKey<R>(
+        field: Int, term: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer) throws(SaigaError) -> R
+    ) throws(SaigaError) -> R {
         let n = term.count + 1
         return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: n) {
             (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) -> R in
@@ -194,9 +204,13 @@ final class SegmentReader: @unchecked Sendable {
     /// The segment-local number of the live document with this id, if any (a damaged id store throws: "not
     /// found" must never stand in for "cannot read").
     func lookupID(_ id: String) throws(SaigaError) -> Int? {
-        guard let doc = try withBytes(Array(id.utf8), { (p: UnsafeRawBufferPointer) throws(SaigaError) -> Int? in
-            try ids.lookup(p)
-        }) else { return nil }
+        guard
+            let doc = try withBytes(
+                Array(id.utf8),
+                { (p: UnsafeRawBufferPointer) throws(SaigaError) -> Int? in
+                    try ids.lookup(p)
+                })
+        else { return nil }
         return isDeleted(doc) ? nil : doc
     }
 

@@ -18,7 +18,7 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
         } catch { throw .corrupt(file.path, "document store trailer unreadable") }
         // The offset is bounded first (read from possibly damaged bytes: the sum below must not overflow).
         guard indexOffset >= body.lowerBound, indexOffset <= body.upperBound - 12,
-              indexOffset + blockCount * 12 == body.upperBound - 12
+            indexOffset + blockCount * 12 == body.upperBound - 12
         else {
             throw .corrupt(file.path, "document store index is inconsistent", offset: body.upperBound - 12)
         }
@@ -26,12 +26,17 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
     }
 
     private func blockFirstDoc(_ i: Int) -> Int {
-        Int(UInt32(littleEndian: file.bytes.baseAddress!.loadUnaligned(fromByteOffset: indexOffset + i * 12, as: UInt32.self)))
+        Int(
+            UInt32(
+                littleEndian: file.bytes.baseAddress!.loadUnaligned(
+                    fromByteOffset: indexOffset + i * 12, as: UInt32.self)))
     }
 
     private func blockOffset(_ i: Int) -> Int {
-        Int(truncatingIfNeeded: UInt64(littleEndian: file.bytes.baseAddress!.loadUnaligned(
-            fromByteOffset: indexOffset + i * 12 + 4, as: UInt64.self)))
+        Int(
+            truncatingIfNeeded: UInt64(
+                littleEndian: file.bytes.baseAddress!.loadUnaligned(
+                    fromByteOffset: indexOffset + i * 12 + 4, as: UInt64.self)))
     }
 
     /// The stored fields of `doc` as (field number, value) pairs.
@@ -39,7 +44,8 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
         guard doc >= 0 && doc < maxDoc else { throw SaigaError(.invalidArgument, "document \(doc) out of range") }
         try checkIndex()
         // Last block whose first doc ≤ doc.
-        var lo = 0, hi = blockCount
+        var lo = 0
+        var hi = blockCount
         while lo < hi {
             let mid = (lo + hi) >> 1
             if blockFirstDoc(mid) <= doc { lo = mid + 1 } else { hi = mid }
@@ -61,8 +67,10 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
         var expected = 0
         for block in 0..<blockCount {
             guard blockFirstDoc(block) == expected else {
-                throw .corrupt(file.path, "document store block \(block) starts at document \(blockFirstDoc(block)), expected \(expected)",
-                               offset: indexOffset + block * 12)
+                throw .corrupt(
+                    file.path,
+                    "document store block \(block) starts at document \(blockFirstDoc(block)), expected \(expected)",
+                    offset: indexOffset + block * 12)
             }
             try decodeBlock(block) { (d: Int, fields: [(Int, String)]) throws(SaigaError) -> Bool in
                 try body(d, fields)
@@ -70,7 +78,9 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
                 return true
             }
         }
-        guard expected == maxDoc else { throw .corrupt(file.path, "document store holds \(expected) documents, not \(maxDoc)") }
+        guard expected == maxDoc else {
+            throw .corrupt(file.path, "document store holds \(expected) documents, not \(maxDoc)")
+        }
     }
 
     /// Verifies the block index (binary searches read it directly from the mapping), once.
@@ -81,7 +91,9 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
     private let indexVerified = VerifiedOnce()
 
     /// Decompresses block `block` and calls `visit(doc, fields)` for its documents in order until it returns false.
-    private func decodeBlock(_ block: Int, _ visit: (Int, [(Int, String)]) throws(SaigaError) -> Bool) throws(SaigaError) {
+    private func decodeBlock(
+        _ block: Int, _ visit: (Int, [(Int, String)]) throws(SaigaError) -> Bool
+    ) throws(SaigaError) {
         let first = blockFirstDoc(block)
         let start = blockOffset(block)
         let end = block + 1 < blockCount ? blockOffset(block + 1) : indexOffset
@@ -105,7 +117,8 @@ final class StoredFieldsReader: @unchecked Sendable {  // immutable after init
         }
         var raw = [UInt8](repeating: 0, count: rawLength)
         let ok = raw.withUnsafeMutableBytes {
-            Deflate.decompress(compressed, expectedSize: rawLength, into: $0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 16)!)
+            Deflate.decompress(
+                compressed, expectedSize: rawLength, into: $0.baseAddress ?? UnsafeMutableRawPointer(bitPattern: 16)!)
         }
         guard ok else { throw SaigaError.corrupt(file.path, "document store block does not decompress", offset: start) }
         let path = file.path

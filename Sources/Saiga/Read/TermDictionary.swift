@@ -84,7 +84,8 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     /// Compares the first key of block `i` with `key`.
     private func compareFirstKey(_ i: Int, _ key: UnsafeRawBufferPointer) -> Int {
         firstKeys.withUnsafeBytes { all in
-            let s = firstKeyStarts[i], e = firstKeyStarts[i + 1]
+            let s = firstKeyStarts[i]
+            let e = firstKeyStarts[i + 1]
             return compareBytes(UnsafeRawBufferPointer(rebasing: all[s..<e]), key)
         }
     }
@@ -92,7 +93,8 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     /// The block that would contain `key`: the last block whose first key is ≤ key, or nil if key precedes all.
     private func blockFor(_ key: UnsafeRawBufferPointer) -> Int? {
         let target = keyPrefix(key)
-        var lo = 0, hi = blockOffsets.count  // invariant: blocks < lo have first key ≤ key
+        var lo = 0
+        var hi = blockOffsets.count  // invariant: blocks < lo have first key ≤ key
         firstKeyPrefixes.withUnsafeBufferPointer { prefixes in
             while lo < hi {
                 let mid = (lo &+ hi) >> 1
@@ -135,8 +137,10 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     }
 
     /// Calls `body` for each (key, meta) with a key starting with `prefix`, in order; `body` returns false to stop.
-    func forEachTerm(withPrefix prefix: UnsafeRawBufferPointer,
-                     _ body: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool) throws(SaigaError) {
+    func forEachTerm(
+        withPrefix prefix: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool
+    ) throws(SaigaError) {
         var b = blockFor(prefix) ?? 0
         while b < blockOffsets.count {
             var done = false
@@ -158,8 +162,11 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     }
 
     /// Every term of a field, in order (for `saiga check`-style walks and tests).
-    func forEachTerm(field: UInt8, _ body: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool)
-        throws(SaigaError) {
+    func forEachTerm(
+        field: UInt8, _ body: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool
+    )
+        throws(SaigaError)
+    {
         var f = field
         try withUnsafeBytes(of: &f) { (p: UnsafeRawBufferPointer) throws(SaigaError) in
             try forEachTerm(withPrefix: p, body)
@@ -188,7 +195,8 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                 index = 0
                 var k: [[UInt8]] = []
                 var m: [TermMeta] = []
-                try dictionary.scanBlock(block) { (key: UnsafeRawBufferPointer, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
+                try dictionary.scanBlock(block) {
+                    (key: UnsafeRawBufferPointer, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
                     k.append(Array(key))
                     m.append(meta)
                     return true
@@ -207,8 +215,10 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     /// (`shared`: the bytes the key shares with the previous one, 0 for the first). Metadata is delta-coded within
     /// the block, so it is decoded for every visited term.
     @inline(__always)
-    fileprivate func scanBlock(_ b: Int,
-                           _ visit: (UnsafeRawBufferPointer, Int, TermMeta) throws(SaigaError) -> Bool) throws(SaigaError) {
+    fileprivate func scanBlock(
+        _ b: Int,
+        _ visit: (UnsafeRawBufferPointer, Int, TermMeta) throws(SaigaError) -> Bool
+    ) throws(SaigaError) {
         let bytes = file.bytes
         let end = b + 1 < blockOffsets.count ? blockOffsets[b + 1] : indexOffset
         guard blockOffsets[b] < end else { throw .corrupt(path, "term block offsets out of order") }
@@ -222,8 +232,11 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
             var terms = ByteCursor(base: bytes.baseAddress!, start: c.position, end: c.position + termBytesLength)
             try c.skip(termBytesLength)
             var metaCursor = c
-            guard n >= 1 && n <= PostingsFormat.termsPerBlock else { throw DecodeError(offset: c.position, reason: "bad term count in block") }
-            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) { (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
+            guard n >= 1 && n <= PostingsFormat.termsPerBlock else {
+                throw DecodeError(offset: c.position, reason: "bad term count in block")
+            }
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) {
+                (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
                 var keyLength = 0
                 var lastSingleton = 0
                 for _ in 0..<n {
@@ -240,7 +253,8 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                         throw .corrupt(path, "term block: bad prefix length", offset: terms.position)
                     }
                     if suffix.count > 0 {
-                        UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(from: suffix.baseAddress!, byteCount: suffix.count)
+                        UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(
+                            from: suffix.baseAddress!, byteCount: suffix.count)
                     }
                     keyLength = shared + suffix.count
                     let field = Int(key[0])
@@ -254,7 +268,8 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                             let delta = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
                             let doc = lastSingleton + Int(delta)
                             guard doc >= 0 && doc < Int(Int32.max) else {
-                                throw DecodeError(offset: metaCursor.position, reason: "singleton document out of range")
+                                throw DecodeError(
+                                    offset: metaCursor.position, reason: "singleton document out of range")
                             }
                             lastSingleton = doc
                             let tf = head & 2 != 0 ? 1 : try metaCursor.readVInt32()
@@ -263,7 +278,8 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                                 posOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
                                 pos = posOffset
                             }
-                            m = TermMeta(docFreq: 1, totalTermFreq: Int(tf), docOffset: 0, posOffset: pos, singletonDoc: doc)
+                            m = TermMeta(
+                                docFreq: 1, totalTermFreq: Int(tf), docOffset: 0, posOffset: pos, singletonDoc: doc)
                         } else {
                             let df = Int(truncatingIfNeeded: head >> 1)
                             guard df >= 2 && df < Int(Int32.max) else {
@@ -276,8 +292,9 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                                 posOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
                                 pos = posOffset
                             }
-                            m = TermMeta(docFreq: df, totalTermFreq: df &+ extra, docOffset: docOffset, posOffset: pos,
-                                         singletonDoc: 0)
+                            m = TermMeta(
+                                docFreq: df, totalTermFreq: df &+ extra, docOffset: docOffset, posOffset: pos,
+                                singletonDoc: 0)
                         }
                     } catch let e as DecodeError {
                         throw .corrupt(path, "term metadata: \(e.reason)", offset: e.offset)
@@ -316,5 +333,5 @@ func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> I
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

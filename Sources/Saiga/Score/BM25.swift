@@ -1,6 +1,7 @@
 import SaigaPosix
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// BM25 parameters. Lucene's defaults; both can change per query without reindexing, because the index stores
@@ -17,7 +18,9 @@ public struct BM25Parameters: Sendable, Hashable {
     }
 
     func validate() throws(SaigaError) {
-        guard k1.isFinite, k1 >= 0, k1 <= 1000 else { throw SaigaError(.invalidArgument, "k1 must be in 0...1000 (got \(k1))") }
+        guard k1.isFinite, k1 >= 0, k1 <= 1000 else {
+            throw SaigaError(.invalidArgument, "k1 must be in 0...1000 (got \(k1))")
+        }
         guard b.isFinite, b >= 0, b <= 1 else { throw SaigaError(.invalidArgument, "b must be in 0...1 (got \(b))") }
     }
 }
@@ -44,8 +47,10 @@ final class ScoreCache: @unchecked Sendable {  // filled in init, read-only afte
     /// each allocating and filling 256 entries. Per thread, so the query path takes no lock.
     static func shared(k1: Float, b: Float, avgdl: Float) -> ScoreCache {
         let memo = ScoreCacheMemo.current
-        for c in memo.entries where c.k1.bitPattern == k1.bitPattern && c.b.bitPattern == b.bitPattern
-            && c.avgdl.bitPattern == avgdl.bitPattern {
+        for c in memo.entries
+        where c.k1.bitPattern == k1.bitPattern && c.b.bitPattern == b.bitPattern
+            && c.avgdl.bitPattern == avgdl.bitPattern
+        {
             return c
         }
         let c = ScoreCache(k1: k1, b: b, avgdl: avgdl)

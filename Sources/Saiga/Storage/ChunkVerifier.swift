@@ -32,7 +32,8 @@ final class ChunkVerifier: @unchecked Sendable {
         self.chunkCount = checksums.crcs.count
         self.length = bytes.count
         self.path = path
-        self.flags = identity.map { ChunkFlags.shared(for: $0, count: checksums.crcs.count) }
+        self.flags =
+            identity.map { ChunkFlags.shared(for: $0, count: checksums.crcs.count) }
             ?? ChunkFlags(count: checksums.crcs.count)
     }
 
@@ -62,8 +63,10 @@ final class ChunkVerifier: @unchecked Sendable {
     /// The error for a range that `verify` refused.
     func failure(_ range: Range<Int>) -> SaigaError {
         if let damage { return damage }
-        return .corrupt(path, "read of bytes \(range.lowerBound)..<\(range.upperBound) outside the file's "
-            + "\(length) bytes (damaged offsets)")
+        return .corrupt(
+            path,
+            "read of bytes \(range.lowerBound)..<\(range.upperBound) outside the file's "
+                + "\(length) bytes (damaged offsets)")
     }
 
     /// The error naming the first chunk found damaged so far, or nil.
@@ -71,8 +74,10 @@ final class ChunkVerifier: @unchecked Sendable {
         let damaged = firstDamagedChunk.load(ordering: .relaxed)
         guard damaged >= 0 else { return nil }
         let start = damaged << shift
-        return .corrupt(path, "checksum mismatch in bytes \(start)..<\(min(start + (1 << shift), length)) "
-            + "(chunk \(damaged) of \(chunkCount)): the file is damaged", offset: start)
+        return .corrupt(
+            path,
+            "checksum mismatch in bytes \(start)..<\(min(start + (1 << shift), length)) "
+                + "(chunk \(damaged) of \(chunkCount)): the file is damaged", offset: start)
     }
 
     /// True if bytes `start ..< end` are verified, verifying every chunk they touch that is not verified yet
@@ -149,8 +154,11 @@ struct ChunkCheck {
     func covers(_ start: Int, _ end: Int) -> Bool {
         guard let flags, let verifier else { return true }
         if start >= 0 && end <= length && start < end {
-            let first = start &>> shift, last = (end &- 1) &>> shift
-            if last &- first <= 1 && flags[first].load(ordering: .relaxed) != 0 && flags[last].load(ordering: .relaxed) != 0 {
+            let first = start &>> shift
+            let last = (end &- 1) &>> shift
+            if last &- first <= 1 && flags[first].load(ordering: .relaxed) != 0
+                && flags[last].load(ordering: .relaxed) != 0
+            {
                 return true
             }
         }

@@ -1,8 +1,9 @@
 import SaigaPosix
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import Synchronization
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// An open index directory: every file of an index is created, opened, renamed and deleted through it, relative
 /// to the directory's descriptor (`openat` and friends), never by a path that could lead elsewhere.
@@ -102,8 +103,11 @@ final class IndexDirectory: Sendable {
         let foreign = names.filter { !IndexDirectory.isIndexFile($0) && $0 != IndexDirectory.lockFileName }.sorted()
         guard !foreign.isEmpty else { return }
         let shown = foreign.prefix(3).map { "\"\($0)\"" }.joined(separator: ", ") + (foreign.count > 3 ? ", …" : "")
-        throw SaigaError(.notAnIndex, "\(path) is not an index: it holds \(foreign.count) other "
-            + "file\(foreign.count == 1 ? "" : "s") (\(shown)) and no commit; use an empty or new directory", path: path)
+        throw SaigaError(
+            .notAnIndex,
+            "\(path) is not an index: it holds \(foreign.count) other "
+                + "file\(foreign.count == 1 ? "" : "s") (\(shown)) and no commit; use an empty or new directory",
+            path: path)
     }
 
     /// The type and size of an entry, without following a symbolic link.
@@ -125,16 +129,19 @@ final class IndexDirectory: Sendable {
     /// Maps the regular file `name`. A missing file, a symbolic link, a FIFO, a directory or anything else but a
     /// regular file is `corruptIndex` (without blocking: a FIFO is opened non-blocking and refused).
     func openInput(_ name: String, expected: MappedFile.Expected? = nil) throws(SaigaError) -> MappedFile {
-        let (fd, status) = try openRegularFile(name, O_RDONLY, symlink: "index files must be regular files (not followed)",
-                                               notRegular: "")
+        let (fd, status) = try openRegularFile(
+            name, O_RDONLY, symlink: "index files must be regular files (not followed)",
+            notRegular: "")
         defer { Sys.close(fd) }
         return try MappedFile(fd: fd, status: status, path: file(name), expected: expected)
     }
 
     /// Opens `name` (never following a symbolic link, never blocking on a FIFO) and returns the descriptor and its
     /// status; anything but a regular file is `corruptIndex`, the message ending with `symlink` or `notRegular`.
-    private func openRegularFile(_ name: String, _ flags: CInt, mode: mode_t = 0o644, symlink: String,
-                                 notRegular: String) throws(SaigaError) -> (CInt, Sys.FileStatus) {
+    private func openRegularFile(
+        _ name: String, _ flags: CInt, mode: mode_t = 0o644, symlink: String,
+        notRegular: String
+    ) throws(SaigaError) -> (CInt, Sys.FileStatus) {
         let full = file(name)
         let fd: CInt
         do { fd = try Sys.openAt(self.fd, name, flags | O_NONBLOCK, mode: mode) } catch {
@@ -231,9 +238,10 @@ final class IndexDirectory: Sendable {
     /// Opens (creating if needed) the lock file, refusing anything but a regular file: a symbolic link there is
     /// not followed (a writer running as root must never truncate or write a file it points to).
     fileprivate func openLockFile() throws(SaigaError) -> (CInt, Sys.FileStatus) {
-        try openRegularFile(IndexDirectory.lockFileName, O_RDWR | O_CREAT,
-                            symlink: "refusing to lock the index through it (remove it)",
-                            notRegular: "; refusing to lock the index")
+        try openRegularFile(
+            IndexDirectory.lockFileName, O_RDWR | O_CREAT,
+            symlink: "refusing to lock the index through it (remove it)",
+            notRegular: "; refusing to lock the index")
     }
 }
 
@@ -260,8 +268,10 @@ final class WriteLock {
         let id = status.identity
         guard WriteLock.held.withLock({ $0.insert(id).inserted }) else {
             Sys.close(fd)
-            throw SaigaError(.indexLocked, "the index is being written by another writer of this process "
-                + "(\(Sys.processID)); only one writer at a time", path: path)
+            throw SaigaError(
+                .indexLocked,
+                "the index is being written by another writer of this process "
+                    + "(\(Sys.processID)); only one writer at a time", path: path)
         }
         identity = id
         let deadline = Sys.monotonicNanos() + 2_000_000_000
@@ -281,8 +291,9 @@ final class WriteLock {
             }
             release()
             let who = holder.isEmpty || !holder.allSatisfy(\.isNumber) ? "another process" : "process \(holder)"
-            throw SaigaError(.indexLocked, "the index is being written by \(who); only one writer at a time",
-                             path: path)
+            throw SaigaError(
+                .indexLocked, "the index is being written by \(who); only one writer at a time",
+                path: path)
         }
         let pid = Array("\(Sys.processID)\n".utf8)
         do {

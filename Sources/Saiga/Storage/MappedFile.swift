@@ -1,6 +1,7 @@
 import SaigaPosix
+
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// A whole file mapped read-only into memory. The mapping lives as long as this object, survives the file being
@@ -46,8 +47,9 @@ final class MappedFile: @unchecked Sendable {
             } catch { throw .system(error) }
         }
         if let expected {
-            let key = ChunkFlags.Key(device: status.device, inode: status.inode, size: size, modified: status.modified,
-                                     changed: status.changed, segment: expected.segment, crc: expected.crc)
+            let key = ChunkFlags.Key(
+                device: status.device, inode: status.inode, size: size, modified: status.modified,
+                changed: status.changed, segment: expected.segment, crc: expected.crc)
             verifier = ChunkVerifier(bytes: bytes, checksums: expected.checksums, path: path, identity: key)
         } else {
             verifier = nil

@@ -1,6 +1,7 @@
 import SaigaPosix
+
 #if canImport(Glibc)
-@preconcurrency import Glibc
+    @preconcurrency import Glibc
 #endif
 
 /// A new file written once, front to back, through a buffer, with the CRC-32 of each 32 KiB chunk

@@ -36,8 +36,11 @@ struct DocumentValidator {
         var size = idBytes + titleBytes + document.body.utf8.count
         for f in document.fields { size += f.name.utf8.count + f.value.utf8.count }
         guard size <= maxDocumentBytes else {
-            throw SaigaError(.invalidDocument, "document \"\(document.id)\" is \(size) bytes; the limit is "
-                + "\(maxDocumentBytes) (IndexWriterOptions.maxDocumentBytes, a quarter of the RAM budget by default)")
+            throw SaigaError(
+                .invalidDocument,
+                "document \"\(document.id)\" is \(size) bytes; the limit is "
+                    + "\(maxDocumentBytes) (IndexWriterOptions.maxDocumentBytes, a quarter of the RAM budget by default)"
+            )
         }
         var newNames = Set<String>()
         for f in document.fields {
@@ -50,9 +53,11 @@ struct DocumentValidator {
             if !extraFieldNames.contains(f.name) { newNames.insert(f.name) }
         }
         if !newNames.isEmpty && extraFieldNames.count + newNames.count > Schema.maxExtraFields {
-            throw SaigaError(.invalidDocument, "document \"\(document.id)\" would bring the index to "
-                + "\(extraFieldNames.count + newNames.count) distinct extra field names (\"\(newNames.sorted()[0])\" …); "
-                + "an index holds at most \(Schema.maxExtraFields)")
+            throw SaigaError(
+                .invalidDocument,
+                "document \"\(document.id)\" would bring the index to "
+                    + "\(extraFieldNames.count + newNames.count) distinct extra field names (\"\(newNames.sorted()[0])\" …); "
+                    + "an index holds at most \(Schema.maxExtraFields)")
         }
     }
 

@@ -20,12 +20,16 @@ final class DocumentsWriter {
         shared = IndexingShared(nextSegmentNumber: nextSegmentNumber)
         let budget = (options.ramBudgetMB << 20) / options.threads
         if options.threads == 1 {
-            partition = IndexingPartition(directory: directory, analyzer: analyzer, options: options, shared: shared,
-                                          ramBudget: budget)
+            partition = IndexingPartition(
+                directory: directory, analyzer: analyzer, options: options, shared: shared,
+                ramBudget: budget)
         } else {
             for _ in 0..<options.threads {
-                workers.append(IndexingWorker(partition: IndexingPartition(
-                    directory: directory, analyzer: analyzer, options: options, shared: shared, ramBudget: budget)))
+                workers.append(
+                    IndexingWorker(
+                        partition: IndexingPartition(
+                            directory: directory, analyzer: analyzer, options: options, shared: shared,
+                            ramBudget: budget)))
             }
         }
     }

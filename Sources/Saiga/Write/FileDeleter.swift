@@ -62,8 +62,9 @@ struct FileDeleter {
     mutating func deleteUnused(inUse: Set<String>, busySegments: Set<String>) {
         var known: [UInt64: Manifest] = [:]
         for m in keptCommits + retiredCommits { known[m.generation] = m }
-        FileDeleter.sweep(directory, retainFrom: keptCommits.first?.generation, retireAllBut: retireAllBut,
-                          known: known, inUse: inUse, busySegments: busySegments)
+        FileDeleter.sweep(
+            directory, retainFrom: keptCommits.first?.generation, retireAllBut: retireAllBut,
+            known: known, inUse: inUse, busySegments: busySegments)
         retiredCommits = []
         retireAllBut = nil
     }
@@ -72,8 +73,10 @@ struct FileDeleter {
     ///   - retainFrom: commits with a lower generation are retired (nil: none).
     ///   - retireAllBut: with a generation, every other commit is retired, damaged ones included (a rebuild).
     ///   - known: manifests the caller has decoded already (its recent commits): not read again.
-    private static func sweep(_ directory: IndexDirectory, retainFrom: UInt64?, retireAllBut: UInt64?,
-                              known: [UInt64: Manifest], inUse: Set<String>, busySegments: Set<String>) {
+    private static func sweep(
+        _ directory: IndexDirectory, retainFrom: UInt64?, retireAllBut: UInt64?,
+        known: [UInt64: Manifest], inUse: Set<String>, busySegments: Set<String>
+    ) {
         guard let names = try? directory.list() else { return }
         var present = Set(names)
         var manifests: [UInt64] = []
@@ -115,7 +118,8 @@ struct FileDeleter {
             guard let m = decoded(g) else { return }
             named.formUnion(m.fileNames())
         }
-        for name in present where IndexDirectory.isIndexFile(name) && !name.hasPrefix("manifest_") && !named.contains(name) {
+        for name in present
+        where IndexDirectory.isIndexFile(name) && !name.hasPrefix("manifest_") && !named.contains(name) {
             if let segment = IndexDirectory.segment(ofFile: name), busySegments.contains(segment) { continue }
             try? directory.delete(name)
         }

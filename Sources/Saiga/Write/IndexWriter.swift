@@ -68,8 +68,9 @@ public final class IndexWriter {
 
         var newest: WritableCommit?
         if options.openMode != .create, let generation = generations.first {
-            newest = try WritableCommit(directory: directory, generation: generation,
-                                        previousGeneration: generations.dropFirst().first)
+            newest = try WritableCommit(
+                directory: directory, generation: generation,
+                previousGeneration: generations.dropFirst().first)
         } else if options.openMode == .append {
             throw SaigaError(.indexNotFound, "no committed index at \(path) to append to", path: path)
         }
@@ -86,12 +87,16 @@ public final class IndexWriter {
         }
         if let latest {
             guard latest.analyzer == options.analyzer || options.analyzer == .default else {
-                throw SaigaError(.invalidArgument, "the index was built with other analysis settings (stemming \(latest.analyzer.stemming), stop words \(latest.analyzer.stopWords))")
+                throw SaigaError(
+                    .invalidArgument,
+                    "the index was built with other analysis settings (stemming \(latest.analyzer.stemming), stop words \(latest.analyzer.stopWords))"
+                )
             }
             analyzerOptions = latest.analyzer
             positions = latest.positions
             for (entry, r) in zip(latest.segments, opened) {
-                segments.append(WriterSegment(reader: r, directory: directory, deletionGeneration: entry.deletionGeneration))
+                segments.append(
+                    WriterSegment(reader: r, directory: directory, deletionGeneration: entry.deletionGeneration))
             }
             hasEarlierDocuments = segments.contains { $0.liveDocs > 0 }
             segmentsAtOpen = Set(segments.map(\.name))
@@ -102,18 +107,21 @@ public final class IndexWriter {
         // The commit before the newest stays the fallback (its files are kept) as long as its manifest decodes. A
         // rebuild keeps the previous commits until its own first commit (a failed rebuild leaves the index as it
         // was), which then retires them all.
-        files = FileDeleter(directory: directory, keptCommits: latest.map { [previous, $0].compactMap { $0 } } ?? [],
-                            replacesPreviousCommits: latest == nil && !generations.isEmpty)
+        files = FileDeleter(
+            directory: directory, keptCommits: latest.map { [previous, $0].compactMap { $0 } } ?? [],
+            replacesPreviousCommits: latest == nil && !generations.isEmpty)
         validator = DocumentValidator(options: options, existingSegments: segments.map(\.info))
         committedState = segments.map { ($0.info, $0.deletions, $0.deletionGeneration) }
         self.analyzer = Analyzer(options: analyzerOptions)
         var partitionOptions = options
         partitionOptions.positions = positions
-        documents = DocumentsWriter(directory: directory, analyzer: analyzer, options: partitionOptions,
-                                    nextSegmentNumber: next)
+        documents = DocumentsWriter(
+            directory: directory, analyzer: analyzer, options: partitionOptions,
+            nextSegmentNumber: next)
         if options.mergePolicy != nil {
-            merges = MergeScheduler(directory: directory, positions: positions, storeText: options.storeText,
-                                    compressionLevel: Int32(options.storeCompressionLevel))
+            merges = MergeScheduler(
+                directory: directory, positions: positions, storeText: options.storeText,
+                compressionLevel: Int32(options.storeCompressionLevel))
         }
         // Files of interrupted flushes and merges, and of commits older than the two kept, go now.
         if options.openMode != .create { deleteUnusedFiles() }
@@ -289,8 +297,9 @@ public final class IndexWriter {
         return segments.map { s in
             let bytes = s.info.dataBytes
             let live = s.info.maxDoc == 0 ? 0 : Int(Double(bytes) * Double(s.liveDocs) / Double(s.info.maxDoc))
-            return MergePolicy.Candidate(name: s.name, liveBytes: live, maxDoc: s.info.maxDoc, deleted: s.deletions.count,
-                                         merging: busy.contains(s.name))
+            return MergePolicy.Candidate(
+                name: s.name, liveBytes: live, maxDoc: s.info.maxDoc, deleted: s.deletions.count,
+                merging: busy.contains(s.name))
         }
     }
 
@@ -299,8 +308,10 @@ public final class IndexWriter {
         let chosen = segments.filter { names.contains($0.name) }
         guard !chosen.isEmpty else { return }
         let output = IndexDirectory.segmentName(documents.shared.takeSegmentNumber())
-        merges.enqueue(MergeScheduler.Task(sources: chosen.map(\.info), deletions: chosen.map { $0.deletions },
-                                           output: output))
+        merges.enqueue(
+            MergeScheduler.Task(
+                sources: chosen.map(\.info), deletions: chosen.map { $0.deletions },
+                output: output))
     }
 
     /// Starts the merges the policy asks for (one at a time: merges run on one thread).
@@ -320,8 +331,10 @@ public final class IndexWriter {
             case .failure(let e):
                 if firstError == nil { firstError = e }
             case .success(let output):
-                if let merged = WriterSegment.merged(output, of: done.task, replacingIn: &segments,
-                                                     directory: directory) {
+                if let merged = WriterSegment.merged(
+                    output, of: done.task, replacingIn: &segments,
+                    directory: directory)
+                {
                     let names = done.task.sources.map(\.name)
                     if names.allSatisfy(segmentsAtOpen.contains) { segmentsAtOpen.insert(merged.name) }
                 }
@@ -348,8 +361,11 @@ public final class IndexWriter {
         try checkOpen()
         guard maxSegments >= 1 else { throw SaigaError(.invalidArgument, "maxSegments must be at least 1") }
         try flush()
-        let scheduler = merges ?? MergeScheduler(directory: directory, positions: positions, storeText: options.storeText,
-                                                 compressionLevel: Int32(options.storeCompressionLevel))
+        let scheduler =
+            merges
+            ?? MergeScheduler(
+                directory: directory, positions: positions, storeText: options.storeText,
+                compressionLevel: Int32(options.storeCompressionLevel))
         if merges == nil { merges = scheduler }
         defer {
             if options.mergePolicy == nil {
@@ -414,8 +430,9 @@ public final class IndexWriter {
                 generation: newGeneration, commitID: .random(), analyzer: analyzerOptions, positions: positions,
                 nextSegmentNumber: documents.shared.state.withLock { $0.nextSegmentNumber },
                 segments: segments.map { s in
-                    Manifest.SegmentEntry(name: s.name, id: s.info.id, maxDoc: s.info.maxDoc,
-                                          deletionGeneration: newDeletionGenerations[s.name] ?? s.deletionGeneration)
+                    Manifest.SegmentEntry(
+                        name: s.name, id: s.info.id, maxDoc: s.info.maxDoc,
+                        deletionGeneration: newDeletionGenerations[s.name] ?? s.deletionGeneration)
                 },
                 userData: userData)
             try directory.writeManifest(manifest)
@@ -448,8 +465,9 @@ public final class IndexWriter {
                 inUse.insert(DeletedDocuments.fileName(segment: s.name, generation: s.deletionGeneration))
             }
         }
-        files.deleteUnused(inUse: inUse,
-                           busySegments: (merges?.outputsInProgress ?? []).union(documents.segmentsInProgress))
+        files.deleteUnused(
+            inUse: inUse,
+            busySegments: (merges?.outputsInProgress ?? []).union(documents.segmentsInProgress))
     }
 
     /// Discards everything not committed: documents in RAM, segments flushed or merged since the last commit

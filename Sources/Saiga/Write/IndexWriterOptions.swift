@@ -50,11 +50,13 @@ public struct IndexWriterOptions: Sendable {
     /// Most indexing `threads` accepted; `saiga index --threads` takes its range from here.
     public static let maxThreads = 256
 
-    public init(openMode: IndexOpenMode = .createOrAppend, ramBudgetMB: Int = 256, analyzer: AnalyzerOptions = .default,
-                positions: Bool = true, storeCompressionLevel: Int = 6, storeText: Bool = true,
-                maxBufferedDocuments: Int? = nil, threads: Int = 1, mergePolicy: MergePolicy? = MergePolicy(),
-                onFlush: (@Sendable (Int) -> Void)? = nil, maxDocumentBytes: Int? = nil,
-                allowNonIndexDirectory: Bool = false) {
+    public init(
+        openMode: IndexOpenMode = .createOrAppend, ramBudgetMB: Int = 256, analyzer: AnalyzerOptions = .default,
+        positions: Bool = true, storeCompressionLevel: Int = 6, storeText: Bool = true,
+        maxBufferedDocuments: Int? = nil, threads: Int = 1, mergePolicy: MergePolicy? = MergePolicy(),
+        onFlush: (@Sendable (Int) -> Void)? = nil, maxDocumentBytes: Int? = nil,
+        allowNonIndexDirectory: Bool = false
+    ) {
         self.maxDocumentBytes = maxDocumentBytes
         self.allowNonIndexDirectory = allowNonIndexDirectory
         self.openMode = openMode
@@ -74,8 +76,9 @@ extension IndexWriterOptions {
     /// Throws `.invalidArgument` for a setting out of its range.
     func validate() throws(SaigaError) {
         guard (1...Self.maxRAMBudgetMB).contains(ramBudgetMB) else {
-            throw SaigaError(.invalidArgument,
-                             "ram budget must be between 1 and \(Self.maxRAMBudgetMB) MB (got \(ramBudgetMB))")
+            throw SaigaError(
+                .invalidArgument,
+                "ram budget must be between 1 and \(Self.maxRAMBudgetMB) MB (got \(ramBudgetMB))")
         }
         if let n = maxBufferedDocuments, n < 1 {
             throw SaigaError(.invalidArgument, "maxBufferedDocuments must be at least 1")

@@ -1,5 +1,5 @@
-import SaigaPosix
 import Dispatch
+import SaigaPosix
 import Synchronization
 
 /// State the partitions of one writer share: the segments flushed so far, the segment-number counter and the
@@ -44,8 +44,10 @@ final class IndexingPartition: @unchecked Sendable {  // used by one thread at a
     let ramBudget: Int
     private(set) var builder: SegmentBuilder?
 
-    init(directory: IndexDirectory, analyzer: Analyzer, options: IndexWriterOptions, shared: IndexingShared,
-         ramBudget: Int) {
+    init(
+        directory: IndexDirectory, analyzer: Analyzer, options: IndexWriterOptions, shared: IndexingShared,
+        ramBudget: Int
+    ) {
         self.directory = directory
         self.analyzer = analyzer
         self.options = options
@@ -56,7 +58,8 @@ final class IndexingPartition: @unchecked Sendable {  // used by one thread at a
     func add(_ document: Document) throws(SaigaError) {
         if builder == nil {
             builder = try SegmentBuilder(
-                directory: directory, number: shared.takeSegmentNumber(), analyzer: analyzer, positions: options.positions,
+                directory: directory, number: shared.takeSegmentNumber(), analyzer: analyzer,
+                positions: options.positions,
                 compressionLevel: Int32(options.storeCompressionLevel), storeText: options.storeText)
         }
         let b = builder!
@@ -136,4 +139,3 @@ final class IndexingWorker: Sendable {
         }
     }
 }
-

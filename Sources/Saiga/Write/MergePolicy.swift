@@ -20,8 +20,10 @@ public struct MergePolicy: Sendable, Hashable {
     /// for them. Default 30.
     public var maxSegments: Int
 
-    public init(mergeFactor: Int = 10, floorBytes: Int = 16 << 10, maxMergedBytes: Int = 5 << 30,
-                maxDeletedPercent: Int = 33, maxSegments: Int = 30) {
+    public init(
+        mergeFactor: Int = 10, floorBytes: Int = 16 << 10, maxMergedBytes: Int = 5 << 30,
+        maxDeletedPercent: Int = 33, maxSegments: Int = 30
+    ) {
         self.mergeFactor = mergeFactor
         self.floorBytes = floorBytes
         self.maxMergedBytes = maxMergedBytes
@@ -42,8 +44,10 @@ public struct MergePolicy: Sendable, Hashable {
 
     func validate() throws(SaigaError) {
         guard mergeFactor >= 2, floorBytes >= 1, maxMergedBytes >= floorBytes, (1...100).contains(maxDeletedPercent),
-              maxSegments >= mergeFactor else {
-            throw SaigaError(.invalidArgument, "merge policy: need mergeFactor ≥ 2, maxSegments ≥ mergeFactor, 1...100 % deleted")
+            maxSegments >= mergeFactor
+        else {
+            throw SaigaError(
+                .invalidArgument, "merge policy: need mergeFactor ≥ 2, maxSegments ≥ mergeFactor, 1...100 % deleted")
         }
     }
 
@@ -62,7 +66,8 @@ public struct MergePolicy: Sendable, Hashable {
         let free = segments.filter { !$0.merging }
         // Over the cap: merge the smallest, whatever their tiers.
         if segments.count > maxSegments {
-            let smallest = free.sorted { $0.liveBytes < $1.liveBytes }.prefix(max(2, min(mergeFactor, segments.count - maxSegments + 1)))
+            let smallest = free.sorted { $0.liveBytes < $1.liveBytes }.prefix(
+                max(2, min(mergeFactor, segments.count - maxSegments + 1)))
             if smallest.count >= 2 { return smallest.map(\.name) }
         }
         var tiers: [Int: [Candidate]] = [:]
@@ -92,7 +97,8 @@ public struct MergePolicy: Sendable, Hashable {
         if segments.count > maxSegments {
             let n = segments.count - maxSegments + 1
             let chosen = free.sorted { $0.liveBytes < $1.liveBytes }.prefix(n)
-            return chosen.count >= 2 || (chosen.count == 1 && chosen[chosen.startIndex].deleted > 0) ? chosen.map(\.name) : nil
+            return chosen.count >= 2 || (chosen.count == 1 && chosen[chosen.startIndex].deleted > 0)
+                ? chosen.map(\.name) : nil
         }
         // Down to the count already: still rewrite segments that hold deletions when a single segment is asked for.
         if maxSegments == 1, segments.count == 1, let s = free.first, s.deleted > 0 { return [s.name] }

@@ -1,5 +1,5 @@
-import SaigaPosix
 import Dispatch
+import SaigaPosix
 import Synchronization
 
 /// Runs segment merges on one background thread for an `IndexWriter`.
@@ -95,7 +95,9 @@ final class MergeScheduler: Sendable {
     /// Blocks until at least one merge finishes (returns at once if none is queued or running).
     func waitForOne() {
         while true {
-            let (busy, haveCompleted) = state.withLock { ($0.running != nil || !$0.queue.isEmpty, !$0.completed.isEmpty) }
+            let (busy, haveCompleted) = state.withLock {
+                ($0.running != nil || !$0.queue.isEmpty, !$0.completed.isEmpty)
+            }
             if haveCompleted || !busy { return }
             finished.wait()
         }
@@ -167,9 +169,10 @@ final class MergeScheduler: Sendable {
                 let reader = try SegmentReader(directory: directory, info: info, verification: .atOpen)
                 sources.append(SegmentMerger.Source(reader: reader, deletions: deletions))
             }
-            let merger = SegmentMerger(directory: directory, sources: sources, name: task.output, positions: positions,
-                                       storeText: storeText, compressionLevel: compressionLevel,
-                                       shouldAbort: { [self] in self.isAborting })
+            let merger = SegmentMerger(
+                directory: directory, sources: sources, name: task.output, positions: positions,
+                storeText: storeText, compressionLevel: compressionLevel,
+                shouldAbort: { [self] in self.isAborting })
             let (info, maps) = try merger.merge()
             return .success(MergeOutput(info: info, docMaps: maps))
         } catch {

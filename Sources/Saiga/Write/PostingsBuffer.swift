@@ -321,7 +321,8 @@ struct PostingsBuffer: TokenSink {
 
     func compareTerms(_ a: Int, _ b: Int) -> Int {
         if termField[a] != termField[b] { return termField[a] < termField[b] ? -1 : 1 }
-        let la = Int(termLength[a]), lb = Int(termLength[b])
+        let la = Int(termLength[a])
+        let lb = Int(termLength[b])
         let c = memcmp(text + Int(termStart[a]), text + Int(termStart[b]), min(la, lb))
         if c != 0 { return Int(c) }
         return la - lb
@@ -329,5 +330,5 @@ struct PostingsBuffer: TokenSink {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

@@ -43,19 +43,24 @@ struct PostingsEncoder: ~Copyable {  // owns its block buffers (freed by deinit)
     }
 
     /// Encodes term `t` of the in-RAM postings.
-    mutating func encodeTerm(postings: PostingsBuffer, term t: Int, norms: [UInt8], positions hasPositions: Bool)
+    mutating func encodeTerm(
+        postings: PostingsBuffer, term t: Int, norms: [UInt8], positions hasPositions: Bool
+    )
         throws(SaigaError) -> TermMeta
     {
         var source = BufferedTermPostings(postings: postings, term: t)
-        return try encodeTerm(&source, docFreq: Int(postings.docFreq[t]), totalTermFreq: Int(postings.totalTermFreq[t]),
-                              norms: norms, positions: hasPositions)
+        return try encodeTerm(
+            &source, docFreq: Int(postings.docFreq[t]), totalTermFreq: Int(postings.totalTermFreq[t]),
+            norms: norms, positions: hasPositions)
     }
 
     /// Encodes one term's postings read from `source`: `docFreq` (doc, freq) entries in increasing doc order and,
     /// if `hasPositions`, the documents' position codes in the same order (read after their entries, possibly
     /// after several more entries).
-    mutating func encodeTerm<Source: TermPostingsSource>(_ source: inout Source, docFreq df: Int, totalTermFreq ttf: Int,
-                                                         norms: [UInt8], positions hasPositions: Bool)
+    mutating func encodeTerm<Source: TermPostingsSource>(
+        _ source: inout Source, docFreq df: Int, totalTermFreq ttf: Int,
+        norms: [UInt8], positions hasPositions: Bool
+    )
         throws(SaigaError) -> TermMeta
     {
         let posStart = hasPositions ? posOut.position : 0
@@ -71,8 +76,9 @@ struct PostingsEncoder: ~Copyable {  // owns its block buffers (freed by deinit)
             if hasPositions {
                 for _ in 0..<freq { try posOut.writeVInt(UInt64(source.nextPosition())) }
             }
-            return TermMeta(docFreq: 1, totalTermFreq: Int(freq), docOffset: 0, posOffset: posStart,
-                            singletonDoc: Int(doc))
+            return TermMeta(
+                docFreq: 1, totalTermFreq: Int(freq), docOffset: 0, posOffset: posStart,
+                singletonDoc: Int(doc))
         }
 
         let docOffset = postOut.position
@@ -144,9 +150,11 @@ struct PostingsEncoder: ~Copyable {  // owns its block buffers (freed by deinit)
             guard blocks.count - blockStart <= Int(UInt16.max) else {
                 throw SaigaError(.limitExceeded, "a postings block exceeds 64 KiB")
             }
-            SkipEntry(lastDoc: docs[127], blockSize: UInt16(blocks.count - blockStart),
-                      maxTf: UInt8(min(blockMaxTf, PostingsFormat.saturatedTf)), minNorm: blockMinNorm)
-                .write(to: &skips)
+            SkipEntry(
+                lastDoc: docs[127], blockSize: UInt16(blocks.count - blockStart),
+                maxTf: UInt8(min(blockMaxTf, PostingsFormat.saturatedTf)), minNorm: blockMinNorm
+            )
+            .write(to: &skips)
             blockStart = blocks.count
             remaining -= 128
         }
@@ -186,7 +194,8 @@ struct PostingsEncoder: ~Copyable {  // owns its block buffers (freed by deinit)
                 let bits = BitPacking.bitWidth(chunk)
                 positionBytes.writeU8(UInt8(bits))
                 BitPacking.pack(chunk, bitWidth: bits, into: packed)
-                positionBytes.write(UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: bits)))
+                positionBytes.write(
+                    UnsafeRawBufferPointer(start: packed, count: BitPacking.packedBytes(bitWidth: bits)))
                 i += 128
             }
             while i < count {

@@ -22,9 +22,10 @@ final class SegmentBuilder {
     private var freed = false
     private(set) var maxDoc = 0
 
-    init(directory: IndexDirectory, number: Int, analyzer: Analyzer, positions: Bool, compressionLevel: Int32,
-         storeText: Bool = true) throws(SaigaError)
-    {
+    init(
+        directory: IndexDirectory, number: Int, analyzer: Analyzer, positions: Bool, compressionLevel: Int32,
+        storeText: Bool = true
+    ) throws(SaigaError) {
         self.storeText = storeText
         self.directory = directory
         self.name = IndexDirectory.segmentName(number)
@@ -85,7 +86,9 @@ final class SegmentBuilder {
         // The titles, next to the ids: hits read their title there, without decompressing the store (empty when
         // text is not stored, as in the store).
         if storeText { titleBytes.append(contentsOf: document.title.utf8) }
-        guard titleBytes.count <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "titles of one segment exceed 4 GiB") }
+        guard titleBytes.count <= Int(UInt32.max) else {
+            throw SaigaError(.limitExceeded, "titles of one segment exceed 4 GiB")
+        }
         titleOffsets.append(UInt32(titleBytes.count))
         // The id lives in the id column; the store keeps the text fields and the extra fields.
         var values: [(Int, String)] = []
@@ -100,7 +103,8 @@ final class SegmentBuilder {
             } else {
                 number = fields.count
                 guard number < 256 else {
-                    throw SaigaError(.limitExceeded, "more than 253 distinct extra fields in one segment (\"\(f.name)\")")
+                    throw SaigaError(
+                        .limitExceeded, "more than 253 distinct extra fields in one segment (\"\(f.name)\")")
                 }
                 storedFieldNumbers[f.name] = number
                 fields.append(FieldInfo(number: number, name: f.name, flags: [.stored]))
@@ -190,12 +194,17 @@ final class SegmentBuilder {
 
         try stored.finish()
 
-        guard idBytes.count <= Int(UInt32.max) else { throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB") }
-        try IdStore.write(ids: idBytes, idOffsets: idOffsets, titles: titleBytes, titleOffsets: titleOffsets, to: idsOut)
+        guard idBytes.count <= Int(UInt32.max) else {
+            throw SaigaError(.limitExceeded, "ids of one segment exceed 4 GiB")
+        }
+        try IdStore.write(
+            ids: idBytes, idOffsets: idOffsets, titles: titleBytes, titleOffsets: titleOffsets, to: idsOut)
 
         var records: [SegmentInfo.FileRecord] = []
-        for (kind, out) in [(FileKind.terms, termsOut), (.postings, postOut), (.positions, posOut), (.norms, normsOut),
-                            (.stored, storedOut), (.ids, idsOut)] {
+        for (kind, out) in [
+            (FileKind.terms, termsOut), (.postings, postOut), (.positions, posOut), (.norms, normsOut),
+            (.stored, storedOut), (.ids, idsOut),
+        ] {
             let crc = try FileFooter.write(out)
             let length = out.position
             try out.finish()

@@ -94,7 +94,8 @@ struct SegmentMerger {
                     } else {
                         let n = fields.count
                         guard n < 256 else {
-                            throw SaigaError(.limitExceeded, "more than 253 distinct extra fields in one segment (\"\(f.name)\")")
+                            throw SaigaError(
+                                .limitExceeded, "more than 253 distinct extra fields in one segment (\"\(f.name)\")")
                         }
                         extraNumbers[f.name] = n
                         fields.append(FieldInfo(number: n, name: f.name, flags: [.stored]))
@@ -102,7 +103,8 @@ struct SegmentMerger {
                     }
                 }
             }
-            let title = r.norms(field: Schema.titleField), body = r.norms(field: Schema.bodyField)
+            let title = r.norms(field: Schema.titleField)
+            let body = r.norms(field: Schema.bodyField)
             let map = docMaps[i]
             // Sequentially: each stored block is decompressed once.
             try r.stored.forEachDocument { (d: Int, fields: [(Int, String)]) throws(SaigaError) in
@@ -180,8 +182,9 @@ struct SegmentMerger {
             }
             guard term.count > 0 else { continue }  // every document with the term was deleted
             let norms = field == Schema.titleField ? titleNorms : field == Schema.bodyField ? bodyNorms : []
-            let meta = try encoder.encodeTerm(&term, docFreq: term.count, totalTermFreq: term.totalTermFreq,
-                                              norms: norms, positions: withPositions)
+            let meta = try encoder.encodeTerm(
+                &term, docFreq: term.count, totalTermFreq: term.totalTermFreq,
+                norms: norms, positions: withPositions)
             try termWriter.add(key: key, meta: meta)
             if field < fields.count && fields[field].number == field {
                 fields[field].sumDocFreq += meta.docFreq
@@ -196,11 +199,14 @@ struct SegmentMerger {
         try normsOut.write(bodyNorms)
         try stored.finish()
         let idsOut = try create(.ids)
-        try IdStore.write(ids: idBytes, idOffsets: idOffsets, titles: titleBytes, titleOffsets: titleOffsets, to: idsOut)
+        try IdStore.write(
+            ids: idBytes, idOffsets: idOffsets, titles: titleBytes, titleOffsets: titleOffsets, to: idsOut)
 
         var records: [SegmentInfo.FileRecord] = []
-        let byKind: [FileKind: OutputFile] = [.terms: termsOut, .postings: postOut, .positions: posOut, .norms: normsOut,
-                                              .stored: storedOut, .ids: idsOut]
+        let byKind: [FileKind: OutputFile] = [
+            .terms: termsOut, .postings: postOut, .positions: posOut, .norms: normsOut,
+            .stored: storedOut, .ids: idsOut,
+        ]
         for kind in FileKind.segmentDataFiles {
             let out = byKind[kind]!
             let crc = try FileFooter.write(out)

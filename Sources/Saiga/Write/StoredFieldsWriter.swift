@@ -38,7 +38,8 @@ final class StoredFieldsWriter {
         index.writeU32(UInt32(firstDocOfBlock))
         index.writeU64(UInt64(out.position))
         guard let compressed = buffer.bytes.withUnsafeBytes({ Deflate.compress($0, level: level) }) else {
-            throw SaigaError(.io, "zlib could not compress a block of stored documents (out of memory?)", path: out.path)
+            throw SaigaError(
+                .io, "zlib could not compress a block of stored documents (out of memory?)", path: out.path)
         }
         var header = ByteWriter(capacity: 16)
         header.writeVInt(docsInBlock)

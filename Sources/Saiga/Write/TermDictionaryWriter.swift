@@ -23,8 +23,9 @@ final class TermDictionaryWriter {
 
     /// Adds the next term; keys must arrive in strictly increasing byte order.
     func add(key: [UInt8], meta: TermMeta) throws(SaigaError) {
-        precondition(termCount == 0 || key.lexicographicallyPrecedes(lastKey) == false && key != lastKey,
-                     "terms must be added in increasing order")
+        precondition(
+            termCount == 0 || key.lexicographicallyPrecedes(lastKey) == false && key != lastKey,
+            "terms must be added in increasing order")
         lastKey = key
         pendingKeys.append(key)
         pendingMeta.append(meta)

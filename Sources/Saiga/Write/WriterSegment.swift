@@ -10,7 +10,8 @@ final class WriterSegment {
     var deletionsDirty = false
     private var openedReader: SegmentReader?
 
-    init(info: SegmentInfo, directory: IndexDirectory, deletions: DeletedDocuments? = nil, deletionGeneration: Int = 0) {
+    init(info: SegmentInfo, directory: IndexDirectory, deletions: DeletedDocuments? = nil, deletionGeneration: Int = 0)
+    {
         self.info = info
         self.directory = directory
         self.deletions = deletions ?? DeletedDocuments(maxDoc: info.maxDoc)
@@ -70,10 +71,11 @@ struct WritableCommit {
             }
         } catch {
             guard error.code == .corruptIndex else { throw error }
-            throw SaigaError(.corruptIndex,
-                             "the newest commit (generation \(generation)) is damaged: \(error.message). The writer "
-                                + "does not open on top of it: `saiga check` shows the damage, `saiga check --repair` "
-                                + "goes back to a sound commit", path: error.path, offset: error.offset)
+            throw SaigaError(
+                .corruptIndex,
+                "the newest commit (generation \(generation)) is damaged: \(error.message). The writer "
+                    + "does not open on top of it: `saiga check` shows the damage, `saiga check --repair` "
+                    + "goes back to a sound commit", path: error.path, offset: error.offset)
         }
     }
 }
@@ -83,8 +85,10 @@ extension WriterSegment {
     /// document order is kept) and the other sources leave, and deletions made while the merge ran are carried
     /// over through the merge's document maps. Returns the merged segment, or nil if a source is gone (a rollback
     /// reset the view meanwhile): the merge's files are then deleted.
-    static func merged(_ output: MergeScheduler.MergeOutput, of task: MergeScheduler.Task, replacingIn segments: inout [WriterSegment],
-                       directory: IndexDirectory) -> WriterSegment? {
+    static func merged(
+        _ output: MergeScheduler.MergeOutput, of task: MergeScheduler.Task, replacingIn segments: inout [WriterSegment],
+        directory: IndexDirectory
+    ) -> WriterSegment? {
         let names = task.sources.map(\.name)
         let sources = names.compactMap { n in segments.first { $0.name == n } }
         guard sources.count == names.count else {
@@ -114,8 +118,10 @@ extension WriterSegment {
     /// Writes the deletions changed since the last commit as files of commit `generation`, appending each file's
     /// name to `written` as soon as it exists (the caller deletes them if the commit fails). Returns each changed
     /// segment's new deletions generation (0: no deletions left, no file).
-    static func writeChangedDeletions(_ segments: [WriterSegment], generation: Int, directory: IndexDirectory,
-                                      written: inout [String]) throws(SaigaError) -> [String: Int] {
+    static func writeChangedDeletions(
+        _ segments: [WriterSegment], generation: Int, directory: IndexDirectory,
+        written: inout [String]
+    ) throws(SaigaError) -> [String: Int] {
         var generations: [String: Int] = [:]
         for s in segments where s.deletionsDirty {
             if s.deletions.isEmpty {

@@ -2,10 +2,11 @@
 // (`SAIGA_FUZZ=1`, with `--sanitize fuzzer --sanitize address`): libFuzzer supplies `main` and calls the entry point
 // below with each input; the target is chosen by $SAIGA_FUZZ_TARGET.
 
-#if canImport(Glibc)
-@preconcurrency import Glibc
-#endif
 import SaigaFuzzTargets
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 private let target: @Sendable (UnsafeRawBufferPointer) -> Void = {
     let name = getenv("SAIGA_FUZZ_TARGET").map { String(cString: $0) } ?? ""
@@ -26,7 +27,10 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 /// libFuzzer calls this once before fuzzing. With $SAIGA_FUZZ_SEEDS set, the target's seeds are written there
 /// (one file each) and the process exits: `Tests/Fuzz/fuzz seeds` uses it.
 @_cdecl("LLVMFuzzerInitialize")
-public func fuzzInitialize(_ argc: UnsafeMutablePointer<CInt>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> CInt {
+public func fuzzInitialize(
+    _ argc: UnsafeMutablePointer<CInt>?,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?
+) -> CInt {
     guard let dir = getenv("SAIGA_FUZZ_SEEDS").map({ String(cString: $0) }) else { return 0 }
     let name = getenv("SAIGA_FUZZ_TARGET").map { String(cString: $0) } ?? ""
     for (i, seed) in FuzzTargets.seeds(name).enumerated() {

@@ -27,15 +27,21 @@ public enum FuzzTargets {
         case "frame":
             let requests: [Request] = [
                 .hello(Hello(token: "s3cret", client: "fuzz")), .ping([1, 2, 3]),
-                .search(SearchRequest(query: "saiga steppe", k: 5, offset: 2, fields: ["*", "lang"], snippets: false,
-                                      k1: 1.2, b: 0.75, syntax: .allWords, exactCount: true)),
+                .search(
+                    SearchRequest(
+                        query: "saiga steppe", k: 5, offset: 2, fields: ["*", "lang"], snippets: false,
+                        k1: 1.2, b: 0.75, syntax: .allWords, exactCount: true)),
                 .get(GetRequest(id: "doc-1")), .stats,
             ]
             let responses: [Response] = [
                 .helloOK(HelloOK(version: 1, server: "saiga", maxFrameLength: 1 << 24, generation: 3, maxInFlight: 64)),
                 .pong([7]), .error(WireError(.invalidQuery, "unclosed '(' at column 6", offset: 6)),
-                .results(SearchResponse(total: 2, totalIsExact: false, tookMicros: 85, generation: 3, hits: [
-                    WireHit(id: "a", score: 2, title: "Saiga", snippet: "<b>saiga</b>", fields: ["lang": "kk"])])),
+                .results(
+                    SearchResponse(
+                        total: 2, totalIsExact: false, tookMicros: 85, generation: 3,
+                        hits: [
+                            WireHit(id: "a", score: 2, title: "Saiga", snippet: "<b>saiga</b>", fields: ["lang": "kk"])
+                        ])),
                 .document(DocumentResponse(found: true, id: "a", title: "t", body: "b", fields: ["f": "v"])),
                 .stats(StatsResponse(documents: 1, segments: 1, terms: 2, postings: 3, bytes: 4, generation: 5)),
             ]
@@ -53,23 +59,33 @@ public enum FuzzTargets {
             }
             return seeds + [[63] + all, [0] + all]
         case "query":
-            return ["human rights", "+kazakh* -oil (gas OR \"death penalty\") AND title:saiga", "a AND (b OR (c NOT d))",
-                    "\\+ \\( \\\" \\:", "title:(oil gas) body:\"steppe saiga\"", "Kassym-Jomart", "ñandú AND Қазақстан",
-                    "((((a))))", "\"unclosed", "NOT x", "!a && b || c"].map { Array($0.utf8) }
+            return [
+                "human rights", "+kazakh* -oil (gas OR \"death penalty\") AND title:saiga", "a AND (b OR (c NOT d))",
+                "\\+ \\( \\\" \\:", "title:(oil gas) body:\"steppe saiga\"", "Kassym-Jomart", "ñandú AND Қазақстан",
+                "((((a))))", "\"unclosed", "NOT x", "!a && b || c",
+            ].map { Array($0.utf8) }
         case "jsonl":
-            return ["{\"id\": \"a1\", \"title\": \"Saiga\", \"contents\": \"The saiga \\u00e9 \\ud83d\\ude00\", \"year\": 2025}",
-                    "{\"id\": 17, \"body\": \"text\", \"tags\": [\"a\", {\"b\": null}], \"ok\": true, \"x\": -1.5e3}",
-                    "{\"id\": \"x\", \"title\": null, \"contents\": \"\\n\\t\\\"\\\\\"}",
-                    "{\"id\":\"dup\",\"id\":\"dup2\",\"contents\":\"\"}", "[1, 2]", "{}"].map { Array($0.utf8) }
+            return [
+                "{\"id\": \"a1\", \"title\": \"Saiga\", \"contents\": \"The saiga \\u00e9 \\ud83d\\ude00\", \"year\": 2025}",
+                "{\"id\": 17, \"body\": \"text\", \"tags\": [\"a\", {\"b\": null}], \"ok\": true, \"x\": -1.5e3}",
+                "{\"id\": \"x\", \"title\": null, \"contents\": \"\\n\\t\\\"\\\\\"}",
+                "{\"id\":\"dup\",\"id\":\"dup2\",\"contents\":\"\"}", "[1, 2]", "{}",
+            ].map { Array($0.utf8) }
         case "articles":
-            return ["Kazakhstan Raises Oil Output Under New Agreement\n\nAstana Times\n\nKazakhstan will increase oil production under the OPEC+ agreement, officials said on Tuesday.\n\n09 December 2025\n\nSaiga Numbers Recover on the Steppe\n\nThe saiga population on the Kazakh steppe has grown to over a million animals this year.\nContinue Reading\n",
-                    "# Title\n\nText of the first part.\n\n## Section\n\n```\n# not a heading\n```\n\n# Second\n\nMore.\n",
-                    "no headline at all, just one long line of prose that goes on and on without any end in sight."]
-                .map { Array($0.utf8) } + [[0xFF, 0xFE, 0x41, 0, 0x42, 0], [0xEF, 0xBB, 0xBF, 0x41, 0x0A]]
+            return [
+                "Kazakhstan Raises Oil Output Under New Agreement\n\nAstana Times\n\nKazakhstan will increase oil production under the OPEC+ agreement, officials said on Tuesday.\n\n09 December 2025\n\nSaiga Numbers Recover on the Steppe\n\nThe saiga population on the Kazakh steppe has grown to over a million animals this year.\nContinue Reading\n",
+                "# Title\n\nText of the first part.\n\n## Section\n\n```\n# not a heading\n```\n\n# Second\n\nMore.\n",
+                "no headline at all, just one long line of prose that goes on and on without any end in sight.",
+            ]
+            .map { Array($0.utf8) } + [[0xFF, 0xFE, 0x41, 0, 0x42, 0], [0xEF, 0xBB, 0xBF, 0x41, 0x0A]]
         case "analyzer":
-            return ["Kazakhstan’s vis-à-vis Kassym-Jomart 2025-12-09 e-mail U.S.A. don't", "Қазақстан Республикасы Алматыда",
-                    "Республика Казахстан экономики", "ﬁnancial ΣΊΣΥΦΟΣ straße İstanbul", "日本語のテキスト 한국어", "😀👍🏽 #hashtag @user",
-                    "a\u{0301}e\u{0300} Å Å"].map { Array($0.utf8) } + [[0xC3, 0x28, 0xE2, 0x82, 0x41, 0xF0, 0x9F]]
+            return [
+                "Kazakhstan’s vis-à-vis Kassym-Jomart 2025-12-09 e-mail U.S.A. don't",
+                "Қазақстан Республикасы Алматыда",
+                "Республика Казахстан экономики", "ﬁnancial ΣΊΣΥΦΟΣ straße İstanbul", "日本語のテキスト 한국어",
+                "😀👍🏽 #hashtag @user",
+                "a\u{0301}e\u{0300} Å Å",
+            ].map { Array($0.utf8) } + [[0xC3, 0x28, 0xE2, 0x82, 0x41, 0xF0, 0x9F]]
         case "segment":
             return FuzzSupport.Sample.shared?.seeds() ?? []
         default:
@@ -95,8 +111,12 @@ public enum FuzzTargets {
                     let frame: Frame?
                     do { frame = try decoder.next() } catch { break decoding }
                     guard let frame else { break }
-                    if let request = try? Request.decode(frame) { _ = request.frame(requestID: frame.requestID).encoded() }
-                    if let response = try? Response.decode(frame) { _ = response.frame(requestID: frame.requestID).encoded() }
+                    if let request = try? Request.decode(frame) {
+                        _ = request.frame(requestID: frame.requestID).encoded()
+                    }
+                    if let response = try? Response.decode(frame) {
+                        _ = response.frame(requestID: frame.requestID).encoded()
+                    }
                 }
             }
         }

@@ -1,6 +1,7 @@
 import Foundation
-@testable import Saiga
 @_exported import SaigaTestSupport
+
+@testable import Saiga
 
 /// A brute-force search engine over documents held in memory: it analyzes every document with the same analyzer
 /// and evaluates a query by looking at every document, with no index, no postings, no skipping. It is the oracle
@@ -73,8 +74,9 @@ struct ReferenceIndex {
             let freq = f.positionsOf[term]?.count ?? 0
             guard freq > 0 else { return (false, 0) }
             let df = docFreq(field, term)
-            let bm25 = BM25Scorer(idf: BM25Scorer.idf(docFreq: df, docCount: docCount[field]!), stats: stats(field),
-                                  parameters: parameters)
+            let bm25 = BM25Scorer(
+                idf: BM25Scorer.idf(docFreq: df, docCount: docCount[field]!), stats: stats(field),
+                parameters: parameters)
             return (true, bm25.score(freq: Float(freq), norm: SmallFloat.intToByte4(f.length)))
         case .phrase(let field, let terms, let offsets):
             let dfs = terms.map { docFreq(field, $0) }
@@ -82,13 +84,16 @@ struct ReferenceIndex {
             let f = fields[doc][field]!
             var freq = 0
             for p in (f.positionsOf[terms[0]] ?? []) {
-                if terms.indices.allSatisfy({ f.positionsOf[terms[$0]]?.contains(p + offsets[$0] - offsets[0]) ?? false }) {
+                if terms.indices.allSatisfy({
+                    f.positionsOf[terms[$0]]?.contains(p + offsets[$0] - offsets[0]) ?? false
+                }) {
                     freq += 1
                 }
             }
             guard freq > 0 else { return (false, 0) }
-            let bm25 = BM25Scorer(idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: docCount[field]!),
-                                  stats: stats(field), parameters: parameters)
+            let bm25 = BM25Scorer(
+                idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: docCount[field]!),
+                stats: stats(field), parameters: parameters)
             return (true, bm25.score(freq: Float(freq), norm: SmallFloat.intToByte4(f.length)))
         case .prefix(let field, let prefix):
             let expanded = expand(field, prefix).map { QueryNode.term(field: field, term: $0) }
@@ -115,7 +120,9 @@ struct ReferenceIndex {
     }
 
     /// Top k (score descending, then document order) and the total number of matches.
-    func search(_ query: String, k: Int, parameters: BM25Parameters = BM25Parameters()) throws -> ([(String, Float)], Int) {
+    func search(
+        _ query: String, k: Int, parameters: BM25Parameters = BM25Parameters()
+    ) throws -> ([(String, Float)], Int) {
         let parsed = try QueryParser().parse(query)
         let node = try QueryRewriter(analyzer: analyzer).rewrite(parsed)
         var scored: [(Int, Float)] = []
@@ -174,7 +181,9 @@ struct RandomCorpus {
         let n = Int.random(in: 1...4, using: &rng)
         var parts: [String] = []
         for i in 0..<n {
-            var p = depth < 2 && Int.random(in: 0..<6, using: &rng) == 0 ? "(" + query(&rng, depth: depth + 1) + ")" : leaf()
+            var p =
+                depth < 2 && Int.random(in: 0..<6, using: &rng) == 0
+                ? "(" + query(&rng, depth: depth + 1) + ")" : leaf()
             switch Int.random(in: 0..<8, using: &rng) {
             case 0: p = "+" + p
             case 1 where n > 1: p = "-" + p
@@ -195,7 +204,10 @@ struct RandomCorpus {
 }
 
 /// Builds an index of `documents` at `path`, flushing a segment after the documents at `flushAfter` positions.
-func buildIndex(_ documents: [Document], at path: String, flushAfter: Set<Int> = [], options: IndexWriterOptions = IndexWriterOptions()) throws {
+func buildIndex(
+    _ documents: [Document], at path: String, flushAfter: Set<Int> = [],
+    options: IndexWriterOptions = IndexWriterOptions()
+) throws {
     let writer = try IndexWriter(path: path, options: options)
     for (i, d) in documents.enumerated() {
         try writer.add(d)
