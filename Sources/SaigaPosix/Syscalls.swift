@@ -61,6 +61,9 @@ package struct SystemError: Error, CustomStringConvertible, Sendable {
 }
 
 /// Thin wrappers over the syscalls the engine needs. Each retries on EINTR and throws `SystemError`.
+///
+/// About 400 lines of small, independent wrappers: the one place the rules of a syscall (EINTR, errno, flags such
+/// as `O_CLOEXEC` and `O_NOFOLLOW`) are applied, which is the point of having it in one namespace.
 @usableFromInline
 package enum Sys {
     @inline(never)

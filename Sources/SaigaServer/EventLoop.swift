@@ -51,6 +51,11 @@ final class Connection {
 /// limits and timeouts, reloads and shuts down.
 ///
 /// `@unchecked Sendable`: after `start()` hands it to its thread, only that thread touches it.
+///
+/// About 520 lines: one thread's whole view of every connection (accepting, reading and decoding, the handshake,
+/// limits, timeouts, draining, reloads). Its state is single-threaded by construction; split across types it would
+/// need locks or hand-offs that the hot path of a request does not pay today. Writing answers is
+/// `ConnectionOutput`, scheduling is `FairQueue` and `WorkerPool`, requests are `RequestHandler`.
 final class EventLoop: @unchecked Sendable {
     private let server: SaigaServer
     private let config: ServerConfiguration

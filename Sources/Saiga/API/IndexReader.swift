@@ -1,118 +1,6 @@
 import SaigaPosix
 import Synchronization
 
-/// How `IndexReader.search(words:match:options:)` combines the words.
-public enum WordMatch: Sendable, Hashable {
-    /// Documents with any of the words (OR).
-    case any
-    /// Documents with all of the words (AND).
-    case all
-}
-
-/// Options for searches.
-public struct SearchOptions: Sendable, Hashable {
-    /// Number of hits to return. Default 10.
-    public var k: Int
-    /// Hits to skip before the first returned (for paging). Default 0.
-    public var offset: Int
-    /// BM25 k1 and b. Default 1.2 / 0.75.
-    public var bm25: BM25Parameters
-    /// Compute a snippet for each returned hit. Default true.
-    public var snippets: Bool
-    public var snippet: SnippetOptions
-    /// Stored fields to return with each hit besides id and title (`["*"]` for all). Default none.
-    public var fields: [String]
-    /// Count matches exactly up to this many; past it the count is a lower bound (`SearchResults.totalIsExact`)
-    /// and block-max pruning skips documents that cannot reach the top k. Default 1,000 (as Lucene).
-    public var totalHitsThreshold: Int
-    /// Score and count every match (no pruning; the total is always exact). Default false.
-    public var exhaustive: Bool
-
-    /// Largest `k` accepted (the same limit for the library, `saiga search` and the server).
-    public static let maxK = 10_000
-    /// Largest `offset + k` accepted: deep pages cost a top-(offset + k) heap per search.
-    public static let maxWindow = 100_000
-
-    public init(
-        k: Int = 10, offset: Int = 0, bm25: BM25Parameters = BM25Parameters(), snippets: Bool = true,
-        snippet: SnippetOptions = SnippetOptions(), fields: [String] = [], totalHitsThreshold: Int = 1000,
-        exhaustive: Bool = false
-    ) {
-        self.totalHitsThreshold = totalHitsThreshold
-        self.exhaustive = exhaustive
-        self.k = k
-        self.offset = offset
-        self.bm25 = bm25
-        self.snippets = snippets
-        self.snippet = snippet
-        self.fields = fields
-    }
-}
-
-/// One result.
-public struct SearchHit: Sendable, Hashable, Codable {
-    public var id: String
-    public var score: Float
-    public var title: String
-    /// The best passage of the body with matched terms marked, if snippets were requested.
-    public var snippet: String?
-    /// Requested stored fields.
-    public var fields: [String: String]
-    /// The document's number in this snapshot (stable only for the reader that returned it).
-    public var docNumber: Int
-
-    public init(id: String, score: Float, title: String, snippet: String?, fields: [String: String], docNumber: Int) {
-        self.id = id
-        self.score = score
-        self.title = title
-        self.snippet = snippet
-        self.fields = fields
-        self.docNumber = docNumber
-    }
-}
-
-/// The result of a search.
-public struct SearchResults: Sendable, Hashable, Codable {
-    /// Number of matching documents: exact when `totalIsExact`, else a lower bound (see
-    /// `SearchOptions.totalHitsThreshold`).
-    public var total: Int
-    public var totalIsExact: Bool
-    public var hits: [SearchHit]
-    /// Wall time of the search.
-    public var duration: Duration
-
-    public init(total: Int, totalIsExact: Bool = true, hits: [SearchHit], duration: Duration) {
-        self.total = total
-        self.totalIsExact = totalIsExact
-        self.hits = hits
-        self.duration = duration
-    }
-}
-
-/// Size and shape of an index.
-public struct IndexStatistics: Sendable, Hashable, Codable {
-    public var generation: UInt64
-    /// Live documents.
-    public var documents: Int
-    /// Deleted documents still held by segments (until merges rewrite them).
-    public var deleted: Int
-    public var segments: Int
-    /// Distinct (field, term) pairs of the index: the vocabulary, where a term in two segments counts once.
-    public var terms: Int
-    /// Distinct terms per segment, summed (a term in two segments counts twice): what the term dictionaries hold.
-    public var segmentTerms: Int
-    /// (term, document) pairs.
-    public var postings: Int
-    /// Indexed tokens.
-    public var tokens: Int
-    /// Bytes of all index files.
-    public var bytes: Int
-    /// Bytes by component.
-    public var componentBytes: [IndexComponent: Int]
-    public var stemming: Bool
-    public var stopWords: Bool
-}
-
 /// A newer commit that `IndexReader` could not use, and why: it opened an older one instead.
 public struct IndexOpenWarning: Sendable, Equatable, CustomStringConvertible {
     /// The generation of the commit that was skipped.
@@ -149,7 +37,7 @@ public final class IndexReader: Sendable {
     let manifest: Manifest
     let directory: IndexDirectory
     /// `vocabularySize`, once computed.
-    private let vocabulary = Mutex<Int?>(nil)
+    let vocabulary = Mutex<Int?>(nil)
     let segments: [SegmentReader]
     let docBases: [Int]
     let fieldStats: [Int: FieldStatistics]
@@ -501,99 +389,7 @@ public final class IndexReader: Sendable {
         }
     }
 
-    /// Distinct (field, term) keys over all segments: with one segment its dictionary's count, with several a
-    /// merge of the dictionaries (computed once per reader). -1 if a dictionary cannot be read.
-    var vocabularySize: Int {
-        if let known = vocabulary.withLock({ $0 }) { return known }
-        var count = 0
-        if segments.count == 1 {
-            count = segments[0].terms.termCount
-        } else {
-            var walks = segments.map { CheckedTermWalk($0) }
-            do throws(SaigaError) {
-                var live = [Bool](repeating: false, count: walks.count)
-                for i in walks.indices { live[i] = try walks[i].next() }
-                while let smallest = walks.smallestKey(live: live) {
-                    let key = walks[smallest].key
-                    count += 1
-                    for i in walks.indices where live[i] && walks[i].key == key { live[i] = try walks[i].next() }
-                }
-            } catch { count = -1 }
-        }
-        vocabulary.withLock { $0 = count }
-        return count
-    }
-
     /// The terms a text analyzes to with this index's analyzer.
     public func analyze(_ text: String) -> [String] { analyzer.terms(text) }
 
-    public var statistics: IndexStatistics {
-        var s = IndexStatistics(
-            generation: generation, documents: documentCount, deleted: deletedCount,
-            segments: segments.count, terms: vocabularySize, segmentTerms: 0,
-            postings: 0, tokens: 0, bytes: 0, componentBytes: [:],
-            stemming: analyzerOptions.stemming, stopWords: analyzerOptions.stopWords)
-        for seg in segments {
-            for f in seg.info.fields {
-                s.segmentTerms += f.termCount
-                s.postings += f.sumDocFreq
-                if f.number == Schema.titleField || f.number == Schema.bodyField { s.tokens += f.sumTotalTermFreq }
-            }
-            for r in seg.info.files {
-                s.componentBytes[r.kind.component, default: 0] += r.length
-                s.bytes += r.length
-            }
-            if let gen = manifest.segments.first(where: { $0.name == seg.name })?.deletionGeneration, gen > 0 {
-                let bytes = directory.size(of: DeletedDocuments.fileName(segment: seg.name, generation: gen))
-                s.componentBytes[.deletions, default: 0] += bytes
-                s.bytes += bytes
-            }
-            let metaBytes = directory.size(of: seg.info.fileName(.segmentInfo))
-            s.componentBytes[.meta, default: 0] += metaBytes
-            s.bytes += metaBytes
-        }
-        let manifestBytes = directory.size(of: Manifest.fileName(generation: generation))
-        s.componentBytes[.meta, default: 0] += manifestBytes
-        s.bytes += manifestBytes
-        return s
-    }
-}
-
-/// A kind of index data, as `IndexStatistics.componentBytes` counts it (its raw value is the name `saiga stats`
-/// prints).
-public enum IndexComponent: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
-    /// Term dictionaries.
-    case terms
-    /// Document and frequency postings, with skip entries and impacts.
-    case postings
-    /// Term positions (for phrase queries).
-    case positions
-    /// Field length norms.
-    case norms
-    /// The compressed document store.
-    case stored
-    /// Document ids and titles.
-    case ids
-    /// Deleted-document bit sets.
-    case deletions
-    /// Segment infos and manifests.
-    case meta
-
-    public static func < (a: IndexComponent, b: IndexComponent) -> Bool { a.rawValue < b.rawValue }
-}
-
-extension FileKind {
-    /// The component this kind of file counts toward.
-    var component: IndexComponent {
-        switch self {
-        case .terms: return .terms
-        case .postings: return .postings
-        case .positions: return .positions
-        case .norms: return .norms
-        case .stored: return .stored
-        case .ids: return .ids
-        case .deletions: return .deletions
-        case .segmentInfo, .manifest: return .meta
-        }
-    }
 }

@@ -12,7 +12,7 @@
 /// The writer coordinates; the work is done along Lucene's seams by the pieces it owns: `DocumentsWriter` (the
 /// in-RAM segments and the indexing threads), `DocumentValidator`, `WritableCommit` (the commit it builds on),
 /// `WriterSegment` (each segment's deletions, merges put in place), `MergeScheduler`, and `FileDeleter` (which
-/// commits are live and which files may go). It stays a little over 400 lines, a third of them documentation,
+/// commits are live and which files may go). It is about 500 lines, over a third of them documentation,
 /// because the public API and the ordering rules of commit and rollback belong in one place.
 public final class IndexWriter {
     public let path: String

@@ -1,0 +1,121 @@
+import Synchronization
+
+/// Size and shape of an index.
+public struct IndexStatistics: Sendable, Hashable, Codable {
+    public var generation: UInt64
+    /// Live documents.
+    public var documents: Int
+    /// Deleted documents still held by segments (until merges rewrite them).
+    public var deleted: Int
+    public var segments: Int
+    /// Distinct (field, term) pairs of the index: the vocabulary, where a term in two segments counts once.
+    public var terms: Int
+    /// Distinct terms per segment, summed (a term in two segments counts twice): what the term dictionaries hold.
+    public var segmentTerms: Int
+    /// (term, document) pairs.
+    public var postings: Int
+    /// Indexed tokens.
+    public var tokens: Int
+    /// Bytes of all index files.
+    public var bytes: Int
+    /// Bytes by component.
+    public var componentBytes: [IndexComponent: Int]
+    public var stemming: Bool
+    public var stopWords: Bool
+}
+
+extension IndexReader {
+    /// Distinct (field, term) keys over all segments: with one segment its dictionary's count, with several a
+    /// merge of the dictionaries (computed once per reader). -1 if a dictionary cannot be read.
+    var vocabularySize: Int {
+        if let known = vocabulary.withLock({ $0 }) { return known }
+        var count = 0
+        if segments.count == 1 {
+            count = segments[0].terms.termCount
+        } else {
+            var walks = segments.map { CheckedTermWalk($0) }
+            do throws(SaigaError) {
+                var live = [Bool](repeating: false, count: walks.count)
+                for i in walks.indices { live[i] = try walks[i].next() }
+                while let smallest = walks.smallestKey(live: live) {
+                    let key = walks[smallest].key
+                    count += 1
+                    for i in walks.indices where live[i] && walks[i].key == key { live[i] = try walks[i].next() }
+                }
+            } catch { count = -1 }
+        }
+        vocabulary.withLock { $0 = count }
+        return count
+    }
+
+    /// The size and shape of the index: documents, segments, terms, postings, tokens and bytes by component.
+    public var statistics: IndexStatistics {
+        var s = IndexStatistics(
+            generation: generation, documents: documentCount, deleted: deletedCount,
+            segments: segments.count, terms: vocabularySize, segmentTerms: 0,
+            postings: 0, tokens: 0, bytes: 0, componentBytes: [:],
+            stemming: analyzerOptions.stemming, stopWords: analyzerOptions.stopWords)
+        for seg in segments {
+            for f in seg.info.fields {
+                s.segmentTerms += f.termCount
+                s.postings += f.sumDocFreq
+                if f.number == Schema.titleField || f.number == Schema.bodyField { s.tokens += f.sumTotalTermFreq }
+            }
+            for r in seg.info.files {
+                s.componentBytes[r.kind.component, default: 0] += r.length
+                s.bytes += r.length
+            }
+            if let gen = manifest.segments.first(where: { $0.name == seg.name })?.deletionGeneration, gen > 0 {
+                let bytes = directory.size(of: DeletedDocuments.fileName(segment: seg.name, generation: gen))
+                s.componentBytes[.deletions, default: 0] += bytes
+                s.bytes += bytes
+            }
+            let metaBytes = directory.size(of: seg.info.fileName(.segmentInfo))
+            s.componentBytes[.meta, default: 0] += metaBytes
+            s.bytes += metaBytes
+        }
+        let manifestBytes = directory.size(of: Manifest.fileName(generation: generation))
+        s.componentBytes[.meta, default: 0] += manifestBytes
+        s.bytes += manifestBytes
+        return s
+    }
+}
+
+/// A kind of index data, as `IndexStatistics.componentBytes` counts it (its raw value is the name `saiga stats`
+/// prints).
+public enum IndexComponent: String, Sendable, Hashable, Codable, CodingKeyRepresentable, CaseIterable, Comparable {
+    /// Term dictionaries.
+    case terms
+    /// Document and frequency postings, with skip entries and impacts.
+    case postings
+    /// Term positions (for phrase queries).
+    case positions
+    /// Field length norms.
+    case norms
+    /// The compressed document store.
+    case stored
+    /// Document ids and titles.
+    case ids
+    /// Deleted-document bit sets.
+    case deletions
+    /// Segment infos and manifests.
+    case meta
+
+    public static func < (a: IndexComponent, b: IndexComponent) -> Bool { a.rawValue < b.rawValue }
+}
+
+extension FileKind {
+    /// The component this kind of file counts toward.
+    var component: IndexComponent {
+        switch self {
+        case .terms: return .terms
+        case .postings: return .postings
+        case .positions: return .positions
+        case .norms: return .norms
+        case .stored: return .stored
+        case .ids: return .ids
+        case .deletions: return .deletions
+        case .segmentInfo, .manifest: return .meta
+        }
+    }
+}

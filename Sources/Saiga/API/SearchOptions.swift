@@ -1,0 +1,87 @@
+/// How `IndexReader.search(words:match:options:)` combines the words.
+public enum WordMatch: Sendable, Hashable {
+    /// Documents with any of the words (OR).
+    case any
+    /// Documents with all of the words (AND).
+    case all
+}
+
+/// Options for searches.
+public struct SearchOptions: Sendable, Hashable {
+    /// Number of hits to return. Default 10.
+    public var k: Int
+    /// Hits to skip before the first returned (for paging). Default 0.
+    public var offset: Int
+    /// BM25 k1 and b. Default 1.2 / 0.75.
+    public var bm25: BM25Parameters
+    /// Compute a snippet for each returned hit. Default true.
+    public var snippets: Bool
+    public var snippet: SnippetOptions
+    /// Stored fields to return with each hit besides id and title (`["*"]` for all). Default none.
+    public var fields: [String]
+    /// Count matches exactly up to this many; past it the count is a lower bound (`SearchResults.totalIsExact`)
+    /// and block-max pruning skips documents that cannot reach the top k. Default 1,000 (as Lucene).
+    public var totalHitsThreshold: Int
+    /// Score and count every match (no pruning; the total is always exact). Default false.
+    public var exhaustive: Bool
+
+    /// Largest `k` accepted (the same limit for the library, `saiga search` and the server).
+    public static let maxK = 10_000
+    /// Largest `offset + k` accepted: deep pages cost a top-(offset + k) heap per search.
+    public static let maxWindow = 100_000
+
+    public init(
+        k: Int = 10, offset: Int = 0, bm25: BM25Parameters = BM25Parameters(), snippets: Bool = true,
+        snippet: SnippetOptions = SnippetOptions(), fields: [String] = [], totalHitsThreshold: Int = 1000,
+        exhaustive: Bool = false
+    ) {
+        self.totalHitsThreshold = totalHitsThreshold
+        self.exhaustive = exhaustive
+        self.k = k
+        self.offset = offset
+        self.bm25 = bm25
+        self.snippets = snippets
+        self.snippet = snippet
+        self.fields = fields
+    }
+}
+
+/// One result.
+public struct SearchHit: Sendable, Hashable, Codable {
+    public var id: String
+    public var score: Float
+    public var title: String
+    /// The best passage of the body with matched terms marked, if snippets were requested.
+    public var snippet: String?
+    /// Requested stored fields.
+    public var fields: [String: String]
+    /// The document's number in this snapshot (stable only for the reader that returned it).
+    public var docNumber: Int
+
+    public init(id: String, score: Float, title: String, snippet: String?, fields: [String: String], docNumber: Int) {
+        self.id = id
+        self.score = score
+        self.title = title
+        self.snippet = snippet
+        self.fields = fields
+        self.docNumber = docNumber
+    }
+}
+
+/// The result of a search.
+public struct SearchResults: Sendable, Hashable, Codable {
+    /// Number of matching documents: exact when `totalIsExact`, else a lower bound (see
+    /// `SearchOptions.totalHitsThreshold`).
+    public var total: Int
+    public var totalIsExact: Bool
+    public var hits: [SearchHit]
+    /// Wall time of the search.
+    public var duration: Duration
+
+    public init(total: Int, totalIsExact: Bool = true, hits: [SearchHit], duration: Duration) {
+        self.total = total
+        self.totalIsExact = totalIsExact
+        self.hits = hits
+        self.duration = duration
+    }
+}
