@@ -64,3 +64,13 @@ enum Schema {
         ]
     }
 }
+
+extension [FieldInfo] {
+    /// Per field number (0...255), whether the field has that flag: the tables that readers and writers index by
+    /// the field byte of a term key.
+    func byNumber(_ has: (FieldInfo) -> Bool) -> [Bool] {
+        var table = [Bool](repeating: false, count: 256)
+        for f in self where has(f) { table[f.number] = true }
+        return table
+    }
+}

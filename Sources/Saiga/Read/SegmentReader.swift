@@ -73,12 +73,9 @@ final class SegmentReader: @unchecked Sendable {
             if verification == .atOpen { try file.checkAll() }
             mapped[record.kind] = file
         }
-        var hasPositions = [Bool](repeating: false, count: 256)
-        for f in info.fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
+        let hasPositions = info.fields.byNumber { $0.flags.contains(.positions) }
         fieldHasPositions = hasPositions
-        var hasTerms = [Bool](repeating: false, count: 256)
-        for f in info.fields where f.termCount > 0 { hasTerms[f.number] = true }
-        fieldHasTerms = hasTerms
+        fieldHasTerms = info.fields.byNumber { $0.termCount > 0 }
         terms = try TermDictionary(file: mapped[.terms]!, fieldHasPositions: hasPositions)
         postings = mapped[.postings]!
         positionsFile = mapped[.positions]!

@@ -162,8 +162,7 @@ final class SegmentBuilder {
         let normsOut = try create(.norms)
         let idsOut = try create(.ids)
 
-        var hasPositions = [Bool](repeating: false, count: 256)
-        for f in fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
+        let hasPositions = fields.byNumber { $0.flags.contains(.positions) }
         let termWriter = TermDictionaryWriter(out: termsOut, fieldHasPositions: hasPositions)
         var encoder = PostingsEncoder(postOut: postOut, posOut: posOut)
 

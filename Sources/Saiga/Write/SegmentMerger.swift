@@ -143,8 +143,7 @@ struct SegmentMerger {
         let termsOut = try create(.terms)
         let postOut = try create(.postings)
         let posOut = try create(.positions)
-        var hasPositions = [Bool](repeating: false, count: 256)
-        for f in fields where f.flags.contains(.positions) { hasPositions[f.number] = true }
+        let hasPositions = fields.byNumber { $0.flags.contains(.positions) }
         let termWriter = TermDictionaryWriter(out: termsOut, fieldHasPositions: hasPositions)
         var encoder = PostingsEncoder(postOut: postOut, posOut: posOut)
         // Each source's terms and postings through a checked walk: a source that breaks an invariant the merge
