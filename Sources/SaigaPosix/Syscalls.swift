@@ -485,7 +485,9 @@ package enum Sys {
 /// One object per thread (POSIX thread-specific data), released when its thread exits: per-thread scratch state
 /// for the query path, which takes no lock.
 package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {  // the key is written once, in init
-    private var key = pthread_key_t()
+    // Inlinable: the query path reads its per-thread caches through this from another module, and an unspecialized
+    // generic call across modules costs more than the lookup itself.
+    @usableFromInline var key = pthread_key_t()
 
     package init() {
         pthread_key_create(&key) { p in
@@ -494,12 +496,12 @@ package final class ThreadLocal<Value: AnyObject>: @unchecked Sendable {  // the
     }
 
     /// The calling thread's object, if it set one.
-    package var value: Value? {
+    @inlinable package var value: Value? {
         pthread_getspecific(key).map { Unmanaged<Value>.fromOpaque($0).takeUnretainedValue() }
     }
 
     /// Replaces the calling thread's object (releasing the previous one).
-    package func set(_ value: Value) {
+    @inlinable package func set(_ value: Value) {
         if let old = pthread_getspecific(key) { Unmanaged<AnyObject>.fromOpaque(old).release() }
         pthread_setspecific(key, Unmanaged.passRetained(value).toOpaque())
     }

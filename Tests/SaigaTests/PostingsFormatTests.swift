@@ -117,7 +117,8 @@ import Testing
         try w.bytes.withUnsafeBytes { buffer throws in
             var c = ByteCursor(buffer)
             #expect(throws: DecodeError.self) { try ImpactFrontier.read(from: &c) }
-            #expect(ImpactFrontier.end(in: buffer.baseAddress!, blockStart: 0, blockEnd: w.count) == nil)
+            // The cursor's skip reads lengths only: the bytes are well formed, so it finds the documents.
+            #expect(ImpactFrontier.end(in: buffer.baseAddress!, blockStart: 0, blockEnd: w.count) == w.count - 1)
         }
     }
 

@@ -30,4 +30,11 @@ extension ByteCursor {
         if low == 15 { low &+= Int(try readVInt32()) }
         return NibblePair(high: high, low: low)
     }
+
+    /// Moves past a `NibblePair` without decoding its values.
+    @inlinable mutating func skipNibblePair() throws(DecodeError) {
+        let byte = try readU8()
+        if byte >> 4 == 15 { _ = try readVInt() }
+        if byte & 15 == 15 { _ = try readVInt() }
+    }
 }
