@@ -127,3 +127,26 @@ struct SegmentInfo: Sendable, Hashable {
         }
     }
 }
+
+extension SegmentInfo {
+    /// Finishes a segment's data files and commits it to disk: each file gets its footer and is fsynced and closed,
+    /// then the `.meta` that records their lengths, CRCs and chunk checksums is written, fsynced, last. Until the
+    /// `.meta` exists the segment does not exist (the file deleter removes the orphans). Shared by flushes and
+    /// merges.
+    static func seal(
+        name: String, id: SegmentID, maxDoc: Int, fields: [FieldInfo], files: [FileKind: OutputFile],
+        directory: IndexDirectory
+    ) throws(SaigaError) -> SegmentInfo {
+        var records: [FileRecord] = []
+        for kind in FileKind.segmentDataFiles {
+            guard let out = files[kind] else { preconditionFailure("segment \(name) has no \(kind) file") }
+            let crc = try FileFooter.write(out)
+            let length = out.position
+            try out.finish()
+            records.append(FileRecord(kind: kind, length: length, crc: crc, chunks: out.chunkChecksums))
+        }
+        let info = SegmentInfo(name: name, id: id, maxDoc: maxDoc, fields: fields, files: records)
+        try info.write(directory: directory)
+        return info
+    }
+}

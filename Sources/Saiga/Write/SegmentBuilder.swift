@@ -199,18 +199,11 @@ final class SegmentBuilder {
         try IdStore.write(
             ids: idBytes, idOffsets: idOffsets, titles: titleBytes, titleOffsets: titleOffsets, to: idsOut)
 
-        var records: [SegmentInfo.FileRecord] = []
-        for (kind, out) in [
-            (FileKind.terms, termsOut), (.postings, postOut), (.positions, posOut), (.norms, normsOut),
-            (.stored, storedOut), (.ids, idsOut),
-        ] {
-            let crc = try FileFooter.write(out)
-            let length = out.position
-            try out.finish()
-            records.append(SegmentInfo.FileRecord(kind: kind, length: length, crc: crc, chunks: out.chunkChecksums))
-        }
-        let info = SegmentInfo(name: name, id: id, maxDoc: maxDoc, fields: fields, files: records)
-        try info.write(directory: directory)
-        return info
+        return try SegmentInfo.seal(
+            name: name, id: id, maxDoc: maxDoc, fields: fields,
+            files: [
+                .terms: termsOut, .postings: postOut, .positions: posOut, .norms: normsOut, .stored: storedOut,
+                .ids: idsOut,
+            ], directory: directory)
     }
 }

@@ -201,21 +201,12 @@ struct SegmentMerger {
         try IdStore.write(
             ids: idBytes, idOffsets: idOffsets, titles: titleBytes, titleOffsets: titleOffsets, to: idsOut)
 
-        var records: [SegmentInfo.FileRecord] = []
-        let byKind: [FileKind: OutputFile] = [
-            .terms: termsOut, .postings: postOut, .positions: posOut, .norms: normsOut,
-            .stored: storedOut, .ids: idsOut,
-        ]
-        for kind in FileKind.segmentDataFiles {
-            let out = byKind[kind]!
-            let crc = try FileFooter.write(out)
-            let length = out.position
-            try out.finish()
-            records.append(SegmentInfo.FileRecord(kind: kind, length: length, crc: crc, chunks: out.chunkChecksums))
-        }
-        let info = SegmentInfo(name: name, id: id, maxDoc: maxDoc, fields: fields, files: records)
-        try info.write(directory: directory)
-        return info
+        return try SegmentInfo.seal(
+            name: name, id: id, maxDoc: maxDoc, fields: fields,
+            files: [
+                .terms: termsOut, .postings: postOut, .positions: posOut, .norms: normsOut, .stored: storedOut,
+                .ids: idsOut,
+            ], directory: directory)
     }
 }
 
