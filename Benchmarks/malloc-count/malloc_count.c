@@ -1,7 +1,8 @@
 // An LD_PRELOAD library that counts heap allocations, to check that steady-state queries allocate nothing per
 // posting:  gcc -O2 -shared -fPIC -o /tmp/malloc_count.so malloc_count.c -ldl
-//           LD_PRELOAD=/tmp/malloc_count.so MALLOC_COUNT_MARK=1 .build/release/saiga-bench query ...
-// saiga-bench calls malloc_count_mark() (found with dlsym) around its timed pass and prints the counts.
+//           LD_PRELOAD=/tmp/malloc_count.so .build/release/saiga-bench query ...
+// saiga-bench reads malloc_count_allocations() (found with dlsym) before and after its timed pass and prints
+// allocations_per_query.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <stddef.h>

@@ -1,7 +1,7 @@
 import Saiga
 
-/// `saiga-bench codec`: integers per second for unpacking 128-value blocks at each bit width (one core), and for
-/// decoding whole postings blocks (unpack + prefix sum + PFOR frequencies) through the engine's cursor.
+/// `saiga-bench codec`: integers per second for unpacking 128-value blocks at each bit width (one core). Whole
+/// postings blocks (prefix sums, PFOR frequencies) are measured by the query benchmarks, not here.
 enum CodecBench {
     static func run(_ argv: [String]) throws {
         let o = try Options(argv, valued: ["seconds"], flags: [])

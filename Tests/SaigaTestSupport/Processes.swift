@@ -29,11 +29,19 @@ public struct SpawnError: Error, CustomStringConvertible {
     public init(description: String) { self.description = description }
 }
 
-/// Seconds on the monotonic clock.
+/// Seconds on the monotonic clock (`ContinuousClock`), from an arbitrary start.
 public func monotonicNow() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+    return testEpoch.duration(to: ContinuousClock.now).inSecondsForTests
+}
+
+/// The instant the test process first asked for the time.
+private let testEpoch = ContinuousClock.now
+
+extension Duration {
+    fileprivate var inSecondsForTests: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
 }
 
 public func sleepSeconds(_ s: Double) async {
