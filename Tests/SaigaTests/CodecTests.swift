@@ -360,11 +360,11 @@ import Testing
         let reader = try IndexReader(path: dir.path)
         let seg = reader.segments[0]
         let meta = try #require(
-            try withBytes(Array("needl".utf8)) { try seg.lookup(field: Schema.bodyField, term: $0) })
+            try withBytes(Array("needl".utf8)) { try seg.lookup(field: BuiltinFields.bodyField, term: $0) })
         #expect(meta.docFreq == 334)
         var rng = SeededRandom(seed: 3)
         for _ in 0..<200 {
-            let it = seg.postingsIterator(meta, field: Schema.bodyField)
+            let it = seg.postingsIterator(meta, field: BuiltinFields.bodyField)
             var target: Int32 = 0
             while true {
                 target += Int32.random(in: 1...150, using: &rng)

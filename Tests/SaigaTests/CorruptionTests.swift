@@ -126,7 +126,7 @@ import Testing
                 // In the postings, the exact bytes of the searched terms' skip entries and full blocks.
                 var ranges: [Range<Int>] = []
                 for word in ["steppe", "saiga", "horse", "law", "court", "river", "north"] {
-                    for field in [Schema.titleField, Schema.bodyField] {
+                    for field in [BuiltinFields.titleField, BuiltinFields.bodyField] {
                         let term = Array(word.utf8)
                         guard
                             let m = try term.withUnsafeBytes({ (b: UnsafeRawBufferPointer) throws(SaigaError) in

@@ -365,7 +365,7 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
             options: IndexWriterOptions(
                 maxBufferedDocuments: 10, mergePolicy: MergePolicy(mergeFactor: 2, floorBytes: 1, maxSegments: 2)))
         // 253 distinct names over many segments: fine, and every merge of them fits.
-        for i in 0..<Schema.maxExtraFields {
+        for i in 0..<BuiltinFields.maxExtraFields {
             try w.add(Document(id: "d\(i)", body: "text", fields: [Document.Field("f\(i)", "v")]))
         }
         #expect {
@@ -381,7 +381,7 @@ private func withinSeconds<T: Sendable>(_ seconds: Double, _ body: @escaping @Se
         try w.commit()
         w.close()
         let r = try IndexReader(path: index)
-        #expect(r.documentCount == Schema.maxExtraFields + 1)
+        #expect(r.documentCount == BuiltinFields.maxExtraFields + 1)
         #expect(try r.document(id: "d252")?.fields == [Document.Field("f252", "v")])
         #expect(try IndexChecker.check(path: index).isSound)
         // A later writer knows the index's names.

@@ -160,7 +160,7 @@ import Testing
         try buildBlockIndex(at: dir.path)
         let meta = try #require(
             try Array("common".utf8).withUnsafeBytes { term throws in
-                try IndexReader(path: dir.path).segments[0].lookup(field: Schema.bodyField, term: term)
+                try IndexReader(path: dir.path).segments[0].lookup(field: BuiltinFields.bodyField, term: term)
             })
         #expect(meta.blockCount == 2)
         let url = URL(fileURLWithPath: dir.file("_0.post"))

@@ -65,7 +65,7 @@ import Testing
         #expect(phrasesWithHits >= 3)
         // Frequent terms span several 128-document postings blocks.
         let term = Array(reader.analyze("steppe")[0].utf8)
-        let steppe = try withBytes(term) { try reader.segments[0].lookup(field: Schema.bodyField, term: $0) }
+        let steppe = try withBytes(term) { try reader.segments[0].lookup(field: BuiltinFields.bodyField, term: $0) }
         #expect((steppe?.docFreq ?? 0) > 128)
         // Other BM25 parameters, set per query.
         for _ in 0..<10 {

@@ -37,9 +37,9 @@ public struct Document: Sendable, Hashable, Codable {
     /// The value of a field by name (`id`, `title`, `body` or an extra field).
     public subscript(field name: String) -> String? {
         switch name {
-        case Schema.idName: return id
-        case Schema.titleName: return title
-        case Schema.bodyName: return body
+        case BuiltinFields.idName: return id
+        case BuiltinFields.titleName: return title
+        case BuiltinFields.bodyName: return body
         default: return fields.first { $0.name == name }?.value
         }
     }

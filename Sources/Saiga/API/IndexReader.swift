@@ -262,11 +262,11 @@ public final class IndexReader: Sendable {
             var prefixes: [Int: Set<[UInt8]>] = [:]
             node.positiveTerms(into: &terms, prefixes: &prefixes)
             var weights: [[UInt8]: Float] = [:]
-            let bodyStats = fieldStats[Schema.bodyField]!
-            for t in terms[Schema.bodyField] ?? [] {
+            let bodyStats = fieldStats[BuiltinFields.bodyField]!
+            for t in terms[BuiltinFields.bodyField] ?? [] {
                 var df = 0
                 if case .term(_, let metas, _) = try executor.prepare(
-                    .term(field: Schema.bodyField, term: t),
+                    .term(field: BuiltinFields.bodyField, term: t),
                     parameters: options.bm25)
                 {
                     df = metas.reduce(0) { $0 + ($1?.docFreq ?? 0) }
@@ -275,7 +275,7 @@ public final class IndexReader: Sendable {
             }
             highlighter = Highlighter(
                 analyzer: analyzer, weights: weights,
-                prefixes: Array(prefixes[Schema.bodyField] ?? []), options: options.snippet)
+                prefixes: Array(prefixes[BuiltinFields.bodyField] ?? []), options: options.snippet)
         }
         var hits: [SearchHit] = []
         hits.reserveCapacity(page.count)
@@ -294,9 +294,9 @@ public final class IndexReader: Sendable {
             }
             let stored = try storedFields(globalDoc: Int(sd.doc))
             var hit = SearchHit(
-                id: stored[Schema.idName] ?? "", score: sd.score, title: stored[Schema.titleName] ?? "",
+                id: stored[BuiltinFields.idName] ?? "", score: sd.score, title: stored[BuiltinFields.titleName] ?? "",
                 snippet: nil, fields: [:], docNumber: Int(sd.doc))
-            if let highlighter { hit.snippet = highlighter.snippet(stored[Schema.bodyName] ?? "") }
+            if let highlighter { hit.snippet = highlighter.snippet(stored[BuiltinFields.bodyName] ?? "") }
             if options.fields.contains("*") {
                 hit.fields = stored
             } else {
@@ -311,7 +311,11 @@ public final class IndexReader: Sendable {
 
     /// True for `*`, the base fields and any extra field some segment of the snapshot stores.
     private func isKnownStoredField(_ name: String) -> Bool {
-        if name == "*" || name == Schema.idName || name == Schema.titleName || name == Schema.bodyName { return true }
+        if name == "*" || name == BuiltinFields.idName || name == BuiltinFields.titleName
+            || name == BuiltinFields.bodyName
+        {
+            return true
+        }
         return segments.contains { $0.info.field(named: name) != nil }
     }
 
@@ -358,9 +362,9 @@ public final class IndexReader: Sendable {
         var doc = Document(id: "", title: "", body: "")
         for (name, value) in try segments[s].document(local) {
             switch name {
-            case Schema.idName: doc.id = value
-            case Schema.titleName: doc.title = value
-            case Schema.bodyName: doc.body = value
+            case BuiltinFields.idName: doc.id = value
+            case BuiltinFields.titleName: doc.title = value
+            case BuiltinFields.bodyName: doc.body = value
             default: doc.fields.append(Document.Field(name, value))
             }
         }
@@ -377,8 +381,8 @@ public final class IndexReader: Sendable {
                 var doc = Document(id: try seg.id(d), title: "", body: "")
                 for (number, value) in fields {
                     switch number {
-                    case Schema.titleField: doc.title = value
-                    case Schema.bodyField: doc.body = value
+                    case BuiltinFields.titleField: doc.title = value
+                    case BuiltinFields.bodyField: doc.body = value
                     default:
                         doc.fields.append(
                             Document.Field(seg.info.field(number: number)?.name ?? "field\(number)", value))

@@ -59,7 +59,9 @@ extension IndexReader {
             for f in seg.info.fields {
                 s.segmentTerms += f.termCount
                 s.postings += f.sumDocFreq
-                if f.number == Schema.titleField || f.number == Schema.bodyField { s.tokens += f.sumTotalTermFreq }
+                if f.number == BuiltinFields.titleField || f.number == BuiltinFields.bodyField {
+                    s.tokens += f.sumTotalTermFreq
+                }
             }
             for r in seg.info.files {
                 s.componentBytes[r.kind.component, default: 0] += r.length

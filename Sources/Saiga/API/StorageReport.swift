@@ -38,7 +38,7 @@ extension IndexReader {
         for segment in segments {
             report.termDictionaryBytes += segment.terms.file.count
             let postings = segment.postings
-            for field in 0..<Schema.firstStoredOnlyField {
+            for field in 0..<BuiltinFields.firstStoredOnlyField {
                 try segment.terms.forEachTerm(field: UInt8(field)) {
                     (_: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) -> Bool in
                     do throws(DecodeError) {

@@ -166,7 +166,7 @@ public enum IndexChecker {
             termsSound = false
         }
         if termsSound {
-            for f in info.fields where f.flags.contains(.indexed) && f.number != Schema.idField {
+            for f in info.fields where f.flags.contains(.indexed) && f.number != BuiltinFields.idField {
                 if termCount[f.number] != f.termCount || docFreqSum[f.number] != f.sumDocFreq
                     || ttfSum[f.number] != f.sumTotalTermFreq
                 {
@@ -183,7 +183,7 @@ public enum IndexChecker {
         // index), norms (checked by length at open).
         do {
             try reader.stored.forEachDocument { (doc: Int, fields: [(Int, String)]) throws(SaigaError) in
-                let stored = reader.storesText ? fields.first { $0.0 == Schema.titleField }?.1 ?? "" : ""
+                let stored = reader.storesText ? fields.first { $0.0 == BuiltinFields.titleField }?.1 ?? "" : ""
                 let column = try reader.title(doc)
                 guard column == stored else {
                     throw SaigaError.corrupt(

@@ -39,7 +39,7 @@ struct FieldInfo: Sendable, Hashable {
 /// Field numbers 0...2 are fixed so that queries, norms and the term dictionary agree across segments; stored-only
 /// fields get numbers from 3 up in the order a segment first sees them, and are matched across segments by name.
 @usableFromInline
-enum Schema {
+enum BuiltinFields {
     static let idField = 0
     static let titleField = 1
     static let bodyField = 2

@@ -36,7 +36,10 @@ struct QueryRewriter {
     /// documents with all of them (an AND), and a quoted phrase of several terms is an error.
     let positions: Bool
 
-    init(analyzer: Analyzer, positions: Bool = true, defaultFields: [Int] = [Schema.titleField, Schema.bodyField]) {
+    init(
+        analyzer: Analyzer, positions: Bool = true,
+        defaultFields: [Int] = [BuiltinFields.titleField, BuiltinFields.bodyField]
+    ) {
         self.analyzer = analyzer
         self.prefixAnalyzer = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false))
         self.defaultFields = defaultFields
@@ -55,7 +58,7 @@ struct QueryRewriter {
 
     private func fieldNumbers(_ name: String?) -> [Int] {
         guard let name else { return defaultFields }
-        return Schema.searchableFields.first { $0.name == name }.map { [$0.number] } ?? defaultFields
+        return BuiltinFields.searchableFields.first { $0.name == name }.map { [$0.number] } ?? defaultFields
     }
 
     /// One node per default field, OR-ed when there are several.

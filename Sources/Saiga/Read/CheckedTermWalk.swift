@@ -36,7 +36,7 @@ struct CheckedTermWalk {
         }
         previous = key
         guard key.count >= 2, let f = reader.info.field(number: Int(key[0])), f.flags.contains(.indexed),
-            f.number != Schema.idField
+            f.number != BuiltinFields.idField
         else {
             throw .corrupt(reader.terms.path, "term \(CheckedTermWalk.describe(key)) of an unknown or unindexed field")
         }

@@ -86,7 +86,7 @@ final class SegmentReader: @unchecked Sendable {
         }
         stored = try StoredFieldsReader(file: mapped[.stored]!, maxDoc: info.maxDoc)
         ids = try IdStoreReader(file: mapped[.ids]!, maxDoc: info.maxDoc)
-        storesText = info.field(number: Schema.titleField)?.flags.contains(.stored) ?? false
+        storesText = info.field(number: BuiltinFields.titleField)?.flags.contains(.stored) ?? false
     }
 
     /// The same segment with other deletions (a newer commit's): the mapped files, the loaded term index and the
@@ -169,7 +169,7 @@ final class SegmentReader: @unchecked Sendable {
 
     /// Norm bytes of a text field (title or body), one per document. Call `checkNorms()` first.
     func norms(field: Int) -> UnsafePointer<UInt8> {
-        let offset = FileHeader.size + (field == Schema.titleField ? 0 : maxDoc)
+        let offset = FileHeader.size + (field == BuiltinFields.titleField ? 0 : maxDoc)
         return (normsFile.bytes.baseAddress! + offset).assumingMemoryBound(to: UInt8.self)
     }
 
@@ -217,7 +217,7 @@ final class SegmentReader: @unchecked Sendable {
 
     /// The stored fields of a document, by field name, the id first.
     func document(_ doc: Int) throws(SaigaError) -> [(name: String, value: String)] {
-        var fields: [(name: String, value: String)] = [(Schema.idName, try id(doc))]
+        var fields: [(name: String, value: String)] = [(BuiltinFields.idName, try id(doc))]
         for (number, value) in try stored.document(doc) {
             fields.append((info.field(number: number)?.name ?? "field\(number)", value))
         }

@@ -22,7 +22,7 @@ struct SegmentSnapshot {
             total += r.maxDoc
         }
         var stats: [Int: FieldStatistics] = [:]
-        for (_, field) in Schema.searchableFields {
+        for (_, field) in BuiltinFields.searchableFields {
             var s = FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
             for r in segments {
                 if let info = r.info.field(number: field) {

@@ -1,6 +1,6 @@
 /// Checks documents before the writer does anything with them, so that a refused document leaves the writer
 /// unchanged and a caller may skip it and go on. Remembers the index's extra (stored-only) field names: they are
-/// capped at `Schema.maxExtraFields` per index, so that no segment, and no merge of segments, ever needs more field
+/// capped at `BuiltinFields.maxExtraFields` per index, so that no segment, and no merge of segments, ever needs more field
 /// numbers than a segment has.
 struct DocumentValidator {
     /// Largest document accepted, in UTF-8 bytes of id, title, body and extra fields.
@@ -11,7 +11,7 @@ struct DocumentValidator {
     init(options: IndexWriterOptions, existingSegments: [SegmentInfo]) {
         maxDocumentBytes = DocumentValidator.maxDocumentBytes(options)
         for s in existingSegments {
-            for f in s.fields where f.number >= Schema.firstStoredOnlyField { extraFieldNames.insert(f.name) }
+            for f in s.fields where f.number >= BuiltinFields.firstStoredOnlyField { extraFieldNames.insert(f.name) }
         }
     }
 
@@ -44,7 +44,9 @@ struct DocumentValidator {
         }
         var newNames = Set<String>()
         for f in document.fields {
-            guard f.name != Schema.idName && f.name != Schema.titleName && f.name != Schema.bodyName else {
+            guard
+                f.name != BuiltinFields.idName && f.name != BuiltinFields.titleName && f.name != BuiltinFields.bodyName
+            else {
                 throw SaigaError(.invalidDocument, "extra field name \"\(f.name)\" is reserved")
             }
             guard !f.name.isEmpty, f.name.utf8.count <= Document.maxFieldNameBytes else {
@@ -52,12 +54,12 @@ struct DocumentValidator {
             }
             if !extraFieldNames.contains(f.name) { newNames.insert(f.name) }
         }
-        if !newNames.isEmpty && extraFieldNames.count + newNames.count > Schema.maxExtraFields {
+        if !newNames.isEmpty && extraFieldNames.count + newNames.count > BuiltinFields.maxExtraFields {
             throw SaigaError(
                 .invalidDocument,
                 "document \"\(document.id)\" would bring the index to "
                     + "\(extraFieldNames.count + newNames.count) distinct extra field names (\"\(newNames.sorted()[0])\" …); "
-                    + "an index holds at most \(Schema.maxExtraFields)")
+                    + "an index holds at most \(BuiltinFields.maxExtraFields)")
         }
     }
 

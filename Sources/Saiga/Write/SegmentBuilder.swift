@@ -32,10 +32,10 @@ final class SegmentBuilder {
         self.id = SegmentID.random()
         self.analyzer = analyzer
         self.positions = positions
-        self.fields = Schema.baseFields(positions: positions)
+        self.fields = BuiltinFields.baseFields(positions: positions)
         if !storeText {
-            fields[Schema.titleField].flags.remove(.stored)
-            fields[Schema.bodyField].flags.remove(.stored)
+            fields[BuiltinFields.titleField].flags.remove(.stored)
+            fields[BuiltinFields.bodyField].flags.remove(.stored)
         }
         postings.withPositions = positions
         storedOut = try directory.createOutput("\(name).\(FileKind.stored.fileExtension)")
@@ -64,7 +64,7 @@ final class SegmentBuilder {
     /// True if this segment already has a document with `id`.
     func contains(id: String) -> Bool {
         var id = id
-        return id.withUTF8 { postings.find(UInt8(Schema.idField), UnsafeRawBufferPointer($0)) } != nil
+        return id.withUTF8 { postings.find(UInt8(BuiltinFields.idField), UnsafeRawBufferPointer($0)) } != nil
     }
 
     /// Adds a document (the caller has validated it and checked the id for duplicates).
@@ -72,14 +72,14 @@ final class SegmentBuilder {
         let doc = Int32(maxDoc)
         postings.currentDoc = doc
         postings.withPositions = positions
-        let titleLength = indexField(Schema.titleField, document.title)
-        let bodyLength = indexField(Schema.bodyField, document.body)
+        let titleLength = indexField(BuiltinFields.titleField, document.title)
+        let bodyLength = indexField(BuiltinFields.bodyField, document.body)
         titleNorms.append(SmallFloat.intToByte4(titleLength))
         bodyNorms.append(SmallFloat.intToByte4(bodyLength))
         var id = document.id
-        _ = id.withUTF8 { postings.addKeyword(UInt8(Schema.idField), UnsafeRawBufferPointer($0)) }
-        fields[Schema.idField].docCount += 1
-        fields[Schema.idField].sumTotalTermFreq += 1
+        _ = id.withUTF8 { postings.addKeyword(UInt8(BuiltinFields.idField), UnsafeRawBufferPointer($0)) }
+        fields[BuiltinFields.idField].docCount += 1
+        fields[BuiltinFields.idField].sumTotalTermFreq += 1
 
         idBytes.append(contentsOf: document.id.utf8)
         idOffsets.append(UInt32(idBytes.count))
@@ -93,8 +93,8 @@ final class SegmentBuilder {
         // The id lives in the id column; the store keeps the text fields and the extra fields.
         var values: [(Int, String)] = []
         if storeText {
-            values.append((Schema.titleField, document.title))
-            values.append((Schema.bodyField, document.body))
+            values.append((BuiltinFields.titleField, document.title))
+            values.append((BuiltinFields.bodyField, document.body))
         }
         for f in document.fields {
             let number: Int
@@ -175,7 +175,7 @@ final class SegmentBuilder {
             let t = Int(t32)
             let field = Int(postings.termField[t])
             // Ids are interned in RAM (to catch duplicates) but looked up through the id store, not the dictionary.
-            if field == Schema.idField { continue }
+            if field == BuiltinFields.idField { continue }
             let meta = try encoder.encodeTerm(
                 postings: postings, term: t, norms: field < norms.count ? norms[field] : [],
                 positions: hasPositions[field])

@@ -60,10 +60,10 @@ struct SegmentMerger {
             try FileHeader.write(o, kind: kind, id: id)
             return o
         }
-        var fields = Schema.baseFields(positions: positions)
+        var fields = BuiltinFields.baseFields(positions: positions)
         if !storeText {
-            fields[Schema.titleField].flags.remove(.stored)
-            fields[Schema.bodyField].flags.remove(.stored)
+            fields[BuiltinFields.titleField].flags.remove(.stored)
+            fields[BuiltinFields.bodyField].flags.remove(.stored)
         }
 
         // Documents: stored fields (extra fields renumbered by name), ids, norms.
@@ -86,8 +86,8 @@ struct SegmentMerger {
             var numberMap = [Int](repeating: -1, count: 256)
             for f in r.info.fields where f.flags.contains(.stored) {
                 switch f.number {
-                case Schema.idField: continue
-                case Schema.titleField, Schema.bodyField: numberMap[f.number] = storeText ? f.number : -1
+                case BuiltinFields.idField: continue
+                case BuiltinFields.titleField, BuiltinFields.bodyField: numberMap[f.number] = storeText ? f.number : -1
                 default:
                     if let n = extraNumbers[f.name] {
                         numberMap[f.number] = n
@@ -103,8 +103,8 @@ struct SegmentMerger {
                     }
                 }
             }
-            let title = r.norms(field: Schema.titleField)
-            let body = r.norms(field: Schema.bodyField)
+            let title = r.norms(field: BuiltinFields.titleField)
+            let body = r.norms(field: BuiltinFields.bodyField)
             let map = docMaps[i]
             // Sequentially: each stored block is decompressed once.
             try r.stored.forEachDocument { (d: Int, fields: [(Int, String)]) throws(SaigaError) in
@@ -122,7 +122,7 @@ struct SegmentMerger {
                 idOffsets.append(UInt32(idBytes.count))
                 // The title from the stored record just decoded (the same as the id store's, which `saiga check`
                 // verifies), rather than a second decoding per document.
-                if storeText, let title = fields.first(where: { $0.0 == Schema.titleField })?.1 {
+                if storeText, let title = fields.first(where: { $0.0 == BuiltinFields.titleField })?.1 {
                     titleBytes.append(contentsOf: title.utf8)
                 }
                 guard titleBytes.count <= Int(UInt32.max) else {
@@ -133,11 +133,11 @@ struct SegmentMerger {
                 bodyNorms.append(body[d])
             }
         }
-        for (f, norms) in [(Schema.titleField, titleNorms), (Schema.bodyField, bodyNorms)] {
+        for (f, norms) in [(BuiltinFields.titleField, titleNorms), (BuiltinFields.bodyField, bodyNorms)] {
             fields[f].docCount = norms.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
         }
-        fields[Schema.idField].docCount = maxDoc
-        fields[Schema.idField].sumTotalTermFreq = maxDoc
+        fields[BuiltinFields.idField].docCount = maxDoc
+        fields[BuiltinFields.idField].sumTotalTermFreq = maxDoc
 
         // Postings: a k-way merge of the term dictionaries.
         let termsOut = try create(.terms)
@@ -180,7 +180,8 @@ struct SegmentMerger {
                 live[i] = try walks[i].next()
             }
             guard term.count > 0 else { continue }  // every document with the term was deleted
-            let norms = field == Schema.titleField ? titleNorms : field == Schema.bodyField ? bodyNorms : []
+            let norms =
+                field == BuiltinFields.titleField ? titleNorms : field == BuiltinFields.bodyField ? bodyNorms : []
             let meta = try encoder.encodeTerm(
                 &term, docFreq: term.count, totalTermFreq: term.totalTermFreq,
                 norms: norms, positions: withPositions)

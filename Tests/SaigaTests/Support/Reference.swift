@@ -28,7 +28,7 @@ struct ReferenceIndex {
         var fields: [[Int: Field]] = []
         for d in documents {
             var f: [Int: Field] = [:]
-            for (number, text) in [(Schema.titleField, d.title), (Schema.bodyField, d.body)] {
+            for (number, text) in [(BuiltinFields.titleField, d.title), (BuiltinFields.bodyField, d.body)] {
                 var sink = CollectingSink(withOffsets: false)
                 var t = text
                 _ = t.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
@@ -39,7 +39,7 @@ struct ReferenceIndex {
             fields.append(f)
         }
         self.fields = fields
-        for number in [Schema.titleField, Schema.bodyField] {
+        for number in [BuiltinFields.titleField, BuiltinFields.bodyField] {
             docCount[number] = fields.filter { $0[number]!.length > 0 }.count
             sumTotalTermFreq[number] = fields.reduce(0) { $0 + $1[number]!.length }
             var dfs: [[UInt8]: Int] = [:]
