@@ -29,7 +29,7 @@ struct NumericColumn {
     private let base: UnsafeRawPointer
     private let presence: Int?
     private let blockTable: Int
-    private let packed: Int
+    private let packed: PackedInts.Reader
 
     /// The bytes of a column with `values` (nil: the document has none).
     static func encode(_ values: [Int64?]) -> [UInt8] {
@@ -48,7 +48,7 @@ struct NumericColumn {
         for v in present { gcd = NumericColumn.gcd(gcd, UInt64(bitPattern: v &- min)) }
         if gcd == 0 { gcd = 1 }
         let maxOffset = present.map { UInt64(bitPattern: $0 &- min) / gcd }.max() ?? 0
-        let bitsPerValue = maxOffset == 0 ? 0 : 64 - maxOffset.leadingZeroBitCount
+        let bitsPerValue = PackedInts.bitsRequired(maxOffset)
         w.writeU64(UInt64(bitPattern: min))
         w.writeVInt(gcd)
         w.writeU8(UInt8(bitsPerValue))
@@ -59,17 +59,8 @@ struct NumericColumn {
             w.writeU64(UInt64(bitPattern: slice.min() ?? .max))
             w.writeU64(UInt64(bitPattern: slice.max() ?? .min))
         }
-        var packed = [UInt8](repeating: 0, count: (values.count * bitsPerValue + 7) / 8 + 8)
-        if bitsPerValue > 0 {
-            for (d, v) in values.enumerated() {
-                let offset = v.map { UInt64(bitPattern: $0 &- min) / gcd } ?? 0
-                let bit = d * bitsPerValue
-                for k in 0..<bitsPerValue where offset >> UInt64(k) & 1 == 1 {
-                    packed[(bit + k) >> 3] |= 1 << UInt8((bit + k) & 7)
-                }
-            }
-        }
-        w.write(packed)
+        PackedInts.write(
+            values.map { v in v.map { UInt64(bitPattern: $0 &- min) / gcd } ?? 0 }, bitsPerValue: bitsPerValue, to: &w)
         return w.bytes
     }
 
@@ -100,9 +91,9 @@ struct NumericColumn {
         }
         blockTable = c.position
         try c.skip(16 * blockCount)
-        packed = c.position
-        // count * bitsPerValue cannot overflow: count is bounded by the bytes present.
-        try c.skip((count * bitsPerValue + 7) / 8 + 8)
+        packed = PackedInts.Reader(base: c.base, offset: c.position, bitsPerValue: bitsPerValue)
+        // count < 2^31 and bitsPerValue ≤ 64: no overflow.
+        try c.skip(PackedInts.byteCount(count: count, bitsPerValue: bitsPerValue))
     }
 
     /// True if document `doc` (< count) has a value.
@@ -114,18 +105,7 @@ struct NumericColumn {
     /// The value of document `doc` (< count), or nil.
     func value(_ doc: Int) -> Int64? {
         guard hasValue(doc) else { return nil }
-        guard bitsPerValue > 0 else { return min }
-        let bit = doc &* bitsPerValue
-        let byte = bit >> 3
-        let shift = UInt64(bit & 7)
-        // Two loads cover any 64-bit value starting anywhere in a byte (the padding keeps them in range).
-        let low = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: packed + byte, as: UInt64.self)) >> shift
-        let high =
-            shift == 0
-            ? 0
-            : UInt64(base.load(fromByteOffset: packed + byte + 8, as: UInt8.self)) << (64 - shift)
-        let mask: UInt64 = bitsPerValue == 64 ? .max : (1 << UInt64(bitsPerValue)) - 1
-        return min &+ Int64(bitPattern: ((low | high) & mask) &* gcd)
+        return min &+ Int64(bitPattern: packed.get(doc) &* gcd)
     }
 
     /// The smallest and largest value of block `b` (nil when the block has none).

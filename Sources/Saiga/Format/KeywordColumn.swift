@@ -1,0 +1,182 @@
+/// A segment's column of one keyword field: the field's distinct values in byte order (a per-segment dictionary)
+/// and each document's set of value ordinals, read at random by document. Sorting compares ordinals, facets count
+/// them, and a filter on a value looks its ordinal up once (Lucene's SortedSetDocValues). The writer, the reader
+/// and the checker share this type (issue 12; not yet written into segments).
+///
+///     count        VInt   documents (the segment's maxDoc)
+///     values       VInt   distinct values
+///     offsets      (values + 1) × u32: where each value's bytes start, relative to the value bytes; the last is
+///                  their total length
+///     value bytes  the values, sorted by bytes, each once
+///     multi        u8     0: at most one value per document; 1: any number
+///     single:      bitsPerOrd u8, then count ordinals packed (`PackedInts`; the ordinal `values` means none)
+///     multi:       bitsPerStart u8, then count + 1 starts packed (document d's ordinals are start[d] ..< start[d+1]);
+///                  bitsPerOrd u8, then the ordinals packed, each document's strictly increasing
+struct KeywordColumn {
+    let count: Int
+    let valueCount: Int
+    let isMultiValued: Bool
+    private let base: UnsafeRawPointer
+    private let offsets: Int
+    private let valueBytes: Int
+    private let starts: PackedInts.Reader?
+    private let ords: PackedInts.Reader
+
+    /// The bytes of a column with `values[d]`, document d's values (any order, repeats allowed).
+    static func encode(_ values: [[[UInt8]]]) -> [UInt8] {
+        let distinct = Array(Set(values.joined())).sorted { $0.lexicographicallyPrecedes($1) }
+        var ordinal: [[UInt8]: UInt64] = [:]
+        for (i, v) in distinct.enumerated() { ordinal[v] = UInt64(i) }
+        var w = ByteWriter()
+        w.writeVInt(values.count)
+        w.writeVInt(distinct.count)
+        var at: UInt32 = 0
+        for v in distinct {
+            w.writeU32(at)
+            at += UInt32(v.count)
+        }
+        w.writeU32(at)
+        for v in distinct { w.write(v) }
+        let multi = values.contains { Set($0).count > 1 }
+        w.writeU8(multi ? 1 : 0)
+        if multi {
+            var starts: [UInt64] = [0]
+            var ords: [UInt64] = []
+            for doc in values {
+                ords += Set(doc.map { ordinal[$0]! }).sorted()
+                starts.append(UInt64(ords.count))
+            }
+            let startBits = PackedInts.bitsRequired(UInt64(ords.count))
+            w.writeU8(UInt8(startBits))
+            PackedInts.write(starts, bitsPerValue: startBits, to: &w)
+            let ordBits = PackedInts.bitsRequired(UInt64(max(distinct.count, 1) - 1))
+            w.writeU8(UInt8(ordBits))
+            PackedInts.write(ords, bitsPerValue: ordBits, to: &w)
+        } else {
+            let none = UInt64(distinct.count)
+            let ordBits = PackedInts.bitsRequired(none)
+            w.writeU8(UInt8(ordBits))
+            PackedInts.write(values.map { $0.first.map { ordinal[$0]! } ?? none }, bitsPerValue: ordBits, to: &w)
+        }
+        return w.bytes
+    }
+
+    /// Reads the column at `c`'s position, checking that every piece lies inside the cursor's bytes and that the
+    /// offsets increase; `c` moves past the column. The ordinals are checked by `check()`, which a reader runs once
+    /// before reading documents' values (as norms are verified once).
+    init(from c: inout ByteCursor) throws(DecodeError) {
+        base = c.base
+        let n = try c.readVInt()
+        let v = try c.readVInt()
+        guard n < UInt64(Int32.max), v < UInt64(Int32.max) else {
+            throw DecodeError(offset: c.position, reason: "keyword column counts out of range")
+        }
+        count = Int(n)
+        valueCount = Int(v)
+        offsets = c.position
+        try c.require(4 * (valueCount + 1))
+        var previous: UInt32 = 0
+        for i in 0...valueCount {
+            let o = UInt32(littleEndian: c.base.loadUnaligned(fromByteOffset: offsets + 4 * i, as: UInt32.self))
+            guard i == 0 ? o == 0 : o >= previous else {
+                throw DecodeError(offset: offsets + 4 * i, reason: "keyword value offsets not increasing")
+            }
+            previous = o
+        }
+        try c.skip(4 * (valueCount + 1))
+        valueBytes = c.position
+        try c.skip(Int(previous))
+        switch try c.readU8() {
+        case 0: isMultiValued = false
+        case 1: isMultiValued = true
+        default: throw DecodeError(offset: c.position - 1, reason: "unknown keyword column kind")
+        }
+        if isMultiValued {
+            let startBits = Int(try c.readU8())
+            guard startBits <= 32 else { throw DecodeError(offset: c.position - 1, reason: "bad bit width") }
+            starts = PackedInts.Reader(base: c.base, offset: c.position, bitsPerValue: startBits)
+            try c.skip(PackedInts.byteCount(count: count + 1, bitsPerValue: startBits))
+            let total = Int(starts!.get(count))
+            let ordBits = Int(try c.readU8())
+            guard ordBits <= 32, total >= 0, total <= Int(Int32.max) else {
+                throw DecodeError(offset: c.position - 1, reason: "bad bit width")
+            }
+            ords = PackedInts.Reader(base: c.base, offset: c.position, bitsPerValue: ordBits)
+            try c.skip(PackedInts.byteCount(count: total, bitsPerValue: ordBits))
+        } else {
+            starts = nil
+            let ordBits = Int(try c.readU8())
+            guard ordBits <= 32 else { throw DecodeError(offset: c.position - 1, reason: "bad bit width") }
+            ords = PackedInts.Reader(base: c.base, offset: c.position, bitsPerValue: ordBits)
+            try c.skip(PackedInts.byteCount(count: count, bitsPerValue: ordBits))
+        }
+    }
+
+    /// The bytes of value `ord` (< valueCount).
+    func value(_ ord: Int) -> UnsafeRawBufferPointer {
+        let start = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offsets + 4 * ord, as: UInt32.self)))
+        let end = Int(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offsets + 4 * ord + 4, as: UInt32.self)))
+        return UnsafeRawBufferPointer(start: base + valueBytes + start, count: end - start)
+    }
+
+    /// The ordinal of `value`, if the segment has it (binary search over the sorted values).
+    func ordinal(of value: UnsafeRawBufferPointer) -> Int? {
+        var lo = 0
+        var hi = valueCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            let v = self.value(mid)
+            if v.lexicographicallyPrecedes(value) {
+                lo = mid + 1
+            } else if value.lexicographicallyPrecedes(v) {
+                hi = mid
+            } else {
+                return mid
+            }
+        }
+        return nil
+    }
+
+    /// Calls `body` with document `doc`'s ordinals (< count), in increasing order.
+    @inline(__always)
+    func forEachOrdinal(_ doc: Int, _ body: (Int) -> Void) {
+        if let starts {
+            let end = Int(starts.get(doc + 1))
+            var i = Int(starts.get(doc))
+            while i < end {
+                body(Int(ords.get(i)))
+                i += 1
+            }
+        } else {
+            let ord = Int(ords.get(doc))
+            if ord < valueCount { body(ord) }
+        }
+    }
+
+    /// Checks what a reader relies on without further checks: values strictly increasing, every ordinal below the
+    /// value count (or the single-valued "none"), each document's ordinals strictly increasing, starts increasing.
+    func check() throws(DecodeError) {
+        for i in 1..<max(valueCount, 1) where !value(i - 1).lexicographicallyPrecedes(value(i)) {
+            throw DecodeError(offset: offsets + 4 * i, reason: "keyword values not strictly increasing")
+        }
+        for d in 0..<count {
+            if let starts {
+                guard starts.get(d) <= starts.get(d + 1) else {
+                    throw DecodeError(offset: 0, reason: "keyword column starts not increasing")
+                }
+                var previous = -1
+                for i in Int(starts.get(d))..<Int(starts.get(d + 1)) {
+                    let ord = Int(ords.get(i))
+                    guard ord > previous, ord < valueCount else {
+                        throw DecodeError(offset: 0, reason: "keyword ordinals out of order or range")
+                    }
+                    previous = ord
+                }
+            } else {
+                guard Int(ords.get(d)) <= valueCount else {
+                    throw DecodeError(offset: 0, reason: "keyword ordinal out of range")
+                }
+            }
+        }
+    }
+}
