@@ -94,7 +94,7 @@ package struct JSONParseError: Error, CustomStringConvertible, Equatable, Sendab
 }
 
 /// A member value of a parsed top-level object.
-internal enum JSONScalar: Equatable, Sendable {
+package enum JSONScalar: Equatable, Sendable {
     case string(String)
     /// The number's source text, validated against the JSON grammar (e.g. "-12.5e3").
     case number(String)
