@@ -1,0 +1,115 @@
+import Saiga
+
+/// Infers a schema from JSON documents when none is given (issue 12): `saiga index` on JSON lines will print what
+/// it inferred. The rules, applied to the flattened fields (`parseFlattened`):
+///
+/// - a string → `text`; an array of strings → `keyword` (tags, categories);
+/// - an integer (fits Int64) → `integer`; any other number → `float`; integers and floats together → `float`;
+/// - `true`/`false` → `boolean`; arrays of numbers or booleans → the same types, multi-valued;
+/// - `id` is always a `keyword`; `title`, `body` and `contents` are `text`;
+/// - `null` says nothing; a field seen only as `null` or `[]` gets no field;
+/// - anything else that disagrees (a string in one document and a number in another, a string and an array of
+///   strings) is an error naming the field and both documents: declare the field with a schema file instead.
+package struct SchemaInference {
+    private enum Kind: Equatable {
+        case text, keyword, integer, float, boolean
+
+        var fieldType: Schema.FieldType {
+            switch self {
+            case .text: return .text
+            case .keyword: return .keyword
+            case .integer: return .integer
+            case .float: return .float
+            case .boolean: return .boolean
+            }
+        }
+    }
+
+    private var kinds: [String: (kind: Kind, seenAt: String)] = [:]
+    private var order: [String] = []
+
+    package init() {}
+
+    /// Takes one document's fields; `location` (e.g. `file:line`) names it in errors.
+    package mutating func observe(_ fields: [JSONField], at location: String) throws(SaigaError) {
+        for field in fields {
+            guard let kind = try SchemaInference.kind(of: field, at: location) else { continue }
+            guard let known = kinds[field.key] else {
+                guard kinds.count < Schema.maxFields else {
+                    throw SaigaError(
+                        .limitExceeded,
+                        "\(location): field \"\(field.key)\" would be field number "
+                            + "\(Schema.maxFields + 1); an index holds at most \(Schema.maxFields) (flattened nested "
+                            + "objects count one field per leaf): declare the fields with a schema file")
+                }
+                kinds[field.key] = (kind, location)
+                order.append(field.key)
+                continue
+            }
+            switch (known.kind, kind) {
+            case _ where known.kind == kind: break
+            case (.integer, .float), (.float, .integer): kinds[field.key] = (.float, known.seenAt)
+            default:
+                throw SaigaError(
+                    .invalidDocument,
+                    "field \"\(field.key)\" is \(SchemaInference.describe(known.kind)) "
+                        + "at \(known.seenAt) and \(SchemaInference.describe(kind)) at \(location): declare it in a schema "
+                        + "file (--schema)")
+            }
+        }
+    }
+
+    /// The inferred schema: `id`, `title` and `body` first when present, then the fields in the order first seen.
+    package func schema() throws(SaigaError) -> Schema {
+        let leading = ["id", "title", "body", "contents"].filter { kinds[$0] != nil }
+        let keys = leading + order.filter { !leading.contains($0) }
+        return try Schema(keys.map { key in Schema.Field(key, kinds[key]!.kind.fieldType) })
+    }
+
+    private static func kind(of field: JSONField, at location: String) throws(SaigaError) -> Kind? {
+        var kind: Kind?
+        for value in field.values {
+            let k: Kind
+            switch value {
+            case .null, .composite: continue
+            case .bool: k = .boolean
+            case .string: k = field.isArray ? .keyword : .text
+            case .number(let text): k = Int64(text) != nil ? .integer : .float
+            }
+            switch (kind, k) {
+            case (nil, _): kind = k
+            case (.integer?, .float), (.float?, .integer): kind = .float
+            case _ where kind == k: break
+            default:
+                throw SaigaError(
+                    .invalidDocument,
+                    "\(location): field \"\(field.key)\" mixes "
+                        + "\(plural(kind!)) and \(plural(k)) in one array")
+            }
+        }
+        switch field.key {
+        case "id": return kind == nil ? nil : .keyword
+        case "title", "body", "contents": return kind == nil ? nil : .text
+        default: return kind
+        }
+    }
+
+    private static func plural(_ kind: Kind) -> String {
+        switch kind {
+        case .text, .keyword: return "strings"
+        case .integer: return "integers"
+        case .float: return "numbers"
+        case .boolean: return "booleans"
+        }
+    }
+
+    private static func describe(_ kind: Kind) -> String {
+        switch kind {
+        case .text: return "a string (text)"
+        case .keyword: return "an array of strings (keyword)"
+        case .integer: return "an integer"
+        case .float: return "a number"
+        case .boolean: return "a boolean"
+        }
+    }
+}
