@@ -54,7 +54,7 @@ package struct SchemaInference {
                     .invalidDocument,
                     "field \"\(field.key)\" is \(SchemaInference.describe(known.kind)) "
                         + "at \(known.seenAt) and \(SchemaInference.describe(kind)) at \(location): declare it in a schema "
-                        + "file (--schema)")
+                        + "file")
             }
         }
     }
@@ -111,5 +111,25 @@ package struct SchemaInference {
         case .float: return "a number"
         case .boolean: return "a boolean"
         }
+    }
+
+    /// The schema inferred from every line of JSON lines files (plain or gzip); blank lines are skipped. A line
+    /// that is not one JSON object is an `.invalidDocument` error naming the file and line.
+    package static func infer(files: [String]) throws -> Schema {
+        var inference = SchemaInference()
+        var parser = JSONObjectParser()
+        for path in files {
+            let reader = try LineReader(path: path)
+            try reader.forEachLine { line, number in
+                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
+                let fields: [JSONField]
+                do { fields = try parser.parseFlattened(line) } catch {
+                    throw SaigaError(.invalidDocument, "\(path):\(number): \(error)")
+                }
+                try inference.observe(fields, at: "\(path):\(number)")
+                return true
+            }
+        }
+        return try inference.schema()
     }
 }

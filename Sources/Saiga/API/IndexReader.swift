@@ -397,3 +397,23 @@ public final class IndexReader: Sendable {
     public func analyze(_ text: String) -> [String] { analyzer.terms(text) }
 
 }
+
+extension IndexReader {
+    /// The schema of this commit. Indexes written so far hold the built-in fields: `id` (a stored keyword), `title`
+    /// and `body` (text, with positions unless built without them, stored unless built with `storeText: false`,
+    /// English analysis unless built without stemming).
+    public var schema: Schema {
+        let storesText = segments.allSatisfy(\.storesText)
+        let language: Schema.TextLanguage = analyzerOptions.stemming ? .english : .none
+        // The built-in fields are always valid: the checks cannot fail here.
+        return try! Schema([
+            Schema.Field(BuiltinFields.idName, .keyword, column: false),
+            Schema.Field(
+                BuiltinFields.titleName, .text, stored: storesText, positions: manifest.positions,
+                language: language),
+            Schema.Field(
+                BuiltinFields.bodyName, .text, stored: storesText, positions: manifest.positions,
+                language: language),
+        ])
+    }
+}
