@@ -55,8 +55,10 @@ struct ClientTests {
 
     @Test("typed errors: refused connection, a listener that never answers, an invalid query, an unknown id")
     func typedErrors() async throws {
-        // Nothing listens on this port (bound, then closed).
-        let unused = try freePort()
+        // Nothing listens on this port: it is bound (so no other test's server can take it meanwhile) but not
+        // listening, and the kernel refuses connections to it.
+        let (bound, unused) = try boundPort(listening: false)
+        defer { close(bound) }
         let refused = SaigaClient(
             host: "127.0.0.1", port: unused, connectTimeout: .seconds(2), requestTimeout: .seconds(2))
         do throws(ClientError) {
@@ -105,15 +107,12 @@ private func blockingSearch(_ c: SaigaClient, _ query: String) throws(ClientErro
     try c.search(SearchRequest(query: query))
 }
 
-/// A port that was free a moment ago (bound to port 0, then closed).
-private func freePort() throws -> Int {
-    let (fd, port) = try silentListener()
-    close(fd)
-    return port
-}
-
 /// A listening socket on 127.0.0.1 that never reads or writes; returns it and its port.
-private func silentListener() throws -> (Int32, Int) {
+private func silentListener() throws -> (Int32, Int) { try boundPort(listening: true) }
+
+/// A socket bound to a free port of 127.0.0.1, listening or not (a bound socket that does not listen refuses
+/// connections); returns it and its port.
+private func boundPort(listening: Bool) throws -> (Int32, Int) {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
     guard fd >= 0 else { throw RawError.io("socket") }
     var addr = sockaddr_in()
@@ -123,7 +122,7 @@ private func silentListener() throws -> (Int32, Int) {
     var len = socklen_t(MemoryLayout<sockaddr_in>.size)
     let ok = withUnsafeMutablePointer(to: &addr) { p in
         p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, len) == 0 && listen(fd, 8) == 0 && getsockname(fd, $0, &len) == 0
+            bind(fd, $0, len) == 0 && (!listening || listen(fd, 8) == 0) && getsockname(fd, $0, &len) == 0
         }
     }
     guard ok else {
