@@ -29,16 +29,22 @@ public final class SaigaServer: Sendable {
     /// Opens the index and checks the configuration. With `handleSignals`, blocks SIGINT/SIGTERM/SIGHUP in the
     /// calling thread (call this on the main thread before starting other threads).
     public init(indexPath: String, configuration: ServerConfiguration) throws(SaigaError) {
-        guard configuration.workers >= 1, configuration.maxConnections >= 1,
-            configuration.maxInFlightPerConnection >= 1,
-            configuration.maxFrameLength >= 64, configuration.handshakeFrameLength >= 64,
+        guard ServerConfiguration.workersRange.contains(configuration.workers),
+            ServerConfiguration.maxConnectionsRange.contains(configuration.maxConnections),
+            ServerConfiguration.maxInFlightRange.contains(configuration.maxInFlightPerConnection),
+            ServerConfiguration.frameLengthRange.contains(configuration.maxFrameLength),
+            ServerConfiguration.frameLengthRange.contains(configuration.handshakeFrameLength),
+            ServerConfiguration.spinMicrosecondsRange.contains(configuration.spinMicroseconds),
             configuration.maxBufferedBytes >= configuration.maxFrameLength + Frame.lengthSize,
             configuration.handshakeTimeout > .zero
         else {
             throw SaigaError(
                 .invalidArgument,
-                "workers, maxConnections, maxInFlightPerConnection must be ≥ 1, "
-                    + "maxFrameLength and handshakeFrameLength ≥ 64, maxBufferedBytes ≥ a whole frame, handshakeTimeout > 0"
+                "a setting is out of range: workers \(ServerConfiguration.workersRange), maxConnections "
+                    + "\(ServerConfiguration.maxConnectionsRange), maxInFlightPerConnection "
+                    + "\(ServerConfiguration.maxInFlightRange), maxFrameLength and handshakeFrameLength "
+                    + "\(ServerConfiguration.frameLengthRange), spinMicroseconds "
+                    + "\(ServerConfiguration.spinMicrosecondsRange), maxBufferedBytes ≥ a whole frame, handshakeTimeout > 0"
             )
         }
         self.configuration = configuration

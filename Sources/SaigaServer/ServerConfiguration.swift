@@ -4,8 +4,9 @@ public struct ServerConfiguration: Sendable {
     public var host: String = "127.0.0.1"
     /// Port; 0 picks a free one (see `SaigaServer.boundAddress`). Default 7700.
     public var port: Int = 7700
-    /// Threads that run searches. Default: the number of cores.
-    public var workers: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    /// Threads that run searches. Default: the number of cores (at most `workersRange`'s upper bound).
+    public var workers: Int = min(
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), ServerConfiguration.workersRange.upperBound)
     /// Shared secret clients must send in HELLO. Required to listen on a non-loopback address.
     public var token: String?
     /// Connections beyond this are refused with a `serverBusy` error. Default 4096.
@@ -48,6 +49,20 @@ public struct ServerConfiguration: Sendable {
     public var logging: Bool = true
 
     public init() {}
+
+    // The ranges `SaigaServer.init` accepts (and `saiga serve` checks its options against): beyond them a setting is
+    // a typo (an extra zero) rather than a plan.
+
+    /// `workers`: 1...256.
+    public static let workersRange = 1...256
+    /// `maxConnections`: 1...1,000,000 (the open-file limit lowers it further at startup).
+    public static let maxConnectionsRange = 1...1_000_000
+    /// `maxInFlightPerConnection`: 1...100,000.
+    public static let maxInFlightRange = 1...100_000
+    /// `maxFrameLength` and `handshakeFrameLength`: 64 bytes...1 GiB.
+    public static let frameLengthRange = 64...(1 << 30)
+    /// `spinMicroseconds`: 0...100,000.
+    public static let spinMicrosecondsRange = 0...100_000
 }
 
 #if canImport(Glibc)

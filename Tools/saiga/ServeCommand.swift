@@ -109,14 +109,16 @@ enum ServeCommand: Command {
             config.host = endpoint.host
             config.port = endpoint.port
         }
-        // The server has no upper limits of its own for these; the ranges only catch typos (an extra zero).
-        config.workers = try args.int(.workers, default: config.workers, range: 1...256)
-        config.spinMicroseconds = try args.int(.spinUs, default: config.spinMicroseconds, range: 0...100_000)
+        config.workers = try args.int(.workers, default: config.workers, range: ServerConfiguration.workersRange)
+        config.spinMicroseconds = try args.int(
+            .spinUs, default: config.spinMicroseconds, range: ServerConfiguration.spinMicrosecondsRange)
         config.token = args.value(.token) ?? (getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) })
-        config.maxConnections = try args.int(.maxConnections, default: config.maxConnections, range: 1...1_000_000)
+        config.maxConnections = try args.int(
+            .maxConnections, default: config.maxConnections, range: ServerConfiguration.maxConnectionsRange)
         config.maxInFlightPerConnection = try args.int(
-            .maxInFlight, default: config.maxInFlightPerConnection, range: 1...100_000)
-        config.maxFrameLength = try args.int(.maxFrameBytes, default: config.maxFrameLength, range: 64...(1 << 30))
+            .maxInFlight, default: config.maxInFlightPerConnection, range: ServerConfiguration.maxInFlightRange)
+        config.maxFrameLength = try args.int(
+            .maxFrameBytes, default: config.maxFrameLength, range: ServerConfiguration.frameLengthRange)
         if let v = try args.float(.idleTimeout) { config.idleTimeout = .seconds(Double(v)) }
         if let v = try args.float(.readTimeout) { config.readTimeout = .seconds(Double(v)) }
         if let v = try args.float(.reloadInterval) { config.reloadInterval = .seconds(Double(v)) }
