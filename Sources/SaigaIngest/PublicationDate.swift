@@ -27,13 +27,13 @@ package enum PublicationDate {
         guard words.count == 3 else { return nil }
         // "09 December 2025"
         if let day = Int(words[0]), let month = month(words[1]), let year = year(words[2]) {
-            return date(year, month, day)
+            return DateValue(year: year, month: month, day: day)
         }
         // "December 9, 2025"
         if let month = month(words[0]), words[1].hasSuffix(","), let day = Int(words[1].dropLast()),
             let year = year(words[2])
         {
-            return date(year, month, day)
+            return DateValue(year: year, month: month, day: day)
         }
         return nil
     }
@@ -53,14 +53,5 @@ package enum PublicationDate {
     private static func year(_ word: Substring) -> Int? {
         guard word.count == 4, let y = Int(word), y >= 1000 else { return nil }
         return y
-    }
-
-    private static func date(_ year: Int, _ month: Int, _ day: Int) -> DateValue? {
-        guard (1...31).contains(day) else { return nil }
-        func pad(_ v: Int, _ n: Int) -> String {
-            String(repeating: "0", count: max(0, n - String(v).count)) + String(v)
-        }
-        // DateValue checks the day against the month (30 February is not a date).
-        return DateValue(parsing: "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))")
     }
 }

@@ -16,6 +16,16 @@ public struct DateValue: Sendable, Hashable, Comparable, Codable, CustomStringCo
         milliseconds = epochSeconds * 1000
     }
 
+    /// Midnight UTC of a calendar date; nil if it is not one (a month past 12, 30 February, a year outside
+    /// 0000...9999).
+    public init?(year: Int, month: Int, day: Int) {
+        let (y, m, d) = (Int64(year), Int64(month), Int64(day))
+        guard (0...9999).contains(y), (1...12).contains(m), d >= 1, d <= DateValue.daysInMonth(y, m) else {
+            return nil
+        }
+        milliseconds = DateValue.daysFromCivil(y, m, d) * 86_400_000
+    }
+
     /// Parses an RFC 3339 date or date-time; nil if `text` is not one (a wrong day of the month included).
     public init?(parsing text: String) {
         var text = text
