@@ -30,7 +30,7 @@ enum RequestHandler {
             case .get(let g):
                 guard let d = try reader.document(id: g.id) else { return .document(DocumentResponse(found: false)) }
                 var fields: [String: String] = [:]
-                for f in d.fields { fields[f.name] = f.value }
+                for f in d.fields { fields[f.name] = f.value.description }
                 return .document(DocumentResponse(found: true, id: d.id, title: d.title, body: d.body, fields: fields))
             case .stats:
                 let s = reader.statistics

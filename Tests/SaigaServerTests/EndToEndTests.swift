@@ -123,7 +123,7 @@ struct EndToEndTests {
                     #expect(got.title == expected.title, "\(id)")
                     #expect(got.body == expected.body, "\(id)")
                     let fields = Dictionary(
-                        expected.fields.map { ($0.name, $0.value) }, uniquingKeysWith: { a, _ in a })
+                        expected.fields.map { ($0.name, $0.value.description) }, uniquingKeysWith: { a, _ in a })
                     #expect(got.fields == fields, "\(id)")
                 }
                 let x1 = try #require(try client.document(id: "x1"))

@@ -28,7 +28,7 @@ import Testing
     @Test func everyFlippedByteIsFound() throws {
         let (dir, files) = try buildSample()
         defer { dir.cleanup() }
-        #expect(files.count == 15)  // 2 segments × 7 files + the manifest
+        #expect(files.count == 17)  // 2 segments × 8 files + the manifest
         var rng = SeededRandom(seed: 1)
         var trials = 0
         for name in files {

@@ -4,20 +4,25 @@ import Testing
 
 /// The numeric column: round trips over seeded random columns of every shape, and damaged bytes refused.
 @Suite struct NumericColumnTests {
-    private func roundTrip(_ values: [Int64?], _ note: String) throws {
+    private func roundTrip(_ values: [[Int64]], _ note: String) throws {
         let bytes = NumericColumn.encode(values)
         try bytes.withUnsafeBytes { buffer throws in
             var c = ByteCursor(buffer)
             let column = try NumericColumn(from: &c)
             #expect(c.isAtEnd, "\(note): the column reads exactly its bytes")
             #expect(column.count == values.count)
+            #expect(column.isMultiValued == values.contains { $0.count > 1 })
             for (d, v) in values.enumerated() {
-                #expect(column.value(d) == v, "\(note): document \(d)")
-                #expect(column.hasValue(d) == (v != nil))
+                #expect(column.value(d) == v.min(), "\(note): document \(d)")
+                #expect(column.maxValue(d) == v.max(), "\(note): document \(d)")
+                #expect(column.hasValue(d) == !v.isEmpty)
+                var all: [Int64] = []
+                column.forEachValue(d) { all.append($0) }
+                #expect(all == v.sorted(), "\(note): document \(d)")
             }
             for b in 0..<column.blockCount {
                 let slice = values[(b * NumericColumn.blockSize)..<min(values.count, (b + 1) * NumericColumn.blockSize)]
-                    .compactMap { $0 }
+                    .joined()
                 #expect(
                     column.blockRange(b) == (slice.isEmpty ? nil : slice.min()!...slice.max()!), "\(note) block \(b)")
             }
@@ -25,14 +30,13 @@ import Testing
         }
     }
 
-    @Test(arguments: 0..<36)
+    @Test(arguments: 0..<45)
     func randomColumnsRoundTrip(seed: Int) throws {
         var rng = SeededRandom(seed: UInt64(seed) &* 7919 &+ 3)
         let count = [0, 1, 511, 512, 513, 1500, 5000][seed % 7]
         let missing = [0.0, 0.1, 0.9][seed % 3]
         let kind = seed % 9
-        let values: [Int64?] = (0..<count).map { _ in
-            if Double.random(in: 0..<1, using: &rng) < missing { return nil }
+        func value() -> Int64 {
             switch kind {
             case 0: return 42  // one value: 0 bits
             case 1: return Int64.random(in: 0...1, using: &rng)  // booleans
@@ -44,6 +48,12 @@ import Testing
             case 7: return Int64.random(in: 0...(1 << 61), using: &rng)  // 62 bits: values straddle 8-byte words
             default: return 1_700_000_000_000 + Int64.random(in: 0..<1000, using: &rng) * 1000
             }
+        }
+        // Seeds 36 and up: multi-valued (0 to 3 values per document).
+        let valuesPerDocument = seed >= 36 ? 0...3 : 1...1
+        let values: [[Int64]] = (0..<count).map { _ in
+            if Double.random(in: 0..<1, using: &rng) < missing { return [] }
+            return (0..<Int.random(in: valuesPerDocument, using: &rng)).map { _ in value() }
         }
         try roundTrip(values, "seed \(seed), kind \(kind), \(count) documents")
     }
@@ -62,7 +72,7 @@ import Testing
 
     /// Truncations and damaged headers are decode errors, never reads out of range.
     @Test func damagedColumnsAreRefused() throws {
-        let values: [Int64?] = (0..<1200).map { $0 % 7 == 0 ? nil : Int64($0 * 3) }
+        let values: [[Int64]] = (0..<1200).map { $0 % 7 == 0 ? [] : [Int64($0 * 3)] }
         let good = NumericColumn.encode(values)
         for cut in [0, 1, 2, 10, 40, good.count / 2, good.count - 1] {
             let bytes = Array(good.prefix(cut))

@@ -1,20 +1,29 @@
-/// A document to index: a unique id, a title, a body, and any number of extra stored fields.
+/// A document to index: a unique id, a title, a body, and any number of other fields.
 ///
 /// `title` and `body` are analyzed and searchable (`title:` and `body:` in queries, both by default); all fields,
-/// the id included, are stored and returned with hits.
+/// the id included, are stored and returned with hits. What the other fields are depends on the index's `Schema`:
+/// a field the schema declares is kept as its type says (searchable text, a keyword, a number or a date, with a
+/// column for sorting and facets); with the default schema, fields are stored only. A field may appear several times
+/// (a multi-valued field, a JSON array).
 public struct Document: Sendable, Hashable, Codable {
     /// Unique within an index; at most `Document.maxIDBytes` bytes of UTF-8, not empty.
     public var id: String
     public var title: String
     public var body: String
-    /// Extra stored (not searchable) fields, kept in this order. Names must not be `id`, `title` or `body`.
+    /// The other fields, kept in this order; a name may repeat (several values). Names must not be `id`, `title`
+    /// or `body`.
     public var fields: [Field]
 
-    /// A stored field.
+    /// One value of a field.
     public struct Field: Sendable, Hashable, Codable {
         public var name: String
-        public var value: String
+        public var value: FieldValue
+        /// A string value: text or a keyword (or a date in RFC 3339, for a date field), as the schema says.
         public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = .string(value)
+        }
+        public init(_ name: String, _ value: FieldValue) {
             self.name = name
             self.value = value
         }
@@ -34,13 +43,16 @@ public struct Document: Sendable, Hashable, Codable {
         self.fields = fields
     }
 
-    /// The value of a field by name (`id`, `title`, `body` or an extra field).
+    /// The value of a field by name (`id`, `title`, `body` or another field: its first value, as text).
     public subscript(field name: String) -> String? {
         switch name {
         case BuiltinFields.idName: return id
         case BuiltinFields.titleName: return title
         case BuiltinFields.bodyName: return body
-        default: return fields.first { $0.name == name }?.value
+        default: return fields.first { $0.name == name }?.value.description
         }
     }
+
+    /// Every value of a field other than `id`, `title` and `body`, in order.
+    public func values(of name: String) -> [FieldValue] { fields.filter { $0.name == name }.map(\.value) }
 }

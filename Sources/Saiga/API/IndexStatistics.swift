@@ -100,6 +100,8 @@ public enum IndexComponent: String, Sendable, Hashable, Codable, CodingKeyRepres
     case ids
     /// Deleted-document bit sets.
     case deletions
+    /// Columns (doc values) and point indexes of structured fields.
+    case columns
     /// Segment infos and manifests.
     case meta
 
@@ -117,6 +119,7 @@ extension FileKind {
         case .stored: return .stored
         case .ids: return .ids
         case .deletions: return .deletions
+        case .columns: return .columns
         case .segmentInfo, .manifest: return .meta
         }
     }

@@ -166,9 +166,12 @@ public enum IndexChecker {
             termsSound = false
         }
         if termsSound {
+            // Text fields count tokens in sumTotalTermFreq; keyword fields count (document, value) pairs, which is
+            // their postings count.
             for f in info.fields where f.flags.contains(.indexed) && f.number != BuiltinFields.idField {
+                let tokens = f.flags.contains(.norms) ? ttfSum[f.number] : docFreqSum[f.number]
                 if termCount[f.number] != f.termCount || docFreqSum[f.number] != f.sumDocFreq
-                    || ttfSum[f.number] != f.sumTotalTermFreq
+                    || tokens != f.sumTotalTermFreq
                 {
                     fail(
                         .corrupt(
@@ -177,6 +180,55 @@ public enum IndexChecker {
                         ))
                 }
             }
+        }
+
+        // Columns and points: each structure checked, and the counts agreeing with the field statistics.
+        do throws(SaigaError) {
+            try reader.columns.checkAll()
+            for f in info.fields where !f.flags.isDisjoint(with: [.column, .points]) {
+                var documents = 0
+                var values = 0
+                if let c = try reader.columns.numeric(f.number) {
+                    for d in 0..<info.maxDoc {
+                        var n = 0
+                        c.forEachValue(d) { _ in n += 1 }
+                        if n > 0 { documents += 1 }
+                        values += n
+                    }
+                } else if let c = try reader.columns.keyword(f.number) {
+                    for d in 0..<info.maxDoc {
+                        var n = 0
+                        c.forEachOrdinal(d) { _ in n += 1 }
+                        if n > 0 { documents += 1 }
+                        values += n
+                    }
+                } else if f.flags.contains(.column) {
+                    throw SaigaError.corrupt(reader.columns.file.path, "field \(f.name) has no column")
+                } else {
+                    documents = f.docCount
+                    values = f.sumTotalTermFreq
+                }
+                if let p = try reader.columns.points(f.number), p.points != values {
+                    throw SaigaError.corrupt(
+                        reader.columns.file.path,
+                        "field \(f.name): the point index holds \(p.points) values, the column \(values)")
+                } else if f.flags.contains(.points), try reader.columns.points(f.number) == nil {
+                    throw SaigaError.corrupt(reader.columns.file.path, "field \(f.name) has no point index")
+                }
+                if f.flags.contains(.indexed) && f.sumDocFreq != values {
+                    throw SaigaError.corrupt(
+                        reader.columns.file.path,
+                        "field \(f.name): the column holds \(values) values, the postings \(f.sumDocFreq)")
+                }
+                guard documents == f.docCount, values == f.sumTotalTermFreq else {
+                    throw SaigaError.corrupt(
+                        metaPath,
+                        "field \(f.name): statistics (\(f.docCount) documents, \(f.sumTotalTermFreq) values) differ "
+                            + "from the columns (\(documents), \(values))")
+                }
+            }
+        } catch {
+            fail(error)
         }
 
         // Documents: stored record, title (the id store's equals the stored one), id (unique, found by the id

@@ -14,6 +14,10 @@ struct FieldFlags: OptionSet, Sendable, Hashable {
     static let stored = FieldFlags(rawValue: 8)
     /// The value goes through the analyzer (otherwise the whole value is one term).
     static let tokenized = FieldFlags(rawValue: 16)
+    /// Each document's values are in a column of the `.cols` file (a keyword or a numeric column).
+    static let column = FieldFlags(rawValue: 32)
+    /// A numeric field's values are in a point index of the `.cols` file (range queries).
+    static let points = FieldFlags(rawValue: 64)
 
     static let all: FieldFlags = [.indexed, .positions, .norms, .stored, .tokenized]
 }

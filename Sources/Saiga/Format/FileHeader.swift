@@ -13,6 +13,7 @@ enum FileKind: UInt32, Sendable, CaseIterable {
     case manifest = 0x494E_414D  // "MANI"
     case ids = 0x5344_4949  // "IIDS"
     case deletions = 0x534C_4544  // "DELS"
+    case columns = 0x534C_4F43  // "COLS"
 
     /// File name extension for segment files.
     var fileExtension: String {
@@ -26,11 +27,12 @@ enum FileKind: UInt32, Sendable, CaseIterable {
         case .manifest: return "manifest"
         case .ids: return "ids"
         case .deletions: return "del"
+        case .columns: return "cols"
         }
     }
 
     /// The files every segment has, in the order `SegmentInfo` lists their checksums.
-    static let segmentDataFiles: [FileKind] = [.terms, .postings, .positions, .norms, .stored, .ids]
+    static let segmentDataFiles: [FileKind] = [.terms, .postings, .positions, .norms, .stored, .ids, .columns]
 }
 
 /// Every index file starts with this 28-byte header:
@@ -44,7 +46,7 @@ enum FileHeader {
     static let magic: UInt32 = 0x4749_4153  // "SAIG"
     static let size = 28
     /// The on-disk format version this build writes and reads. See docs/FORMAT.md.
-    static let formatVersion: UInt32 = 5
+    static let formatVersion: UInt32 = 6
 
     static func write(_ out: OutputFile, kind: FileKind, id: SegmentID) throws(SaigaError) {
         try out.writeU32(magic)

@@ -1,7 +1,7 @@
 /// A segment's column of one keyword field: the field's distinct values in byte order (a per-segment dictionary)
 /// and each document's set of value ordinals, read at random by document. Sorting compares ordinals, facets count
 /// them, and a filter on a value looks its ordinal up once (Lucene's SortedSetDocValues). The writer, the reader
-/// and the checker share this type (issue 12; not yet written into segments).
+/// and the checker share this type (in the segment's `.cols` file, `ColumnsFile`).
 ///
 ///     count        VInt   documents (the segment's maxDoc)
 ///     values       VInt   distinct values
@@ -24,46 +24,87 @@ struct KeywordColumn {
 
     /// The bytes of a column with `values[d]`, document d's values (any order, repeats allowed).
     static func encode(_ values: [[[UInt8]]]) -> [UInt8] {
-        let distinct = Array(Set(values.joined())).sorted { $0.lexicographicallyPrecedes($1) }
-        var ordinal: [[UInt8]: UInt64] = [:]
-        for (i, v) in distinct.enumerated() { ordinal[v] = UInt64(i) }
+        var ids: [[UInt8]: Int32] = [:]
+        var distinct: [[UInt8]] = []
+        var pairs: [(doc: Int32, value: Int32)] = []
+        for (d, vs) in values.enumerated() {
+            for v in vs {
+                let id: Int32
+                if let known = ids[v] {
+                    id = known
+                } else {
+                    id = Int32(distinct.count)
+                    ids[v] = id
+                    distinct.append(v)
+                }
+                pairs.append((Int32(d), id))
+            }
+        }
+        return encode(count: values.count, values: distinct, pairs: pairs)
+    }
+
+    /// The bytes of a column of `count` documents: `values` are the distinct values (any order), `pairs` say which
+    /// document has which value (by index into `values`), sorted by document; repeats within a document are
+    /// dropped.
+    static func encode(count: Int, values: [[UInt8]], pairs: [(doc: Int32, value: Int32)]) -> [UInt8] {
+        let order = values.indices.sorted { values[$0].lexicographicallyPrecedes(values[$1]) }
+        var ordinal = [UInt64](repeating: 0, count: values.count)
+        for (o, i) in order.enumerated() { ordinal[i] = UInt64(o) }
         var w = ByteWriter()
+        w.writeVInt(count)
         w.writeVInt(values.count)
-        w.writeVInt(distinct.count)
         var at: UInt32 = 0
-        for v in distinct {
+        for i in order {
             w.writeU32(at)
-            at += UInt32(v.count)
+            at += UInt32(values[i].count)
         }
         w.writeU32(at)
-        for v in distinct { w.write(v) }
-        let multi = values.contains { Set($0).count > 1 }
+        for i in order { w.write(values[i]) }
+        // Each document's ordinals, sorted and without repeats.
+        var starts = [UInt64](repeating: 0, count: count + 1)
+        var ords: [UInt64] = []
+        ords.reserveCapacity(pairs.count)
+        var i = 0
+        var multi = false
+        while i < pairs.count {
+            let doc = pairs[i].doc
+            var j = i
+            var mine: [UInt64] = []
+            while j < pairs.count && pairs[j].doc == doc {
+                mine.append(ordinal[Int(pairs[j].value)])
+                j += 1
+            }
+            if mine.count > 1 {
+                mine = Array(Set(mine)).sorted()
+                if mine.count > 1 { multi = true }
+            }
+            ords += mine
+            starts[Int(doc) + 1] = UInt64(mine.count)
+            i = j
+        }
+        for d in 0..<count { starts[d + 1] += starts[d] }
         w.writeU8(multi ? 1 : 0)
         if multi {
-            var starts: [UInt64] = [0]
-            var ords: [UInt64] = []
-            for doc in values {
-                ords += Set(doc.map { ordinal[$0]! }).sorted()
-                starts.append(UInt64(ords.count))
-            }
             let startBits = PackedInts.bitsRequired(UInt64(ords.count))
             w.writeU8(UInt8(startBits))
             PackedInts.write(starts, bitsPerValue: startBits, to: &w)
-            let ordBits = PackedInts.bitsRequired(UInt64(max(distinct.count, 1) - 1))
+            let ordBits = PackedInts.bitsRequired(UInt64(max(values.count, 1) - 1))
             w.writeU8(UInt8(ordBits))
             PackedInts.write(ords, bitsPerValue: ordBits, to: &w)
         } else {
-            let none = UInt64(distinct.count)
+            let none = UInt64(values.count)
+            var single = [UInt64](repeating: none, count: count)
+            for d in 0..<count where starts[d + 1] > starts[d] { single[d] = ords[Int(starts[d])] }
             let ordBits = PackedInts.bitsRequired(none)
             w.writeU8(UInt8(ordBits))
-            PackedInts.write(values.map { $0.first.map { ordinal[$0]! } ?? none }, bitsPerValue: ordBits, to: &w)
+            PackedInts.write(single, bitsPerValue: ordBits, to: &w)
         }
         return w.bytes
     }
 
-    /// Reads the column at `c`'s position, checking that every piece lies inside the cursor's bytes and that the
-    /// offsets increase; `c` moves past the column. The ordinals are checked by `check()`, which a reader runs once
-    /// before reading documents' values (as norms are verified once).
+    /// Reads the column at `c`'s position, checking that every piece lies inside the cursor's bytes; `c` moves past
+    /// the column. The value offsets and the ordinals are checked by `check()`, which a reader runs once before
+    /// reading values (as norms are verified once).
     init(from c: inout ByteCursor) throws(DecodeError) {
         base = c.base
         let n = try c.readVInt()
@@ -75,17 +116,12 @@ struct KeywordColumn {
         valueCount = Int(v)
         offsets = c.position
         try c.require(4 * (valueCount + 1))
-        var previous: UInt32 = 0
-        for i in 0...valueCount {
-            let o = UInt32(littleEndian: c.base.loadUnaligned(fromByteOffset: offsets + 4 * i, as: UInt32.self))
-            guard i == 0 ? o == 0 : o >= previous else {
-                throw DecodeError(offset: offsets + 4 * i, reason: "keyword value offsets not increasing")
-            }
-            previous = o
-        }
+        // The last offset is the length of the value bytes; `check()` verifies that the offsets increase up to it.
+        let total = UInt32(
+            littleEndian: c.base.loadUnaligned(fromByteOffset: offsets + 4 * valueCount, as: UInt32.self))
         try c.skip(4 * (valueCount + 1))
         valueBytes = c.position
-        try c.skip(Int(previous))
+        try c.skip(Int(total))
         switch try c.readU8() {
         case 0: isMultiValued = false
         case 1: isMultiValued = true
@@ -156,6 +192,14 @@ struct KeywordColumn {
     /// Checks what a reader relies on without further checks: values strictly increasing, every ordinal below the
     /// value count (or the single-valued "none"), each document's ordinals strictly increasing, starts increasing.
     func check() throws(DecodeError) {
+        var previous: UInt32 = 0
+        for i in 0...valueCount {
+            let o = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offsets + 4 * i, as: UInt32.self))
+            guard i == 0 ? o == 0 : o >= previous else {
+                throw DecodeError(offset: offsets + 4 * i, reason: "keyword value offsets not increasing")
+            }
+            previous = o
+        }
         for i in 1..<max(valueCount, 1) where !value(i - 1).lexicographicallyPrecedes(value(i)) {
             throw DecodeError(offset: offsets + 4 * i, reason: "keyword values not strictly increasing")
         }

@@ -14,6 +14,8 @@ struct Manifest: Sendable, Hashable {
     @usableFromInline var segments: [SegmentEntry]
     /// Free-form key/value pairs (creation time, tool version).
     @usableFromInline var userData: [String: String]
+    /// The fields of the index's documents (`SchemaRecord`).
+    @usableFromInline var schema: Schema = .default
 
     @usableFromInline
     struct SegmentEntry: Sendable, Hashable {
@@ -74,6 +76,7 @@ struct Manifest: Sendable, Hashable {
             w.writeString(k)
             w.writeString(v)
         }
+        SchemaRecord.encode(schema, into: &w)
         try out.write(w)
         try FileFooter.write(out)
     }
@@ -115,10 +118,13 @@ struct Manifest: Sendable, Hashable {
                 let k = try c.readString()
                 userData[k] = try c.readString()
             }
+            let schema = try SchemaRecord.decode(&c, path: path)
+            guard c.isAtEnd else { throw SaigaError.corrupt(path, "trailing bytes in manifest") }
             return Manifest(
                 generation: generation, commitID: id,
                 analyzer: AnalyzerOptions(stemming: flags & 1 != 0, stopWords: flags & 2 != 0),
-                positions: flags & 4 != 0, nextSegmentNumber: next, segments: segments, userData: userData)
+                positions: flags & 4 != 0, nextSegmentNumber: next, segments: segments, userData: userData,
+                schema: schema)
         } catch let e as SaigaError {
             throw e
         } catch let e as DecodeError {

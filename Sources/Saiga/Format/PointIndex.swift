@@ -1,5 +1,5 @@
-/// A segment's index of one numeric field's values for range queries (issue 12's points; not yet written into
-/// segments): every (value, document) pair sorted by value, cut into blocks of `blockSize` with each block's first
+/// A segment's index of one numeric field's values for range queries (issue 12's points, in the segment's `.cols`
+/// file): every (value, document) pair sorted by value, cut into blocks of `blockSize` with each block's first
 /// and last value in a table. A range finds its first and last blocks by binary search over the table, takes the
 /// blocks inside it whole without reading a value, and checks values only in the two blocks at its ends, so a
 /// selective range and a broad one both cost about what they return (Lucene's one-dimensional BKD tree is these

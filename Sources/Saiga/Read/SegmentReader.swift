@@ -22,6 +22,10 @@ final class SegmentReader: @unchecked Sendable {
     let postings: MappedFile
     let positionsFile: MappedFile
     let normsFile: MappedFile
+    /// Per field number, where its norms start in `normsFile` (-1: the field has none).
+    let normOffsets: [Int]
+    /// The `.cols` file: columns and point indexes of the structured fields.
+    let columns: ColumnsReader
     let stored: StoredFieldsReader
     /// Ids both ways, and titles (empty when text is not stored).
     let ids: IdStoreReader
@@ -81,9 +85,19 @@ final class SegmentReader: @unchecked Sendable {
         positionsFile = mapped[.positions]!
         normsFile = mapped[.norms]!
         let normsBody = FileFooter.body(normsFile.bytes)
-        guard normsBody.count == 2 * info.maxDoc else {
-            throw .corrupt(normsFile.path, "norms hold \(normsBody.count) bytes for \(info.maxDoc) documents")
+        var normOffsets = [Int](repeating: -1, count: 256)
+        var normFields = 0
+        for f in info.fields.sorted(by: { $0.number < $1.number }) where f.flags.contains(.norms) {
+            normOffsets[f.number] = FileHeader.size + normFields * info.maxDoc
+            normFields += 1
         }
+        self.normOffsets = normOffsets
+        guard normsBody.count == normFields * info.maxDoc else {
+            throw .corrupt(
+                normsFile.path,
+                "norms hold \(normsBody.count) bytes for \(normFields) fields of \(info.maxDoc) documents")
+        }
+        columns = try ColumnsReader(file: mapped[.columns]!, maxDoc: info.maxDoc)
         stored = try StoredFieldsReader(file: mapped[.stored]!, maxDoc: info.maxDoc)
         ids = try IdStoreReader(file: mapped[.ids]!, maxDoc: info.maxDoc)
         storesText = info.field(number: BuiltinFields.titleField)?.flags.contains(.stored) ?? false
@@ -101,6 +115,8 @@ final class SegmentReader: @unchecked Sendable {
         postings = other.postings
         positionsFile = other.positionsFile
         normsFile = other.normsFile
+        normOffsets = other.normOffsets
+        columns = other.columns
         stored = other.stored
         ids = other.ids
         fieldHasPositions = other.fieldHasPositions
@@ -146,7 +162,7 @@ final class SegmentReader: @unchecked Sendable {
     /// Once they are, a flag saves every later search the walk over their chunks.
     @inline(__always)
     func checkNorms() throws(SaigaError) {
-        try normsVerified.check(normsFile, FileHeader.size..<(FileHeader.size + 2 * maxDoc))
+        try normsVerified.check(normsFile, FileFooter.body(normsFile.bytes))
     }
 
     /// Set once the norms are verified (shared by readers of the same segment files).
@@ -160,16 +176,20 @@ final class SegmentReader: @unchecked Sendable {
     }
 
     /// The segment's data files.
-    var dataFiles: [MappedFile] { [terms.file, postings, positionsFile, normsFile, stored.file, ids.file] }
+    var dataFiles: [MappedFile] {
+        [terms.file, postings, positionsFile, normsFile, stored.file, ids.file, columns.file]
+    }
 
     /// Verifies every chunk of every file (what `.atOpen` does at open).
     func checkAllFiles() throws(SaigaError) {
         for f in dataFiles { try f.checkAll() }
     }
 
-    /// Norm bytes of a text field (title or body), one per document. Call `checkNorms()` first.
+    /// Norm bytes of an indexed text field, one per document. Call `checkNorms()` first. Only for a field with
+    /// norms in this segment (a term of the field was found here).
     func norms(field: Int) -> UnsafePointer<UInt8> {
-        let offset = FileHeader.size + (field == BuiltinFields.titleField ? 0 : maxDoc)
+        let offset = normOffsets[field]
+        precondition(offset >= 0, "field \(field) has no norms in segment \(name)")
         return (normsFile.bytes.baseAddress! + offset).assumingMemoryBound(to: UInt8.self)
     }
 

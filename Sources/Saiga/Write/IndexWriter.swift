@@ -22,6 +22,10 @@ public final class IndexWriter {
     private let analyzer: Analyzer
     private let analyzerOptions: AnalyzerOptions
     private let positions: Bool
+    /// The index's schema: the newest commit's, with `IndexWriterOptions.schema`'s new fields added. Every commit
+    /// of this writer records it.
+    public let schema: Schema
+    private let layout: FieldLayout
     /// Documents in RAM and the threads that index them.
     private let documents: DocumentsWriter
     private var validator: DocumentValidator
@@ -104,24 +108,27 @@ public final class IndexWriter {
             analyzerOptions = options.analyzer
             positions = options.positions
         }
+        var schema = latest?.schema ?? .default
+        if let extra = options.schema { schema = try schema.adding(extra) }
+        self.schema = schema
+        layout = FieldLayout(schema: schema, positions: positions, storeText: options.storeText)
         // The commit before the newest stays the fallback (its files are kept) as long as its manifest decodes. A
         // rebuild keeps the previous commits until its own first commit (a failed rebuild leaves the index as it
         // was), which then retires them all.
         files = FileDeleter(
             directory: directory, keptCommits: latest.map { [previous, $0].compactMap { $0 } } ?? [],
             replacesPreviousCommits: latest == nil && !generations.isEmpty)
-        validator = DocumentValidator(options: options, existingSegments: segments.map(\.info))
+        validator = DocumentValidator(options: options, layout: layout, existingSegments: segments.map(\.info))
         committedState = segments.map { ($0.info, $0.deletions, $0.deletionGeneration) }
         self.analyzer = Analyzer(options: analyzerOptions)
         var partitionOptions = options
         partitionOptions.positions = positions
         documents = DocumentsWriter(
-            directory: directory, analyzer: analyzer, options: partitionOptions,
+            directory: directory, analyzer: analyzer, layout: layout, options: partitionOptions,
             nextSegmentNumber: next)
         if options.mergePolicy != nil {
             merges = MergeScheduler(
-                directory: directory, positions: positions, storeText: options.storeText,
-                compressionLevel: Int32(options.storeCompressionLevel))
+                directory: directory, layout: layout, compressionLevel: Int32(options.storeCompressionLevel))
         }
         // Files of interrupted flushes and merges, and of commits older than the two kept, go now.
         if options.openMode != .create { deleteUnusedFiles() }
@@ -169,7 +176,7 @@ public final class IndexWriter {
     /// flushing.
     public func add(_ document: Document) throws(SaigaError) {
         try checkOpen()
-        try validator.validate(document)
+        let document = try validator.validate(document)
         let h = IndexWriter.hashID(document.id)
         if hasEarlierDocuments || idHashes.contains(h), try liveLocation(of: document.id, hash: h) != nil {
             throw SaigaError(.duplicateID, "duplicate document id \"\(document.id)\"")
@@ -182,7 +189,7 @@ public final class IndexWriter {
     @discardableResult
     public func update(_ document: Document) throws(SaigaError) -> Bool {
         try checkOpen()
-        try validator.validate(document)
+        let document = try validator.validate(document)
         let h = IndexWriter.hashID(document.id)
         let replaced = try deleteLive(id: document.id, hash: h)
         try addValidated(document, hash: h)
@@ -364,8 +371,7 @@ public final class IndexWriter {
         let scheduler =
             merges
             ?? MergeScheduler(
-                directory: directory, positions: positions, storeText: options.storeText,
-                compressionLevel: Int32(options.storeCompressionLevel))
+                directory: directory, layout: layout, compressionLevel: Int32(options.storeCompressionLevel))
         if merges == nil { merges = scheduler }
         defer {
             if options.mergePolicy == nil {
@@ -434,7 +440,7 @@ public final class IndexWriter {
                         name: s.name, id: s.info.id, maxDoc: s.info.maxDoc,
                         deletionGeneration: newDeletionGenerations[s.name] ?? s.deletionGeneration)
                 },
-                userData: userData)
+                userData: userData, schema: schema)
             try directory.writeManifest(manifest)
             generation = newGeneration
             for s in segments {

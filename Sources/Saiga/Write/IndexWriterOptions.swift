@@ -20,6 +20,12 @@ public struct IndexWriterOptions: Sendable {
     public var analyzer: AnalyzerOptions
     /// Index positions (needed for phrase queries). Default true.
     public var positions: Bool
+    /// The fields of the documents, beyond `id`, `title` and `body` (which every index has, as `Schema.default`
+    /// declares them). A new index takes `Schema.default` with these fields added; an existing index adds the
+    /// fields it does not have yet, and a field it has must be declared the same (`Schema.adding`: a changed type or
+    /// flag is an `.invalidArgument` error naming the field). nil (default): the index's own schema, or
+    /// `Schema.default` for a new index, whose undeclared fields are stored only.
+    public var schema: Schema?
     /// zlib level (1...9) for the document store. Default 6.
     public var storeCompressionLevel: Int
     /// Keep title and body in the document store (needed for titles and snippets in results). Default true;
@@ -55,8 +61,9 @@ public struct IndexWriterOptions: Sendable {
         positions: Bool = true, storeCompressionLevel: Int = 6, storeText: Bool = true,
         maxBufferedDocuments: Int? = nil, threads: Int = 1, mergePolicy: MergePolicy? = MergePolicy(),
         onFlush: (@Sendable (Int) -> Void)? = nil, maxDocumentBytes: Int? = nil,
-        allowNonIndexDirectory: Bool = false
+        allowNonIndexDirectory: Bool = false, schema: Schema? = nil
     ) {
+        self.schema = schema
         self.maxDocumentBytes = maxDocumentBytes
         self.allowNonIndexDirectory = allowNonIndexDirectory
         self.openMode = openMode

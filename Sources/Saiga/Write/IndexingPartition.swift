@@ -38,6 +38,7 @@ final class IndexingShared: Sendable {
 final class IndexingPartition: @unchecked Sendable {  // used by one thread at a time (see IndexWriter)
     let directory: IndexDirectory
     let analyzer: Analyzer
+    let layout: FieldLayout
     let options: IndexWriterOptions
     let shared: IndexingShared
     /// This partition's share of the RAM budget, in bytes.
@@ -45,9 +46,10 @@ final class IndexingPartition: @unchecked Sendable {  // used by one thread at a
     private(set) var builder: SegmentBuilder?
 
     init(
-        directory: IndexDirectory, analyzer: Analyzer, options: IndexWriterOptions, shared: IndexingShared,
-        ramBudget: Int
+        directory: IndexDirectory, analyzer: Analyzer, layout: FieldLayout, options: IndexWriterOptions,
+        shared: IndexingShared, ramBudget: Int
     ) {
+        self.layout = layout
         self.directory = directory
         self.analyzer = analyzer
         self.options = options
@@ -58,9 +60,8 @@ final class IndexingPartition: @unchecked Sendable {  // used by one thread at a
     func add(_ document: Document) throws(SaigaError) {
         if builder == nil {
             builder = try SegmentBuilder(
-                directory: directory, number: shared.takeSegmentNumber(), analyzer: analyzer,
-                positions: options.positions,
-                compressionLevel: Int32(options.storeCompressionLevel), storeText: options.storeText)
+                directory: directory, number: shared.takeSegmentNumber(), analyzer: analyzer, layout: layout,
+                compressionLevel: Int32(options.storeCompressionLevel))
         }
         let b = builder!
         try b.add(document)

@@ -38,14 +38,12 @@ final class MergeScheduler: Sendable {
     /// Signalled after every finished merge (for waiters).
     private let finished = DispatchSemaphore(value: 0)
     private let directory: IndexDirectory
-    private let positions: Bool
-    private let storeText: Bool
+    private let layout: FieldLayout
     private let compressionLevel: Int32
 
-    init(directory: IndexDirectory, positions: Bool, storeText: Bool, compressionLevel: Int32) {
+    init(directory: IndexDirectory, layout: FieldLayout, compressionLevel: Int32) {
         self.directory = directory
-        self.positions = positions
-        self.storeText = storeText
+        self.layout = layout
         self.compressionLevel = compressionLevel
         Sys.spawnThread { [self] in run() }
     }
@@ -170,8 +168,8 @@ final class MergeScheduler: Sendable {
                 sources.append(SegmentMerger.Source(reader: reader, deletions: deletions))
             }
             let merger = SegmentMerger(
-                directory: directory, sources: sources, name: task.output, positions: positions,
-                storeText: storeText, compressionLevel: compressionLevel,
+                directory: directory, sources: sources, name: task.output, layout: layout,
+                compressionLevel: compressionLevel,
                 shouldAbort: { [self] in self.isAborting })
             let (info, maps) = try merger.merge()
             return .success(MergeOutput(info: info, docMaps: maps))

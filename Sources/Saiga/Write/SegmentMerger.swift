@@ -17,8 +17,9 @@ struct SegmentMerger {
     let directory: IndexDirectory
     let sources: [Source]
     let name: String
-    let positions: Bool
-    let storeText: Bool
+    /// The writer's fields: the merged segment has every declared field, whatever schema its sources were written
+    /// with (a field added since has no values in the older documents).
+    let layout: FieldLayout
     let compressionLevel: Int32
     /// Polled between terms and documents; true stops the merge with `SaigaError.Code.closed`.
     let shouldAbort: () -> Bool
@@ -60,13 +61,21 @@ struct SegmentMerger {
             try FileHeader.write(o, kind: kind, id: id)
             return o
         }
-        var fields = BuiltinFields.baseFields(positions: positions)
-        if !storeText {
-            fields[BuiltinFields.titleField].flags.remove(.stored)
-            fields[BuiltinFields.bodyField].flags.remove(.stored)
+        var fields = layout.fields
+        let normFields = layout.normFields
+        var normIndex = [Int](repeating: -1, count: 256)
+        for (i, f) in normFields.enumerated() { normIndex[f] = i }
+        var norms: [[UInt8]] = normFields.map { _ in
+            var n: [UInt8] = []
+            n.reserveCapacity(maxDoc)
+            return n
         }
+        let storesTitle = fields[BuiltinFields.titleField].flags.contains(.stored)
+        var columns = ColumnsBuilder(
+            fields: layout.fields,
+            keywordFields: Set(layout.schema.fields.indices.filter { layout.schema.fields[$0].type == .keyword }))
 
-        // Documents: stored fields (extra fields renumbered by name), ids, norms.
+        // Documents: stored fields (renumbered by name), ids, norms, columns.
         let storedOut = try create(.stored)
         let stored = StoredFieldsWriter(out: storedOut, compressionLevel: compressionLevel)
         var idBytes: [UInt8] = []
@@ -75,43 +84,45 @@ struct SegmentMerger {
         var titleBytes: [UInt8] = []
         var titleOffsets: [UInt32] = [0]
         titleOffsets.reserveCapacity(maxDoc + 1)
-        var titleNorms: [UInt8] = []
-        var bodyNorms: [UInt8] = []
-        titleNorms.reserveCapacity(maxDoc)
-        bodyNorms.reserveCapacity(maxDoc)
         var extraNumbers: [String: Int] = [:]
         for (i, s) in sources.enumerated() {
             let r = s.reader
-            // This source's stored field numbers → the merged segment's.
+            // This source's stored field numbers → the merged segment's (by name: a field the schema declared
+            // after the source was written may have been an undeclared one there).
             var numberMap = [Int](repeating: -1, count: 256)
-            for f in r.info.fields where f.flags.contains(.stored) {
-                switch f.number {
-                case BuiltinFields.idField: continue
-                case BuiltinFields.titleField, BuiltinFields.bodyField: numberMap[f.number] = storeText ? f.number : -1
-                default:
-                    if let n = extraNumbers[f.name] {
-                        numberMap[f.number] = n
-                    } else {
-                        let n = fields.count
-                        guard n < 256 else {
-                            throw SaigaError(
-                                .limitExceeded, "more than 253 distinct extra fields in one segment (\"\(f.name)\")")
-                        }
-                        extraNumbers[f.name] = n
-                        fields.append(FieldInfo(number: n, name: f.name, flags: [.stored]))
-                        numberMap[f.number] = n
+            for f in r.info.fields where f.flags.contains(.stored) && f.number != BuiltinFields.idField {
+                if let n = layout.number(of: f.name) {
+                    numberMap[f.number] = fields[n].flags.contains(.stored) ? n : -1
+                } else if let n = extraNumbers[f.name] {
+                    numberMap[f.number] = n
+                } else {
+                    let n = fields.count
+                    guard n < 256 else {
+                        throw SaigaError(
+                            .limitExceeded,
+                            "more than \(256 - layout.fields.count) distinct extra fields in one segment (\"\(f.name)\")"
+                        )
                     }
+                    extraNumbers[f.name] = n
+                    fields.append(FieldInfo(number: n, name: f.name, flags: [.stored]))
+                    numberMap[f.number] = n
                 }
             }
-            let title = r.norms(field: BuiltinFields.titleField)
-            let body = r.norms(field: BuiltinFields.bodyField)
+            // The source's norms of each merged norm field (nil: the source has none: zeros).
+            let sourceNorms: [UnsafePointer<UInt8>?] = normFields.map { f in
+                guard let info = r.info.field(number: f), info.name == layout.fields[f].name,
+                    info.flags.contains(.norms)
+                else { return nil }
+                return r.norms(field: f)
+            }
+            let sourceColumns = try SourceColumns(r, layout: layout)
             let map = docMaps[i]
             // Sequentially: each stored block is decompressed once.
-            try r.stored.forEachDocument { (d: Int, fields: [(Int, String)]) throws(SaigaError) in
+            try r.stored.forEachDocument { (d: Int, storedFields: [(Int, String)]) throws(SaigaError) in
                 guard map[d] >= 0 else { return }
                 if d & 1023 == 0 { try checkAbort() }
                 var values: [(Int, String)] = []
-                for (number, value) in fields where number < 256 && numberMap[number] >= 0 {
+                for (number, value) in storedFields where number < 256 && numberMap[number] >= 0 {
                     values.append((numberMap[number], value))
                 }
                 try stored.add(values)
@@ -122,28 +133,37 @@ struct SegmentMerger {
                 idOffsets.append(UInt32(idBytes.count))
                 // The title from the stored record just decoded (the same as the id store's, which `saiga check`
                 // verifies), rather than a second decoding per document.
-                if storeText, let title = fields.first(where: { $0.0 == BuiltinFields.titleField })?.1 {
+                if storesTitle, let title = storedFields.first(where: { $0.0 == BuiltinFields.titleField })?.1 {
                     titleBytes.append(contentsOf: title.utf8)
                 }
                 guard titleBytes.count <= Int(UInt32.max) else {
                     throw SaigaError(.limitExceeded, "titles of one segment exceed 4 GiB")
                 }
                 titleOffsets.append(UInt32(titleBytes.count))
-                titleNorms.append(title[d])
-                bodyNorms.append(body[d])
+                for (k, n) in sourceNorms.enumerated() { norms[k].append(n?[d] ?? 0) }
+                sourceColumns.copy(doc: d, as: map[d], into: &columns, stats: &fields)
             }
         }
-        for (f, norms) in [(BuiltinFields.titleField, titleNorms), (BuiltinFields.bodyField, bodyNorms)] {
-            fields[f].docCount = norms.reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
+        for (k, f) in normFields.enumerated() {
+            fields[f].docCount = norms[k].reduce(0) { $0 + ($1 != 0 ? 1 : 0) }
         }
         fields[BuiltinFields.idField].docCount = maxDoc
         fields[BuiltinFields.idField].sumTotalTermFreq = maxDoc
+        // Keyword fields without a column count their documents from their postings below.
+        var keywordDocs: [Int: [Bool]] = [:]
+        for f in layout.fields
+        where f.number != BuiltinFields.idField && f.flags.contains(.indexed) && !f.flags.contains(.norms)
+            && !f.flags.contains(.column)
+        {
+            keywordDocs[f.number] = [Bool](repeating: false, count: maxDoc)
+        }
 
         // Postings: a k-way merge of the term dictionaries.
         let termsOut = try create(.terms)
         let postOut = try create(.postings)
         let posOut = try create(.positions)
         let hasPositions = fields.byNumber { $0.flags.contains(.positions) }
+        let positions = hasPositions.contains(true)
         let termWriter = TermDictionaryWriter(out: termsOut, fieldHasPositions: hasPositions)
         var encoder = PostingsEncoder(postOut: postOut, posOut: posOut)
         // Each source's terms and postings through a checked walk: a source that breaks an invariant the merge
@@ -180,23 +200,29 @@ struct SegmentMerger {
                 live[i] = try walks[i].next()
             }
             guard term.count > 0 else { continue }  // every document with the term was deleted
-            let norms =
-                field == BuiltinFields.titleField ? titleNorms : field == BuiltinFields.bodyField ? bodyNorms : []
             let meta = try encoder.encodeTerm(
                 &term, docFreq: term.count, totalTermFreq: term.totalTermFreq,
-                norms: norms, positions: withPositions)
+                norms: normIndex[field] >= 0 ? norms[normIndex[field]] : [], positions: withPositions)
             try termWriter.add(key: key, meta: meta)
-            if field < fields.count && fields[field].number == field {
+            if field < layout.fields.count {
                 fields[field].sumDocFreq += meta.docFreq
                 fields[field].termCount += 1
-                fields[field].sumTotalTermFreq += meta.totalTermFreq
+                if normIndex[field] >= 0 {
+                    fields[field].sumTotalTermFreq += meta.totalTermFreq
+                } else if keywordDocs[field] != nil {
+                    // A keyword field without a column: (document, value) pairs and documents from the postings.
+                    fields[field].sumTotalTermFreq += meta.docFreq
+                    term.forEachDoc { keywordDocs[field]![Int($0)] = true }
+                }
             }
         }
         try termWriter.finish()
+        for (f, docs) in keywordDocs { fields[f].docCount = docs.reduce(0) { $0 + ($1 ? 1 : 0) } }
 
         let normsOut = try create(.norms)
-        try normsOut.write(titleNorms)
-        try normsOut.write(bodyNorms)
+        for n in norms { try normsOut.write(n) }
+        let columnsOut = try create(.columns)
+        try columns.write(to: columnsOut, maxDoc: maxDoc)
         try stored.finish()
         let idsOut = try create(.ids)
         try IdStore.write(
@@ -206,7 +232,7 @@ struct SegmentMerger {
             name: name, id: id, maxDoc: maxDoc, fields: fields,
             files: [
                 .terms: termsOut, .postings: postOut, .positions: posOut, .norms: normsOut, .stored: storedOut,
-                .ids: idsOut,
+                .ids: idsOut, .columns: columnsOut,
             ], directory: directory)
     }
 }
@@ -241,6 +267,9 @@ struct ArrayTermPostings: TermPostingsSource {
 
     mutating func appendPosition(_ code: UInt32) { positions.append(code) }
 
+    /// Calls `body` with each document, in order.
+    func forEachDoc(_ body: (UInt32) -> Void) { for d in docs { body(d) } }
+
     mutating func next() -> (doc: UInt32, freq: UInt32) {
         defer { readIndex += 1 }
         return (docs[readIndex], freqs[readIndex])
@@ -249,5 +278,77 @@ struct ArrayTermPostings: TermPostingsSource {
     mutating func nextPosition() -> UInt32 {
         defer { positionIndex += 1 }
         return positions[positionIndex]
+    }
+}
+
+/// One merge source's structured values, copied document by document into the merged segment's `ColumnsBuilder`
+/// (with the fields' statistics): from its columns, or, for a numeric field indexed without a column, from its points
+/// (gathered by document once). A field the source does not have (declared after it was written) adds nothing.
+private struct SourceColumns {
+    private var keyword: [(field: Int, column: KeywordColumn)] = []
+    private var numeric: [(field: Int, column: NumericColumn)] = []
+    /// Points-only fields: (document, value) pairs sorted by document.
+    private var pointPairs: [(field: Int, pairs: [(doc: Int32, value: Int64)])] = []
+
+    init(_ r: SegmentReader, layout: FieldLayout) throws(SaigaError) {
+        for f in layout.fields where !f.flags.isDisjoint(with: [.column, .points]) {
+            guard let info = r.info.field(number: f.number), info.name == f.name else { continue }
+            if layout.schema.fields[f.number].type == .keyword {
+                if f.flags.contains(.column), let c = try r.columns.keyword(f.number) { keyword.append((f.number, c)) }
+            } else if f.flags.contains(.column) {
+                if let c = try r.columns.numeric(f.number) { numeric.append((f.number, c)) }
+            } else if let p = try r.columns.points(f.number) {
+                var pairs: [(doc: Int32, value: Int64)] = []
+                pairs.reserveCapacity(p.points)
+                for i in 0..<p.points { pairs.append((Int32(p.doc(i)), p.value(i))) }
+                pairs.sort { $0.doc != $1.doc ? $0.doc < $1.doc : $0.value < $1.value }
+                pointPairs.append((f.number, pairs))
+            }
+        }
+    }
+
+    /// Copies document `doc`'s values as document `newDoc` of the merged segment.
+    func copy(doc: Int, as newDoc: Int32, into columns: inout ColumnsBuilder, stats fields: inout [FieldInfo]) {
+        for (field, c) in keyword {
+            var n = 0
+            c.forEachOrdinal(doc) { ord in
+                columns.add(field: field, doc: newDoc, keyword: c.value(ord))
+                n += 1
+            }
+            if n > 0 {
+                fields[field].docCount += 1
+                fields[field].sumTotalTermFreq += n
+            }
+        }
+        for (field, c) in numeric {
+            var n = 0
+            c.forEachValue(doc) { v in
+                columns.add(field: field, doc: newDoc, value: v)
+                n += 1
+            }
+            if n > 0 {
+                fields[field].docCount += 1
+                fields[field].sumTotalTermFreq += n
+            }
+        }
+        for (field, pairs) in pointPairs {
+            // Binary search: documents are visited in increasing order, but deleted ones are skipped.
+            var lo = 0
+            var hi = pairs.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if pairs[mid].doc < Int32(doc) { lo = mid + 1 } else { hi = mid }
+            }
+            var n = 0
+            while lo < pairs.count && pairs[lo].doc == Int32(doc) {
+                columns.add(field: field, doc: newDoc, value: pairs[lo].value)
+                lo += 1
+                n += 1
+            }
+            if n > 0 {
+                fields[field].docCount += 1
+                fields[field].sumTotalTermFreq += n
+            }
+        }
     }
 }
