@@ -7,7 +7,9 @@ import Foundation
 import Testing
 
 /// The files a one-segment build of the corpus writes (besides write.lock).
-let indexFiles = ["_0.terms", "_0.post", "_0.pos", "_0.norms", "_0.store", "_0.ids", "_0.cols", "_0.meta", "manifest_1"]
+let indexFiles = [
+    "_0.terms", "_0.post", "_0.pos", "_0.norms", "_0.store", "_0.ids", "_0.cols", "_0.meta", "manifest_1",
+]
 
 /// Offsets to damage in a file of `size` bytes: first, middle, last, and `random` more from a generator seeded by
 /// the file name (so every run tries the same offsets).

@@ -159,13 +159,13 @@ public final class IndexReader: Sendable {
 
     /// Parses a query string without running it (to validate user input early).
     public func parse(_ query: String) throws(SaigaError) -> ParsedQuery {
-        try QueryParser().parse(query)
+        try QueryParser(schema: manifest.schema).parse(query)
     }
 
     /// Runs a query string (see `QueryParser` for the syntax).
     public func search(_ query: String, options: SearchOptions = SearchOptions()) throws(SaigaError) -> SearchResults {
         let start = Sys.monotonicNanos()
-        let parsed = try QueryParser().parse(query)
+        let parsed = try QueryParser(schema: manifest.schema).parse(query)
         return try search(parsed, options: options, start: start)
     }
 
@@ -186,7 +186,7 @@ public final class IndexReader: Sendable {
         let start = Sys.monotonicNanos()
         var seen = Set<[UInt8]>()
         var clauses: [QueryNode] = []
-        let rewriter = QueryRewriter(analyzer: analyzer)
+        let rewriter = QueryRewriter(analyzer: analyzer, schema: manifest.schema)
         var sink = CollectingSink(withOffsets: false)
         var text = text
         _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
@@ -210,7 +210,7 @@ public final class IndexReader: Sendable {
         var sink = CollectingSink(withOffsets: false)
         var text = text
         _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
-        let rewriter = QueryRewriter(analyzer: analyzer)
+        let rewriter = QueryRewriter(analyzer: analyzer, schema: manifest.schema)
         let node: QueryNode
         if sink.terms.isEmpty {
             node = .none
@@ -231,7 +231,8 @@ public final class IndexReader: Sendable {
     private func search(
         _ parsed: ParsedQuery, options: SearchOptions, start: UInt64
     ) throws(SaigaError) -> SearchResults {
-        let node = try QueryRewriter(analyzer: analyzer, positions: manifest.positions).rewrite(parsed)
+        let node = try QueryRewriter(analyzer: analyzer, positions: manifest.positions, schema: manifest.schema)
+            .rewrite(parsed)
         return try search(node: node, options: options, start: start)
     }
 
@@ -250,11 +251,48 @@ public final class IndexReader: Sendable {
         }
         let executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
         let prepared = try executor.prepare(node, parameters: options.bm25)
-        let strategy: QueryExecutor.Strategy =
-            options.exhaustive ? .exhaustive : .pruned(countLimit: options.totalHitsThreshold)
-        let (top, total, totalIsExact) = try executor.topDocs(
-            prepared, count: options.k + options.offset, strategy: strategy)
+        var filters: [PreparedFilter] = []
+        for f in options.filter { filters.append(PreparedFilter(query: try prepareFilter(f, executor, options))) }
+        let counters = try options.facets.map { (r: FacetRequest) throws(SaigaError) in
+            try FacetCounter(r, schema: manifest.schema)
+        }
+        var total: Int
+        var totalIsExact: Bool
+        var top: [ScoredDoc]
+        var sortedTop: [SortedDoc]?
+        if !options.sort.isEmpty || options.after != nil {
+            let sort = options.sort.isEmpty ? [SortField.score] : options.sort
+            let sorted = try sortedTopDocs(prepared, filters: filters, sort: sort, options: options, executor: executor)
+            sortedTop = sorted.hits
+            top = sorted.hits.map { ScoredDoc(score: $0.score, doc: $0.doc) }
+            total = sorted.total
+            totalIsExact = true
+        } else if prepared.isStructuredOnly {
+            // No text: the matches in index order, all scoring 0.
+            (top, total) = try firstMatches(prepared, filters: filters, count: options.k + options.offset, executor)
+            totalIsExact = true
+        } else {
+            let strategy: QueryExecutor.Strategy =
+                options.exhaustive ? .exhaustive : .pruned(countLimit: options.totalHitsThreshold)
+            (top, total, totalIsExact) = try executor.topDocs(
+                prepared, count: options.k + options.offset, strategy: strategy, filters: filters)
+        }
+        var facetResults: [FacetResult] = []
+        if !counters.isEmpty {
+            var counters = counters
+            var exact = 0
+            for s in segments.indices {
+                let docs = try executor.matches(prepared, segment: s)
+                docs.formIntersection(try executor.accepted(filters, segment: s))
+                exact += docs.count
+                for i in counters.indices { try counters[i].count(segments[s], docs) }
+            }
+            facetResults = counters.map { $0.result() }
+            total = exact
+            totalIsExact = true
+        }
         let page = top.dropFirst(options.offset)
+        let sortedPage = sortedTop?.dropFirst(options.offset)
 
         var highlighter: Highlighter?
         if options.snippets && !page.isEmpty {
@@ -304,9 +342,123 @@ public final class IndexReader: Sendable {
             }
             hits.append(hit)
         }
-        return SearchResults(
+        var next: String?
+        if let sortedPage {
+            for (i, sd) in sortedPage.enumerated() {
+                hits[i].sortValues = zip(options.sort, sd.keys).map { key, v in sortValue(v, key) }
+            }
+            next = sortedPage.last?.token(generation: generation)
+        } else if let last = page.last {
+            next = SortedDoc(keys: [.score(last.score)], doc: last.doc, score: last.score).token(generation: generation)
+        }
+        var results = SearchResults(
             total: total, totalIsExact: totalIsExact, hits: hits,
             duration: .nanoseconds(Sys.monotonicNanos() - start))
+        results.facets = facetResults
+        results.next = next
+        return results
+    }
+
+    /// A filter expression as a query: parsed with the schema; a purely negative one (`-source:bbc`) means every
+    /// document but those.
+    private func prepareFilter(
+        _ text: String, _ executor: QueryExecutor, _ options: SearchOptions
+    ) throws(SaigaError) -> PreparedQuery {
+        let parsed: ParsedQuery
+        do { parsed = try QueryParser(schema: manifest.schema).parse(text) } catch {
+            throw SaigaError(error.code, "filter '\(text)': \(error.message)", offset: error.offset)
+        }
+        let node = try QueryRewriter(analyzer: analyzer, positions: manifest.positions, schema: manifest.schema)
+            .rewriteFilter(parsed)
+        return try executor.prepare(node, parameters: options.bm25)
+    }
+
+    /// A structured-only query (no text): its first `count` matches in index order, scoring 0, and how many match.
+    private func firstMatches(
+        _ q: PreparedQuery, filters: [PreparedFilter], count: Int, _ executor: QueryExecutor
+    ) throws(SaigaError) -> ([ScoredDoc], Int) {
+        var top: [ScoredDoc] = []
+        var total = 0
+        for s in segments.indices {
+            let docs = try executor.matches(q, segment: s)
+            docs.formIntersection(try executor.accepted(filters, segment: s))
+            total += docs.count
+            let base = docBases[s]
+            try docs.forEach { (d: Int) throws(SaigaError) -> Bool in
+                guard top.count < count else { return false }
+                top.append(ScoredDoc(score: 0, doc: Int32(base + d)))
+                return true
+            }
+        }
+        return (top, total)
+    }
+
+    /// Every match sorted by `sort` (exhaustive: each match's keys are read from the columns; scores computed only
+    /// when the score is a key), the best `offset + k` after the cursor, and the exact number of matches.
+    private func sortedTopDocs(
+        _ q: PreparedQuery, filters: [PreparedFilter], sort: [SortField], options: SearchOptions,
+        executor: QueryExecutor
+    ) throws(SaigaError) -> (hits: [SortedDoc], total: Int) {
+        for key in sort where key.field != SortField.scoreField {
+            guard let f = manifest.schema[key.field] else {
+                throw SaigaError(.invalidArgument, "sort \(key): the index has no field '\(key.field)'")
+            }
+            guard f.column else {
+                throw SaigaError(
+                    .invalidArgument, "sort \(key): field '\(key.field)' has no column (sorting reads columns)")
+            }
+        }
+        let after = try options.after.map { (t: String) throws(SaigaError) in try SortedDoc(token: t, sort: sort) }
+        var collector = SortedTopK(sort: sort, capacity: options.k + options.offset, after: after)
+        var total = 0
+        let needsScores = sort.contains { $0.field == SortField.scoreField }
+        var keys = [SortValue](repeating: .missing, count: sort.count)
+        for s in segments.indices {
+            let seg = segments[s]
+            let leaf = try SortLeaf(sort, schema: manifest.schema, segment: seg)
+            let accepted = try executor.accepted(filters, segment: s)
+            let base = Int32(docBases[s])
+            func offer(_ d: Int, _ score: Float) {
+                let first = leaf.value(0, doc: d, score: score)
+                if collector.cannotEnter(first: first) { return }
+                keys[0] = first
+                for i in 1..<max(sort.count, 1) where i < sort.count { keys[i] = leaf.value(i, doc: d, score: score) }
+                collector.insert(SortedDoc(keys: keys, doc: base &+ Int32(d), score: score))
+            }
+            if needsScores && !q.isStructuredOnly {
+                try seg.checkNorms()
+                var iterators: [PostingsIterator] = []
+                guard let scorer = try executor.scorer(q, segment: s, iterators: &iterators) else { continue }
+                var d = scorer.nextDoc()
+                while d != PostingsIterator.noMoreDocs {
+                    if accepted.contains(Int(d)) {
+                        total += 1
+                        offer(Int(d), scorer.score())
+                    }
+                    d = scorer.nextDoc()
+                }
+                if iterators.contains(where: { $0.isCorrupt }) { throw seg.postingsCorruption() }
+            } else {
+                let docs = try executor.matches(q, segment: s)
+                docs.formIntersection(accepted)
+                total += docs.count
+                try docs.forEach { (d: Int) throws(SaigaError) -> Bool in
+                    offer(d, 0)
+                    return true
+                }
+            }
+        }
+        return (collector.sorted(), total)
+    }
+
+    /// A sort key's value as the field's type says.
+    private func sortValue(_ v: SortValue, _ key: SortField) -> FieldValue? {
+        switch v {
+        case .missing: return nil
+        case .score(let f): return .float(Double(f))
+        case .bytes(let b): return .string(String(decoding: b, as: UTF8.self))
+        case .int(let i): return FieldValue.fromSortable(i, type: manifest.schema[key.field]?.type ?? .integer)
+        }
     }
 
     /// True for `*`, the base fields and any extra field some segment of the snapshot stores.
@@ -399,21 +551,19 @@ public final class IndexReader: Sendable {
 }
 
 extension IndexReader {
-    /// The schema of this commit. Indexes written so far hold the built-in fields: `id` (a stored keyword), `title`
-    /// and `body` (text, with positions unless built without them, stored unless built with `storeText: false`,
-    /// English analysis unless built without stemming).
+    /// The schema of this commit: the fields its manifest records, with the built-in `title` and `body` as the
+    /// index keeps them (positions unless built without them, stored unless built with `storeText: false`, English
+    /// analysis unless built without stemming).
     public var schema: Schema {
         let storesText = segments.allSatisfy(\.storesText)
         let language: Schema.TextLanguage = analyzerOptions.stemming ? .english : .none
-        // The built-in fields are always valid: the checks cannot fail here.
-        return try! Schema([
-            Schema.Field(BuiltinFields.idName, .keyword, column: false),
-            Schema.Field(
-                BuiltinFields.titleName, .text, stored: storesText, positions: manifest.positions,
-                language: language),
-            Schema.Field(
-                BuiltinFields.bodyName, .text, stored: storesText, positions: manifest.positions,
-                language: language),
-        ])
+        var fields = manifest.schema.fields
+        for i in [BuiltinFields.titleField, BuiltinFields.bodyField] {
+            fields[i].stored = storesText
+            fields[i].positions = manifest.positions
+            fields[i].language = language
+        }
+        // Only flags the checks accept were changed: this cannot fail.
+        return try! Schema(fields)
     }
 }

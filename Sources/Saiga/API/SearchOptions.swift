@@ -24,6 +24,18 @@ public struct SearchOptions: Sendable, Hashable {
     public var totalHitsThreshold: Int
     /// Score and count every match (no pruning; the total is always exact). Default false.
     public var exhaustive: Bool
+    /// Filters, in the query syntax (`source:bbc`, `year:[2000 TO 2020]`, `date:>=2024-01-01`, any query): a hit
+    /// must match every one; they never change scores (Lucene's FILTER clauses). Default none.
+    public var filter: [String]
+    /// Sort keys, in order (a field with a column, or `SortField.score`); empty (default): by score, then index
+    /// order. Sorted hits carry their key values (`SearchHit.sortValues`) and a score of 0 unless the score is a key.
+    public var sort: [SortField]
+    /// A search-after cursor: `SearchResults.next` of the previous page. The hits sort after that page's last hit
+    /// (with `offset` 0: deep paging without the cost of a window of `offset + k`). The cursor holds sort values and
+    /// an index-order tie-break, so it keeps working across commits (ties may then shift). Default nil.
+    public var after: String?
+    /// Facet counts over every matching document. Default none.
+    public var facets: [FacetRequest]
 
     /// Largest `k` accepted (the same limit for the library, `saiga search` and the server).
     public static let maxK = 10_000
@@ -33,8 +45,13 @@ public struct SearchOptions: Sendable, Hashable {
     public init(
         k: Int = 10, offset: Int = 0, bm25: BM25Parameters = BM25Parameters(), snippets: Bool = true,
         snippet: SnippetOptions = SnippetOptions(), fields: [String] = [], totalHitsThreshold: Int = 1000,
-        exhaustive: Bool = false
+        exhaustive: Bool = false, filter: [String] = [], sort: [SortField] = [], after: String? = nil,
+        facets: [FacetRequest] = []
     ) {
+        self.filter = filter
+        self.sort = sort
+        self.after = after
+        self.facets = facets
         self.totalHitsThreshold = totalHitsThreshold
         self.exhaustive = exhaustive
         self.k = k
@@ -57,6 +74,8 @@ public struct SearchHit: Sendable, Hashable, Codable {
     public var fields: [String: String]
     /// The document's number in this snapshot (stable only for the reader that returned it).
     public var docNumber: Int
+    /// With `SearchOptions.sort`: the hit's value of each sort key (nil: the document has none).
+    public var sortValues: [FieldValue?]?
 
     public init(id: String, score: Float, title: String, snippet: String?, fields: [String: String], docNumber: Int) {
         self.id = id
@@ -77,6 +96,10 @@ public struct SearchResults: Sendable, Hashable, Codable {
     public var hits: [SearchHit]
     /// Wall time of the search.
     public var duration: Duration
+    /// The counts of `SearchOptions.facets`, in their order.
+    public var facets: [FacetResult] = []
+    /// The search-after cursor of the next page (`SearchOptions.after`), when this page has hits.
+    public var next: String?
 
     public init(total: Int, totalIsExact: Bool = true, hits: [SearchHit], duration: Duration) {
         self.total = total

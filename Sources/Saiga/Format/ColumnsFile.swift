@@ -156,7 +156,8 @@ final class ColumnsReader: @unchecked Sendable {
             guard body.count >= 8 else { throw DecodeError(offset: body.lowerBound, reason: "columns file too short") }
             let trailer = body.upperBound - 8
             try file.check(trailer..<body.upperBound)
-            let at = Int(truncatingIfNeeded: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: trailer, as: UInt64.self)))
+            let at = Int(
+                truncatingIfNeeded: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: trailer, as: UInt64.self)))
             guard at >= body.lowerBound, at <= trailer else {
                 throw DecodeError(offset: trailer, reason: "columns directory offset out of range")
             }
@@ -169,10 +170,10 @@ final class ColumnsReader: @unchecked Sendable {
                 guard let kind = ColumnsFile.Kind(rawValue: try c.readU8()) else {
                     throw DecodeError(offset: c.position - 1, reason: "unknown column kind")
                 }
-                let offset = try c.readLength()
-                let length = try c.readLength()
-                guard field < 256, (field, kind.rawValue) > previous, offset >= body.lowerBound,
-                    length <= at - offset
+                let offset = Int(truncatingIfNeeded: try c.readVInt())
+                let length = Int(truncatingIfNeeded: try c.readVInt())
+                guard field < 256, (field, kind.rawValue) > previous, offset >= body.lowerBound, offset <= at,
+                    length >= 0, length <= at - offset
                 else {
                     throw DecodeError(offset: c.position, reason: "columns directory is inconsistent")
                 }
@@ -195,7 +196,9 @@ final class ColumnsReader: @unchecked Sendable {
                 }
                 entries.append(Entry(field: field, kind: kind, range: offset..<(offset + length), structure: structure))
             }
-            guard c.isAtEnd else { throw DecodeError(offset: c.position, reason: "trailing bytes in columns directory") }
+            guard c.isAtEnd else {
+                throw DecodeError(offset: c.position, reason: "trailing bytes in columns directory")
+            }
         } catch let e as DecodeError {
             throw .corrupt(file.path, "\(e.reason)", offset: e.offset)
         } catch let e as SaigaError {

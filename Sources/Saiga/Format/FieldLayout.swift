@@ -20,7 +20,9 @@ struct FieldLayout: Sendable {
         var numbers: [String: Int] = [:]
         for (n, f) in schema.fields.enumerated() {
             numbers[f.name] = n
-            fields.append(FieldInfo(number: n, name: f.name, flags: FieldLayout.flags(f, positions: positions, storeText: storeText)))
+            fields.append(
+                FieldInfo(
+                    number: n, name: f.name, flags: FieldLayout.flags(f, positions: positions, storeText: storeText)))
         }
         self.fields = fields
         self.numbers = numbers

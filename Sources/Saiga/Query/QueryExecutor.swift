@@ -5,7 +5,26 @@ indirect enum PreparedQuery {
     case term(field: Int, metas: [TermMeta?], bm25: BM25Scorer)
     case phrase(field: Int, metas: [[TermMeta?]], offsets: [Int], bm25: BM25Scorer)
     case boolean(must: [PreparedQuery], should: [PreparedQuery], mustNot: [PreparedQuery])
+    /// A structured clause: matches without scoring.
+    case structured(StructuredQuery)
     case none
+
+    /// True if the query scores nothing (structured clauses only).
+    var isStructuredOnly: Bool {
+        switch self {
+        case .structured, .none: return true
+        case .term, .phrase: return false
+        case .boolean(let must, let should, let mustNot):
+            return (must + should + mustNot).allSatisfy(\.isStructuredOnly)
+        }
+    }
+}
+
+/// A restriction on the documents a query may return, without scoring: the documents matching `query` (or, when
+/// `excluded`, those not matching it).
+struct PreparedFilter {
+    var query: PreparedQuery
+    var excluded = false
 }
 
 /// Prepares and runs queries over the segments of one snapshot: exhaustive document-at-a-time evaluation with a
@@ -27,6 +46,8 @@ struct QueryExecutor {
         switch node {
         case .none:
             return .none
+        case .structured(let q):
+            return .structured(q)
         case .term(let field, let term):
             let metas = try lookup(field: field, term: term)
             let df = metas.reduce(0) { $0 + ($1?.docFreq ?? 0) }
@@ -122,11 +143,14 @@ struct QueryExecutor {
     // MARK: Execution
 
     /// Builds the scorer tree of one segment; nil when the segment cannot match.
-    func scorer(_ q: PreparedQuery, segment s: Int, iterators: inout [PostingsIterator]) -> Scorer? {
+    func scorer(_ q: PreparedQuery, segment s: Int, iterators: inout [PostingsIterator]) throws(SaigaError) -> Scorer? {
         let seg = segments[s]
         switch q {
         case .none:
             return nil
+        case .structured(let sq):
+            let bits = try sq.matches(in: seg)
+            return bits.count == 0 ? nil : DocBitSetScorer(bits)
         case .term(let field, let metas, let bm25):
             guard let meta = metas[s] else { return nil }
             let it = seg.postingsIterator(meta, field: field)
@@ -146,14 +170,14 @@ struct QueryExecutor {
             var sh: [Scorer] = []
             var n: [Scorer] = []
             for q in must {
-                guard let x = scorer(q, segment: s, iterators: &iterators) else { return nil }
+                guard let x = try scorer(q, segment: s, iterators: &iterators) else { return nil }
                 m.append(x)
             }
             for q in should {
-                if let x = scorer(q, segment: s, iterators: &iterators) { sh.append(x) }
+                if let x = try scorer(q, segment: s, iterators: &iterators) { sh.append(x) }
             }
             for q in mustNot {
-                if let x = scorer(q, segment: s, iterators: &iterators) { n.append(x) }
+                if let x = try scorer(q, segment: s, iterators: &iterators) { n.append(x) }
             }
             if m.isEmpty && sh.isEmpty { return nil }
             if n.isEmpty && sh.isEmpty && m.count == 1 { return m[0] }
@@ -177,10 +201,14 @@ struct QueryExecutor {
     /// Runs the query over every segment: the best `count` documents (score descending, then document order) and
     /// the number of matches (exact, or a lower bound once pruning started).
     func topDocs(
-        _ q: PreparedQuery, count: Int, strategy: Strategy = .exhaustive
+        _ q: PreparedQuery, count: Int, strategy: Strategy = .exhaustive, filters: [PreparedFilter] = []
     ) throws(SaigaError)
         -> (hits: [ScoredDoc], total: Int, totalIsExact: Bool)
     {
+        // Structured clauses required at the top of the query restrict like filters (their score is 0), so that the
+        // scoring part runs through the specialised evaluators.
+        let (q, hoisted) = QueryExecutor.hoistFilters(q)
+        let filters = filters + hoisted
         var countLimit = Int.max
         var prune = false
         if case .pruned(let limit) = strategy {
@@ -196,7 +224,17 @@ struct QueryExecutor {
             var matchesNothing = false
             var done = false
             try segments[s].checkNorms()  // scorers read them by document, unchecked
-            collector.beginSegment(deletedBits: segments[s].deletedBits.map { UnsafePointer($0) }, docBase: base)
+            // With filters, the collector rejects the documents outside them as it rejects deleted ones.
+            var rejected: DocBitSet?
+            if !filters.isEmpty {
+                let accepted = try accepted(filters, segment: s)
+                if accepted.count == 0 { continue }
+                accepted.complement()
+                rejected = accepted
+            }
+            defer { withExtendedLifetime(rejected) {} }
+            collector.beginSegment(
+                deletedBits: rejected?.bytes ?? segments[s].deletedBits.map { UnsafePointer($0) }, docBase: base)
             if specialised {
                 if var disjunction = MaxScoreDisjunction(q, segment: s, executor: self, iterators: &iterators) {
                     disjunction.run(
@@ -217,7 +255,7 @@ struct QueryExecutor {
             if matchesNothing { continue }
             if !done {
                 iterators.removeAll()
-                guard let scorer = scorer(q, segment: s, iterators: &iterators) else { continue }
+                guard let scorer = try scorer(q, segment: s, iterators: &iterators) else { continue }
                 let phrase = specialised && prune ? scorer as? PhraseScorer : nil
                 var d = scorer.nextDoc()
                 while d != PostingsIterator.noMoreDocs {
@@ -229,5 +267,80 @@ struct QueryExecutor {
             if iterators.contains(where: { $0.isCorrupt }) { throw segments[s].postingsCorruption() }
         }
         return (collector.heap.sorted(), collector.total, collector.totalIsExact)
+    }
+}
+
+extension QueryExecutor {
+    /// The query without the structured clauses that are required at its top (`+source:bbc`, `-flag:true`), and
+    /// those clauses as filters, when taking them out does not change what matches: the rest must still have a
+    /// required clause, or only optional clauses and nothing else (Lucene: once a query has a required clause, its
+    /// optional ones stop being needed to match).
+    static func hoistFilters(_ q: PreparedQuery) -> (PreparedQuery, [PreparedFilter]) {
+        guard case .boolean(let must, let should, let mustNot) = q else { return (q, []) }
+        let structuredMust = must.filter(\.isStructuredOnly)
+        let structuredNot = mustNot.filter(\.isStructuredOnly)
+        guard !structuredMust.isEmpty || !structuredNot.isEmpty else { return (q, []) }
+        let restMust = must.filter { !$0.isStructuredOnly }
+        let restNot = mustNot.filter { !$0.isStructuredOnly }
+        // Without a required clause left, optional clauses would become required (or nothing would match).
+        guard !restMust.isEmpty || (structuredMust.isEmpty && !should.isEmpty) else {
+            return (q, [])
+        }
+        let filters =
+            structuredMust.map { PreparedFilter(query: $0) }
+            + structuredNot.map { PreparedFilter(query: $0, excluded: true) }
+        if restNot.isEmpty && restMust.count + should.count == 1 { return (restMust.first ?? should[0], filters) }
+        return (.boolean(must: restMust, should: should, mustNot: restNot), filters)
+    }
+
+    /// The live documents of segment `s` that pass every filter.
+    func accepted(_ filters: [PreparedFilter], segment s: Int) throws(SaigaError) -> DocBitSet {
+        let accepted = DocBitSet(maxDoc: segments[s].maxDoc, full: true)
+        if let deleted = segments[s].deletedBits { accepted.subtract(deletedBits: deleted) }
+        for f in filters {
+            let m = try matches(f.query, segment: s)
+            if f.excluded { accepted.subtract(m) } else { accepted.formIntersection(m) }
+        }
+        return accepted
+    }
+
+    /// The documents of segment `s` that match `q` (deletions not applied), without scoring: what the scorers would
+    /// visit, computed with bit operations.
+    func matches(_ q: PreparedQuery, segment s: Int) throws(SaigaError) -> DocBitSet {
+        let seg = segments[s]
+        switch q {
+        case .none:
+            return DocBitSet(maxDoc: seg.maxDoc)
+        case .structured(let sq):
+            return try sq.matches(in: seg)
+        case .term(let field, let metas, _):
+            let bits = DocBitSet(maxDoc: seg.maxDoc)
+            if let meta = metas[s] { try StructuredQuery.addPostings(meta, field: field, seg: seg, to: bits) }
+            return bits
+        case .phrase:
+            let bits = DocBitSet(maxDoc: seg.maxDoc)
+            var iterators: [PostingsIterator] = []
+            try seg.checkNorms()
+            if let scorer = try scorer(q, segment: s, iterators: &iterators) {
+                var d = scorer.nextDoc()
+                while d != PostingsIterator.noMoreDocs {
+                    bits.insert(Int(d))
+                    d = scorer.nextDoc()
+                }
+            }
+            if iterators.contains(where: { $0.isCorrupt }) { throw seg.postingsCorruption() }
+            return bits
+        case .boolean(let must, let should, let mustNot):
+            let bits: DocBitSet
+            if let first = must.first {
+                bits = try matches(first, segment: s)
+                for m in must.dropFirst() { bits.formIntersection(try matches(m, segment: s)) }
+            } else {
+                bits = DocBitSet(maxDoc: seg.maxDoc)
+                for m in should { bits.formUnion(try matches(m, segment: s)) }
+            }
+            for m in mustNot { bits.subtract(try matches(m, segment: s)) }
+            return bits
+        }
     }
 }

@@ -11,6 +11,8 @@ indirect enum QueryNode: Sendable, Hashable {
     case boolean(must: [QueryNode], should: [QueryNode], mustNot: [QueryNode])
     /// Matches nothing (a clause whose terms were all dropped by analysis, e.g. stop words).
     case none
+    /// A clause on a structured field (or `*:*`), matching without scoring.
+    case structured(StructuredQuery)
 
     /// The analyzed terms per field that can contribute to a match (for highlighting).
     func positiveTerms(into out: inout [Int: Set<[UInt8]>], prefixes: inout [Int: Set<[UInt8]>]) {
@@ -20,7 +22,7 @@ indirect enum QueryNode: Sendable, Hashable {
         case .prefix(let f, let p): prefixes[f, default: []].insert(p)
         case .boolean(let must, let should, _):
             for q in must + should { q.positiveTerms(into: &out, prefixes: &prefixes) }
-        case .none: break
+        case .none, .structured: break
         }
     }
 }
@@ -32,18 +34,32 @@ struct QueryRewriter {
     /// Analyzer for prefixes: folding without stemming, so that `runn*` still finds `running`.
     let prefixAnalyzer: Analyzer
     let defaultFields: [Int]
+    /// The index's fields: names to numbers, and how structured values are read.
+    let schema: Schema
     /// The index has positions. Without them a word that analyzes to several terms (`Kassym-Jomart`) matches
     /// documents with all of them (an AND), and a quoted phrase of several terms is an error.
     let positions: Bool
 
     init(
-        analyzer: Analyzer, positions: Bool = true,
-        defaultFields: [Int] = [BuiltinFields.titleField, BuiltinFields.bodyField]
+        analyzer: Analyzer, positions: Bool = true, schema: Schema = .default, defaultFields: [Int]? = nil
     ) {
+        self.schema = schema
+        // By default a word is searched in every indexed text field.
+        self.defaultFields =
+            defaultFields
+            ?? schema.fields.indices.filter { schema.fields[$0].type == .text && schema.fields[$0].indexed }
         self.analyzer = analyzer
         self.prefixAnalyzer = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false))
-        self.defaultFields = defaultFields
         self.positions = positions
+    }
+
+    /// A filter: as `rewrite`, except that a purely negative one (`-source:bbc`) means every document but those.
+    func rewriteFilter(_ parsed: ParsedQuery) throws(SaigaError) -> QueryNode {
+        let node = try rewriteNode(parsed)
+        if case .boolean(let must, let should, let mustNot) = node, must.isEmpty, should.isEmpty, !mustNot.isEmpty {
+            return .boolean(must: [.structured(.all)], should: [], mustNot: mustNot)
+        }
+        return node
     }
 
     static let noPositionsMessage = "this index was built without positions, so phrase queries cannot run"
@@ -58,7 +74,76 @@ struct QueryRewriter {
 
     private func fieldNumbers(_ name: String?) -> [Int] {
         guard let name else { return defaultFields }
-        return BuiltinFields.searchableFields.first { $0.name == name }.map { [$0.number] } ?? defaultFields
+        return schema.fields.firstIndex { $0.name == name }.map { [$0] } ?? defaultFields
+    }
+
+    /// The number and declaration of a named structured (not text) field.
+    private func structuredField(_ name: String?) -> (Int, Schema.Field)? {
+        guard let name, let n = schema.fields.firstIndex(where: { $0.name == name }) else { return nil }
+        let f = schema.fields[n]
+        return f.type == .text ? nil : (n, f)
+    }
+
+    /// `field:value` on a structured field: a keyword equals the value; a number, date or boolean has it (a date
+    /// written as a day matches the whole day).
+    private func structuredTerm(_ n: Int, _ f: Schema.Field, _ text: String) throws(SaigaError) -> QueryNode {
+        guard let value = f.queryValue(text) else {
+            throw SaigaError(.invalidQuery, "'\(text)' is not a value of \(f.type.rawValue) field '\(f.name)'")
+        }
+        if case .string(let s) = value {
+            return .structured(StructuredQuery(kind: .keyword(Array(s.utf8)), field: n, name: f.name))
+        }
+        let v = value.sortableInt64!
+        let upper = f.type == .date && QueryRewriter.isDay(text) ? v + QueryRewriter.dayEnd : v
+        return .structured(StructuredQuery(kind: .range(v...upper), field: n, name: f.name))
+    }
+
+    /// Milliseconds from a day's start to its last millisecond.
+    static let dayEnd: Int64 = 86_399_999
+
+    /// True for a date written as a day (`2024-01-31`), which stands for the whole day in ranges.
+    static func isDay(_ text: String) -> Bool { text.utf8.count == 10 }
+
+    private func structuredRange(
+        _ name: String, lower: String?, upper: String?, includeLower: Bool, includeUpper: Bool
+    ) throws(SaigaError) -> QueryNode {
+        guard let n = schema.fields.firstIndex(where: { $0.name == name }) else {
+            throw SaigaError(.invalidQuery, "unknown field '\(name)'")
+        }
+        let f = schema.fields[n]
+        guard f.type != .text && f.type != .keyword else {
+            throw SaigaError(
+                .invalidQuery,
+                "'\(name)' is a \(f.type.rawValue) field: ranges need an integer, float, date or boolean field")
+        }
+        func bound(_ text: String) throws(SaigaError) -> Int64 {
+            guard let v = f.queryValue(text)?.sortableInt64 else {
+                throw SaigaError(.invalidQuery, "'\(text)' is not a value of \(f.type.rawValue) field '\(name)'")
+            }
+            return v
+        }
+        var lo = Int64.min
+        var hi = Int64.max
+        if let lower {
+            lo = try bound(lower)
+            // An exclusive day starts after the day; an exclusive value after the value.
+            if !includeLower {
+                if f.type == .date && QueryRewriter.isDay(lower) { lo = lo &+ QueryRewriter.dayEnd }
+                if lo == .max { return .none }
+                lo += 1
+            }
+        }
+        if let upper {
+            hi = try bound(upper)
+            if includeUpper {
+                if f.type == .date && QueryRewriter.isDay(upper) { hi = hi &+ QueryRewriter.dayEnd }
+            } else {
+                if hi == .min { return .none }
+                hi -= 1
+            }
+        }
+        guard lo <= hi else { return .none }
+        return .structured(StructuredQuery(kind: .range(lo...hi), field: n, name: name))
     }
 
     /// One node per default field, OR-ed when there are several.
@@ -72,7 +157,18 @@ struct QueryRewriter {
 
     private func rewriteNode(_ parsed: ParsedQuery) throws(SaigaError) -> QueryNode {
         switch parsed {
+        case .all:
+            return .structured(.all)
+        case .exists(let name):
+            guard let n = schema.fields.firstIndex(where: { $0.name == name }) else {
+                throw SaigaError(.invalidQuery, "unknown field '\(name)' in _exists_")
+            }
+            return .structured(StructuredQuery(kind: .exists, field: n, name: name))
+        case .range(let field, let lower, let upper, let includeLower, let includeUpper):
+            return try structuredRange(
+                field, lower: lower, upper: upper, includeLower: includeLower, includeUpper: includeUpper)
         case .term(let field, let text), .phrase(let field, let text):
+            if let (n, f) = structuredField(field) { return try structuredTerm(n, f, text) }
             var sink = CollectingSink(withOffsets: false)
             var text = text
             _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
@@ -92,6 +188,9 @@ struct QueryRewriter {
             let offsets = sink.positions.map { $0 - base }
             return perField(field) { .phrase(field: $0, terms: sink.terms, offsets: offsets) }
         case .prefix(let field, let text):
+            if let (_, f) = structuredField(field) {
+                throw SaigaError(.invalidQuery, "'\(f.name)' is a \(f.type.rawValue) field: no prefix search")
+            }
             let terms = prefixAnalyzer.terms(text).map { Array($0.utf8) }
             guard terms.count == 1 else {
                 if terms.isEmpty { return .none }

@@ -16,6 +16,13 @@ public indirect enum ParsedQuery: Sendable, Hashable {
     case phrase(field: String?, text: String)
     /// `prefix*`.
     case prefix(field: String?, text: String)
+    /// `field:[lower TO upper]` (inclusive), `field:{lower TO upper}` (exclusive), mixed, `*` for an open end;
+    /// `field:>=lower`, `>`, `<=`, `<`. The bounds as typed (numbers, dates, keywords).
+    case range(field: String, lower: String?, upper: String?, includeLower: Bool, includeUpper: Bool)
+    /// `_exists_:field`: documents with a value in the field.
+    case exists(field: String)
+    /// `*:*`: every document.
+    case all
     /// Clauses combined with `+`, `-`, `AND`, `OR`, `NOT` and parentheses.
     case boolean([Clause])
 
@@ -38,6 +45,11 @@ public indirect enum ParsedQuery: Sendable, Hashable {
 ///     "death penalty"         phrase
 ///     title:saiga             field scoping (title, body); title:(a b) and title:"a b" too
 ///     kazakh*                 prefix
+///     source:bbc              a keyword (or boolean, number, date) field equals a value
+///     year:[2000 TO 2020]     a range, inclusive; {a TO b} exclusive, mixed brackets, * for an open end
+///     year:>=2000             comparisons: >=, >, <=, <
+///     _exists_:date           documents with a value in the field
+///     *:*                     every document
 ///     \+ \( \" \* \:          a backslash escapes a special character
 ///
 /// Malformed input gives `SaigaError.Code.invalidQuery` whose `offset` is the 0-based character position and
@@ -50,11 +62,24 @@ package struct QueryParser: Sendable {
     /// Most terms, phrases and prefixes in one query.
     package static let maxLeaves = 1024
 
-    /// Field names accepted before `:`.
+    /// Field names accepted before `:` (besides `_exists_`).
     package let fields: Set<String>
+    /// The pseudo-field of `_exists_:field`.
+    package static let existsField = "_exists_"
+
+    /// The schema, to check values and ranges against their fields' types where they are typed (so that an error
+    /// points at the column); nil: only field names are checked.
+    package let schema: Schema?
 
     package init(fields: Set<String> = ["title", "body"]) {
-        self.fields = fields
+        self.fields = fields.union([QueryParser.existsField])
+        schema = nil
+    }
+
+    /// A parser for an index with this schema: every field it declares may be named.
+    package init(schema: Schema) {
+        fields = Set(schema.fields.map(\.name)).subtracting([BuiltinFields.idName]).union([QueryParser.existsField])
+        self.schema = schema
     }
 
     package func parse(_ query: String) throws(SaigaError) -> ParsedQuery {
@@ -65,7 +90,7 @@ package struct QueryParser: Sendable {
         }
         var lexer = Lexer(scalars: scalars, fields: fields)
         let tokens = try lexer.tokenize()
-        var parser = Parser(tokens: tokens, end: scalars.count)
+        var parser = Parser(tokens: tokens, end: scalars.count, schema: schema)
         guard !tokens.isEmpty else { throw SaigaError(.invalidQuery, "query is empty", offset: 0) }
         let q = try parser.parseQuery()
         return q
@@ -78,6 +103,8 @@ private enum TokenKind: Equatable {
     case word(String, prefix: Bool)
     case phrase(String)
     case field(String)  // `name:` (the colon consumed)
+    case range(lower: String?, upper: String?, includeLower: Bool, includeUpper: Bool)
+    case all  // `*:*`
     case open, close, plus, minus, and, or, not
 }
 
@@ -142,6 +169,11 @@ private struct Lexer {
             case "!" where atClauseStart:
                 tokens.append(Token(kind: .not, offset: i))
                 i += 1
+            case "*" where i + 2 < scalars.count && scalars[i + 1] == ":" && scalars[i + 2] == "*":
+                tokens.append(Token(kind: .all, offset: i))
+                i += 3
+            case "[", "{":
+                throw syntaxError("a range needs a field, as in year:[2000 TO 2020]", at: i)
             case "&" where i + 1 < scalars.count && scalars[i + 1] == "&":
                 tokens.append(Token(kind: .and, offset: i))
                 i += 2
@@ -164,6 +196,7 @@ private struct Lexer {
                         throw syntaxError("expected a term, phrase or group after '\(name):'", at: i)
                     }
                     tokens.append(Token(kind: .field(name), offset: start))
+                    if let range = try readRange() { tokens.append(range) }
                     continue
                 }
                 if !prefix && !raw.contains("\\") {
@@ -187,7 +220,72 @@ private struct Lexer {
     }
 
     static func isFieldNameChar(_ c: Unicode.Scalar) -> Bool {
-        (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "_"
+        (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || (c >= "0" && c <= "9") || c == "_" || c == "."
+            || c == "-"
+    }
+
+    /// After `field:`: a range in brackets or a comparison, as one token; nil if neither follows.
+    mutating func readRange() throws(SaigaError) -> Token? {
+        let start = i
+        let c = scalars[i]
+        if c == ">" || c == "<" {
+            i += 1
+            let inclusive = i < scalars.count && scalars[i] == "="
+            if inclusive { i += 1 }
+            guard i < scalars.count, !Lexer.isSpace(scalars[i]) else {
+                throw syntaxError("expected a value after '\(c)\(inclusive ? "=" : "")'", at: i)
+            }
+            let value = try readBound(until: [])
+            guard let value else { throw syntaxError("expected a value, not '*', after '\(c)'", at: start) }
+            let kind: TokenKind =
+                c == ">"
+                ? .range(lower: value, upper: nil, includeLower: inclusive, includeUpper: true)
+                : .range(lower: nil, upper: value, includeLower: true, includeUpper: inclusive)
+            return Token(kind: kind, offset: start)
+        }
+        guard c == "[" || c == "{" else { return nil }
+        i += 1
+        skipSpaces()
+        let lower = try readBound(until: [" ", "]", "}"])
+        skipSpaces()
+        guard i + 1 < scalars.count, scalars[i] == "T", scalars[i + 1] == "O" else {
+            throw syntaxError("expected 'TO' in the range opened here", at: start)
+        }
+        i += 2
+        skipSpaces()
+        let upper = try readBound(until: [" ", "]", "}"])
+        skipSpaces()
+        guard i < scalars.count, scalars[i] == "]" || scalars[i] == "}" else {
+            throw syntaxError("unclosed range: expected ']' or '}'", at: start)
+        }
+        let includeUpper = scalars[i] == "]"
+        i += 1
+        return Token(
+            kind: .range(lower: lower, upper: upper, includeLower: c == "[", includeUpper: includeUpper),
+            offset: start)
+    }
+
+    private mutating func skipSpaces() { while i < scalars.count && Lexer.isSpace(scalars[i]) { i += 1 } }
+
+    /// A range bound: a quoted string, or characters up to a space, a bracket or the end; nil for `*` (open).
+    private mutating func readBound(until stops: Set<Unicode.Scalar>) throws(SaigaError) -> String? {
+        let start = i
+        if i < scalars.count && scalars[i] == "\"" { return try readPhrase() }
+        var text = String.UnicodeScalarView()
+        while i < scalars.count {
+            let c = scalars[i]
+            if Lexer.isSpace(c) || stops.contains(c) || c == ")" || (stops.isEmpty && c == "(") { break }
+            if c == "\\" && i + 1 < scalars.count {
+                text.append(scalars[i + 1])
+                i += 2
+                continue
+            }
+            text.append(c)
+            i += 1
+        }
+        guard !text.isEmpty else { throw syntaxError("expected a value", at: start) }
+        let s = String(text)
+        return s == "*" ? nil : s
     }
 
     static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
@@ -271,10 +369,20 @@ private struct Parser {
     var i = 0
     var depth = 0
     var leaves = 0
+    let schema: Schema?
 
-    init(tokens: [Token], end: Int) {
+    init(tokens: [Token], end: Int, schema: Schema?) {
         self.tokens = tokens
         self.end = end
+        self.schema = schema
+    }
+
+    /// Checks a value typed for a structured field (a keyword, number, date or boolean) against its type.
+    func checkValue(_ text: String, field: String?, at offset: Int) throws(SaigaError) {
+        guard let field, let f = schema?[field], f.type != .text else { return }
+        guard f.queryValue(text) != nil else {
+            throw syntaxError("'\(text)' is not a value of \(f.type.rawValue) field '\(field)'", at: offset)
+        }
     }
 
     var offset: Int { i < tokens.count ? tokens[i].offset : end }
@@ -360,14 +468,48 @@ private struct Parser {
             guard i < tokens.count else { throw syntaxError("expected a term after '\(name):'", at: end) }
         }
         let t = tokens[i]
+        if field == QueryParser.existsField {
+            guard case .word(let name, false) = t.kind else {
+                throw syntaxError("expected a field name after '_exists_:'", at: t.offset)
+            }
+            i += 1
+            try countLeaf(t.offset)
+            return .exists(field: name)
+        }
         switch t.kind {
         case .word(let text, let prefix):
             i += 1
             try countLeaf(t.offset)
+            if let field, let f = schema?[field], f.type != .text {
+                if prefix {
+                    throw syntaxError("'\(field)' is a \(f.type.rawValue) field: no prefix search", at: t.offset)
+                }
+                try checkValue(text, field: field, at: t.offset)
+            }
             return prefix ? .prefix(field: field, text: text) : .term(field: field, text: text)
+        case .range(let lower, let upper, let includeLower, let includeUpper):
+            i += 1
+            try countLeaf(t.offset)
+            guard let field else { throw syntaxError("a range needs a field", at: t.offset) }
+            if let f = schema?[field] {
+                guard f.type != .text && f.type != .keyword else {
+                    throw syntaxError(
+                        "'\(field)' is a \(f.type.rawValue) field: ranges need an integer, float, date or boolean "
+                            + "field", at: t.offset)
+                }
+                for b in [lower, upper].compactMap({ $0 }) { try checkValue(b, field: field, at: t.offset) }
+            }
+            return .range(
+                field: field, lower: lower, upper: upper, includeLower: includeLower, includeUpper: includeUpper)
+        case .all:
+            i += 1
+            try countLeaf(t.offset)
+            if inherited != field || field != nil { throw syntaxError("'*:*' cannot follow a field", at: t.offset) }
+            return .all
         case .phrase(let text):
             i += 1
             try countLeaf(t.offset)
+            try checkValue(text, field: field, at: t.offset)
             return .phrase(field: field, text: text)
         case .open:
             i += 1

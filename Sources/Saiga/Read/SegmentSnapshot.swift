@@ -22,15 +22,16 @@ struct SegmentSnapshot {
             total += r.maxDoc
         }
         var stats: [Int: FieldStatistics] = [:]
-        for (_, field) in BuiltinFields.searchableFields {
-            var s = FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
-            for r in segments {
-                if let info = r.info.field(number: field) {
-                    s.docCount += info.docCount
-                    s.sumTotalTermFreq += info.sumTotalTermFreq
-                }
+        // Every text field with norms, by number: BM25's N and average length over all segments. A segment whose
+        // number belongs to another (undeclared, stored-only) field has no norms for it and adds nothing.
+        for r in segments {
+            for info in r.info.fields where info.flags.contains(.norms) {
+                stats[info.number, default: FieldStatistics(docCount: 0, sumTotalTermFreq: 0)].docCount += info.docCount
+                stats[info.number]!.sumTotalTermFreq += info.sumTotalTermFreq
             }
-            stats[field] = s
+        }
+        for (_, field) in BuiltinFields.searchableFields where stats[field] == nil {
+            stats[field] = FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
         }
         self.segments = segments
         self.docBases = bases
@@ -52,7 +53,7 @@ extension SegmentSnapshot {
         for (i, segment) in segments.enumerated() {
             try segment.checkNorms()
             var iterators: [PostingsIterator] = []
-            guard let scorer = executor.scorer(prepared, segment: i, iterators: &iterators) else { continue }
+            guard let scorer = try executor.scorer(prepared, segment: i, iterators: &iterators) else { continue }
             var doc = scorer.nextDoc()
             while doc != PostingsIterator.noMoreDocs {
                 body(i, Int(doc))

@@ -139,3 +139,27 @@ extension FieldValue {
         return "\"" + (s.count > 40 ? String(s.prefix(40)) + "…" : s) + "\""
     }
 }
+
+extension Schema.Field {
+    /// A value typed in a query (`source:bbc`, `year:[2000 TO 2020]`, `date:>=2024-01-01`, `flag:true`) as this
+    /// field keeps it; nil if the text is not a value of the field's type. Text fields take any text.
+    func queryValue(_ text: String) -> FieldValue? {
+        let raw: FieldValue
+        switch type {
+        case .text, .keyword: raw = .string(text)
+        case .integer:
+            guard let i = Int64(text) else { return nil }
+            raw = .integer(i)
+        case .float:
+            guard let d = Double(text), !d.isNaN else { return nil }
+            raw = .float(d)
+        case .date:
+            guard let d = DateValue(parsing: text) else { return nil }
+            raw = .date(d)
+        case .boolean:
+            guard text == "true" || text == "false" else { return nil }
+            raw = .boolean(text == "true")
+        }
+        return try? normalize(raw)
+    }
+}

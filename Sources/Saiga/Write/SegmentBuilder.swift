@@ -161,7 +161,9 @@ final class SegmentBuilder {
         if let n = undeclaredNumbers[name] { return n }
         let number = fields.count
         guard number < 256 else {
-            throw SaigaError(.limitExceeded, "more than \(256 - layout.fields.count) distinct extra fields in one segment (\"\(name)\")")
+            throw SaigaError(
+                .limitExceeded,
+                "more than \(256 - layout.fields.count) distinct extra fields in one segment (\"\(name)\")")
         }
         undeclaredNumbers[name] = number
         fields.append(FieldInfo(number: number, name: name, flags: [.stored]))

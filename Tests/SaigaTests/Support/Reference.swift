@@ -21,14 +21,36 @@ struct ReferenceIndex {
     var docCount: [Int: Int] = [:]
     var sumTotalTermFreq: [Int: Int] = [:]
     var docFreqs: [Int: [[UInt8]: Int]] = [:]
+    /// The documents' structured fields, typed and normalized by the schema: values[doc][field number].
+    let schema: Schema
+    let values: [[Int: [FieldValue]]]
 
-    init(documents: [Document], analyzer: Analyzer = Analyzer()) {
+    init(documents: [Document], analyzer: Analyzer = Analyzer(), schema: Schema = .default) {
         self.documents = documents
+        self.schema = schema
+        values = documents.map { d in
+            var v: [Int: [FieldValue]] = [:]
+            for f in d.fields {
+                guard let n = schema.fields.firstIndex(where: { $0.name == f.name }) else { continue }
+                v[n, default: []].append(try! schema.fields[n].normalize(f.value))
+            }
+            return v
+        }
         self.analyzer = analyzer
         var fields: [[Int: Field]] = []
         for d in documents {
             var f: [Int: Field] = [:]
-            for (number, text) in [(BuiltinFields.titleField, d.title), (BuiltinFields.bodyField, d.body)] {
+            // Text fields: title, body and the schema's other text fields (several values analyzed as one text).
+            var texts = [(BuiltinFields.titleField, d.title), (BuiltinFields.bodyField, d.body)]
+            for n in schema.fields.indices.dropFirst(3) where schema.fields[n].type == .text {
+                texts.append(
+                    (
+                        n,
+                        d.fields.filter { $0.name == schema.fields[n].name }.map(\.value.description).joined(
+                            separator: "\n")
+                    ))
+            }
+            for (number, text) in texts {
                 var sink = CollectingSink(withOffsets: false)
                 var t = text
                 _ = t.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
@@ -39,7 +61,10 @@ struct ReferenceIndex {
             fields.append(f)
         }
         self.fields = fields
-        for number in [BuiltinFields.titleField, BuiltinFields.bodyField] {
+        let textFields =
+            [BuiltinFields.titleField, BuiltinFields.bodyField]
+            + schema.fields.indices.dropFirst(3).filter { schema.fields[$0].type == .text }
+        for number in textFields {
             docCount[number] = fields.filter { $0[number]!.length > 0 }.count
             sumTotalTermFreq[number] = fields.reduce(0) { $0 + $1[number]!.length }
             var dfs: [[UInt8]: Int] = [:]
@@ -69,6 +94,8 @@ struct ReferenceIndex {
         switch node {
         case .none:
             return (false, 0)
+        case .structured(let q):
+            return (matches(q, doc: doc), 0)
         case .term(let field, let term):
             let f = fields[doc][field]!
             let freq = f.positionsOf[term]?.count ?? 0
@@ -116,6 +143,21 @@ struct ReferenceIndex {
             }
             if must.isEmpty && !anyShould { return (false, 0) }
             return (true, Float(sum))
+        }
+    }
+
+    /// Does the document satisfy a structured clause: by looking at its values.
+    func matches(_ q: StructuredQuery, doc: Int) -> Bool {
+        let mine = values[doc][q.field] ?? []
+        switch q.kind {
+        case .all: return true
+        case .exists:
+            if let text = fields[doc][q.field] { return text.length > 0 }
+            return !mine.isEmpty
+        case .keyword(let bytes):
+            return mine.contains { if case .string(let s) = $0 { return Array(s.utf8) == bytes } else { return false } }
+        case .range(let r):
+            return mine.contains { $0.sortableInt64.map(r.contains) ?? false }
         }
     }
 

@@ -1,0 +1,229 @@
+/// A document's value for one sort key: a number (`FieldValue.sortableInt64`), a keyword's bytes, a score, or
+/// nothing (missing values sort last whatever the order).
+enum SortValue: Hashable {
+    case int(Int64)
+    case bytes([UInt8])
+    case score(Float)
+    case missing
+
+    /// -1, 0, 1 as `self` sorts before, with, after `other` for a key in `order` (missing last either way).
+    func compare(_ other: SortValue, _ order: SortField.Order) -> Int {
+        let c: Int
+        switch (self, other) {
+        case (.missing, .missing): return 0
+        case (.missing, _): return 1
+        case (_, .missing): return -1
+        case (.int(let a), .int(let b)): c = a < b ? -1 : a > b ? 1 : 0
+        case (.score(let a), .score(let b)): c = a < b ? -1 : a > b ? 1 : 0
+        case (.bytes(let a), .bytes(let b)):
+            c = a.lexicographicallyPrecedes(b) ? -1 : b.lexicographicallyPrecedes(a) ? 1 : 0
+        default: c = 0  // one key has one kind of value
+        }
+        return order == .ascending ? c : -c
+    }
+}
+
+/// A candidate of a sorted search: its keys, global document and score.
+struct SortedDoc {
+    var keys: [SortValue]
+    var doc: Int32
+    var score: Float
+}
+
+/// How one segment reads the sort keys of its documents.
+struct SortLeaf {
+    enum Source {
+        case numeric(NumericColumn, SortField.Mode)
+        case keyword(KeywordColumn, SortField.Mode)
+        case score
+        case none
+    }
+
+    let sources: [Source]
+
+    init(_ sort: [SortField], schema: Schema, segment seg: SegmentReader) throws(SaigaError) {
+        var sources: [Source] = []
+        for key in sort {
+            if key.field == SortField.scoreField {
+                sources.append(.score)
+                continue
+            }
+            guard let n = schema.fields.firstIndex(where: { $0.name == key.field }),
+                let info = seg.info.field(number: n), info.name == key.field
+            else {
+                sources.append(.none)
+                continue
+            }
+            if let c = try seg.columns.numeric(n) {
+                sources.append(.numeric(c, key.effectiveMode))
+            } else if let c = try seg.columns.keyword(n) {
+                sources.append(.keyword(c, key.effectiveMode))
+            } else {
+                sources.append(.none)
+            }
+        }
+        self.sources = sources
+    }
+
+    @inline(__always)
+    func value(_ i: Int, doc: Int, score: Float) -> SortValue {
+        switch sources[i] {
+        case .numeric(let c, let mode):
+            let v = mode == .min ? c.value(doc) : c.maxValue(doc)
+            return v.map { .int($0) } ?? .missing
+        case .keyword(let c, let mode):
+            var chosen = -1
+            c.forEachOrdinal(doc) { ord in if chosen < 0 || mode == .max { chosen = ord } }
+            return chosen < 0 ? .missing : .bytes(Array(c.value(chosen)))
+        case .score:
+            return .score(score)
+        case .none:
+            return .missing
+        }
+    }
+}
+
+/// Keeps the best `capacity` documents of a sorted search (a binary heap, worst on top), optionally only those
+/// after a search-after cursor.
+struct SortedTopK {
+    let sort: [SortField]
+    let capacity: Int
+    let after: SortedDoc?
+    private(set) var items: [SortedDoc] = []
+
+    init(sort: [SortField], capacity: Int, after: SortedDoc?) {
+        self.sort = sort
+        self.capacity = capacity
+        self.after = after
+        items.reserveCapacity(min(capacity, 1 << 16))
+    }
+
+    /// True if `a` sorts before `b`: key by key, then by document.
+    func precedes(_ a: SortedDoc, _ b: SortedDoc) -> Bool {
+        for (i, key) in sort.enumerated() {
+            let c = a.keys[i].compare(b.keys[i], key.order)
+            if c != 0 { return c < 0 }
+        }
+        return a.doc < b.doc
+    }
+
+    /// True if a document whose first key is `first` cannot enter (the heap is full and its worst sorts strictly
+    /// before it on the first key): the candidate's other keys need not be read.
+    @inline(__always)
+    func cannotEnter(first: SortValue) -> Bool {
+        guard items.count == capacity, let worst = items.first else { return capacity == 0 }
+        return worst.keys[0].compare(first, sort[0].order) < 0
+    }
+
+    mutating func insert(_ e: SortedDoc) {
+        guard capacity > 0 else { return }
+        if let after, !precedes(after, e) { return }
+        if items.count < capacity {
+            items.append(e)
+            var i = items.count - 1
+            while i > 0 {
+                let p = (i - 1) / 2
+                guard precedes(items[p], items[i]) else { break }
+                items.swapAt(p, i)
+                i = p
+            }
+        } else if precedes(e, items[0]) {
+            items[0] = e
+            var i = 0
+            while true {
+                let l = 2 * i + 1
+                if l >= items.count { break }
+                let r = l + 1
+                let c = r < items.count && precedes(items[l], items[r]) ? r : l
+                guard precedes(items[i], items[c]) else { break }
+                items.swapAt(i, c)
+                i = c
+            }
+        }
+    }
+
+    func sorted() -> [SortedDoc] { items.sorted { precedes($0, $1) } }
+}
+
+extension SortedDoc {
+    /// The search-after token of this hit: its keys and document, in hex, so that it passes through a command line
+    /// and the protocol as text.
+    func token(generation: UInt64) -> String {
+        var w = ByteWriter()
+        w.writeU8(1)  // token version
+        w.writeVInt(generation)
+        w.writeVInt(keys.count)
+        for k in keys {
+            switch k {
+            case .missing: w.writeU8(0)
+            case .int(let v):
+                w.writeU8(1)
+                w.writeU64(UInt64(bitPattern: v))
+            case .bytes(let b):
+                w.writeU8(2)
+                w.writeVInt(b.count)
+                w.write(b)
+            case .score(let f):
+                w.writeU8(3)
+                w.writeU32(f.bitPattern)
+            }
+        }
+        w.writeVInt(UInt64(UInt32(bitPattern: doc)))
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for b in w.bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The cursor a token stands for; `.invalidArgument` for a malformed token or one of another sort.
+    init(token: String, sort: [SortField]) throws(SaigaError) {
+        let bad = SaigaError(.invalidArgument, "the search-after token is malformed or belongs to another sort")
+        let hex = Array(token.utf8)
+        guard hex.count % 2 == 0, hex.count <= 2 * 64 * 1024 else { throw bad }
+        func nibble(_ c: UInt8) -> UInt8? {
+            switch c {
+            case 0x30...0x39: return c - 0x30
+            case 0x61...0x66: return c - 0x61 + 10
+            default: return nil
+            }
+        }
+        var bytes: [UInt8] = []
+        var i = 0
+        while i < hex.count {
+            guard let h = nibble(hex[i]), let l = nibble(hex[i + 1]) else { throw bad }
+            bytes.append(h << 4 | l)
+            i += 2
+        }
+        do {
+            let parsed = try bytes.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws(DecodeError) -> SortedDoc? in
+                var c = ByteCursor(raw)
+                guard try c.readU8() == 1 else { return nil }
+                _ = try c.readVInt()
+                let n = try c.readLength()
+                guard n == sort.count else { return nil }
+                var keys: [SortValue] = []
+                for k in 0..<n {
+                    switch try c.readU8() {
+                    case 0: keys.append(.missing)
+                    case 1: keys.append(.int(Int64(bitPattern: try c.readU64())))
+                    case 2: keys.append(.bytes(Array(try c.readLengthPrefixedBytes())))
+                    case 3:
+                        guard sort[k].field == SortField.scoreField else { return nil }
+                        keys.append(.score(Float(bitPattern: try c.readU32())))
+                    default: return nil
+                    }
+                }
+                let doc = try c.readVInt()
+                guard doc < UInt64(Int32.max), c.isAtEnd else { return nil }
+                return SortedDoc(keys: keys, doc: Int32(doc), score: 0)
+            }
+            guard let parsed else { throw bad }
+            self = parsed
+        } catch {
+            throw bad
+        }
+    }
+}

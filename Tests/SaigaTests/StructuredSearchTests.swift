@@ -1,0 +1,373 @@
+import Foundation
+import Testing
+
+@testable import Saiga
+
+/// Typed fields end to end: documents with keywords, numbers, dates and booleans are indexed into one segment or
+/// many (and merged), and filters, sorts, search-after and facets are compared with the brute-force reference
+/// over random documents and random queries.
+@Suite struct StructuredSearchTests {
+    static let schema = try! Schema([
+        Schema.Field("source", .keyword),
+        Schema.Field("tags", .keyword),
+        Schema.Field("year", .integer),
+        Schema.Field("price", .float),
+        Schema.Field("date", .date),
+        Schema.Field("flag", .boolean),
+        Schema.Field("city", .keyword, indexed: false, lowercase: true),
+        Schema.Field("rank", .integer, column: false),
+        Schema.Field("note", .text),
+    ])
+    static let sources = ["bbc", "wiki", "deb", "gcide", "kjv", "man"]
+    static let tags = (0..<10).map { "tag\($0)" }
+    static let cities = ["Astana", "Almaty", "ASTANA", "Shymkent"]
+
+    static func documents(_ n: Int, _ rng: inout SeededRandom) -> [Document] {
+        var docs = RandomCorpus.documents(count: n, rng: &rng)
+        for i in docs.indices {
+            var f: [Document.Field] = []
+            if Int.random(in: 0..<10, using: &rng) > 0 {
+                f.append(Document.Field("source", sources[Int.random(in: 0..<sources.count, using: &rng)]))
+            }
+            for t in tags.shuffled(using: &rng).prefix(Int.random(in: 0...3, using: &rng)) {
+                f.append(Document.Field("tags", t))
+            }
+            if Int.random(in: 0..<10, using: &rng) > 0 {
+                f.append(Document.Field("year", .integer(Int64.random(in: 1990...2025, using: &rng))))
+            }
+            if Int.random(in: 0..<4, using: &rng) == 0 {
+                // A second year: multi-valued numbers (sorts take the min or the max).
+                f.append(Document.Field("year", .integer(Int64.random(in: 1950...2025, using: &rng))))
+            }
+            if Int.random(in: 0..<3, using: &rng) > 0 {
+                f.append(Document.Field("price", .float(Double(Int.random(in: -500...5000, using: &rng)) / 4)))
+            }
+            if Int.random(in: 0..<3, using: &rng) > 0 {
+                let day = Int.random(in: 1...28, using: &rng)
+                let month = Int.random(in: 1...12, using: &rng)
+                let text = String(format: "20%02d-%02d-%02d", Int.random(in: 0...25, using: &rng), month, day)
+                f.append(Document.Field("date", text + (day % 2 == 0 ? "T10:30:00Z" : "")))
+            }
+            if Int.random(in: 0..<2, using: &rng) > 0 { f.append(Document.Field("flag", .boolean(i % 3 == 0))) }
+            if Int.random(in: 0..<2, using: &rng) > 0 {
+                f.append(Document.Field("city", cities[Int.random(in: 0..<cities.count, using: &rng)]))
+            }
+            f.append(Document.Field("rank", .integer(Int64(i % 17))))
+            if i % 5 == 0 { f.append(Document.Field("note", "saiga steppe \(RandomCorpus.word(&rng))")) }
+            docs[i].fields = f
+        }
+        return docs
+    }
+
+    static func filter(_ rng: inout SeededRandom, positive: Bool = false) -> String {
+        switch Int.random(in: 0..<12, using: &rng) {
+        case 8 where positive: return "source:deb"
+        case 0: return "source:\(sources.randomElement(using: &rng)!)"
+        case 1: return "tags:\(tags.randomElement(using: &rng)!)"
+        case 2:
+            let lo = Int.random(in: 1985...2025, using: &rng)
+            return "year:[\(lo) TO \(lo + Int.random(in: 0...12, using: &rng))]"
+        case 3: return "year:>=\(Int.random(in: 1990...2025, using: &rng))"
+        case 4: return "price:{\(Int.random(in: -100...500, using: &rng)) TO *]"
+        case 5: return "date:[20\(String(format: "%02d", Int.random(in: 0...20, using: &rng)))-01-01 TO 2015-06-30]"
+        case 6: return "flag:true"
+        case 7: return "_exists_:date"
+        case 8: return "-source:bbc"
+        case 9: return "city:astana"
+        case 10: return "(source:wiki OR tags:tag1) AND -flag:false"
+        default: return "year:<2000"
+        }
+    }
+
+    /// The reference answer of a whole search.
+    struct Expected {
+        var ids: [String]
+        var scores: [Float]
+        var sortKeys: [[FieldValue?]]
+        var total: Int
+    }
+
+    func reference(
+        _ ref: ReferenceIndex, query: String, filters: [String], sort: [SortField], k: Int
+    ) throws -> Expected {
+        let schema = ref.schema
+        let rewriter = QueryRewriter(analyzer: ref.analyzer, schema: schema)
+        let node = try rewriter.rewrite(try QueryParser(schema: schema).parse(query))
+        let filterNodes = try filters.map { try rewriter.rewriteFilter(try QueryParser(schema: schema).parse($0)) }
+        var matched: [(doc: Int, score: Float)] = []
+        for d in ref.documents.indices {
+            let (m, s) = ref.evaluate(node, doc: d, parameters: BM25Parameters())
+            guard m, filterNodes.allSatisfy({ ref.evaluate($0, doc: d, parameters: BM25Parameters()).0 }) else {
+                continue
+            }
+            matched.append((d, s))
+        }
+        func key(_ d: Int, _ s: Float, _ f: SortField) -> FieldValue? {
+            if f.field == SortField.scoreField { return .float(Double(s)) }
+            let n = schema.fields.firstIndex { $0.name == f.field }!
+            let vs = ref.values[d][n] ?? []
+            func less(_ a: FieldValue, _ b: FieldValue) -> Bool {
+                if case .string(let x) = a, case .string(let y) = b {
+                    return Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8))
+                }
+                return a.sortableInt64! < b.sortableInt64!
+            }
+            return f.effectiveMode == .min ? vs.min(by: less) : vs.max(by: less)
+        }
+        func compare(_ a: FieldValue?, _ b: FieldValue?, _ order: SortField.Order) -> Int {
+            switch (a, b) {
+            case (nil, nil): return 0
+            case (nil, _): return 1
+            case (_, nil): return -1
+            case (.string(let x)?, .string(let y)?):
+                let c = Array(x.utf8).lexicographicallyPrecedes(Array(y.utf8)) ? -1 : x == y ? 0 : 1
+                return order == .ascending ? c : -c
+            case (.float(let x)?, .float(let y)?) where true:
+                let c = x < y ? -1 : x > y ? 1 : 0
+                return order == .ascending ? c : -c
+            default:
+                let x = a!.sortableInt64!
+                let y = b!.sortableInt64!
+                let c = x < y ? -1 : x > y ? 1 : 0
+                return order == .ascending ? c : -c
+            }
+        }
+        if sort.isEmpty {
+            matched.sort { $0.score > $1.score || ($0.score == $1.score && $0.doc < $1.doc) }
+            let top = matched.prefix(k)
+            return Expected(
+                ids: top.map { ref.documents[$0.doc].id }, scores: top.map(\.score), sortKeys: [],
+                total: matched.count)
+        }
+        let keyed = matched.map { m in (m, sort.map { key(m.doc, m.score, $0) }) }
+        let sorted = keyed.sorted { a, b in
+            for (i, f) in sort.enumerated() {
+                let c = compare(a.1[i], b.1[i], f.order)
+                if c != 0 { return c < 0 }
+            }
+            return a.0.doc < b.0.doc
+        }
+        let top = sorted.prefix(k)
+        return Expected(
+            ids: top.map { ref.documents[$0.0.doc].id }, scores: [], sortKeys: top.map(\.1), total: matched.count)
+    }
+
+    @Test(arguments: [1, 2, 3, 4])
+    func searchesMatchTheReference(seed: Int) throws {
+        var rng = SeededRandom(seed: UInt64(seed) &* 131 &+ 7)
+        let docs = Self.documents(seed == 1 ? 150 : 400, &rng)
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        var options = IndexWriterOptions(mergePolicy: nil, schema: Self.schema)
+        options.maxBufferedDocuments = seed == 1 ? nil : [37, 100, 1000][seed % 3]
+        try buildIndex(docs, at: dir.path, options: options)
+        let ref = ReferenceIndex(documents: docs, schema: try Schema.default.adding(Self.schema))
+        for round in 0..<2 {
+            if round == 1 {
+                // Merged, with some documents deleted first.
+                let w = try IndexWriter(path: dir.path)
+                try w.forceMerge()
+                try w.commit()
+                w.close()
+                let report = try IndexChecker.check(path: dir.path)
+                #expect(report.problems.isEmpty, "\(report.problems)")
+            }
+            let reader = try IndexReader(path: dir.path)
+            for q in 0..<60 {
+                let text: String
+                switch q % 6 {
+                case 0: text = "*:*"
+                case 1: text = RandomCorpus.word(&rng) + " " + Self.filter(&rng)
+                case 2: text = "+" + RandomCorpus.word(&rng) + " +(" + Self.filter(&rng, positive: true) + ")"
+                default: text = RandomCorpus.query(&rng)
+                }
+                let filters = (0..<Int.random(in: 0...2, using: &rng)).map { _ in Self.filter(&rng) }
+                var sort: [SortField] = []
+                if q % 3 == 1 {
+                    let keys = [
+                        SortField("year", .descending), SortField("price"), SortField("source"),
+                        SortField("date", .descending), SortField("tags", .ascending, mode: .max), SortField.score,
+                        SortField("year", .ascending, mode: .max), SortField("flag"),
+                    ]
+                    sort = (0..<Int.random(in: 1...3, using: &rng)).map { _ in keys.randomElement(using: &rng)! }
+                }
+                let k = [1, 5, 10, 30][q % 4]
+                let note = "seed \(seed) round \(round) query \(q): \(text) filters \(filters) sort \(sort)"
+                let expected: Expected
+                let got: SearchResults
+                do {
+                    do { expected = try reference(ref, query: text, filters: filters, sort: sort, k: k) } catch {
+                        // An invalid query (random queries may only exclude): the engine refuses it alike.
+                        let code = (error as! SaigaError).code
+                        #expect(throws: SaigaError.self, "\(note)") { _ = try reader.search(text) }
+                        #expect(code == .invalidQuery, "\(note)")
+                        continue
+                    }
+                    got = try reader.search(
+                        text,
+                        options: SearchOptions(
+                            k: k, snippets: false, exhaustive: q % 2 == 0, filter: filters, sort: sort))
+                } catch {
+                    Issue.record("\(note): \(error)")
+                    continue
+                }
+                #expect(got.hits.map(\.id) == expected.ids, "\(note)")
+                if sort.isEmpty {
+                    #expect(got.hits.map(\.score) == expected.scores, "\(note)")
+                    if q % 2 == 0 { #expect(got.total == expected.total, "\(note)") }
+                } else {
+                    #expect(got.total == expected.total, "\(note)")
+                    #expect(got.hits.map { $0.sortValues ?? [] } == expected.sortKeys, "\(note)")
+                    // Search-after: the next page starts after the last hit.
+                    if let next = got.next, got.hits.count == k {
+                        let full = try reference(ref, query: text, filters: filters, sort: sort, k: 2 * k)
+                        let page2 = try reader.search(
+                            text,
+                            options: SearchOptions(k: k, snippets: false, filter: filters, sort: sort, after: next))
+                        #expect(page2.hits.map(\.id) == Array(full.ids.dropFirst(k)), "\(note) page 2")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func facetsCountEveryMatch() throws {
+        var rng = SeededRandom(seed: 99)
+        let docs = Self.documents(500, &rng)
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        var options = IndexWriterOptions(mergePolicy: nil, schema: Self.schema)
+        options.maxBufferedDocuments = 120
+        try buildIndex(docs, at: dir.path, options: options)
+        let ref = ReferenceIndex(documents: docs, schema: try Schema.default.adding(Self.schema))
+        let reader = try IndexReader(path: dir.path)
+        let schema = reader.schema
+        let requests = try ["source:3", "tags", "year:10", "price:0,100,1000", "date:year", "date:month", "flag"].map {
+            try FacetRequest.parse($0, schema: schema)
+        }
+        for text in ["*:*", "steppe", "saiga OR horse", "+river -source:bbc", "year:[2000 TO 2010]"] {
+            let got = try reader.search(text, options: SearchOptions(k: 3, snippets: false, facets: requests))
+            let node = try QueryRewriter(analyzer: ref.analyzer, schema: ref.schema)
+                .rewrite(try QueryParser(schema: ref.schema).parse(text))
+            let matching = ref.documents.indices.filter { ref.evaluate(node, doc: $0, parameters: BM25Parameters()).0 }
+            #expect(got.total == matching.count, "\(text)")
+            #expect(got.totalIsExact)
+            for (r, result) in zip(requests, got.facets) {
+                let n = ref.schema.fields.firstIndex { $0.name == r.field }!
+                var counts: [String: Int] = [:]
+                for d in matching {
+                    var buckets = Set<String>()
+                    for v in ref.values[d][n] ?? [] {
+                        switch r.kind {
+                        case .terms: buckets.insert(v.description)
+                        case .histogram(let interval):
+                            buckets.insert(
+                                String(Int64((Double(v.sortableInt64!) / interval).rounded(.down) * interval)))
+                        case .dateHistogram(let unit):
+                            let s = v.description
+                            buckets.insert(String(s.prefix(unit == .year ? 4 : unit == .month ? 7 : 10)))
+                        case .ranges(let bounds):
+                            guard case .float(let x) = v else { continue }
+                            buckets.insert(String(bounds.filter { $0 <= x }.count))
+                        }
+                    }
+                    for b in buckets { counts[b, default: 0] += 1 }
+                }
+                switch r.kind {
+                case .terms(let size):
+                    let sorted = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+                    #expect(result.buckets.map(\.label) == sorted.prefix(size).map(\.key), "\(text) \(r)")
+                    #expect(result.buckets.map(\.count) == sorted.prefix(size).map(\.value), "\(text) \(r)")
+                    #expect(result.otherCount == sorted.dropFirst(size).reduce(0) { $0 + $1.value })
+                case .histogram:
+                    let sorted = counts.sorted { Int($0.key)! < Int($1.key)! }
+                    #expect(result.buckets.map { $0.value!.description } == sorted.map(\.key), "\(text) \(r)")
+                    #expect(result.buckets.map(\.count) == sorted.map(\.value), "\(text) \(r)")
+                case .dateHistogram(let unit):
+                    let sorted = counts.sorted { $0.key < $1.key }
+                    let labels = result.buckets.map {
+                        String($0.value!.description.prefix(unit == .year ? 4 : unit == .month ? 7 : 10))
+                    }
+                    #expect(labels == sorted.map(\.key), "\(text) \(r)")
+                    #expect(result.buckets.map(\.count) == sorted.map(\.value), "\(text) \(r)")
+                case .ranges(let bounds):
+                    #expect(result.buckets.count == bounds.count + 1)
+                    #expect(
+                        result.buckets.enumerated().allSatisfy { $1.count == counts[String($0)] ?? 0 }, "\(text) \(r)")
+                }
+            }
+        }
+    }
+
+    @Test func badValuesAndQueriesAreTypedErrors() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let w = try IndexWriter(path: dir.path, options: IndexWriterOptions(schema: Self.schema))
+        func refused(_ field: Document.Field, _ words: String) {
+            #expect {
+                try w.add(Document(id: "x", body: "b", fields: [field]))
+            } throws: { e in
+                let e = e as! SaigaError
+                return e.code == .invalidDocument && e.message.contains(words)
+            }
+        }
+        refused(Document.Field("year", "nineteen"), "field \"year\" is an integer field")
+        refused(Document.Field("price", .boolean(true)), "field \"price\"")
+        refused(Document.Field("date", "2024-02-30"), "RFC 3339")
+        refused(Document.Field("flag", "yes"), "field \"flag\"")
+        refused(Document.Field("unknown", "v"), "not in the index's schema")
+        refused(Document.Field("title", "t"), "reserved")
+        try w.add(Document(id: "ok", body: "steppe", fields: [Document.Field("year", .float(2020))]))
+        try w.commit()
+        w.close()
+        // A type change on reopen names the field; adding a field is fine.
+        #expect {
+            _ = try IndexWriter(
+                path: dir.path, options: IndexWriterOptions(schema: try Schema([Schema.Field("year", .float)])))
+        } throws: { e in (e as! SaigaError).message.contains("field \"year\" is integer in the index and float") }
+        let w2 = try IndexWriter(
+            path: dir.path, options: IndexWriterOptions(schema: try Schema([Schema.Field("lang", .keyword)])))
+        #expect(w2.schema["lang"]?.type == .keyword && w2.schema["year"]?.type == .integer)
+        try w2.add(Document(id: "ok2", body: "steppe", fields: [Document.Field("lang", "kk")]))
+        try w2.commit()
+        w2.close()
+        let r = try IndexReader(path: dir.path)
+        #expect(try r.search("lang:kk").hits.map(\.id) == ["ok2"])
+        #expect(try r.search("year:2020").hits.map(\.id) == ["ok"])
+        // Query errors point at the column.
+        for (q, column, words) in [
+            ("year:abc", 6, "not a value of integer field"), ("note:[a TO b]", 6, "ranges need"),
+            ("nosuch:x", 1, "unknown field"), ("source:[a TO b]", 8, "keyword field"), ("[1 TO 2]", 1, "needs a field"),
+            ("year:[1 TO", 11, "expected a value"),
+        ] {
+            #expect {
+                _ = try r.search(q)
+            } throws: { e in
+                let e = e as! SaigaError
+                return e.code == .invalidQuery && e.message.contains(words) && e.message.contains("column \(column)")
+            }
+        }
+        #expect(throws: SaigaError.self) {
+            _ = try r.search("steppe", options: SearchOptions(sort: [SortField("note")]))
+        }
+        #expect(throws: SaigaError.self) {
+            _ = try r.search("steppe", options: SearchOptions(sort: [SortField("rank")]))
+        }
+        #expect(throws: SaigaError.self) { _ = try r.search("steppe", options: SearchOptions(after: "zz")) }
+        #expect(throws: SaigaError.self) { _ = try FacetRequest.parse("year:0", schema: r.schema).validated(r) }
+        #expect(throws: SaigaError.self) { _ = try FacetRequest.parse("note", schema: r.schema) }
+        #expect(throws: SaigaError.self) {
+            _ = try r.search("*:*", options: SearchOptions(facets: [FacetRequest("source", .terms(size: 1_000_000))]))
+        }
+        #expect(throws: SaigaError.self) {
+            _ = try r.search("*:*", options: SearchOptions(facets: [FacetRequest("price", .histogram(interval: -1))]))
+        }
+    }
+}
+
+extension FacetRequest {
+    /// Runs the request on `reader` (to see it refused).
+    fileprivate func validated(_ reader: IndexReader) throws -> FacetResult {
+        try reader.search("*:*", options: SearchOptions(k: 0, facets: [self])).facets[0]
+    }
+}
