@@ -384,7 +384,7 @@ public final class IndexReader: Sendable {
             docs.formIntersection(try executor.accepted(filters, segment: s))
             total += docs.count
             let base = docBases[s]
-            try docs.forEach { (d: Int) throws(SaigaError) -> Bool in
+            try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
                 guard top.count < count else { return false }
                 top.append(ScoredDoc(score: 0, doc: Int32(base + d)))
                 return true
@@ -442,7 +442,7 @@ public final class IndexReader: Sendable {
                 let docs = try executor.matches(q, segment: s)
                 docs.formIntersection(accepted)
                 total += docs.count
-                try docs.forEach { (d: Int) throws(SaigaError) -> Bool in
+                try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
                     offer(d, 0)
                     return true
                 }

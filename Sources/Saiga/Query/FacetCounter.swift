@@ -66,7 +66,7 @@ struct FacetCounter {
             guard let column = try seg.columns.keyword(field) else { return }
             var counts = [Int](repeating: 0, count: column.valueCount)
             try counts.withUnsafeMutableBufferPointer { c throws(SaigaError) in
-                try docs.forEach { (d: Int) throws(SaigaError) -> Bool in
+                try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
                     column.forEachOrdinal(d) { c[$0] &+= 1 }
                     return true
                 }
@@ -80,7 +80,7 @@ struct FacetCounter {
         let type = self.type
         let bounds = self.bounds
         var overflow = false
-        try docs.forEach { (d: Int) throws(SaigaError) -> Bool in
+        try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
             // A document counts once per bucket: its values come sorted, so equal buckets are adjacent.
             var last: Int64?
             column.forEachValue(d) { v in
