@@ -221,9 +221,13 @@ package final class CorpusReader {
             ? ArticleSplitter.splitMarkdown(text, split: split == .headlines)
             : ArticleSplitter.splitText(text, split: split == .headlines)
         for (n, a) in articles.enumerated() {
-            let doc = Document(
-                id: "\(file.name)#\(n + 1)", title: a.title, body: a.body,
-                fields: [Document.Field("source", "\(file.path):\(a.line)")])
+            var fields = [
+                Document.Field("source", file.name), Document.Field("location", "\(file.path):\(a.line)"),
+            ]
+            // The date the article's text states on a line of its own, if any (first lines first).
+            let lines = (a.title + "\n" + a.body).split(separator: "\n", omittingEmptySubsequences: true)
+            if let date = PublicationDate.find(in: lines) { fields.append(Document.Field("date", .date(date))) }
+            let doc = Document(id: "\(file.name)#\(n + 1)", title: a.title, body: a.body, fields: fields)
             try body(doc, IngestIssue(path: file.path, line: a.line, message: ""))
         }
     }
@@ -251,8 +255,8 @@ package final class CorpusReader {
                 lines = number
                 if number & 0x3FF == 0 { progress(reader.bytesRead) }
                 if CorpusReader.isBlank(line) { return true }
-                let fields: [(key: String, value: JSONScalar)]
-                do { fields = try parser.parse(line) } catch {
+                let fields: [JSONField]
+                do { fields = try parser.parseFlattened(line) } catch {
                     try report(IngestIssue(path: file.path, line: number, message: "malformed JSON: \(error)"), onIssue)
                     return true
                 }
@@ -280,13 +284,26 @@ package final class CorpusReader {
 
     struct Message: Error { var text: String }
 
-    static func document(from fields: [(key: String, value: JSONScalar)]) -> Result<Document, Message> {
+    /// The fields articles from text and Markdown files carry: `source`, the file they come from (a keyword, for
+    /// filters and facets), `location`, the file and line where the article starts (stored), and `date`, the
+    /// publication date its text states on a line of its own, when it does (docs/INGEST.md).
+    package static let articleSchema = try! Schema([
+        Schema.Field("source", .keyword), Schema.Field("location", .keyword, indexed: false, column: false),
+        Schema.Field("date", .date),
+    ])
+
+    /// A JSON object (flattened: nested objects as `a.b`, arrays as several values) as a document: `id`, `title`,
+    /// `contents` (or `body`) are the built-in fields; every other field keeps its values typed as JSON gave them
+    /// (strings, integers, other numbers as floats, booleans; nulls dropped), for the schema to check.
+    static func document(from fields: [JSONField]) -> Result<Document, Message> {
         var id: String?
         var title = ""
         var contents: String?
         var body: String?
         var extra: [Document.Field] = []
-        for (key, value) in fields {
+        for field in fields {
+            let key = field.key
+            let value: JSONScalar = field.values.count == 1 && !field.isArray ? field.values[0] : .composite
             switch key {
             case "id":
                 switch value {
@@ -307,11 +324,20 @@ package final class CorpusReader {
                 default: return .failure(Message(text: "\"\(key)\" must be a string"))
                 }
             default:
-                switch value {
-                case .string(let s): extra.append(Document.Field(key, s))
-                case .number(let n): extra.append(Document.Field(key, n))
-                case .bool(let b): extra.append(Document.Field(key, b ? "true" : "false"))
-                case .null, .composite: break
+                for v in field.values {
+                    switch v {
+                    case .string(let s): extra.append(Document.Field(key, s))
+                    case .number(let n):
+                        if let i = Int64(n) {
+                            extra.append(Document.Field(key, .integer(i)))
+                        } else if let d = Double(n), d.isFinite {
+                            extra.append(Document.Field(key, .float(d)))
+                        } else {
+                            return .failure(Message(text: "\"\(key)\": \(n) is out of range"))
+                        }
+                    case .bool(let b): extra.append(Document.Field(key, .boolean(b)))
+                    case .null, .composite: break
+                    }
                 }
             }
         }

@@ -3,7 +3,9 @@ import Saiga
 /// Infers a schema from JSON documents when none is given (issue 12): `saiga index` on JSON lines will print what
 /// it inferred. The rules, applied to the flattened fields (`parseFlattened`):
 ///
-/// - a string → `text`; an array of strings → `keyword` (tags, categories);
+/// - a string → `text`; an array of strings → `keyword` (tags, categories); a string that is an RFC 3339 date or
+///   date-time (`2024-03-01`, `2024-03-01T10:00:00Z`) in every document → `date` (Elasticsearch's date detection),
+///   and `text` as soon as one document has another string there;
 /// - an integer (fits Int64) → `integer`; any other number → `float`; integers and floats together → `float`;
 /// - `true`/`false` → `boolean`; arrays of numbers or booleans → the same types, multi-valued;
 /// - `id` is always a `keyword`; `title`, `body` and `contents` are `text`;
@@ -12,7 +14,7 @@ import Saiga
 ///   strings) is an error naming the field and both documents: declare the field with a schema file instead.
 package struct SchemaInference {
     private enum Kind: Equatable {
-        case text, keyword, integer, float, boolean
+        case text, keyword, integer, float, boolean, date
 
         var fieldType: Schema.FieldType {
             switch self {
@@ -21,6 +23,7 @@ package struct SchemaInference {
             case .integer: return .integer
             case .float: return .float
             case .boolean: return .boolean
+            case .date: return .date
             }
         }
     }
@@ -49,6 +52,7 @@ package struct SchemaInference {
             switch (known.kind, kind) {
             case _ where known.kind == kind: break
             case (.integer, .float), (.float, .integer): kinds[field.key] = (.float, known.seenAt)
+            case (.date, .text), (.text, .date): kinds[field.key] = (.text, known.seenAt)
             default:
                 throw SaigaError(
                     .invalidDocument,
@@ -73,12 +77,13 @@ package struct SchemaInference {
             switch value {
             case .null, .composite: continue
             case .bool: k = .boolean
-            case .string: k = field.isArray ? .keyword : .text
+            case .string(let text): k = field.isArray ? .keyword : DateValue(parsing: text) != nil ? .date : .text
             case .number(let text): k = Int64(text) != nil ? .integer : .float
             }
             switch (kind, k) {
             case (nil, _): kind = k
             case (.integer?, .float), (.float?, .integer): kind = .float
+            case (.date?, .text), (.text?, .date): kind = .text
             case _ where kind == k: break
             default:
                 throw SaigaError(
@@ -96,7 +101,7 @@ package struct SchemaInference {
 
     private static func plural(_ kind: Kind) -> String {
         switch kind {
-        case .text, .keyword: return "strings"
+        case .text, .keyword, .date: return "strings"
         case .integer: return "integers"
         case .float: return "numbers"
         case .boolean: return "booleans"
@@ -110,24 +115,34 @@ package struct SchemaInference {
         case .integer: return "an integer"
         case .float: return "a number"
         case .boolean: return "a boolean"
+        case .date: return "a date string"
         }
     }
 
     /// The schema inferred from every line of JSON lines files (plain or gzip); blank lines are skipped. A line
-    /// that is not one JSON object is an `.invalidDocument` error naming the file and line.
-    package static func infer(files: [String]) throws -> Schema {
+    /// that is not one JSON object is an `.invalidDocument` error naming the file and line, or, with
+    /// `skippingMalformedLines`, says nothing, as an unreadable file does (the indexing pass reports them).
+    package static func infer(files: [String], skippingMalformedLines: Bool = false) throws -> Schema {
         var inference = SchemaInference()
         var parser = JSONObjectParser()
         for path in files {
-            let reader = try LineReader(path: path)
-            try reader.forEachLine { line, number in
-                if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
-                let fields: [JSONField]
-                do { fields = try parser.parseFlattened(line) } catch {
-                    throw SaigaError(.invalidDocument, "\(path):\(number): \(error)")
+            do {
+                let reader = try LineReader(path: path)
+                try reader.forEachLine { line, number in
+                    if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
+                    let fields: [JSONField]
+                    do { fields = try parser.parseFlattened(line) } catch {
+                        if skippingMalformedLines { return true }
+                        throw SaigaError(.invalidDocument, "\(path):\(number): \(error)")
+                    }
+                    try inference.observe(fields, at: "\(path):\(number)")
+                    return true
                 }
-                try inference.observe(fields, at: "\(path):\(number)")
-                return true
+            } catch let e as SaigaError {
+                throw e
+            } catch {
+                // An unreadable file (missing, damaged gzip): the indexing pass reports it.
+                if !skippingMalformedLines { throw error }
             }
         }
         return try inference.schema()

@@ -13,11 +13,13 @@ struct CommandLineTests {
     static let options: [String: [String]] = [
         "index": [
             "--index DIR", "--append", "--split headlines|none", "--skip-bad", "--ram-mb N", "--segment-docs N",
-            "--threads N", "--commit-every N", "--force", "--no-stem", "--stopwords", "--no-positions", "--quiet",
+            "--threads N", "--commit-every N", "--force", "--schema FILE.json", "--no-stem", "--stopwords",
+            "--no-positions", "--quiet",
         ],
         "search": [
             "--index DIR", "--server HOST:PORT", "--token T", "-k N", "--offset N", "--json", "--k1 X", "--b Y",
-            "--no-snippets", "--fields a,b", "--exact-count",
+            "--no-snippets", "--fields a,b", "--exact-count", "--filter EXPR", "--sort FIELD[:asc|desc]",
+            "--facet SPEC", "--after TOKEN",
         ],
         "analyze": ["--no-stem", "--stopwords", "--index DIR"],
         "stats": ["--index DIR", "--json"],

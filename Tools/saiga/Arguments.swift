@@ -3,11 +3,11 @@
 struct Arguments {
     let command: CommandSpec
     let positional: [String]
-    /// Option name → value; the last occurrence wins.
-    private let values: [String: String]
+    /// Option name → its values, in order (`value` reads the last, `values` all: repeatable options).
+    private let values: [String: [String]]
     private let flags: Set<String>
 
-    init(command: CommandSpec, positional: [String], values: [String: String], flags: Set<String>) {
+    init(command: CommandSpec, positional: [String], values: [String: [String]], flags: Set<String>) {
         self.command = command
         self.positional = positional
         self.values = values
@@ -19,9 +19,16 @@ struct Arguments {
         return flags.contains(option.name)
     }
 
+    /// The option's value; given several times, the last one wins.
     func value(_ option: OptionSpec) -> String? {
         assertDeclared(option)
-        return values[option.name]
+        return values[option.name]?.last
+    }
+
+    /// Every value of a repeatable option, in order.
+    func values(_ option: OptionSpec) -> [String] {
+        assertDeclared(option)
+        return values[option.name] ?? []
     }
 
     /// The option's integer value in `range`, or `d` when it is not given.

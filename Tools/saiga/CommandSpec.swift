@@ -78,7 +78,7 @@ struct CommandSpec: Sendable {
     /// valued option without one, a wrong number of dashes and an unknown option are `UsageError`s.
     func parse(_ argv: [String]) throws(UsageError) -> Arguments {
         var positional: [String] = []
-        var values: [String: String] = [:]
+        var values: [String: [String]] = [:]
         var flags: Set<String> = []
         var i = 0
         var onlyPositional = false
@@ -113,7 +113,7 @@ struct CommandSpec: Sendable {
                 continue
             }
             if let inline {
-                values[option.name] = inline
+                values[option.name, default: []].append(inline)
                 continue
             }
             // The next word is the value, unless it is clearly an option (a forgotten value would otherwise
@@ -122,7 +122,7 @@ struct CommandSpec: Sendable {
             guard i < argv.count, !argv[i].hasPrefix("--") else {
                 throw UsageError("option \(option.label) needs a value")
             }
-            values[option.name] = argv[i]
+            values[option.name, default: []].append(argv[i])
             i += 1
         }
         if arguments.isEmpty, let first = positional.first {

@@ -37,6 +37,12 @@ extension OptionSpec {
             """)
     fileprivate static let force = OptionSpec(
         "force", help: "build in a directory that holds other files but no index (they are left alone)")
+    fileprivate static let schema = OptionSpec(
+        "schema", "FILE.json",
+        help: """
+            the fields of the documents, as `saiga schema` prints them
+            (default: inferred from JSON lines; source, location and date for articles)
+            """)
     fileprivate static let noPositions = OptionSpec(
         "no-positions", help: "no positions (smaller index; phrase queries are then refused)")
 }
@@ -56,11 +62,16 @@ enum IndexCommand: Command {
             background as they accumulate. Either way an id that appears twice in the inputs is bad input.
 
             Inputs: .txt and .md files hold one or more articles, split at headlines (see docs/INGEST.md;
-            --split none keeps one document per file), with ids FILE#N; .jsonl and .jsonl.gz hold one
-            {"id", "title", "contents"} object per line ("body" is accepted for "contents"; other fields are stored).
+            --split none keeps one document per file), with ids FILE#N, and the fields source (the file), location
+            (file:line) and date (the publication date the article states, when it does); .jsonl and .jsonl.gz
+            hold one {"id", "title", "contents"} object per line ("body" is accepted for "contents").
+
+            Other JSON fields are typed by a schema: --schema FILE.json, or else inferred from the files (string:
+            text, array of strings: keyword, integer, number: float, boolean; nested objects as a.b) and printed.
+            A value that does not fit its field is bad input naming file, line and field (see --skip-bad).
             """,
         options: [
-            .index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force,
+            .index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force, .schema,
             .noStem, .stopwords, .noPositions, .quiet.help("no progress and no summary"),
         ])
 
@@ -101,7 +112,7 @@ enum IndexCommand: Command {
             analyzer: AnalyzerOptions(stemming: !args.flag(.noStem), stopWords: args.flag(.stopwords)),
             positions: !args.flag(.noPositions), quiet: args.flag(.quiet), append: args.flag(.append),
             commitEvery: try args.int(.commitEvery, range: 1...Int(Int32.max)),
-            force: args.flag(.force))
+            force: args.flag(.force), schema: try args.value(.schema).map(SchemaFile.read))
         if !args.flag(.quiet) {
             Terminal.out(summaryLine(summary, index: args.value(.index) ?? Defaults.indexDirectory))
         }
@@ -125,7 +136,7 @@ enum IndexCommand: Command {
     static func build(
         inputs: [String], index: String, split: SplitMode, skipBad: Bool, ramMB: Int,
         segmentDocs: Int? = nil, threads: Int = 1, analyzer: AnalyzerOptions, positions: Bool,
-        quiet: Bool, append: Bool = false, commitEvery: Int? = nil, force: Bool = false
+        quiet: Bool, append: Bool = false, commitEvery: Int? = nil, force: Bool = false, schema: Schema? = nil
     ) throws -> Summary {
         let start = Terminal.now()
         var issues: [IngestIssue] = []
@@ -149,13 +160,23 @@ enum IndexCommand: Command {
                 path: inputs.joined(separator: " "), line: 0, message: "no .txt, .md or .jsonl files to index")
         }
 
+        var schema = schema
+        if schema == nil {
+            let existing = append ? (try? IndexReader(path: index))?.schema : nil
+            let (s, inferred) = try SchemaFile.infer(corpus: corpus, existing: existing)
+            schema = s
+            if !inferred.isEmpty && !quiet {
+                let list = inferred.map { "\($0.name) (\($0.type.rawValue))" }.joined(separator: ", ")
+                Terminal.err("saiga: inferred fields: \(list); declare them with --schema FILE (saiga schema --infer)")
+            }
+        }
         let writer = try IndexWriter(
             path: index,
             options: IndexWriterOptions(
                 openMode: append ? .createOrAppend : .create, ramBudgetMB: ramMB,
                 analyzer: analyzer, positions: positions,
                 maxBufferedDocuments: segmentDocs, threads: threads,
-                allowNonIndexDirectory: force))
+                allowNonIndexDirectory: force, schema: schema))
         corpus.maxTextLineBytes = writer.maxDocumentBytes
         var sinceCommit = 0
         var updated = 0

@@ -26,6 +26,14 @@ extension OptionSpec {
         "fields", "a,b", help: "stored fields to print with each hit (* for all)")
     fileprivate static let exactCount = OptionSpec(
         "exact-count", help: "count every match (no lower bound on the total)")
+    fileprivate static let filter = OptionSpec(
+        "filter", "EXPR", help: "only hits matching EXPR, without scoring (repeatable; query syntax: source:bbc)")
+    fileprivate static let sort = OptionSpec(
+        "sort", "FIELD[:asc|desc]", help: "sort by a field (repeatable: later keys break ties; _score for the score)")
+    fileprivate static let facet = OptionSpec(
+        "facet", "SPEC", help: "count matches per value: source, source:20, date:year, year:10, price:0,10,100")
+    fileprivate static let after = OptionSpec(
+        "after", "TOKEN", help: "the page after the one that printed this token (\"next\")")
 }
 
 /// `saiga search`: queries a local index or a `saiga serve` server and prints the hits.
@@ -45,10 +53,17 @@ enum SearchCommand: Command {
             lets the search skip documents that cannot reach the top k. --exact-count counts every match.
             With --json, prints one object {"total": N, "hits": [{"id", "score", "title", "snippet"}]} and nothing
             else; when the total is a lower bound the object also has "total_exact": false.
+
+            Structured fields (an index built with a schema; the bundled corpus has date and source):
+            --filter restricts without scoring (repeatable, all must hold): --filter 'date:>=2025-01-01'.
+            --sort orders by fields instead of score: --sort date:desc (missing values last).
+            --facet counts every match by value: --facet source, --facet date:month.
+            A sorted page prints a "next" token; --after TOKEN gives the page after it.
+            In --json, sorted hits carry "sort" (their key values), and the object has "facets" and "next".
             """,
         options: [
             .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
-            .k1, .b, .noSnippets, .fields, .exactCount,
+            .k1, .b, .noSnippets, .fields, .exactCount, .filter, .sort, .facet, .after,
         ],
         dashWordsArePositional: true)
 
@@ -69,6 +84,12 @@ enum SearchCommand: Command {
         options.snippets = !args.flag(.noSnippets)
         if let f = args.value(.fields) { options.fields = f.split(separator: ",").map(String.init) }
         if args.flag(.exactCount) { options.totalHitsThreshold = .max }
+        options.filter = args.values(.filter)
+        do {
+            options.sort = try args.values(.sort).map { (s: String) throws(SaigaError) in try SortField(parsing: s) }
+        } catch { throw UsageError("--sort \(error.message)") }
+        options.after = args.value(.after)
+        let facetSpecs = args.values(.facet)
         let json = args.flag(.json)
         // On a terminal, matches are marked with placeholders that become bold once the document's text has had its
         // control characters made visible (`Terminal.visible`).
@@ -80,6 +101,9 @@ enum SearchCommand: Command {
         let results: SearchResults
         if let server = args.value(.server) {
             guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
+            guard options.filter.isEmpty && options.sort.isEmpty && facetSpecs.isEmpty && options.after == nil else {
+                throw UsageError("--filter, --sort, --facet and --after do not go through --server yet")
+            }
             let token = args.value(.token) ?? getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) }
             let client: SaigaClient
             do { client = try SaigaClient(address: server, token: token) } catch {
@@ -105,14 +129,24 @@ enum SearchCommand: Command {
                 return 1
             }
             let reader = try Defaults.openReader(index)
+            do {
+                options.facets = try facetSpecs.map { (s: String) throws(SaigaError) in
+                    try FacetRequest.parse(s, schema: reader.schema)
+                }
+            } catch { throw UsageError("--facet \(error.message)") }
             let outcome: Result<SearchResults, SaigaError>
             do throws(SaigaError) { outcome = .success(try reader.search(query, options: options)) } catch {
                 outcome = .failure(error)
             }
             switch outcome {
             case .success(let r): results = r
+            case .failure(let e) where e.code == .invalidQuery && e.message.hasPrefix("filter '"):
+                Terminal.err("saiga: invalid --filter: \(e.message)")
+                return 1
             case .failure(let e) where e.code == .invalidQuery:
                 return reportInvalidQuery(query, message: e.message, offset: e.offset)
+            case .failure(let e) where e.code == .invalidArgument:
+                throw UsageError(e.message)
             case .failure(let e): throw e
             }
         }
@@ -123,6 +157,9 @@ enum SearchCommand: Command {
                     ("id", JSON.string(h.id)), ("score", JSON.number(h.score)), ("title", JSON.string(h.title)),
                     ("snippet", h.snippet.map(JSON.string) ?? "null"),
                 ]
+                if let sortValues = h.sortValues {
+                    pairs.append(("sort", JSON.array(sortValues.map { JSON.value($0) })))
+                }
                 if !h.fields.isEmpty {
                     pairs.append(
                         (
@@ -133,9 +170,15 @@ enum SearchCommand: Command {
                 hits.append(JSON.object(pairs))
             }
             // "total_exact" appears only when the total is a lower bound, so the common shape stays {"total", "hits"}.
+            var extra = ""
+            if !results.facets.isEmpty { extra += ",\"facets\":" + JSON.facets(results.facets) }
+            // The cursor is for sorted deep paging; plain searches keep the shape {"total", "hits"}.
+            if let next = results.next, !options.sort.isEmpty || options.after != nil {
+                extra += ",\"next\":" + JSON.string(next)
+            }
             Terminal.out(
                 "{\"total\":\(results.total)," + (results.totalIsExact ? "" : "\"total_exact\":false,")
-                    + "\"hits\":[" + hits.joined(separator: ",") + "]}")
+                    + "\"hits\":[" + hits.joined(separator: ",") + "]" + extra + "}")
             return 0
         }
         let ms = Terminal.fixed(results.duration.inSeconds * 1000, 2)
@@ -150,14 +193,41 @@ enum SearchCommand: Command {
             Terminal.out("")
             let title = h.title.isEmpty ? "(untitled)" : h.title
             Terminal.out("\(options.offset + i + 1). \(v(title))")
-            Terminal.out("   \(v(h.id))  score \(Terminal.fixed(Double(h.score), 4))")
+            if let sortValues = h.sortValues {
+                let keys = zip(options.sort, sortValues).map { "\($0.field) \(display($1))" }
+                Terminal.out("   \(v(h.id))  " + v(keys.joined(separator: "  ")))
+            } else {
+                Terminal.out("   \(v(h.id))  score \(Terminal.fixed(Double(h.score), 4))")
+            }
             if let s = h.snippet, !s.isEmpty {
                 Terminal.out(
                     "   " + v(s).replacingAll(boldStart, with: "\u{1B}[1m").replacingAll(boldEnd, with: "\u{1B}[0m"))
             }
             for (k, value) in h.fields.sorted(by: { $0.key < $1.key }) { Terminal.out("   \(v(k)): \(v(value))") }
         }
+        for f in results.facets {
+            Terminal.out("")
+            Terminal.out("\(v(f.request.field)) (\(v(f.request.description))):")
+            let width = f.buckets.map { $0.label.count }.max() ?? 0
+            for b in f.buckets {
+                Terminal.out(
+                    "   " + v(b.label) + String(repeating: " ", count: width - b.label.count + 2)
+                        + Terminal.grouped(b.count))
+            }
+            if f.otherCount > 0 { Terminal.out("   (other values: \(Terminal.grouped(f.otherCount)))") }
+        }
+        if let next = results.next, results.hits.count == options.k, !options.sort.isEmpty || options.after != nil {
+            Terminal.out("")
+            Terminal.out("next page: --after \(next)")
+        }
         return 0
+    }
+
+    /// A sort value for reading: a date at midnight UTC as its day, "-" for none.
+    static func display(_ v: FieldValue?) -> String {
+        guard let v else { return "-" }
+        if case .date(let d) = v, d.milliseconds % 86_400_000 == 0 { return String(d.description.prefix(10)) }
+        return v.description
     }
 
     /// Private-use placeholders for the terminal's bold markup (never in analyzed text: replaced after escaping).

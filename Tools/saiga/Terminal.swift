@@ -1,3 +1,4 @@
+import Saiga
 import SaigaPosix
 import Synchronization
 
@@ -153,6 +154,43 @@ enum JSON {
 
     static func object(_ pairs: [(String, String)]) -> String {
         "{" + pairs.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+    }
+
+    static func array(_ items: [String]) -> String { "[" + items.joined(separator: ",") + "]" }
+
+    /// A field value as JSON: numbers and booleans as themselves, strings and dates (RFC 3339) as strings; nil as
+    /// null.
+    static func value(_ v: FieldValue?) -> String {
+        switch v {
+        case nil: return "null"
+        case .string(let s)?: return string(s)
+        case .integer(let i)?: return String(i)
+        case .float(let d)?: return number(d)
+        case .boolean(let b)?: return b ? "true" : "false"
+        case .date(let d)?: return string(d.description)
+        }
+    }
+
+    /// `{"field": …, "buckets": [{"value", "to"?, "count"}], "other"?}` per facet, keyed by the request.
+    static func facets(_ facets: [FacetResult]) -> String {
+        object(
+            facets.map { f in
+                var pairs: [(String, String)] = [
+                    ("field", string(f.request.field)),
+                    (
+                        "buckets",
+                        array(
+                            f.buckets.map { b in
+                                var p: [(String, String)] = [("value", value(b.value))]
+                                if case .terms = f.request.kind {} else { p.append(("to", value(b.upper))) }
+                                p.append(("count", String(b.count)))
+                                return object(p)
+                            })
+                    ),
+                ]
+                if case .terms = f.request.kind { pairs.append(("other", String(f.otherCount))) }
+                return (f.request.description, object(pairs))
+            })
     }
 }
 

@@ -165,17 +165,23 @@ public struct FacetResult: Sendable, Hashable, Codable {
         /// Matching documents in the bucket (a document counts once per bucket it has a value in).
         public var count: Int
 
-        public init(value: FieldValue?, upper: FieldValue? = nil, count: Int) {
+        /// How the bucket reads: the value (terms), the calendar unit (`2025`, `2025-12`, `2025-12-09`), or
+        /// `start..<end`.
+        public var label: String
+
+        public init(value: FieldValue?, upper: FieldValue? = nil, count: Int, label: String? = nil) {
             self.value = value
             self.upper = upper
             self.count = count
-        }
-
-        /// How the bucket reads: the value, or `start..<end` for a range.
-        public var label: String {
-            guard value != nil || upper != nil else { return "*" }
-            if upper == nil, let value { return value.description }
-            return "\(value?.description ?? "*")..<\(upper?.description ?? "*")"
+            if let label {
+                self.label = label
+            } else if upper == nil, let value {
+                self.label = value.description
+            } else if value == nil && upper == nil {
+                self.label = "*"
+            } else {
+                self.label = "\(value?.description ?? "*")..<\(upper?.description ?? "*")"
+            }
         }
     }
 

@@ -187,9 +187,10 @@ struct FacetCounter {
                         next = DateValue.daysFromCivil(m == 12 ? y + 1 : y, m == 12 ? 1 : m + 1, 1) * 86_400_000
                     case .year: next = DateValue.daysFromCivil(y + 1, 1, 1) * 86_400_000
                     }
+                    let day = DateValue(milliseconds: b.key).description
                     return FacetResult.Bucket(
                         value: .date(DateValue(milliseconds: b.key)), upper: .date(DateValue(milliseconds: next)),
-                        count: b.value)
+                        count: b.value, label: String(day.prefix(unit == .year ? 4 : unit == .month ? 7 : 10)))
                 })
         case .ranges(let bounds):
             func value(_ i: Int) -> FieldValue? {
