@@ -7,6 +7,8 @@
 //                     [--out RUN.tsv] [--latencies LAT.tsv]
 //   saiga-bench serve-load --server HOST:PORT QUERIES.txt --connections C [--pipeline P] [--compare-index DIR]
 //                     [--client-spin-us N] [--ping]
+//   saiga-bench index-fields CORPUS-FIELDS.jsonl INDEX_DIR [--threads N]
+//   saiga-bench fields-query INDEX_DIR TASKS.jsonl [--warmup 1] [--k1 X --b Y] [--out RESULTS.jsonl]
 //   saiga-bench codec
 //   saiga-bench living CORPUS.jsonl WORK_DIR [--commits 20] [--small-commits 10000] [--open-segments 100]
 //
@@ -46,6 +48,10 @@ do {
         try ServeLoad.run(argv)
     case "living":
         try LivingBench.run(argv)
+    case "index-fields":
+        try IndexFieldsBench.run(argv)
+    case "fields-query":
+        try FieldsQueryBench.run(argv)
     default:
         fputs("saiga-bench: unknown command \(command)\n", stderr)
         exit(64)

@@ -30,13 +30,18 @@ package struct SchemaInference {
 
     private var kinds: [String: (kind: Kind, seenAt: String)] = [:]
     private var order: [String] = []
+    /// Single strings are keywords rather than text (the benchmark contract's typing by JSON value).
+    private let stringsAsKeywords: Bool
 
-    package init() {}
+    package init(stringsAsKeywords: Bool = false) { self.stringsAsKeywords = stringsAsKeywords }
 
     /// Takes one document's fields; `location` (e.g. `file:line`) names it in errors.
     package mutating func observe(_ fields: [JSONField], at location: String) throws(SaigaError) {
         for field in fields {
-            guard let kind = try SchemaInference.kind(of: field, at: location) else { continue }
+            guard var kind = try SchemaInference.kind(of: field, at: location) else { continue }
+            if stringsAsKeywords && (kind == .text || kind == .date) && !SchemaInference.builtin.contains(field.key) {
+                kind = .keyword
+            }
             guard let known = kinds[field.key] else {
                 guard kinds.count < Schema.maxFields else {
                     throw SaigaError(
@@ -69,6 +74,8 @@ package struct SchemaInference {
         let keys = leading + order.filter { !leading.contains($0) }
         return try Schema(keys.map { key in Schema.Field(key, kinds[key]!.kind.fieldType) })
     }
+
+    private static let builtin: Set<String> = ["id", "title", "body", "contents"]
 
     private static func kind(of field: JSONField, at location: String) throws(SaigaError) -> Kind? {
         var kind: Kind?
@@ -122,13 +129,18 @@ package struct SchemaInference {
     /// The schema inferred from every line of JSON lines files (plain or gzip); blank lines are skipped. A line
     /// that is not one JSON object is an `.invalidDocument` error naming the file and line, or, with
     /// `skippingMalformedLines`, says nothing, as an unreadable file does (the indexing pass reports them).
-    package static func infer(files: [String], skippingMalformedLines: Bool = false) throws -> Schema {
-        var inference = SchemaInference()
+    /// `stringsAsKeywords` types single strings as keywords; `maxLines` stops after that many lines of each file.
+    package static func infer(
+        files: [String], skippingMalformedLines: Bool = false, stringsAsKeywords: Bool = false,
+        maxLines: Int = .max
+    ) throws -> Schema {
+        var inference = SchemaInference(stringsAsKeywords: stringsAsKeywords)
         var parser = JSONObjectParser()
         for path in files {
             do {
                 let reader = try LineReader(path: path)
                 try reader.forEachLine { line, number in
+                    if number > maxLines { return false }
                     if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { return true }
                     let fields: [JSONField]
                     do { fields = try parser.parseFlattened(line) } catch {

@@ -109,7 +109,8 @@ struct StructuredCLITests {
             #expect(skipped.status == 0 && skipped.stdout.contains("skipped 1"), "\(skipped)")
             // brand is a lower-cased keyword: facets and filters see one value per brand.
             let brands = try object(
-                try await saiga("search", "--index", idx, "--json", "*:*", "--filter", "brand:altyn", "--facet", "brand"))
+                try await saiga(
+                    "search", "--index", idx, "--json", "*:*", "--filter", "brand:altyn", "--facet", "brand"))
             #expect(Set(ids(brands)) == ["p1", "p3"])
 
             // Bad schema files are usage errors that say what is wrong.
@@ -126,7 +127,8 @@ struct StructuredCLITests {
             // A type change on append names the field; the index is unchanged.
             try write(#"{"fields": [{"name": "price", "type": "integer"}]}"#, to: schemaFile)
             let changed = try await saiga("index", "--index", idx, "--append", "--schema", schemaFile.path, file.path)
-            #expect(changed.status != 0 && changed.stderr.contains("field \"price\" is float in the index"), "\(changed)")
+            #expect(
+                changed.status != 0 && changed.stderr.contains("field \"price\" is float in the index"), "\(changed)")
         }
     }
 

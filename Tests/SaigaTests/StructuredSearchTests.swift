@@ -371,3 +371,87 @@ extension FacetRequest {
         try reader.search("*:*", options: SearchOptions(k: 0, facets: [self])).facets[0]
     }
 }
+
+/// The paths large result sets take: sorts that walk the points in key order (many candidates), and top-k
+/// searches led by a selective filter. Answers are checked against a brute-force sort and BM25-free expectations.
+@Suite struct LargeStructuredSearchTests {
+    @Test func pointOrderSortsAndFilterLedSearches() throws {
+        var rng = SeededRandom(seed: 4242)
+        let n = 30_000
+        var docs: [Document] = []
+        var years: [[Int64]] = []
+        var tags: [String] = []
+        for i in 0..<n {
+            var ys: [Int64] = []
+            if i % 50 != 0 { ys.append(Int64.random(in: 1950...2025, using: &rng)) }
+            if i % 7 == 0 { ys.append(Int64.random(in: 1950...2025, using: &rng)) }
+            let tag = i % 997 == 0 ? "rare" : (i % 3 == 0 ? "a" : "b")
+            years.append(ys)
+            tags.append(tag)
+            let words = i % 5 == 0 ? "saiga steppe river" : "steppe horse"
+            docs.append(
+                Document(
+                    id: "d\(i)", body: words,
+                    fields: ys.map { Document.Field("year", .integer($0)) } + [Document.Field("tag", tag)]))
+        }
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let schema = try Schema([Schema.Field("year", .integer), Schema.Field("tag", .keyword)])
+        var options = IndexWriterOptions(mergePolicy: nil, schema: schema)
+        options.maxBufferedDocuments = 12_000
+        try buildIndex(docs, at: dir.path, options: options)
+        let reader = try IndexReader(path: dir.path)
+
+        func expected(_ candidates: [Int], descending: Bool, k: Int) -> [String] {
+            // Missing values last; the largest value descending (mode max), the smallest ascending; then by document.
+            func key(_ d: Int) -> Int64? { descending ? years[d].max() : years[d].min() }
+            let sorted = candidates.sorted { a, b in
+                switch (key(a), key(b)) {
+                case (nil, nil): return a < b
+                case (nil, _): return false
+                case (_, nil): return true
+                case (let x?, let y?): return x != y ? (descending ? x > y : x < y) : a < b
+                }
+            }
+            return sorted.prefix(k).map { "d\($0)" }
+        }
+        for descending in [true, false] {
+            let sort = [SortField("year", descending ? .descending : .ascending)]
+            // No text, a broad filter: the points are walked in order (a lower-bound total past 1,000).
+            let a = (0..<n).filter { tags[$0] == "a" }
+            let r1 = try reader.search("*:*", options: SearchOptions(k: 20, filter: ["tag:a"], sort: sort))
+            #expect(r1.hits.map(\.id) == expected(a, descending: descending, k: 20))
+            #expect(r1.total >= 1000 && r1.total <= a.count)
+            let exact = try reader.search(
+                "*:*", options: SearchOptions(k: 20, totalHitsThreshold: .max, filter: ["tag:a"], sort: sort))
+            #expect(exact.total == a.count && exact.totalIsExact)
+            #expect(exact.hits.map(\.id) == r1.hits.map(\.id))
+            // A text query with many matches: candidates as bits, then the points in order.
+            let r2 = try reader.search("steppe", options: SearchOptions(k: 15, sort: sort))
+            #expect(r2.hits.map(\.id) == expected(Array(0..<n), descending: descending, k: 15))
+            #expect(r2.total == n)
+            // Every candidate: the documents without a year come last.
+            let r3 = try reader.search("*:*", options: SearchOptions(k: 30, filter: ["tag:rare"], sort: sort))
+            let rare = (0..<n).filter { tags[$0] == "rare" }
+            #expect(r3.hits.map(\.id) == expected(rare, descending: descending, k: 30))
+        }
+        // A selective filter leads a top-k search: the same hits as the pruned and exhaustive evaluations.
+        for q in ["steppe", "saiga OR horse", "steppe horse river"] {
+            let led = try reader.search(q, options: SearchOptions(k: 10, filter: ["tag:rare"]))
+            // Every match of the query, filtered here: no filter inside the engine.
+            var all: [SearchHit] = []
+            for page in 0..<3 {
+                all += try reader.search(
+                    q, options: SearchOptions(k: 10_000, offset: page * 10_000, snippets: false, exhaustive: true)
+                ).hits
+            }
+            #expect(all.count <= n)
+            let expected = all.filter { tags[Int($0.id.dropFirst())!] == "rare" }.prefix(10)
+            #expect(led.hits.map(\.id) == expected.map(\.id), "\(q)")
+            #expect(led.hits.map(\.score) == expected.map(\.score), "\(q)")
+            let plain = try reader.search("+(\(q)) +tag:rare", options: SearchOptions(k: 10, exhaustive: true))
+            #expect(plain.hits.map(\.id) == led.hits.map(\.id), "\(q)")
+            #expect(led.hits.allSatisfy { tags[Int($0.id.dropFirst())!] == "rare" })
+        }
+    }
+}

@@ -266,7 +266,7 @@ public final class IndexReader: Sendable {
             sortedTop = sorted.hits
             top = sorted.hits.map { ScoredDoc(score: $0.score, doc: $0.doc) }
             total = sorted.total
-            totalIsExact = true
+            totalIsExact = sorted.totalIsExact
         } else if prepared.isStructuredOnly {
             // No text: the matches in index order, all scoring 0.
             (top, total) = try firstMatches(prepared, filters: filters, count: options.k + options.offset, executor)
@@ -282,8 +282,7 @@ public final class IndexReader: Sendable {
             var counters = counters
             var exact = 0
             for s in segments.indices {
-                let docs = try executor.matches(prepared, segment: s)
-                docs.formIntersection(try executor.accepted(filters, segment: s))
+                let docs = try executor.candidates(prepared, filters, segment: s)
                 exact += docs.count
                 for i in counters.indices { try counters[i].count(segments[s], docs) }
             }
@@ -380,8 +379,7 @@ public final class IndexReader: Sendable {
         var top: [ScoredDoc] = []
         var total = 0
         for s in segments.indices {
-            let docs = try executor.matches(q, segment: s)
-            docs.formIntersection(try executor.accepted(filters, segment: s))
+            let docs = try executor.candidates(q, filters, segment: s)
             total += docs.count
             let base = docBases[s]
             try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
@@ -398,7 +396,7 @@ public final class IndexReader: Sendable {
     private func sortedTopDocs(
         _ q: PreparedQuery, filters: [PreparedFilter], sort: [SortField], options: SearchOptions,
         executor: QueryExecutor
-    ) throws(SaigaError) -> (hits: [SortedDoc], total: Int) {
+    ) throws(SaigaError) -> (hits: [SortedDoc], total: Int, totalIsExact: Bool) {
         for key in sort where key.field != SortField.scoreField {
             guard let f = manifest.schema[key.field] else {
                 throw SaigaError(.invalidArgument, "sort \(key): the index has no field '\(key.field)'")
@@ -411,36 +409,109 @@ public final class IndexReader: Sendable {
         let after = try options.after.map { (t: String) throws(SaigaError) in try SortedDoc(token: t, sort: sort) }
         var collector = SortedTopK(sort: sort, capacity: options.k + options.offset, after: after)
         var total = 0
+        var totalIsExact = true
         let needsScores = sort.contains { $0.field == SortField.scoreField }
         var keys = [SortValue](repeating: .missing, count: sort.count)
         for s in segments.indices {
             let seg = segments[s]
             let leaf = try SortLeaf(sort, schema: manifest.schema, segment: seg)
-            let accepted = try executor.accepted(filters, segment: s)
             let base = Int32(docBases[s])
+            let allNumeric = leaf.allNumeric
+            var worst = collector.worst
             func offer(_ d: Int, _ score: Float) {
-                let first = leaf.value(0, doc: d, score: score)
-                if collector.cannotEnter(first: first) { return }
-                keys[0] = first
-                for i in 1..<max(sort.count, 1) where i < sort.count { keys[i] = leaf.value(i, doc: d, score: score) }
+                if allNumeric, let w = worst {
+                    // Against a full heap, most candidates lose on their first key: decided from the columns.
+                    var better = false
+                    for i in 0..<sort.count {
+                        let c = leaf.compareNumeric(
+                            i, doc: d, with: w.keys[i], descending: sort[i].order == .descending)
+                        if c > 0 { return }
+                        if c < 0 {
+                            better = true
+                            break
+                        }
+                    }
+                    if !better && base &+ Int32(d) > w.doc { return }
+                } else {
+                    let first = leaf.value(0, doc: d, score: score)
+                    if collector.cannotEnter(first: first) { return }
+                }
+                for i in 0..<sort.count { keys[i] = leaf.value(i, doc: d, score: score) }
                 collector.insert(SortedDoc(keys: keys, doc: base &+ Int32(d), score: score))
+                worst = collector.worst
             }
             if needsScores && !q.isStructuredOnly {
+                let filter = try SegmentFilter(filters, segment: s, executor: executor)
+                if filter.rejectsAll { continue }
                 try seg.checkNorms()
                 var iterators: [PostingsIterator] = []
                 guard let scorer = try executor.scorer(q, segment: s, iterators: &iterators) else { continue }
                 var d = scorer.nextDoc()
                 while d != PostingsIterator.noMoreDocs {
-                    if accepted.contains(Int(d)) {
+                    if !seg.isDeleted(Int(d)) && filter.accepts(Int(d)) {
                         total += 1
                         offer(Int(d), scorer.score())
                     }
                     d = scorer.nextDoc()
                 }
                 if iterators.contains(where: { $0.isCorrupt }) { throw seg.postingsCorruption() }
+            } else if after == nil && options.totalHitsThreshold < .max,
+                let scan = try PointOrderScan(sort[0], schema: manifest.schema, segment: seg)
+            {
+                // Many candidates and a first key with points: visit documents in key order and stop once no later
+                // one can enter (Lucene's points-based skipping for sorts).
+                let filter = try SegmentFilter(filters, segment: s, executor: executor)
+                if filter.rejectsAll { continue }
+                var bits: DocBitSet?
+                if !PointOrderScan.isAll(q) {
+                    let docs = try executor.candidates(q, filters, segment: s)
+                    total += docs.count
+                    guard docs.count >= PointOrderScan.minimumCandidates else {
+                        try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+                            offer(d, 0)
+                            return true
+                        }
+                        continue
+                    }
+                    bits = docs
+                } else if filter.leadCost < PointOrderScan.minimumCandidates {
+                    let docs = try executor.candidates(q, filters, segment: s)
+                    total += docs.count
+                    try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+                        offer(d, 0)
+                        return true
+                    }
+                    continue
+                }
+                let isCandidate: (Int) -> Bool =
+                    bits.map { b in { b.contains($0) } } ?? { d in !seg.isDeleted(d) && filter.accepts(d) }
+                let (counted, complete) = scan.run(
+                    isCandidate: isCandidate, countAtLeast: bits == nil ? options.totalHitsThreshold : 0,
+                    singleKey: sort.count == 1, docBase: base, bound: { collector.worstNumeric() },
+                    offer: { offer($0, 0) })
+                if complete {
+                    // Documents without a value sort last: they come after every point.
+                    let rest: DocBitSet
+                    if let bits {
+                        rest = bits
+                    } else {
+                        rest = try filter.accepted(
+                            deletedBits: seg.deletedBits.map { UnsafePointer($0) }, executor: executor, segment: s)
+                    }
+                    try rest.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+                        if !scan.column.hasValue(d) {
+                            offer(d, 0)
+                            if bits == nil { total += 1 }
+                        }
+                        return true
+                    }
+                }
+                if bits == nil {
+                    total += counted
+                    if !complete { totalIsExact = false }
+                }
             } else {
-                let docs = try executor.matches(q, segment: s)
-                docs.formIntersection(accepted)
+                let docs = try executor.candidates(q, filters, segment: s)
                 total += docs.count
                 try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
                     offer(d, 0)
@@ -448,7 +519,7 @@ public final class IndexReader: Sendable {
                 }
             }
         }
-        return (collector.sorted(), total)
+        return (collector.sorted(), total, totalIsExact)
     }
 
     /// A sort key's value as the field's type says.

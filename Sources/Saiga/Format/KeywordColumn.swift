@@ -173,6 +173,10 @@ struct KeywordColumn {
         return nil
     }
 
+    /// The ordinal of document `doc` of a single-valued column (`valueCount`: none).
+    @inline(__always)
+    func singleOrdinal(_ doc: Int) -> Int { Int(ords.get(doc)) }
+
     /// Calls `body` with document `doc`'s ordinals (< count), in increasing order.
     @inline(__always)
     func forEachOrdinal(_ doc: Int, _ body: (Int) -> Void) {

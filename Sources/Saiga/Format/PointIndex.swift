@@ -95,6 +95,25 @@ struct PointIndex {
     /// The document of point `i`.
     func doc(_ i: Int) -> Int { Int(docs.get(i)) }
 
+    /// About how many points lie in `range` (whole blocks from the block table, no value read): to choose the most
+    /// selective filter.
+    func estimateCount(_ range: ClosedRange<Int64>) -> Int {
+        var lo = 0
+        var hi = blockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if blockLast(mid) < range.lowerBound { lo = mid + 1 } else { hi = mid }
+        }
+        var first = lo
+        hi = blockCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if blockFirst(mid) <= range.upperBound { lo = mid + 1 } else { hi = mid }
+        }
+        if first > lo { first = lo }
+        return Swift.min(points, (lo - first) * PointIndex.blockSize)
+    }
+
     /// Sets bit d of `bits` (at least (maxDoc + 63) / 64 words) for every document with a value in `range`; returns
     /// how many points matched (a multi-valued document counts once per matching value).
     @discardableResult

@@ -31,6 +31,9 @@ final class DocBitSet {
     func insert(_ doc: Int) { words[doc >> 6] |= 1 << UInt64(doc & 63) }
 
     @inline(__always)
+    func remove(_ doc: Int) { words[doc >> 6] &= ~(1 << UInt64(doc & 63)) }
+
+    @inline(__always)
     func contains(_ doc: Int) -> Bool { words[doc >> 6] & (1 << UInt64(doc & 63)) != 0 }
 
     func formIntersection(_ other: DocBitSet) { for i in 0..<wordCount { words[i] &= other.words[i] } }

@@ -225,16 +225,34 @@ struct QueryExecutor {
             var done = false
             try segments[s].checkNorms()  // scorers read them by document, unchecked
             // With filters, the collector rejects the documents outside them as it rejects deleted ones.
-            var rejected: DocBitSet?
+            var filter: SegmentFilter?
             if !filters.isEmpty {
-                let accepted = try accepted(filters, segment: s)
-                if accepted.count == 0 { continue }
-                accepted.complement()
-                rejected = accepted
+                let f = try SegmentFilter(filters, segment: s, executor: self)
+                if f.rejectsAll { continue }
+                filter = f
             }
-            defer { withExtendedLifetime(rejected) {} }
+            defer { withExtendedLifetime(filter) {} }
+            if let filter, filter.leadCost &* QueryExecutor.filterLedRatio < cost(q, segment: s) {
+                // A filter far more selective than the query: its documents lead, and the query's iterators
+                // advance to them (Lucene's conjunction led by its cheapest clause). Pruning would gain little: most
+                // of the query's best documents fail the filter.
+                let docs = try filter.accepted(
+                    deletedBits: segments[s].deletedBits.map { UnsafePointer($0) }, executor: self, segment: s)
+                if docs.count == 0 { continue }
+                iterators.removeAll()
+                guard let text = try scorer(q, segment: s, iterators: &iterators) else { continue }
+                let led = BooleanScorer(must: [DocBitSetScorer(docs), text], should: [], mustNot: [])
+                collector.beginSegment(deletedBits: nil, docBase: base)
+                var d = led.nextDoc()
+                while d != PostingsIterator.noMoreDocs {
+                    collector.collect(score: led.score(), doc: base &+ d)
+                    d = led.nextDoc()
+                }
+                if iterators.contains(where: { $0.isCorrupt }) { throw segments[s].postingsCorruption() }
+                continue
+            }
             collector.beginSegment(
-                deletedBits: rejected?.bytes ?? segments[s].deletedBits.map { UnsafePointer($0) }, docBase: base)
+                deletedBits: segments[s].deletedBits.map { UnsafePointer($0) }, docBase: base, filter: filter)
             if specialised {
                 if var disjunction = MaxScoreDisjunction(q, segment: s, executor: self, iterators: &iterators) {
                     disjunction.run(
@@ -271,6 +289,23 @@ struct QueryExecutor {
 }
 
 extension QueryExecutor {
+    /// A filter leads when it matches fewer than 1 / filterLedRatio of the postings the query would walk.
+    static let filterLedRatio = 4
+
+    /// About how many postings evaluating `q` in segment `s` walks (document frequencies, summed over optional
+    /// clauses, the cheapest required clause otherwise).
+    func cost(_ q: PreparedQuery, segment s: Int) -> Int {
+        switch q {
+        case .none: return 0
+        case .structured: return segments[s].maxDoc
+        case .term(_, let metas, _): return metas[s]?.docFreq ?? 0
+        case .phrase(_, let metas, _, _): return metas[s].map { $0?.docFreq ?? 0 }.min() ?? 0
+        case .boolean(let must, let should, _):
+            if !must.isEmpty { return must.map { cost($0, segment: s) }.min() ?? 0 }
+            return should.reduce(0) { $0 + cost($1, segment: s) }
+        }
+    }
+
     /// The query without the structured clauses that are required at its top (`+source:bbc`, `-flag:true`), and
     /// those clauses as filters, when taking them out does not change what matches: the rest must still have a
     /// required clause, or only optional clauses and nothing else (Lucene: once a query has a required clause, its
@@ -293,15 +328,25 @@ extension QueryExecutor {
         return (.boolean(must: restMust, should: should, mustNot: restNot), filters)
     }
 
-    /// The live documents of segment `s` that pass every filter.
-    func accepted(_ filters: [PreparedFilter], segment s: Int) throws(SaigaError) -> DocBitSet {
-        let accepted = DocBitSet(maxDoc: segments[s].maxDoc, full: true)
-        if let deleted = segments[s].deletedBits { accepted.subtract(deletedBits: deleted) }
-        for f in filters {
-            let m = try matches(f.query, segment: s)
-            if f.excluded { accepted.subtract(m) } else { accepted.formIntersection(m) }
+    /// The live documents of segment `s` that match `q` and pass every filter: the query's matches checked against
+    /// the filters, or, for a query of every document, the filters' own matches (`SegmentFilter.accepted`).
+    func candidates(_ q: PreparedQuery, _ filters: [PreparedFilter], segment s: Int) throws(SaigaError) -> DocBitSet {
+        let filter = try SegmentFilter(filters, segment: s, executor: self)
+        let deleted = segments[s].deletedBits.map { UnsafePointer($0) }
+        if filter.rejectsAll { return DocBitSet(maxDoc: segments[s].maxDoc) }
+        if case .structured(let sq) = q, case .all = sq.kind {
+            return try filter.accepted(deletedBits: deleted, executor: self, segment: s)
         }
-        return accepted
+        let m = try matches(q, segment: s)
+        if let deleted { m.subtract(deletedBits: deleted) }
+        if !filter.checks.isEmpty {
+            // Clearing bits of the word being walked is safe: the walk reads each word once.
+            try m.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+                if !filter.accepts(d) { m.remove(d) }
+                return true
+            }
+        }
+        return m
     }
 
     /// The documents of segment `s` that match `q` (deletions not applied), without scoring: what the scorers would

@@ -65,6 +65,28 @@ struct SortLeaf {
         self.sources = sources
     }
 
+    /// True when every key reads a numeric column (no score, no keyword): `compareNumeric` applies.
+    var allNumeric: Bool {
+        sources.allSatisfy { if case .numeric = $0 { return true } else { return false } }
+    }
+
+    /// How document `doc`'s key `i` sorts against `other` (-1 before, 0 tied, 1 after) for a numeric key, without
+    /// building a `SortValue`: the cheap rejection of candidates that cannot enter a full heap.
+    @inline(__always)
+    func compareNumeric(_ i: Int, doc: Int, with other: SortValue, descending: Bool) -> Int {
+        guard case .numeric(let c, let mode) = sources[i] else { return 0 }
+        let v = mode == .min ? c.value(doc) : c.maxValue(doc)
+        switch (v, other) {
+        case (nil, .missing): return 0
+        case (nil, _): return 1
+        case (_, .missing): return -1
+        case (let x?, .int(let y)):
+            let r = x < y ? -1 : x > y ? 1 : 0
+            return descending ? -r : r
+        default: return 0
+        }
+    }
+
     @inline(__always)
     func value(_ i: Int, doc: Int, score: Float) -> SortValue {
         switch sources[i] {
@@ -143,6 +165,15 @@ struct SortedTopK {
     }
 
     func sorted() -> [SortedDoc] { items.sorted { precedes($0, $1) } }
+
+    /// The worst kept document, once the heap is full.
+    var worst: SortedDoc? { items.count == capacity ? items.first : nil }
+
+    /// The worst kept document's first key (a number) and document, once the heap is full.
+    func worstNumeric() -> (value: Int64, doc: Int32)? {
+        guard items.count == capacity, let w = items.first, case .int(let v) = w.keys[0] else { return nil }
+        return (v, w.doc)
+    }
 }
 
 extension SortedDoc {
@@ -225,5 +256,109 @@ extension SortedDoc {
         } catch {
             throw bad
         }
+    }
+}
+
+/// Visits a segment's documents in the order of a numeric sort key, through the key's point index (sorted by
+/// value, then document): the top of a sort is found without looking at the other documents, once the heap is full
+/// and the next value cannot enter. Used when a sort has many candidates; a multi-valued field qualifies when its
+/// sort mode is the one the scan meets first (the largest value descending, the smallest ascending).
+struct PointOrderScan {
+    /// Fewer candidates than this are cheaper to visit one by one.
+    static let minimumCandidates = 8192
+
+    let points: PointIndex
+    let column: NumericColumn
+    let descending: Bool
+
+    init?(_ key: SortField, schema: Schema, segment seg: SegmentReader) throws(SaigaError) {
+        guard key.field != SortField.scoreField, let n = schema.fields.firstIndex(where: { $0.name == key.field }),
+            let info = seg.info.field(number: n), info.name == key.field,
+            let points = try seg.columns.points(n), let column = try seg.columns.numeric(n)
+        else { return nil }
+        descending = key.order == .descending
+        guard !column.isMultiValued || key.effectiveMode == (descending ? .max : .min) else { return nil }
+        self.points = points
+        self.column = column
+    }
+
+    static func isAll(_ q: PreparedQuery) -> Bool {
+        if case .structured(let sq) = q, case .all = sq.kind { return true }
+        return false
+    }
+
+    /// Offers the candidates in key order until no later one can enter and at least `countAtLeast` candidates were
+    /// seen; returns how many candidates were seen and whether the scan went through every point. Runs of equal
+    /// values are visited in document order, so with a single key the first candidate of a run that cannot enter
+    /// ends the scan. `bound` is the heap's worst key and document once the heap is full.
+    func run(
+        isCandidate: (Int) -> Bool, countAtLeast: Int, singleKey: Bool, docBase: Int32,
+        bound: () -> (value: Int64, doc: Int32)?, offer: (Int) -> Void
+    ) -> (counted: Int, complete: Bool) {
+        let seen = column.isMultiValued ? DocBitSet(maxDoc: column.count) : nil
+        var counted = 0
+        var worst = bound()
+        var runStart = descending ? points.points : 0
+        while descending ? runStart > 0 : runStart < points.points {
+            // The next run of equal values, [lo, hi).
+            let v = points.value(descending ? runStart - 1 : runStart)
+            var lo: Int
+            var hi: Int
+            if descending {
+                hi = runStart
+                lo = firstIndex(atLeast: v, below: hi)
+                runStart = lo
+            } else {
+                lo = runStart
+                hi = firstIndex(above: v, from: lo)
+                runStart = hi
+            }
+            // A run strictly worse than the heap's worst cannot enter at all.
+            var closed = worst.map { descending ? v < $0.value : v > $0.value } ?? false
+            if closed && counted >= countAtLeast { return (counted, false) }
+            while lo < hi {
+                let d = points.doc(lo)
+                lo += 1
+                if let seen {
+                    if seen.contains(d) { continue }
+                    seen.insert(d)
+                }
+                guard isCandidate(d) else { continue }
+                counted += 1
+                if !closed, singleKey, let w = worst, w.value == v, docBase &+ Int32(d) > w.doc {
+                    // Ties go to the lower document: neither this one nor any later one can enter.
+                    closed = true
+                }
+                if closed {
+                    if counted >= countAtLeast { return (counted, false) }
+                    continue
+                }
+                offer(d)
+                worst = bound()
+            }
+        }
+        return (counted, true)
+    }
+
+    /// The first point index below `hi` whose value is `v` (values sorted; point hi - 1 has value v).
+    private func firstIndex(atLeast v: Int64, below hi: Int) -> Int {
+        var lo = 0
+        var hi = hi
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if points.value(mid) < v { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The first point index from `lo` whose value is above `v`.
+    private func firstIndex(above v: Int64, from lo: Int) -> Int {
+        var lo = lo
+        var hi = points.points
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if points.value(mid) <= v { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
     }
 }

@@ -27,10 +27,15 @@ struct TopKCollector {
     private var deletedBits: UnsafePointer<UInt8>?
     private var deletedBase: Int32 = 0
 
-    /// Sets the deletions of the segment about to be evaluated.
-    mutating func beginSegment(deletedBits: UnsafePointer<UInt8>?, docBase: Int32) {
+    /// The current segment's filters (nil: none), held unretained: the caller keeps the filter alive while the
+    /// segment is evaluated.
+    private var filter: UnsafeMutableRawPointer?
+
+    /// Sets the deletions and filters of the segment about to be evaluated.
+    mutating func beginSegment(deletedBits: UnsafePointer<UInt8>?, docBase: Int32, filter: SegmentFilter? = nil) {
         self.deletedBits = deletedBits
         deletedBase = docBase
+        self.filter = filter.map { Unmanaged.passUnretained($0).toOpaque() }
     }
 
     @inline(__always)
@@ -38,6 +43,12 @@ struct TopKCollector {
         if let deletedBits {
             let local = Int(doc &- deletedBase)
             if deletedBits[local >> 3] & (1 << UInt8(local & 7)) != 0 { return }
+        }
+        if let filter {
+            // Checked only for documents that got this far: a filter costs what the candidates cost.
+            let local = Int(doc &- deletedBase)
+            let accepted = Unmanaged<SegmentFilter>.fromOpaque(filter)._withUnsafeGuaranteedRef { $0.accepts(local) }
+            if !accepted { return }
         }
         if total < countLimit { total &+= 1 }
         heap.insert(score: score, doc: doc)
