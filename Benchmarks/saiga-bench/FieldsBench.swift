@@ -71,7 +71,7 @@ enum IndexFieldsBench {
 /// `saiga-bench fields-query INDEX_DIR TASKS.jsonl --warmup W --k1 X --b Y --out RESULTS.jsonl`: the structured
 /// tasks of ../shared/bench/peers (term and range filters, sorts, facets, filter-only), one thread, in file order,
 /// after W untimed passes; per task the time covers building the query and its filters, the search, the facet
-/// counts, the external ids and the facet labels.
+/// counts, the external ids and the facet labels. `--count-limit N` (default 1,000) as in `query`.
 enum FieldsQueryBench {
     struct Task {
         var qid: String
@@ -121,7 +121,7 @@ enum FieldsQueryBench {
     }
 
     static func run(_ argv: [String]) throws {
-        let o = try Options(argv, valued: ["warmup", "k1", "b", "out"], flags: [])
+        let o = try Options(argv, valued: ["warmup", "k1", "b", "out", "count-limit"], flags: [])
         guard o.positional.count == 2 else {
             throw BenchUsage(message: "usage: saiga-bench fields-query INDEX_DIR TASKS.jsonl --warmup W --out R.jsonl")
         }
@@ -130,12 +130,16 @@ enum FieldsQueryBench {
         var bm25 = BM25Parameters(k1: 0.9, b: 0.4)
         if let k1 = try o.double("k1") { bm25.k1 = Float(k1) }
         if let b = try o.double("b") { bm25.b = Float(b) }
+        // Matches are counted exactly up to 1,000 (Lucene's default, as in `query`); --count-limit 0 counts none
+        // exactly and prunes from the first document (tantivy's `count=False`). Facet tasks always count exactly.
+        let countLimit = try o.int("count-limit", 1000)
         let load0 = Clock.loadAverage()
         let reader = try IndexReader(path: o.positional[0])
 
         func run(_ t: Task) throws -> SearchResults {
             let options = SearchOptions(
-                k: t.k, bm25: bm25, snippets: false, filter: t.filters, sort: t.sort, facets: t.facets)
+                k: t.k, bm25: bm25, snippets: false, totalHitsThreshold: countLimit, filter: t.filters, sort: t.sort,
+                facets: t.facets)
             // No text: every document that passes the filters. A text: an OR of its distinct terms (a text that
             // analyses to nothing matches nothing).
             if t.text.isEmpty { return try reader.search("*:*", options: options) }

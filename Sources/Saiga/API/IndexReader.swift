@@ -407,119 +407,94 @@ public final class IndexReader: Sendable {
             }
         }
         let after = try options.after.map { (t: String) throws(SaigaError) in try SortedDoc(token: t, sort: sort) }
-        var collector = SortedTopK(sort: sort, capacity: options.k + options.offset, after: after)
+        var offer = SortOffer(sort: sort, capacity: options.k + options.offset, after: after)
         var total = 0
         var totalIsExact = true
         let needsScores = sort.contains { $0.field == SortField.scoreField }
-        var keys = [SortValue](repeating: .missing, count: sort.count)
         for s in segments.indices {
             let seg = segments[s]
-            let leaf = try SortLeaf(sort, schema: manifest.schema, segment: seg)
-            let base = Int32(docBases[s])
-            let allNumeric = leaf.allNumeric
-            var worst = collector.worst
-            func offer(_ d: Int, _ score: Float) {
-                if allNumeric, let w = worst {
-                    // Against a full heap, most candidates lose on their first key: decided from the columns.
-                    var better = false
-                    for i in 0..<sort.count {
-                        let c = leaf.compareNumeric(
-                            i, doc: d, with: w.keys[i], descending: sort[i].order == .descending)
-                        if c > 0 { return }
-                        if c < 0 {
-                            better = true
-                            break
-                        }
-                    }
-                    if !better && base &+ Int32(d) > w.doc { return }
-                } else {
-                    let first = leaf.value(0, doc: d, score: score)
-                    if collector.cannotEnter(first: first) { return }
-                }
-                for i in 0..<sort.count { keys[i] = leaf.value(i, doc: d, score: score) }
-                collector.insert(SortedDoc(keys: keys, doc: base &+ Int32(d), score: score))
-                worst = collector.worst
-            }
+            offer.begin(try SortLeaf(sort, schema: manifest.schema, segment: seg), base: Int32(docBases[s]))
+            let deleted = seg.deletedBits.map { UnsafePointer($0) }
             if needsScores && !q.isStructuredOnly {
                 let filter = try SegmentFilter(filters, segment: s, executor: executor)
                 if filter.rejectsAll { continue }
                 try seg.checkNorms()
                 var iterators: [PostingsIterator] = []
                 guard let scorer = try executor.scorer(q, segment: s, iterators: &iterators) else { continue }
+                let candidates = SortCandidates.filtered(filter, deleted: deleted)
                 var d = scorer.nextDoc()
                 while d != PostingsIterator.noMoreDocs {
-                    if !seg.isDeleted(Int(d)) && filter.accepts(Int(d)) {
+                    if candidates.contains(Int(d)) {
                         total += 1
-                        offer(Int(d), scorer.score())
+                        offer.offer(Int(d), scorer.score())
                     }
                     d = scorer.nextDoc()
                 }
                 if iterators.contains(where: { $0.isCorrupt }) { throw seg.postingsCorruption() }
-            } else if after == nil && options.totalHitsThreshold < .max,
-                let scan = try PointOrderScan(sort[0], schema: manifest.schema, segment: seg)
-            {
+                continue
+            }
+            let scan =
+                after == nil && options.totalHitsThreshold < .max
+                ? try PointOrderScan(sort[0], schema: manifest.schema, segment: seg) : nil
+            var candidates: SortCandidates?
+            var computed: DocBitSet?
+            if let scan {
                 // Many candidates and a first key with points: visit documents in key order and stop once no later
-                // one can enter (Lucene's points-based skipping for sorts).
+                // one can enter (Lucene's points-based skipping for sorts). With no text, the filters are checked
+                // per visited document, and the count stops at the threshold when the scan is worth it (fewer
+                // points visited than filtered documents).
                 let filter = try SegmentFilter(filters, segment: s, executor: executor)
                 if filter.rejectsAll { continue }
-                var bits: DocBitSet?
-                if !PointOrderScan.isAll(q) {
+                if PointOrderScan.isAll(q) {
+                    let lead = Int64(filter.leadCost)
+                    if lead * lead > 2 * Int64(options.totalHitsThreshold) * Int64(seg.maxDoc) {
+                        candidates = .filtered(filter, deleted: deleted)
+                    }
+                } else {
                     let docs = try executor.candidates(q, filters, segment: s)
-                    total += docs.count
-                    guard docs.count >= PointOrderScan.minimumCandidates else {
-                        try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
-                            offer(d, 0)
+                    if docs.count >= PointOrderScan.minimumCandidates {
+                        total += docs.count
+                        candidates = .bits(docs)
+                    } else {
+                        computed = docs
+                    }
+                }
+                if let candidates {
+                    let countAtLeast: Int
+                    if case .bits = candidates { countAtLeast = 0 } else { countAtLeast = options.totalHitsThreshold }
+                    let (counted, complete) = scan.run(candidates, countAtLeast: countAtLeast, into: &offer)
+                    if complete {
+                        // Documents without a value sort last: they come after every point.
+                        let rest: DocBitSet
+                        if case .bits(let b) = candidates {
+                            rest = b
+                        } else {
+                            rest = try filter.accepted(deletedBits: deleted, executor: executor, segment: s)
+                        }
+                        try rest.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+                            if !scan.column.hasValue(d) {
+                                offer.offer(d, 0)
+                                if case .filtered = candidates { total += 1 }
+                            }
                             return true
                         }
-                        continue
                     }
-                    bits = docs
-                } else if filter.leadCost < PointOrderScan.minimumCandidates {
-                    let docs = try executor.candidates(q, filters, segment: s)
-                    total += docs.count
-                    try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
-                        offer(d, 0)
-                        return true
+                    if case .filtered = candidates {
+                        total += counted
+                        if !complete { totalIsExact = false }
                     }
                     continue
                 }
-                let isCandidate: (Int) -> Bool =
-                    bits.map { b in { b.contains($0) } } ?? { d in !seg.isDeleted(d) && filter.accepts(d) }
-                let (counted, complete) = scan.run(
-                    isCandidate: isCandidate, countAtLeast: bits == nil ? options.totalHitsThreshold : 0,
-                    singleKey: sort.count == 1, docBase: base, bound: { collector.worstNumeric() },
-                    offer: { offer($0, 0) })
-                if complete {
-                    // Documents without a value sort last: they come after every point.
-                    let rest: DocBitSet
-                    if let bits {
-                        rest = bits
-                    } else {
-                        rest = try filter.accepted(
-                            deletedBits: seg.deletedBits.map { UnsafePointer($0) }, executor: executor, segment: s)
-                    }
-                    try rest.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
-                        if !scan.column.hasValue(d) {
-                            offer(d, 0)
-                            if bits == nil { total += 1 }
-                        }
-                        return true
-                    }
-                }
-                if bits == nil {
-                    total += counted
-                    if !complete { totalIsExact = false }
-                }
-            } else {
-                let docs = try executor.candidates(q, filters, segment: s)
-                total += docs.count
-                try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
-                    offer(d, 0)
-                    return true
-                }
+            }
+            let docs: DocBitSet
+            if let computed { docs = computed } else { docs = try executor.candidates(q, filters, segment: s) }
+            total += docs.count
+            try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+                offer.offer(d, 0)
+                return !offer.isSaturated
             }
         }
-        return (collector.sorted(), total, totalIsExact)
+        return (offer.collector.sorted(), total, totalIsExact)
     }
 
     /// A sort key's value as the field's type says.

@@ -361,6 +361,20 @@ struct MaxScoreDisjunction: ~Copyable {
                     continue
                 }
             }
+            if collector.filterRejects(docBase &+ d) {
+                // A document the filters reject: move the essential terms on without scoring it.
+                var next = PostingsCursor.noMoreDocs
+                for k in essentialFrom..<n {
+                    var c = current[k]
+                    if c == d {
+                        c = cursors[k].pointee.nextDoc()
+                        current[k] = c
+                    }
+                    next = min(next, c)
+                }
+                d = next
+                continue
+            }
             // Score the essential terms at d, move them on, and find the next candidate in the same pass.
             var bound = essentialFrom > 0 ? prefix[essentialFrom &- 1] : 0
             var next = PostingsCursor.noMoreDocs
@@ -414,6 +428,61 @@ struct MaxScoreDisjunction: ~Copyable {
             for l in 0..<n { scores[l] = 0 }
             d = next
         }
+    }
+
+    /// Scores the documents of `docs` (a selective filter's, deletions removed) in document order: each term's
+    /// cursor advances to them on its skip entries, and the terms found there are scored and summed as the other
+    /// strategies sum them (so the scores are the same). Lucene's conjunction led by its cheapest clause: the cost is
+    /// the filter's documents, not the terms' postings.
+    mutating func runLed(by docs: DocBitSet, docBase: Int32, collector: inout TopKCollector) {
+        let n = leaves.count
+        guard n > 0 else { return }
+        let oneTermClauses = clauseCount == n
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        scores.initialize(repeating: 0, count: n)
+        defer { scores.deallocate() }
+        var leaves = self.leaves
+        let clauseStart = self.clauseStart
+        let clauseCount = self.clauseCount
+        var remaining = n
+        var exhausted = [Bool](repeating: false, count: n)
+        for l in 0..<n where leaves[l].postings.pointee.nextDoc() == PostingsCursor.noMoreDocs {
+            exhausted[l] = true
+            remaining &-= 1
+        }
+        guard remaining > 0 else { return }
+        try? docs.forEachDocument { (doc: Int) -> Bool in
+            let d = Int32(doc)
+            var any = false
+            for l in 0..<n where !exhausted[l] {
+                let cursor = leaves[l].postings
+                var c = cursor.pointee.doc
+                if c < d { c = cursor.pointee.advance(to: d) }
+                if c == PostingsCursor.noMoreDocs {
+                    exhausted[l] = true
+                    remaining &-= 1
+                } else if c == d {
+                    scores[l] = leaves[l].score()
+                    any = true
+                }
+            }
+            if any {
+                var sum = 0.0
+                if oneTermClauses {
+                    for l in 0..<n { sum += Double(scores[l]) }
+                } else {
+                    for c in 0..<clauseCount {
+                        var inner = 0.0
+                        for l in clauseStart[c]..<clauseStart[c + 1] { inner += Double(scores[l]) }
+                        sum += Double(Float(inner))
+                    }
+                }
+                collector.collect(score: Float(sum), doc: docBase &+ d)
+                for l in 0..<n { scores[l] = 0 }
+            }
+            return remaining > 0
+        }
+        _ = leaves
     }
 
     /// The block-max check of the document-at-a-time loop at candidate `d`: if no document from `d` through the

@@ -20,18 +20,27 @@ final class SegmentFilter {
     }
 
     /// (check, excluded): an excluded filter passes the documents its check fails.
-    private(set) var checks: [(Check, Bool)] = []
+    let checks: [(Check, Bool)]
     /// The estimated number of documents each check passes (for choosing the lead of an exhaustive pass), and the
     /// structured query behind a column check (its postings or points give the lead's bits).
-    private var costs: [Int] = []
-    private var sources: [StructuredQuery?] = []
+    private let costs: [Int]
+    private let sources: [StructuredQuery?]
     /// True when some filter matches no document of the segment (a keyword value the segment does not have).
-    private(set) var rejectsAll = false
+    let rejectsAll: Bool
     let maxDoc: Int
+    /// The checks by kind, for `accepts`: plain arrays of small values, read without copying an enum per document.
+    private let singles: [(column: KeywordColumn, ord: Int, excluded: Bool, index: Int)]
+    private let multis: [(column: KeywordColumn, ord: Int, excluded: Bool, index: Int)]
+    private let ranges: [(column: NumericColumn, range: ClosedRange<Int64>, excluded: Bool, index: Int)]
+    private let others: [(check: Check, excluded: Bool, index: Int)]
 
     init(_ filters: [PreparedFilter], segment s: Int, executor: QueryExecutor) throws(SaigaError) {
         let seg = executor.segments[s]
         maxDoc = seg.maxDoc
+        var checks: [(Check, Bool)] = []
+        var costs: [Int] = []
+        var sources: [StructuredQuery?] = []
+        var rejectsAll = false
         for f in filters {
             if case .structured(let sq) = f.query, let (check, cost) = try SegmentFilter.columnCheck(sq, seg) {
                 guard let check else {
@@ -51,6 +60,26 @@ final class SegmentFilter {
             costs.append(f.excluded ? seg.maxDoc - count : count)
             sources.append(nil)
         }
+        self.checks = checks
+        self.costs = costs
+        self.sources = sources
+        self.rejectsAll = rejectsAll
+        var singles: [(column: KeywordColumn, ord: Int, excluded: Bool, index: Int)] = []
+        var multis: [(column: KeywordColumn, ord: Int, excluded: Bool, index: Int)] = []
+        var ranges: [(column: NumericColumn, range: ClosedRange<Int64>, excluded: Bool, index: Int)] = []
+        var others: [(check: Check, excluded: Bool, index: Int)] = []
+        for (i, (check, excluded)) in checks.enumerated() {
+            switch check {
+            case .keywordSingle(let c, let ord): singles.append((c, ord, excluded, i))
+            case .keywordMulti(let c, let ord): multis.append((c, ord, excluded, i))
+            case .range(let c, let r) where !c.isMultiValued: ranges.append((c, r, excluded, i))
+            default: others.append((check, excluded, i))
+            }
+        }
+        self.singles = singles
+        self.multis = multis
+        self.ranges = ranges
+        self.others = others
     }
 
     /// A check of the column of a simple structured filter (nil check: the filter matches nothing here) and an
@@ -96,10 +125,25 @@ final class SegmentFilter {
     /// The estimated matches of the most selective filter (maxDoc with none).
     var leadCost: Int { rejectsAll ? 0 : costs.min() ?? maxDoc }
 
-    /// True if document `doc` passes every filter.
+    /// True if document `doc` passes every filter (but check `skipping`, known to pass).
     @inline(__always)
-    func accepts(_ doc: Int) -> Bool {
-        for (check, excluded) in checks where SegmentFilter.passes(check, doc) == excluded { return false }
+    func accepts(_ doc: Int, skipping: Int = -1) -> Bool {
+        for i in singles.indices where singles[i].index != skipping {
+            if (singles[i].column.singleOrdinal(doc) == singles[i].ord) == singles[i].excluded { return false }
+        }
+        for i in ranges.indices where ranges[i].index != skipping {
+            let inRange = ranges[i].column.value(doc).map { ranges[i].range.contains($0) } ?? false
+            if inRange == ranges[i].excluded { return false }
+        }
+        for i in multis.indices where multis[i].index != skipping {
+            let ord = multis[i].ord
+            var found = false
+            multis[i].column.forEachOrdinal(doc) { if $0 == ord { found = true } }
+            if found == multis[i].excluded { return false }
+        }
+        for i in others.indices where others[i].index != skipping {
+            if SegmentFilter.passes(others[i].check, doc) == others[i].excluded { return false }
+        }
         return true
     }
 
@@ -145,14 +189,9 @@ final class SegmentFilter {
             result = DocBitSet(maxDoc: maxDoc, full: true)
         }
         if let deletedBits { result.subtract(deletedBits: deletedBits) }
-        let rest = checks.indices.filter { $0 != lead }
-        guard !rest.isEmpty else { return result }
-        let others = rest.map { checks[$0] }
+        guard checks.count > 1 else { return result }
         try result.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
-            for (check, excluded) in others where SegmentFilter.passes(check, d) == excluded {
-                result.remove(d)
-                break
-            }
+            if !accepts(d, skipping: lead) { result.remove(d) }
             return true
         }
         return result

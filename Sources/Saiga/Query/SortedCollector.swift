@@ -40,6 +40,10 @@ struct SortLeaf {
     }
 
     let sources: [Source]
+    /// The best first key any document of the segment can have (the largest value descending, the smallest
+    /// ascending), for a numeric first key: a full heap whose worst has it takes no later document of a
+    /// single-key sort.
+    let bestFirst: Int64?
 
     init(_ sort: [SortField], schema: Schema, segment seg: SegmentReader) throws(SaigaError) {
         var sources: [Source] = []
@@ -63,6 +67,15 @@ struct SortLeaf {
             }
         }
         self.sources = sources
+        var best: Int64?
+        if case .numeric(let c, _)? = sources.first {
+            for b in 0..<c.blockCount {
+                guard let r = c.blockRange(b) else { continue }
+                let v = sort[0].order == .descending ? r.upperBound : r.lowerBound
+                if best == nil || (sort[0].order == .descending ? v > best! : v < best!) { best = v }
+            }
+        }
+        bestFirst = best
     }
 
     /// True when every key reads a numeric column (no score, no keyword): `compareNumeric` applies.
@@ -290,20 +303,20 @@ struct PointOrderScan {
     /// Offers the candidates in key order until no later one can enter and at least `countAtLeast` candidates were
     /// seen; returns how many candidates were seen and whether the scan went through every point. Runs of equal
     /// values are visited in document order, so with a single key the first candidate of a run that cannot enter
-    /// ends the scan. `bound` is the heap's worst key and document once the heap is full.
+    /// ends the scan.
     func run(
-        isCandidate: (Int) -> Bool, countAtLeast: Int, singleKey: Bool, docBase: Int32,
-        bound: () -> (value: Int64, doc: Int32)?, offer: (Int) -> Void
+        _ candidates: SortCandidates, countAtLeast: Int, into offer: inout SortOffer
     ) -> (counted: Int, complete: Bool) {
         let seen = column.isMultiValued ? DocBitSet(maxDoc: column.count) : nil
+        let singleKey = offer.sort.count == 1
         var counted = 0
-        var worst = bound()
+        var worst = offer.worstNumeric()
         var runStart = descending ? points.points : 0
         while descending ? runStart > 0 : runStart < points.points {
             // The next run of equal values, [lo, hi).
             let v = points.value(descending ? runStart - 1 : runStart)
             var lo: Int
-            var hi: Int
+            let hi: Int
             if descending {
                 hi = runStart
                 lo = firstIndex(atLeast: v, below: hi)
@@ -323,9 +336,9 @@ struct PointOrderScan {
                     if seen.contains(d) { continue }
                     seen.insert(d)
                 }
-                guard isCandidate(d) else { continue }
+                guard candidates.contains(d) else { continue }
                 counted += 1
-                if !closed, singleKey, let w = worst, w.value == v, docBase &+ Int32(d) > w.doc {
+                if !closed, singleKey, let w = worst, w.value == v, offer.base &+ Int32(d) > w.doc {
                     // Ties go to the lower document: neither this one nor any later one can enter.
                     closed = true
                 }
@@ -333,8 +346,7 @@ struct PointOrderScan {
                     if counted >= countAtLeast { return (counted, false) }
                     continue
                 }
-                offer(d)
-                worst = bound()
+                if offer.offer(d, 0) { worst = offer.worstNumeric() }
             }
         }
         return (counted, true)
@@ -361,4 +373,88 @@ struct PointOrderScan {
         }
         return lo
     }
+}
+
+/// Which documents of a segment a sorted search may return: a bit set of candidates, or the live documents that
+/// pass the filters (checked one by one, for a scan that visits few of them).
+enum SortCandidates {
+    case bits(DocBitSet)
+    case filtered(SegmentFilter, deleted: UnsafePointer<UInt8>?)
+
+    @inline(__always)
+    func contains(_ d: Int) -> Bool {
+        switch self {
+        case .bits(let b): return b.contains(d)
+        case .filtered(let f, let deleted):
+            if let deleted, deleted[d >> 3] & (1 << UInt8(d & 7)) != 0 { return false }
+            return f.accepts(d)
+        }
+    }
+}
+
+/// The candidates of a sorted search, offered one by one to its heap: a candidate that loses to a full heap's worst
+/// on numeric keys is decided from the columns, with no key built. A struct with mutating methods, so the hot loop
+/// reads and writes its state without closures.
+struct SortOffer {
+    let sort: [SortField]
+    private(set) var collector: SortedTopK
+    private var keys: [SortValue]
+    private var worst: SortedDoc?
+    private var leaf: SortLeaf?
+    private var allNumeric = false
+    private let descending: [Bool]
+    private(set) var base: Int32 = 0
+
+    init(sort: [SortField], capacity: Int, after: SortedDoc?) {
+        self.sort = sort
+        collector = SortedTopK(sort: sort, capacity: capacity, after: after)
+        keys = [SortValue](repeating: .missing, count: sort.count)
+        descending = sort.map { $0.order == .descending }
+    }
+
+    /// Starts a segment: its key readers and first global document.
+    mutating func begin(_ leaf: SortLeaf, base: Int32) {
+        self.leaf = leaf
+        self.base = base
+        allNumeric = leaf.allNumeric
+        worst = collector.worst
+    }
+
+    /// True when no later document of the segment can enter (visited in document order): a single numeric key whose
+    /// best possible value the heap's worst already has (a tie goes to the lower document).
+    var isSaturated: Bool {
+        guard sort.count == 1, let best = leaf?.bestFirst, let w = worst, case .int(let v) = w.keys[0] else {
+            return false
+        }
+        return v == best
+    }
+
+    /// Offers segment document `d` (with its score when the score is a key); true if it entered the heap.
+    @inline(__always)
+    @discardableResult
+    mutating func offer(_ d: Int, _ score: Float) -> Bool {
+        guard let leaf else { return false }
+        if allNumeric, let w = worst {
+            // Against a full heap, most candidates lose on their first key: decided from the columns.
+            var better = false
+            for i in 0..<sort.count {
+                let c = leaf.compareNumeric(i, doc: d, with: w.keys[i], descending: descending[i])
+                if c > 0 { return false }
+                if c < 0 {
+                    better = true
+                    break
+                }
+            }
+            if !better && base &+ Int32(d) > w.doc { return false }
+        } else if collector.cannotEnter(first: leaf.value(0, doc: d, score: score)) {
+            return false
+        }
+        for i in 0..<sort.count { keys[i] = leaf.value(i, doc: d, score: score) }
+        collector.insert(SortedDoc(keys: keys, doc: base &+ Int32(d), score: score))
+        worst = collector.worst
+        return true
+    }
+
+    /// The worst kept document's first key (a number) and document, once the heap is full.
+    func worstNumeric() -> (value: Int64, doc: Int32)? { collector.worstNumeric() }
 }

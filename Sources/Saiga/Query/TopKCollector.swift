@@ -38,6 +38,15 @@ struct TopKCollector {
         self.filter = filter.map { Unmanaged.passUnretained($0).toOpaque() }
     }
 
+    /// True if the segment's filters reject `doc` (false with no filter): evaluators ask before scoring a
+    /// candidate fully, so that a selective filter saves the scoring of the documents it rejects.
+    @inline(__always)
+    func filterRejects(_ doc: Int32) -> Bool {
+        guard let filter else { return false }
+        let local = Int(doc &- deletedBase)
+        return !Unmanaged<SegmentFilter>.fromOpaque(filter)._withUnsafeGuaranteedRef { $0.accepts(local) }
+    }
+
     @inline(__always)
     mutating func collect(score: Float, doc: Int32) {
         if let deletedBits {
