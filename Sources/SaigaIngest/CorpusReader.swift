@@ -256,7 +256,15 @@ package final class CorpusReader {
                 if number & 0x3FF == 0 { progress(reader.bytesRead) }
                 if CorpusReader.isBlank(line) { return true }
                 let fields: [JSONField]
-                do { fields = try parser.parseFlattened(line) } catch {
+                do {
+                    // The flat parse is the fast path; a line with arrays or objects is parsed again, flattened.
+                    let flat = try parser.parse(line)
+                    if flat.contains(where: { if case .composite = $0.value { true } else { false } }) {
+                        fields = try parser.parseFlattened(line)
+                    } else {
+                        fields = flat.map { JSONField(key: $0.key, values: [$0.value], isArray: false) }
+                    }
+                } catch {
                     try report(IngestIssue(path: file.path, line: number, message: "malformed JSON: \(error)"), onIssue)
                     return true
                 }

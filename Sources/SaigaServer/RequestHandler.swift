@@ -13,6 +13,12 @@ enum RequestHandler {
                 if let k1 = s.k1 { options.bm25.k1 = k1 }
                 if let b = s.b { options.bm25.b = b }
                 if s.exactCount { options.totalHitsThreshold = .max }
+                options.filter = s.filters
+                options.sort = try s.sort.map { (x: String) throws(SaigaError) in try SortField(parsing: x) }
+                options.facets = try s.facets.map { (x: String) throws(SaigaError) in
+                    try FacetRequest.parse(x, schema: reader.schema)
+                }
+                options.after = s.after
                 let r: SearchResults
                 switch s.syntax {
                 case .query: r = try reader.search(s.query, options: options)
@@ -20,13 +26,25 @@ enum RequestHandler {
                 case .allWords: r = try reader.search(words: s.query, match: .all, options: options)
                 }
                 let hits = r.hits.map {
-                    WireHit(id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields)
+                    WireHit(
+                        id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields,
+                        sortValues: ($0.sortValues ?? []).map { $0.map(wireValue) })
                 }
-                return .results(
-                    SearchResponse(
-                        total: UInt64(r.total), totalIsExact: r.totalIsExact,
-                        tookMicros: UInt64(r.duration.inSeconds * 1e6),
-                        generation: reader.generation, hits: hits))
+                var response = SearchResponse(
+                    total: UInt64(r.total), totalIsExact: r.totalIsExact,
+                    tookMicros: UInt64(r.duration.inSeconds * 1e6),
+                    generation: reader.generation, hits: hits)
+                response.facets = zip(s.facets, r.facets).map { spec, f in
+                    WireFacet(
+                        spec: spec, field: f.request.field,
+                        buckets: f.buckets.map {
+                            WireFacet.Bucket(
+                                label: $0.label, count: UInt64($0.count), value: $0.value.map(wireValue),
+                                upper: $0.upper.map(wireValue))
+                        }, otherCount: UInt64(f.otherCount))
+                }
+                if !s.sort.isEmpty || s.after != nil { response.next = r.next }
+                return .results(response)
             case .get(let g):
                 guard let d = try reader.document(id: g.id) else { return .document(DocumentResponse(found: false)) }
                 var fields: [String: String] = [:]
@@ -44,6 +62,16 @@ enum RequestHandler {
             }
         } catch {
             return .error(wireError(error))
+        }
+    }
+
+    static func wireValue(_ v: FieldValue) -> WireValue {
+        switch v {
+        case .string(let s): return WireValue(.string, s)
+        case .integer(let i): return WireValue(.integer, String(i))
+        case .float(let d): return WireValue(.float, d.description)
+        case .boolean(let b): return WireValue(.boolean, b ? "true" : "false")
+        case .date(let d): return WireValue(.date, d.description)
         }
     }
 

@@ -112,11 +112,25 @@ public struct SearchRequest: Sendable, Hashable {
     /// Count every match exactly. By default matches are counted up to 1,000 and `SearchResponse.total` is a
     /// lower bound past that (which lets the server skip documents that cannot reach the top k).
     public var exactCount: Bool
+    /// Filters in the query syntax (`source:bbc`, `year:[2000 TO 2020]`): every one must hold; none scores.
+    public var filters: [String]
+    /// Sort keys, `field[:asc|desc[:min|max]]` or `_score`, in order; empty: by score.
+    public var sort: [String]
+    /// Facets to count over every match, as `saiga search --facet` takes them (`source`, `date:year`,
+    /// `price:0,10,100`).
+    public var facets: [String]
+    /// A search-after cursor (`SearchResponse.next` of the previous page).
+    public var after: String?
 
     public init(
         query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
-        k1: Float? = nil, b: Float? = nil, syntax: QuerySyntax = .query, exactCount: Bool = false
+        k1: Float? = nil, b: Float? = nil, syntax: QuerySyntax = .query, exactCount: Bool = false,
+        filters: [String] = [], sort: [String] = [], facets: [String] = [], after: String? = nil
     ) {
+        self.filters = filters
+        self.sort = sort
+        self.facets = facets
+        self.after = after
         self.query = query
         self.k = k
         self.offset = offset
@@ -139,11 +153,16 @@ public struct SearchRequest: Sendable, Hashable {
         if let b { w.f32(7, b) }
         if syntax != .query { w.raw(8, [syntax.rawValue]) }
         if exactCount { w.bool(9, true) }
+        for f in filters { w.string(10, f) }
+        for s in sort { w.string(11, s) }
+        for f in facets { w.string(12, f) }
+        if let after { w.string(13, after) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
-        let f = try FieldSet(payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9], repeatable: [4])
+        let f = try FieldSet(
+            payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], repeatable: [4, 10, 11, 12])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
         if let o = try f.u32(3) { r.offset = o }
@@ -161,6 +180,10 @@ public struct SearchRequest: Sendable, Hashable {
             r.syntax = syntax
         }
         if let e = try f.bool(9) { r.exactCount = e }
+        for field in f.all(10) { r.filters.append(try field.string(in: "SEARCH")) }
+        for field in f.all(11) { r.sort.append(try field.string(in: "SEARCH")) }
+        for field in f.all(12) { r.facets.append(try field.string(in: "SEARCH")) }
+        r.after = try f.string(13)
         return r
     }
 }
@@ -251,6 +274,41 @@ public struct HelloOK: Sendable, Hashable {
     }
 }
 
+/// A typed value on the wire (a sort key, a facet bucket): its type and its text (integers in decimal, floats in the
+/// shortest form that reads back, booleans `true`/`false`, dates in RFC 3339).
+public struct WireValue: Sendable, Hashable, CustomStringConvertible {
+    public enum Kind: UInt8, Sendable {
+        case string = 0
+        case integer = 1
+        case float = 2
+        case boolean = 3
+        case date = 4
+    }
+
+    public var kind: Kind
+    public var text: String
+
+    public init(_ kind: Kind, _ text: String) {
+        self.kind = kind
+        self.text = text
+    }
+
+    public var description: String { text }
+
+    func encode() -> FieldWriter {
+        var w = FieldWriter()
+        w.raw(1, [kind.rawValue])
+        w.string(2, text)
+        return w
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(WireError) -> WireValue {
+        let f = try FieldSet(lenient: bytes, message: "value")
+        let kind = f.first(1).flatMap { $0.value.first.flatMap(Kind.init(rawValue:)) } ?? .string
+        return WireValue(kind, try f.string(2) ?? "")
+    }
+}
+
 /// One hit of RESULTS.
 public struct WireHit: Sendable, Hashable {
     public var id: String
@@ -258,13 +316,51 @@ public struct WireHit: Sendable, Hashable {
     public var title: String
     public var snippet: String?
     public var fields: [String: String]
+    /// A sorted search's key values, in key order (nil: the document has none).
+    public var sortValues: [WireValue?]
 
-    public init(id: String, score: Float, title: String, snippet: String?, fields: [String: String]) {
+    public init(
+        id: String, score: Float, title: String, snippet: String?, fields: [String: String],
+        sortValues: [WireValue?] = []
+    ) {
         self.id = id
         self.score = score
         self.title = title
         self.snippet = snippet
         self.fields = fields
+        self.sortValues = sortValues
+    }
+}
+
+/// One facet of RESULTS: its request as sent, and its buckets.
+public struct WireFacet: Sendable, Hashable {
+    public struct Bucket: Sendable, Hashable {
+        public var label: String
+        public var count: UInt64
+        /// The value (terms) or the bucket's start; nil for an open start.
+        public var value: WireValue?
+        /// The bucket's end (histograms, ranges); nil otherwise or for an open end.
+        public var upper: WireValue?
+
+        public init(label: String, count: UInt64, value: WireValue?, upper: WireValue?) {
+            self.label = label
+            self.count = count
+            self.value = value
+            self.upper = upper
+        }
+    }
+
+    public var spec: String
+    public var field: String
+    public var buckets: [Bucket]
+    /// Terms facets: the counts of the values not among the buckets.
+    public var otherCount: UInt64
+
+    public init(spec: String, field: String, buckets: [Bucket], otherCount: UInt64 = 0) {
+        self.spec = spec
+        self.field = field
+        self.buckets = buckets
+        self.otherCount = otherCount
     }
 }
 
@@ -276,6 +372,10 @@ public struct SearchResponse: Sendable, Hashable {
     public var tookMicros: UInt64
     public var generation: UInt64
     public var hits: [WireHit]
+    /// The counts of `SearchRequest.facets`, in their order.
+    public var facets: [WireFacet] = []
+    /// The search-after cursor of the next page, when the request sorted or gave a cursor.
+    public var next: String?
 
     public init(total: UInt64, totalIsExact: Bool = true, tookMicros: UInt64, generation: UInt64, hits: [WireHit]) {
         self.total = total
@@ -302,9 +402,29 @@ public struct SearchResponse: Sendable, Hashable {
                 fw.string(2, value)
                 hw.nested(5, fw)
             }
+            for v in h.sortValues {
+                // A missing value is an empty field 6, so that positions keep their key.
+                hw.nested(6, v?.encode() ?? FieldWriter())
+            }
             w.nested(4, hw)
         }
         if !totalIsExact { w.bool(5, true) }
+        for f in facets {
+            var fw = FieldWriter()
+            fw.string(1, f.spec)
+            fw.string(2, f.field)
+            if f.otherCount > 0 { fw.u64(3, f.otherCount) }
+            for b in f.buckets {
+                var bw = FieldWriter()
+                bw.string(1, b.label)
+                bw.u64(2, b.count)
+                if let v = b.value { bw.nested(3, v.encode()) }
+                if let u = b.upper { bw.nested(4, u.encode()) }
+                fw.nested(4, bw)
+            }
+            w.nested(6, fw)
+        }
+        if let next { w.string(7, next) }
         return w.bytes
     }
 
@@ -323,8 +443,29 @@ public struct SearchResponse: Sendable, Hashable {
                 let ff = try FieldSet(lenient: Array(field.value), message: "RESULTS field")
                 if let name = try ff.string(1) { hit.fields[name] = try ff.string(2) ?? "" }
             }
+            for v in hf.all(6) { hit.sortValues.append(v.value.isEmpty ? nil : try WireValue.decode(Array(v.value))) }
             r.hits.append(hit)
         }
+        for facetField in f.all(6) {
+            let ff = try FieldSet(lenient: Array(facetField.value), message: "RESULTS facet")
+            var facet = WireFacet(
+                spec: try ff.string(1) ?? "", field: try ff.string(2) ?? "", buckets: [], otherCount: try ff.u64(3) ?? 0
+            )
+            for b in ff.all(4) {
+                let bf = try FieldSet(lenient: Array(b.value), message: "RESULTS bucket")
+                facet.buckets.append(
+                    WireFacet.Bucket(
+                        label: try bf.string(1) ?? "", count: try bf.u64(2) ?? 0,
+                        value: try bf.first(3).map { (x: Field) throws(WireError) in
+                            try WireValue.decode(Array(x.value))
+                        },
+                        upper: try bf.first(4).map { (x: Field) throws(WireError) in
+                            try WireValue.decode(Array(x.value))
+                        }))
+            }
+            r.facets.append(facet)
+        }
+        r.next = try f.string(7)
         return r
     }
 }

@@ -101,9 +101,6 @@ enum SearchCommand: Command {
         let results: SearchResults
         if let server = args.value(.server) {
             guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
-            guard options.filter.isEmpty && options.sort.isEmpty && facetSpecs.isEmpty && options.after == nil else {
-                throw UsageError("--filter, --sort, --facet and --after do not go through --server yet")
-            }
             let token = args.value(.token) ?? getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) }
             let client: SaigaClient
             do { client = try SaigaClient(address: server, token: token) } catch {
@@ -113,14 +110,20 @@ enum SearchCommand: Command {
                 query: query, k: UInt32(options.k), offset: UInt32(options.offset),
                 fields: options.fields, snippets: options.snippets,
                 k1: try args.float(.k1), b: try args.float(.b),
-                exactCount: args.flag(.exactCount))
+                exactCount: args.flag(.exactCount), filters: options.filter, sort: args.values(.sort),
+                facets: facetSpecs, after: options.after)
             do throws(ClientError) {
                 let r = try client.search(request)
                 results = remoteResults(r, markup: options.snippet)
             } catch {
                 if case .server(let code) = error.kind, code == .invalidQuery {
+                    if error.message.hasPrefix("filter '") {
+                        Terminal.err("saiga: invalid --filter: \(error.message)")
+                        return 1
+                    }
                     return reportInvalidQuery(query, message: error.message, offset: error.offset.map { $0 - 1 })
                 }
+                if case .server(let code) = error.kind, code == .invalidArgument { throw UsageError(error.message) }
                 Terminal.err("saiga: \(server): \(error)")
                 return 1
             }
@@ -171,7 +174,7 @@ enum SearchCommand: Command {
             }
             // "total_exact" appears only when the total is a lower bound, so the common shape stays {"total", "hits"}.
             var extra = ""
-            if !results.facets.isEmpty { extra += ",\"facets\":" + JSON.facets(results.facets) }
+            if !results.facets.isEmpty { extra += ",\"facets\":" + JSON.facets(results.facets, specs: facetSpecs) }
             // The cursor is for sorted deep paging; plain searches keep the shape {"total", "hits"}.
             if let next = results.next, !options.sort.isEmpty || options.after != nil {
                 extra += ",\"next\":" + JSON.string(next)
@@ -205,9 +208,9 @@ enum SearchCommand: Command {
             }
             for (k, value) in h.fields.sorted(by: { $0.key < $1.key }) { Terminal.out("   \(v(k)): \(v(value))") }
         }
-        for f in results.facets {
+        for (spec, f) in zip(facetSpecs, results.facets) {
             Terminal.out("")
-            Terminal.out("\(v(f.request.field)) (\(v(f.request.description))):")
+            Terminal.out("\(v(f.request.field)) (\(v(spec))):")
             let width = f.buckets.map { $0.label.count }.max() ?? 0
             for b in f.buckets {
                 Terminal.out(
@@ -254,9 +257,36 @@ enum SearchCommand: Command {
                 },
                 fields: h.fields, docNumber: -1)
         }
-        return SearchResults(
+        var results = SearchResults(
             total: Int(r.total), totalIsExact: r.totalIsExact, hits: hits,
             duration: .microseconds(r.tookMicros))
+        for (i, h) in r.hits.enumerated() where !h.sortValues.isEmpty {
+            results.hits[i].sortValues = h.sortValues.map { $0.map(fieldValue) }
+        }
+        // The facets as the server counted them (the kind only decides how they print).
+        results.facets = r.facets.map { f in
+            let terms = f.buckets.allSatisfy { $0.upper == nil && $0.value != nil }
+            return FacetResult(
+                request: FacetRequest(f.field, terms ? .terms(size: max(1, f.buckets.count)) : .ranges([])),
+                buckets: f.buckets.map {
+                    FacetResult.Bucket(
+                        value: $0.value.map(fieldValue), upper: $0.upper.map(fieldValue), count: Int($0.count),
+                        label: $0.label)
+                }, otherCount: Int(f.otherCount))
+        }
+        results.next = r.next
+        return results
+    }
+
+    /// A value from the wire, typed again.
+    static func fieldValue(_ w: WireValue) -> FieldValue {
+        switch w.kind {
+        case .string: return .string(w.text)
+        case .integer: return Int64(w.text).map(FieldValue.integer) ?? .string(w.text)
+        case .float: return Double(w.text).map(FieldValue.float) ?? .string(w.text)
+        case .boolean: return .boolean(w.text == "true")
+        case .date: return DateValue(parsing: w.text).map(FieldValue.date) ?? .string(w.text)
+        }
     }
 
     /// When the default index does not exist yet, builds it from the bundled corpus (with progress on stderr).

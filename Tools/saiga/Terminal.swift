@@ -171,10 +171,10 @@ enum JSON {
         }
     }
 
-    /// `{"field": …, "buckets": [{"value", "to"?, "count"}], "other"?}` per facet, keyed by the request.
-    static func facets(_ facets: [FacetResult]) -> String {
+    /// `{"field": …, "buckets": [{"value", "to"?, "count"}], "other"?}` per facet, keyed by the spec as given.
+    static func facets(_ facets: [FacetResult], specs: [String]) -> String {
         object(
-            facets.map { f in
+            zip(specs, facets).map { spec, f in
                 var pairs: [(String, String)] = [
                     ("field", string(f.request.field)),
                     (
@@ -189,7 +189,7 @@ enum JSON {
                     ),
                 ]
                 if case .terms = f.request.kind { pairs.append(("other", String(f.otherCount))) }
-                return (f.request.description, object(pairs))
+                return (spec, object(pairs))
             })
     }
 }

@@ -267,7 +267,7 @@ public final class IndexReader: Sendable {
             top = sorted.hits.map { ScoredDoc(score: $0.score, doc: $0.doc) }
             total = sorted.total
             totalIsExact = sorted.totalIsExact
-        } else if prepared.isStructuredOnly {
+        } else if prepared.hasStructured && prepared.isStructuredOnly {
             // No text: the matches in index order, all scoring 0.
             (top, total) = try firstMatches(prepared, filters: filters, count: options.k + options.offset, executor)
             totalIsExact = true
@@ -347,7 +347,7 @@ public final class IndexReader: Sendable {
                 hits[i].sortValues = zip(options.sort, sd.keys).map { key, v in sortValue(v, key) }
             }
             next = sortedPage.last?.token(generation: generation)
-        } else if let last = page.last {
+        } else if options.after != nil, let last = page.last {
             next = SortedDoc(keys: [.score(last.score)], doc: last.doc, score: last.score).token(generation: generation)
         }
         var results = SearchResults(

@@ -98,7 +98,8 @@ public struct SearchResults: Sendable, Hashable, Codable {
     public var duration: Duration
     /// The counts of `SearchOptions.facets`, in their order.
     public var facets: [FacetResult] = []
-    /// The search-after cursor of the next page (`SearchOptions.after`), when this page has hits.
+    /// The search-after cursor of the next page (`SearchOptions.after`), when this page has hits and the search
+    /// sorted (`SearchOptions.sort`, `SortField.score` included) or started from a cursor.
     public var next: String?
 
     public init(total: Int, totalIsExact: Bool = true, hits: [SearchHit], duration: Duration) {

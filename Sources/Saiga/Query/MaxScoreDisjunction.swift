@@ -104,7 +104,12 @@ struct MaxScoreDisjunction: ~Copyable {
         var cost = 0
         for l in leaves.indices { cost &+= leaves[l].postings.pointee.docFreq }
         if cost <= shortListPostings && leaves.count <= n &* MaxScoreDisjunction.documentAtATimeTermsPerClause {
-            runDocumentAtATime(docBase: docBase, prune: prune, collector: &collector)
+            // Two specialisations: with no filter the loop has no check at all.
+            if collector.hasFilter {
+                runDocumentAtATime(Filtered.self, docBase: docBase, prune: prune, collector: &collector)
+            } else {
+                runDocumentAtATime(Unfiltered.self, docBase: docBase, prune: prune, collector: &collector)
+            }
             return
         }
         let w = MaxScoreDisjunction.windowSize
@@ -293,7 +298,9 @@ struct MaxScoreDisjunction: ~Copyable {
     /// probed, best first, while the document can still compete. A clause's score is its terms' scores summed in
     /// double and rounded once; the document's, the clause scores summed in clause order, as everywhere else
     /// (`cannotCompete` allows for the clause roundings against bounds summed per term).
-    private mutating func runDocumentAtATime(docBase: Int32, prune: Bool, collector: inout TopKCollector) {
+    private mutating func runDocumentAtATime<F: CandidateFiltering>(
+        _: F.Type, docBase: Int32, prune: Bool, collector: inout TopKCollector
+    ) {
         let n = leaves.count
         let oneTermClauses = clauseCount == n
         let best = UnsafeMutablePointer<Double>.allocate(capacity: n)
@@ -361,7 +368,7 @@ struct MaxScoreDisjunction: ~Copyable {
                     continue
                 }
             }
-            if collector.filterRejects(docBase &+ d) {
+            if F.active && collector.filterRejects(docBase &+ d) {
                 // A document the filters reject: move the essential terms on without scoring it.
                 var next = PostingsCursor.noMoreDocs
                 for k in essentialFrom..<n {
@@ -586,3 +593,9 @@ struct MaxScoreDisjunction: ~Copyable {
         return any ? Float(sum) : 0
     }
 }
+
+/// Whether an evaluator's loop asks the collector's filter about candidates: a type parameter, so that the
+/// unfiltered specialisation has no check in its loop.
+protocol CandidateFiltering { static var active: Bool { get } }
+enum Filtered: CandidateFiltering { static var active: Bool { true } }
+enum Unfiltered: CandidateFiltering { static var active: Bool { false } }

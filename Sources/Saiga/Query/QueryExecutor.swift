@@ -15,7 +15,19 @@ indirect enum PreparedQuery {
         case .structured, .none: return true
         case .term, .phrase: return false
         case .boolean(let must, let should, let mustNot):
-            return (must + should + mustNot).allSatisfy(\.isStructuredOnly)
+            return must.allSatisfy(\.isStructuredOnly) && should.allSatisfy(\.isStructuredOnly)
+                && mustNot.allSatisfy(\.isStructuredOnly)
+        }
+    }
+
+    /// True if the query has a structured clause anywhere (none: nothing to hoist or filter).
+    var hasStructured: Bool {
+        switch self {
+        case .structured: return true
+        case .term, .phrase, .none: return false
+        case .boolean(let must, let should, let mustNot):
+            return must.contains(where: \.hasStructured) || should.contains(where: \.hasStructured)
+                || mustNot.contains(where: \.hasStructured)
         }
     }
 }
@@ -319,7 +331,7 @@ extension QueryExecutor {
     /// required clause, or only optional clauses and nothing else (Lucene: once a query has a required clause, its
     /// optional ones stop being needed to match).
     static func hoistFilters(_ q: PreparedQuery) -> (PreparedQuery, [PreparedFilter]) {
-        guard case .boolean(let must, let should, let mustNot) = q else { return (q, []) }
+        guard case .boolean(let must, let should, let mustNot) = q, q.hasStructured else { return (q, []) }
         let structuredMust = must.filter(\.isStructuredOnly)
         let structuredNot = mustNot.filter(\.isStructuredOnly)
         guard !structuredMust.isEmpty || !structuredNot.isEmpty else { return (q, []) }

@@ -38,6 +38,12 @@ struct TopKCollector {
         self.filter = filter.map { Unmanaged.passUnretained($0).toOpaque() }
     }
 
+    @inline(never)
+    private func rejectedByFilter(_ doc: Int32) -> Bool { filterRejects(doc) }
+
+    /// True if the current segment has filters.
+    var hasFilter: Bool { filter != nil }
+
     /// True if the segment's filters reject `doc` (false with no filter): evaluators ask before scoring a
     /// candidate fully, so that a selective filter saves the scoring of the documents it rejects.
     @inline(__always)
@@ -53,12 +59,9 @@ struct TopKCollector {
             let local = Int(doc &- deletedBase)
             if deletedBits[local >> 3] & (1 << UInt8(local & 7)) != 0 { return }
         }
-        if let filter {
-            // Checked only for documents that got this far: a filter costs what the candidates cost.
-            let local = Int(doc &- deletedBase)
-            let accepted = Unmanaged<SegmentFilter>.fromOpaque(filter)._withUnsafeGuaranteedRef { $0.accepts(local) }
-            if !accepted { return }
-        }
+        // Checked only for documents that got this far: a filter costs what the candidates cost. Out of line, so
+        // that `collect` stays small enough to inline into the evaluators' loops.
+        if filter != nil && rejectedByFilter(doc) { return }
         if total < countLimit { total &+= 1 }
         heap.insert(score: score, doc: doc)
         if total >= countLimit { updateThreshold() }

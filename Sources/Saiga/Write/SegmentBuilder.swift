@@ -11,6 +11,8 @@ final class SegmentBuilder {
     private var norms: [[UInt8]]
     /// Field number → index into `norms` (-1: no norms).
     private let normIndex: [Int]
+    /// The fields with norms, in `norms` order.
+    private let normFields: [Int]
     /// The id column: every id's UTF-8 bytes, and where each starts (`maxDoc + 1` offsets).
     private var idBytes: [UInt8] = []
     private var idOffsets: [UInt32] = [0]
@@ -42,6 +44,7 @@ final class SegmentBuilder {
         var normIndex = [Int](repeating: -1, count: 256)
         for (i, f) in normFields.enumerated() { normIndex[f] = i }
         self.normIndex = normIndex
+        self.normFields = normFields
         lengths = [Int](repeating: 0, count: layout.fields.count)
         columns = ColumnsBuilder(
             fields: layout.fields,
@@ -145,7 +148,7 @@ final class SegmentBuilder {
             fields[number].sumTotalTermFreq += count
         }
         for (number, text) in texts { lengths[number] = indexText(number, text) }
-        for (field, i) in normIndex.enumerated() where i >= 0 {
+        for (i, field) in normFields.enumerated() {
             let length = lengths[field]
             norms[i].append(SmallFloat.intToByte4(length))
             if length > 0 {
