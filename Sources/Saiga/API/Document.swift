@@ -3,7 +3,7 @@
 /// `title` and `body` are analyzed and searchable (`title:` and `body:` in queries, both by default); all fields,
 /// the id included, are stored and returned with hits. What the other fields are depends on the index's `Schema`:
 /// a field the schema declares is kept as its type says (searchable text, a keyword, a number or a date, with a
-/// column for sorting and facets); with the default schema, fields are stored only. A field may appear several times
+/// column for sorting and facets); an undeclared field is stored only, or refused by a writer given a schema. A field may appear several times
 /// (a multi-valued field, a JSON array).
 public struct Document: Sendable, Hashable, Codable {
     /// Unique within an index; at most `Document.maxIDBytes` bytes of UTF-8, not empty.

@@ -4,17 +4,18 @@
 ///
 /// A field's number is its position in the schema. Schemas only grow by appending fields, so a number never changes
 /// meaning within an index: `id`, `title` and `body` are 0, 1 and 2 in every index (`BuiltinFields`), and a term
-/// key's first byte names the same field in every segment. Stored-only fields of the default schema (not declared,
-/// `Document.fields` with any name) are numbered after the schema's fields, per segment, and matched by name.
+/// key's first byte names the same field in every segment. Stored-only fields (not declared, accepted when the writer
+/// was opened without a schema of its own) are numbered after the schema's fields, per segment, and matched by name.
 struct FieldLayout: Sendable {
     let schema: Schema
     /// One per schema field, in schema order (`fields[n].number == n`).
     let fields: [FieldInfo]
     private let numbers: [String: Int]
-    /// True when the schema is the default one: fields it does not declare are stored only, as before schemas.
+    /// True when fields the schema does not declare are stored only, as before schemas (a writer opened without a
+    /// schema of its own); false: they are errors.
     let acceptsUndeclaredFields: Bool
 
-    init(schema: Schema, positions: Bool, storeText: Bool) {
+    init(schema: Schema, positions: Bool, storeText: Bool, acceptsUndeclaredFields: Bool = false) {
         self.schema = schema
         var fields: [FieldInfo] = []
         var numbers: [String: Int] = [:]
@@ -26,7 +27,7 @@ struct FieldLayout: Sendable {
         }
         self.fields = fields
         self.numbers = numbers
-        acceptsUndeclaredFields = schema == .default
+        self.acceptsUndeclaredFields = acceptsUndeclaredFields || schema == .default
     }
 
     static func flags(_ f: Schema.Field, positions: Bool, storeText: Bool) -> FieldFlags {

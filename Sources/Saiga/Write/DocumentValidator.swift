@@ -2,9 +2,9 @@
 /// unchanged and a caller may skip it and go on, and normalizes their values for the schema (a date string becomes a
 /// `DateValue`, an integer in a float field a float, a keyword is lower-cased if its field says so).
 ///
-/// With the default schema, fields it does not declare are stored only (as before schemas); their names are capped
-/// so that the schema's fields and them fit in a segment's one-byte field numbers, in any segment and any merge of
-/// segments. With a schema of the application's own, a field it does not declare is an error.
+/// A writer opened without a schema of its own stores the fields the index's schema does not declare (as before
+/// schemas); their names are capped so that the schema's fields and them fit in a segment's one-byte field numbers,
+/// in any segment and any merge of segments. A writer given a schema refuses a field it does not declare.
 struct DocumentValidator {
     /// Largest document accepted, in UTF-8 bytes of id, title, body and extra fields.
     let maxDocumentBytes: Int

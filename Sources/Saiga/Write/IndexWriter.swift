@@ -111,7 +111,9 @@ public final class IndexWriter {
         var schema = latest?.schema ?? .default
         if let extra = options.schema { schema = try schema.adding(extra) }
         self.schema = schema
-        layout = FieldLayout(schema: schema, positions: positions, storeText: options.storeText)
+        layout = FieldLayout(
+            schema: schema, positions: positions, storeText: options.storeText,
+            acceptsUndeclaredFields: options.schema == nil)
         // The commit before the newest stays the fallback (its files are kept) as long as its manifest decodes. A
         // rebuild keeps the previous commits until its own first commit (a failed rebuild leaves the index as it
         // was), which then retires them all.

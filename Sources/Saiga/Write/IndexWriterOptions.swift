@@ -23,8 +23,9 @@ public struct IndexWriterOptions: Sendable {
     /// The fields of the documents, beyond `id`, `title` and `body` (which every index has, as `Schema.default`
     /// declares them). A new index takes `Schema.default` with these fields added; an existing index adds the
     /// fields it does not have yet, and a field it has must be declared the same (`Schema.adding`: a changed type or
-    /// flag is an `.invalidArgument` error naming the field). nil (default): the index's own schema, or
-    /// `Schema.default` for a new index, whose undeclared fields are stored only.
+    /// flag is an `.invalidArgument` error naming the field), and a document field the schema does not declare is
+    /// an `.invalidDocument` error. nil (default): the index's own schema (or `Schema.default` for a new index), and
+    /// fields it does not declare are stored only, as before schemas.
     public var schema: Schema?
     /// zlib level (1...9) for the document store. Default 6.
     public var storeCompressionLevel: Int

@@ -8,6 +8,7 @@
             print(hit["id"], hit["score"], hit["title"])
 
 Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--exact-count] [--token T]
+                                [--filter EXPR]... [--sort FIELD[:asc|desc]]... [--facet SPEC]... [--after TOKEN]
                              saiga_client.py HOST:PORT get ID | stats | ping
 """
 import json
@@ -63,6 +64,23 @@ def parse_fields(payload):
         out.append((tag, payload[i:i + n]))
         i += n
     return out
+
+
+def typed_value(payload):
+    """A typed value of RESULTS (a sort key, a facet bucket) as Python: int, float, bool or str (dates in RFC
+    3339); None for an empty field (a document without a value)."""
+    if not payload:
+        return None
+    f = parse_fields(payload)
+    kind = (first(f, 1, b"\0") or b"\0")[0]
+    text = first(f, 2, b"").decode()
+    if kind == 1:
+        return int(text)
+    if kind == 2:
+        return float(text)
+    if kind == 3:
+        return text == "true"
+    return text
 
 
 def first(fields, tag, default=None):
@@ -151,7 +169,12 @@ class SaigaClient:
         typ, _, payload = self._roundtrip(PING, field(1, data) if data else b"")
         return first(parse_fields(payload), 1, b"")
 
-    def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False):
+    def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False,
+               filters=(), sort=(), facets=(), after=None):
+        """Runs a query. `filters` are query-syntax strings (every one must hold, none scores), `sort` keys such as
+        "date:desc" or "_score", `facets` specs such as "source", "date:year" or "price:0,10,100", `after` the
+        "next" cursor of a previous sorted page. Hits of a sorted search carry "sort" (their key values); the answer
+        has "facets" ({spec: {"field", "buckets": [{"label", "count", "value", "to"}], "other"}}) and "next"."""
         p = f_str(1, query) + f_u32(2, k)
         if offset:
             p += f_u32(3, offset)
@@ -166,6 +189,14 @@ class SaigaClient:
             p += field(8, bytes([syntax]))
         if exact_count:
             p += f_bool(9, True)
+        for x in filters:
+            p += f_str(10, x)
+        for x in sort:
+            p += f_str(11, x)
+        for x in facets:
+            p += f_str(12, x)
+        if after is not None:
+            p += f_str(13, after)
         typ, _, payload = self._roundtrip(SEARCH, p)
         if typ != RESULTS:
             raise SaigaError(0, "expected RESULTS")
@@ -186,9 +217,36 @@ class SaigaClient:
                     stored[first(kv, 1, b"").decode()] = first(kv, 2, b"").decode()
             if stored:
                 hit["fields"] = stored
+            sort_values = [typed_value(v) for t, v in h if t == 6]
+            if sort_values:
+                hit["sort"] = sort_values
             hits.append(hit)
-        return {"total": u64(first(f, 1, b"\0" * 8)), "total_exact": first(f, 5) != b"\x01",
-                "took_us": u64(first(f, 2, b"\0" * 8)), "hits": hits}
+        result = {"total": u64(first(f, 1, b"\0" * 8)), "total_exact": first(f, 5) != b"\x01",
+                  "took_us": u64(first(f, 2, b"\0" * 8)), "hits": hits}
+        facet_results = {}
+        for tag, value in f:
+            if tag != 6:
+                continue
+            ff = parse_fields(value)
+            buckets = []
+            for t, v in ff:
+                if t == 4:
+                    bf = parse_fields(v)
+                    bucket = {"label": first(bf, 1, b"").decode(), "count": u64(first(bf, 2, b"\0" * 8))}
+                    if first(bf, 3) is not None:
+                        bucket["value"] = typed_value(first(bf, 3))
+                    if first(bf, 4) is not None:
+                        bucket["to"] = typed_value(first(bf, 4))
+                    buckets.append(bucket)
+            other = first(ff, 3)
+            facet_results[first(ff, 1, b"").decode()] = {"field": first(ff, 2, b"").decode(), "buckets": buckets,
+                                                         "other": u64(other) if other is not None else 0}
+        if facet_results:
+            result["facets"] = facet_results
+        nxt = first(f, 7)
+        if nxt is not None:
+            result["next"] = nxt.decode()
+        return result
 
     def get(self, doc_id):
         typ, _, payload = self._roundtrip(GET, f_str(1, doc_id))
@@ -216,8 +274,11 @@ def main(argv):
     host, _, port = argv[1].rpartition(":")
     args, opts, i = [], {}, 3
     while i < len(argv):
-        if argv[i] in ("--k", "--token") and i + 1 < len(argv):
+        if argv[i] in ("--k", "--token", "--after") and i + 1 < len(argv):
             opts[argv[i][2:]] = argv[i + 1]
+            i += 2
+        elif argv[i] in ("--filter", "--sort", "--facet") and i + 1 < len(argv):
+            opts.setdefault(argv[i][2:], []).append(argv[i + 1])
             i += 2
         elif argv[i] == "--exact-count":
             opts["exact-count"] = True
@@ -229,11 +290,20 @@ def main(argv):
         with SaigaClient(host.strip("[]"), int(port), token=opts.get("token")) as c:
             cmd = argv[2]
             if cmd == "search":
-                r = c.search(" ".join(args), k=int(opts.get("k", 10)), exact_count=opts.get("exact-count", False))
-                out = {"total": r["total"], "hits": [{"id": h["id"], "score": h["score"], "title": h["title"],
-                                                      "snippet": h["snippet"]} for h in r["hits"]]}
+                r = c.search(" ".join(args), k=int(opts.get("k", 10)), exact_count=opts.get("exact-count", False),
+                             filters=opts.get("filter", ()), sort=opts.get("sort", ()), facets=opts.get("facet", ()),
+                             after=opts.get("after"))
+                out = {"total": r["total"], "hits": []}
+                for h in r["hits"]:
+                    hit = {"id": h["id"], "score": h["score"], "title": h["title"], "snippet": h["snippet"]}
+                    if "sort" in h:
+                        hit["sort"] = h["sort"]
+                    out["hits"].append(hit)
                 if not r["total_exact"]:
                     out["total_exact"] = False  # as `saiga search --json`: only when the total is a lower bound
+                for key in ("facets", "next"):
+                    if key in r:
+                        out[key] = r[key]
             elif cmd == "get":
                 out = c.get(args[0])
             elif cmd == "stats":

@@ -1,0 +1,123 @@
+import Foundation
+import Saiga
+import SaigaClient
+import SaigaWire
+import Testing
+
+/// Filters, sorts, facets and search-after over a real server: the Swift client, the Python client and
+/// `saiga search --server` answer what the library answers.
+@Suite("saiga serve: filters, sort, facets")
+struct StructuredServerTests {
+    static let products = """
+        {"id": "p1", "title": "Felt yurt lamp", "contents": "A lamp of felt for steppe evenings.", "brand": "Altyn", "tags": ["lamp", "felt"], "price": 49.5, "stock": 12, "released": "2024-03-01", "eco": true}
+        {"id": "p2", "title": "Dombra, walnut", "contents": "Two-string dombra made in Almaty.", "brand": "Saz", "tags": ["music"], "price": 320, "stock": 3, "released": "2023-11-20", "eco": false}
+        {"id": "p3", "title": "Felt slippers", "contents": "Warm felt slippers for the steppe.", "brand": "Altyn", "tags": ["felt", "shoes"], "price": 25, "stock": 0, "released": "2025-01-15", "eco": true}
+        {"id": "p4", "title": "Saiga poster", "contents": "The saiga antelope of the steppe.", "brand": "Dala", "tags": ["art"], "price": 15.99, "stock": 40, "released": "2025-06-02", "eco": true}
+        {"id": "p5", "title": "Steppe tea set", "contents": "Cups and a teapot with steppe patterns.", "brand": "Dala", "tags": ["tea", "felt"], "price": 75, "stock": 7, "released": "2022-08-30", "eco": false}
+
+        """
+
+    @Test("the Swift client, the Python client and --server agree with the library")
+    func structuredOverTheProtocol() async throws {
+        try await withTempDir { dir in
+            let file = dir.appendingPathComponent("products.jsonl")
+            try Data(Self.products.utf8).write(to: file)
+            let idx = dir.appendingPathComponent("idx")
+            let built = try await saiga(["index", "--index", idx.path, file.path, "--quiet"])
+            try #require(built.succeeded, "\(built)")
+            let reader = try IndexReader(path: idx.path)
+            try await withServer(index: idx) { server in
+                let client = try server.client()
+                // A filtered, sorted page with facets, then the page after it.
+                let request = SearchRequest(
+                    query: "steppe OR felt", k: 2, snippets: false, filters: ["price:<=100"],
+                    sort: ["released:desc"], facets: ["tags", "released:year", "price:0,50,100"])
+                let r = try await client.search(request)
+                let local = try reader.search(
+                    "steppe OR felt",
+                    options: SearchOptions(
+                        k: 2, snippets: false, filter: ["price:<=100"], sort: [SortField("released", .descending)],
+                        facets: try ["tags", "released:year", "price:0,50,100"].map {
+                            try FacetRequest.parse($0, schema: reader.schema)
+                        }))
+                #expect(r.hits.map(\.id) == local.hits.map(\.id))
+                #expect(r.hits.map(\.id) == ["p4", "p3"])
+                #expect(r.total == UInt64(local.total))
+                #expect(
+                    r.hits.map { $0.sortValues.map { $0?.text } } == [
+                        ["2025-06-02T00:00:00Z"], ["2025-01-15T00:00:00Z"],
+                    ])
+                #expect(r.hits.first?.sortValues.first??.kind == .date)
+                #expect(r.facets.map(\.spec) == ["tags", "released:year", "price:0,50,100"])
+                for (wire, lib) in zip(r.facets, local.facets) {
+                    #expect(wire.buckets.map(\.label) == lib.buckets.map(\.label))
+                    #expect(wire.buckets.map(\.count) == lib.buckets.map { UInt64($0.count) })
+                    #expect(wire.otherCount == UInt64(lib.otherCount))
+                }
+                let tags = try #require(r.facets.first)
+                #expect(tags.buckets.first?.label == "felt" && tags.buckets.first?.count == 3)
+                let next = try #require(r.next)
+                var second = request
+                second.after = next
+                let r2 = try await client.search(second)
+                #expect(r2.hits.map(\.id) == ["p1", "p5"])
+
+                // Errors: a bad filter points at its column, a bad sort or facet is an invalid argument.
+                for (bad, kind) in [
+                    (SearchRequest(query: "felt", filters: ["stock:many"]), ErrorCode.invalidQuery),
+                    (SearchRequest(query: "felt", sort: ["colour"]), .invalidArgument),
+                    (SearchRequest(query: "felt", facets: ["brand"]), .invalidArgument),
+                    (SearchRequest(query: "felt", sort: ["price"], after: "nothex"), .invalidArgument),
+                ] {
+                    do throws(ClientError) {
+                        _ = try await client.search(bad)
+                        Issue.record("expected an error for \(bad)")
+                    } catch {
+                        #expect(error.kind == .server(kind), "\(bad): \(error)")
+                    }
+                }
+                // The connection is still usable after the errors.
+                #expect(try await client.search("felt").total == 2)
+
+                // saiga search --server prints what the local search prints.
+                let args = [
+                    "search", "steppe OR felt", "--json", "--no-snippets", "-k", "2", "--filter", "price:<=100",
+                    "--sort", "released:desc", "--facet", "tags", "--facet", "released:year",
+                ]
+                let viaServer = try await saiga(args + ["--server", server.address])
+                let viaIndex = try await saiga(args + ["--index", idx.path])
+                #expect(viaServer.succeeded && viaIndex.succeeded, "\(viaServer)\n\(viaIndex)")
+                #expect(viaServer.stdout == viaIndex.stdout, "\(viaServer.stdout)\n\(viaIndex.stdout)")
+
+                // The Python client.
+                let probe = try await run("/usr/bin/env", ["python3", "--version"], timeout: 20)
+                try #require(probe.succeeded, "python3 is needed for this test:\n\(probe)")
+                let py = try await python([
+                    server.address, "search", "steppe OR felt", "--k", "2", "--filter", "price:<=100", "--sort",
+                    "released:desc", "--facet", "tags",
+                ])
+                try #require(py.succeeded, "\(py)")
+                let object = try #require(
+                    try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any])
+                let hits = try #require(object["hits"] as? [[String: Any]])
+                #expect(hits.compactMap { $0["id"] as? String } == ["p4", "p3"])
+                #expect(
+                    hits.compactMap { ($0["sort"] as? [String])?.first } == [
+                        "2025-06-02T00:00:00Z", "2025-01-15T00:00:00Z",
+                    ])
+                let facet = try #require((object["facets"] as? [String: Any])?["tags"] as? [String: Any])
+                let buckets = try #require(facet["buckets"] as? [[String: Any]])
+                #expect(buckets.first?["label"] as? String == "felt" && buckets.first?["count"] as? Int == 3)
+                let cursor = try #require(object["next"] as? String)
+                let py2 = try await python([
+                    server.address, "search", "steppe OR felt", "--k", "2", "--filter", "price:<=100", "--sort",
+                    "released:desc", "--after", cursor,
+                ])
+                let object2 = try #require(
+                    try JSONSerialization.jsonObject(with: Data(py2.stdout.utf8)) as? [String: Any])
+                #expect(
+                    ((object2["hits"] as? [[String: Any]]) ?? []).compactMap { $0["id"] as? String } == ["p1", "p5"])
+            }
+        }
+    }
+}
