@@ -9,6 +9,38 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("saiga-api-\(UUID().uuidString)").path
     }
 
+    /// The README's structured-documents example, compiled.
+    @Test func readmeStructuredExample() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        // --- README structured example begins ---
+        let schema = try Schema([
+            Schema.Field("tags", .keyword), Schema.Field("price", .float), Schema.Field("released", .date),
+        ])
+        let writer = try IndexWriter(path: path, options: IndexWriterOptions(schema: schema))
+        try writer.add(
+            Document(
+                id: "p1", title: "Felt yurt lamp", body: "A lamp of felt for steppe evenings.",
+                fields: [
+                    .init("tags", "lamp"), .init("tags", "felt"), .init("price", .float(49.5)),
+                    .init("released", "2024-03-01"),
+                ]))
+        try writer.commit()
+        let results = try IndexReader(path: path).search(
+            "steppe",
+            options: SearchOptions(
+                filter: ["price:<=50"], sort: [SortField("released", .descending)],
+                facets: [FacetRequest("tags", .terms(size: 10))]))
+        // --- README structured example ends ---
+        writer.close()
+
+        #expect(results.hits.map(\.id) == ["p1"])
+        #expect(results.hits.first?.sortValues == [.date(DateValue(year: 2024, month: 3, day: 1)!)])
+        #expect(results.facets.first?.buckets.map(\.label) == ["felt", "lamp"])
+        #expect(results.next != nil)
+    }
+
     @Test func readmeExample() throws {
         let path = temporaryPath()
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -10,7 +10,8 @@ enum StatsCommand: Command {
             "bytes", "generation", "components": {...}, "stemming", "stopwords"}. "docs" counts live documents; "deleted"
             the deleted ones that segments still hold until merges rewrite them. "terms" is the vocabulary (distinct
             terms of the index); "segment_terms" sums each segment's distinct terms (a term in two segments counts
-            twice), which is what the dictionaries hold.
+            twice), which is what the dictionaries hold. "fields" lists each field of the schema:
+            {"name", "type", "documents" (with a value), "values" (tokens of text, values otherwise), "terms"}.
             """,
         options: [.index, .json])
 
@@ -28,6 +29,17 @@ enum StatsCommand: Command {
                     ("postings", "\(s.postings)"), ("tokens", "\(s.tokens)"), ("bytes", "\(s.bytes)"),
                     ("generation", "\(s.generation)"), ("components", components),
                     ("stemming", "\(s.stemming)"), ("stopwords", "\(s.stopWords)"),
+                    (
+                        "fields",
+                        JSON.array(
+                            s.fields.map {
+                                JSON.object([
+                                    ("name", JSON.string($0.name)), ("type", JSON.string($0.type.rawValue)),
+                                    ("documents", "\($0.documents)"), ("values", "\($0.values)"),
+                                    ("terms", "\($0.terms)"),
+                                ])
+                            })
+                    ),
                 ]))
         } else {
             Terminal.out("index       \(reader.path) (generation \(s.generation))")
@@ -46,6 +58,15 @@ enum StatsCommand: Command {
                 Terminal.out("  \(k.rawValue.padding(12))\(Terminal.grouped(v))")
             }
             Terminal.out("analyzer    stemming \(s.stemming ? "on" : "off"), stop words \(s.stopWords ? "on" : "off")")
+            Terminal.out("fields      name, type: documents with a value, values (tokens of text), distinct terms")
+            let width = s.fields.map(\.name.count).max() ?? 0
+            for f in s.fields {
+                Terminal.out(
+                    "  \(Terminal.visible(f.name).padding(width))  \(f.type.rawValue.padding(8))"
+                        + "\(Terminal.grouped(f.documents)) documents, \(Terminal.grouped(f.values)) "
+                        + (f.type == .text ? "tokens" : "values")
+                        + (f.terms > 0 ? ", \(Terminal.grouped(f.terms)) terms" : ""))
+            }
         }
         return 0
     }

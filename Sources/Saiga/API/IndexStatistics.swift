@@ -22,6 +22,20 @@ public struct IndexStatistics: Sendable, Hashable, Codable {
     public var componentBytes: [IndexComponent: Int]
     public var stemming: Bool
     public var stopWords: Bool
+    /// Per field of the schema, in schema order.
+    public var fields: [FieldStats] = []
+
+    /// What the index holds of one field, summed over its segments (deleted documents included until merged).
+    public struct FieldStats: Sendable, Hashable, Codable {
+        public var name: String
+        public var type: Schema.FieldType
+        /// Documents with a value (text: with at least one token).
+        public var documents: Int
+        /// Text: tokens; keywords: (document, value) pairs; numbers, dates, booleans: values.
+        public var values: Int
+        /// Distinct terms per segment, summed (text and indexed keywords).
+        public var terms: Int
+    }
 }
 
 extension IndexReader {
@@ -59,9 +73,7 @@ extension IndexReader {
             for f in seg.info.fields {
                 s.segmentTerms += f.termCount
                 s.postings += f.sumDocFreq
-                if f.number == BuiltinFields.titleField || f.number == BuiltinFields.bodyField {
-                    s.tokens += f.sumTotalTermFreq
-                }
+                if f.flags.contains(.norms) { s.tokens += f.sumTotalTermFreq }
             }
             for r in seg.info.files {
                 s.componentBytes[r.kind.component, default: 0] += r.length
@@ -75,6 +87,17 @@ extension IndexReader {
             let metaBytes = directory.size(of: seg.info.fileName(.segmentInfo))
             s.componentBytes[.meta, default: 0] += metaBytes
             s.bytes += metaBytes
+        }
+        for (n, field) in manifest.schema.fields.enumerated() {
+            var stats = IndexStatistics.FieldStats(
+                name: field.name, type: field.type, documents: 0, values: 0, terms: 0)
+            for seg in segments {
+                guard let f = seg.info.field(number: n), f.name == field.name else { continue }
+                stats.documents += n == BuiltinFields.idField ? seg.maxDoc : f.docCount
+                stats.values += n == BuiltinFields.idField ? seg.maxDoc : f.sumTotalTermFreq
+                stats.terms += f.termCount
+            }
+            s.fields.append(stats)
         }
         let manifestBytes = directory.size(of: Manifest.fileName(generation: generation))
         s.componentBytes[.meta, default: 0] += manifestBytes
