@@ -75,6 +75,15 @@ struct FacetCounter {
             return
         }
         guard let column = try seg.columns.numeric(field) else { return }
+        if case .histogram(let interval) = request.kind, type == .integer,
+            try countDense(column, interval: Int64(interval), docs)
+        {
+            return
+        }
+        if case .ranges = request.kind {
+            try countRanges(column, docs)
+            return
+        }
         var local: [Int64: Int] = [:]
         let kind = request.kind
         let type = self.type
@@ -105,6 +114,65 @@ struct FacetCounter {
                 .limitExceeded,
                 "facet \(request) has more than \(FacetRequest.maxBuckets) buckets; use a wider interval")
         }
+    }
+
+    /// An integer histogram counted in an array indexed by bucket (the column's range divided by the interval), when
+    /// that array is small; false (nothing counted) when it is not, for the dictionary to count.
+    private mutating func countDense(
+        _ column: NumericColumn, interval: Int64, _ docs: DocBitSet
+    ) throws(SaigaError) -> Bool {
+        var lo = Int64.max
+        var hi = Int64.min
+        for b in 0..<column.blockCount {
+            if let r = column.blockRange(b) {
+                lo = Swift.min(lo, r.lowerBound)
+                hi = Swift.max(hi, r.upperBound)
+            }
+        }
+        guard lo <= hi else { return true }
+        func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+            let q = a / b
+            return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+        }
+        let first = floorDiv(lo, interval)
+        let (span, overflow) = floorDiv(hi, interval).subtractingReportingOverflow(first)
+        guard !overflow, span < 65_536 else { return false }
+        var counts = [Int](repeating: 0, count: Int(span) + 1)
+        counts.withUnsafeMutableBufferPointer { c in
+            try? docs.forEachDocument { (d: Int) -> Bool in
+                var last = -1
+                column.forEachValue(d) { v in
+                    let i = Int(floorDiv(v, interval) &- first)
+                    if i != last {
+                        c[i] &+= 1
+                        last = i
+                    }
+                }
+                return true
+            }
+        }
+        for (i, n) in counts.enumerated() where n > 0 { buckets[(first + Int64(i)) &* interval, default: 0] += n }
+        return true
+    }
+
+    /// Range buckets counted in an array (bounds.count + 1 of them).
+    private mutating func countRanges(_ column: NumericColumn, _ docs: DocBitSet) throws(SaigaError) {
+        var counts = [Int](repeating: 0, count: bounds.count + 1)
+        let kind = request.kind
+        let type = self.type
+        let bounds = self.bounds
+        counts.withUnsafeMutableBufferPointer { c in
+            try? docs.forEachDocument { (d: Int) -> Bool in
+                var last: Int64 = -1
+                column.forEachValue(d) { v in
+                    guard let b = FacetCounter.bucket(v, kind, type, bounds), b != last else { return }
+                    c[Int(b)] &+= 1
+                    last = b
+                }
+                return true
+            }
+        }
+        for (i, n) in counts.enumerated() where n > 0 { buckets[Int64(i), default: 0] += n }
     }
 
     /// The bucket key of value `v` (the field's sortable Int64): for terms the value itself, for histograms the
