@@ -19,6 +19,10 @@ enum RequestHandler {
                     try FacetRequest.parse(x, schema: reader.schema)
                 }
                 options.after = s.after
+                for b in s.boosts {
+                    let (field, boost) = try SearchOptions.fieldBoost(parsing: b)
+                    options.fieldBoosts[field] = boost
+                }
                 let r: SearchResults
                 switch s.syntax {
                 case .query: r = try reader.search(s.query, options: options)

@@ -121,12 +121,16 @@ public struct SearchRequest: Sendable, Hashable {
     public var facets: [String]
     /// A search-after cursor (`SearchResponse.next` of the previous page).
     public var after: String?
+    /// Boosts of text fields, `FIELD^N` (`title^3`).
+    public var boosts: [String]
 
     public init(
         query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
         k1: Float? = nil, b: Float? = nil, syntax: QuerySyntax = .query, exactCount: Bool = false,
-        filters: [String] = [], sort: [String] = [], facets: [String] = [], after: String? = nil
+        filters: [String] = [], sort: [String] = [], facets: [String] = [], after: String? = nil,
+        boosts: [String] = []
     ) {
+        self.boosts = boosts
         self.filters = filters
         self.sort = sort
         self.facets = facets
@@ -157,12 +161,14 @@ public struct SearchRequest: Sendable, Hashable {
         for s in sort { w.string(11, s) }
         for f in facets { w.string(12, f) }
         if let after { w.string(13, after) }
+        for b in boosts { w.string(14, b) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
         let f = try FieldSet(
-            payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13], repeatable: [4, 10, 11, 12])
+            payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+            repeatable: [4, 10, 11, 12, 14])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
         if let o = try f.u32(3) { r.offset = o }
@@ -184,6 +190,7 @@ public struct SearchRequest: Sendable, Hashable {
         for field in f.all(11) { r.sort.append(try field.string(in: "SEARCH")) }
         for field in f.all(12) { r.facets.append(try field.string(in: "SEARCH")) }
         r.after = try f.string(13)
+        for field in f.all(14) { r.boosts.append(try field.string(in: "SEARCH")) }
         return r
     }
 }

@@ -19,7 +19,7 @@ struct CommandLineTests {
         "search": [
             "--index DIR", "--server HOST:PORT", "--token T", "-k N", "--offset N", "--json", "--k1 X", "--b Y",
             "--no-snippets", "--fields a,b", "--exact-count", "--filter EXPR", "--sort FIELD[:asc|desc]",
-            "--facet SPEC", "--after TOKEN",
+            "--facet SPEC", "--boost FIELD^N", "--after TOKEN",
         ],
         "analyze": ["--no-stem", "--stopwords", "--index DIR"],
         "stats": ["--index DIR", "--json"],

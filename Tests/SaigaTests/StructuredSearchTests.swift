@@ -455,3 +455,50 @@ extension FacetRequest {
         }
     }
 }
+
+/// Field boosts, from the schema and per search: scores equal the reference's with the same boosts (BM25 weight =
+/// boost × idf, Lucene's `BoostQuery`), with pruning and without.
+@Suite struct FieldBoostTests {
+    @Test func boostsScoreAsLucene() throws {
+        var rng = SeededRandom(seed: 77)
+        var docs = RandomCorpus.documents(count: 300, rng: &rng)
+        for i in docs.indices where i % 3 == 0 {
+            docs[i].fields = [Document.Field("note", "\(RandomCorpus.word(&rng)) \(RandomCorpus.word(&rng))")]
+        }
+        let schema = try Schema([Schema.Field("note", .text, boost: 1.5)])
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        var options = IndexWriterOptions(mergePolicy: nil, schema: schema)
+        options.maxBufferedDocuments = 120
+        try buildIndex(docs, at: dir.path, options: options)
+        let reader = try IndexReader(path: dir.path)
+        var ref = ReferenceIndex(documents: docs, schema: try Schema.default.adding(schema))
+        ref.boosts = [BuiltinFields.titleField: 2.5, 3: 1.5]
+        for q in 0..<40 {
+            let text = q % 4 == 0 ? RandomCorpus.word(&rng) : RandomCorpus.query(&rng)
+            guard let parsed = try? QueryParser(schema: ref.schema).parse(text),
+                let node = try? QueryRewriter(analyzer: ref.analyzer, schema: ref.schema).rewrite(parsed)
+            else { continue }
+            var expected: [(Int, Float)] = []
+            for d in ref.documents.indices {
+                let (m, s) = ref.evaluate(node, doc: d, parameters: BM25Parameters())
+                if m { expected.append((d, s)) }
+            }
+            expected.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+            for exhaustive in [false, true] {
+                var o = SearchOptions(k: 10, snippets: false, exhaustive: exhaustive)
+                o.fieldBoosts = ["title": 2.5]
+                let got = try reader.search(text, options: o)
+                #expect(got.hits.map(\.id) == expected.prefix(10).map { ref.documents[$0.0].id }, "\(text)")
+                #expect(got.hits.map(\.score) == expected.prefix(10).map(\.1), "\(text)")
+            }
+        }
+        #expect(throws: SaigaError.self) {
+            var o = SearchOptions()
+            o.fieldBoosts = ["nosuch": 2]
+            _ = try reader.search("steppe", options: o)
+        }
+        #expect(throws: SaigaError.self) { _ = try SearchOptions.fieldBoost(parsing: "title^-1") }
+        #expect(try SearchOptions.fieldBoost(parsing: "title^3").boost == 3)
+    }
+}

@@ -32,6 +32,8 @@ extension OptionSpec {
         "sort", "FIELD[:asc|desc]", help: "sort by a field (repeatable: later keys break ties; _score for the score)")
     fileprivate static let facet = OptionSpec(
         "facet", "SPEC", help: "count matches per value: source, source:20, date:year, year:10, price:0,10,100")
+    fileprivate static let boost = OptionSpec(
+        "boost", "FIELD^N", help: "boost matches in a text field (repeatable: --boost title^3)")
     fileprivate static let after = OptionSpec(
         "after", "TOKEN", help: "the page after the one that printed this token (\"next\")")
 }
@@ -58,12 +60,13 @@ enum SearchCommand: Command {
             --filter restricts without scoring (repeatable, all must hold): --filter 'date:>=2025-01-01'.
             --sort orders by fields instead of score: --sort date:desc (missing values last).
             --facet counts every match by value: --facet source, --facet date:month.
+            --boost title^3 weighs matches in a text field (in place of the schema's boost).
             A sorted page prints a "next" token; --after TOKEN gives the page after it.
             In --json, sorted hits carry "sort" (their key values), and the object has "facets" and "next".
             """,
         options: [
             .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
-            .k1, .b, .noSnippets, .fields, .exactCount, .filter, .sort, .facet, .after,
+            .k1, .b, .noSnippets, .fields, .exactCount, .filter, .sort, .facet, .boost, .after,
         ],
         dashWordsArePositional: true)
 
@@ -89,6 +92,12 @@ enum SearchCommand: Command {
             options.sort = try args.values(.sort).map { (s: String) throws(SaigaError) in try SortField(parsing: s) }
         } catch { throw UsageError("--sort \(error.message)") }
         options.after = args.value(.after)
+        do {
+            for b in args.values(.boost) {
+                let (field, boost) = try SearchOptions.fieldBoost(parsing: b)
+                options.fieldBoosts[field] = boost
+            }
+        } catch { throw UsageError("--boost \(error.message)") }
         let facetSpecs = args.values(.facet)
         let json = args.flag(.json)
         // On a terminal, matches are marked with placeholders that become bold once the document's text has had its
@@ -111,7 +120,7 @@ enum SearchCommand: Command {
                 fields: options.fields, snippets: options.snippets,
                 k1: try args.float(.k1), b: try args.float(.b),
                 exactCount: args.flag(.exactCount), filters: options.filter, sort: args.values(.sort),
-                facets: facetSpecs, after: options.after)
+                facets: facetSpecs, after: options.after, boosts: args.values(.boost))
             do throws(ClientError) {
                 let r = try client.search(request)
                 results = remoteResults(r, markup: options.snippet)

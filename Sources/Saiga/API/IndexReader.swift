@@ -249,7 +249,8 @@ public final class IndexReader: Sendable {
         for name in options.fields where !isKnownStoredField(name) {
             throw SaigaError(.invalidArgument, "no document of the index has a field named \"\(name)\"")
         }
-        let executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
+        var executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
+        executor.fieldBoosts = try fieldBoosts(options)
         let prepared = try executor.prepare(node, parameters: options.bm25)
         var filters: [PreparedFilter] = []
         for f in options.filter { filters.append(PreparedFilter(query: try prepareFilter(f, executor, options))) }
@@ -356,6 +357,24 @@ public final class IndexReader: Sendable {
         results.facets = facetResults
         results.next = next
         return results
+    }
+
+    /// The boost of each text field: `SearchOptions.fieldBoosts` where it names the field, else the schema's.
+    private func fieldBoosts(_ options: SearchOptions) throws(SaigaError) -> [Int: Float] {
+        var boosts: [Int: Float] = [:]
+        for (n, f) in manifest.schema.fields.enumerated() where f.type == .text && f.boost != 1 { boosts[n] = f.boost }
+        for (name, boost) in options.fieldBoosts {
+            guard let n = manifest.schema.fields.firstIndex(where: { $0.name == name }),
+                manifest.schema.fields[n].type == .text
+            else {
+                throw SaigaError(.invalidArgument, "boost \(name)^\(boost): the index has no text field '\(name)'")
+            }
+            guard boost.isFinite && boost > 0 && boost <= 1_000_000 else {
+                throw SaigaError(.invalidArgument, "boost \(name)^\(boost): a boost is a positive number")
+            }
+            boosts[n] = boost
+        }
+        return boosts
     }
 
     /// A filter expression as a query: parsed with the schema; a purely negative one (`-source:bbc`) means every

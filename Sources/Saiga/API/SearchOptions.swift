@@ -36,6 +36,19 @@ public struct SearchOptions: Sendable, Hashable {
     public var after: String?
     /// Facet counts over every matching document. Default none.
     public var facets: [FacetRequest]
+    /// Boosts of text fields for this search (`["title": 3]`), in place of the schema's (`Schema.Field.boost`): a
+    /// match in the field scores boost × its BM25 weight, as Lucene's `BoostQuery` does. Default none.
+    public var fieldBoosts: [String: Float] = [:]
+
+    /// `title^3`: a field name and its boost, as `saiga search --boost` and the protocol write them.
+    public static func fieldBoost(parsing text: String) throws(SaigaError) -> (field: String, boost: Float) {
+        guard let caret = text.lastIndex(of: "^"), let boost = Float(text[text.index(after: caret)...]),
+            boost.isFinite, boost > 0
+        else {
+            throw SaigaError(.invalidArgument, "boost '\(text)': expected FIELD^N with N a positive number")
+        }
+        return (String(text[..<caret]), boost)
+    }
 
     /// Largest `k` accepted (the same limit for the library, `saiga search` and the server).
     public static let maxK = 10_000

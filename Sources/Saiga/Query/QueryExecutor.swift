@@ -45,6 +45,9 @@ struct QueryExecutor {
     let segments: [SegmentReader]
     let docBases: [Int]
     let fieldStats: [Int: FieldStatistics]
+    /// Per field number, the boost of its matches (Lucene's `BoostQuery`: the BM25 weight is boost × idf); 1 when
+    /// absent.
+    var fieldBoosts: [Int: Float] = [:]
     /// Single-term disjunctions with at most this many postings in a segment are evaluated document by document
     /// rather than in MaxScore windows (see `MaxScoreDisjunction.shortListPostings`: by default all of them; tests
     /// set 0 to drive every disjunction through the windows).
@@ -66,8 +69,8 @@ struct QueryExecutor {
             if df == 0 { return .none }
             let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
             let bm25 = BM25Scorer(
-                idf: BM25Scorer.idf(docFreq: df, docCount: stats.docCount), stats: stats,
-                parameters: parameters)
+                idf: BM25Scorer.idf(docFreq: df, docCount: stats.docCount), boost: fieldBoosts[field] ?? 1,
+                stats: stats, parameters: parameters)
             return .term(field: field, metas: metas, bm25: bm25)
         case .phrase(let field, let terms, let offsets):
             var perTerm: [[TermMeta?]] = []
@@ -81,8 +84,8 @@ struct QueryExecutor {
             }
             let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
             let bm25 = BM25Scorer(
-                idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: stats.docCount), stats: stats,
-                parameters: parameters)
+                idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: stats.docCount), boost: fieldBoosts[field] ?? 1,
+                stats: stats, parameters: parameters)
             // metas[segment][term]
             let metas = segments.indices.map { s in perTerm.map { $0[s] } }
             return .phrase(field: field, metas: metas, offsets: offsets, bm25: bm25)

@@ -24,6 +24,8 @@ struct ReferenceIndex {
     /// The documents' structured fields, typed and normalized by the schema: values[doc][field number].
     let schema: Schema
     let values: [[Int: [FieldValue]]]
+    /// Per field number, the boost of its matches (BM25 weight = boost × idf).
+    var boosts: [Int: Float] = [:]
 
     init(documents: [Document], analyzer: Analyzer = Analyzer(), schema: Schema = .default) {
         self.documents = documents
@@ -102,8 +104,8 @@ struct ReferenceIndex {
             guard freq > 0 else { return (false, 0) }
             let df = docFreq(field, term)
             let bm25 = BM25Scorer(
-                idf: BM25Scorer.idf(docFreq: df, docCount: docCount[field]!), stats: stats(field),
-                parameters: parameters)
+                idf: BM25Scorer.idf(docFreq: df, docCount: docCount[field]!), boost: boosts[field] ?? 1,
+                stats: stats(field), parameters: parameters)
             return (true, bm25.score(freq: Float(freq), norm: SmallFloat.intToByte4(f.length)))
         case .phrase(let field, let terms, let offsets):
             let dfs = terms.map { docFreq(field, $0) }
@@ -119,7 +121,7 @@ struct ReferenceIndex {
             }
             guard freq > 0 else { return (false, 0) }
             let bm25 = BM25Scorer(
-                idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: docCount[field]!),
+                idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: docCount[field]!), boost: boosts[field] ?? 1,
                 stats: stats(field), parameters: parameters)
             return (true, bm25.score(freq: Float(freq), norm: SmallFloat.intToByte4(f.length)))
         case .prefix(let field, let prefix):

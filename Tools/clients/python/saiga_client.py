@@ -170,10 +170,10 @@ class SaigaClient:
         return first(parse_fields(payload), 1, b"")
 
     def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False,
-               filters=(), sort=(), facets=(), after=None):
+               filters=(), sort=(), facets=(), after=None, boosts=()):
         """Runs a query. `filters` are query-syntax strings (every one must hold, none scores), `sort` keys such as
         "date:desc" or "_score", `facets` specs such as "source", "date:year" or "price:0,10,100", `after` the
-        "next" cursor of a previous sorted page. Hits of a sorted search carry "sort" (their key values); the answer
+        "next" cursor of a previous sorted page, `boosts` field boosts such as "title^3". Hits of a sorted search carry "sort" (their key values); the answer
         has "facets" ({spec: {"field", "buckets": [{"label", "count", "value", "to"}], "other"}}) and "next"."""
         p = f_str(1, query) + f_u32(2, k)
         if offset:
@@ -197,6 +197,8 @@ class SaigaClient:
             p += f_str(12, x)
         if after is not None:
             p += f_str(13, after)
+        for x in boosts:
+            p += f_str(14, x)
         typ, _, payload = self._roundtrip(SEARCH, p)
         if typ != RESULTS:
             raise SaigaError(0, "expected RESULTS")
