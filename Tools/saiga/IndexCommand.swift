@@ -164,7 +164,13 @@ enum IndexCommand: Command {
         if schema == nil {
             let existing = append ? (try? IndexReader(path: index))?.schema : nil
             let (s, inferred) = try SchemaFile.infer(corpus: corpus, existing: existing)
-            schema = s
+            // Inferred text fields take the index's analysis (the one analyzer of the index).
+            schema = try Schema(
+                s.fields.map { f in
+                    var f = f
+                    if f.type == .text { f.language = analyzer.stemming ? .english : .none }
+                    return f
+                })
             if !inferred.isEmpty && !quiet {
                 let list = inferred.map { "\($0.name) (\($0.type.rawValue))" }.joined(separator: ", ")
                 Terminal.err("saiga: inferred fields: \(list); declare them with --schema FILE (saiga schema --infer)")

@@ -37,7 +37,8 @@ public struct Schema: Sendable, Hashable {
         public var lowercase: Bool
         /// Text only: the default boost of matches in this field (Lucene's field boost).
         public var boost: Float
-        /// Text only: how words are analyzed (`english`: Porter2 stemming; `none`: folding only).
+        /// Text only: how words are analyzed (`english`: Porter2 stemming; `none`: folding only). One analyzer serves
+        /// an index for now: a writer refuses a field whose language differs from the index's analysis.
         public var language: TextLanguage
 
         public init(

@@ -109,7 +109,23 @@ public final class IndexWriter {
             positions = options.positions
         }
         var schema = latest?.schema ?? .default
-        if let extra = options.schema { schema = try schema.adding(extra) }
+        if let extra = options.schema {
+            // One analyzer serves the whole index (its stemming is the index's `AnalyzerOptions`): a text field asking
+            // for other analysis would be analyzed unlike it says. Per-field languages come with the Russian and
+            // Kazakh analyzers.
+            let language: Schema.TextLanguage = analyzerOptions.stemming ? .english : .none
+            for f in extra.fields
+            where f.type == .text && f.name != BuiltinFields.titleName
+                && f.name != BuiltinFields.bodyName && f.language != language
+            {
+                throw SaigaError(
+                    .invalidArgument,
+                    "field \"\(f.name)\" asks for language \(f.language.rawValue), but this index analyzes every text "
+                        + "field as \(language.rawValue) (stemming \(analyzerOptions.stemming ? "on" : "off")); "
+                        + "per-field languages are not supported yet")
+            }
+            schema = try schema.adding(extra)
+        }
         self.schema = schema
         layout = FieldLayout(
             schema: schema, positions: positions, storeText: options.storeText,
