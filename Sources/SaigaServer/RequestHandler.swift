@@ -52,7 +52,14 @@ enum RequestHandler {
             case .get(let g):
                 guard let d = try reader.document(id: g.id) else { return .document(DocumentResponse(found: false)) }
                 var fields: [String: String] = [:]
-                for f in d.fields { fields[f.name] = f.value.description }
+                // A multi-valued field's values joined by newlines, as in search hits.
+                for f in d.fields {
+                    if let earlier = fields[f.name] {
+                        fields[f.name] = earlier + "\n" + f.value.description
+                    } else {
+                        fields[f.name] = f.value.description
+                    }
+                }
                 return .document(DocumentResponse(found: true, id: d.id, title: d.title, body: d.body, fields: fields))
             case .stats:
                 let s = reader.statistics

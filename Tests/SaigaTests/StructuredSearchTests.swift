@@ -334,6 +334,9 @@ import Testing
         let r = try IndexReader(path: dir.path)
         #expect(try r.search("lang:kk").hits.map(\.id) == ["ok2"])
         #expect(try r.search("year:2020").hits.map(\.id) == ["ok"])
+        // Stored values come back typed (the float 2020.0 was normalized to the integer field's 2020).
+        #expect(try r.document(id: "ok")?.values(of: "year") == [.integer(2020)])
+        #expect(try r.document(id: "ok2")?.values(of: "lang") == [.string("kk")])
         // Query errors point at the column.
         for (q, column, words) in [
             ("year:abc", 6, "not a value of integer field"), ("note:[a TO b]", 6, "ranges need"),

@@ -554,8 +554,24 @@ public final class IndexReader: Sendable {
             throw SaigaError(.invalidArgument, "document number \(globalDoc) out of range")
         }
         var result: [String: String] = [:]
-        for (name, value) in try segments[s].document(local) { result[name] = value }
+        // A multi-valued field's values, joined by newlines in document order.
+        for (name, value) in try segments[s].document(local) {
+            if let earlier = result[name] { result[name] = earlier + "\n" + value } else { result[name] = value }
+        }
         return result
+    }
+
+    /// A stored value typed again by the schema (stored values are text: integers in decimal, dates in RFC 3339);
+    /// a string for text, keywords and fields the schema does not declare.
+    func storedValue(_ name: String, _ text: String) -> FieldValue {
+        guard let f = manifest.schema[name] else { return .string(text) }
+        switch f.type {
+        case .text, .keyword: return .string(text)
+        case .integer: return Int64(text).map(FieldValue.integer) ?? .string(text)
+        case .float: return Double(text).map(FieldValue.float) ?? .string(text)
+        case .boolean: return text == "true" ? .boolean(true) : text == "false" ? .boolean(false) : .string(text)
+        case .date: return DateValue(parsing: text).map(FieldValue.date) ?? .string(text)
+        }
     }
 
     /// The stored document with this id, or nil.
@@ -582,7 +598,7 @@ public final class IndexReader: Sendable {
             case BuiltinFields.idName: doc.id = value
             case BuiltinFields.titleName: doc.title = value
             case BuiltinFields.bodyName: doc.body = value
-            default: doc.fields.append(Document.Field(name, value))
+            default: doc.fields.append(Document.Field(name, storedValue(name, value)))
             }
         }
         return doc
@@ -601,8 +617,8 @@ public final class IndexReader: Sendable {
                     case BuiltinFields.titleField: doc.title = value
                     case BuiltinFields.bodyField: doc.body = value
                     default:
-                        doc.fields.append(
-                            Document.Field(seg.info.field(number: number)?.name ?? "field\(number)", value))
+                        let name = seg.info.field(number: number)?.name ?? "field\(number)"
+                        doc.fields.append(Document.Field(name, storedValue(name, value)))
                     }
                 }
                 try body(doc)

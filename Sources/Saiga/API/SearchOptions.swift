@@ -83,7 +83,8 @@ public struct SearchHit: Sendable, Hashable, Codable {
     public var title: String
     /// The best passage of the body with matched terms marked, if snippets were requested.
     public var snippet: String?
-    /// Requested stored fields.
+    /// Requested stored fields, as text (a multi-valued field's values joined by newlines; `IndexReader.document`
+    /// gives them typed and one by one).
     public var fields: [String: String]
     /// The document's number in this snapshot (stable only for the reader that returned it).
     public var docNumber: Int
