@@ -18,6 +18,24 @@ import Testing
         Schema.Field("rank", .integer, column: false),
         Schema.Field("note", .text),
     ])
+    /// The schema with its flags drawn by `seed`: keywords indexed or column-only, numbers with points or column-only
+    /// (`rank` and `city` never sort or facet), so that every way of matching a structured clause is exercised.
+    static func schema(seed: Int) -> Schema {
+        var rng = SeededRandom(seed: UInt64(seed) &* 977 &+ 1)
+        func coin() -> Bool { Bool.random(using: &rng) }
+        return try! Schema([
+            Schema.Field("source", .keyword, indexed: coin()),
+            Schema.Field("tags", .keyword, indexed: coin()),
+            Schema.Field("year", .integer, indexed: coin()),
+            Schema.Field("price", .float, indexed: coin()),
+            Schema.Field("date", .date, indexed: coin()),
+            Schema.Field("flag", .boolean, indexed: coin()),
+            Schema.Field("city", .keyword, indexed: coin(), column: true, lowercase: true),
+            Schema.Field("rank", .integer, indexed: true, column: coin()),
+            Schema.Field("note", .text),
+        ])
+    }
+
     static let sources = ["bbc", "wiki", "deb", "gcide", "kjv", "man"]
     static let tags = (0..<10).map { "tag\($0)" }
     static let cities = ["Astana", "Almaty", "ASTANA", "Shymkent"]
@@ -60,8 +78,9 @@ import Testing
     }
 
     static func filter(_ rng: inout SeededRandom, positive: Bool = false) -> String {
-        switch Int.random(in: 0..<12, using: &rng) {
+        switch Int.random(in: 0..<13, using: &rng) {
         case 8 where positive: return "source:deb"
+        case 12: return "rank:[3 TO 7]"
         case 0: return "source:\(sources.randomElement(using: &rng)!)"
         case 1: return "tags:\(tags.randomElement(using: &rng)!)"
         case 2:
@@ -152,16 +171,18 @@ import Testing
             ids: top.map { ref.documents[$0.0.doc].id }, scores: [], sortKeys: top.map(\.1), total: matched.count)
     }
 
-    @Test(arguments: [1, 2, 3, 4])
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8])
     func searchesMatchTheReference(seed: Int) throws {
         var rng = SeededRandom(seed: UInt64(seed) &* 131 &+ 7)
         let docs = Self.documents(seed == 1 ? 150 : 400, &rng)
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        var options = IndexWriterOptions(mergePolicy: nil, schema: Self.schema)
+        // Seeds 1 and 2: the fixed schema; 3 and up: flags drawn per seed.
+        let schema = seed <= 2 ? Self.schema : Self.schema(seed: seed)
+        var options = IndexWriterOptions(mergePolicy: nil, schema: schema)
         options.maxBufferedDocuments = seed == 1 ? nil : [37, 100, 1000][seed % 3]
         try buildIndex(docs, at: dir.path, options: options)
-        let ref = ReferenceIndex(documents: docs, schema: try Schema.default.adding(Self.schema))
+        let ref = ReferenceIndex(documents: docs, schema: try Schema.default.adding(schema))
         for round in 0..<2 {
             if round == 1 {
                 // Merged, with some documents deleted first.
