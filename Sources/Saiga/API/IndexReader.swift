@@ -505,6 +505,19 @@ public final class IndexReader: Sendable {
                     continue
                 }
             }
+            if computed == nil && PointOrderScan.isAll(q) {
+                // No text: walk the most selective filter's postings, when it has some, rather than a bit set.
+                let filter = try SegmentFilter(filters, segment: s, executor: executor)
+                var count = 0
+                let walked = try filter.forEachAccepted(deletedBits: deleted, executor: executor, segment: s) { d in
+                    count += 1
+                    if !offer.isSaturated { offer.offer(d, 0) }
+                }
+                if walked {
+                    total += count
+                    continue
+                }
+            }
             let docs: DocBitSet
             if let computed { docs = computed } else { docs = try executor.candidates(q, filters, segment: s) }
             total += docs.count

@@ -197,6 +197,38 @@ final class SegmentFilter {
         return result
     }
 
+    /// Calls `body` with every live document that passes the filters, in document order, without building a bit
+    /// set when the most selective filter is an indexed keyword: its postings are walked and the other filters
+    /// checked per document (for filter-only searches, whose filter is often a rare value). Returns false when it
+    /// cannot (the caller builds `accepted`).
+    func forEachAccepted(
+        deletedBits: UnsafePointer<UInt8>?, executor: QueryExecutor, segment s: Int, _ body: (Int) -> Void
+    ) throws(SaigaError) -> Bool {
+        guard !rejectsAll, let lead = costs.indices.min(by: { costs[$0] < costs[$1] }), !checks[lead].1,
+            let sq = sources[lead], case .keyword(let value) = sq.kind
+        else { return rejectsAll }
+        let seg = executor.segments[s]
+        guard let info = seg.info.field(number: sq.field), info.name == sq.name, info.flags.contains(.indexed) else {
+            return false
+        }
+        let meta = try withBytes(value) { (v: UnsafeRawBufferPointer) throws(SaigaError) in
+            try seg.lookup(field: sq.field, term: v)
+        }
+        guard let meta else { return true }
+        let it = seg.postingsIterator(meta, field: sq.field)
+        var d = it.nextDoc()
+        while d != PostingsIterator.noMoreDocs {
+            let doc = Int(d)
+            if let deletedBits, deletedBits[doc >> 3] & (1 << UInt8(doc & 7)) != 0 {
+            } else if accepts(doc, skipping: lead) {
+                body(doc)
+            }
+            d = it.nextDoc()
+        }
+        if it.isCorrupt { throw seg.postingsCorruption() }
+        return true
+    }
+
     /// The matches of check `i` as a bit set: from its postings or points (`StructuredQuery.matches`), or its bits.
     private func leadBits(_ i: Int, executor: QueryExecutor, segment s: Int) throws(SaigaError) -> DocBitSet {
         let (check, excluded) = checks[i]
