@@ -65,6 +65,10 @@ struct StructuredCLITests {
             }
             #expect(seen == ["p4", "p3", "p1", "p2"])
 
+            // A word only the brand (a text field of the schema) holds: the snippet comes from there.
+            let brand = try object(try await saiga("search", "--index", idx, "--json", "saz"))
+            let snippet = (brand["hits"] as? [[String: Any]])?.first?["snippet"] as? String
+            #expect(ids(brand) == ["p2"] && snippet == "<b>Saz</b>", "\(brand)")
             // A date range written as days, and the readable output of a facet.
             let range = try object(
                 try await saiga("search", "--index", idx, "--json", "released:[2024-03-01 TO 2025-01-15]"))

@@ -294,26 +294,48 @@ public final class IndexReader: Sendable {
         let page = top.dropFirst(options.offset)
         let sortedPage = sortedTop?.dropFirst(options.offset)
 
-        var highlighter: Highlighter?
+        // Snippets come from the body, unless the query matched only another of the schema's stored text fields (a
+        // product's `description`, `brand`): then from the first such field where a term is marked, and with no
+        // mark anywhere, from the first field with text.
+        var highlighters: [Int: Highlighter] = [:]
+        let snippetFields =
+            [BuiltinFields.bodyField]
+            + manifest.schema.fields.indices.dropFirst(3).filter {
+                manifest.schema.fields[$0].type == .text && manifest.schema.fields[$0].stored
+            }
         if options.snippets && !page.isEmpty {
             var terms: [Int: Set<[UInt8]>] = [:]
             var prefixes: [Int: Set<[UInt8]>] = [:]
             node.positiveTerms(into: &terms, prefixes: &prefixes)
-            var weights: [[UInt8]: Float] = [:]
-            let bodyStats = fieldStats[BuiltinFields.bodyField]!
-            for t in terms[BuiltinFields.bodyField] ?? [] {
-                var df = 0
-                if case .term(_, let metas, _) = try executor.prepare(
-                    .term(field: BuiltinFields.bodyField, term: t),
-                    parameters: options.bm25)
-                {
-                    df = metas.reduce(0) { $0 + ($1?.docFreq ?? 0) }
+            for field in snippetFields {
+                var weights: [[UInt8]: Float] = [:]
+                let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
+                for t in terms[field] ?? [] {
+                    var df = 0
+                    if case .term(_, let metas, _) = try executor.prepare(
+                        .term(field: field, term: t), parameters: options.bm25)
+                    {
+                        df = metas.reduce(0) { $0 + ($1?.docFreq ?? 0) }
+                    }
+                    weights[t] = df > 0 ? BM25Scorer.idf(docFreq: df, docCount: stats.docCount) : 0.1
                 }
-                weights[t] = df > 0 ? BM25Scorer.idf(docFreq: df, docCount: bodyStats.docCount) : 0.1
+                highlighters[field] = Highlighter(
+                    analyzer: analyzer, weights: weights, prefixes: Array(prefixes[field] ?? []),
+                    options: options.snippet)
             }
-            highlighter = Highlighter(
-                analyzer: analyzer, weights: weights,
-                prefixes: Array(prefixes[BuiltinFields.bodyField] ?? []), options: options.snippet)
+        }
+        let highlighter = highlighters[BuiltinFields.bodyField]
+        func snippet(_ stored: [String: String]) -> String? {
+            guard let highlighter else { return nil }
+            var first: String?
+            for field in snippetFields {
+                let text = stored[manifest.schema.fields[field].name] ?? ""
+                guard !text.isEmpty, let h = highlighters[field] else { continue }
+                let s = h.snippet(text)
+                if s.contains(options.snippet.preTag) { return s }
+                if first == nil { first = s }
+            }
+            return first ?? highlighter.snippet("")
         }
         var hits: [SearchHit] = []
         hits.reserveCapacity(page.count)
@@ -322,7 +344,7 @@ public final class IndexReader: Sendable {
             let seg = segments[s]
             // Id and title come from their columns; the store (a decompression of a block of documents) only when a
             // snippet needs the body or fields are wanted.
-            if options.fields.isEmpty && (highlighter == nil || !seg.storesText) {
+            if options.fields.isEmpty && (highlighter == nil || (!seg.storesText && snippetFields.count == 1)) {
                 var hit = SearchHit(
                     id: try seg.id(local), score: sd.score, title: try seg.title(local), snippet: nil,
                     fields: [:], docNumber: Int(sd.doc))
@@ -334,7 +356,7 @@ public final class IndexReader: Sendable {
             var hit = SearchHit(
                 id: stored[BuiltinFields.idName] ?? "", score: sd.score, title: stored[BuiltinFields.titleName] ?? "",
                 snippet: nil, fields: [:], docNumber: Int(sd.doc))
-            if let highlighter { hit.snippet = highlighter.snippet(stored[BuiltinFields.bodyName] ?? "") }
+            hit.snippet = snippet(stored)
             if options.fields.contains("*") {
                 hit.fields = stored
             } else {
