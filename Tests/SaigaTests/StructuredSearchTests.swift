@@ -338,6 +338,15 @@ import Testing
         refused(Document.Field("flag", "yes"), "field \"flag\"")
         refused(Document.Field("unknown", "v"), "not in the index's schema")
         refused(Document.Field("title", "t"), "reserved")
+        // A huge array: more values in one field than a document may hold.
+        #expect {
+            try w.add(
+                Document(
+                    id: "huge", body: "b", fields: (0...10_000).map { Document.Field("tags", "t\($0)") }))
+        } throws: { e in
+            let e = e as! SaigaError
+            return e.code == .invalidDocument && e.message.contains("more than 10000 values")
+        }
         try w.add(Document(id: "ok", body: "steppe", fields: [Document.Field("year", .float(2020))]))
         try w.commit()
         w.close()
