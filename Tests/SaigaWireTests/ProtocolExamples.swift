@@ -31,6 +31,36 @@ enum ProtocolExamples {
                     ])
             ).frame(requestID: 2)
         ),
+        (
+            "SEARCH structured",
+            Request.search(
+                SearchRequest(
+                    query: "*:*", k: 1, snippets: false, filters: ["eco:true"], sort: ["price:desc"], facets: ["tags"])
+            ).frame(requestID: 6)
+        ),
+        (
+            "RESULTS structured",
+            Response.results(
+                {
+                    var r = SearchResponse(
+                        total: 3, tookMicros: 40, generation: 3,
+                        hits: [
+                            WireHit(
+                                id: "p1", score: 0, title: "Lamp", snippet: nil, fields: [:],
+                                sortValues: [WireValue(.float, "49.5")])
+                        ])
+                    r.facets = [
+                        WireFacet(
+                            spec: "tags", field: "tags",
+                            buckets: [
+                                WireFacet.Bucket(label: "felt", count: 2, value: WireValue(.string, "felt"), upper: nil)
+                            ], otherCount: 1)
+                    ]
+                    r.next = "0a"
+                    return r
+                }()
+            ).frame(requestID: 6)
+        ),
         ("GET", Request.get(GetRequest(id: "a#6")).frame(requestID: 3)),
         (
             "DOCUMENT",

@@ -34,6 +34,41 @@ import Testing
         #expect(exact.payload.count == Request.search(SearchRequest(query: "q")).frame(requestID: 1).payload.count + 7)
     }
 
+    /// The structured fields of SEARCH (10-14) and RESULTS (sort values, facets, next) decode to what was encoded;
+    /// a missing sort value keeps its position.
+    @Test func structuredFieldsRoundTrip() throws {
+        let request = SearchRequest(
+            query: "*:*", k: 3, filters: ["eco:true", "-source:bbc"], sort: ["price:desc", "_score"],
+            facets: ["tags", "date:year"], after: "0a0b", boosts: ["title^3"])
+        #expect(try Request.decode(Request.search(request).frame(requestID: 1)) == .search(request))
+        var response = SearchResponse(
+            total: 2, tookMicros: 9, generation: 4,
+            hits: [
+                WireHit(
+                    id: "a", score: 0, title: "A", snippet: nil, fields: [:],
+                    sortValues: [WireValue(.float, "1.5"), nil, WireValue(.date, "2025-12-09T00:00:00Z")]),
+                WireHit(id: "b", score: 0, title: "B", snippet: nil, fields: [:], sortValues: [nil, nil, nil]),
+            ])
+        response.facets = [
+            WireFacet(
+                spec: "date:year", field: "date",
+                buckets: [
+                    WireFacet.Bucket(
+                        label: "2025", count: 1, value: WireValue(.date, "2025-01-01T00:00:00Z"),
+                        upper: WireValue(.date, "2026-01-01T00:00:00Z"))
+                ]),
+            WireFacet(
+                spec: "tags", field: "tags",
+                buckets: [WireFacet.Bucket(label: "x", count: 2, value: WireValue(.string, "x"), upper: nil)],
+                otherCount: 5),
+        ]
+        response.next = "ff"
+        let decoded = try SearchResponse.decode(response.encode())
+        #expect(decoded == response)
+        // An older client's view: the same hits, the new fields ignored.
+        #expect(decoded.hits.map(\.id) == ["a", "b"])
+    }
+
     @Test func lengthIsCheckedBeforeBuffering() {
         var d = FrameDecoder(maxLength: 1024)
         d.append([0x7F, 0xFF, 0xFF, 0xFF, 0x03])  // claims 2 GiB
