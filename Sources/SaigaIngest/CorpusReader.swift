@@ -260,7 +260,7 @@ package final class CorpusReader {
                     // The flat parse is the fast path; a line with arrays or objects is parsed again, flattened.
                     let flat = try parser.parse(line)
                     if flat.contains(where: { if case .composite = $0.value { true } else { false } }) {
-                        fields = try parser.parseFlattened(line)
+                        fields = try parser.parseFlattened(line, validated: true)
                     } else {
                         fields = flat.map { JSONField(key: $0.key, values: [$0.value], isArray: false) }
                     }

@@ -18,12 +18,16 @@ extension JSONObjectParser {
     /// members' keys every value found (`{"p": [{"n": 1}, {"n": 2}]}` → `p.n` with 1 and 2, Elasticsearch's
     /// flattening). Members keep their source order; a repeated key follows `duplicateKeys` unless it comes from an
     /// array (where repeats are the values). Depth is bounded by `maxDepth`, as in `parse`.
-    mutating func parseFlattened(_ bytes: UnsafeRawBufferPointer) throws(JSONParseError) -> [JSONField] {
+    /// `validated`: the caller has just parsed the same bytes with `parse` without an error, so the validating
+    /// pass is skipped.
+    mutating func parseFlattened(
+        _ bytes: UnsafeRawBufferPointer, validated: Bool = false
+    ) throws(JSONParseError) -> [JSONField] {
         guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self), bytes.count > 0 else {
             throw JSONParseError(.emptyInput, at: 0)
         }
         var flattener = JSONFlattener(parser: self, base: base, count: bytes.count)
-        return try flattener.run()
+        return try flattener.run(validated: validated)
     }
 }
 
@@ -41,10 +45,10 @@ private struct JSONFlattener {
         self.count = count
     }
 
-    mutating func run() throws(JSONParseError) -> [JSONField] {
+    mutating func run(validated: Bool) throws(JSONParseError) -> [JSONField] {
         // The flat parse validates the whole text first (grammar, UTF-8, depth, trailing bytes), so the descent
         // below reads well-formed JSON and reports only duplicates.
-        _ = try parser.parse(UnsafeRawBufferPointer(start: base, count: count))
+        if !validated { _ = try parser.parse(UnsafeRawBufferPointer(start: base, count: count)) }
         var i = 0
         if count >= 3 && base[0] == 0xEF && base[1] == 0xBB && base[2] == 0xBF { i = 3 }
         skipWhitespace(&i)
@@ -146,6 +150,14 @@ private struct JSONFlattener {
     /// A string at `i` (validated already), unescaped. Every read is bounds-checked all the same, and a `\u`
     /// escape that is not a valid scalar becomes U+FFFD: this must never trap whatever the validation let through.
     private func string(_ i: inout Int) -> String {
+        // Most strings have no escape: made from the bytes in place.
+        var j = i + 1
+        while j < count && base[j] != UInt8(ascii: "\"") && base[j] != UInt8(ascii: "\\") { j += 1 }
+        if j < count && base[j] == UInt8(ascii: "\"") {
+            let s = String(decoding: UnsafeBufferPointer(start: base + i + 1, count: j - i - 1), as: UTF8.self)
+            i = j + 1
+            return s
+        }
         var bytes: [UInt8] = []
         i += 1
         while i < count && base[i] != UInt8(ascii: "\"") {
