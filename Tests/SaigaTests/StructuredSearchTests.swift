@@ -535,3 +535,24 @@ extension FacetRequest {
         #expect(try SearchOptions.fieldBoost(parsing: "title^3").boost == 3)
     }
 }
+
+/// A text field declared without positions: a quoted phrase on it is an error naming it, a word of several terms
+/// matches all of them, and an unscoped phrase leaves the field out.
+@Suite struct FieldPositionsTests {
+    @Test func phrasesOnAFieldWithoutPositions() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.cleanup() }
+        let schema = try Schema([Schema.Field("tagline", .text, positions: false)])
+        try buildIndex(
+            [
+                Document(id: "a", body: "x", fields: [Document.Field("tagline", "warm felt lamp")]),
+                Document(id: "b", body: "felt lamp", fields: [Document.Field("tagline", "lamp felt warm")]),
+            ], at: dir.path, options: IndexWriterOptions(schema: schema))
+        let r = try IndexReader(path: dir.path)
+        #expect {
+            _ = try r.search("tagline:\"felt lamp\"")
+        } throws: { e in (e as! SaigaError).message.contains("'tagline' is indexed without positions") }
+        #expect(Set(try r.search("tagline:felt-lamp").hits.map(\.id)) == ["a", "b"])
+        #expect(try r.search("\"felt lamp\"").hits.map(\.id) == ["b"])
+    }
+}

@@ -186,7 +186,25 @@ struct QueryRewriter {
             }
             let base = sink.positions[0]
             let offsets = sink.positions.map { $0 - base }
-            return perField(field) { .phrase(field: $0, terms: sink.terms, offsets: offsets) }
+            // A field declared without positions: a quoted phrase on it is an error (unscoped, the field is left out),
+            // a word of several terms matches all of them there (an AND), as on an index without positions.
+            let isPhrase: Bool
+            if case .phrase = parsed { isPhrase = true } else { isPhrase = false }
+            var nodes: [QueryNode] = []
+            for f in fieldNumbers(field) {
+                if schema.fields[f].positions {
+                    nodes.append(.phrase(field: f, terms: sink.terms, offsets: offsets))
+                } else if !isPhrase {
+                    nodes.append(.boolean(must: sink.terms.map { .term(field: f, term: $0) }, should: [], mustNot: []))
+                } else if field != nil {
+                    throw SaigaError(
+                        .invalidQuery,
+                        "field '\(schema.fields[f].name)' is indexed without positions, so phrase queries cannot run on it"
+                    )
+                }
+            }
+            if nodes.isEmpty { return .none }
+            return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
         case .prefix(let field, let text):
             if let (_, f) = structuredField(field) {
                 throw SaigaError(.invalidQuery, "'\(f.name)' is a \(f.type.rawValue) field: no prefix search")
