@@ -542,7 +542,10 @@ extension FacetRequest {
     @Test func phrasesOnAFieldWithoutPositions() throws {
         let dir = try TemporaryDirectory()
         defer { dir.cleanup() }
-        let schema = try Schema([Schema.Field("tagline", .text, positions: false)])
+        let schema = try Schema([
+            Schema.Field("tagline", .text, positions: false),
+            Schema.Field("sku", .keyword, indexed: false, column: false),
+        ])
         try buildIndex(
             [
                 Document(id: "a", body: "x", fields: [Document.Field("tagline", "warm felt lamp")]),
@@ -554,5 +557,11 @@ extension FacetRequest {
         } throws: { e in (e as! SaigaError).message.contains("'tagline' is indexed without positions") }
         #expect(Set(try r.search("tagline:felt-lamp").hits.map(\.id)) == ["a", "b"])
         #expect(try r.search("\"felt lamp\"").hits.map(\.id) == ["b"])
+        // A stored-only field cannot be searched: an error, not a silent empty answer.
+        for q in ["sku:x1", "_exists_:sku", "felt", "felt -sku:x"] where q.contains("sku") {
+            #expect {
+                _ = try r.search(q)
+            } throws: { e in (e as! SaigaError).message.contains("'sku' is stored only") }
+        }
     }
 }

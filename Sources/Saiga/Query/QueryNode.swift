@@ -77,6 +77,19 @@ struct QueryRewriter {
         return schema.fields.firstIndex { $0.name == name }.map { [$0] } ?? defaultFields
     }
 
+    /// Refuses a clause on a field that keeps nothing to search (not indexed, and for structured fields no column
+    /// either): it would match nothing, silently.
+    private func checkSearchable(_ name: String?) throws(SaigaError) {
+        guard let name, let f = schema[name] else { return }
+        let searchable = f.type == .text ? f.indexed : f.indexed || f.column
+        guard searchable else {
+            throw SaigaError(
+                .invalidQuery,
+                "field '\(name)' is stored only (not indexed\(f.type == .text ? "" : ", no column")): it cannot be searched"
+            )
+        }
+    }
+
     /// The number and declaration of a named structured (not text) field.
     private func structuredField(_ name: String?) -> (Int, Schema.Field)? {
         guard let name, let n = schema.fields.firstIndex(where: { $0.name == name }) else { return nil }
@@ -160,14 +173,17 @@ struct QueryRewriter {
         case .all:
             return .structured(.all)
         case .exists(let name):
+            try checkSearchable(name)
             guard let n = schema.fields.firstIndex(where: { $0.name == name }) else {
                 throw SaigaError(.invalidQuery, "unknown field '\(name)' in _exists_")
             }
             return .structured(StructuredQuery(kind: .exists, field: n, name: name))
         case .range(let field, let lower, let upper, let includeLower, let includeUpper):
+            try checkSearchable(field)
             return try structuredRange(
                 field, lower: lower, upper: upper, includeLower: includeLower, includeUpper: includeUpper)
         case .term(let field, let text), .phrase(let field, let text):
+            try checkSearchable(field)
             if let (n, f) = structuredField(field) { return try structuredTerm(n, f, text) }
             var sink = CollectingSink(withOffsets: false)
             var text = text
@@ -206,6 +222,7 @@ struct QueryRewriter {
             if nodes.isEmpty { return .none }
             return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
         case .prefix(let field, let text):
+            try checkSearchable(field)
             if let (_, f) = structuredField(field) {
                 throw SaigaError(.invalidQuery, "'\(f.name)' is a \(f.type.rawValue) field: no prefix search")
             }
