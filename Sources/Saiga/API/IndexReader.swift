@@ -420,9 +420,25 @@ public final class IndexReader: Sendable {
         var top: [ScoredDoc] = []
         var total = 0
         for s in segments.indices {
+            let base = docBases[s]
+            if PointOrderScan.isAll(q) {
+                // Every document that passes the filters: the selective keyword's postings, when it has some.
+                let filter = try SegmentFilter(filters, segment: s, executor: executor)
+                var n = 0
+                let deleted = segments[s].deletedBits.map { UnsafePointer($0) }
+                if try filter.forEachAccepted(
+                    deletedBits: deleted, executor: executor, segment: s,
+                    { d in
+                        n += 1
+                        if top.count < count { top.append(ScoredDoc(score: 0, doc: Int32(base + d))) }
+                    })
+                {
+                    total += n
+                    continue
+                }
+            }
             let docs = try executor.candidates(q, filters, segment: s)
             total += docs.count
-            let base = docBases[s]
             try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
                 guard top.count < count else { return false }
                 top.append(ScoredDoc(score: 0, doc: Int32(base + d)))

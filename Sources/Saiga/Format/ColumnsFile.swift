@@ -248,11 +248,6 @@ final class ColumnsReader: @unchecked Sendable {
         return p
     }
 
-    /// Every entry's (field, kind), for the checker and the storage report.
-    var directory: [(field: Int, kind: ColumnsFile.Kind, bytes: Int)] {
-        entries.map { ($0.field, $0.kind, $0.range.count) }
-    }
-
     /// Verifies and checks every entry (what `saiga check` runs).
     func checkAll() throws(SaigaError) {
         for e in entries { _ = try ready(e) }
