@@ -43,10 +43,7 @@ enum IndexBench {
         let seconds = Double(Clock.wallNanos() - start) / 1e9
         let reader = try IndexReader(path: indexPath)
         let s = reader.statistics
-        let components =
-            "{"
-            + s.componentBytes.sorted { $0.key < $1.key }.map { "\"\($0.key.rawValue)\": \($0.value)" }
-            .joined(separator: ", ") + "}"
+        let components = componentsJSON(s)
         let postingsAndTerms = (s.componentBytes[.postings] ?? 0) + (s.componentBytes[.terms] ?? 0)
         print(
             jsonLine([

@@ -1,3 +1,4 @@
+import Saiga
 import SaigaPosix
 
 #if canImport(Glibc)
@@ -103,4 +104,11 @@ func directoryBytes(_ path: String) -> Int {
         if stat(path + "/" + name, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG { total += Int(st.st_size) }
     }
     return total
+}
+
+/// The index's bytes by component as a JSON object (`IndexStatistics.componentBytes`).
+func componentsJSON(_ s: IndexStatistics) -> String {
+    "{"
+        + s.componentBytes.sorted { $0.key < $1.key }.map { "\"\($0.key.rawValue)\": \($0.value)" }
+        .joined(separator: ", ") + "}"
 }

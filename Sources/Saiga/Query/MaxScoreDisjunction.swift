@@ -419,22 +419,28 @@ struct MaxScoreDisjunction: ~Copyable {
                 }
             }
             if competes {
-                var sum = 0.0
-                if oneTermClauses {
-                    for l in 0..<n { sum += Double(scores[l]) }
-                } else {
-                    // A clause's terms summed in double and rounded once, then the clauses in clause order.
-                    for c in 0..<clauseCount {
-                        var inner = 0.0
-                        for l in clauseStart[c]..<clauseStart[c + 1] { inner += Double(scores[l]) }
-                        sum += Double(Float(inner))
-                    }
-                }
-                collector.collect(score: Float(sum), doc: docBase &+ d)
+                collector.collect(score: documentScore(scores, oneTermClauses: oneTermClauses), doc: docBase &+ d)
             }
             for l in 0..<n { scores[l] = 0 }
             d = next
         }
+    }
+
+    /// A document's score from its terms' scores (0 where a term does not match): a clause's terms summed in double
+    /// and rounded once, then the clauses in clause order, in double, rounded once; the same in every strategy.
+    @inline(__always)
+    private func documentScore(_ scores: UnsafeMutablePointer<Float>, oneTermClauses: Bool) -> Float {
+        var sum = 0.0
+        if oneTermClauses {
+            for l in 0..<leaves.count { sum += Double(scores[l]) }
+        } else {
+            for c in 0..<clauseCount {
+                var inner = 0.0
+                for l in clauseStart[c]..<clauseStart[c + 1] { inner += Double(scores[l]) }
+                sum += Double(Float(inner))
+            }
+        }
+        return Float(sum)
     }
 
     /// Scores the documents of `docs` (a selective filter's, deletions removed) in document order: each term's
@@ -449,8 +455,6 @@ struct MaxScoreDisjunction: ~Copyable {
         scores.initialize(repeating: 0, count: n)
         defer { scores.deallocate() }
         var leaves = self.leaves
-        let clauseStart = self.clauseStart
-        let clauseCount = self.clauseCount
         var remaining = n
         var exhausted = [Bool](repeating: false, count: n)
         for l in 0..<n where leaves[l].postings.pointee.nextDoc() == PostingsCursor.noMoreDocs {
@@ -474,17 +478,7 @@ struct MaxScoreDisjunction: ~Copyable {
                 }
             }
             if any {
-                var sum = 0.0
-                if oneTermClauses {
-                    for l in 0..<n { sum += Double(scores[l]) }
-                } else {
-                    for c in 0..<clauseCount {
-                        var inner = 0.0
-                        for l in clauseStart[c]..<clauseStart[c + 1] { inner += Double(scores[l]) }
-                        sum += Double(Float(inner))
-                    }
-                }
-                collector.collect(score: Float(sum), doc: docBase &+ d)
+                collector.collect(score: documentScore(scores, oneTermClauses: oneTermClauses), doc: docBase &+ d)
                 for l in 0..<n { scores[l] = 0 }
             }
             return remaining > 0
