@@ -35,6 +35,17 @@ struct StructuredCLITests {
             #expect(built.stderr.contains("released (date), eco (boolean)"), "\(built)")
             let schema = try await saiga("schema", "--index", idx)
             #expect(schema.stdout.contains(#""name":"released","type":"date""#), "\(schema)")
+            // saiga stats reports each field.
+            let stats = try object(try await saiga("stats", "--index", idx, "--json"))
+            let fields = try #require(stats["fields"] as? [[String: Any]])
+            let tagStats = try #require(fields.first { $0["name"] as? String == "tags" })
+            #expect(
+                tagStats["type"] as? String == "keyword" && tagStats["documents"] as? Int == 4
+                    && tagStats["values"] as? Int == 6)
+            let price = try #require(fields.first { $0["name"] as? String == "price" })
+            #expect(price["type"] as? String == "float" && price["values"] as? Int == 4)
+            let brandStats = try #require(fields.first { $0["name"] as? String == "brand" })
+            #expect(brandStats["type"] as? String == "text" && (brandStats["terms"] as? Int ?? 0) == 3)
 
             let cheap = try object(
                 try await saiga(
