@@ -32,7 +32,8 @@ enum RequestHandler {
                 let hits = r.hits.map {
                     WireHit(
                         id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields,
-                        sortValues: ($0.sortValues ?? []).map { $0.map(wireValue) })
+                        sortValues: ($0.sortValues ?? []).map { $0.map(wireValue) },
+                        values: $0.values.mapValues { $0.map(wireValue) })
                 }
                 var response = SearchResponse(
                     total: UInt64(r.total), totalIsExact: r.totalIsExact,

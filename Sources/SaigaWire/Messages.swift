@@ -325,11 +325,14 @@ public struct WireHit: Sendable, Hashable {
     public var fields: [String: String]
     /// A sorted search's key values, in key order (nil: the document has none).
     public var sortValues: [WireValue?]
+    /// The requested stored fields typed, one entry per value (a multi-valued field has several).
+    public var values: [String: [WireValue]]
 
     public init(
         id: String, score: Float, title: String, snippet: String?, fields: [String: String],
-        sortValues: [WireValue?] = []
+        sortValues: [WireValue?] = [], values: [String: [WireValue]] = [:]
     ) {
+        self.values = values
         self.id = id
         self.score = score
         self.title = title
@@ -413,6 +416,14 @@ public struct SearchResponse: Sendable, Hashable {
                 // A missing value is an empty field 6, so that positions keep their key.
                 hw.nested(6, v?.encode() ?? FieldWriter())
             }
+            for (name, values) in h.values.sorted(by: { $0.key < $1.key }) {
+                for v in values {
+                    var fw = FieldWriter()
+                    fw.string(1, name)
+                    fw.nested(2, v.encode())
+                    hw.nested(7, fw)
+                }
+            }
             w.nested(4, hw)
         }
         if !totalIsExact { w.bool(5, true) }
@@ -451,6 +462,11 @@ public struct SearchResponse: Sendable, Hashable {
                 if let name = try ff.string(1) { hit.fields[name] = try ff.string(2) ?? "" }
             }
             for v in hf.all(6) { hit.sortValues.append(v.value.isEmpty ? nil : try WireValue.decode(Array(v.value))) }
+            for field in hf.all(7) {
+                let ff = try FieldSet(lenient: Array(field.value), message: "RESULTS value")
+                guard let name = try ff.string(1), let v = ff.first(2) else { continue }
+                hit.values[name, default: []].append(try WireValue.decode(Array(v.value)))
+            }
             r.hits.append(hit)
         }
         for facetField in f.all(6) {

@@ -76,6 +76,12 @@ struct StructuredCLITests {
             }
             #expect(seen == ["p4", "p3", "p1", "p2"])
 
+            // Stored fields come back typed in --json: numbers as numbers, several values as an array.
+            let withFields = try object(
+                try await saiga("search", "--index", idx, "--json", "lamp", "--fields", "tags,price,eco"))
+            let typedFields = (withFields["hits"] as? [[String: Any]])?.first?["fields"] as? [String: Any]
+            #expect(typedFields?["tags"] as? [String] == ["lamp", "felt"], "\(withFields)")
+            #expect(typedFields?["price"] as? Double == 49.5 && typedFields?["eco"] as? Bool == true, "\(withFields)")
             // A word only the brand (a text field of the schema) holds: the snippet comes from there.
             let brand = try object(try await saiga("search", "--index", idx, "--json", "saz"))
             let snippet = (brand["hits"] as? [[String: Any]])?.first?["snippet"] as? String

@@ -82,7 +82,7 @@ struct StructuredServerTests {
                 // saiga search --server prints what the local search prints.
                 let args = [
                     "search", "steppe OR felt", "--json", "--no-snippets", "-k", "2", "--filter", "price:<=100",
-                    "--sort", "released:desc", "--facet", "tags", "--facet", "released:year",
+                    "--sort", "released:desc", "--facet", "tags", "--facet", "released:year", "--fields", "tags,price",
                 ]
                 let viaServer = try await saiga(args + ["--server", server.address])
                 let viaIndex = try await saiga(args + ["--index", idx.path])

@@ -47,7 +47,12 @@ import Testing
                 WireHit(
                     id: "a", score: 0, title: "A", snippet: nil, fields: [:],
                     sortValues: [WireValue(.float, "1.5"), nil, WireValue(.date, "2025-12-09T00:00:00Z")]),
-                WireHit(id: "b", score: 0, title: "B", snippet: nil, fields: [:], sortValues: [nil, nil, nil]),
+                WireHit(
+                    id: "b", score: 0, title: "B", snippet: nil, fields: ["tags": "x\ny"], sortValues: [nil, nil, nil],
+                    values: [
+                        "tags": [WireValue(.string, "x"), WireValue(.string, "y")], "n": [WireValue(.integer, "3")],
+                    ]
+                ),
             ])
         response.facets = [
             WireFacet(

@@ -173,10 +173,21 @@ enum SearchCommand: Command {
                     pairs.append(("sort", JSON.array(sortValues.map { JSON.value($0) })))
                 }
                 if !h.fields.isEmpty {
+                    // Typed as the schema says; a field with several values as an array.
                     pairs.append(
                         (
                             "fields",
-                            JSON.object(h.fields.sorted { $0.key < $1.key }.map { ($0.key, JSON.string($0.value)) })
+                            JSON.object(
+                                h.fields.sorted { $0.key < $1.key }.map { name, text in
+                                    guard let values = h.values[name], !values.isEmpty else {
+                                        return (name, JSON.string(text))
+                                    }
+                                    return (
+                                        name,
+                                        values.count == 1
+                                            ? JSON.value(values[0]) : JSON.array(values.map { JSON.value($0) })
+                                    )
+                                })
                         ))
                 }
                 hits.append(JSON.object(pairs))
@@ -215,7 +226,10 @@ enum SearchCommand: Command {
                 Terminal.out(
                     "   " + v(s).replacingAll(boldStart, with: "\u{1B}[1m").replacingAll(boldEnd, with: "\u{1B}[0m"))
             }
-            for (k, value) in h.fields.sorted(by: { $0.key < $1.key }) { Terminal.out("   \(v(k)): \(v(value))") }
+            for (k, value) in h.fields.sorted(by: { $0.key < $1.key }) {
+                let shown = h.values[k].map { $0.map(\.description).joined(separator: ", ") } ?? value
+                Terminal.out("   \(v(k)): \(v(shown))")
+            }
         }
         for (spec, f) in zip(facetSpecs, results.facets) {
             Terminal.out("")
@@ -269,8 +283,9 @@ enum SearchCommand: Command {
         var results = SearchResults(
             total: Int(r.total), totalIsExact: r.totalIsExact, hits: hits,
             duration: .microseconds(r.tookMicros))
-        for (i, h) in r.hits.enumerated() where !h.sortValues.isEmpty {
-            results.hits[i].sortValues = h.sortValues.map { $0.map(fieldValue) }
+        for (i, h) in r.hits.enumerated() {
+            if !h.sortValues.isEmpty { results.hits[i].sortValues = h.sortValues.map { $0.map(fieldValue) } }
+            results.hits[i].values = h.values.mapValues { $0.map(fieldValue) }
         }
         // The facets as the server counted them (the kind only decides how they print).
         results.facets = r.facets.map { f in

@@ -352,15 +352,17 @@ public final class IndexReader: Sendable {
                 hits.append(hit)
                 continue
             }
-            let stored = try storedFields(globalDoc: Int(sd.doc))
+            let raw = try storedValues(globalDoc: Int(sd.doc))
+            let stored = raw.mapValues { $0.joined(separator: "\n") }
             var hit = SearchHit(
                 id: stored[BuiltinFields.idName] ?? "", score: sd.score, title: stored[BuiltinFields.titleName] ?? "",
                 snippet: nil, fields: [:], docNumber: Int(sd.doc))
             hit.snippet = snippet(stored)
-            if options.fields.contains("*") {
-                hit.fields = stored
-            } else {
-                for f in options.fields { if let v = stored[f] { hit.fields[f] = v } }
+            let wanted = options.fields.contains("*") ? Array(raw.keys) : options.fields
+            for f in wanted {
+                guard let texts = raw[f] else { continue }
+                hit.fields[f] = stored[f]
+                hit.values[f] = texts.map { storedValue(f, $0) }
             }
             hits.append(hit)
         }
@@ -601,14 +603,17 @@ public final class IndexReader: Sendable {
     }
 
     func storedFields(globalDoc: Int) throws(SaigaError) -> [String: String] {
+        // A multi-valued field's values, joined by newlines in document order.
+        try storedValues(globalDoc: globalDoc).mapValues { $0.joined(separator: "\n") }
+    }
+
+    /// Each stored field's values as text, in document order.
+    func storedValues(globalDoc: Int) throws(SaigaError) -> [String: [String]] {
         guard let (s, local) = locate(globalDoc) else {
             throw SaigaError(.invalidArgument, "document number \(globalDoc) out of range")
         }
-        var result: [String: String] = [:]
-        // A multi-valued field's values, joined by newlines in document order.
-        for (name, value) in try segments[s].document(local) {
-            if let earlier = result[name] { result[name] = earlier + "\n" + value } else { result[name] = value }
-        }
+        var result: [String: [String]] = [:]
+        for (name, value) in try segments[s].document(local) { result[name, default: []].append(value) }
         return result
     }
 

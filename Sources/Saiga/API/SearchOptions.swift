@@ -83,9 +83,10 @@ public struct SearchHit: Sendable, Hashable, Codable {
     public var title: String
     /// The best passage of the body with matched terms marked, if snippets were requested.
     public var snippet: String?
-    /// Requested stored fields, as text (a multi-valued field's values joined by newlines; `IndexReader.document`
-    /// gives them typed and one by one).
+    /// Requested stored fields, as text (a multi-valued field's values joined by newlines).
     public var fields: [String: String]
+    /// Requested stored fields, typed by the schema and one by one (a multi-valued field has several).
+    public var values: [String: [FieldValue]] = [:]
     /// The document's number in this snapshot (stable only for the reader that returned it).
     public var docNumber: Int
     /// With `SearchOptions.sort`: the hit's value of each sort key (nil: the document has none).
