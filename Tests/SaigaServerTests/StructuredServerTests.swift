@@ -109,6 +109,14 @@ struct StructuredServerTests {
                 let buckets = try #require(facet["buckets"] as? [[String: Any]])
                 #expect(buckets.first?["label"] as? String == "felt" && buckets.first?["count"] as? Int == 3)
                 let cursor = try #require(object["next"] as? String)
+                // Typed stored values, as `saiga search --json` prints them.
+                let pyFields = try await python([server.address, "search", "lamp", "--fields", "tags,price"])
+                let fieldsObject = try #require(
+                    try JSONSerialization.jsonObject(with: Data(pyFields.stdout.utf8)) as? [String: Any], "\(pyFields)")
+                let first = (fieldsObject["hits"] as? [[String: Any]])?.first?["fields"] as? [String: Any]
+                #expect(
+                    first?["tags"] as? [String] == ["lamp", "felt"] && first?["price"] as? Double == 49.5, "\(pyFields)"
+                )
                 let py2 = try await python([
                     server.address, "search", "steppe OR felt", "--k", "2", "--filter", "price:<=100", "--sort",
                     "released:desc", "--after", cursor,

@@ -9,6 +9,7 @@
 
 Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--exact-count] [--token T]
                                 [--filter EXPR]... [--sort FIELD[:asc|desc]]... [--facet SPEC]... [--after TOKEN]
+                                [--fields a,b]  (typed as `saiga search --json` prints them)
                              saiga_client.py HOST:PORT get ID | stats | ping
 """
 import json
@@ -222,6 +223,13 @@ class SaigaClient:
             sort_values = [typed_value(v) for t, v in h if t == 6]
             if sort_values:
                 hit["sort"] = sort_values
+            values = {}
+            for t, v in h:
+                if t == 7:
+                    nv = parse_fields(v)
+                    values.setdefault(first(nv, 1, b"").decode(), []).append(typed_value(first(nv, 2, b"")))
+            if values:
+                hit["values"] = values  # the requested stored fields typed, one entry per value
             hits.append(hit)
         result = {"total": u64(first(f, 1, b"\0" * 8)), "total_exact": first(f, 5) != b"\x01",
                   "took_us": u64(first(f, 2, b"\0" * 8)), "hits": hits}
@@ -276,7 +284,7 @@ def main(argv):
     host, _, port = argv[1].rpartition(":")
     args, opts, i = [], {}, 3
     while i < len(argv):
-        if argv[i] in ("--k", "--token", "--after") and i + 1 < len(argv):
+        if argv[i] in ("--k", "--token", "--after", "--fields") and i + 1 < len(argv):
             opts[argv[i][2:]] = argv[i + 1]
             i += 2
         elif argv[i] in ("--filter", "--sort", "--facet") and i + 1 < len(argv):
@@ -294,12 +302,15 @@ def main(argv):
             if cmd == "search":
                 r = c.search(" ".join(args), k=int(opts.get("k", 10)), exact_count=opts.get("exact-count", False),
                              filters=opts.get("filter", ()), sort=opts.get("sort", ()), facets=opts.get("facet", ()),
-                             after=opts.get("after"))
+                             after=opts.get("after"),
+                             fields=[f for f in opts.get("fields", "").split(",") if f])
                 out = {"total": r["total"], "hits": []}
                 for h in r["hits"]:
                     hit = {"id": h["id"], "score": h["score"], "title": h["title"], "snippet": h["snippet"]}
                     if "sort" in h:
                         hit["sort"] = h["sort"]
+                    if "values" in h:
+                        hit["fields"] = {k: v[0] if len(v) == 1 else v for k, v in h["values"].items()}
                     out["hits"].append(hit)
                 if not r["total_exact"]:
                     out["total_exact"] = False  # as `saiga search --json`: only when the total is a lower bound
