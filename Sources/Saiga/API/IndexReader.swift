@@ -423,9 +423,9 @@ public final class IndexReader: Sendable {
         var total = 0
         for s in segments.indices {
             let base = docBases[s]
+            let filter = try SegmentFilter(filters, segment: s, executor: executor)
             if PointOrderScan.isAll(q) {
                 // Every document that passes the filters: the selective keyword's postings, when it has some.
-                let filter = try SegmentFilter(filters, segment: s, executor: executor)
                 var n = 0
                 let deleted = segments[s].deletedBits.map { UnsafePointer($0) }
                 if try filter.forEachAccepted(
@@ -439,9 +439,9 @@ public final class IndexReader: Sendable {
                     continue
                 }
             }
-            let docs = try executor.candidates(q, filters, segment: s)
+            let docs = try executor.candidates(q, filter: filter, segment: s)
             total += docs.count
-            try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+            docs.forEachDocument { (d: Int) -> Bool in
                 guard top.count < count else { return false }
                 top.append(ScoredDoc(score: 0, doc: Int32(base + d)))
                 return true
@@ -474,9 +474,9 @@ public final class IndexReader: Sendable {
             let seg = segments[s]
             offer.begin(try SortLeaf(sort, schema: manifest.schema, segment: seg), base: Int32(docBases[s]))
             let deleted = seg.deletedBits.map { UnsafePointer($0) }
+            let filter = try SegmentFilter(filters, segment: s, executor: executor)
+            if filter.rejectsAll { continue }
             if needsScores && !q.isStructuredOnly {
-                let filter = try SegmentFilter(filters, segment: s, executor: executor)
-                if filter.rejectsAll { continue }
                 try seg.checkNorms()
                 var iterators: [PostingsIterator] = []
                 guard let scorer = try executor.scorer(q, segment: s, iterators: &iterators) else { continue }
@@ -492,62 +492,54 @@ public final class IndexReader: Sendable {
                 if iterators.contains(where: { $0.isCorrupt }) { throw seg.postingsCorruption() }
                 continue
             }
-            let scan =
-                after == nil && options.totalHitsThreshold < .max
-                ? try PointOrderScan(sort[0], schema: manifest.schema, segment: seg) : nil
-            var candidates: SortCandidates?
-            var computed: DocBitSet?
-            if let scan {
+            let noText = PointOrderScan.isAll(q)
+            // With text, the candidates: the query's matches that pass the filters (counted exactly).
+            let docs = noText ? nil : try executor.candidates(q, filter: filter, segment: s)
+            if let docs { total += docs.count }
+            if after == nil && options.totalHitsThreshold < .max,
+                let scan = try PointOrderScan(sort[0], schema: manifest.schema, segment: seg)
+            {
                 // Many candidates and a first key with points: visit documents in key order and stop once no later
                 // one can enter (Lucene's points-based skipping for sorts). With no text, the filters are checked
                 // per visited document, and the count stops at the threshold when the scan is worth it (fewer
                 // points visited than filtered documents).
-                let filter = try SegmentFilter(filters, segment: s, executor: executor)
-                if filter.rejectsAll { continue }
-                if PointOrderScan.isAll(q) {
+                var candidates: SortCandidates?
+                if let docs {
+                    if docs.count >= PointOrderScan.minimumCandidates { candidates = .bits(docs) }
+                } else {
                     let lead = Int64(filter.leadCost)
                     if lead * lead > 2 * Int64(options.totalHitsThreshold) * Int64(seg.maxDoc) {
                         candidates = .filtered(filter, deleted: deleted)
                     }
-                } else {
-                    let docs = try executor.candidates(q, filters, segment: s)
-                    if docs.count >= PointOrderScan.minimumCandidates {
-                        total += docs.count
-                        candidates = .bits(docs)
-                    } else {
-                        computed = docs
-                    }
                 }
                 if let candidates {
-                    let countAtLeast: Int
-                    if case .bits = candidates { countAtLeast = 0 } else { countAtLeast = options.totalHitsThreshold }
+                    let countAtLeast = docs == nil ? options.totalHitsThreshold : 0
                     let (counted, complete) = scan.run(candidates, countAtLeast: countAtLeast, into: &offer)
                     if complete {
                         // Documents without a value sort last: they come after every point.
                         let rest: DocBitSet
-                        if case .bits(let b) = candidates {
-                            rest = b
+                        if let docs {
+                            rest = docs
                         } else {
                             rest = try filter.accepted(deletedBits: deleted, executor: executor, segment: s)
                         }
-                        try rest.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+                        rest.forEachDocument { (d: Int) -> Bool in
                             if !scan.column.hasValue(d) {
                                 offer.offer(d, 0)
-                                if case .filtered = candidates { total += 1 }
+                                if docs == nil { total += 1 }
                             }
                             return true
                         }
                     }
-                    if case .filtered = candidates {
+                    if docs == nil {
                         total += counted
                         if !complete { totalIsExact = false }
                     }
                     continue
                 }
             }
-            if computed == nil && PointOrderScan.isAll(q) {
+            if noText {
                 // No text: walk the most selective filter's postings, when it has some, rather than a bit set.
-                let filter = try SegmentFilter(filters, segment: s, executor: executor)
                 var count = 0
                 let walked = try filter.forEachAccepted(deletedBits: deleted, executor: executor, segment: s) { d in
                     count += 1
@@ -558,10 +550,14 @@ public final class IndexReader: Sendable {
                     continue
                 }
             }
-            let docs: DocBitSet
-            if let computed { docs = computed } else { docs = try executor.candidates(q, filters, segment: s) }
-            total += docs.count
-            try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+            let all: DocBitSet
+            if let docs {
+                all = docs
+            } else {
+                all = try executor.candidates(q, filter: filter, segment: s)
+                total += all.count
+            }
+            all.forEachDocument { (d: Int) -> Bool in
                 offer.offer(d, 0)
                 return !offer.isSaturated
             }
@@ -620,14 +616,7 @@ public final class IndexReader: Sendable {
     /// A stored value typed again by the schema (stored values are text: integers in decimal, dates in RFC 3339);
     /// a string for text, keywords and fields the schema does not declare.
     func storedValue(_ name: String, _ text: String) -> FieldValue {
-        guard let f = manifest.schema[name] else { return .string(text) }
-        switch f.type {
-        case .text, .keyword: return .string(text)
-        case .integer: return Int64(text).map(FieldValue.integer) ?? .string(text)
-        case .float: return Double(text).map(FieldValue.float) ?? .string(text)
-        case .boolean: return text == "true" ? .boolean(true) : text == "false" ? .boolean(false) : .string(text)
-        case .date: return DateValue(parsing: text).map(FieldValue.date) ?? .string(text)
-        }
+        manifest.schema[name]?.queryValue(text) ?? .string(text)
     }
 
     /// The stored document with this id, or nil.

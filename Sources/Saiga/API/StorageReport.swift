@@ -38,8 +38,8 @@ extension IndexReader {
         for segment in segments {
             report.termDictionaryBytes += segment.terms.file.count
             let postings = segment.postings
-            for field in 0..<BuiltinFields.firstStoredOnlyField {
-                try segment.terms.forEachTerm(field: UInt8(field)) {
+            for field in segment.info.fields where field.flags.contains(.indexed) {
+                try segment.terms.forEachTerm(field: UInt8(field.number)) {
                     (_: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) -> Bool in
                     do throws(DecodeError) {
                         try report.addPostings(of: meta, in: postings.bytes, sums: &sums)

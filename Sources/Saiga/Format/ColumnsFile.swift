@@ -32,14 +32,14 @@ struct ColumnsBuilder {
     /// The field flags (`.column`, `.points`) and kind of each field that has an entry.
     private let layout: [Int: (isKeyword: Bool, flags: FieldFlags)]
 
-    /// - Parameter fields: the segment's fields; those with `.column` or `.points` get entries (keywords: a column;
-    ///   numbers: a column and/or points).
-    init(fields: [FieldInfo], keywordFields: Set<Int>) {
-        var layout: [Int: (Bool, FieldFlags)] = [:]
-        for f in fields where !f.flags.isDisjoint(with: [.column, .points]) {
-            layout[f.number] = (keywordFields.contains(f.number), f.flags)
+    /// The fields of `layout` with `.column` or `.points` get entries (keywords: a column; numbers: a column
+    /// and/or points).
+    init(_ layout: FieldLayout) {
+        var entries: [Int: (Bool, FieldFlags)] = [:]
+        for f in layout.fields where !f.flags.isDisjoint(with: [.column, .points]) {
+            entries[f.number] = (layout.schema.fields[f.number].type == .keyword, f.flags)
         }
-        self.layout = layout
+        self.layout = entries
     }
 
     /// Bytes held (for the RAM budget).

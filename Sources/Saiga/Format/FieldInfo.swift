@@ -38,35 +38,20 @@ struct FieldInfo: Sendable, Hashable {
     @usableFromInline var termCount: Int = 0
 }
 
-/// The fixed schema: every document has an id, a title and a body; other fields are stored only.
-///
-/// Field numbers 0...2 are fixed so that queries, norms and the term dictionary agree across segments; stored-only
-/// fields get numbers from 3 up in the order a segment first sees them, and are matched across segments by name.
+/// The three fields every schema starts with (`Schema.default`), at fixed numbers: the id (kept in the `.ids` file),
+/// the title and the body. The schema's own fields follow from number 3 (`FieldLayout`).
 @usableFromInline
 enum BuiltinFields {
     static let idField = 0
     static let titleField = 1
     static let bodyField = 2
-    static let firstStoredOnlyField = 3
-    /// Distinct extra field names one index may hold: every segment numbers its fields in one byte, and a merge of
-    /// any segments must still fit, so the cap is per index (`IndexWriter` refuses the document that would pass it).
-    static let maxExtraFields = 256 - firstStoredOnlyField
+    /// Distinct undeclared field names an index with the default schema may hold: every segment numbers its fields
+    /// in one byte, and a merge of any segments must still fit (`DocumentValidator.maxExtraFields`).
+    static let maxExtraFields = 256 - 3
 
     static let idName = "id"
     static let titleName = "title"
     static let bodyName = "body"
-
-    /// Fields a query may name with `field:`.
-    static let searchableFields: [(name: String, number: Int)] = [(titleName, titleField), (bodyName, bodyField)]
-
-    static func baseFields(positions: Bool) -> [FieldInfo] {
-        let text: FieldFlags = positions ? .all : [.indexed, .norms, .stored, .tokenized]
-        return [
-            FieldInfo(number: idField, name: idName, flags: [.indexed, .stored]),
-            FieldInfo(number: titleField, name: titleName, flags: text),
-            FieldInfo(number: bodyField, name: bodyName, flags: text),
-        ]
-    }
 }
 
 extension [FieldInfo] {

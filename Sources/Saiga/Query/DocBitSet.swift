@@ -67,7 +67,7 @@ final class DocBitSet {
 
     /// Calls `body` with each document in the set, in increasing order; stops when it returns false.
     @inline(__always)
-    func forEachDocument(_ body: (Int) throws(SaigaError) -> Bool) throws(SaigaError) {
+    func forEachDocument<E: Error>(_ body: (Int) throws(E) -> Bool) throws(E) {
         for w in 0..<wordCount {
             var word = words[w]
             while word != 0 {

@@ -65,8 +65,8 @@ struct FacetCounter {
         if case .terms = request.kind, type == .keyword {
             guard let column = try seg.columns.keyword(field) else { return }
             var counts = [Int](repeating: 0, count: column.valueCount)
-            try counts.withUnsafeMutableBufferPointer { c throws(SaigaError) in
-                try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+            counts.withUnsafeMutableBufferPointer { c in
+                docs.forEachDocument { (d: Int) -> Bool in
                     column.forEachOrdinal(d) { c[$0] &+= 1 }
                     return true
                 }
@@ -76,12 +76,12 @@ struct FacetCounter {
         }
         guard let column = try seg.columns.numeric(field) else { return }
         if case .histogram(let interval) = request.kind, type == .integer,
-            try countDense(column, interval: Int64(interval), docs)
+            countDense(column, interval: Int64(interval), docs)
         {
             return
         }
         if case .ranges = request.kind {
-            try countRanges(column, docs)
+            countRanges(column, docs)
             return
         }
         var local: [Int64: Int] = [:]
@@ -89,7 +89,7 @@ struct FacetCounter {
         let type = self.type
         let bounds = self.bounds
         var overflow = false
-        try docs.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+        docs.forEachDocument { (d: Int) -> Bool in
             // A document counts once per bucket: its values come sorted, so equal buckets are adjacent.
             var last: Int64?
             column.forEachValue(d) { v in
@@ -118,9 +118,7 @@ struct FacetCounter {
 
     /// An integer histogram counted in an array indexed by bucket (the column's range divided by the interval), when
     /// that array is small; false (nothing counted) when it is not, for the dictionary to count.
-    private mutating func countDense(
-        _ column: NumericColumn, interval: Int64, _ docs: DocBitSet
-    ) throws(SaigaError) -> Bool {
+    private mutating func countDense(_ column: NumericColumn, interval: Int64, _ docs: DocBitSet) -> Bool {
         var lo = Int64.max
         var hi = Int64.min
         for b in 0..<column.blockCount {
@@ -139,7 +137,7 @@ struct FacetCounter {
         guard !overflow, span < 65_536 else { return false }
         var counts = [Int](repeating: 0, count: Int(span) + 1)
         counts.withUnsafeMutableBufferPointer { c in
-            try? docs.forEachDocument { (d: Int) -> Bool in
+            docs.forEachDocument { (d: Int) -> Bool in
                 var last = -1
                 column.forEachValue(d) { v in
                     let i = Int(floorDiv(v, interval) &- first)
@@ -156,13 +154,13 @@ struct FacetCounter {
     }
 
     /// Range buckets counted in an array (bounds.count + 1 of them).
-    private mutating func countRanges(_ column: NumericColumn, _ docs: DocBitSet) throws(SaigaError) {
+    private mutating func countRanges(_ column: NumericColumn, _ docs: DocBitSet) {
         var counts = [Int](repeating: 0, count: bounds.count + 1)
         let kind = request.kind
         let type = self.type
         let bounds = self.bounds
         counts.withUnsafeMutableBufferPointer { c in
-            try? docs.forEachDocument { (d: Int) -> Bool in
+            docs.forEachDocument { (d: Int) -> Bool in
                 var last: Int64 = -1
                 column.forEachValue(d) { v in
                     guard let b = FacetCounter.bucket(v, kind, type, bounds), b != last else { return }

@@ -454,7 +454,6 @@ struct MaxScoreDisjunction: ~Copyable {
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: n)
         scores.initialize(repeating: 0, count: n)
         defer { scores.deallocate() }
-        var leaves = self.leaves
         var remaining = n
         var exhausted = [Bool](repeating: false, count: n)
         for l in 0..<n where leaves[l].postings.pointee.nextDoc() == PostingsCursor.noMoreDocs {
@@ -462,7 +461,7 @@ struct MaxScoreDisjunction: ~Copyable {
             remaining &-= 1
         }
         guard remaining > 0 else { return }
-        try? docs.forEachDocument { (doc: Int) -> Bool in
+        docs.forEachDocument { (doc: Int) -> Bool in
             let d = Int32(doc)
             var any = false
             for l in 0..<n where !exhausted[l] {
@@ -483,7 +482,6 @@ struct MaxScoreDisjunction: ~Copyable {
             }
             return remaining > 0
         }
-        _ = leaves
     }
 
     /// The block-max check of the document-at-a-time loop at candidate `d`: if no document from `d` through the

@@ -354,7 +354,11 @@ extension QueryExecutor {
     /// The live documents of segment `s` that match `q` and pass every filter: the query's matches checked against
     /// the filters, or, for a query of every document, the filters' own matches (`SegmentFilter.accepted`).
     func candidates(_ q: PreparedQuery, _ filters: [PreparedFilter], segment s: Int) throws(SaigaError) -> DocBitSet {
-        let filter = try SegmentFilter(filters, segment: s, executor: self)
+        try candidates(q, filter: try SegmentFilter(filters, segment: s, executor: self), segment: s)
+    }
+
+    /// `candidates` with the segment's filters already built.
+    func candidates(_ q: PreparedQuery, filter: SegmentFilter, segment s: Int) throws(SaigaError) -> DocBitSet {
         let deleted = segments[s].deletedBits.map { UnsafePointer($0) }
         if filter.rejectsAll { return DocBitSet(maxDoc: segments[s].maxDoc) }
         if case .structured(let sq) = q, case .all = sq.kind {
@@ -364,7 +368,7 @@ extension QueryExecutor {
         if let deleted { m.subtract(deletedBits: deleted) }
         if !filter.checks.isEmpty {
             // Clearing bits of the word being walked is safe: the walk reads each word once.
-            try m.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+            m.forEachDocument { (d: Int) -> Bool in
                 if !filter.accepts(d) { m.remove(d) }
                 return true
             }

@@ -190,7 +190,7 @@ final class SegmentFilter {
         }
         if let deletedBits { result.subtract(deletedBits: deletedBits) }
         guard checks.count > 1 else { return result }
-        try result.forEachDocument { (d: Int) throws(SaigaError) -> Bool in
+        result.forEachDocument { (d: Int) -> Bool in
             if !accepts(d, skipping: lead) { result.remove(d) }
             return true
         }

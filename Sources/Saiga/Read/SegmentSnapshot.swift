@@ -30,9 +30,6 @@ struct SegmentSnapshot {
                 stats[info.number]!.sumTotalTermFreq += info.sumTotalTermFreq
             }
         }
-        for (_, field) in BuiltinFields.searchableFields where stats[field] == nil {
-            stats[field] = FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
-        }
         self.segments = segments
         self.docBases = bases
         self.maxDoc = total

@@ -46,9 +46,7 @@ final class SegmentBuilder {
         self.normIndex = normIndex
         self.normFields = normFields
         lengths = [Int](repeating: 0, count: layout.fields.count)
-        columns = ColumnsBuilder(
-            fields: layout.fields,
-            keywordFields: Set(layout.schema.fields.indices.filter { layout.schema.fields[$0].type == .keyword }))
+        columns = ColumnsBuilder(layout)
         storedOut = try directory.createOutput("\(name).\(FileKind.stored.fileExtension)")
         stored = StoredFieldsWriter(out: storedOut, compressionLevel: compressionLevel)
         do { try FileHeader.write(storedOut, kind: .stored, id: id) } catch {

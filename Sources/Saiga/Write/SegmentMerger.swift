@@ -71,9 +71,7 @@ struct SegmentMerger {
             return n
         }
         let storesTitle = fields[BuiltinFields.titleField].flags.contains(.stored)
-        var columns = ColumnsBuilder(
-            fields: layout.fields,
-            keywordFields: Set(layout.schema.fields.indices.filter { layout.schema.fields[$0].type == .keyword }))
+        var columns = ColumnsBuilder(layout)
 
         // Documents: stored fields (renumbered by name), ids, norms, columns.
         let storedOut = try create(.stored)
@@ -309,16 +307,19 @@ private struct SourceColumns {
 
     /// Copies document `doc`'s values as document `newDoc` of the merged segment.
     func copy(doc: Int, as newDoc: Int32, into columns: inout ColumnsBuilder, stats fields: inout [FieldInfo]) {
+        /// A field's statistics count the documents with a value and the values.
+        func counted(_ field: Int, _ n: Int) {
+            guard n > 0 else { return }
+            fields[field].docCount += 1
+            fields[field].sumTotalTermFreq += n
+        }
         for (field, c) in keyword {
             var n = 0
             c.forEachOrdinal(doc) { ord in
                 columns.add(field: field, doc: newDoc, keyword: c.value(ord))
                 n += 1
             }
-            if n > 0 {
-                fields[field].docCount += 1
-                fields[field].sumTotalTermFreq += n
-            }
+            counted(field, n)
         }
         for (field, c) in numeric {
             var n = 0
@@ -326,10 +327,7 @@ private struct SourceColumns {
                 columns.add(field: field, doc: newDoc, value: v)
                 n += 1
             }
-            if n > 0 {
-                fields[field].docCount += 1
-                fields[field].sumTotalTermFreq += n
-            }
+            counted(field, n)
         }
         for (field, pairs) in pointPairs {
             // Binary search: documents are visited in increasing order, but deleted ones are skipped.
@@ -345,10 +343,7 @@ private struct SourceColumns {
                 lo += 1
                 n += 1
             }
-            if n > 0 {
-                fields[field].docCount += 1
-                fields[field].sumTotalTermFreq += n
-            }
+            counted(field, n)
         }
     }
 }
