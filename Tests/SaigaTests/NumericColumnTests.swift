@@ -27,7 +27,39 @@ import Testing
                     column.blockRange(b) == (slice.isEmpty ? nil : slice.min()!...slice.max()!), "\(note) block \(b)")
             }
             try column.check()
+            // Range checks in the packed domain agree with the decoded values, at and around the stored values,
+            // the extremes, and empty ranges.
+            var bounds: [Int64] = [.min, .min + 1, -1, 0, 1, .max - 1, .max]
+            for v in values.joined().prefix(40) { bounds += [v &- 1, v, v &+ 1] }
+            let ranges = bounds.flatMap { lo in bounds.filter { $0 >= lo }.prefix(6).map { lo...$0 } }
+            for range in ranges.prefix(200) {
+                guard let packed = column.packedCheck(range) else {
+                    #expect(column.isMultiValued, "\(note): a single-valued column has packed checks")
+                    break
+                }
+                for d in values.indices {
+                    let expected = column.value(d).map { range.contains($0) } ?? false
+                    #expect(packed.passes(d) == expected, "\(note): document \(d), range \(range)")
+                }
+            }
         }
+    }
+
+    @Test func narrowBlocksFollowTheDocumentOrder() throws {
+        func column(_ values: [Int64]) throws -> Bool {
+            try NumericColumn.encode(values.map { [$0] }).withUnsafeBytes { buffer throws in
+                var c = ByteCursor(buffer)
+                return try NumericColumn(from: &c).blocksAreNarrow
+            }
+        }
+        var rng = SeededRandom(seed: 11)
+        // Days of documents added over time: each block holds a short stretch of them.
+        #expect(try column((0..<5000).map { 19_000 + Int64($0 / 40) }))
+        // Years in no order: every block spans almost all of them.
+        #expect(try !column((0..<5000).map { _ in Int64.random(in: 1950...2025, using: &rng) }))
+        // One block, or one value: nothing to skip.
+        #expect(try !column((0..<100).map { Int64($0) }))
+        #expect(try !column([Int64](repeating: 7, count: 3000)))
     }
 
     @Test(arguments: 0..<45)

@@ -177,6 +177,12 @@ struct KeywordColumn {
     @inline(__always)
     func singleOrdinal(_ doc: Int) -> Int { Int(ords.get(doc)) }
 
+    /// A check that a document of a single-valued column holds ordinal `ord` (nil for a multi-valued column).
+    func packedCheck(ordinal ord: Int) -> PackedCheck? {
+        guard starts == nil else { return nil }
+        return PackedCheck(values: ords, presence: nil, lo: UInt64(ord), hi: UInt64(ord))
+    }
+
     /// Calls `body` with document `doc`'s ordinals (< count), in increasing order.
     @inline(__always)
     func forEachOrdinal(_ doc: Int, _ body: (Int) -> Void) {

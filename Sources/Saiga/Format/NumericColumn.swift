@@ -30,6 +30,10 @@ struct NumericColumn {
     let bitsPerValue: Int
     let blockCount: Int
     let isMultiValued: Bool
+    /// True when the blocks hold narrow stretches of the column's values (on average under half its span): values
+    /// that follow the document order, such as dates of documents added over time. Only then can a range filter
+    /// pass over blocks (`SegmentFilter.firstPossible`); over values in no order every block meets every range.
+    let blocksAreNarrow: Bool
     /// Where the pieces are in `base`.
     private let base: UnsafeRawPointer
     private let presence: Int?
@@ -146,9 +150,49 @@ struct NumericColumn {
         }
         blockTable = c.position
         try c.skip(16 * blockCount)
+        blocksAreNarrow = NumericColumn.narrowBlocks(base: c.base, table: blockTable, count: blockCount)
         packed = PackedInts.Reader(base: c.base, offset: c.position, bitsPerValue: bitsPerValue)
         // valueCount < 2^32 and bitsPerValue ≤ 64: no overflow.
         try c.skip(PackedInts.byteCount(count: valueCount, bitsPerValue: bitsPerValue))
+    }
+
+    /// Whether the non-empty blocks of the table at `table` span on average under half the values' whole span.
+    private static func narrowBlocks(base: UnsafeRawPointer, table: Int, count: Int) -> Bool {
+        var lowest = Int64.max
+        var highest = Int64.min
+        var spans = 0.0
+        var blocks = 0
+        for b in 0..<count {
+            let at = table + 16 * b
+            let lo = Int64(bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self)))
+            let hi = Int64(
+                bitPattern: UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at + 8, as: UInt64.self)))
+            guard lo <= hi else { continue }
+            lowest = Swift.min(lowest, lo)
+            highest = Swift.max(highest, hi)
+            spans += Double(hi) - Double(lo)
+            blocks += 1
+        }
+        guard blocks > 1, highest > lowest else { return false }
+        return spans / Double(blocks) < 0.5 * (Double(highest) - Double(lowest))
+    }
+
+    /// A check of a single-valued column against `range` in the packed domain (no decoding per document): the
+    /// stored `(value - min) / gcd` of a value in the range lies between the bounds returned. Nil for a
+    /// multi-valued column; `lo > hi` when no stored value can lie in the range.
+    func packedCheck(_ range: ClosedRange<Int64>) -> PackedCheck? {
+        guard starts == nil else { return nil }
+        let presenceBits = presence.map { (base + $0).assumingMemoryBound(to: UInt8.self) }
+        // Stored values are min + k·gcd with k < 2^bitsPerValue: k from ceil((lower - min) / gcd) through
+        // floor((upper - min) / gcd), the differences taken as UInt64 (they fit once each bound is past min).
+        guard range.upperBound >= min else { return PackedCheck(values: packed, presence: presenceBits, lo: 1, hi: 0) }
+        let hi = UInt64(bitPattern: range.upperBound &- min) / gcd
+        var lo: UInt64 = 0
+        if range.lowerBound > min {
+            let d = UInt64(bitPattern: range.lowerBound &- min)
+            lo = d / gcd + (d % gcd == 0 ? 0 : 1)
+        }
+        return PackedCheck(values: packed, presence: presenceBits, lo: lo, hi: hi)
     }
 
     @inline(__always)
@@ -250,5 +294,24 @@ struct NumericColumn {
     /// The Double of `sortableBits`.
     static func double(sortableBits s: Int64) -> Double {
         Double(bitPattern: UInt64(bitPattern: s ^ ((s >> 63) & 0x7FFF_FFFF_FFFF_FFFF)))
+    }
+}
+
+/// A test of one document against a single-valued column, on its packed values: the document passes when it has a
+/// value (its presence bit, if the column has them) and the packed value lies in `lo...hi`. A range filter on a
+/// numeric column and a keyword filter on a keyword column's ordinals both come down to it, so that a top-k search
+/// checks a candidate with one packed read and two comparisons.
+struct PackedCheck {
+    let values: PackedInts.Reader
+    /// Bit d set when document d has a value (nil: every document has one).
+    let presence: UnsafePointer<UInt8>?
+    let lo: UInt64
+    let hi: UInt64
+
+    @inline(__always)
+    func passes(_ doc: Int) -> Bool {
+        if let presence, presence[doc &>> 3] & (1 &<< UInt8(doc & 7)) == 0 { return false }
+        let v = values.get(doc)
+        return v >= lo && v <= hi
     }
 }

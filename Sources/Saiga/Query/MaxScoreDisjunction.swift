@@ -334,6 +334,7 @@ struct MaxScoreDisjunction: ~Copyable {
             current[i] = cursors[i].pointee.doc
         }
         var essentialFrom = 0
+        let filterSkips = F.active && collector.filterCanSkip
         // Documents up to `competitiveThrough` passed the block-max check (`passBlocks`); it is made again when a
         // candidate is past them, not when the threshold rises, which would cost a check per candidate.
         var competitiveThrough: Int32 = -1
@@ -369,15 +370,32 @@ struct MaxScoreDisjunction: ~Copyable {
                 }
             }
             if F.active && collector.filterRejects(docBase &+ d) {
-                // A document the filters reject: move the essential terms on without scoring it.
+                // A document the filters reject: move the essential terms on without scoring it, past every
+                // document the filters cannot pass either (a filtered-out stretch costs one skip per term).
                 var next = PostingsCursor.noMoreDocs
-                for k in essentialFrom..<n {
-                    var c = current[k]
-                    if c == d {
-                        c = cursors[k].pointee.nextDoc()
-                        current[k] = c
+                if filterSkips {
+                    let global = collector.filterSkip(after: docBase &+ d)
+                    if global == PostingsCursor.noMoreDocs { return }
+                    let target = global &- docBase
+                    for k in essentialFrom..<n {
+                        var c = current[k]
+                        if c < target {
+                            c =
+                                c == d && target == d &+ 1
+                                ? cursors[k].pointee.nextDoc() : cursors[k].pointee.advance(to: target)
+                            current[k] = c
+                        }
+                        next = min(next, c)
                     }
-                    next = min(next, c)
+                } else {
+                    for k in essentialFrom..<n {
+                        var c = current[k]
+                        if c == d {
+                            c = cursors[k].pointee.nextDoc()
+                            current[k] = c
+                        }
+                        next = min(next, c)
+                    }
                 }
                 d = next
                 continue
@@ -461,9 +479,13 @@ struct MaxScoreDisjunction: ~Copyable {
             remaining &-= 1
         }
         guard remaining > 0 else { return }
-        docs.forEachDocument { (doc: Int) -> Bool in
+        // Leapfrog: from each filter document, the terms advance to it, and the next filter document looked at is
+        // the first one at or after the nearest term's document (no term matches the ones between).
+        var target = 0
+        while let doc = docs.next(atOrAfter: target) {
             let d = Int32(doc)
             var any = false
+            var nearest = PostingsCursor.noMoreDocs
             for l in 0..<n where !exhausted[l] {
                 let cursor = leaves[l].postings
                 var c = cursor.pointee.doc
@@ -474,13 +496,17 @@ struct MaxScoreDisjunction: ~Copyable {
                 } else if c == d {
                     scores[l] = leaves[l].score()
                     any = true
+                    nearest = d &+ 1
+                } else {
+                    nearest = min(nearest, c)
                 }
             }
             if any {
                 collector.collect(score: documentScore(scores, oneTermClauses: oneTermClauses), doc: docBase &+ d)
                 for l in 0..<n { scores[l] = 0 }
             }
-            return remaining > 0
+            if remaining == 0 || nearest == PostingsCursor.noMoreDocs { return }
+            target = Int(nearest)
         }
     }
 

@@ -304,7 +304,9 @@ struct QueryExecutor {
                     d = scorer.nextDoc()
                 }
             }
-            if iterators.contains(where: { $0.isCorrupt }) { throw segments[s].postingsCorruption() }
+            if iterators.contains(where: { $0.isCorrupt }) || filter?.skipPostingsAreCorrupt == true {
+                throw segments[s].postingsCorruption()
+            }
         }
         return (collector.heap.sorted(), collector.total, collector.totalIsExact)
     }

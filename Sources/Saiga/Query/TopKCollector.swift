@@ -53,6 +53,25 @@ struct TopKCollector {
         return !Unmanaged<SegmentFilter>.fromOpaque(filter)._withUnsafeGuaranteedRef { $0.accepts(local) }
     }
 
+    /// True if the segment's filters can tell where the next document they may pass is (`filterSkip`).
+    @inline(__always)
+    var filterCanSkip: Bool {
+        guard let filter else { return false }
+        return Unmanaged<SegmentFilter>.fromOpaque(filter)._withUnsafeGuaranteedRef { $0.canSkip }
+    }
+
+    /// After the filters rejected `doc`: a document after it before which none passes (`PostingsCursor.noMoreDocs`:
+    /// none in this segment), for evaluators to move their cursors to (`SegmentFilter.firstPossible`).
+    @inline(never)
+    func filterSkip(after doc: Int32) -> Int32 {
+        guard let filter else { return doc &+ 1 }
+        let local = doc &- deletedBase
+        let next = Unmanaged<SegmentFilter>.fromOpaque(filter)._withUnsafeGuaranteedRef {
+            $0.canSkip ? $0.firstPossible(atOrAfter: local &+ 1) : local &+ 1
+        }
+        return next == PostingsCursor.noMoreDocs ? next : next &+ deletedBase
+    }
+
     @inline(__always)
     mutating func collect(score: Float, doc: Int32) {
         if let deletedBits {
