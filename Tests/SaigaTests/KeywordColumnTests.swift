@@ -43,6 +43,22 @@ import Testing
                 #expect(ord.map { Array(column.value($0)) } == v, "seed \(seed)")
             }
             #expect(Array("absent".utf8).withUnsafeBytes { column.ordinal(of: $0) } == nil)
+            // Each block's ordinal bounds are its documents' smallest and largest.
+            for b in 0..<column.blockCount {
+                var ords: [Int] = []
+                for d in (b * NumericColumn.blockSize)..<min(count, (b + 1) * NumericColumn.blockSize) {
+                    column.forEachOrdinal(d) { ords.append($0) }
+                }
+                #expect(column.blockOrdinals(b) == ords.min().map { $0...ords.max()! }, "seed \(seed), block \(b)")
+            }
+            // Where any value falls among the segment's: present ones exactly, others between their neighbours.
+            let sortedValues = distinct.sorted { $0.lexicographicallyPrecedes($1) }
+            for probe in Array(distinct) + vocabulary.map({ $0 + [0] }) + [[], [255, 255]] {
+                let (ordinal, exact) = probe.withUnsafeBytes { column.lowerBound($0) }
+                let expected = sortedValues.firstIndex { !$0.lexicographicallyPrecedes(probe) } ?? sortedValues.count
+                #expect(ordinal == expected, "seed \(seed)")
+                #expect(exact == (expected < sortedValues.count && sortedValues[expected] == probe), "seed \(seed)")
+            }
         }
     }
 
@@ -76,6 +92,17 @@ import Testing
             var c = ByteCursor(buffer)
             let column = try KeywordColumn(from: &c)
             #expect(column.valueCount == 10)
+            #expect(throws: DecodeError.self) { try column.check() }
+        }
+        // A block table that claims other ordinals than the documents hold (the last 8 bytes: the one block's
+        // smallest and largest ordinal): decodable, refused by the checker, as a sort would skip by it.
+        var widened = good
+        #expect(Array(good.suffix(8)) == [0, 0, 0, 0, 9, 0, 0, 0])
+        widened[widened.count - 8] = 1
+        try widened.withUnsafeBytes { buffer throws in
+            var c = ByteCursor(buffer)
+            let column = try KeywordColumn(from: &c)
+            #expect(column.blockOrdinals(0) == 1...9)
             #expect(throws: DecodeError.self) { try column.check() }
         }
     }

@@ -556,6 +556,104 @@ extension FacetRequest {
     }
 }
 
+/// Sorts whose first key's blocks can be passed over (a keyword or number that follows the document order): the
+/// offer turns away whole blocks on their bounds and compares keywords by ordinal. Every page equals a brute-force
+/// sort of the exhaustive matches, with one segment and several, single- and multi-valued keys, both orders.
+@Suite struct SortSkippingTests {
+    @Test(arguments: [1, 3])
+    func sortsPassOverBlocksAndLoseNoHit(segments: Int) throws {
+        var rng = SeededRandom(seed: 5151 &+ UInt64(segments))
+        let n = 9000
+        var names: [String?] = []
+        var labels: [[String]] = []
+        var days: [Int64] = []
+        var docs: [Document] = []
+        for i in 0..<n {
+            // Names rise with the document order (with some disorder and gaps); labels are in no order.
+            let name = i % 17 == 0 ? nil : String(format: "n%05d", i / 20 + Int.random(in: 0...3, using: &rng))
+            let ls = (0..<Int.random(in: 0...3, using: &rng)).map { _ in "l\(Int.random(in: 0..<400, using: &rng))" }
+            let day = Int64(i / 30)
+            names.append(name)
+            labels.append(ls)
+            days.append(day)
+            var fields = [Document.Field("day", .integer(day))] + ls.map { Document.Field("label", $0) }
+            if let name { fields.append(Document.Field("name", name)) }
+            let body = i % 3 == 0 ? "saiga steppe" : (i % 3 == 1 ? "steppe" : "river saiga")
+            docs.append(Document(id: "d\(i)", body: body, fields: fields))
+        }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let schema = try Schema([
+            Schema.Field("name", .keyword), Schema.Field("label", .keyword), Schema.Field("day", .integer),
+        ])
+        var options = IndexWriterOptions(mergePolicy: nil, schema: schema)
+        options.maxBufferedDocuments = n / segments + 1
+        try buildIndex(docs, at: dir.path, options: options)
+        let reader = try IndexReader(path: dir.path)
+        #expect(reader.segments.count == segments)
+
+        /// The first `k` of `matches` by `keys` (missing last), then by document.
+        func expected(_ matches: [Int], _ keys: [(Int) -> SortValue], _ orders: [SortField.Order], k: Int) -> [String] {
+            let sorted = matches.sorted { a, b in
+                for (key, order) in zip(keys, orders) {
+                    let c = key(a).compare(key(b), order)
+                    if c != 0 { return c < 0 }
+                }
+                return a < b
+            }
+            return sorted.prefix(k).map { "d\($0)" }
+        }
+        func name(_ d: Int) -> SortValue { names[d].map { .bytes(Array($0.utf8)) } ?? .missing }
+        func label(_ mode: SortField.Mode) -> (Int) -> SortValue {
+            { d in
+                let sorted = labels[d].sorted()
+                guard let v = mode == .min ? sorted.first : sorted.last else { return .missing }
+                return .bytes(Array(v.utf8))
+            }
+        }
+        func day(_ d: Int) -> SortValue { .int(days[d]) }
+
+        for q in ["saiga", "*:*"] {
+            let matches = (0..<n).filter { d in
+                switch q {
+                case "steppe": return d % 3 != 2
+                case "saiga": return d % 3 != 1
+                default: return true
+                }
+            }
+            let cases: [([SortField], [(Int) -> SortValue])] = [
+                ([SortField("name")], [name]),
+                ([SortField("name", .descending)], [name]),
+                ([SortField("label")], [label(.min)]),
+                ([SortField("label", .descending)], [label(.max)]),
+                ([SortField("label", .ascending, mode: .max)], [label(.max)]),
+                ([SortField("day", .descending), SortField("name")], [day, name]),
+                ([SortField("name"), SortField("day", .descending)], [name, day]),
+                // Ties on the first key that a later document wins on the second: blocks holding the worst's value
+                // cannot be passed over.
+                ([SortField("name", .descending), SortField("day", .descending)], [name, day]),
+                ([SortField("label", .descending), SortField("day", .descending)], [label(.max), day]),
+            ]
+            for (sort, keys) in cases {
+                for k in [1, 100] {
+                    let r = try reader.search(q, options: SearchOptions(k: k, snippets: false, sort: sort))
+                    let want = expected(matches, keys, sort.map(\.order), k: k)
+                    #expect(r.hits.map(\.id) == want, "\(q) \(sort) k \(k)")
+                    // A point-order scan of every document stops counting past the threshold.
+                    #expect(r.totalIsExact ? r.total == matches.count : (1000...matches.count).contains(r.total))
+                }
+                // The page after the first, through the cursor.
+                let first = try reader.search(q, options: SearchOptions(k: 10, snippets: false, sort: sort))
+                let second = try reader.search(
+                    q, options: SearchOptions(k: 10, snippets: false, sort: sort, after: first.next))
+                #expect(
+                    second.hits.map(\.id) == Array(expected(matches, keys, sort.map(\.order), k: 20).suffix(10)),
+                    "\(q) \(sort) second page")
+            }
+        }
+    }
+}
+
 /// Field boosts, from the schema and per search: scores equal the reference's with the same boosts (BM25 weight =
 /// boost × idf, Lucene's `BoostQuery`), with pruning and without.
 @Suite struct FieldBoostTests {

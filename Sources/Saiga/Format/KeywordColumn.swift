@@ -12,6 +12,9 @@
 ///     single:      bitsPerOrd u8, then count ordinals packed (`PackedInts`; the ordinal `values` means none)
 ///     multi:       bitsPerStart u8, then count + 1 starts packed (document d's ordinals are start[d] ..< start[d+1]);
 ///                  bitsPerOrd u8, then the ordinals packed, each document's strictly increasing
+///     blocks       VInt   block count (`NumericColumn.blockSize` documents each); then per block: min u32, max u32
+///                  of its documents' ordinals (a block with none: min = 0xFFFF_FFFF, max = 0), so that a sort by
+///                  the field passes over blocks that cannot enter its top and a filter over blocks without the value
 struct KeywordColumn {
     let count: Int
     let valueCount: Int
@@ -21,6 +24,8 @@ struct KeywordColumn {
     private let valueBytes: Int
     private let starts: PackedInts.Reader?
     private let ords: PackedInts.Reader
+    let blockCount: Int
+    private let blockTable: Int
 
     /// The bytes of a column with `values[d]`, document d's values (any order, repeats allowed).
     static func encode(_ values: [[[UInt8]]]) -> [UInt8] {
@@ -99,6 +104,19 @@ struct KeywordColumn {
             w.writeU8(UInt8(ordBits))
             PackedInts.write(single, bitsPerValue: ordBits, to: &w)
         }
+        let blockSize = NumericColumn.blockSize
+        let blocks = (count + blockSize - 1) / blockSize
+        w.writeVInt(blocks)
+        for b in 0..<blocks {
+            var lo = UInt64(UInt32.max)
+            var hi: UInt64 = 0
+            for d in (b * blockSize)..<min(count, (b + 1) * blockSize) where starts[d + 1] > starts[d] {
+                lo = min(lo, ords[Int(starts[d])])  // a document's ordinals are sorted
+                hi = max(hi, ords[Int(starts[d + 1]) - 1])
+            }
+            w.writeU32(UInt32(lo))
+            w.writeU32(UInt32(hi))
+        }
         return w.bytes
     }
 
@@ -146,6 +164,32 @@ struct KeywordColumn {
             ords = PackedInts.Reader(base: c.base, offset: c.position, bitsPerValue: ordBits)
             try c.skip(PackedInts.byteCount(count: count, bitsPerValue: ordBits))
         }
+        blockCount = try c.readLength()
+        guard blockCount == (count + NumericColumn.blockSize - 1) / NumericColumn.blockSize else {
+            throw DecodeError(offset: c.position, reason: "keyword block count does not match the document count")
+        }
+        blockTable = c.position
+        try c.skip(8 * blockCount)
+    }
+
+    /// The smallest and largest ordinal of block `b`'s documents (nil when none has a value).
+    func blockOrdinals(_ b: Int) -> ClosedRange<Int>? {
+        let lo = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: blockTable + 8 * b, as: UInt32.self))
+        let hi = UInt32(littleEndian: base.loadUnaligned(fromByteOffset: blockTable + 8 * b + 4, as: UInt32.self))
+        return lo <= hi ? Int(lo)...Int(hi) : nil
+    }
+
+    /// The first value index whose bytes are not below `value` (valueCount: all are below), and whether that value
+    /// equals `value`: where `value` falls among the segment's values, for comparing another segment's value with
+    /// ordinals.
+    func lowerBound(_ value: UnsafeRawBufferPointer) -> (ordinal: Int, exact: Bool) {
+        var lo = 0
+        var hi = valueCount
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if self.value(mid).lexicographicallyPrecedes(value) { lo = mid + 1 } else { hi = mid }
+        }
+        return (lo, lo < valueCount && !value.lexicographicallyPrecedes(self.value(lo)))
     }
 
     /// The bytes of value `ord` (< valueCount).
@@ -230,6 +274,19 @@ struct KeywordColumn {
                 guard Int(ords.get(d)) <= valueCount else {
                     throw DecodeError(offset: 0, reason: "keyword ordinal out of range")
                 }
+            }
+        }
+        for b in 0..<blockCount {
+            var lo = Int.max
+            var hi = Int.min
+            for d in (b * NumericColumn.blockSize)..<min(count, (b + 1) * NumericColumn.blockSize) {
+                forEachOrdinal(d) { ord in
+                    lo = min(lo, ord)
+                    hi = max(hi, ord)
+                }
+            }
+            guard blockOrdinals(b) == (lo <= hi ? lo...hi : nil) else {
+                throw DecodeError(offset: blockTable + 8 * b, reason: "a block's ordinals do not match its documents")
             }
         }
     }

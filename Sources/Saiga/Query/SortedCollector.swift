@@ -23,6 +23,20 @@ enum SortValue: Hashable {
     }
 }
 
+/// A sort key's value as one segment compares it (`SortLeaf.bound`): a number, a keyword's position among the
+/// segment's values (the first value not below it, and whether it is that value), a score, or missing.
+enum KeyBound {
+    case int(Int64)
+    case ordinal(Int, exact: Bool)
+    case score(Float)
+    case missing
+
+    var isMissing: Bool {
+        if case .missing = self { return true }
+        return false
+    }
+}
+
 /// A candidate of a sorted search: its keys, global document and score.
 struct SortedDoc {
     var keys: [SortValue]
@@ -78,25 +92,67 @@ struct SortLeaf {
         bestFirst = best
     }
 
-    /// True when every key reads a numeric column (no score, no keyword): `compareNumeric` applies.
-    var allNumeric: Bool {
-        sources.allSatisfy { if case .numeric = $0 { return true } else { return false } }
+    /// Key `i` of another document (the heap's worst) as this segment compares it: a number as itself, a
+    /// keyword as where its bytes fall among the segment's values (Lucene's per-segment ordinal comparison), so
+    /// that candidates are compared with no value built.
+    func bound(_ i: Int, of value: SortValue) -> KeyBound {
+        switch (sources[i], value) {
+        case (_, .missing): return .missing
+        case (.numeric, .int(let v)): return .int(v)
+        case (.keyword(let c, _), .bytes(let b)):
+            let (ordinal, exact) = b.withUnsafeBytes { c.lowerBound($0) }
+            return .ordinal(ordinal, exact: exact)
+        case (.score, .score(let f)): return .score(f)
+        default: return .missing  // a key of another kind never occurs: one key has one kind of value
+        }
     }
 
-    /// How document `doc`'s key `i` sorts against `other` (-1 before, 0 tied, 1 after) for a numeric key, without
-    /// building a `SortValue`: the cheap rejection of candidates that cannot enter a full heap.
+    /// How document `doc`'s key `i` sorts against `other` (-1 before, 0 tied, 1 after), from the columns.
     @inline(__always)
-    func compareNumeric(_ i: Int, doc: Int, with other: SortValue, descending: Bool) -> Int {
-        guard case .numeric(let c, let mode) = sources[i] else { return 0 }
-        let v = mode == .min ? c.value(doc) : c.maxValue(doc)
-        switch (v, other) {
-        case (nil, .missing): return 0
-        case (nil, _): return 1
-        case (_, .missing): return -1
-        case (let x?, .int(let y)):
-            let r = x < y ? -1 : x > y ? 1 : 0
-            return descending ? -r : r
-        default: return 0
+    func compare(_ i: Int, doc: Int, score: Float, with other: KeyBound, descending: Bool) -> Int {
+        let r: Int
+        switch sources[i] {
+        case .numeric(let c, let mode):
+            let v = mode == .min ? c.value(doc) : c.maxValue(doc)
+            guard let x = v else { return other.isMissing ? 0 : 1 }
+            guard case .int(let y) = other else { return -1 }
+            r = x < y ? -1 : x > y ? 1 : 0
+        case .keyword(let c, let mode):
+            var chosen = -1
+            c.forEachOrdinal(doc) { ord in if chosen < 0 || mode == .max { chosen = ord } }
+            guard chosen >= 0 else { return other.isMissing ? 0 : 1 }
+            guard case .ordinal(let o, let exact) = other else { return -1 }
+            // Below the bound's position: a smaller value; at it: the same value only when the bound is exact.
+            r = chosen < o ? -1 : (chosen == o && exact) ? 0 : 1
+        case .score:
+            guard case .score(let y) = other else { return -1 }
+            r = score < y ? -1 : score > y ? 1 : 0
+        case .none:
+            return other.isMissing ? 0 : 1
+        }
+        return descending ? -r : r
+    }
+
+    /// True when no document of block `b` (`NumericColumn.blockSize` documents) can have a first key that sorts
+    /// before `other` or ties with it: the block's value bounds (its smallest and largest value or ordinal) are
+    /// strictly worse, and a document without a value sorts last.
+    func blockIsWorse(_ b: Int, than other: KeyBound, descending: Bool) -> Bool {
+        if other.isMissing { return false }  // a missing worst: any document ties or beats it
+        switch sources[0] {
+        case .numeric(let c, _):
+            guard b < c.blockCount else { return false }
+            guard let range = c.blockRange(b) else { return true }  // every document is missing
+            guard case .int(let y) = other else { return false }
+            return descending ? range.upperBound < y : range.lowerBound > y
+        case .keyword(let c, _):
+            guard b < c.blockCount else { return false }
+            guard let range = c.blockOrdinals(b) else { return true }
+            guard case .ordinal(let o, let exact) = other else { return false }
+            // Ordinals below o hold smaller values than the bound's, o itself its value when exact (a larger one
+            // otherwise), and those above it larger ones.
+            return descending ? range.upperBound < o : (exact ? range.lowerBound > o : range.lowerBound >= o)
+        case .score, .none:
+            return false
         }
     }
 
@@ -140,14 +196,6 @@ struct SortedTopK {
             if c != 0 { return c < 0 }
         }
         return a.doc < b.doc
-    }
-
-    /// True if a document whose first key is `first` cannot enter (the heap is full and its worst sorts strictly
-    /// before it on the first key): the candidate's other keys need not be read.
-    @inline(__always)
-    func cannotEnter(first: SortValue) -> Bool {
-        guard items.count == capacity, let worst = items.first else { return capacity == 0 }
-        return worst.keys[0].compare(first, sort[0].order) < 0
     }
 
     mutating func insert(_ e: SortedDoc) {
@@ -392,18 +440,24 @@ enum SortCandidates {
     }
 }
 
-/// The candidates of a sorted search, offered one by one to its heap: a candidate that loses to a full heap's worst
-/// on numeric keys is decided from the columns, with no key built. A struct with mutating methods, so the hot loop
-/// reads and writes its state without closures.
+/// The candidates of a sorted search, offered one by one to its heap: against a full heap, a candidate is compared
+/// with the worst kept document from the columns (numbers as numbers, keywords by ordinal), and a candidate of a
+/// block whose first-key bounds are worse is turned away on the block's bounds alone; only documents that enter
+/// have their keys built. A struct with mutating methods, so the hot loop reads and writes its state without
+/// closures.
 struct SortOffer {
     let sort: [SortField]
     private(set) var collector: SortedTopK
     private var keys: [SortValue]
     private var worst: SortedDoc?
+    /// The worst's keys as the current segment compares them.
+    private var worstBounds: [KeyBound] = []
     private var leaf: SortLeaf?
-    private var allNumeric = false
     private let descending: [Bool]
     private(set) var base: Int32 = 0
+    /// The block (of `NumericColumn.blockSize` documents) last looked at, and whether its bounds turn it away.
+    private var block = -1
+    private var blockIsWorse = false
 
     init(sort: [SortField], capacity: Int, after: SortedDoc?) {
         self.sort = sort
@@ -416,8 +470,17 @@ struct SortOffer {
     mutating func begin(_ leaf: SortLeaf, base: Int32) {
         self.leaf = leaf
         self.base = base
-        allNumeric = leaf.allNumeric
+        worstChanged()
+    }
+
+    private mutating func worstChanged() {
         worst = collector.worst
+        block = -1
+        guard let leaf, let worst else {
+            worstBounds = []
+            return
+        }
+        worstBounds = (0..<sort.count).map { leaf.bound($0, of: worst.keys[$0]) }
     }
 
     /// True when no later document of the segment can enter (visited in document order): a single numeric key whose
@@ -434,11 +497,17 @@ struct SortOffer {
     @discardableResult
     mutating func offer(_ d: Int, _ score: Float) -> Bool {
         guard let leaf else { return false }
-        if allNumeric, let w = worst {
-            // Against a full heap, most candidates lose on their first key: decided from the columns.
+        if let w = worst {
+            // Against a full heap, most candidates lose on their first key, many on their block's bounds.
+            let b = d / NumericColumn.blockSize
+            if b != block {
+                block = b
+                blockIsWorse = leaf.blockIsWorse(b, than: worstBounds[0], descending: descending[0])
+            }
+            if blockIsWorse { return false }
             var better = false
             for i in 0..<sort.count {
-                let c = leaf.compareNumeric(i, doc: d, with: w.keys[i], descending: descending[i])
+                let c = leaf.compare(i, doc: d, score: score, with: worstBounds[i], descending: descending[i])
                 if c > 0 { return false }
                 if c < 0 {
                     better = true
@@ -446,12 +515,10 @@ struct SortOffer {
                 }
             }
             if !better && base &+ Int32(d) > w.doc { return false }
-        } else if collector.cannotEnter(first: leaf.value(0, doc: d, score: score)) {
-            return false
         }
         for i in 0..<sort.count { keys[i] = leaf.value(i, doc: d, score: score) }
         collector.insert(SortedDoc(keys: keys, doc: base &+ Int32(d), score: score))
-        worst = collector.worst
+        if collector.worst?.doc != worst?.doc || worst == nil { worstChanged() }
         return true
     }
 
