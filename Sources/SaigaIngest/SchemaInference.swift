@@ -11,7 +11,9 @@ import Saiga
 /// - `id` is always a `keyword`; `title`, `body` and `contents` are `text`;
 /// - `null` says nothing; a field seen only as `null` or `[]` gets no field;
 /// - anything else that disagrees (a string in one document and a number in another, a string and an array of
-///   strings) is an error naming the field and both documents: declare the field with a schema file instead.
+///   strings) is an error naming the field and both documents: declare the field with a schema file instead. With
+///   `keepingFirstType` (`saiga index --skip-bad`) the first type seen stays (Elasticsearch's dynamic mapping) and
+///   the documents that disagree with it are the bad inputs the indexing pass skips and reports.
 package struct SchemaInference {
     private enum Kind: Equatable {
         case text, keyword, integer, float, boolean, date
@@ -32,8 +34,13 @@ package struct SchemaInference {
     private var order: [String] = []
     /// Single strings are keywords rather than text (the benchmark contract's typing by JSON value).
     private let stringsAsKeywords: Bool
+    /// Keep a field's first type when a later document disagrees, rather than fail.
+    private let keepingFirstType: Bool
 
-    package init(stringsAsKeywords: Bool = false) { self.stringsAsKeywords = stringsAsKeywords }
+    package init(stringsAsKeywords: Bool = false, keepingFirstType: Bool = false) {
+        self.stringsAsKeywords = stringsAsKeywords
+        self.keepingFirstType = keepingFirstType
+    }
 
     /// Takes one document's fields; `location` (e.g. `file:line`) names it in errors.
     package mutating func observe(_ fields: [JSONField], at location: String) throws(SaigaError) {
@@ -58,6 +65,7 @@ package struct SchemaInference {
             case _ where known.kind == kind: break
             case (.integer, .float), (.float, .integer): kinds[field.key] = (.float, known.seenAt)
             case (.date, .text), (.text, .date): kinds[field.key] = (.text, known.seenAt)
+            case _ where keepingFirstType: break
             default:
                 throw SaigaError(
                     .invalidDocument,
@@ -128,13 +136,15 @@ package struct SchemaInference {
 
     /// The schema inferred from every line of JSON lines files (plain or gzip); blank lines are skipped. A line
     /// that is not one JSON object is an `.invalidDocument` error naming the file and line, or, with
-    /// `skippingMalformedLines`, says nothing, as an unreadable file does (the indexing pass reports them).
+    /// `skippingMalformedLines`, says nothing, as an unreadable file does (the indexing pass reports them). With
+    /// `keepingFirstType`, a field whose documents disagree keeps its first type (the indexing pass skips the
+    /// others).
     /// `stringsAsKeywords` types single strings as keywords; `maxLines` stops after that many lines of each file.
     package static func infer(
-        files: [String], skippingMalformedLines: Bool = false, stringsAsKeywords: Bool = false,
-        maxLines: Int = .max
+        files: [String], skippingMalformedLines: Bool = false, keepingFirstType: Bool = false,
+        stringsAsKeywords: Bool = false, maxLines: Int = .max
     ) throws -> Schema {
-        var inference = SchemaInference(stringsAsKeywords: stringsAsKeywords)
+        var inference = SchemaInference(stringsAsKeywords: stringsAsKeywords, keepingFirstType: keepingFirstType)
         var parser = JSONObjectParser()
         for path in files {
             do {

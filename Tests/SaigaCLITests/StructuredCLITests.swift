@@ -134,6 +134,21 @@ struct StructuredCLITests {
                     "search", "--index", idx, "--json", "*:*", "--filter", "brand:altyn", "--facet", "brand"))
             #expect(Set(ids(brands)) == ["p1", "p3"])
 
+            // With no schema, documents that disagree on a field's type are an error naming both; with
+            // --skip-bad the first type stays and the documents that disagree are skipped and reported.
+            let inferredIdx = dir.appendingPathComponent("inferred").path
+            let conflict = try await saiga("index", "--index", inferredIdx, file.path)
+            #expect(
+                conflict.status == 1 && conflict.stderr.contains("field \"stock\" is an integer")
+                    && conflict.stderr.contains("products.jsonl:5"), "\(conflict)")
+            let kept = try await saiga("index", "--index", inferredIdx, "--skip-bad", file.path)
+            #expect(
+                kept.status == 0 && kept.stdout.contains("skipped 1") && kept.stderr.contains("stock (integer)")
+                    && kept.stderr.contains("products.jsonl:5"), "\(kept)")
+            let stocked = try object(
+                try await saiga("search", "--index", inferredIdx, "--json", "*:*", "--filter", "stock:>=0"))
+            #expect(!ids(stocked).isEmpty && !ids(stocked).contains("p5"), "\(stocked)")
+
             // Bad schema files are usage errors that say what is wrong.
             for (text, words) in [
                 (#"{"fields": [{"name": "x", "type": "colour"}]}"#, "--schema"),

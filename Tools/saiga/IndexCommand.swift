@@ -11,8 +11,9 @@ extension OptionSpec {
     fileprivate static let skipBad = OptionSpec(
         "skip-bad",
         help: """
-            report bad input (invalid UTF-8, malformed JSON, missing or duplicate id, empty or
-            unreadable file) and go on; without it the first problem stops the build (exit 1)
+            report bad input (invalid UTF-8, malformed JSON, missing or duplicate id, a value of the
+            wrong type, empty or unreadable file) and go on; without it the first problem stops the
+            build (exit 1). An inferred field keeps the first type seen; documents that disagree are skipped
             """)
     fileprivate static let ramMB = OptionSpec(
         "ram-mb", "N",
@@ -68,7 +69,8 @@ enum IndexCommand: Command {
 
             Other JSON fields are typed by a schema: --schema FILE.json, or else inferred from the files (string:
             text, array of strings: keyword, integer, number: float, boolean; nested objects as a.b) and printed.
-            A value that does not fit its field is bad input naming file, line and field (see --skip-bad).
+            A value that does not fit its field is bad input naming file, line and field (see --skip-bad);
+            without a schema, a field whose documents disagree on its type is an error naming both.
             """,
         options: [
             .index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force, .schema,
@@ -163,7 +165,7 @@ enum IndexCommand: Command {
         var schema = schema
         if schema == nil {
             let existing = append ? (try? IndexReader(path: index))?.schema : nil
-            let (s, inferred) = try SchemaFile.infer(corpus: corpus, existing: existing)
+            let (s, inferred) = try SchemaFile.infer(corpus: corpus, existing: existing, skipBad: skipBad)
             // Inferred text fields take the index's analysis (the one analyzer of the index).
             schema = try Schema(
                 s.fields.map { f in

@@ -27,14 +27,18 @@ enum SchemaFile {
 
     /// The schema `saiga index` uses for `inputs` when none is given: the article fields for text and Markdown
     /// inputs, and for JSON lines the fields inferred from them (`SchemaInference`; `id`, `title`, `body` and
-    /// `contents` are the built-in fields). Fields the index already has keep their declaration.
-    static func infer(corpus: CorpusReader, existing: Schema?) throws -> (schema: Schema, inferred: [Schema.Field]) {
+    /// `contents` are the built-in fields). Fields the index already has keep their declaration. With `skipBad`
+    /// (`--skip-bad`), a field whose documents disagree keeps its first type and the others are skipped as bad.
+    static func infer(
+        corpus: CorpusReader, existing: Schema?, skipBad: Bool
+    ) throws -> (schema: Schema, inferred: [Schema.Field]) {
         var fields: [Schema.Field] = []
         if corpus.files.contains(where: { $0.kind != .jsonl }) { fields += CorpusReader.articleSchema.fields }
         let jsonFiles = corpus.files.filter { $0.kind == .jsonl }.map(\.path)
         var inferred: [Schema.Field] = []
         if !jsonFiles.isEmpty {
-            let schema = try SchemaInference.infer(files: jsonFiles, skippingMalformedLines: true)
+            let schema = try SchemaInference.infer(
+                files: jsonFiles, skippingMalformedLines: true, keepingFirstType: skipBad)
             inferred = schema.fields.filter { !["id", "title", "body", "contents"].contains($0.name) }
             fields += inferred
         }
