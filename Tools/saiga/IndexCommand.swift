@@ -13,7 +13,8 @@ extension OptionSpec {
         help: """
             report bad input (invalid UTF-8, malformed JSON, missing or duplicate id, a value of the
             wrong type, empty or unreadable file) and go on; without it the first problem stops the
-            build (exit 1). An inferred field keeps the first type seen; documents that disagree are skipped
+            build (exit 1). An inferred field keeps the first type seen; documents that disagree
+            are skipped
             """)
     fileprivate static let ramMB = OptionSpec(
         "ram-mb", "N",
