@@ -223,7 +223,7 @@ public final class IndexReader: Sendable {
             }
             let base = sink.positions[0]
             let offsets = sink.positions.map { $0 - base }
-            node = rewriter.allFields { .phrase(field: $0, terms: sink.terms, offsets: offsets) }
+            node = rewriter.allFields { .phrase(field: $0, terms: sink.terms, offsets: offsets, slop: 0) }
         }
         return try search(node: node, options: options, start: start)
     }

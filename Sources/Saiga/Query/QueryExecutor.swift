@@ -3,7 +3,8 @@
 /// it lives in, and a multi-segment index scores exactly like the same documents in one segment).
 indirect enum PreparedQuery {
     case term(field: Int, metas: [TermMeta?], bm25: BM25Scorer)
-    case phrase(field: Int, metas: [[TermMeta?]], offsets: [Int], bm25: BM25Scorer)
+    /// `termIDs`: equal for equal terms of the phrase (the sloppy matcher keeps their walkers apart).
+    case phrase(field: Int, metas: [[TermMeta?]], offsets: [Int], slop: Int, termIDs: [Int], bm25: BM25Scorer)
     case boolean(must: [PreparedQuery], should: [PreparedQuery], mustNot: [PreparedQuery])
     /// A structured clause: matches without scoring.
     case structured(StructuredQuery)
@@ -57,22 +58,26 @@ struct QueryExecutor {
 
     // MARK: Preparation
 
-    func prepare(_ node: QueryNode, parameters: BM25Parameters) throws(SaigaError) -> PreparedQuery {
+    /// - Parameter boost: the product of the boosts around `node` (Lucene passes a query's boost down to its
+    ///   clauses' weights); a field's boost multiplies it last, as the innermost `BoostQuery`.
+    func prepare(_ node: QueryNode, parameters: BM25Parameters, boost: Float = 1) throws(SaigaError) -> PreparedQuery {
         switch node {
         case .none:
             return .none
         case .structured(let q):
             return .structured(q)
+        case .boosted(let inner, let b):
+            return try prepare(inner, parameters: parameters, boost: b * boost)
         case .term(let field, let term):
             let metas = try lookup(field: field, term: term)
             let df = metas.reduce(0) { $0 + ($1?.docFreq ?? 0) }
             if df == 0 { return .none }
             let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
             let bm25 = BM25Scorer(
-                idf: BM25Scorer.idf(docFreq: df, docCount: stats.docCount), boost: fieldBoosts[field] ?? 1,
-                stats: stats, parameters: parameters)
+                idf: BM25Scorer.idf(docFreq: df, docCount: stats.docCount),
+                boost: (fieldBoosts[field] ?? 1) * boost, stats: stats, parameters: parameters)
             return .term(field: field, metas: metas, bm25: bm25)
-        case .phrase(let field, let terms, let offsets):
+        case .phrase(let field, let terms, let offsets, let slop):
             var perTerm: [[TermMeta?]] = []
             var dfs: [Int] = []
             for t in terms {
@@ -84,32 +89,34 @@ struct QueryExecutor {
             }
             let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
             let bm25 = BM25Scorer(
-                idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: stats.docCount), boost: fieldBoosts[field] ?? 1,
-                stats: stats, parameters: parameters)
+                idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: stats.docCount),
+                boost: (fieldBoosts[field] ?? 1) * boost, stats: stats, parameters: parameters)
             // metas[segment][term]
             let metas = segments.indices.map { s in perTerm.map { $0[s] } }
-            return .phrase(field: field, metas: metas, offsets: offsets, bm25: bm25)
+            let termIDs = terms.map { t in terms.firstIndex(of: t)! }
+            return .phrase(
+                field: field, metas: metas, offsets: offsets, slop: slop, termIDs: termIDs, bm25: bm25)
         case .prefix(let field, let prefix):
             let terms = try expand(field: field, prefix: prefix)
             return try prepare(
                 .boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
-                parameters: parameters)
+                parameters: parameters, boost: boost)
         case .boolean(let must, let should, let mustNot):
             var m: [PreparedQuery] = []
             var s: [PreparedQuery] = []
             var n: [PreparedQuery] = []
             for q in must {
-                let p = try prepare(q, parameters: parameters)
+                let p = try prepare(q, parameters: parameters, boost: boost)
                 if case .none = p { return .none }  // a required clause that matches nothing
                 m.append(p)
             }
             for q in should {
-                let p = try prepare(q, parameters: parameters)
+                let p = try prepare(q, parameters: parameters, boost: boost)
                 if case .none = p { continue }
                 s.append(p)
             }
             for q in mustNot {
-                let p = try prepare(q, parameters: parameters)
+                let p = try prepare(q, parameters: parameters, boost: boost)
                 if case .none = p { continue }
                 n.append(p)
             }
@@ -171,7 +178,7 @@ struct QueryExecutor {
             let it = seg.postingsIterator(meta, field: field)
             iterators.append(it)
             return TermScorer(postings: it, bm25: bm25, norms: seg.norms(field: field))
-        case .phrase(let field, let metas, let offsets, let bm25):
+        case .phrase(let field, let metas, let offsets, let slop, let termIDs, let bm25):
             var its: [PostingsIterator] = []
             for m in metas[s] {
                 guard let m else { return nil }
@@ -179,7 +186,9 @@ struct QueryExecutor {
                 its.append(it)
                 iterators.append(it)
             }
-            return PhraseScorer(postings: its, offsets: offsets, bm25: bm25, norms: seg.norms(field: field))
+            return PhraseScorer(
+                postings: its, offsets: offsets, slop: slop, termIDs: termIDs, bm25: bm25,
+                norms: seg.norms(field: field))
         case .boolean(let must, let should, let mustNot):
             var m: [Scorer] = []
             var sh: [Scorer] = []
@@ -324,7 +333,7 @@ extension QueryExecutor {
         case .none: return 0
         case .structured: return segments[s].maxDoc
         case .term(_, let metas, _): return metas[s]?.docFreq ?? 0
-        case .phrase(_, let metas, _, _): return metas[s].map { $0?.docFreq ?? 0 }.min() ?? 0
+        case .phrase(_, let metas, _, _, _, _): return metas[s].map { $0?.docFreq ?? 0 }.min() ?? 0
         case .boolean(let must, let should, _):
             if !must.isEmpty { return must.map { cost($0, segment: s) }.min() ?? 0 }
             return should.reduce(0) { $0 + cost($1, segment: s) }

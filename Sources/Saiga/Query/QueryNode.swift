@@ -3,8 +3,9 @@
 indirect enum QueryNode: Sendable, Hashable {
     /// One term in one field.
     case term(field: Int, term: [UInt8])
-    /// Terms at fixed relative positions in one field (`offsets[i]` is term i's position relative to term 0).
-    case phrase(field: Int, terms: [[UInt8]], offsets: [Int])
+    /// Terms at relative positions in one field (`offsets[i]` is term i's position relative to term 0), exactly
+    /// (`slop` 0) or within `slop` moves (Lucene's sloppy phrase).
+    case phrase(field: Int, terms: [[UInt8]], offsets: [Int], slop: Int)
     /// Every term of a field starting with `prefix`; expanded against the index before scoring.
     case prefix(field: Int, prefix: [UInt8])
     /// A boolean combination; scores of matching `must` and `should` clauses are summed.
@@ -13,12 +14,15 @@ indirect enum QueryNode: Sendable, Hashable {
     case none
     /// A clause on a structured field (or `*:*`), matching without scoring.
     case structured(StructuredQuery)
+    /// A clause whose scores are multiplied by a boost (Lucene's `BoostQuery`).
+    case boosted(QueryNode, Float)
 
     /// The analyzed terms per field that can contribute to a match (for highlighting).
     func positiveTerms(into out: inout [Int: Set<[UInt8]>], prefixes: inout [Int: Set<[UInt8]>]) {
         switch self {
         case .term(let f, let t): out[f, default: []].insert(t)
-        case .phrase(let f, let ts, _): for t in ts { out[f, default: []].insert(t) }
+        case .phrase(let f, let ts, _, _): for t in ts { out[f, default: []].insert(t) }
+        case .boosted(let q, _): q.positiveTerms(into: &out, prefixes: &prefixes)
         case .prefix(let f, let p): prefixes[f, default: []].insert(p)
         case .boolean(let must, let should, _):
             for q in must + should { q.positiveTerms(into: &out, prefixes: &prefixes) }
@@ -53,24 +57,15 @@ struct QueryRewriter {
         self.positions = positions
     }
 
-    /// A filter: as `rewrite`, except that a purely negative one (`-source:bbc`) means every document but those.
-    func rewriteFilter(_ parsed: ParsedQuery) throws(SaigaError) -> QueryNode {
-        let node = try rewriteNode(parsed)
-        if case .boolean(let must, let should, let mustNot) = node, must.isEmpty, should.isEmpty, !mustNot.isEmpty {
-            return .boolean(must: [.structured(.all)], should: [], mustNot: mustNot)
-        }
-        return node
-    }
+    /// A filter: as `rewrite` (a purely negative one, `-source:bbc`, means every document but those).
+    func rewriteFilter(_ parsed: ParsedQuery) throws(SaigaError) -> QueryNode { try rewrite(parsed) }
 
     static let noPositionsMessage = "this index was built without positions, so phrase queries cannot run"
 
-    func rewrite(_ parsed: ParsedQuery) throws(SaigaError) -> QueryNode {
-        let node = try rewriteNode(parsed)
-        if case .boolean(let must, let should, let mustNot) = node, must.isEmpty, should.isEmpty, !mustNot.isEmpty {
-            throw SaigaError(.invalidQuery, "the query only excludes terms; add at least one term to search for")
-        }
-        return node
-    }
+    /// The query to run. A purely negative query or group (`NOT oil`, `-oil -gas`, `a AND (NOT b)`) matches every
+    /// document but those (as Elasticsearch's `query_string` does; Lucene's own parser would match nothing), with a
+    /// score of 0.
+    func rewrite(_ parsed: ParsedQuery) throws(SaigaError) -> QueryNode { try rewriteNode(parsed) }
 
     private func fieldNumbers(_ name: String?) -> [Int] {
         guard let name else { return defaultFields }
@@ -159,6 +154,31 @@ struct QueryRewriter {
         return .structured(StructuredQuery(kind: .range(lo...hi), field: n, name: name))
     }
 
+    /// Clauses of one kind with the same query merged into one whose boost is the sum of theirs (`oil^2 oil` is
+    /// `oil^3`), as Lucene's `BooleanQuery.rewrite` does: each clause's boosts multiplied in double, the sums in
+    /// double, the result rounded to a float boost (none when it is 1). The merged clause takes the first one's
+    /// place.
+    static func mergingRepeats(_ clauses: [QueryNode]) -> [QueryNode] {
+        guard clauses.count > 1 else { return clauses }
+        var order: [QueryNode] = []
+        var sums: [QueryNode: Double] = [:]
+        for c in clauses {
+            var q = c
+            var boost = 1.0
+            while case .boosted(let inner, let b) = q {
+                boost *= Double(b)
+                q = inner
+            }
+            if sums[q] == nil { order.append(q) }
+            sums[q, default: 0] += boost
+        }
+        guard order.count < clauses.count else { return clauses }
+        return order.map { q in
+            let boost = Float(sums[q]!)
+            return boost == 1 ? q : .boosted(q, boost)
+        }
+    }
+
     /// One node per default field, OR-ed when there are several.
     func allFields(_ make: (Int) -> QueryNode) -> QueryNode { perField(nil, make) }
 
@@ -182,13 +202,23 @@ struct QueryRewriter {
             try checkSearchable(field)
             return try structuredRange(
                 field, lower: lower, upper: upper, includeLower: includeLower, includeUpper: includeUpper)
-        case .term(let field, let text), .phrase(let field, let text):
+        case .boost(let inner, let boost):
+            let node = try rewriteNode(inner)
+            switch node {
+            case .none, .structured: return node  // nothing to weigh
+            default: return .boosted(node, boost)
+            }
+        case .fuzzy, .wildcard, .regex:
+            throw SaigaError(.invalidQuery, "fuzzy, wildcard and regular expression searches are not supported yet")
+        case .term(let field, let text), .phrase(let field, let text, _):
             try checkSearchable(field)
             if let (n, f) = structuredField(field) { return try structuredTerm(n, f, text) }
             var sink = CollectingSink(withOffsets: false)
             var text = text
             _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
             if sink.terms.isEmpty { return .none }
+            var slop = 0
+            if case .phrase(_, _, let s) = parsed { slop = s }
             if sink.terms.count == 1 {
                 let t = sink.terms[0]
                 return perField(field) { .term(field: $0, term: t) }
@@ -209,7 +239,7 @@ struct QueryRewriter {
             var nodes: [QueryNode] = []
             for f in fieldNumbers(field) {
                 if schema.fields[f].positions {
-                    nodes.append(.phrase(field: f, terms: sink.terms, offsets: offsets))
+                    nodes.append(.phrase(field: f, terms: sink.terms, offsets: offsets, slop: slop))
                 } else if !isPhrase {
                     nodes.append(.boolean(must: sink.terms.map { .term(field: f, term: $0) }, should: [], mustNot: []))
                 } else if field != nil {
@@ -246,7 +276,13 @@ struct QueryRewriter {
                 case .mustNot: mustNot.append(node)
                 }
             }
+            must = QueryRewriter.mergingRepeats(must)
+            should = QueryRewriter.mergingRepeats(should)
             if must.isEmpty && should.isEmpty && mustNot.isEmpty { return .none }
+            // Only exclusions, at any level (`a AND (NOT b)`): every document but those.
+            if must.isEmpty && should.isEmpty {
+                return .boolean(must: [.structured(.all)], should: [], mustNot: mustNot)
+            }
             if must.isEmpty && mustNot.isEmpty && should.count == 1 { return should[0] }
             if should.isEmpty && mustNot.isEmpty && must.count == 1 { return must[0] }
             return .boolean(must: must, should: should, mustNot: mustNot)

@@ -12,10 +12,21 @@ public enum Occur: Sendable, Hashable {
 public indirect enum ParsedQuery: Sendable, Hashable {
     /// A word as typed (it may analyze to several terms, e.g. `Kassym-Jomart`, which then match as a phrase).
     case term(field: String?, text: String)
-    /// `"a quoted phrase"`.
-    case phrase(field: String?, text: String)
+    /// `"a quoted phrase"`; `"a phrase"~N` lets its words be up to N moves apart (Lucene's slop: `"a b"~1`
+    /// matches "a x b", `"a b"~2` also "b a").
+    case phrase(field: String?, text: String, slop: Int = 0)
     /// `prefix*`.
     case prefix(field: String?, text: String)
+    /// `word~N`: terms within N edits (insertions, deletions, substitutions and transpositions of adjacent
+    /// characters, Lucene's Damerau–Levenshtein); `word~` is `word~2`.
+    case fuzzy(field: String?, text: String, maxEdits: Int)
+    /// A word with `?` (any one character) or `*` (any characters) other than a single trailing `*`: `te?t`,
+    /// `*stan`, `k*z*`. `pattern` keeps the typed escapes (`\?` is a literal question mark).
+    case wildcard(field: String?, pattern: String)
+    /// `/regular expression/` matched against whole terms (the subset in docs/QUERY.md).
+    case regex(field: String?, pattern: String)
+    /// `query^N`: the query's scores multiplied by N (Lucene's `BoostQuery`), N ≥ 0.
+    case boost(ParsedQuery, Float)
     /// `field:[lower TO upper]` (inclusive), `field:{lower TO upper}` (exclusive), mixed, `*` for an open end;
     /// `field:>=lower`, `>`, `<=`, `<`. The bounds as typed (numbers, dates, keywords).
     case range(field: String, lower: String?, upper: String?, includeLower: Bool, includeUpper: Bool)
@@ -45,6 +56,11 @@ public indirect enum ParsedQuery: Sendable, Hashable {
 ///     "death penalty"         phrase
 ///     title:saiga             field scoping (title, body); title:(a b) and title:"a b" too
 ///     kazakh*                 prefix
+///     te?t  *stan  k*z*       wildcards: ? one character, * any (leading ones too)
+///     /ka[sz]akh?stan/        a regular expression over whole terms
+///     kazakstan~  oil~1       fuzzy: within 2 (or N ≤ 2) edits
+///     "saiga steppe"~3        a phrase whose words may be up to 3 moves apart
+///     oil^2  "a b"^3  (x y)^2 boosts: the clause's score times N
 ///     source:bbc              a keyword (or boolean, number, date) field equals a value
 ///     year:[2000 TO 2020]     a range, inclusive; {a TO b} exclusive, mixed brackets, * for an open end
 ///     year:>=2000             comparisons: >=, >, <=, <
@@ -100,12 +116,22 @@ package struct QueryParser: Sendable {
 // MARK: - Lexer
 
 private enum TokenKind: Equatable {
-    case word(String, prefix: Bool)
+    case word(String, kind: WordKind)
+    case regex(String)
+    /// `~` or `~N` after a word or phrase (nil: no number).
+    case tilde(Int?)
+    /// `^N` after a clause.
+    case boost(Float)
     case phrase(String)
     case field(String)  // `name:` (the colon consumed)
     case range(lower: String?, upper: String?, includeLower: Bool, includeUpper: Bool)
     case all  // `*:*`
     case open, close, plus, minus, and, or, not
+}
+
+/// How a word is matched: as typed, as a prefix (one trailing `*`), or as a wildcard pattern.
+private enum WordKind: Equatable {
+    case plain, prefix, wildcard
 }
 
 private struct Token {
@@ -158,8 +184,15 @@ private struct Lexer {
             case ")":
                 tokens.append(Token(kind: .close, offset: i))
                 i += 1
+                try readSuffixes(into: &tokens)
             case "\"":
                 tokens.append(Token(kind: .phrase(try readPhrase()), offset: start))
+                try readSuffixes(into: &tokens)
+            case "/" where atClauseStart:
+                tokens.append(Token(kind: .regex(try readRegex()), offset: start))
+                try readSuffixes(into: &tokens)
+            case "~", "^":
+                throw syntaxError("'\(c)' must follow a word, phrase or group", at: i)
             case "+" where atClauseStart && i + 1 < scalars.count && !Lexer.isSpace(scalars[i + 1]):
                 tokens.append(Token(kind: .plus, offset: i))
                 i += 1
@@ -172,6 +205,7 @@ private struct Lexer {
             case "*" where i + 2 < scalars.count && scalars[i + 1] == ":" && scalars[i + 2] == "*":
                 tokens.append(Token(kind: .all, offset: i))
                 i += 3
+                try readSuffixes(into: &tokens)
             case "[", "{":
                 throw syntaxError("a range needs a field, as in year:[2000 TO 2020]", at: i)
             case "&" where i + 1 < scalars.count && scalars[i + 1] == "&":
@@ -181,7 +215,7 @@ private struct Lexer {
                 tokens.append(Token(kind: .or, offset: i))
                 i += 2
             default:
-                let (text, prefix, raw) = try readWord()
+                let (text, kind, raw) = try readWord()
                 if i < scalars.count && scalars[i] == ":" && !raw.isEmpty && raw.allSatisfy(Lexer.isFieldNameChar)
                     && !Lexer.isDigit(raw.first!)
                 {
@@ -196,10 +230,13 @@ private struct Lexer {
                         throw syntaxError("expected a term, phrase or group after '\(name):'", at: i)
                     }
                     tokens.append(Token(kind: .field(name), offset: start))
-                    if let range = try readRange() { tokens.append(range) }
+                    if let range = try readRange() {
+                        tokens.append(range)
+                        try readSuffixes(into: &tokens)
+                    }
                     continue
                 }
-                if !prefix && !raw.contains("\\") {
+                if kind == .plain && !raw.contains("\\") {
                     switch text {
                     case "AND":
                         tokens.append(Token(kind: .and, offset: start))
@@ -213,10 +250,75 @@ private struct Lexer {
                     default: break
                     }
                 }
-                tokens.append(Token(kind: .word(text, prefix: prefix), offset: start))
+                tokens.append(Token(kind: .word(text, kind: kind), offset: start))
+                try readSuffixes(into: &tokens)
             }
         }
         return tokens
+    }
+
+    /// After a word, phrase, group, range or regular expression: `~` (with an optional whole number) and then `^`
+    /// and a number, each at most once, in that order (Lucene's `term~1^2`); the clause must end there.
+    mutating func readSuffixes(into tokens: inout [Token]) throws(SaigaError) {
+        if i < scalars.count && scalars[i] == "~" {
+            let start = i
+            i += 1
+            var digits = ""
+            while i < scalars.count && Lexer.isDigit(scalars[i]) && digits.count < 6 {
+                digits.unicodeScalars.append(scalars[i])
+                i += 1
+            }
+            if i < scalars.count && (scalars[i] == "." || Lexer.isDigit(scalars[i])) {
+                throw syntaxError(
+                    "'~' takes a whole number: edits for a word (~1, ~2), moves for a phrase (~3)", at: start)
+            }
+            tokens.append(Token(kind: .tilde(digits.isEmpty ? nil : Int(digits)), offset: start))
+        }
+        if i < scalars.count && scalars[i] == "^" {
+            let start = i
+            i += 1
+            var number = ""
+            while i < scalars.count && (Lexer.isDigit(scalars[i]) || scalars[i] == ".") && number.count < 24 {
+                number.unicodeScalars.append(scalars[i])
+                i += 1
+            }
+            guard let boost = Float(number), boost.isFinite else {
+                throw syntaxError("expected a number after '^' (a boost, as in oil^2 or oil^0.5)", at: start)
+            }
+            tokens.append(Token(kind: .boost(boost), offset: start))
+        }
+        if i < scalars.count && !Lexer.isSpace(scalars[i]) && scalars[i] != ")" {
+            if scalars[i] == "~" { throw syntaxError("'~' must come before '^' (as in oil~1^2)", at: i) }
+            if tokens.last.map({ if case .boost = $0.kind { return true } else { return false } }) ?? false
+                || tokens.last.map({ if case .tilde = $0.kind { return true } else { return false } }) ?? false
+            {
+                throw syntaxError("expected a space or ')' after the clause", at: i)
+            }
+        }
+    }
+
+    /// `/…/` at the start of a clause: the pattern between the slashes (`\/` is a slash in it).
+    mutating func readRegex() throws(SaigaError) -> String {
+        let open = i
+        i += 1
+        var text = String.UnicodeScalarView()
+        while i < scalars.count {
+            let c = scalars[i]
+            if c == "\\" && i + 1 < scalars.count {
+                // Kept with its backslash: the expression's own escapes (\. \[) mean something there.
+                text.append(c)
+                text.append(scalars[i + 1])
+                i += 2
+                continue
+            }
+            if c == "/" {
+                i += 1
+                return String(text)
+            }
+            text.append(c)
+            i += 1
+        }
+        throw syntaxError("unterminated regular expression: the '/' opened here is never closed", at: open)
     }
 
     static func isFieldNameChar(_ c: Unicode.Scalar) -> Bool {
@@ -290,11 +392,16 @@ private struct Lexer {
 
     static func isDigit(_ c: Unicode.Scalar) -> Bool { c >= "0" && c <= "9" }
 
-    /// Reads a word; returns its unescaped text, whether it ends in an unescaped `*`, and the raw scalars.
-    mutating func readWord() throws(SaigaError) -> (String, Bool, [Unicode.Scalar]) {
+    /// Reads a word; returns its text, how it matches, and the raw scalars. A plain word or prefix has its escapes
+    /// removed; a wildcard pattern keeps them (`\\?` stays a literal `?` for the pattern compiler). A word ends at a
+    /// space, a parenthesis, a quote, a field's colon, `~` or `^`.
+    mutating func readWord() throws(SaigaError) -> (String, WordKind, [Unicode.Scalar]) {
         var text = String.UnicodeScalarView()
+        var pattern = String.UnicodeScalarView()
         var raw: [Unicode.Scalar] = []
-        var prefix = false
+        var wildcards = 0
+        var trailingStar = false
+        let start = i
         while i < scalars.count {
             let c = scalars[i]
             // A colon ends the word only after something that can be a field name (`title:`); elsewhere
@@ -304,7 +411,7 @@ private struct Lexer {
             {
                 break
             }
-            if Lexer.isSpace(c) || (c != ":" && Lexer.isWordBreak(c)) { break }
+            if Lexer.isSpace(c) || (c != ":" && Lexer.isWordBreak(c)) || c == "~" || c == "^" { break }
             if c == "\\" {
                 guard i + 1 < scalars.count else {
                     throw syntaxError("a backslash must be followed by a character", at: i)
@@ -312,28 +419,34 @@ private struct Lexer {
                 raw.append(c)
                 raw.append(scalars[i + 1])
                 text.append(scalars[i + 1])
+                pattern.append(c)
+                pattern.append(scalars[i + 1])
+                trailingStar = false
                 i += 2
                 continue
             }
-            if c == "*" {
-                let next = i + 1
-                if next < scalars.count && !Lexer.isSpace(scalars[next]) && !Lexer.isWordBreak(scalars[next]) {
-                    throw syntaxError("'*' is only supported at the end of a word (prefix search)", at: i)
-                }
-                if text.isEmpty { throw syntaxError("a prefix search needs at least one character before '*'", at: i) }
-                prefix = true
-                raw.append(c)
-                i += 1
-                break
-            }
-            if c == "~" || c == "^" {
-                throw syntaxError("'\(c)' (fuzzy, proximity and boost) is not supported; escape it as \\\(c)", at: i)
+            if c == "*" || c == "?" {
+                wildcards += 1
+                trailingStar = c == "*"
+            } else {
+                trailingStar = false
+                text.append(c)
             }
             raw.append(c)
-            text.append(c)
+            pattern.append(c)
             i += 1
         }
-        return (String(text), prefix, raw)
+        if wildcards == 0 { return (String(text), .plain, raw) }
+        if wildcards == 1 && trailingStar {
+            if text.isEmpty {
+                throw syntaxError("a lone '*' matches nothing by itself: use *:* for every document", at: start)
+            }
+            return (String(text), .prefix, raw)
+        }
+        if text.isEmpty && !pattern.contains("?") {
+            throw syntaxError("a pattern of only '*' matches nothing by itself: use *:* for every document", at: start)
+        }
+        return (String(pattern), .wildcard, raw)
     }
 
     mutating func readPhrase() throws(SaigaError) -> String {
@@ -349,9 +462,6 @@ private struct Lexer {
             }
             if c == "\"" {
                 i += 1
-                if i < scalars.count && (scalars[i] == "~" || scalars[i] == "^") {
-                    throw syntaxError("'\(scalars[i])' after a phrase (proximity, boost) is not supported", at: i)
-                }
                 return String(text)
             }
             text.append(c)
@@ -458,8 +568,43 @@ private struct Parser {
         }
     }
 
-    /// primary := [field ':'] (word | prefix | phrase | '(' orExpr ')')
+    /// primary := atom ['~' [N]] ['^' N]
     mutating func parsePrimary(field inherited: String?) throws(SaigaError) -> ParsedQuery {
+        var q = try parseAtom(field: inherited)
+        if i < tokens.count, case .tilde(let n) = tokens[i].kind {
+            let at = tokens[i].offset
+            i += 1
+            switch q {
+            case .term(let field, let text):
+                let edits = n ?? 2
+                guard edits <= 2 else {
+                    throw syntaxError("a fuzzy word allows at most 2 edits (~0, ~1 or ~2)", at: at)
+                }
+                if let field, let f = schema?[field], f.type != .text {
+                    throw syntaxError("'\(field)' is a \(f.type.rawValue) field: no fuzzy search", at: at)
+                }
+                q = .fuzzy(field: field, text: text, maxEdits: edits)
+            case .phrase(let field, let text, _):
+                guard let n else {
+                    throw syntaxError("'~' after a phrase needs a number of moves, as in \"a b\"~2", at: at)
+                }
+                if let field, let f = schema?[field], f.type != .text {
+                    throw syntaxError("'\(field)' is a \(f.type.rawValue) field: no proximity search", at: at)
+                }
+                q = .phrase(field: field, text: text, slop: n)
+            default:
+                throw syntaxError("'~' applies to a word (fuzzy) or a phrase (proximity)", at: at)
+            }
+        }
+        if i < tokens.count, case .boost(let b) = tokens[i].kind {
+            i += 1
+            q = .boost(q, b)
+        }
+        return q
+    }
+
+    /// atom := [field ':'] (word | prefix | wildcard | regex | phrase | range | '*:*' | '(' orExpr ')')
+    mutating func parseAtom(field inherited: String?) throws(SaigaError) -> ParsedQuery {
         guard i < tokens.count else { throw syntaxError("expected a term", at: end) }
         var field = inherited
         if case .field(let name) = tokens[i].kind {
@@ -469,7 +614,7 @@ private struct Parser {
         }
         let t = tokens[i]
         if field == QueryParser.existsField {
-            guard case .word(let name, false) = t.kind else {
+            guard case .word(let name, .plain) = t.kind else {
                 throw syntaxError("expected a field name after '_exists_:'", at: t.offset)
             }
             i += 1
@@ -477,16 +622,32 @@ private struct Parser {
             return .exists(field: name)
         }
         switch t.kind {
-        case .word(let text, let prefix):
+        case .word(let text, let kind):
             i += 1
             try countLeaf(t.offset)
             if let field, let f = schema?[field], f.type != .text {
-                if prefix {
+                switch kind {
+                case .prefix:
                     throw syntaxError("'\(field)' is a \(f.type.rawValue) field: no prefix search", at: t.offset)
+                case .wildcard:
+                    throw syntaxError("'\(field)' is a \(f.type.rawValue) field: no wildcard search", at: t.offset)
+                case .plain:
+                    try checkValue(text, field: field, at: t.offset)
                 }
-                try checkValue(text, field: field, at: t.offset)
             }
-            return prefix ? .prefix(field: field, text: text) : .term(field: field, text: text)
+            switch kind {
+            case .plain: return .term(field: field, text: text)
+            case .prefix: return .prefix(field: field, text: text)
+            case .wildcard: return .wildcard(field: field, pattern: text)
+            }
+        case .regex(let pattern):
+            i += 1
+            try countLeaf(t.offset)
+            if let field, let f = schema?[field], f.type != .text {
+                throw syntaxError(
+                    "'\(field)' is a \(f.type.rawValue) field: no regular expression search", at: t.offset)
+            }
+            return .regex(field: field, pattern: pattern)
         case .range(let lower, let upper, let includeLower, let includeUpper):
             i += 1
             try countLeaf(t.offset)
@@ -528,6 +689,8 @@ private struct Parser {
             throw syntaxError("unexpected operator (an operator cannot follow '+', '-' or a field)", at: t.offset)
         case .field:
             throw syntaxError("a field cannot follow another field", at: t.offset)
+        case .tilde, .boost:
+            throw syntaxError("'~' and '^' must follow a word, phrase or group", at: t.offset)
         }
     }
 

@@ -44,24 +44,34 @@ final class TermScorer: Scorer {
     }
 }
 
-/// An exact phrase: documents containing every term, checked position by position. The phrase frequency (the
-/// number of places the whole phrase occurs) is scored with BM25 using the sum of the terms' idfs, as Lucene does.
+/// A phrase: documents containing every term, checked position by position. The phrase frequency (the number of
+/// places the whole phrase occurs, or with slop the sum of `1 / (1 + spread)` over its sloppy matches,
+/// `SloppyPhraseFrequency`) is scored with BM25 using the sum of the terms' idfs, as Lucene does.
 final class PhraseScorer: Scorer {
     let postings: [PostingsIterator]  // in phrase order
     let offsets: [Int]
+    /// Moves allowed between the terms (0: exact).
+    let slop: Int
+    /// Equal for equal terms (a term twice in the phrase), for the sloppy matcher.
+    let termIDs: [Int]
     let bm25: BM25Scorer
     let norms: UnsafePointer<UInt8>
     private var order: [Int]  // iterators by increasing cost, for leapfrogging
     private var positionBuffers: [UnsafeMutablePointer<UInt32>]
     private var positionCapacities: [Int]
     private var counts: [Int]
-    private var freq = 0
+    private var freq: Float = 0
     /// Candidates whose bound is at most this are skipped (set by a top-k evaluator once pruning is allowed).
     var threshold: Float = -.infinity
 
-    init(postings: [PostingsIterator], offsets: [Int], bm25: BM25Scorer, norms: UnsafePointer<UInt8>) {
+    init(
+        postings: [PostingsIterator], offsets: [Int], slop: Int = 0, termIDs: [Int]? = nil, bm25: BM25Scorer,
+        norms: UnsafePointer<UInt8>
+    ) {
         self.postings = postings
         self.offsets = offsets
+        self.slop = slop
+        self.termIDs = termIDs ?? Array(postings.indices)
         self.bm25 = bm25
         self.norms = norms
         order = postings.indices.sorted { postings[$0].docFreq < postings[$1].docFreq }
@@ -83,12 +93,20 @@ final class PhraseScorer: Scorer {
                 doc = t
                 return t
             }
-            // The phrase occurs at most min(tf) times: with the document's norm that bounds its score, so a
-            // candidate that cannot enter the top k needs no positions read.
+            // The phrase occurs at most min(tf) times (a sloppy one weighs at most the sum of the tfs: each
+            // position heads at most one match, Lucene's `maxFreq`): with the document's norm that bounds its
+            // score, so a candidate that cannot enter the top k needs no positions read.
             if threshold > -.infinity {
-                var minFreq = UInt32.max
-                for p in postings { minFreq = min(minFreq, p.freq) }
-                if bm25.score(freq: Float(minFreq), norm: norms[Int(t)]) <= threshold {
+                var bound: Float
+                if slop == 0 {
+                    var minFreq = UInt32.max
+                    for p in postings { minFreq = min(minFreq, p.freq) }
+                    bound = Float(minFreq)
+                } else {
+                    bound = 0
+                    for p in postings { bound += Float(p.freq) }
+                }
+                if bm25.score(freq: bound, norm: norms[Int(t)]) <= threshold {
                     t &+= 1
                     continue
                 }
@@ -135,6 +153,12 @@ final class PhraseScorer: Scorer {
             counts[k] = postings[k].positions(into: positionBuffers[k])
             if counts[k] == 0 { return false }
         }
+        if slop > 0 {
+            var sloppy = SloppyPhraseFrequency(
+                positions: positionBuffers, counts: counts, offsets: offsets, termIDs: termIDs, slop: slop)
+            freq = sloppy.frequency()
+            return freq > 0
+        }
         // For each position of the first term, check that every other term sits at its offset. All position
         // lists are increasing, so one cursor per term suffices.
         var cursors = [Int](repeating: 0, count: postings.count)
@@ -151,12 +175,12 @@ final class PhraseScorer: Scorer {
             }
             matches += 1
         }
-        freq = matches
+        freq = Float(matches)
         return matches > 0
     }
 
     override func score() -> Float {
-        bm25.score(freq: Float(freq), norm: norms[Int(doc)])
+        bm25.score(freq: freq, norm: norms[Int(doc)])
     }
 }
 

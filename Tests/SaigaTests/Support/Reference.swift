@@ -92,52 +92,50 @@ struct ReferenceIndex {
 
     /// Does the document match, and with what score. Mirrors Lucene's semantics as documented in the engine:
     /// BM25 per term in float, boolean sums in double cast to float, phrase idf the sum of term idfs.
-    func evaluate(_ node: QueryNode, doc: Int, parameters: BM25Parameters) -> (Bool, Float) {
+    func evaluate(_ node: QueryNode, doc: Int, parameters: BM25Parameters, boost: Float = 1) -> (Bool, Float) {
         switch node {
         case .none:
             return (false, 0)
         case .structured(let q):
             return (matches(q, doc: doc), 0)
+        case .boosted(let inner, let b):
+            return evaluate(inner, doc: doc, parameters: parameters, boost: b * boost)
         case .term(let field, let term):
             let f = fields[doc][field]!
             let freq = f.positionsOf[term]?.count ?? 0
             guard freq > 0 else { return (false, 0) }
             let df = docFreq(field, term)
             let bm25 = BM25Scorer(
-                idf: BM25Scorer.idf(docFreq: df, docCount: docCount[field]!), boost: boosts[field] ?? 1,
+                idf: BM25Scorer.idf(docFreq: df, docCount: docCount[field]!), boost: (boosts[field] ?? 1) * boost,
                 stats: stats(field), parameters: parameters)
             return (true, bm25.score(freq: Float(freq), norm: SmallFloat.intToByte4(f.length)))
-        case .phrase(let field, let terms, let offsets):
+        case .phrase(let field, let terms, let offsets, let slop):
             let dfs = terms.map { docFreq(field, $0) }
             guard !dfs.contains(0) else { return (false, 0) }
             let f = fields[doc][field]!
-            var freq = 0
-            for p in (f.positionsOf[terms[0]] ?? []) {
-                if terms.indices.allSatisfy({
-                    f.positionsOf[terms[$0]]?.contains(p + offsets[$0] - offsets[0]) ?? false
-                }) {
-                    freq += 1
-                }
-            }
+            let lists = terms.map { f.positionsOf[$0] ?? [] }
+            let freq =
+                slop == 0 ? Float(exactPhraseCount(lists, offsets)) : sloppyFrequency(lists, offsets, terms, slop)
             guard freq > 0 else { return (false, 0) }
             let bm25 = BM25Scorer(
-                idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: docCount[field]!), boost: boosts[field] ?? 1,
-                stats: stats(field), parameters: parameters)
-            return (true, bm25.score(freq: Float(freq), norm: SmallFloat.intToByte4(f.length)))
+                idf: BM25Scorer.phraseIDF(docFreqs: dfs, docCount: docCount[field]!),
+                boost: (boosts[field] ?? 1) * boost, stats: stats(field), parameters: parameters)
+            return (true, bm25.score(freq: freq, norm: SmallFloat.intToByte4(f.length)))
         case .prefix(let field, let prefix):
             let expanded = expand(field, prefix).map { QueryNode.term(field: field, term: $0) }
-            return evaluate(.boolean(must: [], should: expanded, mustNot: []), doc: doc, parameters: parameters)
+            return evaluate(
+                .boolean(must: [], should: expanded, mustNot: []), doc: doc, parameters: parameters, boost: boost)
         case .boolean(let must, let should, let mustNot):
             var sum = 0.0
             for q in must {
-                let (m, s) = evaluate(q, doc: doc, parameters: parameters)
+                let (m, s) = evaluate(q, doc: doc, parameters: parameters, boost: boost)
                 if !m { return (false, 0) }
                 sum += Double(s)
             }
-            for q in mustNot where evaluate(q, doc: doc, parameters: parameters).0 { return (false, 0) }
+            for q in mustNot where evaluate(q, doc: doc, parameters: parameters, boost: boost).0 { return (false, 0) }
             var anyShould = false
             for q in should {
-                let (m, s) = evaluate(q, doc: doc, parameters: parameters)
+                let (m, s) = evaluate(q, doc: doc, parameters: parameters, boost: boost)
                 if m {
                     anyShould = true
                     sum += Double(s)
@@ -146,6 +144,95 @@ struct ReferenceIndex {
             if must.isEmpty && !anyShould { return (false, 0) }
             return (true, Float(sum))
         }
+    }
+
+    /// Places where every term sits at its offset from the first.
+    func exactPhraseCount(_ lists: [[Int]], _ offsets: [Int]) -> Int {
+        var count = 0
+        for p in lists[0] {
+            var all = true
+            for k in lists.indices where !lists[k].contains(p + offsets[k] - offsets[0]) { all = false }
+            if all { count += 1 }
+        }
+        return count
+    }
+
+    /// Lucene's sloppy phrase frequency, written plainly from `SloppyPhraseMatcher`'s description: walkers at
+    /// (position − offset), the least one moved while the spread shrinks, each spread ≤ slop adding 1 / (1 + spread),
+    /// walkers of a repeated term kept off each other's positions.
+    func sloppyFrequency(_ lists: [[Int]], _ offsets: [Int], _ terms: [[UInt8]], _ slop: Int) -> Float {
+        let n = lists.count
+        var index = [Int](repeating: 0, count: n)
+        var pos = [Int](repeating: 0, count: n)
+        func step(_ i: Int) -> Bool {
+            guard index[i] < lists[i].count else { return false }
+            pos[i] = lists[i][index[i]] - offsets[i]
+            index[i] += 1
+            return true
+        }
+        func before(_ a: Int, _ b: Int) -> Bool {
+            pos[a] != pos[b] ? pos[a] < pos[b] : offsets[a] != offsets[b] ? offsets[a] < offsets[b] : a < b
+        }
+        for i in 0..<n where !step(i) { return 0 }
+        // Repeat groups, by offset: the j-th moves on j times.
+        var groupOf = [Int](repeating: -1, count: n)
+        var groups: [[Int]] = []
+        for t in Set(terms).sorted(by: { $0.lexicographicallyPrecedes($1) }) {
+            let members = (0..<n).filter { terms[$0] == t }.sorted { offsets[$0] < offsets[$1] }
+            guard members.count > 1 else { continue }
+            for m in members { groupOf[m] = groups.count }
+            groups.append(members)
+        }
+        for g in groups {
+            for j in 1..<g.count {
+                for _ in 0..<j where !step(g[j]) { return 0 }
+            }
+        }
+        var end = pos.max()!
+        var queued = Set(0..<n)
+        func top() -> Int { queued.min { before($0, $1) }! }
+        func advance(_ i: Int) -> Bool {
+            guard step(i) else { return false }
+            end = max(end, pos[i])
+            guard groupOf[i] >= 0 else { return true }
+            var w = i
+            while let o = groups[groupOf[i]].first(where: { $0 != w && pos[$0] + offsets[$0] == pos[w] + offsets[w] }) {
+                w = pos[w] < pos[o] || (pos[w] == pos[o] && offsets[w] < offsets[o]) ? w : o
+                guard step(w) else { return false }
+                end = max(end, pos[w])
+            }
+            return true
+        }
+        var freq: Float = 0
+        var running = true
+        while running {
+            var pp = top()
+            queued.remove(pp)
+            var matchLength = end - pos[pp]
+            var next = pos[top()]
+            var found = false
+            while advance(pp) {
+                if pos[pp] > next {
+                    queued.insert(pp)
+                    if matchLength <= slop {
+                        found = true
+                        break
+                    }
+                    pp = top()
+                    queued.remove(pp)
+                    next = pos[top()]
+                    matchLength = end - pos[pp]
+                } else {
+                    matchLength = min(matchLength, end - pos[pp])
+                }
+            }
+            if !found {
+                running = false
+                if matchLength > slop { break }
+            }
+            freq += 1 / (1 + Float(matchLength))
+        }
+        return freq
     }
 
     /// Does the document satisfy a structured clause: by looking at its values.
@@ -213,13 +300,19 @@ struct RandomCorpus {
     static func query(_ rng: inout SeededRandom, depth: Int = 0) -> String {
         func leaf() -> String {
             let w = Int.random(in: 0..<20, using: &rng) == 0 ? absent.randomElement(using: &rng)! : word(&rng)
-            switch Int.random(in: 0..<10, using: &rng) {
-            case 0: return "\"\(w) \(word(&rng))\""
-            case 1: return "\"\(word(&rng)) \(word(&rng)) \(word(&rng))\""
-            case 2: return String(w.prefix(Int.random(in: 1...3, using: &rng))) + "*"
-            case 3: return "title:" + w
-            case 4: return "body:\"\(w) \(word(&rng))\""
-            default: return w
+            let boosts = ["", "", "", "", "", "^2", "^0.5", "^3.7"]
+            let boost = boosts[Int.random(in: 0..<boosts.count, using: &rng)]
+            switch Int.random(in: 0..<13, using: &rng) {
+            case 0: return "\"\(w) \(word(&rng))\"" + boost
+            case 1: return "\"\(word(&rng)) \(word(&rng)) \(word(&rng))\"" + boost
+            case 2: return String(w.prefix(Int.random(in: 1...3, using: &rng))) + "*" + boost
+            case 3: return "title:" + w + boost
+            case 4: return "body:\"\(w) \(word(&rng))\"~\(Int.random(in: 0...3, using: &rng))"
+            // Sloppy phrases, with repeated terms now and then.
+            case 5: return "\"\(w) \(word(&rng))\"~\(Int.random(in: 1...4, using: &rng))" + boost
+            case 6: return "\"\(w) \(word(&rng)) \(w)\"~\(Int.random(in: 1...6, using: &rng))"
+            case 7: return "\"\(word(&rng)) \(word(&rng)) \(word(&rng))\"~\(Int.random(in: 1...5, using: &rng))"
+            default: return w + boost
             }
         }
         let n = Int.random(in: 1...4, using: &rng)
@@ -227,7 +320,7 @@ struct RandomCorpus {
         for i in 0..<n {
             var p =
                 depth < 2 && Int.random(in: 0..<6, using: &rng) == 0
-                ? "(" + query(&rng, depth: depth + 1) + ")" : leaf()
+                ? "(" + query(&rng, depth: depth + 1) + ")" + (Bool.random(using: &rng) ? "^1.5" : "") : leaf()
             switch Int.random(in: 0..<8, using: &rng) {
             case 0: p = "+" + p
             case 1 where n > 1: p = "-" + p
