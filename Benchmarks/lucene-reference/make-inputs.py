@@ -47,5 +47,24 @@ for _ in range(30):  # boosts on words, phrases and groups, nested
         f"+{a}^4 {b} -{c}",
         f'"{a} {b}"^0 {c}',
     ]))
+def typo(w):
+    c = list(w)
+    i = rng.randrange(len(c))
+    k = rng.randrange(4)
+    if k == 0:
+        c[i] = rng.choice("aeiouxyz")
+    elif k == 1:
+        del c[i]
+    elif k == 2 and i + 1 < len(c):
+        c[i], c[i + 1] = c[i + 1], c[i]
+    else:
+        c.insert(i, rng.choice("aeiou"))
+    return "".join(c)
+
+
+for _ in range(30):  # fuzzy words: Lucene's blended top-terms scoring
+    w = rng.choice(vocab + ["ea", "te", "salts", "lakes"])
+    queries.append(rng.choice([f"{typo(w)}~1", f"{typo(typo(w))}~2", f"{typo(w)}~", f"{w}~1 {typo(word())}~2^3",
+                               f"({typo(w)}~1 {word()})^2"]))
 (res / "lucene-queries.txt").write_text("\n".join(queries) + "\n")
 print(f"{len(docs)} documents, {len(queries)} queries", file=sys.stderr)

@@ -26,7 +26,7 @@ import Testing
             let f = line.split(separator: "\t")
             expected[Int(f[0])!, default: []].append((String(f[1]), UInt32(f[2], radix: 16)!))
         }
-        #expect(docs.count == 400 && queries.count == 90 && expected.count >= 85)
+        #expect(docs.count == 400 && queries.count == 120 && expected.count >= 110)
 
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }

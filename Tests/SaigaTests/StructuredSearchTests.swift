@@ -234,7 +234,17 @@ import Testing
                 }
                 #expect(got.hits.map(\.id) == expected.ids, "\(note)")
                 if sort.isEmpty {
-                    #expect(got.hits.map(\.score) == expected.scores, "\(note)")
+                    if text.range(of: #"[^"]~"#, options: .regularExpression) != nil {
+                        // A fuzzy word's terms merge with equal terms elsewhere in the query, their boosts summed
+                        // (Lucene's rewrite), which the reference does not model: the same scores within rounding.
+                        // LuceneScoresTests checks those merges bit for bit against Lucene itself.
+                        #expect(got.hits.count == expected.scores.count, "\(note)")
+                        for (a, e) in zip(got.hits.map(\.score), expected.scores) {
+                            #expect(abs(a - e) <= 1e-6 * max(1, abs(e)), "\(note)")
+                        }
+                    } else {
+                        #expect(got.hits.map(\.score) == expected.scores, "\(note)")
+                    }
                     if q % 2 == 0 { #expect(got.total == expected.total, "\(note)") }
                 } else {
                     #expect(got.total == expected.total, "\(note)")

@@ -46,7 +46,9 @@ enum SearchCommand: Command {
             Searches the index (default Index/index; if there is none there, it is first built from Index/corpus,
             and one in a format this build does not read is moved aside and rebuilt).
             Query syntax: words (any may match), +required, -excluded, AND OR NOT (uppercase), (groups),
-            "phrases", title: and body: scoping, prefix*. Ranking is BM25 (k1 1.2, b 0.75 unless given).
+            "phrases", "phrases"~N (words up to N moves apart), title: and body: scoping, prefix*, wild?ards
+            and *leading, /regular.*expressions/, fuzzy~ and fuzzy~1, boosts oil^2, NOT alone (every document
+            but those). Ranking is BM25 (k1 1.2, b 0.75 unless given), scored as Lucene scores the same query.
             A -word is query text (kazakhstan -oil) unless it names an option of search (-json is an error: --json);
             everything after -- is query text.
 

@@ -53,8 +53,10 @@ struct QueryExecutor {
     /// rather than in MaxScore windows (see `MaxScoreDisjunction.shortListPostings`: by default all of them; tests
     /// set 0 to drive every disjunction through the windows).
     var shortListPostings = MaxScoreDisjunction.shortListPostings
-    /// Most terms a prefix may expand to (Lucene's max clause count).
+    /// Most terms a prefix, wildcard or regular expression may expand to (Lucene's max clause count).
     static let maxPrefixExpansions = 1024
+    /// Terms a fuzzy word keeps: the most similar (Lucene's `FuzzyQuery.defaultMaxExpansions`).
+    static let maxFuzzyExpansions = 50
 
     // MARK: Preparation
 
@@ -101,6 +103,13 @@ struct QueryExecutor {
             return try prepare(
                 .boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
                 parameters: parameters, boost: boost)
+        case .pattern(let field, let pattern, let source):
+            let terms = try expand(field: field, pattern: pattern, source: source)
+            return try prepare(
+                .boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
+                parameters: parameters, boost: boost)
+        case .fuzzy(let field, let word, let maxEdits):
+            return try prepareFuzzy(field: field, word: word, maxEdits: maxEdits, parameters: parameters, boost: boost)
         case .boolean(let must, let should, let mustNot):
             var m: [PreparedQuery] = []
             var s: [PreparedQuery] = []
@@ -113,13 +122,22 @@ struct QueryExecutor {
             for q in should {
                 let p = try prepare(q, parameters: parameters, boost: boost)
                 if case .none = p { continue }
-                s.append(p)
+                // A disjunction with no boost of its own among optional clauses (a group `(a b)`, a word over
+                // several fields, a fuzzy word's terms) joins them: Lucene's rewrite flattens nested disjunctions,
+                // so their scores are summed with the others' in one sum. A boosted group stays one clause.
+                if QueryExecutor.flattens(q), case .boolean(let im, let ish, let imn) = p, im.isEmpty, imn.isEmpty {
+                    s.append(contentsOf: ish)
+                } else {
+                    s.append(p)
+                }
             }
             for q in mustNot {
                 let p = try prepare(q, parameters: parameters, boost: boost)
                 if case .none = p { continue }
                 n.append(p)
             }
+            m = mergingRepeatedTerms(m, parameters: parameters)
+            s = mergingRepeatedTerms(s, parameters: parameters)
             if m.isEmpty && s.isEmpty { return .none }
             // One scoring clause and nothing to exclude: the clause itself (the same score: a float sum of one).
             if n.isEmpty && m.count + s.count == 1 { return m.first ?? s[0] }
@@ -137,6 +155,123 @@ struct QueryExecutor {
             result.append(m)
         }
         return result
+    }
+
+    /// Clauses of one kind that are the same term (from two fuzzy words, or a word and a fuzzy word) merged into
+    /// one whose boost is the sum of theirs and whose idf is the first one's, as Lucene's rewrite merges equal term
+    /// queries after expanding them (`rewrite` merged the equal clauses it could see before expansion).
+    private func mergingRepeatedTerms(_ clauses: [PreparedQuery], parameters: BM25Parameters) -> [PreparedQuery] {
+        guard clauses.count > 1 else { return clauses }
+        var result: [PreparedQuery] = []
+        var sums: [Double] = []
+        var indexOf: [Int: [Int]] = [:]  // field → positions in result of its term clauses
+        var merged = false
+        for c in clauses {
+            guard case .term(let field, let metas, let bm25) = c else {
+                result.append(c)
+                sums.append(0)
+                continue
+            }
+            if let at = indexOf[field]?.first(where: {
+                if case .term(_, let other, _) = result[$0] { return other == metas }
+                return false
+            }) {
+                sums[at] += Double(bm25.boost)
+                merged = true
+                continue
+            }
+            indexOf[field, default: []].append(result.count)
+            result.append(c)
+            sums.append(Double(bm25.boost))
+        }
+        guard merged else { return clauses }
+        for i in result.indices {
+            guard case .term(let field, let metas, let bm25) = result[i], Float(sums[i]) != bm25.boost else { continue }
+            let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
+            result[i] = .term(
+                field: field, metas: metas,
+                bm25: BM25Scorer(idf: bm25.idf, boost: Float(sums[i]), stats: stats, parameters: parameters))
+        }
+        return result
+    }
+
+    /// True for the optional clauses whose disjunction Lucene flattens into the enclosing one: a boolean node of
+    /// optional clauses only, and a fuzzy word (its rewrite is such a boolean). Not a boosted clause (a `BoostQuery`
+    /// is not a `BooleanQuery`), nor a prefix, wildcard or regular expression (Lucene scores those constant; Saiga
+    /// scores their terms and keeps them one clause, which keeps MaxScore's windows for long expansions).
+    static func flattens(_ q: QueryNode) -> Bool {
+        switch q {
+        case .fuzzy: return true
+        case .boolean(let must, _, let mustNot): return must.isEmpty && mustNot.isEmpty
+        default: return false
+        }
+    }
+
+    /// The distinct terms of `field` that `pattern` accepts, over all segments, sorted; more than
+    /// `maxPrefixExpansions` is an error.
+    func expand(field: Int, pattern: TermPattern, source: String) throws(SaigaError) -> [[UInt8]] {
+        let matcher = try AutomatonMatcher(pattern, source: source)
+        var found = Set<[UInt8]>()
+        for s in segments {
+            try s.terms.intersect(field: UInt8(field), matcher) {
+                (term: UnsafeRawBufferPointer, _: TermMeta, _: Int) throws(SaigaError) -> Bool in
+                found.insert(Array(term))
+                if found.count > QueryExecutor.maxPrefixExpansions {
+                    throw SaigaError(
+                        .limitExceeded,
+                        "\(source) matches more than \(QueryExecutor.maxPrefixExpansions) terms; make it more specific")
+                }
+                return true
+            }
+        }
+        return found.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
+    /// A fuzzy word as Lucene's `FuzzyQuery` scores it (`TopTermsBlendedFreqScoringRewrite`): the terms within
+    /// `maxEdits` edits, each with the similarity `1 - edits / min(its length, the word's length)` in characters
+    /// (1 for the word itself); the `maxFuzzyExpansions` most similar (ties: the smaller term); every one scored
+    /// with the idf of the largest document frequency among them (so a rare misspelling does not outscore the
+    /// common spelling), its weight multiplied by its similarity (0 if negative).
+    private func prepareFuzzy(
+        field: Int, word: [UInt8], maxEdits: Int, parameters: BM25Parameters, boost: Float
+    ) throws(SaigaError) -> PreparedQuery {
+        let scalars = String(decoding: word, as: UTF8.self).unicodeScalars.map(\.value)
+        let matcher = LevenshteinMatcher(word: scalars, maxEdits: maxEdits)
+        var found: [[UInt8]: (similarity: Float, metas: [TermMeta?])] = [:]
+        for (s, seg) in segments.enumerated() {
+            try seg.terms.intersect(field: UInt8(field), matcher) {
+                (
+                    term: UnsafeRawBufferPointer, meta: TermMeta, state: LevenshteinMatcher.State
+                ) throws(SaigaError)
+                    -> Bool in
+                let t = Array(term)
+                if found[t] == nil {
+                    let edits = matcher.distance(state)
+                    let length = String(decoding: t, as: UTF8.self).unicodeScalars.count
+                    let similarity: Float =
+                        edits == 0 ? 1 : 1 - Float(edits) / Float(min(length, scalars.count))
+                    found[t] = (similarity, Array(repeating: nil, count: segments.count))
+                }
+                found[t]!.metas[s] = meta
+                return true
+            }
+        }
+        let chosen = found.sorted { a, b in
+            a.value.similarity != b.value.similarity
+                ? a.value.similarity > b.value.similarity : a.key.lexicographicallyPrecedes(b.key)
+        }.prefix(QueryExecutor.maxFuzzyExpansions)
+        guard !chosen.isEmpty else { return .none }
+        let df = chosen.map { $0.value.metas.reduce(0) { $0 + ($1?.docFreq ?? 0) } }.max()!
+        let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
+        let idf = BM25Scorer.idf(docFreq: df, docCount: stats.docCount)
+        let outer = (fieldBoosts[field] ?? 1) * boost
+        let clauses = chosen.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { entry in
+            PreparedQuery.term(
+                field: field, metas: entry.value.metas,
+                bm25: BM25Scorer(
+                    idf: idf, boost: max(0, entry.value.similarity) * outer, stats: stats, parameters: parameters))
+        }
+        return clauses.count == 1 ? clauses[0] : .boolean(must: [], should: clauses, mustNot: [])
     }
 
     /// The distinct terms of `field` starting with `prefix`, over all segments, sorted.

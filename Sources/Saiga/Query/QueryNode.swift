@@ -16,6 +16,12 @@ indirect enum QueryNode: Sendable, Hashable {
     case structured(StructuredQuery)
     /// A clause whose scores are multiplied by a boost (Lucene's `BoostQuery`).
     case boosted(QueryNode, Float)
+    /// Every term of a field that a wildcard or regular expression accepts (`source`: how it was written, for
+    /// errors); expanded against the index before scoring, like a prefix.
+    case pattern(field: Int, TermPattern, source: String)
+    /// The terms of a field within `maxEdits` edits of `word` (Lucene's `FuzzyQuery`): the best
+    /// `QueryExecutor.maxFuzzyExpansions` by similarity, scored as Lucene's blended top-terms rewrite.
+    case fuzzy(field: Int, word: [UInt8], maxEdits: Int)
 
     /// The analyzed terms per field that can contribute to a match (for highlighting).
     func positiveTerms(into out: inout [Int: Set<[UInt8]>], prefixes: inout [Int: Set<[UInt8]>]) {
@@ -23,6 +29,7 @@ indirect enum QueryNode: Sendable, Hashable {
         case .term(let f, let t): out[f, default: []].insert(t)
         case .phrase(let f, let ts, _, _): for t in ts { out[f, default: []].insert(t) }
         case .boosted(let q, _): q.positiveTerms(into: &out, prefixes: &prefixes)
+        case .pattern, .fuzzy: break  // their terms are known once expanded against the index
         case .prefix(let f, let p): prefixes[f, default: []].insert(p)
         case .boolean(let must, let should, _):
             for q in must + should { q.positiveTerms(into: &out, prefixes: &prefixes) }
@@ -208,8 +215,38 @@ struct QueryRewriter {
             case .none, .structured: return node  // nothing to weigh
             default: return .boosted(node, boost)
             }
-        case .fuzzy, .wildcard, .regex:
-            throw SaigaError(.invalidQuery, "fuzzy, wildcard and regular expression searches are not supported yet")
+        case .wildcard(let field, let text):
+            try checkSearchable(field)
+            if let (_, f) = structuredField(field) {
+                throw SaigaError(.invalidQuery, "'\(f.name)' is a \(f.type.rawValue) field: no wildcard search")
+            }
+            let pattern = try TermPattern.wildcard(text) { run in
+                let terms = prefixAnalyzer.terms(run)
+                return terms.count == 1 ? terms[0] : nil
+            }
+            return perField(field) { .pattern(field: $0, pattern, source: "wildcard '\(text)'") }
+        case .regex(let field, let text):
+            try checkSearchable(field)
+            if let (_, f) = structuredField(field) {
+                throw SaigaError(
+                    .invalidQuery, "'\(f.name)' is a \(f.type.rawValue) field: no regular expression search")
+            }
+            let pattern = try TermPattern.regex(text)
+            return perField(field) { .pattern(field: $0, pattern, source: "regular expression /\(text)/") }
+        case .fuzzy(let field, let text, let maxEdits):
+            try checkSearchable(field)
+            if let (_, f) = structuredField(field) {
+                throw SaigaError(.invalidQuery, "'\(f.name)' is a \(f.type.rawValue) field: no fuzzy search")
+            }
+            // Normalized as the index's words are (folded, lower case), not stemmed: Lucene's `normalize`.
+            let terms = prefixAnalyzer.terms(text)
+            guard terms.count == 1 else {
+                if terms.isEmpty { return .none }
+                throw SaigaError(
+                    .invalidQuery, "a fuzzy search must be a single word ('\(text)~' is \(terms.count) words)")
+            }
+            let word = Array(terms[0].utf8)
+            return perField(field) { .fuzzy(field: $0, word: word, maxEdits: maxEdits) }
         case .term(let field, let text), .phrase(let field, let text, _):
             try checkSearchable(field)
             if let (n, f) = structuredField(field) { return try structuredTerm(n, f, text) }

@@ -107,6 +107,11 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
         return lo == 0 ? nil : lo - 1
     }
 
+    /// The block that would contain `key` (0 if `key` precedes every block).
+    func blockIndex(atOrBefore key: [UInt8]) -> Int {
+        key.withUnsafeBytes { blockFor($0) } ?? 0
+    }
+
     /// Looks up the exact key (field byte + term bytes).
     ///
     /// Front coding decides most terms without comparing bytes: with `matched` = how many leading bytes the previous
@@ -215,7 +220,7 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     /// (`shared`: the bytes the key shares with the previous one, 0 for the first). Metadata is delta-coded within
     /// the block, so it is decoded for every visited term.
     @inline(__always)
-    fileprivate func scanBlock(
+    func scanBlock(
         _ b: Int,
         _ visit: (UnsafeRawBufferPointer, Int, TermMeta) throws(SaigaError) -> Bool
     ) throws(SaigaError) {

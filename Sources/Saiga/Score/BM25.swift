@@ -98,6 +98,9 @@ struct FieldStatistics: Sendable {
 struct BM25Scorer: @unchecked Sendable {  // cache points into `storage`, immutable after init
     /// boost × idf.
     @usableFromInline let weight: Float
+    /// The two factors of `weight`, for merging repeated clauses (their boosts add up, Lucene's rewrite).
+    let idf: Float
+    let boost: Float
     /// 1 / (k1 × ((1 − b) + b × dl / avgdl)) for every norm byte.
     @usableFromInline let cache: UnsafePointer<Float>
     /// Owns `cache`'s memory. Hot loops copy `weight` and `cache` only (no reference counting); whoever holds
@@ -107,6 +110,8 @@ struct BM25Scorer: @unchecked Sendable {  // cache points into `storage`, immuta
     /// - Parameter idf: the (summed, for phrases) idf.
     init(idf: Float, boost: Float = 1, stats: FieldStatistics, parameters: BM25Parameters) {
         weight = boost * idf
+        self.idf = idf
+        self.boost = boost
         storage = ScoreCache.shared(k1: parameters.k1, b: parameters.b, avgdl: BM25Scorer.averageLength(stats))
         cache = UnsafePointer(storage.values)
     }

@@ -26,6 +26,16 @@ struct ReferenceIndex {
     let values: [[Int: [FieldValue]]]
     /// Per field number, the boost of its matches (BM25 weight = boost × idf).
     var boosts: [Int: Float] = [:]
+    /// Fuzzy words' and patterns' expansions (computed once per query word, not per document).
+    final class FuzzyCache: @unchecked Sendable {
+        var expansions: [String: [([UInt8], Float)]] = [:]
+        var patterns: [PatternKey: [[UInt8]]] = [:]
+    }
+    struct PatternKey: Hashable {
+        let field: Int
+        let pattern: TermPattern
+    }
+    let fuzzyCache = FuzzyCache()
 
     init(documents: [Document], analyzer: Analyzer = Analyzer(), schema: Schema = .default) {
         self.documents = documents
@@ -83,6 +93,49 @@ struct ReferenceIndex {
         FieldStatistics(docCount: docCount[field]!, sumTotalTermFreq: sumTotalTermFreq[field]!)
     }
 
+    /// The edit distance with transpositions of adjacent characters, each character edited once at most (the
+    /// full dynamic-programming matrix).
+    static func restrictedDamerauLevenshtein(_ a: [UInt32], _ b: [UInt32]) -> Int {
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in stride(from: 1, through: a.count, by: 1) {
+            for j in stride(from: 1, through: b.count, by: 1) {
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+                }
+            }
+        }
+        return d[a.count][b.count]
+    }
+
+    /// The field's terms that the pattern matches, through Foundation's regular expressions (ICU): the pattern
+    /// written out as an ICU expression anchored at both ends.
+    func matching(_ field: Int, _ pattern: TermPattern) -> [[UInt8]] {
+        func icu(_ p: TermPattern) -> String {
+            switch p {
+            case .character(let ranges, let negated):
+                if ranges.isEmpty && negated { return "(?s:.)" }
+                let body = ranges.map { r in
+                    r.lowerBound == r.upperBound
+                        ? String(format: "\\x{%X}", r.lowerBound)
+                        : String(format: "\\x{%X}-\\x{%X}", r.lowerBound, r.upperBound)
+                }.joined()
+                return "[" + (negated ? "^" : "") + body + "]"
+            case .sequence(let items): return "(?:" + items.map(icu).joined() + ")"
+            case .alternatives(let options): return "(?:" + options.map(icu).joined(separator: "|") + ")"
+            case .repeated(let inner, let lo, let hi):
+                return "(?:" + icu(inner) + ")" + (hi.map { "{\(lo),\($0)}" } ?? "{\(lo),}")
+            }
+        }
+        let regex = try! NSRegularExpression(pattern: "^" + icu(pattern) + "$")
+        return docFreqs[field]!.keys.filter { t in
+            let s = String(decoding: t, as: UTF8.self)
+            return regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+        }.sorted { $0.lexicographicallyPrecedes($1) }
+    }
+
     /// Every distinct term of a field with the prefix, sorted.
     func expand(_ field: Int, _ prefix: [UInt8]) -> [[UInt8]] {
         var set = Set<[UInt8]>()
@@ -100,6 +153,23 @@ struct ReferenceIndex {
             return (matches(q, doc: doc), 0)
         case .boosted(let inner, let b):
             return evaluate(inner, doc: doc, parameters: parameters, boost: b * boost)
+        case .pattern(let field, let pattern, _):
+            let terms: [[UInt8]]
+            if let known = fuzzyCache.patterns[PatternKey(field: field, pattern: pattern)] {
+                terms = known
+            } else {
+                terms = matching(field, pattern)
+                fuzzyCache.patterns[PatternKey(field: field, pattern: pattern)] = terms
+            }
+            let expanded = terms.map { QueryNode.term(field: field, term: $0) }
+            return evaluate(
+                .boolean(must: [], should: expanded, mustNot: []), doc: doc, parameters: parameters, boost: boost)
+        case .fuzzy(let field, let word, let maxEdits):
+            let scores = fuzzyScores(field, word, maxEdits, doc: doc, parameters: parameters, boost: boost)
+            guard !scores.isEmpty else { return (false, 0) }
+            var sum = 0.0
+            for s in scores { sum += Double(s) }
+            return (true, Float(sum))
         case .term(let field, let term):
             let f = fields[doc][field]!
             let freq = f.positionsOf[term]?.count ?? 0
@@ -134,9 +204,17 @@ struct ReferenceIndex {
             }
             for q in mustNot where evaluate(q, doc: doc, parameters: parameters, boost: boost).0 { return (false, 0) }
             var anyShould = false
-            for q in should {
-                let (m, s) = evaluate(q, doc: doc, parameters: parameters, boost: boost)
-                if m {
+            // Optional groups without a boost of their own and fuzzy words join this sum term by term (Lucene
+            // flattens nested disjunctions).
+            for (q, b) in flattened(should, boost: boost) {
+                let parts: [Float]
+                if case .fuzzy(let field, let word, let maxEdits) = q {
+                    parts = fuzzyScores(field, word, maxEdits, doc: doc, parameters: parameters, boost: b)
+                } else {
+                    let (m, s) = evaluate(q, doc: doc, parameters: parameters, boost: b)
+                    parts = m ? [s] : []
+                }
+                for s in parts {
                     anyShould = true
                     sum += Double(s)
                 }
@@ -144,6 +222,55 @@ struct ReferenceIndex {
             if must.isEmpty && !anyShould { return (false, 0) }
             return (true, Float(sum))
         }
+    }
+
+    /// Optional clauses with the unboosted pure disjunctions among them replaced by their own clauses.
+    func flattened(_ should: [QueryNode], boost: Float) -> [(QueryNode, Float)] {
+        should.flatMap { q -> [(QueryNode, Float)] in
+            if case .boolean(let m, let inner, let n) = q, m.isEmpty, n.isEmpty {
+                return flattened(inner, boost: boost)
+            }
+            return [(q, boost)]
+        }
+    }
+
+    /// The scores of a fuzzy word's terms in a document (empty: none matches).
+    func fuzzyScores(
+        _ field: Int, _ word: [UInt8], _ maxEdits: Int, doc: Int, parameters: BM25Parameters, boost: Float
+    ) -> [Float] {
+        // Every term of the field, its distance computed with the full matrix; the 50 most similar (computed once
+        // per word, not per document).
+        let key = "\(field) \(maxEdits) " + String(decoding: word, as: UTF8.self)
+        let chosen: [([UInt8], Float)]
+        if let known = fuzzyCache.expansions[key] {
+            chosen = known
+        } else {
+            let w = Array(String(decoding: word, as: UTF8.self).unicodeScalars.map(\.value))
+            var candidates: [([UInt8], Float)] = []
+            for t in docFreqs[field]!.keys {
+                let ts = Array(String(decoding: t, as: UTF8.self).unicodeScalars.map(\.value))
+                let d = ReferenceIndex.restrictedDamerauLevenshtein(w, ts)
+                guard d <= maxEdits else { continue }
+                candidates.append((t, d == 0 ? 1 : 1 - Float(d) / Float(min(ts.count, w.count))))
+            }
+            candidates.sort { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0.lexicographicallyPrecedes($1.0) }
+            chosen = Array(candidates.prefix(50))
+            fuzzyCache.expansions[key] = chosen
+        }
+        guard !chosen.isEmpty else { return [] }
+        let df = chosen.map { docFreq(field, $0.0) }.max()!
+        let f = fields[doc][field]!
+        var scores: [Float] = []
+        for (t, similarity) in chosen.sorted(by: { $0.0.lexicographicallyPrecedes($1.0) }) {
+            let freq = f.positionsOf[t]?.count ?? 0
+            guard freq > 0 else { continue }
+            let bm25 = BM25Scorer(
+                idf: BM25Scorer.idf(docFreq: df, docCount: docCount[field]!),
+                boost: max(0, similarity) * ((boosts[field] ?? 1) * boost), stats: stats(field),
+                parameters: parameters)
+            scores.append(bm25.score(freq: Float(freq), norm: SmallFloat.intToByte4(f.length)))
+        }
+        return scores
     }
 
     /// Places where every term sits at its offset from the first.
@@ -302,7 +429,29 @@ struct RandomCorpus {
             let w = Int.random(in: 0..<20, using: &rng) == 0 ? absent.randomElement(using: &rng)! : word(&rng)
             let boosts = ["", "", "", "", "", "^2", "^0.5", "^3.7"]
             let boost = boosts[Int.random(in: 0..<boosts.count, using: &rng)]
-            switch Int.random(in: 0..<13, using: &rng) {
+            func typo(_ w: String) -> String {
+                var c = Array(w)
+                let i = Int.random(in: 0..<c.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: c[i] = "x"
+                case 1: c.remove(at: i)
+                default: if i + 1 < c.count { c.swapAt(i, i + 1) } else { c.append("s") }
+                }
+                return String(c)
+            }
+            let regexes = ["\(w.prefix(2)).*", "[a-m]+e", "(s|r|l)[aeiou].{1,4}", "\(w)?s?"]
+            switch Int.random(in: 0..<17, using: &rng) {
+            case 8:  // a wildcard: one character unknown, a star inside, or a leading star
+                var c = Array(w)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: c[Int.random(in: 0..<c.count, using: &rng)] = "?"
+                case 1: c.insert("*", at: Int.random(in: 1..<c.count, using: &rng))
+                default: c = ["*"] + c.suffix(Int.random(in: 1...3, using: &rng))
+                }
+                return String(c) + boost
+            case 9: return "/" + regexes[Int.random(in: 0..<4, using: &rng)] + "/" + boost
+            case 10: return typo(w) + ["~", "~1", "~2"][Int.random(in: 0..<3, using: &rng)] + boost
+            case 11: return "title:" + typo(w) + "~1"
             case 0: return "\"\(w) \(word(&rng))\"" + boost
             case 1: return "\"\(word(&rng)) \(word(&rng)) \(word(&rng))\"" + boost
             case 2: return String(w.prefix(Int.random(in: 1...3, using: &rng))) + "*" + boost

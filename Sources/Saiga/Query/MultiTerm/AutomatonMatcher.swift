@@ -1,0 +1,146 @@
+/// Runs a `TermPattern` over terms: compiled to a Thompson NFA, determinized lazily (each set of NFA states met
+/// becomes one DFA state, each transition computed once and cached), so a walk over many terms pays for the
+/// states it meets, not for the whole DFA. A class: the cache fills as the walk steps.
+final class AutomatonMatcher: TermMatcher {
+    /// Most NFA states a pattern may compile to, and most DFA states a walk may create (Lucene's
+    /// `maxDeterminizedStates` is 10,000 too).
+    static let maxStates = 10_000
+
+    private struct Edge {
+        let ranges: [ClosedRange<UInt32>]
+        let negated: Bool
+        let to: Int
+
+        func matches(_ s: UInt32) -> Bool {
+            var inside = false
+            for r in ranges where r.contains(s) {
+                inside = true
+                break
+            }
+            return inside != negated
+        }
+    }
+
+    private var edges: [Edge?] = []
+    private var epsilons: [[Int]] = []
+    private var accept = 0
+    private var sets: [[Int]] = []
+    private var ids: [[Int]: Int] = [:]
+    private var accepting: [Bool] = []
+    private var transitions: [UInt64: Int32] = [:]
+    /// Set when the walk needed more DFA states than allowed: its answer is incomplete and must not be used.
+    private(set) var failure: SaigaError?
+    private let source: String
+
+    /// - Parameter source: how the pattern was written, for errors.
+    init(_ pattern: TermPattern, source: String) throws(SaigaError) {
+        self.source = source
+        let (s, e) = try build(pattern)
+        accept = e
+        _ = intern(closure([s]))  // DFA state 0
+    }
+
+    let start = 0
+
+    func step(_ state: Int, _ scalar: UInt32) -> Int? {
+        let key = UInt64(state) << 32 | UInt64(scalar)
+        if let t = transitions[key] { return t < 0 ? nil : Int(t) }
+        var next: [Int] = []
+        for n in sets[state] { if let e = edges[n], e.matches(scalar) { next.append(e.to) } }
+        let target = next.isEmpty ? -1 : intern(closure(next))
+        if target == -2 { return nil }
+        if transitions.count < 1 << 20 { transitions[key] = Int32(target) }
+        return target < 0 ? nil : target
+    }
+
+    func accepts(_ state: Int) -> Bool { accepting[state] }
+
+    /// The DFA state for a set of NFA states (sorted), -2 when the walk ran out of states.
+    private func intern(_ set: [Int]) -> Int {
+        if let id = ids[set] { return id }
+        guard sets.count < AutomatonMatcher.maxStates else {
+            failure = SaigaError(
+                .limitExceeded, "\(source) is too complex (more than \(AutomatonMatcher.maxStates) automaton states)")
+            return -2
+        }
+        ids[set] = sets.count
+        sets.append(set)
+        accepting.append(set.contains(accept))
+        return sets.count - 1
+    }
+
+    private func closure(_ states: [Int]) -> [Int] {
+        var seen = Set(states)
+        var stack = states
+        while let s = stack.popLast() {
+            for t in epsilons[s] where seen.insert(t).inserted { stack.append(t) }
+        }
+        return seen.sorted()
+    }
+
+    private func newState() throws(SaigaError) -> Int {
+        guard edges.count < AutomatonMatcher.maxStates else {
+            throw SaigaError(
+                .limitExceeded, "\(source) is too complex (more than \(AutomatonMatcher.maxStates) automaton states)")
+        }
+        edges.append(nil)
+        epsilons.append([])
+        return edges.count - 1
+    }
+
+    /// Thompson's construction: the fragment's start and end states (the end has no way out yet).
+    private func build(_ p: TermPattern) throws(SaigaError) -> (Int, Int) {
+        switch p {
+        case .character(let ranges, let negated):
+            let s = try newState()
+            let e = try newState()
+            edges[s] = Edge(ranges: ranges, negated: negated, to: e)
+            return (s, e)
+        case .sequence(let items):
+            let s = try newState()
+            var end = s
+            for item in items {
+                let (a, b) = try build(item)
+                epsilons[end].append(a)
+                end = b
+            }
+            return (s, end)
+        case .alternatives(let options):
+            let s = try newState()
+            let e = try newState()
+            for o in options {
+                let (a, b) = try build(o)
+                epsilons[s].append(a)
+                epsilons[b].append(e)
+            }
+            return (s, e)
+        case .repeated(let inner, let min, let max):
+            let s = try newState()
+            var end = s
+            for _ in 0..<min {
+                let (a, b) = try build(inner)
+                epsilons[end].append(a)
+                end = b
+            }
+            if let max {
+                // Each optional copy may be skipped to the end.
+                let e = try newState()
+                for _ in min..<max {
+                    let (a, b) = try build(inner)
+                    epsilons[end].append(a)
+                    epsilons[end].append(e)
+                    end = b
+                }
+                epsilons[end].append(e)
+                return (s, e)
+            }
+            let (a, b) = try build(inner)
+            let e = try newState()
+            epsilons[end].append(a)
+            epsilons[end].append(e)
+            epsilons[b].append(a)
+            epsilons[b].append(e)
+            return (s, e)
+        }
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import Testing
+
+@testable import Saiga
+
+/// Wildcards, regular expressions and fuzzy words: the automata against independent implementations
+/// (Foundation's ICU regular expressions, the full edit-distance matrix), the dictionary walk against a scan of
+/// every term, and the queries end to end.
+@Suite struct MultiTermTests {
+    /// The scalars a matcher accepts, stepping through them.
+    func run<M: TermMatcher>(_ m: M, _ s: String) -> M.State? {
+        var state = m.start
+        for c in s.unicodeScalars {
+            guard let next = m.step(state, c.value) else { return nil }
+            state = next
+        }
+        return state
+    }
+
+    @Test func regularExpressionsMatchAsICUDoes() throws {
+        var rng = SeededRandom(seed: 77)
+        let alphabet: [Character] = ["a", "b", "c", "ә", "é"]
+        let patterns = [
+            "a.c", "a*", "(ab|c)+", "[a-c]{2,3}", "[^a]b?", "ә+é*", "(a|b)*c", "a{0,2}b{1,}", ".*ab.*", "[abc]+ә",
+            "((a|b)c)*", "a\\.b", "[é-ә]*", "(a|)b", "c{3}",
+        ]
+        var strings: [String] = ["", "a", "ab", "abc", "a.b", "ccc"]
+        for _ in 0..<300 {
+            strings.append(
+                String((0..<Int.random(in: 0...6, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }))
+        }
+        for p in patterns {
+            let matcher = try AutomatonMatcher(try TermPattern.regex(p), source: p)
+            let icu = try NSRegularExpression(pattern: "^(?:" + p + ")$")
+            for s in strings {
+                let expected = icu.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
+                let got = run(matcher, s).map { matcher.accepts($0) } ?? false
+                #expect(got == expected, "/\(p)/ on '\(s)'")
+            }
+        }
+        // Malformed expressions are errors that say where.
+        for (p, words) in [
+            ("(ab", "unclosed group"), ("[ab", "unclosed character class"), ("*a", "must follow"),
+            ("a{3,1}", "reversed"), ("a{2", "unclosed repetition"), ("a{999}", "limited"), ("ab)", "unexpected ')'"),
+        ] {
+            #expect {
+                _ = try TermPattern.regex(p)
+            } throws: { e in
+                (e as? SaigaError)?.message.contains(words) ?? false
+            }
+        }
+        // A pattern too large to compile is refused, not run.
+        #expect(throws: SaigaError.self) {
+            _ = try AutomatonMatcher(try TermPattern.regex("(((a{200}){200}){200})"), source: "big")
+        }
+    }
+
+    @Test func wildcardsMatchWithinOneWord() throws {
+        let fold: (String) -> String? = { run in
+            let t = Analyzer(options: AnalyzerOptions(stemming: false)).terms(run)
+            return t.count == 1 ? t[0] : nil
+        }
+        let cases: [(String, String, Bool)] = [
+            ("te?t", "test", true), ("te?t", "tet", false), ("*stan", "kazakhstan", true), ("*stan", "stan", true),
+            ("k*z*", "kazakh", true), ("k*z*", "kaspi", false), ("T?ST", "test", true),
+            ("?", "я", true), ("Қаз*", "қазақстан", true),
+        ]
+        for (pattern, term, expected) in cases {
+            let m = try AutomatonMatcher(try TermPattern.wildcard(pattern, fold: fold), source: pattern)
+            #expect((run(m, term).map { m.accepts($0) } ?? false) == expected, "\(pattern) on \(term)")
+        }
+        // A literal the analyzer splits words at can never be inside a term: an error, not silence.
+        #expect(throws: SaigaError.self) { _ = try TermPattern.wildcard("oil-gas*", fold: fold) }
+        #expect(throws: SaigaError.self) { _ = try TermPattern.wildcard("a\\?b*", fold: fold) }
+        #expect(throws: SaigaError.self) { _ = try TermPattern.wildcard("\\?*", fold: fold) }
+    }
+
+    @Test func fuzzyDistancesMatchTheFullMatrix() {
+        var rng = SeededRandom(seed: 5)
+        let alphabet: [UInt32] = [0x61, 0x62, 0x63, 0x64, 0x4D9, 0x451]
+        for _ in 0..<3000 {
+            let w = (0..<Int.random(in: 1...7, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let t = (0..<Int.random(in: 0...8, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            let d = ReferenceIndex.restrictedDamerauLevenshtein(w, t)
+            for k in 0...2 {
+                let m = LevenshteinMatcher(word: w, maxEdits: k)
+                var state: LevenshteinMatcher.State? = m.start
+                for c in t { state = state.flatMap { m.step($0, c) } }
+                let accepted = state.map { m.accepts($0) } ?? false
+                #expect(accepted == (d <= k), "\(w) \(t) k \(k): distance \(d)")
+                if accepted, let state { #expect(m.distance(state) == d) }
+            }
+            // A required prefix: the first two characters must be the word's.
+            let p = LevenshteinMatcher(word: w, maxEdits: 2, prefixLength: 2)
+            var state: LevenshteinMatcher.State? = p.start
+            for c in t { state = state.flatMap { p.step($0, c) } }
+            let keepsPrefix = t.count >= min(2, w.count) && Array(t.prefix(min(2, w.count))) == Array(w.prefix(2))
+            let suffixDistance = ReferenceIndex.restrictedDamerauLevenshtein(
+                Array(w.dropFirst(min(2, w.count))), Array(t.dropFirst(min(2, w.count))))
+            #expect(
+                (state.map { p.accepts($0) } ?? false) == (keepsPrefix && suffixDistance <= 2), "\(w) \(t) prefix")
+        }
+    }
+
+    /// Counts the characters a matcher is stepped over.
+    final class Counter: @unchecked Sendable { var steps = 0 }
+    struct CountingMatcher<M: TermMatcher>: TermMatcher {
+        let inner: M
+        let counter: Counter
+        var start: M.State { inner.start }
+        func step(_ s: M.State, _ c: UInt32) -> M.State? {
+            counter.steps += 1
+            return inner.step(s, c)
+        }
+        func accepts(_ s: M.State) -> Bool { inner.accepts(s) }
+    }
+
+    @Test func theDictionaryWalkSkipsWhatCannotMatch() throws {
+        var rng = SeededRandom(seed: 99)
+        let letters = Array("abcdefghijklmnopqrstuvwxyz")
+        var words = Set<String>()
+        while words.count < 20_000 {
+            words.insert(
+                String((0..<Int.random(in: 3...10, using: &rng)).map { _ in letters.randomElement(using: &rng)! }))
+        }
+        let sorted = words.sorted()
+        // Documents of 40 words each, so that every word is a term of the body.
+        var docs: [Document] = []
+        for i in stride(from: 0, to: sorted.count, by: 40) {
+            docs.append(
+                Document(id: "d\(i)", title: "", body: sorted[i..<min(i + 40, sorted.count)].joined(separator: " ")))
+        }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        var options = IndexWriterOptions()
+        options.analyzer = AnalyzerOptions(stemming: false)
+        try buildIndex(docs, at: dir.path, options: options)
+        let reader = try IndexReader(path: dir.path)
+        let terms = reader.segments[0].terms
+        let totalCharacters = sorted.reduce(0) { $0 + $1.count }
+        for probe in ["steppe", "qwerty", "abc", sorted[777], sorted[12_345]] {
+            let w = probe.unicodeScalars.map(\.value)
+            for k in 1...2 {
+                let counter = Counter()
+                let m = CountingMatcher(inner: LevenshteinMatcher(word: w, maxEdits: k), counter: counter)
+                var found: [String] = []
+                try terms.intersect(field: UInt8(BuiltinFields.bodyField), m) { t, _, _ in
+                    found.append(String(decoding: t, as: UTF8.self))
+                    return true
+                }
+                let expected = sorted.filter {
+                    ReferenceIndex.restrictedDamerauLevenshtein(w, $0.unicodeScalars.map(\.value)) <= k
+                }
+                #expect(found == expected, "\(probe)~\(k)")
+                // Dead prefixes are passed over: far fewer characters are looked at than the dictionary holds.
+                #expect(counter.steps * 4 < totalCharacters, "\(probe)~\(k): \(counter.steps) of \(totalCharacters)")
+            }
+        }
+        // A regular expression and a wildcard walk the same way, and agree with a scan.
+        for p in ["ab.*", "[xyz]q.?", "(mo|na)r[a-e]+", ".*zz"] {
+            let m = try AutomatonMatcher(try TermPattern.regex(p), source: p)
+            var found: [String] = []
+            try terms.intersect(field: UInt8(BuiltinFields.bodyField), m) { t, _, _ in
+                found.append(String(decoding: t, as: UTF8.self))
+                return true
+            }
+            let icu = try NSRegularExpression(pattern: "^(?:" + p + ")$")
+            #expect(
+                found == sorted.filter { icu.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil },
+                "/\(p)/")
+        }
+    }
+
+    @Test func queriesEndToEnd() throws {
+        let docs = [
+            Document(id: "kz", title: "Kazakhstan", body: "Kazakhstan is the largest country of Central Asia."),
+            Document(id: "uz", title: "Uzbekistan", body: "Uzbekistan lies south of Kazakhstan."),
+            Document(id: "typo", title: "Kazakstan", body: "Kazakstan, spelled without the h."),
+            Document(id: "test", title: "Tests", body: "a test and a text"),
+        ]
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path)
+        let reader = try IndexReader(path: dir.path)
+        func ids(_ q: String) throws -> Set<String> { Set(try reader.search(q).hits.map(\.id)) }
+        #expect(try ids("kazakstan") == ["typo"])
+        #expect(try ids("kazakstan~1") == ["kz", "uz", "typo"])
+        #expect(try ids("kazakhstan~") == ["kz", "uz", "typo"])
+        #expect(try ids("title:kazakstan~1") == ["kz", "typo"])
+        #expect(try ids("*stan") == ["kz", "uz", "typo"])
+        #expect(try ids("te?t") == ["test"])
+        #expect(try ids("/ka[sz]akh?stan/") == ["kz", "uz", "typo"])
+        #expect(try ids("/uzbek.*/") == ["uz"])
+        #expect(try ids("NOT kazakhstan") == ["typo", "test"])
+        // The exact spelling ranks first: its similarity is 1, a corrected one's less.
+        #expect(try reader.search("kazakstan~1").hits.first?.id == "typo")
+        // Errors name what is wrong.
+        #expect(throws: SaigaError.self) { try reader.search("/ka[z/") }
+        #expect(throws: SaigaError.self) { try reader.search("oil~3") }
+    }
+}
