@@ -52,8 +52,8 @@ enum QueryBench {
         let k = try o.int("k", 10)
         let warmup = try o.int("warmup", 1)
         let mode = o.values["mode"] ?? "or"
-        guard mode == "or" || mode == "and" || mode == "phrase" else {
-            throw BenchUsage(message: "--mode must be or, and or phrase")
+        guard ["or", "and", "phrase", "syntax"].contains(mode) else {
+            throw BenchUsage(message: "--mode must be or, and, phrase or syntax")
         }
         let countLimit = o.flags.contains("exact-count") ? Int.max : try o.int("count-limit", 1000)
         var options = SearchOptions(
@@ -67,9 +67,11 @@ enum QueryBench {
         let reader = try IndexReader(path: o.positional[0])
         let openSeconds = Double(Clock.wallNanos() - openStart) / 1e9
         let match: WordMatch = mode == "and" ? .all : .any
-        // Phrase mode: a query of two or more terms runs as one exact phrase; a single term as itself.
+        // Phrase mode: a query of two or more terms runs as one exact phrase; a single term as itself. Syntax
+        // mode: each line in the query language (fuzzy~1, wild?ards, "sloppy phrases"~2, …), as `saiga search`.
         func run(_ text: String) throws -> SearchResults {
             if mode == "phrase" { return try reader.search(phrase: text, options: options) }
+            if mode == "syntax" { return try reader.search(text, options: options) }
             return try reader.search(words: text, match: match, options: options)
         }
 

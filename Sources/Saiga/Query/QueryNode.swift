@@ -245,6 +245,11 @@ struct QueryRewriter {
                 throw SaigaError(
                     .invalidQuery, "a fuzzy search must be a single word ('\(text)~' is \(terms.count) words)")
             }
+            guard terms[0].unicodeScalars.count <= LevenshteinMatcher.maxCharacters else {
+                throw SaigaError(
+                    .invalidQuery,
+                    "a fuzzy word may have at most \(LevenshteinMatcher.maxCharacters) characters ('\(text)~')")
+            }
             let word = Array(terms[0].utf8)
             return perField(field) { .fuzzy(field: $0, word: word, maxEdits: maxEdits) }
         case .term(let field, let text), .phrase(let field, let text, _):

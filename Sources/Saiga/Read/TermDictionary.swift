@@ -108,9 +108,7 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     }
 
     /// The block that would contain `key` (0 if `key` precedes every block).
-    func blockIndex(atOrBefore key: [UInt8]) -> Int {
-        key.withUnsafeBytes { blockFor($0) } ?? 0
-    }
+    func blockIndex(atOrBefore key: UnsafeRawBufferPointer) -> Int { blockFor(key) ?? 0 }
 
     /// Looks up the exact key (field byte + term bytes).
     ///

@@ -9,83 +9,108 @@ protocol TermMatcher {
     func accepts(_ state: State) -> Bool
     /// Set when the matcher could not follow the walk (too complex): the walk's answer must not be used.
     var failure: SaigaError? { get }
+    /// After `state` died on `scalar`: the smallest scalar above it on which `state` may live (nil: none), so
+    /// that the walk seeks straight to the next term that can match. The default tries every scalar in turn.
+    func nextLiveScalar(_ state: State, after scalar: UInt32) -> UInt32?
 }
 
 extension TermMatcher {
     var failure: SaigaError? { nil }
+
+    func nextLiveScalar(_ state: State, after scalar: UInt32) -> UInt32? {
+        if scalar >= 0x10FFFF { return nil }
+        return scalar == 0xD7FF ? 0xE000 : scalar + 1
+    }
 }
 
 extension TermDictionary {
     /// Calls `body` with every term of field `field` (term bytes, without the field byte) that `matcher` accepts,
-    /// its metadata and the matcher's final state, in term order, until it returns false. The walk keeps the matcher's state at each character of the current
-    /// term, so a term sharing a prefix with the previous one resumes from there; when a prefix leads to a dead
-    /// state, it seeks past every term with that prefix (through the block index when the next candidate is in a
-    /// later block). It looks at the terms the automaton may accept and their neighbours, not at every term.
+    /// its metadata and the matcher's final state, in term order, until it returns false. The walk keeps the
+    /// matcher's state at each character of the current term, so a term sharing a prefix with the previous one
+    /// resumes from there; when a prefix leads to a dead state, it seeks past every term with that prefix (through
+    /// the block index when the next candidate is in a later block). It looks at the terms the automaton may
+    /// accept and their neighbours, not at every term.
     func intersect<M: TermMatcher>(
         field: UInt8, _ matcher: M, _ body: (UnsafeRawBufferPointer, TermMeta, M.State) throws(SaigaError) -> Bool
     ) throws(SaigaError) {
-        // states[i]: the state after the first i scalars of `last`, which end at byte ends[i] (ends[0] == 0).
+        // states[i]: the state after the first i scalars of the last term, which end at byte ends[i] (ends[0] ==
+        // 0). The last term's bytes and the seek target (field byte first) live in fixed buffers: terms are
+        // at most `maxKeyBytes`.
         var states: [M.State] = [matcher.start]
         var ends: [Int] = [0]
-        var last: [UInt8] = []
-        var seekTo: [UInt8] = [field]
+        states.reserveCapacity(64)
+        ends.reserveCapacity(64)
+        let last = UnsafeMutablePointer<UInt8>.allocate(capacity: TermDictionary.maxKeyBytes)
+        let seekTo = UnsafeMutablePointer<UInt8>.allocate(capacity: TermDictionary.maxKeyBytes + 1)
+        defer {
+            last.deallocate()
+            seekTo.deallocate()
+        }
+        var lastCount = 0
+        seekTo[0] = field
+        var seekCount = 1
         var stop = false
-        var block = blockIndex(atOrBefore: seekTo)
+        var block = blockIndex(atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: 1))
         while !stop && block < blockCount {
             var jump: Int?
             try scanBlock(block) { (key: UnsafeRawBufferPointer, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
+                if compareBytes(key, UnsafeRawBufferPointer(start: seekTo, count: seekCount)) < 0 { return true }
                 guard key[0] == field else {
-                    if key[0] > field { stop = true }
-                    return !stop
+                    stop = true
+                    return false
                 }
                 let term = UnsafeRawBufferPointer(rebasing: key[1...])
-                if compareBytes(term, seekTo.withUnsafeBytes { UnsafeRawBufferPointer(rebasing: $0[1...]) }) < 0 {
-                    return true
-                }
                 // Resume from the deepest state whose bytes this term shares with the last one.
                 var shared = 0
-                let limit = min(term.count, last.count)
+                let limit = min(term.count, lastCount)
                 while shared < limit && term[shared] == last[shared] { shared += 1 }
                 var depth = ends.count - 1
                 while ends[depth] > shared { depth -= 1 }
-                states.removeSubrange((depth + 1)...)
-                ends.removeSubrange((depth + 1)...)
-                last = Array(term)
+                if depth + 1 < ends.count {
+                    states.removeSubrange((depth + 1)...)
+                    ends.removeSubrange((depth + 1)...)
+                }
+                UnsafeMutableRawBufferPointer(start: last, count: term.count).copyMemory(from: term)
+                lastCount = term.count
                 var at = ends[depth]
                 var state = states[depth]
-                var dead = false
                 while at < term.count {
                     let (scalar, length) = TermDictionary.decodeScalar(term, at)
                     guard let next = matcher.step(state, scalar) else {
-                        // Every term starting with these bytes is rejected: seek to the first one after them.
-                        dead = true
-                        var target = [field] + Array(term[0..<(at + length)])
-                        while let lastByte = target.last, lastByte == 0xFF { target.removeLast() }
-                        if target.count <= 1 {
-                            stop = true
+                        // Every term with this prefix is rejected: seek to the first prefix that can live, the
+                        // next live character at this depth, or else above it.
+                        var level = states.count - 1  // the state before the dead character
+                        var dead = scalar
+                        var bytes = at
+                        var live = matcher.nextLiveScalar(states[level], after: dead)
+                        while live == nil {
+                            if level == 0 {
+                                stop = true
+                                return false
+                            }
+                            level -= 1
+                            bytes = ends[level]
+                            dead = TermDictionary.decodeScalar(term, bytes).0
+                            live = matcher.nextLiveScalar(states[level], after: dead)
+                        }
+                        UnsafeMutableRawBufferPointer(start: seekTo + 1, count: bytes).copyMemory(
+                            from: UnsafeRawBufferPointer(rebasing: term[0..<bytes]))
+                        seekCount = 1 + bytes + TermDictionary.encodeScalar(live!, into: seekTo + 1 + bytes)
+                        let next = blockIndex(atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: seekCount))
+                        if next > block {
+                            jump = next
                             return false
                         }
-                        target[target.count - 1] += 1
-                        seekTo = target
-                        break
+                        return true
                     }
                     state = next
                     at += length
                     states.append(state)
                     ends.append(at)
                 }
-                if !dead && matcher.accepts(state) {
-                    if try !body(term, meta, state) {
-                        stop = true
-                        return false
-                    }
-                }
-                if dead {
-                    let next = blockIndex(atOrBefore: seekTo)
-                    if next > block {
-                        jump = next
-                        return false
-                    }
+                if matcher.accepts(state), try !body(term, meta, state) {
+                    stop = true
+                    return false
                 }
                 return true
             }
@@ -94,7 +119,32 @@ extension TermDictionary {
         if let failure = matcher.failure { throw failure }
     }
 
+    /// Writes `scalar` in UTF-8 at `out`; returns its length.
+    static func encodeScalar(_ scalar: UInt32, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        switch scalar {
+        case 0..<0x80:
+            out[0] = UInt8(scalar)
+            return 1
+        case 0x80..<0x800:
+            out[0] = UInt8(0xC0 | scalar >> 6)
+            out[1] = UInt8(0x80 | scalar & 0x3F)
+            return 2
+        case 0x800..<0x10000:
+            out[0] = UInt8(0xE0 | scalar >> 12)
+            out[1] = UInt8(0x80 | scalar >> 6 & 0x3F)
+            out[2] = UInt8(0x80 | scalar & 0x3F)
+            return 3
+        default:
+            out[0] = UInt8(0xF0 | scalar >> 18)
+            out[1] = UInt8(0x80 | scalar >> 12 & 0x3F)
+            out[2] = UInt8(0x80 | scalar >> 6 & 0x3F)
+            out[3] = UInt8(0x80 | scalar & 0x3F)
+            return 4
+        }
+    }
+
     /// The scalar at byte `i` of a term and its length in bytes (a malformed byte reads as U+FFFD, one byte).
+    @inline(__always)
     static func decodeScalar(_ t: UnsafeRawBufferPointer, _ i: Int) -> (UInt32, Int) {
         let b0 = UInt32(t[i])
         if b0 < 0x80 { return (b0, 1) }
