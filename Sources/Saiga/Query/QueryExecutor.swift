@@ -162,6 +162,18 @@ struct QueryExecutor {
     /// queries after expanding them (`rewrite` merged the equal clauses it could see before expansion).
     private func mergingRepeatedTerms(_ clauses: [PreparedQuery], parameters: BM25Parameters) -> [PreparedQuery] {
         guard clauses.count > 1 else { return clauses }
+        // Repeats can only come from expansions (fuzzy words): a pairwise look at the terms decides it cheaply.
+        var repeated = false
+        outer: for i in clauses.indices {
+            guard case .term(let f, let a, _) = clauses[i] else { continue }
+            for j in clauses.indices where j > i {
+                if case .term(let g, let b, _) = clauses[j], f == g, a == b {
+                    repeated = true
+                    break outer
+                }
+            }
+        }
+        guard repeated else { return clauses }
         var result: [PreparedQuery] = []
         var sums: [Double] = []
         var indexOf: [Int: [Int]] = [:]  // field → positions in result of its term clauses

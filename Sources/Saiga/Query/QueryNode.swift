@@ -167,6 +167,23 @@ struct QueryRewriter {
     /// place.
     static func mergingRepeats(_ clauses: [QueryNode]) -> [QueryNode] {
         guard clauses.count > 1 else { return clauses }
+        func unboosted(_ q: QueryNode) -> QueryNode {
+            var q = q
+            while case .boosted(let inner, _) = q { q = inner }
+            return q
+        }
+        // Most queries repeat nothing: a pairwise look decides it without hashing.
+        if clauses.count <= 16 {
+            let plain = clauses.map(unboosted)
+            var repeated = false
+            outer: for i in plain.indices {
+                for j in plain.indices where j > i && plain[i] == plain[j] {
+                    repeated = true
+                    break outer
+                }
+            }
+            if !repeated { return clauses }
+        }
         var order: [QueryNode] = []
         var sums: [QueryNode: Double] = [:]
         for c in clauses {
