@@ -293,3 +293,25 @@ import Testing
         #expect(left.isEmpty, "\(left)")
     }
 }
+
+/// Counts past the exact-count threshold are lower bounds, but never below the rank of the last hit on the page.
+@Suite struct DeepPageCountTests {
+    @Test func aDeepPageReportsAtLeastItsLastRank() throws {
+        let docs = (0..<3000).map { i in
+            Document(id: "d\(i)", title: "", body: String(repeating: "steppe ", count: 1 + i % 7) + "saiga")
+        }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path)
+        let reader = try IndexReader(path: dir.path)
+        for offset in [0, 990, 2000, 2990] {
+            let r = try reader.search("steppe", options: SearchOptions(k: 10, offset: offset, snippets: false))
+            #expect(r.hits.count == 10)
+            #expect(r.total >= offset + r.hits.count, "offset \(offset): total \(r.total)")
+            #expect(r.total <= 3000)
+            if !r.totalIsExact { #expect(r.total >= 1000) }
+        }
+        let exact = try reader.search("steppe", options: SearchOptions(k: 10, offset: 2000, totalHitsThreshold: .max))
+        #expect(exact.total == 3000 && exact.totalIsExact)
+    }
+}

@@ -291,6 +291,9 @@ public final class IndexReader: Sendable {
             total = exact
             totalIsExact = true
         }
+        // A lower-bound count is never below the rank of the last hit returned: every one of the best
+        // `offset + k` is a match (a page past the first 1,000 matches must not report 1,000).
+        if !totalIsExact { total = max(total, top.count) }
         let page = top.dropFirst(options.offset)
         let sortedPage = sortedTop?.dropFirst(options.offset)
 
