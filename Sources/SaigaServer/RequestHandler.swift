@@ -49,6 +49,7 @@ enum RequestHandler {
                         }, otherCount: UInt64(f.otherCount))
                 }
                 if !s.sort.isEmpty || s.after != nil { response.next = r.next }
+                response.didYouMean = r.didYouMean
                 return .results(response)
             case .get(let g):
                 guard let d = try reader.document(id: g.id) else { return .document(DocumentResponse(found: false)) }

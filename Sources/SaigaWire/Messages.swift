@@ -386,6 +386,8 @@ public struct SearchResponse: Sendable, Hashable {
     public var facets: [WireFacet] = []
     /// The search-after cursor of the next page, when the request sorted or gave a cursor.
     public var next: String?
+    /// A corrected query, when this one found few matches and the corrected one finds more.
+    public var didYouMean: String?
 
     public init(total: UInt64, totalIsExact: Bool = true, tookMicros: UInt64, generation: UInt64, hits: [WireHit]) {
         self.total = total
@@ -443,6 +445,7 @@ public struct SearchResponse: Sendable, Hashable {
             w.nested(6, fw)
         }
         if let next { w.string(7, next) }
+        if let didYouMean { w.string(8, didYouMean) }
         return w.bytes
     }
 
@@ -489,6 +492,7 @@ public struct SearchResponse: Sendable, Hashable {
             r.facets.append(facet)
         }
         r.next = try f.string(7)
+        r.didYouMean = try f.string(8)
         return r
     }
 }

@@ -79,6 +79,16 @@ struct StructuredServerTests {
                 // The connection is still usable after the errors.
                 #expect(try await client.search("felt").total == 2)
 
+                // A misspelled word: the corrected query comes back in RESULTS field 8, to every client.
+                let typo = try await client.search("slipers")
+                #expect(typo.total == 0 && typo.didYouMean == "slippers", "\(typo)")
+                #expect(try await client.search("felt").didYouMean == nil)
+                let typoArgs = ["search", "slipers", "--json"]
+                let typoServer = try await saiga(typoArgs + ["--server", server.address])
+                let typoIndex = try await saiga(typoArgs + ["--index", idx.path])
+                #expect(
+                    typoServer.stdout == typoIndex.stdout && typoIndex.stdout.contains("\"did_you_mean\":\"slippers\""))
+
                 // saiga search --server prints what the local search prints.
                 let args = [
                     "search", "steppe OR felt", "--json", "--no-snippets", "-k", "2", "--filter", "price:<=100",
@@ -109,6 +119,10 @@ struct StructuredServerTests {
                 let buckets = try #require(facet["buckets"] as? [[String: Any]])
                 #expect(buckets.first?["label"] as? String == "felt" && buckets.first?["count"] as? Int == 3)
                 let cursor = try #require(object["next"] as? String)
+                let pyTypo = try await python([server.address, "search", "slipers"])
+                let typoObject = try #require(
+                    try JSONSerialization.jsonObject(with: Data(pyTypo.stdout.utf8)) as? [String: Any], "\(pyTypo)")
+                #expect(typoObject["did_you_mean"] as? String == "slippers", "\(pyTypo)")
                 // Typed stored values, as `saiga search --json` prints them.
                 let pyFields = try await python([server.address, "search", "lamp", "--fields", "tags,price"])
                 let fieldsObject = try #require(

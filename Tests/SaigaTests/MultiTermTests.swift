@@ -199,3 +199,33 @@ import Testing
         #expect(throws: SaigaError.self) { try reader.search("oil~3") }
     }
 }
+
+/// "Did you mean": a better-known spelling of the query's words, for searches that find few matches.
+@Suite struct DidYouMeanTests {
+    @Test func aMisspelledQueryGetsACorrection() throws {
+        var docs: [Document] = []
+        for i in 0..<20 {
+            docs.append(
+                Document(id: "k\(i)", title: "Kazakhstan", body: "The government of Kazakhstan and its decrees."))
+        }
+        docs.append(Document(id: "typo", title: "Kazakstan", body: "Kazakstan, spelled without the h."))
+        docs.append(Document(id: "other", title: "Tea", body: "A steppe tea ceremony."))
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path)
+        let reader = try IndexReader(path: dir.path)
+        // A rare spelling: the common one is suggested; its ending kept (`goverment` → `government`).
+        #expect(try reader.search("kazakstan").didYouMean == "kazakhstan")
+        #expect(try reader.search("goverment").didYouMean == "government")
+        #expect(try reader.search("+goverment decrees").didYouMean == "+government decrees")
+        // Syntax is left as typed; only plain words change.
+        #expect(try reader.search("title:kazakstan OR goverment").didYouMean == "title:kazakstan OR government")
+        // Enough matches, a word too short for a typo, nothing better known, or the option off: no suggestion.
+        #expect(try reader.search("kazakhstan").didYouMean == nil)
+        #expect(try reader.search("teaa").didYouMean == nil)
+        #expect(try reader.search("volcano").didYouMean == nil)
+        var off = SearchOptions()
+        off.didYouMean = false
+        #expect(try reader.search("kazakstan", options: off).didYouMean == nil)
+    }
+}

@@ -65,6 +65,8 @@ enum SearchCommand: Command {
             --boost title^3 weighs matches in a text field (in place of the schema's boost).
             A sorted page prints a "next" token; --after TOKEN gives the page after it.
             In --json, sorted hits carry "sort" (their key values), and the object has "facets" and "next".
+            A query with fewer than 5 matches may print "Did you mean: …" (--json: "did_you_mean"), a spelling of
+            its words the index knows better that finds more.
             """,
         options: [
             .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
@@ -201,6 +203,7 @@ enum SearchCommand: Command {
             if let next = results.next, !options.sort.isEmpty || options.after != nil {
                 extra += ",\"next\":" + JSON.string(next)
             }
+            if let better = results.didYouMean { extra += ",\"did_you_mean\":" + JSON.string(better) }
             Terminal.out(
                 "{\"total\":\(results.total)," + (results.totalIsExact ? "" : "\"total_exact\":false,")
                     + "\"hits\":[" + hits.joined(separator: ",") + "]" + extra + "}")
@@ -211,6 +214,7 @@ enum SearchCommand: Command {
         Terminal.out(
             "\(count) \(results.total == 1 && results.totalIsExact ? "hit" : "hits") for \(Terminal.visible(query)) (\(ms) ms)"
         )
+        if let better = results.didYouMean { Terminal.out("Did you mean: \(Terminal.visible(better))") }
         // Everything that comes from the documents goes through `Terminal.visible`: an escape sequence stored in a
         // title must not reach the terminal raw.
         let v = Terminal.visible
@@ -301,6 +305,7 @@ enum SearchCommand: Command {
                 }, otherCount: Int(f.otherCount))
         }
         results.next = r.next
+        results.didYouMean = r.didYouMean
         return results
     }
 

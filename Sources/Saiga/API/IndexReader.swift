@@ -166,7 +166,11 @@ public final class IndexReader: Sendable {
     public func search(_ query: String, options: SearchOptions = SearchOptions()) throws(SaigaError) -> SearchResults {
         let start = Sys.monotonicNanos()
         let parsed = try QueryParser(schema: manifest.schema).parse(query)
-        return try search(parsed, options: options, start: start)
+        var results = try search(parsed, options: options, start: start)
+        if options.didYouMean && results.total < SearchResults.fewHits {
+            results.didYouMean = try correction(of: query, total: results.total, options: options)
+        }
+        return results
     }
 
     /// Runs a parsed query.

@@ -39,6 +39,10 @@ public struct SearchOptions: Sendable, Hashable {
     /// Boosts of text fields for this search (`["title": 3]`), in place of the schema's (`Schema.Field.boost`): a
     /// match in the field scores boost × its BM25 weight, as Lucene's `BoostQuery` does. Default none.
     public var fieldBoosts: [String: Float] = [:]
+    /// When the query finds fewer than `SearchResults.fewHits` matches, look for a spelling of its words that the
+    /// index knows better and return it as `SearchResults.didYouMean` (`search(_:options:)` only: it rewrites the
+    /// query text).
+    public var didYouMean = true
 
     /// `title^3`: a field name and its boost, as `saiga search --boost` and the protocol write them.
     public static func fieldBoost(parsing text: String) throws(SaigaError) -> (field: String, boost: Float) {
@@ -116,6 +120,11 @@ public struct SearchResults: Sendable, Hashable, Codable {
     /// The search-after cursor of the next page (`SearchOptions.after`), when this page has hits and the search
     /// sorted (`SearchOptions.sort`, `SortField.score` included) or started from a cursor.
     public var next: String?
+    /// A corrected query when this one found fewer than `fewHits` matches and one with other spellings of its words
+    /// finds more (`SearchOptions.didYouMean`): `kazakstan` → `kazakhstan`.
+    public var didYouMean: String?
+    /// Below this many matches a search looks for a correction.
+    public static let fewHits = 5
 
     public init(total: Int, totalIsExact: Bool = true, hits: [SearchHit], duration: Duration) {
         self.total = total

@@ -175,7 +175,8 @@ class SaigaClient:
         """Runs a query. `filters` are query-syntax strings (every one must hold, none scores), `sort` keys such as
         "date:desc" or "_score", `facets` specs such as "source", "date:year" or "price:0,10,100", `after` the
         "next" cursor of a previous sorted page, `boosts` field boosts such as "title^3". Hits of a sorted search carry "sort" (their key values); the answer
-        has "facets" ({spec: {"field", "buckets": [{"label", "count", "value", "to"}], "other"}}) and "next"."""
+        has "facets" ({spec: {"field", "buckets": [{"label", "count", "value", "to"}], "other"}}) and "next", and
+        "did_you_mean" when the query found few matches and a corrected spelling finds more."""
         p = f_str(1, query) + f_u32(2, k)
         if offset:
             p += f_u32(3, offset)
@@ -256,6 +257,9 @@ class SaigaClient:
         nxt = first(f, 7)
         if nxt is not None:
             result["next"] = nxt.decode()
+        better = first(f, 8)
+        if better is not None:
+            result["did_you_mean"] = better.decode()  # a corrected query, when this one found few matches
         return result
 
     def get(self, doc_id):
@@ -314,7 +318,7 @@ def main(argv):
                     out["hits"].append(hit)
                 if not r["total_exact"]:
                     out["total_exact"] = False  # as `saiga search --json`: only when the total is a lower bound
-                for key in ("facets", "next"):
+                for key in ("facets", "next", "did_you_mean"):
                     if key in r:
                         out[key] = r[key]
             elif cmd == "get":

@@ -1,0 +1,94 @@
+/// "Did you mean": a query whose words the index knows under other spellings, for a search that found few
+/// matches. Each plain word of the query (not in a phrase, pattern, range or other syntax) is looked up among the
+/// terms of the default text fields within the typo budget of its length (Meilisearch's rule: one edit from 5
+/// characters, two from 9), through the same automaton as fuzzy search; the closest term, then the most frequent,
+/// replaces it when it is at least four times as frequent as the word's own term. The corrected query is kept
+/// only if it finds more than the original (consistency over the whole query, not word by word).
+extension IndexReader {
+    /// Terms a correction must be more frequent than the word's own term by.
+    static let correctionFrequencyRatio = 4
+
+    func correction(of query: String, total: Int, options: SearchOptions) throws(SaigaError) -> String? {
+        var changed = false
+        var pieces: [String] = []
+        for piece in query.split(separator: " ", omittingEmptySubsequences: false) {
+            // A plain word, optionally required or excluded: other syntax is left as typed.
+            var word = Substring(piece)
+            var sign = ""
+            if let first = word.first, first == "+" || first == "-" {
+                sign = String(first)
+                word = word.dropFirst()
+            }
+            if !word.isEmpty, word.allSatisfy({ $0.isLetter || $0.isNumber }), word != "AND", word != "OR",
+                word != "NOT", let better = try correction(ofWord: String(word))
+            {
+                pieces.append(sign + better)
+                changed = true
+            } else {
+                pieces.append(String(piece))
+            }
+        }
+        guard changed else { return nil }
+        let corrected = pieces.joined(separator: " ")
+        var check = options
+        check.didYouMean = false
+        check.k = 1
+        check.offset = 0
+        check.snippets = false
+        check.facets = []
+        guard let found = try? search(corrected, options: check), found.total > total else { return nil }
+        return corrected
+    }
+
+    /// A better-known spelling of one word, or nil.
+    func correction(ofWord word: String) throws(SaigaError) -> String? {
+        let stems = analyzer.terms(word)
+        guard stems.count == 1 else { return nil }
+        let stem = stems[0]
+        let scalars = stem.unicodeScalars.map(\.value)
+        let length = word.unicodeScalars.count
+        let edits = length >= 9 ? 2 : length >= 5 ? 1 : 0
+        guard edits > 0, scalars.count <= LevenshteinMatcher.maxCharacters else { return nil }
+        let fields = manifest.schema.fields.indices.filter {
+            manifest.schema.fields[$0].type == .text && manifest.schema.fields[$0].indexed
+        }
+        // Per term: its distance to the word's term and its document frequency over the fields and segments.
+        var found: [[UInt8]: (distance: Int, docFreq: Int)] = [:]
+        let matcher = LevenshteinMatcher(word: scalars, maxEdits: edits)
+        for seg in segments {
+            for f in fields {
+                try seg.terms.intersect(field: UInt8(f), matcher) {
+                    (
+                        term: UnsafeRawBufferPointer, meta: TermMeta, state: LevenshteinMatcher.State
+                    ) throws(SaigaError)
+                        -> Bool in
+                    let t = Array(term)
+                    let d = matcher.distance(state)
+                    let known = found[t]
+                    found[t] = (min(known?.distance ?? d, d), (known?.docFreq ?? 0) + meta.docFreq)
+                    return true
+                }
+            }
+        }
+        let own = found[Array(stem.utf8)]?.docFreq ?? 0
+        let best = found.filter {
+            $0.value.distance > 0 && $0.value.docFreq >= max(1, own * IndexReader.correctionFrequencyRatio)
+        }
+        .min { a, b in
+            a.value.distance != b.value.distance
+                ? a.value.distance < b.value.distance
+                : a.value.docFreq != b.value.docFreq
+                    ? a.value.docFreq > b.value.docFreq : a.key.lexicographicallyPrecedes(b.key)
+        }
+        guard let best else { return nil }
+        let candidate = String(decoding: best.key, as: UTF8.self)
+        // The index holds stems: give the word back its ending (`goverment` is stemmed `gover`; `govern` + `ment`),
+        // when that spelling stems to the term; else the term itself when it is its own stem.
+        let folded = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false)).terms(word).first ?? word
+        if folded.hasPrefix(stem) {
+            let respelled = candidate + folded.dropFirst(stem.count)
+            if analyzer.terms(respelled) == [candidate] { return respelled }
+        }
+        return analyzer.terms(candidate) == [candidate] ? candidate : nil
+    }
+}
