@@ -19,6 +19,7 @@ enum RequestHandler {
                     try FacetRequest.parse(x, schema: reader.schema)
                 }
                 options.after = s.after
+                if s.typos { options.typos = .auto }
                 for b in s.boosts {
                     let (field, boost) = try SearchOptions.fieldBoost(parsing: b)
                     options.fieldBoosts[field] = boost

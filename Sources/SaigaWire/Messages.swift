@@ -123,6 +123,9 @@ public struct SearchRequest: Sendable, Hashable {
     public var after: String?
     /// Boosts of text fields, `FIELD^N` (`title^3`).
     public var boosts: [String]
+    /// Typo tolerance: words of 5 characters or more also match terms one edit away, of 9 or more two; exact
+    /// matches rank first (`SearchOptions.typos`).
+    public var typos = false
 
     public init(
         query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
@@ -162,12 +165,13 @@ public struct SearchRequest: Sendable, Hashable {
         for f in facets { w.string(12, f) }
         if let after { w.string(13, after) }
         for b in boosts { w.string(14, b) }
+        if typos { w.bool(15, true) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
         let f = try FieldSet(
-            payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14],
+            payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
             repeatable: [4, 10, 11, 12, 14])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
@@ -191,6 +195,7 @@ public struct SearchRequest: Sendable, Hashable {
         for field in f.all(12) { r.facets.append(try field.string(in: "SEARCH")) }
         r.after = try f.string(13)
         for field in f.all(14) { r.boosts.append(try field.string(in: "SEARCH")) }
+        if let t = try f.bool(15) { r.typos = t }
         return r
     }
 }

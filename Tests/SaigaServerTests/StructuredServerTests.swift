@@ -83,6 +83,11 @@ struct StructuredServerTests {
                 let typo = try await client.search("slipers")
                 #expect(typo.total == 0 && typo.didYouMean == "slippers", "\(typo)")
                 #expect(try await client.search("felt").didYouMean == nil)
+                // With typo tolerance (SEARCH field 15) the misspelled word finds the slippers.
+                var tolerant = SearchRequest(query: "slipers")
+                tolerant.typos = true
+                let tol = try await client.search(tolerant)
+                #expect(tol.total == 1 && tol.hits.first?.id == "p3", "\(tol)")
                 let typoArgs = ["search", "slipers", "--json"]
                 let typoServer = try await saiga(typoArgs + ["--server", server.address])
                 let typoIndex = try await saiga(typoArgs + ["--index", idx.path])
@@ -123,6 +128,11 @@ struct StructuredServerTests {
                 let typoObject = try #require(
                     try JSONSerialization.jsonObject(with: Data(pyTypo.stdout.utf8)) as? [String: Any], "\(pyTypo)")
                 #expect(typoObject["did_you_mean"] as? String == "slippers", "\(pyTypo)")
+                let pyTolerant = try await python([server.address, "search", "slipers", "--typos"])
+                let tolerantObject = try #require(
+                    try JSONSerialization.jsonObject(with: Data(pyTolerant.stdout.utf8)) as? [String: Any],
+                    "\(pyTolerant)")
+                #expect(tolerantObject["total"] as? Int == 1, "\(pyTolerant)")
                 // Typed stored values, as `saiga search --json` prints them.
                 let pyFields = try await python([server.address, "search", "lamp", "--fields", "tags,price"])
                 let fieldsObject = try #require(

@@ -229,3 +229,38 @@ import Testing
         #expect(try reader.search("kazakstan", options: off).didYouMean == nil)
     }
 }
+
+/// Typo tolerance: words of 5+ characters match one typo away (9+: two), exact matches first.
+@Suite struct TypoToleranceTests {
+    @Test func exactMatchesRankFirstThenCorrections() throws {
+        var docs: [Document] = []
+        // Documents that only a correction finds, with many occurrences (a high BM25 score)...
+        for i in 0..<5 {
+            docs.append(Document(id: "typo\(i)", title: "", body: "kazakstan kazakstan kazakstan saiga"))
+        }
+        // ...and documents with the exact word once.
+        for i in 0..<3 { docs.append(Document(id: "exact\(i)", title: "", body: "kazakhstan and other words here")) }
+        docs.append(Document(id: "none", title: "", body: "steppe"))
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path)
+        let reader = try IndexReader(path: dir.path)
+        var options = SearchOptions(k: 10, snippets: false)
+        #expect(try reader.search("kazakhstan", options: options).hits.map(\.id) == ["exact0", "exact1", "exact2"])
+        options.typos = .auto
+        let r = try reader.search("kazakhstan", options: options)
+        #expect(r.hits.map(\.id).prefix(3) == ["exact0", "exact1", "exact2"])
+        #expect(Set(r.hits.map(\.id).dropFirst(3)) == Set((0..<5).map { "typo\($0)" }))
+        #expect(r.total == 8)
+        // Pages cut across the two tiers.
+        var page = options
+        page.k = 2
+        page.offset = 2
+        #expect(try reader.search("kazakhstan", options: page).hits.map(\.id).first == "exact2")
+        // The search box path, and short words stay exact.
+        #expect(try reader.search(words: "kazakhstan", options: options).total == 8)
+        #expect(try reader.search("saigaa", options: options).total == 5)
+        #expect(try reader.search("stepe", options: options).total == 1)
+        #expect(try reader.search("step", options: options).total == 0)
+    }
+}

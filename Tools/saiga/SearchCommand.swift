@@ -26,6 +26,9 @@ extension OptionSpec {
         "fields", "a,b", help: "stored fields to print with each hit (* for all)")
     fileprivate static let exactCount = OptionSpec(
         "exact-count", help: "count every match (no lower bound on the total)")
+    fileprivate static let typos = OptionSpec(
+        "typos", "off|auto",
+        help: "auto: words of 5+ letters also match one typo away, 9+ two; exact matches rank first")
     fileprivate static let filter = OptionSpec(
         "filter", "EXPR", help: "only hits matching EXPR, without scoring (repeatable; query syntax: source:bbc)")
     fileprivate static let sort = OptionSpec(
@@ -70,7 +73,7 @@ enum SearchCommand: Command {
             """,
         options: [
             .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
-            .k1, .b, .noSnippets, .fields, .exactCount, .filter, .sort, .facet, .boost, .after,
+            .k1, .b, .noSnippets, .fields, .exactCount, .typos, .filter, .sort, .facet, .boost, .after,
         ],
         dashWordsArePositional: true)
 
@@ -91,6 +94,10 @@ enum SearchCommand: Command {
         options.snippets = !args.flag(.noSnippets)
         if let f = args.value(.fields) { options.fields = f.split(separator: ",").map(String.init) }
         if args.flag(.exactCount) { options.totalHitsThreshold = .max }
+        if let t = args.value(.typos) {
+            guard let tolerance = TypoTolerance(rawValue: t) else { throw UsageError("--typos must be off or auto") }
+            options.typos = tolerance
+        }
         options.filter = args.values(.filter)
         do {
             options.sort = try args.values(.sort).map { (s: String) throws(SaigaError) in try SortField(parsing: s) }
@@ -119,12 +126,13 @@ enum SearchCommand: Command {
             do { client = try SaigaClient(address: server, token: token) } catch {
                 throw UsageError("\(error)")
             }
-            let request = SearchRequest(
+            var request = SearchRequest(
                 query: query, k: UInt32(options.k), offset: UInt32(options.offset),
                 fields: options.fields, snippets: options.snippets,
                 k1: try args.float(.k1), b: try args.float(.b),
                 exactCount: args.flag(.exactCount), filters: options.filter, sort: args.values(.sort),
                 facets: facetSpecs, after: options.after, boosts: args.values(.boost))
+            request.typos = options.typos == .auto
             do throws(ClientError) {
                 let r = try client.search(request)
                 results = remoteResults(r, markup: options.snippet)

@@ -241,6 +241,59 @@ public final class IndexReader: Sendable {
     }
 
     private func search(node: QueryNode, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
+        if options.typos == .auto {
+            let tolerant = QueryRewriter.withTypos(node)
+            if tolerant != node { return try searchForgivingTypos(exact: node, tolerant: tolerant, options, start) }
+        }
+        return try searchNode(node, options: options, start: start)
+    }
+
+    /// A search with typo tolerance: every match of the tolerant query counts (total, facets), and the documents
+    /// that match the exact query come first, in BM25 order, then those found only through corrections, in BM25
+    /// order (Meilisearch's "typo" ranking rule before relevance). A sorted search simply runs the tolerant query.
+    private func searchForgivingTypos(
+        exact: QueryNode, tolerant: QueryNode, _ options: SearchOptions, _ start: UInt64
+    ) throws(SaigaError) -> SearchResults {
+        var plain = options
+        plain.typos = .off
+        if !options.sort.isEmpty || options.after != nil {
+            return try searchNode(tolerant, options: plain, start: start)
+        }
+        let window = options.offset + options.k
+        // Every match of the tolerant query: the count and the facets.
+        var counting = plain
+        counting.k = 0
+        counting.offset = 0
+        let all = try searchNode(tolerant, options: counting, start: start)
+        // The exact matches first.
+        var first = plain
+        first.k = window
+        first.offset = 0
+        first.facets = []
+        let exactHits = try searchNode(exact, options: first, start: start)
+        var hits = exactHits.hits
+        if hits.count < window {
+            // Fewer exact matches than the window: every one is in `hits`; the rest of the window comes from the
+            // documents only the corrections find.
+            var rest = first
+            rest.k = window - hits.count
+            let corrected = try searchNode(
+                .boolean(must: [tolerant], should: [], mustNot: [exact]), options: rest, start: start)
+            hits += corrected.hits
+        }
+        var results = SearchResults(
+            total: max(all.total, hits.count), totalIsExact: all.totalIsExact,
+            hits: Array(hits.dropFirst(options.offset)),
+            duration: .nanoseconds(Sys.monotonicNanos() - start))
+        results.facets = all.facets
+        return results
+    }
+
+    private func searchNode(
+        _ node: QueryNode, options: SearchOptions, start: UInt64
+    ) throws(SaigaError)
+        -> SearchResults
+    {
         guard options.k >= 0, options.offset >= 0, options.k <= SearchOptions.maxK,
             options.offset <= SearchOptions.maxWindow - options.k
         else {

@@ -43,6 +43,10 @@ public struct SearchOptions: Sendable, Hashable {
     /// index knows better and return it as `SearchResults.didYouMean` (`search(_:options:)` only: it rewrites the
     /// query text).
     public var didYouMean = true
+    /// Typo tolerance for the search box: with `.auto`, words of 5 characters or more also match terms one edit
+    /// away, and of 9 or more two (Meilisearch's rule), and the documents that match exactly rank above those
+    /// found only through a correction. Default `.off`.
+    public var typos: TypoTolerance = .off
 
     /// `title^3`: a field name and its boost, as `saiga search --boost` and the protocol write them.
     public static func fieldBoost(parsing text: String) throws(SaigaError) -> (field: String, boost: Float) {
@@ -104,6 +108,14 @@ public struct SearchHit: Sendable, Hashable, Codable {
         self.fields = fields
         self.docNumber = docNumber
     }
+}
+
+/// Whether a search forgives typos (`SearchOptions.typos`).
+public enum TypoTolerance: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Words match as typed (after analysis).
+    case off
+    /// Words match terms within one edit from 5 characters and two from 9; exact matches rank first.
+    case auto
 }
 
 /// The result of a search.

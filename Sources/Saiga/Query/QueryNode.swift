@@ -203,6 +203,24 @@ struct QueryRewriter {
         }
     }
 
+    /// The query with each term of 5 characters or more also matching terms within one edit, and of 9 or more
+    /// two (a fuzzy node, which keeps the term itself at full weight): typo tolerance (`SearchOptions.typos`).
+    /// Phrases, patterns and structured clauses stay as they are.
+    static func withTypos(_ node: QueryNode) -> QueryNode {
+        switch node {
+        case .term(let field, let term):
+            let length = String(decoding: term, as: UTF8.self).unicodeScalars.count
+            guard length >= 5, length <= LevenshteinMatcher.maxCharacters else { return node }
+            return .fuzzy(field: field, word: term, maxEdits: length >= 9 ? 2 : 1)
+        case .boolean(let must, let should, let mustNot):
+            return .boolean(must: must.map(withTypos), should: should.map(withTypos), mustNot: mustNot)
+        case .boosted(let inner, let b):
+            return .boosted(withTypos(inner), b)
+        default:
+            return node
+        }
+    }
+
     /// One node per default field, OR-ed when there are several.
     func allFields(_ make: (Int) -> QueryNode) -> QueryNode { perField(nil, make) }
 

@@ -7,7 +7,7 @@
         for hit in r["hits"]:
             print(hit["id"], hit["score"], hit["title"])
 
-Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--exact-count] [--token T]
+Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--exact-count] [--typos] [--token T]
                                 [--filter EXPR]... [--sort FIELD[:asc|desc]]... [--facet SPEC]... [--after TOKEN]
                                 [--fields a,b]  (typed as `saiga search --json` prints them)
                              saiga_client.py HOST:PORT get ID | stats | ping
@@ -171,7 +171,7 @@ class SaigaClient:
         return first(parse_fields(payload), 1, b"")
 
     def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False,
-               filters=(), sort=(), facets=(), after=None, boosts=()):
+               filters=(), sort=(), facets=(), after=None, boosts=(), typos=False):
         """Runs a query. `filters` are query-syntax strings (every one must hold, none scores), `sort` keys such as
         "date:desc" or "_score", `facets` specs such as "source", "date:year" or "price:0,10,100", `after` the
         "next" cursor of a previous sorted page, `boosts` field boosts such as "title^3". Hits of a sorted search carry "sort" (their key values); the answer
@@ -201,6 +201,8 @@ class SaigaClient:
             p += f_str(13, after)
         for x in boosts:
             p += f_str(14, x)
+        if typos:
+            p += f_bool(15, True)  # words of 5+ letters also match one typo away (9+: two); exact matches first
         typ, _, payload = self._roundtrip(SEARCH, p)
         if typ != RESULTS:
             raise SaigaError(0, "expected RESULTS")
@@ -294,8 +296,8 @@ def main(argv):
         elif argv[i] in ("--filter", "--sort", "--facet") and i + 1 < len(argv):
             opts.setdefault(argv[i][2:], []).append(argv[i + 1])
             i += 2
-        elif argv[i] == "--exact-count":
-            opts["exact-count"] = True
+        elif argv[i] in ("--exact-count", "--typos"):
+            opts[argv[i][2:]] = True
             i += 1
         else:
             args.append(argv[i])
@@ -306,7 +308,7 @@ def main(argv):
             if cmd == "search":
                 r = c.search(" ".join(args), k=int(opts.get("k", 10)), exact_count=opts.get("exact-count", False),
                              filters=opts.get("filter", ()), sort=opts.get("sort", ()), facets=opts.get("facet", ()),
-                             after=opts.get("after"),
+                             after=opts.get("after"), typos=opts.get("typos", False),
                              fields=[f for f in opts.get("fields", "").split(",") if f])
                 out = {"total": r["total"], "hits": []}
                 for h in r["hits"]:
