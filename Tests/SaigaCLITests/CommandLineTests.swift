@@ -18,9 +18,8 @@ struct CommandLineTests {
         ],
         "search": [
             "--index DIR", "--server HOST:PORT", "--token T", "-k N", "--offset N", "--json", "--k1 X", "--b Y",
-            "--no-snippets", "--fields a,b", "--exact-count", "--typos off|auto", "--filter EXPR",
-            "--sort FIELD[:asc|desc]",
-            "--facet SPEC", "--boost FIELD^N", "--after TOKEN",
+            "--no-snippets", "--fields a,b", "--exact-count", "--typos off|auto", "--explain", "--filter EXPR",
+            "--sort FIELD[:asc|desc]", "--facet SPEC", "--boost FIELD^N", "--after TOKEN",
         ],
         "analyze": ["--no-stem", "--stopwords", "--index DIR"],
         "stats": ["--index DIR", "--json"],

@@ -60,6 +60,33 @@ struct SearchCLITests {
         }
     }
 
+    @Test("the query language on the bundled corpus: did you mean, typos, --explain")
+    func queryLanguageOnTheCorpus() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let typo = try await saiga("search", "--index", idx.path, "kazakstan", "--no-snippets")
+            #expect(typo.status == 0 && typo.stdout.contains("Did you mean: kazakhstan"), "\(typo)")
+            let tolerant = try await saiga(
+                "search", "--index", idx.path, "kazakstan", "--typos", "auto", "--json", "--no-snippets")
+            let exact = try searchJSON(try await saiga("search", "--index", idx.path, "kazakhstan", "--json"))
+            #expect(try searchJSON(tolerant).total >= exact.total, "\(tolerant)")
+            let explained = try await saiga(
+                "search", "--index", idx.path, "\"human rights\"~2^2 kazakstan~1", "-k", "1", "--explain", "--json")
+            #expect(explained.status == 0, "\(explained)")
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(explained.stdout.utf8)) as? [String: Any])
+            let hit = try #require((object["hits"] as? [[String: Any]])?.first)
+            let explanation = try #require(hit["explanation"] as? [String: Any])
+            // The explanation's value is the hit's score.
+            #expect((explanation["value"] as? Double) == (hit["score"] as? Double), "\(explained.stdout)")
+            #expect(explained.stdout.contains("weight(body:\\\"human right\\\"~2"), "\(explained.stdout)")
+            let refused = try await saiga("search", "--server", "127.0.0.1:1", "x", "--explain")
+            #expect(refused.status == 64 && refused.stderr.contains("--explain"), "\(refused)")
+            let badTypos = try await saiga("search", "--index", idx.path, "x", "--typos", "some")
+            #expect(badTypos.status == 64, "\(badTypos)")
+        }
+    }
+
     @Test("search --json for the phrase \"death penalty\"")
     func searchPhrase() async throws {
         try await withTempDir { dir in

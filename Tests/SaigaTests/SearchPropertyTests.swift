@@ -315,3 +315,35 @@ import Testing
         #expect(exact.total == 3000 && exact.totalIsExact)
     }
 }
+
+/// Explanations: for every hit of random queries (boosts, sloppy phrases, fuzzy words, patterns, booleans), the
+/// explanation's value is the hit's score, bit for bit; a document that does not match explains as 0.
+@Suite struct ExplanationTests {
+    @Test(arguments: [UInt64(7), 8])
+    func explanationsAddUpToTheScore(seed: UInt64) throws {
+        var rng = SeededRandom(seed: seed)
+        let docs = RandomCorpus.documents(count: 400, rng: &rng)
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path, flushAfter: [150])
+        let reader = try IndexReader(path: dir.path)
+        var explained = 0
+        for _ in 0..<40 {
+            let q = RandomCorpus.query(&rng)
+            guard let r = try? reader.search(q, options: SearchOptions(k: 5, snippets: false)) else { continue }
+            for h in r.hits {
+                let e = try #require(try reader.explain(q, id: h.id))
+                #expect(e.value.bitPattern == h.score.bitPattern, "\(q): \(h.id)\n\(e.text)")
+                explained += 1
+            }
+        }
+        #expect(explained >= 50)
+        let e = try #require(try reader.explain("zebra", id: "doc1"))
+        #expect(e.value == 0 && e.description.hasPrefix("no match"))
+        #expect(try reader.explain("steppe", id: "no-such-id") == nil)
+        // A term's explanation shows Lucene's factors.
+        let steppe = try #require(try reader.search("body:steppe").hits.first)
+        let t = try #require(try reader.explain("body:steppe", id: steppe.id))
+        #expect(t.details.map(\.description).map { $0.prefix(3) } == ["boo", "idf", "tf,"], "\(t.text)")
+    }
+}

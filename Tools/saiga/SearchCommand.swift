@@ -26,6 +26,8 @@ extension OptionSpec {
         "fields", "a,b", help: "stored fields to print with each hit (* for all)")
     fileprivate static let exactCount = OptionSpec(
         "exact-count", help: "count every match (no lower bound on the total)")
+    fileprivate static let explain = OptionSpec(
+        "explain", help: "under each hit, the tree of how its score was computed (with --index only)")
     fileprivate static let typos = OptionSpec(
         "typos", "off|auto",
         help: "auto: words of 5+ letters also match one typo away, 9+ two; exact matches rank first")
@@ -73,7 +75,7 @@ enum SearchCommand: Command {
             """,
         options: [
             .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
-            .k1, .b, .noSnippets, .fields, .exactCount, .typos, .filter, .sort, .facet, .boost, .after,
+            .k1, .b, .noSnippets, .fields, .exactCount, .typos, .explain, .filter, .sort, .facet, .boost, .after,
         ],
         dashWordsArePositional: true)
 
@@ -119,8 +121,12 @@ enum SearchCommand: Command {
             : SnippetOptions(preTag: boldStart, postTag: boldEnd)
 
         let results: SearchResults
+        var explanations: [String: Explanation] = [:]
         if let server = args.value(.server) {
             guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
+            guard !args.flag(.explain) else {
+                throw UsageError("--explain needs the index itself (the protocol does not carry explanations yet)")
+            }
             let token = args.value(.token) ?? getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) }
             let client: SaigaClient
             do { client = try SaigaClient(address: server, token: token) } catch {
@@ -163,7 +169,11 @@ enum SearchCommand: Command {
                 outcome = .failure(error)
             }
             switch outcome {
-            case .success(let r): results = r
+            case .success(let r):
+                results = r
+                if args.flag(.explain) {
+                    for h in r.hits { explanations[h.id] = try reader.explain(query, id: h.id, options: options) }
+                }
             case .failure(let e) where e.code == .invalidQuery && e.message.hasPrefix("filter '"):
                 Terminal.err("saiga: invalid --filter: \(e.message)")
                 return 1
@@ -202,6 +212,7 @@ enum SearchCommand: Command {
                                 })
                         ))
                 }
+                if let e = explanations[h.id] { pairs.append(("explanation", explanationJSON(e))) }
                 hits.append(JSON.object(pairs))
             }
             // "total_exact" appears only when the total is a lower bound, so the common shape stays {"total", "hits"}.
@@ -244,6 +255,9 @@ enum SearchCommand: Command {
                 let shown = h.values[k].map { $0.map(\.description).joined(separator: ", ") } ?? value
                 Terminal.out("   \(v(k)): \(v(shown))")
             }
+            if let e = explanations[h.id] {
+                for line in e.text.split(separator: "\n") { Terminal.out("   " + v(String(line))) }
+            }
         }
         for (spec, f) in zip(facetSpecs, results.facets) {
             Terminal.out("")
@@ -261,6 +275,14 @@ enum SearchCommand: Command {
             Terminal.out("next page: --after \(next)")
         }
         return 0
+    }
+
+    /// An explanation as JSON: {"value", "description", "details": [...]}.
+    static func explanationJSON(_ e: Explanation) -> String {
+        JSON.object([
+            ("value", JSON.number(e.value)), ("description", JSON.string(e.description)),
+            ("details", JSON.array(e.details.map(explanationJSON))),
+        ])
     }
 
     /// A sort value for reading: a date at midnight UTC as its day, "-" for none.

@@ -444,7 +444,7 @@ public final class IndexReader: Sendable {
     }
 
     /// The boost of each text field: `SearchOptions.fieldBoosts` where it names the field, else the schema's.
-    private func fieldBoosts(_ options: SearchOptions) throws(SaigaError) -> [Int: Float] {
+    func fieldBoosts(_ options: SearchOptions) throws(SaigaError) -> [Int: Float] {
         var boosts: [Int: Float] = [:]
         for (n, f) in manifest.schema.fields.enumerated() where f.type == .text && f.boost != 1 { boosts[n] = f.boost }
         for (name, boost) in options.fieldBoosts {

@@ -182,6 +182,9 @@ final class PhraseScorer: Scorer {
     override func score() -> Float {
         bm25.score(freq: freq, norm: norms[Int(doc)])
     }
+
+    /// The current document's phrase frequency (for explanations).
+    var phraseFrequency: Float { freq }
 }
 
 /// Boolean evaluation with Lucene's rules: all `must` clauses match; `mustNot` clauses exclude; `should` clauses
