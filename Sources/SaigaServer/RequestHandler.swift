@@ -30,11 +30,20 @@ enum RequestHandler {
                 case .anyWords: r = try reader.search(words: s.query, match: .any, options: options)
                 case .allWords: r = try reader.search(words: s.query, match: .all, options: options)
                 }
-                let hits = r.hits.map {
+                var hits = r.hits.map {
                     WireHit(
                         id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields,
                         sortValues: ($0.sortValues ?? []).map { $0.map(wireValue) },
                         values: $0.values.mapValues { $0.map(wireValue) })
+                }
+                if s.explain {
+                    guard s.syntax == .query else {
+                        throw SaigaError(
+                            .invalidArgument, "explain needs the query syntax (SEARCH field 8 absent or 0)")
+                    }
+                    for i in hits.indices {
+                        hits[i].explanation = try reader.explain(s.query, id: hits[i].id, options: options).map(wire)
+                    }
                 }
                 var response = SearchResponse(
                     total: UInt64(r.total), totalIsExact: r.totalIsExact,
@@ -77,6 +86,11 @@ enum RequestHandler {
         } catch {
             return .error(wireError(error))
         }
+    }
+
+    /// An explanation as the protocol carries it.
+    static func wire(_ e: Explanation) -> WireExplanation {
+        WireExplanation(value: e.value, description: e.description, details: e.details.map(wire))
     }
 
     static func wireValue(_ v: FieldValue) -> WireValue {

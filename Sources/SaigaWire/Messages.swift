@@ -126,6 +126,8 @@ public struct SearchRequest: Sendable, Hashable {
     /// Typo tolerance: words of 5 characters or more also match terms one edit away, of 9 or more two; exact
     /// matches rank first (`SearchOptions.typos`).
     public var typos = false
+    /// Each hit carries the explanation of its score (query syntax only).
+    public var explain = false
 
     public init(
         query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
@@ -166,12 +168,13 @@ public struct SearchRequest: Sendable, Hashable {
         if let after { w.string(13, after) }
         for b in boosts { w.string(14, b) }
         if typos { w.bool(15, true) }
+        if explain { w.bool(16, true) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
         let f = try FieldSet(
-            payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15],
+            payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
             repeatable: [4, 10, 11, 12, 14])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
@@ -196,6 +199,7 @@ public struct SearchRequest: Sendable, Hashable {
         r.after = try f.string(13)
         for field in f.all(14) { r.boosts.append(try field.string(in: "SEARCH")) }
         if let t = try f.bool(15) { r.typos = t }
+        if let e = try f.bool(16) { r.explain = e }
         return r
     }
 }
@@ -332,6 +336,8 @@ public struct WireHit: Sendable, Hashable {
     public var sortValues: [WireValue?]
     /// The requested stored fields typed, one entry per value (a multi-valued field has several).
     public var values: [String: [WireValue]]
+    /// How the score was computed, when the request asked (`SearchRequest.explain`).
+    public var explanation: WireExplanation?
 
     public init(
         id: String, score: Float, title: String, snippet: String?, fields: [String: String],
@@ -344,6 +350,40 @@ public struct WireHit: Sendable, Hashable {
         self.snippet = snippet
         self.fields = fields
         self.sortValues = sortValues
+    }
+}
+
+/// A score's explanation (RESULTS hit field 8): its value, what it is, and the values it came from.
+public struct WireExplanation: Sendable, Hashable {
+    public var value: Float
+    public var description: String
+    public var details: [WireExplanation]
+
+    public init(value: Float, description: String, details: [WireExplanation] = []) {
+        self.value = value
+        self.description = description
+        self.details = details
+    }
+
+    /// Deepest explanation a client decodes (the server's are a few levels deep).
+    static let maxDepth = 32
+
+    func encode() -> FieldWriter {
+        var w = FieldWriter()
+        w.f32(1, value)
+        w.string(2, description)
+        for d in details { w.nested(3, d.encode()) }
+        return w
+    }
+
+    static func decode(_ bytes: [UInt8], depth: Int = 0) throws(WireError) -> WireExplanation {
+        guard depth < maxDepth else {
+            throw WireError(.malformedFrame, "RESULTS explanation nests deeper than \(maxDepth) levels")
+        }
+        let f = try FieldSet(lenient: bytes, message: "RESULTS explanation")
+        var e = WireExplanation(value: try f.f32(1) ?? 0, description: try f.string(2) ?? "")
+        for d in f.all(3) { e.details.append(try decode(Array(d.value), depth: depth + 1)) }
+        return e
     }
 }
 
@@ -431,6 +471,7 @@ public struct SearchResponse: Sendable, Hashable {
                     hw.nested(7, fw)
                 }
             }
+            if let e = h.explanation { hw.nested(8, e.encode()) }
             w.nested(4, hw)
         }
         if !totalIsExact { w.bool(5, true) }
@@ -475,6 +516,7 @@ public struct SearchResponse: Sendable, Hashable {
                 guard let name = try ff.string(1), let v = ff.first(2) else { continue }
                 hit.values[name, default: []].append(try WireValue.decode(Array(v.value)))
             }
+            if let e = hf.first(8) { hit.explanation = try WireExplanation.decode(Array(e.value)) }
             r.hits.append(hit)
         }
         for facetField in f.all(6) {

@@ -133,6 +133,13 @@ struct StructuredServerTests {
                     try JSONSerialization.jsonObject(with: Data(pyTolerant.stdout.utf8)) as? [String: Any],
                     "\(pyTolerant)")
                 #expect(tolerantObject["total"] as? Int == 1, "\(pyTolerant)")
+                let pyExplain = try await python([server.address, "search", "felt", "--k", "1", "--explain"])
+                let explainObject = try #require(
+                    try JSONSerialization.jsonObject(with: Data(pyExplain.stdout.utf8)) as? [String: Any],
+                    "\(pyExplain)")
+                let explainHit = try #require((explainObject["hits"] as? [[String: Any]])?.first, "\(pyExplain)")
+                let tree = try #require(explainHit["explanation"] as? [String: Any], "\(pyExplain)")
+                #expect(tree["value"] as? Double == explainHit["score"] as? Double, "\(pyExplain)")
                 // Typed stored values, as `saiga search --json` prints them.
                 let pyFields = try await python([server.address, "search", "lamp", "--fields", "tags,price"])
                 let fieldsObject = try #require(

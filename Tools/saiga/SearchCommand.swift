@@ -27,7 +27,7 @@ extension OptionSpec {
     fileprivate static let exactCount = OptionSpec(
         "exact-count", help: "count every match (no lower bound on the total)")
     fileprivate static let explain = OptionSpec(
-        "explain", help: "under each hit, the tree of how its score was computed (with --index only)")
+        "explain", help: "under each hit, the tree of how its score was computed")
     fileprivate static let typos = OptionSpec(
         "typos", "off|auto",
         help: "auto: words of 5+ letters also match one typo away, 9+ two; exact matches rank first")
@@ -124,9 +124,6 @@ enum SearchCommand: Command {
         var explanations: [String: Explanation] = [:]
         if let server = args.value(.server) {
             guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
-            guard !args.flag(.explain) else {
-                throw UsageError("--explain needs the index itself (the protocol does not carry explanations yet)")
-            }
             let token = args.value(.token) ?? getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) }
             let client: SaigaClient
             do { client = try SaigaClient(address: server, token: token) } catch {
@@ -139,9 +136,13 @@ enum SearchCommand: Command {
                 exactCount: args.flag(.exactCount), filters: options.filter, sort: args.values(.sort),
                 facets: facetSpecs, after: options.after, boosts: args.values(.boost))
             request.typos = options.typos == .auto
+            request.explain = args.flag(.explain)
             do throws(ClientError) {
                 let r = try client.search(request)
                 results = remoteResults(r, markup: options.snippet)
+                for h in r.hits {
+                    if let e = h.explanation { explanations[h.id] = SearchCommand.explanation(e) }
+                }
             } catch {
                 if case .server(let code) = error.kind, code == .invalidQuery {
                     if error.message.hasPrefix("filter '") {
@@ -275,6 +276,11 @@ enum SearchCommand: Command {
             Terminal.out("next page: --after \(next)")
         }
         return 0
+    }
+
+    /// An explanation from the protocol.
+    static func explanation(_ e: WireExplanation) -> Explanation {
+        Explanation(e.value, e.description, e.details.map(explanation))
     }
 
     /// An explanation as JSON: {"value", "description", "details": [...]}.

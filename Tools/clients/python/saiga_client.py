@@ -84,6 +84,15 @@ def typed_value(payload):
     return text
 
 
+def explanation(payload, depth=0):
+    """A score's explanation (RESULTS hit field 8): {"value", "description", "details": [...]}."""
+    if depth > 32:
+        raise SaigaError(0, "explanation nests too deep")
+    f = parse_fields(payload)
+    return {"value": f32(first(f, 1, b"\0" * 4)), "description": first(f, 2, b"").decode(),
+            "details": [explanation(v, depth + 1) for t, v in f if t == 3]}
+
+
 def first(fields, tag, default=None):
     for t, v in fields:
         if t == tag:
@@ -171,7 +180,7 @@ class SaigaClient:
         return first(parse_fields(payload), 1, b"")
 
     def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False,
-               filters=(), sort=(), facets=(), after=None, boosts=(), typos=False):
+               filters=(), sort=(), facets=(), after=None, boosts=(), typos=False, explain=False):
         """Runs a query. `filters` are query-syntax strings (every one must hold, none scores), `sort` keys such as
         "date:desc" or "_score", `facets` specs such as "source", "date:year" or "price:0,10,100", `after` the
         "next" cursor of a previous sorted page, `boosts` field boosts such as "title^3". Hits of a sorted search carry "sort" (their key values); the answer
@@ -203,6 +212,8 @@ class SaigaClient:
             p += f_str(14, x)
         if typos:
             p += f_bool(15, True)  # words of 5+ letters also match one typo away (9+: two); exact matches first
+        if explain:
+            p += f_bool(16, True)  # each hit carries the explanation of its score
         typ, _, payload = self._roundtrip(SEARCH, p)
         if typ != RESULTS:
             raise SaigaError(0, "expected RESULTS")
@@ -233,6 +244,9 @@ class SaigaClient:
                     values.setdefault(first(nv, 1, b"").decode(), []).append(typed_value(first(nv, 2, b"")))
             if values:
                 hit["values"] = values  # the requested stored fields typed, one entry per value
+            expl = first(h, 8)
+            if expl is not None:
+                hit["explanation"] = explanation(expl)
             hits.append(hit)
         result = {"total": u64(first(f, 1, b"\0" * 8)), "total_exact": first(f, 5) != b"\x01",
                   "took_us": u64(first(f, 2, b"\0" * 8)), "hits": hits}
@@ -296,7 +310,7 @@ def main(argv):
         elif argv[i] in ("--filter", "--sort", "--facet") and i + 1 < len(argv):
             opts.setdefault(argv[i][2:], []).append(argv[i + 1])
             i += 2
-        elif argv[i] in ("--exact-count", "--typos"):
+        elif argv[i] in ("--exact-count", "--typos", "--explain"):
             opts[argv[i][2:]] = True
             i += 1
         else:
@@ -309,6 +323,7 @@ def main(argv):
                 r = c.search(" ".join(args), k=int(opts.get("k", 10)), exact_count=opts.get("exact-count", False),
                              filters=opts.get("filter", ()), sort=opts.get("sort", ()), facets=opts.get("facet", ()),
                              after=opts.get("after"), typos=opts.get("typos", False),
+                             explain=opts.get("explain", False),
                              fields=[f for f in opts.get("fields", "").split(",") if f])
                 out = {"total": r["total"], "hits": []}
                 for h in r["hits"]:
@@ -317,6 +332,8 @@ def main(argv):
                         hit["sort"] = h["sort"]
                     if "values" in h:
                         hit["fields"] = {k: v[0] if len(v) == 1 else v for k, v in h["values"].items()}
+                    if "explanation" in h:
+                        hit["explanation"] = h["explanation"]
                     out["hits"].append(hit)
                 if not r["total_exact"]:
                     out["total_exact"] = False  # as `saiga search --json`: only when the total is a lower bound
