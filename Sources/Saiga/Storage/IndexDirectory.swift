@@ -267,7 +267,10 @@ final class WriteLock {
         (fd, status) = try directory.openLockFile()
         let id = status.identity
         guard WriteLock.held.withLock({ $0.insert(id).inserted }) else {
+            // Closed here and marked closed: the instance is fully initialized, so `deinit` runs after this throw
+            // and would close the descriptor again, by then perhaps another thread's file.
             Sys.close(fd)
+            fd = -1
             throw SaigaError(
                 .indexLocked,
                 "the index is being written by another writer of this process "
