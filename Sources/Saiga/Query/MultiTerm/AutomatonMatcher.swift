@@ -28,6 +28,10 @@ final class AutomatonMatcher: TermMatcher {
     private var ids: [[Int]: Int] = [:]
     private var accepting: [Bool] = []
     private var transitions: [UInt64: Int32] = [:]
+    /// The transitions on ASCII characters, 128 per DFA state, filled as met (`unknown`: not yet computed; -1:
+    /// dead): most terms are ASCII, and an array read is far cheaper than a hash lookup per character.
+    private var ascii: [Int32] = []
+    private static let unknown: Int32 = -3
     /// Set when the walk needed more DFA states than allowed: its answer is incomplete and must not be used.
     private(set) var failure: SaigaError?
     private let source: String
@@ -43,13 +47,26 @@ final class AutomatonMatcher: TermMatcher {
     let start = 0
 
     func step(_ state: Int, _ scalar: UInt32) -> Int? {
+        if scalar < 128 {
+            let slot = state &* 128 &+ Int(scalar)
+            let known = ascii[slot]
+            if known != AutomatonMatcher.unknown { return known < 0 ? nil : Int(known) }
+            let next = computeStep(state, scalar)
+            ascii[slot] = Int32(next ?? -1)
+            return next
+        }
         let key = UInt64(state) << 32 | UInt64(scalar)
         if let t = transitions[key] { return t < 0 ? nil : Int(t) }
+        let next = computeStep(state, scalar)
+        if failure == nil && transitions.count < 1 << 20 { transitions[key] = Int32(next ?? -1) }
+        return next
+    }
+
+    /// The DFA state after `scalar` from `state`, made from the NFA (nil: dead, or out of states).
+    private func computeStep(_ state: Int, _ scalar: UInt32) -> Int? {
         var next: [Int] = []
         for n in sets[state] { if let e = edges[n], e.matches(scalar) { next.append(e.to) } }
         let target = next.isEmpty ? -1 : intern(closure(next))
-        if target == -2 { return nil }
-        if transitions.count < 1 << 20 { transitions[key] = Int32(target) }
         return target < 0 ? nil : target
     }
 
@@ -66,6 +83,7 @@ final class AutomatonMatcher: TermMatcher {
         ids[set] = sets.count
         sets.append(set)
         accepting.append(set.contains(accept))
+        ascii.append(contentsOf: repeatElement(AutomatonMatcher.unknown, count: 128))
         return sets.count - 1
     }
 
