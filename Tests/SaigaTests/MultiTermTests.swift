@@ -194,6 +194,13 @@ import Testing
         #expect(try ids("NOT kazakhstan") == ["typo", "test"])
         // The exact spelling ranks first: its similarity is 1, a corrected one's less.
         #expect(try reader.search("kazakstan~1").hits.first?.id == "typo")
+        // The terms a fuzzy word or a pattern expanded to are marked in snippets.
+        func snippet(_ q: String, _ id: String) throws -> String {
+            try reader.search(q).hits.first { $0.id == id }?.snippet ?? ""
+        }
+        #expect(try snippet("kazakstan~1", "kz").contains("<b>Kazakhstan</b>"))
+        #expect(try snippet("*stan", "uz").contains("<b>Uzbekistan</b>"))
+        #expect(try snippet("/uzbek.*/", "uz").contains("<b>Uzbekistan</b>"))
         // Errors name what is wrong.
         #expect(throws: SaigaError.self) { try reader.search("/ka[z/") }
         #expect(throws: SaigaError.self) { try reader.search("oil~3") }

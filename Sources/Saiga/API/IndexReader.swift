@@ -367,6 +367,22 @@ public final class IndexReader: Sendable {
             var terms: [Int: Set<[UInt8]>] = [:]
             var prefixes: [Int: Set<[UInt8]>] = [:]
             node.positiveTerms(into: &terms, prefixes: &prefixes)
+            // Wildcards, regular expressions and fuzzy words: the terms they expanded to are marked too.
+            var multi: [QueryNode] = []
+            node.multiTermLeaves(into: &multi)
+            for leaf in multi {
+                switch leaf {
+                case .pattern(let field, let pattern, let source):
+                    for t in try executor.expand(field: field, pattern: pattern, source: source) {
+                        terms[field, default: []].insert(t)
+                    }
+                case .fuzzy(let field, let word, let maxEdits):
+                    for e in try executor.fuzzyExpansions(field: field, word: word, maxEdits: maxEdits) {
+                        terms[field, default: []].insert(e.term)
+                    }
+                default: break
+                }
+            }
             for field in snippetFields {
                 var weights: [[UInt8]: Float] = [:]
                 let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)

@@ -247,6 +247,26 @@ struct QueryExecutor {
     private func prepareFuzzy(
         field: Int, word: [UInt8], maxEdits: Int, parameters: BM25Parameters, boost: Float
     ) throws(SaigaError) -> PreparedQuery {
+        let chosen = try fuzzyExpansions(field: field, word: word, maxEdits: maxEdits)
+        guard !chosen.isEmpty else { return .none }
+        let df = chosen.map { $0.metas.reduce(0) { $0 + ($1?.docFreq ?? 0) } }.max()!
+        let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
+        let idf = BM25Scorer.idf(docFreq: df, docCount: stats.docCount)
+        let outer = (fieldBoosts[field] ?? 1) * boost
+        let clauses = chosen.map { entry in
+            PreparedQuery.term(
+                field: field, metas: entry.metas,
+                bm25: BM25Scorer(
+                    idf: idf, boost: max(0, entry.similarity) * outer, stats: stats, parameters: parameters))
+        }
+        return clauses.count == 1 ? clauses[0] : .boolean(must: [], should: clauses, mustNot: [])
+    }
+
+    /// A fuzzy word's terms: the `maxFuzzyExpansions` most similar within `maxEdits` (ties: the smaller term), in
+    /// term order, with their similarity and per-segment metadata.
+    func fuzzyExpansions(
+        field: Int, word: [UInt8], maxEdits: Int
+    ) throws(SaigaError) -> [(term: [UInt8], similarity: Float, metas: [TermMeta?])] {
         let scalars = String(decoding: word, as: UTF8.self).unicodeScalars.map(\.value)
         let matcher = LevenshteinMatcher(word: scalars, maxEdits: maxEdits)
         var found: [[UInt8]: (similarity: Float, metas: [TermMeta?])] = [:]
@@ -272,18 +292,9 @@ struct QueryExecutor {
             a.value.similarity != b.value.similarity
                 ? a.value.similarity > b.value.similarity : a.key.lexicographicallyPrecedes(b.key)
         }.prefix(QueryExecutor.maxFuzzyExpansions)
-        guard !chosen.isEmpty else { return .none }
-        let df = chosen.map { $0.value.metas.reduce(0) { $0 + ($1?.docFreq ?? 0) } }.max()!
-        let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
-        let idf = BM25Scorer.idf(docFreq: df, docCount: stats.docCount)
-        let outer = (fieldBoosts[field] ?? 1) * boost
-        let clauses = chosen.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { entry in
-            PreparedQuery.term(
-                field: field, metas: entry.value.metas,
-                bm25: BM25Scorer(
-                    idf: idf, boost: max(0, entry.value.similarity) * outer, stats: stats, parameters: parameters))
+        return chosen.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
+            (term: $0.key, similarity: $0.value.similarity, metas: $0.value.metas)
         }
-        return clauses.count == 1 ? clauses[0] : .boolean(must: [], should: clauses, mustNot: [])
     }
 
     /// The distinct terms of `field` starting with `prefix`, over all segments, sorted.
