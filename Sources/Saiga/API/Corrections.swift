@@ -49,9 +49,7 @@ extension IndexReader {
         let length = word.unicodeScalars.count
         let edits = length >= 9 ? 2 : length >= 5 ? 1 : 0
         guard edits > 0, scalars.count <= LevenshteinMatcher.maxCharacters else { return nil }
-        let fields = manifest.schema.fields.indices.filter {
-            manifest.schema.fields[$0].type == .text && manifest.schema.fields[$0].indexed
-        }
+        let fields = QueryRewriter(analyzer: analyzer, schema: manifest.schema).defaultFields
         // Per term: its distance to the word's term and its document frequency over the fields and segments.
         var found: [[UInt8]: (distance: Int, docFreq: Int)] = [:]
         let matcher = LevenshteinMatcher(word: scalars, maxEdits: edits)

@@ -71,12 +71,10 @@ extension IndexReader {
         case .pattern(let field, let pattern, let source):
             for t in try executor.expand(field: field, pattern: pattern, source: source) { try add(field, t) }
         case .fuzzy(let field, let word, let maxEdits):
-            let matcher = LevenshteinMatcher(
-                word: String(decoding: word, as: UTF8.self).unicodeScalars.map(\.value), maxEdits: maxEdits)
-            try segments[s].terms.intersect(field: UInt8(field), matcher) {
-                (t: UnsafeRawBufferPointer, meta: TermMeta, _: LevenshteinMatcher.State) throws(SaigaError) -> Bool in
-                labels[IndexReader.key(field, meta)] = String(decoding: t, as: UTF8.self)
-                return true
+            for e in try executor.fuzzyExpansions(field: field, word: word, maxEdits: maxEdits) {
+                if let meta = e.metas[s] {
+                    labels[IndexReader.key(field, meta)] = String(decoding: e.term, as: UTF8.self)
+                }
             }
         case .boolean(let must, let should, let mustNot):
             for q in must + should + mustNot { try collectLabels(q, segment: s, executor: executor, into: &labels) }

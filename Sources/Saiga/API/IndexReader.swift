@@ -308,6 +308,7 @@ public final class IndexReader: Sendable {
         }
         var executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
         executor.fieldBoosts = try fieldBoosts(options)
+        if options.snippets { executor.expansions = ExpandedTerms() }
         let prepared = try executor.prepare(node, parameters: options.bm25)
         var filters: [PreparedFilter] = []
         for f in options.filter { filters.append(PreparedFilter(query: try prepareFilter(f, executor, options))) }
@@ -368,20 +369,8 @@ public final class IndexReader: Sendable {
             var prefixes: [Int: Set<[UInt8]>] = [:]
             node.positiveTerms(into: &terms, prefixes: &prefixes)
             // Wildcards, regular expressions and fuzzy words: the terms they expanded to are marked too.
-            var multi: [QueryNode] = []
-            node.multiTermLeaves(into: &multi)
-            for leaf in multi {
-                switch leaf {
-                case .pattern(let field, let pattern, let source):
-                    for t in try executor.expand(field: field, pattern: pattern, source: source) {
-                        terms[field, default: []].insert(t)
-                    }
-                case .fuzzy(let field, let word, let maxEdits):
-                    for e in try executor.fuzzyExpansions(field: field, word: word, maxEdits: maxEdits) {
-                        terms[field, default: []].insert(e.term)
-                    }
-                default: break
-                }
+            for (field, expanded) in executor.expansions?.byField ?? [:] {
+                terms[field, default: []].formUnion(expanded)
             }
             for field in snippetFields {
                 var weights: [[UInt8]: Float] = [:]

@@ -199,22 +199,10 @@ struct KeywordColumn {
         return UnsafeRawBufferPointer(start: base + valueBytes + start, count: end - start)
     }
 
-    /// The ordinal of `value`, if the segment has it (binary search over the sorted values).
+    /// The ordinal of `value`, if the segment has it.
     func ordinal(of value: UnsafeRawBufferPointer) -> Int? {
-        var lo = 0
-        var hi = valueCount
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            let v = self.value(mid)
-            if v.lexicographicallyPrecedes(value) {
-                lo = mid + 1
-            } else if value.lexicographicallyPrecedes(v) {
-                hi = mid
-            } else {
-                return mid
-            }
-        }
-        return nil
+        let (ordinal, exact) = lowerBound(value)
+        return exact ? ordinal : nil
     }
 
     /// The ordinal of document `doc` of a single-valued column (`valueCount`: none).

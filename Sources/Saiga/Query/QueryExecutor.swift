@@ -33,6 +33,13 @@ indirect enum PreparedQuery {
     }
 }
 
+/// The terms that multi-term clauses expanded to while a query was prepared (`QueryExecutor.expansions`).
+final class ExpandedTerms {
+    private(set) var byField: [Int: Set<[UInt8]>] = [:]
+
+    func add(_ field: Int, _ terms: [[UInt8]]) { byField[field, default: []].formUnion(terms) }
+}
+
 /// A restriction on the documents a query may return, without scoring: the documents matching `query` (or, when
 /// `excluded`, those not matching it).
 struct PreparedFilter {
@@ -53,6 +60,10 @@ struct QueryExecutor {
     /// rather than in MaxScore windows (see `MaxScoreDisjunction.shortListPostings`: by default all of them; tests
     /// set 0 to drive every disjunction through the windows).
     var shortListPostings = MaxScoreDisjunction.shortListPostings
+    /// When set, `prepare` records here the terms that wildcards, regular expressions and fuzzy words expanded
+    /// to, by field (snippets mark them), so that nothing is expanded twice.
+    var expansions: ExpandedTerms?
+
     /// Most terms a prefix, wildcard or regular expression may expand to (Lucene's max clause count).
     static let maxPrefixExpansions = 1024
     /// Terms a fuzzy word keeps: the most similar (Lucene's `FuzzyQuery.defaultMaxExpansions`).
@@ -105,6 +116,7 @@ struct QueryExecutor {
                 parameters: parameters, boost: boost)
         case .pattern(let field, let pattern, let source):
             let terms = try expand(field: field, pattern: pattern, source: source)
+            expansions?.add(field, terms)
             return try prepare(
                 .boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
                 parameters: parameters, boost: boost)
@@ -131,8 +143,11 @@ struct QueryExecutor {
                     s.append(p)
                 }
             }
+            // Excluded clauses' expansions are not matches: they are not recorded.
+            var excluding = self
+            excluding.expansions = nil
             for q in mustNot {
-                let p = try prepare(q, parameters: parameters, boost: boost)
+                let p = try excluding.prepare(q, parameters: parameters, boost: boost)
                 if case .none = p { continue }
                 n.append(p)
             }
@@ -248,6 +263,7 @@ struct QueryExecutor {
         field: Int, word: [UInt8], maxEdits: Int, parameters: BM25Parameters, boost: Float
     ) throws(SaigaError) -> PreparedQuery {
         let chosen = try fuzzyExpansions(field: field, word: word, maxEdits: maxEdits)
+        expansions?.add(field, chosen.map(\.term))
         guard !chosen.isEmpty else { return .none }
         let df = chosen.map { $0.metas.reduce(0) { $0 + ($1?.docFreq ?? 0) } }.max()!
         let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)

@@ -23,23 +23,13 @@ indirect enum QueryNode: Sendable, Hashable {
     /// `QueryExecutor.maxFuzzyExpansions` by similarity, scored as Lucene's blended top-terms rewrite.
     case fuzzy(field: Int, word: [UInt8], maxEdits: Int)
 
-    /// The patterns and fuzzy words that can contribute to a match (for highlighting their expansions).
-    func multiTermLeaves(into out: inout [QueryNode]) {
-        switch self {
-        case .pattern, .fuzzy: out.append(self)
-        case .boolean(let must, let should, _): for q in must + should { q.multiTermLeaves(into: &out) }
-        case .boosted(let q, _): q.multiTermLeaves(into: &out)
-        default: break
-        }
-    }
-
     /// The analyzed terms per field that can contribute to a match (for highlighting).
     func positiveTerms(into out: inout [Int: Set<[UInt8]>], prefixes: inout [Int: Set<[UInt8]>]) {
         switch self {
         case .term(let f, let t): out[f, default: []].insert(t)
         case .phrase(let f, let ts, _, _): for t in ts { out[f, default: []].insert(t) }
         case .boosted(let q, _): q.positiveTerms(into: &out, prefixes: &prefixes)
-        case .pattern, .fuzzy: break  // their terms are known once expanded against the index (`multiTermLeaves`)
+        case .pattern, .fuzzy: break  // their terms are known once expanded (`QueryExecutor.expansions`)
         case .prefix(let f, let p): prefixes[f, default: []].insert(p)
         case .boolean(let must, let should, _):
             for q in must + should { q.positiveTerms(into: &out, prefixes: &prefixes) }

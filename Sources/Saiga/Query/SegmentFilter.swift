@@ -72,7 +72,8 @@ final class SegmentFilter {
         var sources: [StructuredQuery?] = []
         var rejectsAll = false
         for f in filters {
-            if case .structured(let sq) = f.query, let (check, cost) = try SegmentFilter.columnCheck(sq, seg) {
+            if case .structured(let sq) = f.query, let (check, cost, postings) = try SegmentFilter.columnCheck(sq, seg)
+            {
                 guard let check else {
                     // Nothing in the segment matches: an excluded filter passes everything, a required one nothing.
                     if !f.excluded { rejectsAll = true }
@@ -81,9 +82,7 @@ final class SegmentFilter {
                 checks.append((check, f.excluded))
                 costs.append(f.excluded ? seg.maxDoc - cost : cost)
                 sources.append(sq)
-                if !f.excluded, let meta = try SegmentFilter.keywordPostings(sq, seg) {
-                    skipTerms.append((sq.field, meta))
-                }
+                if !f.excluded, let postings { skipTerms.append((sq.field, postings)) }
                 continue
             }
             let bits = try executor.matches(f.query, segment: s)
@@ -218,41 +217,33 @@ final class SegmentFilter {
         return at
     }
 
-    /// A check of the column of a simple structured filter (nil check: the filter matches nothing here) and an
-    /// estimate of its matches; nil when the filter needs a bit set.
+    /// A check of the column of a simple structured filter (nil check: the filter matches nothing here), an
+    /// estimate of its matches, and for an indexed keyword its postings; nil when the filter needs a bit set.
     private static func columnCheck(
         _ q: StructuredQuery, _ seg: SegmentReader
-    ) throws(SaigaError) -> (Check?, Int)? {
+    ) throws(SaigaError) -> (Check?, Int, TermMeta?)? {
         guard let info = seg.info.field(number: q.field), info.name == q.name else {
             // A field this segment has no value of (declared after it was written).
             switch q.kind {
             case .all: return nil
-            default: return (nil, 0)
+            default: return (nil, 0, nil)
             }
         }
         switch q.kind {
         case .keyword(let value):
             guard let column = try seg.columns.keyword(q.field) else { return nil }
-            guard let ord = value.withUnsafeBytes({ column.ordinal(of: $0) }) else { return (nil, 0) }
-            var cost = seg.maxDoc
-            if info.flags.contains(.indexed),
-                let meta = try withBytes(
-                    value,
-                    { (v: UnsafeRawBufferPointer) throws(SaigaError) in
-                        try seg.lookup(field: q.field, term: v)
-                    })
-            {
-                cost = meta.docFreq
-            }
-            return (column.isMultiValued ? .keywordMulti(column, ord) : .keywordSingle(column, ord), cost)
+            guard let ord = value.withUnsafeBytes({ column.ordinal(of: $0) }) else { return (nil, 0, nil) }
+            let postings = try keywordPostings(q, seg)
+            let check: Check = column.isMultiValued ? .keywordMulti(column, ord) : .keywordSingle(column, ord)
+            return (check, postings?.docFreq ?? seg.maxDoc, postings)
         case .range(let range):
             guard let column = try seg.columns.numeric(q.field) else { return nil }
             var cost = seg.maxDoc
             if let points = try seg.columns.points(q.field) { cost = points.estimateCount(range) }
-            return (.range(column, range), cost)
+            return (.range(column, range), cost, nil)
         case .exists:
             guard let column = try seg.columns.numeric(q.field) else { return nil }
-            return (.exists(column), info.docCount)
+            return (.exists(column), info.docCount, nil)
         case .all:
             return nil
         }

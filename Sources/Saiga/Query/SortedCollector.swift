@@ -92,6 +92,14 @@ struct SortLeaf {
         bestFirst = best
     }
 
+    /// The ordinal a document sorts by: its smallest (mode min) or largest (mode max); nil when it has none.
+    @inline(__always)
+    static func sortOrdinal(_ c: KeywordColumn, _ mode: SortField.Mode, _ doc: Int) -> Int? {
+        var chosen = -1
+        c.forEachOrdinal(doc) { ord in if chosen < 0 || mode == .max { chosen = ord } }
+        return chosen < 0 ? nil : chosen
+    }
+
     /// Key `i` of another document (the heap's worst) as this segment compares it: a number as itself, a
     /// keyword as where its bytes fall among the segment's values (Lucene's per-segment ordinal comparison), so
     /// that candidates are compared with no value built.
@@ -118,9 +126,7 @@ struct SortLeaf {
             guard case .int(let y) = other else { return -1 }
             r = x < y ? -1 : x > y ? 1 : 0
         case .keyword(let c, let mode):
-            var chosen = -1
-            c.forEachOrdinal(doc) { ord in if chosen < 0 || mode == .max { chosen = ord } }
-            guard chosen >= 0 else { return other.isMissing ? 0 : 1 }
+            guard let chosen = SortLeaf.sortOrdinal(c, mode, doc) else { return other.isMissing ? 0 : 1 }
             guard case .ordinal(let o, let exact) = other else { return -1 }
             // Below the bound's position: a smaller value; at it: the same value only when the bound is exact.
             r = chosen < o ? -1 : (chosen == o && exact) ? 0 : 1
@@ -163,9 +169,7 @@ struct SortLeaf {
             let v = mode == .min ? c.value(doc) : c.maxValue(doc)
             return v.map { .int($0) } ?? .missing
         case .keyword(let c, let mode):
-            var chosen = -1
-            c.forEachOrdinal(doc) { ord in if chosen < 0 || mode == .max { chosen = ord } }
-            return chosen < 0 ? .missing : .bytes(Array(c.value(chosen)))
+            return SortLeaf.sortOrdinal(c, mode, doc).map { .bytes(Array(c.value($0))) } ?? .missing
         case .score:
             return .score(score)
         case .none:

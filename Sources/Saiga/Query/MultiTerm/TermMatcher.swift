@@ -143,20 +143,13 @@ extension TermDictionary {
         }
     }
 
-    /// The scalar at byte `i` of a term and its length in bytes (a malformed byte reads as U+FFFD, one byte).
+    /// The scalar at byte `i` of a term and its length in bytes (a malformed byte reads as U+FFFD, one byte):
+    /// the analyzer's decoder, since the analyzer wrote the terms.
     @inline(__always)
     static func decodeScalar(_ t: UnsafeRawBufferPointer, _ i: Int) -> (UInt32, Int) {
-        let b0 = UInt32(t[i])
-        if b0 < 0x80 { return (b0, 1) }
-        func cont(_ k: Int) -> UInt32? {
-            guard i + k < t.count, t[i + k] & 0xC0 == 0x80 else { return nil }
-            return UInt32(t[i + k] & 0x3F)
-        }
-        if b0 & 0xE0 == 0xC0, let c1 = cont(1) { return ((b0 & 0x1F) << 6 | c1, 2) }
-        if b0 & 0xF0 == 0xE0, let c1 = cont(1), let c2 = cont(2) { return ((b0 & 0x0F) << 12 | c1 << 6 | c2, 3) }
-        if b0 & 0xF8 == 0xF0, let c1 = cont(1), let c2 = cont(2), let c3 = cont(3) {
-            return ((b0 & 0x07) << 18 | c1 << 12 | c2 << 6 | c3, 4)
-        }
-        return (0xFFFD, 1)
+        let b0 = t[i]
+        if b0 < 0x80 { return (UInt32(b0), 1) }
+        let (s, n) = Analyzer.decodeMultibyte(t.baseAddress!.assumingMemoryBound(to: UInt8.self), i, t.count)
+        return n == 0 ? (0xFFFD, 1) : (s, n)
     }
 }
