@@ -325,6 +325,17 @@ package enum Sys {
         return Array(UnsafeRawBufferPointer(start: buffer, count: got))
     }
 
+    /// Writes `bytes` as the whole content of the file at `path` (created or truncated), and fsyncs it.
+    package static func writeFile(_ path: String, _ bytes: [UInt8]) throws(SystemError) {
+        let fd = try open(path, O_WRONLY | O_CREAT | O_TRUNC)
+        defer { close(fd) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        defer { buffer.deallocate() }
+        buffer.copyBytes(from: bytes)
+        try writeAll(fd, UnsafeRawBufferPointer(rebasing: buffer[0..<bytes.count]), path: path)
+        try fsync(fd, path: path)
+    }
+
     /// Size of the file at `path`, or 0 if it cannot be read.
     package static func fileSizeOrZero(_ path: String) -> Int {
         var st = stat()

@@ -16,7 +16,8 @@ enum Help {
     static var commands: [any Command.Type] {
         [
             IndexCommand.self, SearchCommand.self, AnalyzeCommand.self, StatsCommand.self, DeleteCommand.self,
-            MergeCommand.self, CheckCommand.self, SchemaCommand.self, ServeCommand.self, HelpCommand.self,
+            MergeCommand.self, CheckCommand.self, EvalCommand.self, SchemaCommand.self, ServeCommand.self,
+            HelpCommand.self,
             VersionCommand.self,
         ]
     }
