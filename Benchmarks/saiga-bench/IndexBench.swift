@@ -5,11 +5,15 @@ import SaigaIngest
 /// default: title and contents in one searchable field, no positions, only the id stored, and Lucene's 33 English
 /// stop words dropped (the analysis of the harness's Lucene, EnglishAnalyzer, and of its PISA, `PISA_STOPS=lucene`).
 /// `--positions` and `--store-text` build the full index instead; `--keep-stopwords` keeps stop words, the
-/// library's default analysis (compare it with `PISA_STOPS=none`).
+/// library's default analysis (compare it with `PISA_STOPS=none`). The peers do not keep unstemmed words, so
+/// neither does this unless `--surface-forms` (the library's default: whole-word prefixes and wildcards).
 enum IndexBench {
     static func run(_ argv: [String]) throws {
         let o = try Options(
-            argv, valued: ["threads", "ram-mb"], flags: ["positions", "store-text", "stopwords", "keep-stopwords"])
+            argv, valued: ["threads", "ram-mb"],
+            flags: [
+                "positions", "store-text", "stopwords", "keep-stopwords", "surface-forms",
+            ])
         guard o.positional.count == 2 else {
             throw BenchUsage(message: "usage: saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N]")
         }
@@ -28,7 +32,9 @@ enum IndexBench {
             path: indexPath,
             options: IndexWriterOptions(
                 openMode: .create, ramBudgetMB: try o.int("ram-mb", 1024),
-                analyzer: AnalyzerOptions(stemming: true, stopWords: !o.flags.contains("keep-stopwords")),
+                analyzer: AnalyzerOptions(
+                    stemming: true, stopWords: !o.flags.contains("keep-stopwords"),
+                    surfaceForms: o.flags.contains("surface-forms")),
                 positions: o.flags.contains("positions"),
                 storeText: o.flags.contains("store-text"), threads: threads))
         try corpus.forEachDocument(

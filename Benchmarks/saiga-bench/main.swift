@@ -2,6 +2,7 @@
 // ../shared/bench/peers (so `peer saiga index|query …` runs Saiga through the same harness as the peer engines).
 //
 //   saiga-bench index CORPUS.jsonl INDEX_DIR [--threads N] [--ram-mb N] [--positions] [--store-text] [--keep-stopwords]
+//     [--surface-forms]
 //   saiga-bench query INDEX_DIR QUERIES.txt [--k 10] [--mode or|and|phrase|syntax] [--warmup 1] [--k1 X --b Y]
 //                     [--exhaustive | --exact-count | --count-limit N]
 //                     [--out RUN.tsv] [--latencies LAT.tsv]

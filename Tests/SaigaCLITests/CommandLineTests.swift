@@ -14,7 +14,7 @@ struct CommandLineTests {
         "index": [
             "--index DIR", "--append", "--split headlines|none", "--skip-bad", "--ram-mb N", "--segment-docs N",
             "--threads N", "--commit-every N", "--force", "--schema FILE.json", "--no-stem", "--stopwords",
-            "--no-positions", "--quiet",
+            "--no-surface-forms", "--no-positions", "--quiet",
         ],
         "search": [
             "--index DIR", "--server HOST:PORT", "--token T", "-k N", "--offset N", "--json", "--k1 X", "--b Y",
@@ -26,6 +26,11 @@ struct CommandLineTests {
         "delete": ["--index DIR", "--query QUERY", "--quiet"],
         "merge": ["--index DIR", "--max-segments N", "--quiet"],
         "check": ["--index DIR", "--json", "--repair"],
+        "eval": [
+            "--qrels FILE", "--run FILE", "--queries FILE", "--index DIR", "--query-syntax", "--depth N",
+            "--boost FIELD^N", "--k1 X", "--b Y", "--measures LIST", "--per-query", "--complete", "--write-run FILE",
+            "--json",
+        ],
         "serve": [
             "--index DIR", "--listen HOST:PORT", "--workers N", "--token T", "--quiet", "--no-verify",
             "--max-connections N", "--max-in-flight N", "--max-frame-bytes N", "--max-buffered-bytes N",

@@ -13,9 +13,7 @@ extension OptionSpec {
         "depth", "N", help: "hits per query with --queries, 1...\(SearchOptions.maxK) (default 1000)")
     fileprivate static let measures = OptionSpec(
         "measures", "LIST",
-        help:
-            "ndcg@K, map, map@K, mrr, p@K, recall@K, comma-separated (default: ndcg@10,map,mrr,p@10,recall@10,recall@100)"
-    )
+        help: "comma-separated: ndcg@K, map, map@K, mrr, p@K, recall@K (default: as listed above)")
     fileprivate static let perQuery = OptionSpec("per-query", help: "also print every query's figures")
     fileprivate static let complete = OptionSpec(
         "complete", help: "with --run: a judged query the run lacks counts, scoring 0 (trec_eval -c)")
@@ -33,8 +31,8 @@ enum EvalCommand: Command {
         "eval", summary: "measure ranking quality against relevance judgments (nDCG, MAP, MRR, P@k, recall@k)",
         discussion: """
             Scores a ranking against TREC qrels ("QUERY 0 DOCUMENT RELEVANCE" lines) and prints the mean of each
-            measure over the queries, as trec_eval computes them (its names: ndcg_cut.K, map, map_cut.K, recip_rank,
-            P.K, recall.K), to four decimals.
+            measure over the queries (default ndcg@10, map, mrr, p@10, recall@10, recall@100) as trec_eval computes
+            them (its names: ndcg_cut.K, map, map_cut.K, recip_rank, P.K, recall.K), to four decimals.
             The ranking is a TREC run file (--run: "QUERY Q0 DOCUMENT RANK SCORE TAG" lines), or the hits of --queries
             run on the index (the top --depth of each). As in trec_eval, a run's documents are ordered by score, ties by
             document id descending (the rank column is not read), and a query counts when it is judged and retrieved

@@ -45,6 +45,9 @@ extension OptionSpec {
             the fields of the documents, as `saiga schema` prints them
             (default: inferred from JSON lines; source, location and date for articles)
             """)
+    fileprivate static let noSurfaceForms = OptionSpec(
+        "no-surface-forms",
+        help: "do not also index unstemmed words (smaller index; running* then finds only terms starting so)")
     fileprivate static let noPositions = OptionSpec(
         "no-positions", help: "no positions (smaller index; phrase queries are then refused)")
 }
@@ -75,7 +78,7 @@ enum IndexCommand: Command {
             """,
         options: [
             .index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force, .schema,
-            .noStem, .stopwords, .noPositions, .quiet.help("no progress and no summary"),
+            .noStem, .stopwords, .noSurfaceForms, .noPositions, .quiet.help("no progress and no summary"),
         ])
 
     struct Summary {
@@ -112,7 +115,9 @@ enum IndexCommand: Command {
             ramMB: try args.int(.ramMB, default: defaults.ramBudgetMB, range: 1...IndexWriterOptions.maxRAMBudgetMB),
             segmentDocs: try args.int(.segmentDocs, range: 1...Int(Int32.max)),
             threads: try args.int(.threads, default: defaults.threads, range: 1...IndexWriterOptions.maxThreads),
-            analyzer: AnalyzerOptions(stemming: !args.flag(.noStem), stopWords: args.flag(.stopwords)),
+            analyzer: AnalyzerOptions(
+                stemming: !args.flag(.noStem), stopWords: args.flag(.stopwords),
+                surfaceForms: !args.flag(.noSurfaceForms)),
             positions: !args.flag(.noPositions), quiet: args.flag(.quiet), append: args.flag(.append),
             commitEvery: try args.int(.commitEvery, range: 1...Int(Int32.max)),
             force: args.flag(.force), schema: try args.value(.schema).map(SchemaFile.read))

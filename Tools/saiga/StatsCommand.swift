@@ -10,7 +10,8 @@ enum StatsCommand: Command {
             "bytes", "generation", "components": {...}, "stemming", "stopwords"}. "docs" counts live documents; "deleted"
             the deleted ones that segments still hold until merges rewrite them. "terms" is the vocabulary (distinct
             terms of the index); "segment_terms" sums each segment's distinct terms (a term in two segments counts
-            twice), which is what the dictionaries hold. "fields" lists each field of the schema:
+            twice), which is what the dictionaries hold. "surface_forms" counts the distinct unstemmed words kept for
+            prefixes, wildcards and completions (besides the terms). "fields" lists each field of the schema:
             {"name", "type", "documents" (with a value), "values" (tokens of text, values otherwise), "terms"}.
             """,
         options: [.index, .json])
@@ -25,7 +26,7 @@ enum StatsCommand: Command {
                 JSON.object([
                     ("docs", "\(s.documents)"), ("deleted", "\(s.deleted)"), ("segments", "\(s.segments)"),
                     ("terms", "\(s.terms)"),
-                    ("segment_terms", "\(s.segmentTerms)"),
+                    ("segment_terms", "\(s.segmentTerms)"), ("surface_forms", "\(s.surfaceForms)"),
                     ("postings", "\(s.postings)"), ("tokens", "\(s.tokens)"), ("bytes", "\(s.bytes)"),
                     ("generation", "\(s.generation)"), ("components", components),
                     ("stemming", "\(s.stemming)"), ("stopwords", "\(s.stopWords)"),
@@ -51,6 +52,10 @@ enum StatsCommand: Command {
                 "terms       \(Terminal.grouped(s.terms)) distinct"
                     + (s.segmentTerms != s.terms
                         ? " (\(Terminal.grouped(s.segmentTerms)) summed over the segments' dictionaries)" : ""))
+            if s.surfaceForms > 0 {
+                Terminal.out(
+                    "            + \(Terminal.grouped(s.surfaceForms)) surface forms (unstemmed words, for prefixes)")
+            }
             Terminal.out("postings    \(Terminal.grouped(s.postings))")
             Terminal.out("tokens      \(Terminal.grouped(s.tokens))")
             Terminal.out("bytes       \(Terminal.grouped(s.bytes)) (\(Terminal.bytes(s.bytes)))")

@@ -61,7 +61,9 @@ extension IndexReader {
             let meta = try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) in
                 try segments[s].lookup(field: field, term: t)
             }
-            if let meta { labels[IndexReader.key(field, meta)] = String(decoding: term, as: UTF8.self) }
+            if let meta {
+                labels[IndexReader.key(field, meta)] = String(decoding: TermKey.displayBytes(term), as: UTF8.self)
+            }
         }
         switch node {
         case .term(let field, let term): try add(field, term)

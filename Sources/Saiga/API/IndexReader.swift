@@ -37,7 +37,7 @@ public final class IndexReader: Sendable {
     let manifest: Manifest
     let directory: IndexDirectory
     /// `vocabularySize`, once computed.
-    let vocabulary = Mutex<Int?>(nil)
+    let vocabulary = Mutex<(terms: Int, surfaceForms: Int)?>(nil)
     let segments: [SegmentReader]
     let docBases: [Int]
     let fieldStats: [Int: FieldStatistics]

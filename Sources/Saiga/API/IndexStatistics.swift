@@ -12,6 +12,9 @@ public struct IndexStatistics: Sendable, Hashable, Codable {
     public var terms: Int
     /// Distinct terms per segment, summed (a term in two segments counts twice): what the term dictionaries hold.
     public var segmentTerms: Int
+    /// Distinct surface forms of stemmed words (`AnalyzerOptions.surfaceForms`), counted like `terms`: the
+    /// unstemmed words that prefixes, wildcards and completions match, held besides the terms.
+    public var surfaceForms: Int = 0
     /// (term, document) pairs.
     public var postings: Int
     /// Indexed tokens.
@@ -39,36 +42,34 @@ public struct IndexStatistics: Sendable, Hashable, Codable {
 }
 
 extension IndexReader {
-    /// Distinct (field, term) keys over all segments: with one segment its dictionary's count, with several a
-    /// merge of the dictionaries (computed once per reader). -1 if a dictionary cannot be read.
-    var vocabularySize: Int {
+    /// Distinct (field, term) keys over all segments, terms and surface forms (`TermKey`) apart: a merge of the
+    /// dictionaries, computed once per reader. -1 if a dictionary cannot be read.
+    var vocabularySize: (terms: Int, surfaceForms: Int) {
         if let known = vocabulary.withLock({ $0 }) { return known }
-        var count = 0
-        if segments.count == 1 {
-            count = segments[0].terms.termCount
-        } else {
-            var walks = segments.map { CheckedTermWalk($0) }
-            do throws(SaigaError) {
-                var live = [Bool](repeating: false, count: walks.count)
-                for i in walks.indices { live[i] = try walks[i].next() }
-                while let smallest = walks.smallestKey(live: live) {
-                    let key = walks[smallest].key
-                    count += 1
-                    for i in walks.indices where live[i] && walks[i].key == key { live[i] = try walks[i].next() }
-                }
-            } catch { count = -1 }
-        }
+        var count = (terms: 0, surfaceForms: 0)
+        var walks = segments.map { CheckedTermWalk($0) }
+        do throws(SaigaError) {
+            var live = [Bool](repeating: false, count: walks.count)
+            for i in walks.indices { live[i] = try walks[i].next() }
+            while let smallest = walks.smallestKey(live: live) {
+                let key = walks[smallest].key
+                if TermKey.isSurfaceForm(key) { count.surfaceForms += 1 } else { count.terms += 1 }
+                for i in walks.indices where live[i] && walks[i].key == key { live[i] = try walks[i].next() }
+            }
+        } catch { count = (-1, -1) }
         vocabulary.withLock { $0 = count }
         return count
     }
 
     /// The size and shape of the index: documents, segments, terms, postings, tokens and bytes by component.
     public var statistics: IndexStatistics {
+        let vocabulary = vocabularySize
         var s = IndexStatistics(
             generation: generation, documents: documentCount, deleted: deletedCount,
-            segments: segments.count, terms: vocabularySize, segmentTerms: 0,
+            segments: segments.count, terms: vocabulary.terms, segmentTerms: 0,
             postings: 0, tokens: 0, bytes: 0, componentBytes: [:],
             stemming: analyzerOptions.stemming, stopWords: analyzerOptions.stopWords)
+        s.surfaceForms = vocabulary.surfaceForms
         for seg in segments {
             for f in seg.info.fields {
                 s.segmentTerms += f.termCount

@@ -149,11 +149,20 @@ public enum IndexChecker {
         var docFreqSum = [Int](repeating: 0, count: 256)
         var ttfSum = [Int](repeating: 0, count: 256)
         var termCount = [Int](repeating: 0, count: 256)
+        // Surface forms (`TermKey`): counted apart; they belong to tokenized fields and cannot outnumber the tokens.
+        var surfaceTokens = [Int](repeating: 0, count: 256)
         var walk = CheckedTermWalk(reader)
         var termsSound = true
         do {
             while try walk.next() {
                 let f = walk.field
+                if TermKey.isSurfaceForm(walk.key) {
+                    surfaceTokens[f] += walk.meta.totalTermFreq
+                    try walk.forEachPosting(withPositions: false) {
+                        (_: Int32, _: UInt32, _: UnsafeBufferPointer<UInt32>) throws(SaigaError) in
+                    }
+                    continue
+                }
                 termCount[f] += 1
                 docFreqSum[f] += walk.meta.docFreq
                 ttfSum[f] += walk.meta.totalTermFreq
@@ -170,6 +179,13 @@ public enum IndexChecker {
             // their postings count.
             for f in info.fields where f.flags.contains(.indexed) && f.number != BuiltinFields.idField {
                 let tokens = f.flags.contains(.norms) ? ttfSum[f.number] : docFreqSum[f.number]
+                if surfaceTokens[f.number] > 0 && (!f.flags.contains(.norms) || surfaceTokens[f.number] > tokens) {
+                    fail(
+                        .corrupt(
+                            metaPath,
+                            "field \(f.name): \(surfaceTokens[f.number]) surface-form occurrences, for \(tokens) tokens"
+                        ))
+                }
                 if termCount[f.number] != f.termCount || docFreqSum[f.number] != f.sumDocFreq
                     || tokens != f.sumTotalTermFreq
                 {

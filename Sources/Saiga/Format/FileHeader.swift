@@ -46,7 +46,7 @@ enum FileHeader {
     static let magic: UInt32 = 0x4749_4153  // "SAIG"
     static let size = 28
     /// The on-disk format version this build writes and reads. See docs/FORMAT.md.
-    static let formatVersion: UInt32 = 7
+    static let formatVersion: UInt32 = 8
 
     static func write(_ out: OutputFile, kind: FileKind, id: SegmentID) throws(SaigaError) {
         try out.writeU32(magic)

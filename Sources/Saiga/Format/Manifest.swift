@@ -60,6 +60,7 @@ struct Manifest: Sendable, Hashable {
         var flags: UInt8 = 0
         if analyzer.stemming { flags |= 1 }
         if analyzer.stopWords { flags |= 2 }
+        if analyzer.surfaceForms { flags |= 8 }
         if positions { flags |= 4 }
         w.writeU8(flags)
         w.writeVInt(Manifest.analysisVersion)
@@ -122,7 +123,8 @@ struct Manifest: Sendable, Hashable {
             guard c.isAtEnd else { throw SaigaError.corrupt(path, "trailing bytes in manifest") }
             return Manifest(
                 generation: generation, commitID: id,
-                analyzer: AnalyzerOptions(stemming: flags & 1 != 0, stopWords: flags & 2 != 0),
+                analyzer: AnalyzerOptions(
+                    stemming: flags & 1 != 0, stopWords: flags & 2 != 0, surfaceForms: flags & 8 != 0),
                 positions: flags & 4 != 0, nextSegmentNumber: next, segments: segments, userData: userData,
                 schema: schema)
         } catch let e as SaigaError {

@@ -39,16 +39,29 @@ struct Highlighter {
     }
 
     private func snippet(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var sink = CollectingSink(withOffsets: true)
+        // A token matches by its term, or by its word as written (`TermKey`): a surface form a pattern expanded
+        // to (marker byte first in `weights`), or a prefix of the word (`running*` marks "running", term `run`).
+        let surfaceForms = analyzer.options.stemming && analyzer.options.surfaceForms
+        var sink = CollectingSink(withOffsets: true, surfaceForms: surfaceForms)
         analyzer.analyze(UnsafeRawBufferPointer(bytes), into: &sink)
         var toks: [Tok] = []
         toks.reserveCapacity(sink.terms.count)
         var matchedTerms: [[UInt8]] = []
         var termIndexes: [[UInt8]: Int] = [:]
         for i in sink.terms.indices {
-            let term = sink.terms[i]
+            var term = sink.terms[i]
             var index = -1
-            if weights[term] != nil || prefixes.contains(where: { term.starts(with: $0) }) {
+            var matched = weights[term] != nil || prefixes.contains(where: { term.starts(with: $0) })
+            if !matched && surfaceForms {
+                let word = sink.surfaces[i] ?? term
+                if prefixes.contains(where: { word.starts(with: $0) }) {
+                    matched = true
+                } else if weights[[TermKey.surfaceMarker] + word] != nil {
+                    term = [TermKey.surfaceMarker] + word
+                    matched = true
+                }
+            }
+            if matched {
                 if let k = termIndexes[term] {
                     index = k
                 } else {

@@ -235,20 +235,24 @@ struct QueryExecutor {
     }
 
     /// The distinct terms of `field` that `pattern` accepts, over all segments, sorted; more than
-    /// `maxPrefixExpansions` is an error.
+    /// `maxPrefixExpansions` is an error. The field's surface forms (`TermKey`) are matched too, so that a pattern
+    /// finds whole words on a stemmed field; they come back with their marker byte first.
     func expand(field: Int, pattern: TermPattern, source: String) throws(SaigaError) -> [[UInt8]] {
         let matcher = try AutomatonMatcher(pattern, source: source)
         var found = Set<[UInt8]>()
         for s in segments {
-            try s.terms.intersect(field: UInt8(field), matcher) {
-                (term: UnsafeRawBufferPointer, _: TermMeta, _: Int) throws(SaigaError) -> Bool in
-                found.insert(Array(term))
-                if found.count > QueryExecutor.maxPrefixExpansions {
-                    throw SaigaError(
-                        .limitExceeded,
-                        "\(source) matches more than \(QueryExecutor.maxPrefixExpansions) terms; make it more specific")
+            for surface in [false, true] {
+                try s.terms.intersect(field: UInt8(field), surfaceForms: surface, matcher) {
+                    (term: UnsafeRawBufferPointer, _: TermMeta, _: Int) throws(SaigaError) -> Bool in
+                    found.insert(surface ? [TermKey.surfaceMarker] + Array(term) : Array(term))
+                    if found.count > QueryExecutor.maxPrefixExpansions {
+                        throw SaigaError(
+                            .limitExceeded,
+                            "\(source) matches more than \(QueryExecutor.maxPrefixExpansions) terms; make it more specific"
+                        )
+                    }
+                    return true
                 }
-                return true
             }
         }
         return found.sorted { $0.lexicographicallyPrecedes($1) }
@@ -316,20 +320,22 @@ struct QueryExecutor {
     /// The distinct terms of `field` starting with `prefix`, over all segments, sorted.
     func expand(field: Int, prefix: [UInt8]) throws(SaigaError) -> [[UInt8]] {
         var found = Set<[UInt8]>()
-        let key = [UInt8(field)] + prefix
-        for s in segments {
-            try withBytes(key) { (k: UnsafeRawBufferPointer) throws(SaigaError) in
-                try s.terms.forEachTerm(withPrefix: k) {
-                    (term: UnsafeRawBufferPointer, _: TermMeta) throws(SaigaError) -> Bool in
-                    found.insert(Array(term.dropFirst()))
-                    if found.count > QueryExecutor.maxPrefixExpansions {
-                        let text = String(decoding: prefix, as: UTF8.self)
-                        throw SaigaError(
-                            .limitExceeded,
-                            "prefix '\(text)*' matches more than \(QueryExecutor.maxPrefixExpansions) terms; use a longer prefix"
-                        )
+        // The terms, and the surface forms (`TermKey`: whole words on a stemmed field, marker byte kept).
+        for key in [[UInt8(field)] + prefix, [UInt8(field), TermKey.surfaceMarker] + prefix] {
+            for s in segments {
+                try withBytes(key) { (k: UnsafeRawBufferPointer) throws(SaigaError) in
+                    try s.terms.forEachTerm(withPrefix: k) {
+                        (term: UnsafeRawBufferPointer, _: TermMeta) throws(SaigaError) -> Bool in
+                        found.insert(Array(term.dropFirst()))
+                        if found.count > QueryExecutor.maxPrefixExpansions {
+                            let text = String(decoding: prefix, as: UTF8.self)
+                            throw SaigaError(
+                                .limitExceeded,
+                                "prefix '\(text)*' matches more than \(QueryExecutor.maxPrefixExpansions) terms; use a longer prefix"
+                            )
+                        }
+                        return true
                     }
-                    return true
                 }
             }
         }

@@ -59,7 +59,7 @@ struct CheckedTermWalk {
     ) throws(SaigaError) {
         let key = cursor.key
         let field = Int(key[0])
-        let readPositions = withPositions && reader.fieldHasPositions[field]
+        let readPositions = withPositions && TermKey.hasPositions(key, reader.fieldHasPositions)
         let it = reader.postingsIterator(cursor.meta, field: field)
         let maxDoc = Int32(reader.maxDoc)
         var last: Int32 = -1

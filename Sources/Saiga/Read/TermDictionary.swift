@@ -164,7 +164,7 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
         }
     }
 
-    /// Every term of a field, in order (for `saiga check`-style walks and tests).
+    /// Every term of a field, in order, without its surface forms (`TermKey`); `body` gets whole keys.
     func forEachTerm(
         field: UInt8, _ body: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool
     )
@@ -172,7 +172,9 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     {
         var f = field
         try withUnsafeBytes(of: &f) { (p: UnsafeRawBufferPointer) throws(SaigaError) in
-            try forEachTerm(withPrefix: p, body)
+            try forEachTerm(withPrefix: p) { (k: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) in
+                TermKey.isSurfaceForm(k) ? true : try body(k, meta)
+            }
         }
     }
 
@@ -260,8 +262,8 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                             from: suffix.baseAddress!, byteCount: suffix.count)
                     }
                     keyLength = shared + suffix.count
-                    let field = Int(key[0])
-                    let positions = field < fieldHasPositions.count && fieldHasPositions[field]
+                    let positions = TermKey.hasPositions(
+                        UnsafeRawBufferPointer(start: key.baseAddress!, count: keyLength), fieldHasPositions)
                     let m: TermMeta
                     do {
                         let head = try metaCursor.readVInt()

@@ -254,6 +254,32 @@ struct PostingsBuffer: TokenSink {
         }
     }
 
+    /// With stemming and `AnalyzerOptions.surfaceForms`: the analyzer passes the unstemmed words.
+    @usableFromInline var wantsSurfaceForms = false
+
+    /// A word the stemmer changed, as written: a posting of its surface form (`TermKey`, key field byte, 0x00,
+    /// word), with a frequency and no positions.
+    @inlinable
+    mutating func surfaceForm(_ word: UnsafeRawBufferPointer) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: word.count + 1) { buffer in
+            buffer[0] = TermKey.surfaceMarker
+            UnsafeMutableRawPointer(buffer.baseAddress! + 1).copyMemory(from: word.baseAddress!, byteCount: word.count)
+            let saved = withPositions
+            withPositions = false
+            let t = intern(currentField, UnsafeRawBufferPointer(start: buffer.baseAddress!, count: word.count + 1))
+            withPositions = saved
+            let doc = currentDoc
+            if lastDoc[t] != doc {
+                if lastDoc[t] >= 0 { closeEntry(t) }
+                lastDoc[t] = doc
+                freqInDoc[t] = 0
+                docFreq[t] &+= 1
+            }
+            freqInDoc[t] &+= 1
+            totalTermFreq[t] &+= 1
+        }
+    }
+
     /// Adds an untokenized term (the id) for the current document: frequency 1, no positions.
     mutating func addKeyword(_ field: UInt8, _ term: UnsafeRawBufferPointer) -> Int {
         let saved = withPositions

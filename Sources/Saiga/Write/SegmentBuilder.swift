@@ -176,6 +176,7 @@ final class SegmentBuilder {
         guard fields[field].flags.contains(.indexed) else { return 0 }
         postings.currentField = UInt8(field)
         postings.withPositions = fields[field].flags.contains(.positions)
+        postings.wantsSurfaceForms = analyzer.options.stemming && analyzer.options.surfaceForms
         var text = text
         return text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &postings) }
     }
@@ -230,15 +231,18 @@ final class SegmentBuilder {
             let field = Int(postings.termField[t])
             // Ids are interned in RAM (to catch duplicates) but looked up through the id store, not the dictionary.
             if field == BuiltinFields.idField { continue }
-            let meta = try encoder.encodeTerm(
-                postings: postings, term: t, norms: normIndex[field] >= 0 ? norms[normIndex[field]] : [],
-                positions: hasPositions[field])
             key.removeAll(keepingCapacity: true)
             key.append(UInt8(field))
             key.append(contentsOf: postings.termBytes(t))
+            let meta = try encoder.encodeTerm(
+                postings: postings, term: t, norms: normIndex[field] >= 0 ? norms[normIndex[field]] : [],
+                positions: TermKey.hasPositions(key, hasPositions))
             try termWriter.add(key: key, meta: meta)
-            fields[field].sumDocFreq += meta.docFreq
-            fields[field].termCount += 1
+            // A surface form is not a term of the field's statistics (`TermKey`).
+            if !TermKey.isSurfaceForm(key) {
+                fields[field].sumDocFreq += meta.docFreq
+                fields[field].termCount += 1
+            }
         }
         try termWriter.finish()
 

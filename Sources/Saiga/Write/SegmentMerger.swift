@@ -178,7 +178,7 @@ struct SegmentMerger {
             if termsSeen & 255 == 0 { try checkAbort() }
             let key = walks[smallest].key
             let field = Int(key[0])
-            let withPositions = positions && hasPositions[field]
+            let withPositions = positions && TermKey.hasPositions(key, hasPositions)
             term.removeAll()
             for i in walks.indices where live[i] && walks[i].key == key {
                 let map = docMaps[i]
@@ -202,7 +202,8 @@ struct SegmentMerger {
                 &term, docFreq: term.count, totalTermFreq: term.totalTermFreq,
                 norms: normIndex[field] >= 0 ? norms[normIndex[field]] : [], positions: withPositions)
             try termWriter.add(key: key, meta: meta)
-            if field < layout.fields.count {
+            // A surface form is not a term of the field's statistics (`TermKey`).
+            if field < layout.fields.count && !TermKey.isSurfaceForm(key) {
                 fields[field].sumDocFreq += meta.docFreq
                 fields[field].termCount += 1
                 if normIndex[field] >= 0 {

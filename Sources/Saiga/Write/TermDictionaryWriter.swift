@@ -64,7 +64,7 @@ final class TermDictionaryWriter {
                 metaBytes.writeVInt(m.docOffset - lastDocOffset)
                 lastDocOffset = m.docOffset
             }
-            if fieldHasPositions[Int(key[0])] {
+            if TermKey.hasPositions(key, fieldHasPositions) {
                 metaBytes.writeVInt(m.posOffset - lastPosOffset)
                 lastPosOffset = m.posOffset
             }

@@ -21,6 +21,9 @@ struct ReferenceIndex {
     var docCount: [Int: Int] = [:]
     var sumTotalTermFreq: [Int: Int] = [:]
     var docFreqs: [Int: [[UInt8]: Int]] = [:]
+    /// The surface forms of words the stemmer changed (marker byte first, as the engine keys them), per field:
+    /// what prefixes and patterns match besides the terms.
+    var surfaceDocFreqs: [Int: [[UInt8]: Int]] = [:]
     /// The documents' structured fields, typed and normalized by the schema: values[doc][field number].
     let schema: Schema
     let values: [[Int: [FieldValue]]]
@@ -63,11 +66,15 @@ struct ReferenceIndex {
                     ))
             }
             for (number, text) in texts {
-                var sink = CollectingSink(withOffsets: false)
+                var sink = CollectingSink(
+                    withOffsets: false, surfaceForms: analyzer.options.stemming && analyzer.options.surfaceForms)
                 var t = text
                 _ = t.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
                 var field = Field(terms: sink.terms, positions: sink.positions)
                 for (i, t) in sink.terms.enumerated() { field.positionsOf[t, default: []].append(sink.positions[i]) }
+                for (i, word) in sink.surfaces.enumerated() {
+                    if let word { field.positionsOf[[0] + word, default: []].append(sink.positions[i]) }
+                }
                 f[number] = field
             }
             fields.append(f)
@@ -80,13 +87,19 @@ struct ReferenceIndex {
             docCount[number] = fields.filter { $0[number]!.length > 0 }.count
             sumTotalTermFreq[number] = fields.reduce(0) { $0 + $1[number]!.length }
             var dfs: [[UInt8]: Int] = [:]
-            for f in fields { for t in f[number]!.positionsOf.keys { dfs[t, default: 0] += 1 } }
+            var surfaces: [[UInt8]: Int] = [:]
+            for f in fields {
+                for t in f[number]!.positionsOf.keys {
+                    if t.first == 0 { surfaces[t, default: 0] += 1 } else { dfs[t, default: 0] += 1 }
+                }
+            }
             docFreqs[number] = dfs
+            surfaceDocFreqs[number] = surfaces
         }
     }
 
     func docFreq(_ field: Int, _ term: [UInt8]) -> Int {
-        docFreqs[field]![term] ?? 0
+        term.first == 0 ? surfaceDocFreqs[field]![term] ?? 0 : docFreqs[field]![term] ?? 0
     }
 
     func stats(_ field: Int) -> FieldStatistics {
@@ -130,16 +143,22 @@ struct ReferenceIndex {
             }
         }
         let regex = try! NSRegularExpression(pattern: "^" + icu(pattern) + "$")
-        return docFreqs[field]!.keys.filter { t in
+        func matches(_ t: ArraySlice<UInt8>) -> Bool {
             let s = String(decoding: t, as: UTF8.self)
             return regex.firstMatch(in: s, range: NSRange(s.startIndex..., in: s)) != nil
-        }.sorted { $0.lexicographicallyPrecedes($1) }
+        }
+        return
+            (docFreqs[field]!.keys.filter { matches($0[...]) }
+            + surfaceDocFreqs[field]!.keys.filter { matches($0.dropFirst()) }).sorted {
+                $0.lexicographicallyPrecedes($1)
+            }
     }
 
     /// Every distinct term of a field with the prefix, sorted.
     func expand(_ field: Int, _ prefix: [UInt8]) -> [[UInt8]] {
         var set = Set<[UInt8]>()
         for t in docFreqs[field]!.keys where t.starts(with: prefix) { set.insert(t) }
+        for t in surfaceDocFreqs[field]!.keys where t.dropFirst().starts(with: prefix) { set.insert(t) }
         return set.sorted { $0.lexicographicallyPrecedes($1) }
     }
 

@@ -30,8 +30,12 @@ extension TermDictionary {
     /// resumes from there; when a prefix leads to a dead state, it seeks past every term with that prefix (through
     /// the block index when the next candidate is in a later block). It looks at the terms the automaton may
     /// accept and their neighbours, not at every term.
+    ///
+    /// With `surfaceForms`, it walks the field's surface forms instead (`TermKey`), and `body` gets the words
+    /// without their marker; without, it never sees them.
     func intersect<M: TermMatcher>(
-        field: UInt8, _ matcher: M, _ body: (UnsafeRawBufferPointer, TermMeta, M.State) throws(SaigaError) -> Bool
+        field: UInt8, surfaceForms: Bool = false, _ matcher: M,
+        _ body: (UnsafeRawBufferPointer, TermMeta, M.State) throws(SaigaError) -> Bool
     ) throws(SaigaError) {
         // states[i]: the state after the first i scalars of the last term, which end at byte ends[i] (ends[0] ==
         // 0). The last term's bytes and the seek target (field byte first) live in fixed buffers: terms are
@@ -47,19 +51,23 @@ extension TermDictionary {
             seekTo.deallocate()
         }
         var lastCount = 0
+        // The key bytes before the term: the field byte, and the marker of a surface form. The terms proper start at
+        // the byte after the marker, so the walk of the terms starts there.
+        let header = surfaceForms ? 2 : 1
         seekTo[0] = field
-        var seekCount = 1
+        seekTo[1] = surfaceForms ? TermKey.surfaceMarker : TermKey.surfaceMarker + 1
+        var seekCount = 2
         var stop = false
-        var block = blockIndex(atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: 1))
+        var block = blockIndex(atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: seekCount))
         while !stop && block < blockCount {
             var jump: Int?
             try scanBlock(block) { (key: UnsafeRawBufferPointer, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
                 if compareBytes(key, UnsafeRawBufferPointer(start: seekTo, count: seekCount)) < 0 { return true }
-                guard key[0] == field else {
+                guard key[0] == field, !surfaceForms || TermKey.isSurfaceForm(key) else {
                     stop = true
                     return false
                 }
-                let term = UnsafeRawBufferPointer(rebasing: key[1...])
+                let term = UnsafeRawBufferPointer(rebasing: key[header...])
                 // Resume from the deepest state whose bytes this term shares with the last one.
                 var shared = 0
                 let limit = min(term.count, lastCount)
@@ -93,9 +101,10 @@ extension TermDictionary {
                             dead = TermDictionary.decodeScalar(term, bytes).0
                             live = matcher.nextLiveScalar(states[level], after: dead)
                         }
-                        UnsafeMutableRawBufferPointer(start: seekTo + 1, count: bytes).copyMemory(
+                        UnsafeMutableRawBufferPointer(start: seekTo + header, count: bytes).copyMemory(
                             from: UnsafeRawBufferPointer(rebasing: term[0..<bytes]))
-                        seekCount = 1 + bytes + TermDictionary.encodeScalar(live!, into: seekTo + 1 + bytes)
+                        seekCount =
+                            header + bytes + TermDictionary.encodeScalar(live!, into: seekTo + header + bytes)
                         let next = blockIndex(atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: seekCount))
                         if next > block {
                             jump = next
