@@ -10,6 +10,7 @@
 //                     [--client-spin-us N] [--ping]
 //   saiga-bench index-fields CORPUS-FIELDS.jsonl INDEX_DIR [--threads N]
 //   saiga-bench fields-query INDEX_DIR TASKS.jsonl [--warmup 1] [--k1 X --b Y] [--out RESULTS.jsonl]
+//   saiga-bench suggest INDEX_DIR QUERIES.txt [--limit 5] [--titles 0] [--warmup 1]
 //   saiga-bench codec
 //   saiga-bench living CORPUS.jsonl WORK_DIR [--commits 20] [--small-commits 10000] [--open-segments 100]
 //
@@ -53,6 +54,8 @@ do {
         try IndexFieldsBench.run(argv)
     case "fields-query":
         try FieldsQueryBench.run(argv)
+    case "suggest":
+        try SuggestBench.run(argv)
     default:
         fputs("saiga-bench: unknown command \(command)\n", stderr)
         exit(64)

@@ -143,6 +143,14 @@ public final class SaigaClient: Sendable {
         return s
     }
 
+    /// Completions of the last word of `text`, and with `titles` > 0 matching titles (SUGGEST).
+    public func suggest(_ text: String, limit: Int = 5, titles: Int = 0) throws(ClientError) -> SuggestResponse {
+        let request = SuggestRequest(
+            text: text, limit: UInt32(clamping: max(0, limit)), titles: UInt32(clamping: max(0, titles)))
+        guard case .suggestions(let s) = try roundTrip(.suggest(request)) else { throw unexpected("SUGGESTIONS") }
+        return s
+    }
+
     /// Sends `requests` without waiting for each answer and collects the answers (in request order; the server
     /// may finish them in any order). ERROR answers come back as `.error` elements, not as a thrown error.
     ///
@@ -212,6 +220,10 @@ public final class SaigaClient: Sendable {
     }
     public func stats() async throws(ClientError) -> StatsResponse {
         try await run { () throws(ClientError) in try self.stats() }
+    }
+
+    public func suggest(_ text: String, limit: Int = 5, titles: Int = 0) async throws(ClientError) -> SuggestResponse {
+        try await run { () throws(ClientError) in try self.suggest(text, limit: limit, titles: titles) }
     }
 
     private func run<T: Sendable>(

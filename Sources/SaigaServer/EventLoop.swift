@@ -429,7 +429,7 @@ final class EventLoop: @unchecked Sendable {
             fail(c, requestID: frame.requestID, WireError(.invalidArgument, "HELLO was already received"), close: false)
         case .ping(let data):
             send(Response.pong(data).frame(requestID: frame.requestID), to: c)
-        case .search, .get, .stats:
+        case .search, .get, .stats, .suggest:
             // In flight: sent and not yet answered (a worker decrements before it writes the answer).
             guard c.unanswered < config.maxInFlightPerConnection else {
                 fail(

@@ -98,10 +98,20 @@ final class IndexHolder: Sendable {
                 throw SaigaError(.corruptIndex, why)
             }
             current.withLock { $0 = fresh }
+            prepareSuggestionsInBackground(fresh)
             return fresh.generation
         }
         current.withLock { $0 = fresh }
+        prepareSuggestionsInBackground(fresh)
         return fresh.generation
+    }
+
+    /// Builds the completion words of a commit on a background thread, so that the first SUGGEST after a load does
+    /// not wait for them (a SUGGEST that comes first builds them itself; a failure is reported by it).
+    func prepareSuggestionsInBackground(_ reader: IndexReader) {
+        Sys.spawnThread {
+            _ = try? reader.prepareSuggestions()
+        }
     }
 
     /// Logs, once per generation, the newer commits a reader skipped as damaged.

@@ -80,6 +80,15 @@ enum RequestHandler {
                         documents: UInt64(s.documents), segments: UInt32(s.segments),
                         terms: UInt64(s.terms), postings: UInt64(s.postings), bytes: UInt64(s.bytes),
                         generation: s.generation))
+            case .suggest(let s):
+                let r = try reader.suggest(s.text, limit: Int(min(s.limit, 1000)), titles: Int(min(s.titles, 1000)))
+                return .suggestions(
+                    SuggestResponse(
+                        completions: r.completions.map {
+                            SuggestResponse.Completion(text: $0.text, word: $0.word, frequency: UInt64($0.frequency))
+                        },
+                        titles: r.titles.map { SuggestResponse.Title(id: $0.id, title: $0.title, score: $0.score) },
+                        tookMicros: UInt64(r.duration.inSeconds * 1e6)))
             case .hello, .ping:
                 return .error(WireError(.internalError, "handled by the event loop"))
             }

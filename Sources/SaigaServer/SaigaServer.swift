@@ -103,6 +103,7 @@ public final class SaigaServer: Sendable {
         } catch { throw .system(error) }
         Sys.spawnThread { loop.run() }
         holder.verifyInBackground()
+        holder.prepareSuggestionsInBackground(holder.reader)
     }
 
     /// Asks the server to stop: no new connections or requests, in-flight requests finish (bounded by

@@ -5,11 +5,13 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case search = 0x03
     case get = 0x04
     case stats = 0x05
+    case suggest = 0x06
     case helloOK = 0x81
     case pong = 0x82
     case results = 0x83
     case document = 0x84
     case statsResult = 0x85
+    case suggestions = 0x86
     case error = 0xFF
 }
 
@@ -221,6 +223,108 @@ public struct GetRequest: Sendable, Hashable {
     }
 }
 
+/// SUGGEST: complete the last word of `text` (and, with `titles`, suggest titles).
+public struct SuggestRequest: Sendable, Hashable {
+    public var text: String
+    public var limit: UInt32
+    public var titles: UInt32
+
+    public init(text: String, limit: UInt32 = 5, titles: UInt32 = 0) {
+        self.text = text
+        self.limit = limit
+        self.titles = titles
+    }
+
+    public func encode() -> [UInt8] {
+        var w = FieldWriter()
+        w.string(1, text)
+        w.u32(2, limit)
+        w.u32(3, titles)
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(WireError) -> SuggestRequest {
+        let f = try FieldSet(payload, message: "SUGGEST", known: [1, 2, 3])
+        return SuggestRequest(
+            text: try f.required(try f.string(1), 1, "text"), limit: try f.u32(2) ?? 5, titles: try f.u32(3) ?? 0)
+    }
+}
+
+/// SUGGESTIONS: the completions (text, word, frequency) and titles (id, title, score) of a SUGGEST.
+public struct SuggestResponse: Sendable, Hashable {
+    public struct Completion: Sendable, Hashable {
+        public var text: String
+        public var word: String
+        public var frequency: UInt64
+        public init(text: String, word: String, frequency: UInt64) {
+            self.text = text
+            self.word = word
+            self.frequency = frequency
+        }
+    }
+    public struct Title: Sendable, Hashable {
+        public var id: String
+        public var title: String
+        public var score: Float
+        public init(id: String, title: String, score: Float) {
+            self.id = id
+            self.title = title
+            self.score = score
+        }
+    }
+    public var completions: [Completion]
+    public var titles: [Title]
+    public var tookMicros: UInt64
+
+    public init(completions: [Completion], titles: [Title], tookMicros: UInt64) {
+        self.completions = completions
+        self.titles = titles
+        self.tookMicros = tookMicros
+    }
+
+    public func encode() -> [UInt8] {
+        var w = FieldWriter()
+        for c in completions {
+            var n = FieldWriter()
+            n.string(1, c.text)
+            n.string(2, c.word)
+            n.u64(3, c.frequency)
+            w.nested(1, n)
+        }
+        for t in titles {
+            var n = FieldWriter()
+            n.string(1, t.id)
+            n.string(2, t.title)
+            n.f32(3, t.score)
+            w.nested(2, n)
+        }
+        w.u64(3, tookMicros)
+        return w.bytes
+    }
+
+    public static func decode(_ payload: [UInt8]) throws(WireError) -> SuggestResponse {
+        let message = "SUGGESTIONS"
+        let f = try FieldSet(lenient: payload, message: message)
+        var completions: [Completion] = []
+        for c in f.all(1) {
+            let n = try FieldSet(lenient: Array(c.value), message: message)
+            completions.append(
+                Completion(
+                    text: try n.required(try n.string(1), 1, "text"), word: try n.required(try n.string(2), 2, "word"),
+                    frequency: try n.u64(3) ?? 0))
+        }
+        var titles: [Title] = []
+        for t in f.all(2) {
+            let n = try FieldSet(lenient: Array(t.value), message: message)
+            titles.append(
+                Title(
+                    id: try n.required(try n.string(1), 1, "id"), title: try n.string(2) ?? "",
+                    score: try n.f32(3) ?? 0))
+        }
+        return SuggestResponse(completions: completions, titles: titles, tookMicros: try f.u64(3) ?? 0)
+    }
+}
+
 /// A decoded request frame.
 public enum Request: Sendable, Hashable {
     case hello(Hello)
@@ -228,6 +332,7 @@ public enum Request: Sendable, Hashable {
     case search(SearchRequest)
     case get(GetRequest)
     case stats
+    case suggest(SuggestRequest)
 
     /// Decodes a request frame; unknown message types, unknown fields and bad values are `WireError`s.
     public static func decode(_ frame: Frame) throws(WireError) -> Request {
@@ -242,6 +347,7 @@ public enum Request: Sendable, Hashable {
             return .ping(f.first(1).map { Array($0.value) } ?? [])
         case .search: return .search(try SearchRequest.decode(frame.payload))
         case .get: return .get(try GetRequest.decode(frame.payload))
+        case .suggest: return .suggest(try SuggestRequest.decode(frame.payload))
         case .stats:
             _ = try FieldSet(frame.payload, message: "STATS", known: [])
             return .stats
@@ -656,6 +762,7 @@ public enum Response: Sendable, Hashable {
     case results(SearchResponse)
     case document(DocumentResponse)
     case stats(StatsResponse)
+    case suggestions(SuggestResponse)
     case error(WireError)
 
     public static func decode(_ frame: Frame) throws(WireError) -> Response {
@@ -670,6 +777,7 @@ public enum Response: Sendable, Hashable {
         case .results: return .results(try SearchResponse.decode(frame.payload))
         case .document: return .document(try DocumentResponse.decode(frame.payload))
         case .statsResult: return .stats(try StatsResponse.decode(frame.payload))
+        case .suggestions: return .suggestions(try SuggestResponse.decode(frame.payload))
         case .error: return .error(try WireError.decode(frame.payload))
         default:
             throw WireError(.unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is not a response")
@@ -687,6 +795,7 @@ public enum Response: Sendable, Hashable {
         case .results(let m): return Frame(.results, requestID: requestID, payload: m.encode())
         case .document(let m): return Frame(.document, requestID: requestID, payload: m.encode())
         case .stats(let m): return Frame(.statsResult, requestID: requestID, payload: m.encode())
+        case .suggestions(let m): return Frame(.suggestions, requestID: requestID, payload: m.encode())
         case .error(let e): return Frame(.error, requestID: requestID, payload: e.encode())
         }
     }
@@ -704,6 +813,7 @@ extension Request {
         case .search(let m): return Frame(.search, requestID: requestID, payload: m.encode())
         case .get(let m): return Frame(.get, requestID: requestID, payload: m.encode())
         case .stats: return Frame(.stats, requestID: requestID)
+        case .suggest(let m): return Frame(.suggest, requestID: requestID, payload: m.encode())
         }
     }
 }

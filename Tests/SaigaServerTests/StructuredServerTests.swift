@@ -17,6 +17,54 @@ struct StructuredServerTests {
 
         """
 
+    @Test("SUGGEST: the Swift client, the Python client and saiga suggest --server complete as the library does")
+    func suggestionsOverTheProtocol() async throws {
+        try await withTempDir { dir in
+            let file = dir.appendingPathComponent("products.jsonl")
+            try Data(Self.products.utf8).write(to: file)
+            let idx = dir.appendingPathComponent("idx")
+            let built = try await saiga(["index", "--index", idx.path, file.path, "--quiet"])
+            try #require(built.succeeded, "\(built)")
+            let local = try IndexReader(path: idx.path).suggest("felt sl", limit: 3, titles: 2)
+            #expect(local.completions.map(\.text) == ["felt slippers"])
+            // Titles hold the words before the last, and one starting with it.
+            #expect(local.titles.map(\.id) == ["p3"])
+            #expect(try IndexReader(path: idx.path).suggest("fel", titles: 5).titles.map(\.id) == ["p3", "p1"])
+            try await withServer(index: idx) { server in
+                let client = try server.client()
+                let r = try await client.suggest("felt sl", limit: 3, titles: 2)
+                #expect(r.completions.map(\.text) == local.completions.map(\.text))
+                #expect(r.completions.map(\.frequency) == local.completions.map { UInt64($0.frequency) })
+                #expect(r.titles.map(\.id) == local.titles.map(\.id))
+                #expect(r.titles.map(\.score) == local.titles.map(\.score))
+                // Stemmed words complete as written: "slippers" (term slipper), "steppe" (term stepp).
+                let st = try await client.suggest("st", limit: 5)
+                #expect(st.completions.map(\.word) == ["steppe", "string"])
+                #expect(st.completions.map(\.frequency) == [5, 1])
+                // A bad limit is an invalid argument, and the connection stays usable.
+                await #expect(throws: ClientError.self) { try await client.suggest("s", limit: 1000) }
+                #expect(try await client.suggest("slip").completions.map(\.word) == ["slippers"])
+
+                let viaServer = try await saiga([
+                    "suggest", "felt sl", "--titles", "2", "--json", "--server", server.address,
+                ])
+                let viaIndex = try await saiga(["suggest", "felt sl", "--titles", "2", "--json", "--index", idx.path])
+                #expect(viaServer.succeeded && viaIndex.succeeded, "\(viaServer)\n\(viaIndex)")
+                #expect(viaServer.stdout == viaIndex.stdout, "\(viaServer.stdout)\n\(viaIndex.stdout)")
+
+                let py = try await python([server.address, "suggest", "felt", "sl", "--limit", "3", "--titles", "2"])
+                try #require(py.succeeded, "\(py)")
+                let object = try #require(
+                    try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any], "\(py)")
+                let completions = try #require(object["completions"] as? [[String: Any]])
+                #expect(completions.compactMap { $0["text"] as? String } == ["felt slippers"])
+                #expect(completions.compactMap { $0["frequency"] as? Int } == local.completions.map(\.frequency))
+                let titles = try #require(object["titles"] as? [[String: Any]])
+                #expect(titles.compactMap { $0["id"] as? String } == ["p3"])
+            }
+        }
+    }
+
     @Test("the Swift client, the Python client and --server agree with the library")
     func structuredOverTheProtocol() async throws {
         try await withTempDir { dir in

@@ -80,6 +80,15 @@ enum ProtocolExamples {
             ).frame(requestID: 4)
         ),
         ("ERROR", Response.error(WireError(.invalidQuery, "unclosed '('", offset: 6)).frame(requestID: 5)),
+        ("SUGGEST", Request.suggest(SuggestRequest(text: "kaz", limit: 2, titles: 1)).frame(requestID: 7)),
+        (
+            "SUGGESTIONS",
+            Response.suggestions(
+                SuggestResponse(
+                    completions: [SuggestResponse.Completion(text: "kazakhstan", word: "kazakhstan", frequency: 22)],
+                    titles: [SuggestResponse.Title(id: "a#1", title: "Kazakhstan", score: 1.5)], tookMicros: 9)
+            ).frame(requestID: 7)
+        ),
     ]
 
     /// Lines of 16 bytes: "00 00 00 0a 01 00 …".

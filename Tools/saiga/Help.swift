@@ -15,7 +15,8 @@ enum Help {
     /// Every command, in the order `saiga help` lists them.
     static var commands: [any Command.Type] {
         [
-            IndexCommand.self, SearchCommand.self, AnalyzeCommand.self, StatsCommand.self, DeleteCommand.self,
+            IndexCommand.self, SearchCommand.self, SuggestCommand.self, AnalyzeCommand.self, StatsCommand.self,
+            DeleteCommand.self,
             MergeCommand.self, CheckCommand.self, EvalCommand.self, SchemaCommand.self, ServeCommand.self,
             HelpCommand.self,
             VersionCommand.self,

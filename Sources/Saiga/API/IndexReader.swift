@@ -38,6 +38,8 @@ public final class IndexReader: Sendable {
     let directory: IndexDirectory
     /// `vocabularySize`, once computed.
     let vocabulary = Mutex<(terms: Int, surfaceForms: Int)?>(nil)
+    /// The words `suggest` completes from, built by its first call (`prepareSuggestions`).
+    let completionIndex = Mutex<CompletionIndex?>(nil)
     let segments: [SegmentReader]
     let docBases: [Int]
     let fieldStats: [Int: FieldStatistics]
@@ -240,7 +242,7 @@ public final class IndexReader: Sendable {
         return try search(node: node, options: options, start: start)
     }
 
-    private func search(node: QueryNode, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
+    func search(node: QueryNode, options: SearchOptions, start: UInt64) throws(SaigaError) -> SearchResults {
         if options.typos == .auto {
             let tolerant = QueryRewriter.withTypos(node)
             if tolerant != node { return try searchForgivingTypos(exact: node, tolerant: tolerant, options, start) }

@@ -10,6 +10,7 @@
 Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--exact-count] [--typos] [--token T]
                                 [--filter EXPR]... [--sort FIELD[:asc|desc]]... [--facet SPEC]... [--after TOKEN]
                                 [--fields a,b]  (typed as `saiga search --json` prints them)
+                             saiga_client.py HOST:PORT suggest TEXT [--limit N] [--titles N]
                              saiga_client.py HOST:PORT get ID | stats | ping
 """
 import json
@@ -18,8 +19,8 @@ import struct
 import sys
 
 PROTOCOL_VERSION = 1
-HELLO, PING, SEARCH, GET, STATS = 0x01, 0x02, 0x03, 0x04, 0x05
-HELLO_OK, PONG, RESULTS, DOCUMENT, STATS_RESULT, ERROR = 0x81, 0x82, 0x83, 0x84, 0x85, 0xFF
+HELLO, PING, SEARCH, GET, STATS, SUGGEST = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
+HELLO_OK, PONG, RESULTS, DOCUMENT, STATS_RESULT, SUGGESTIONS, ERROR = 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0xFF
 
 
 class SaigaError(Exception):
@@ -296,6 +297,20 @@ class SaigaClient:
         return {"docs": u64(first(f, 1)), "segments": u32(first(f, 2)), "terms": u64(first(f, 3)),
                 "postings": u64(first(f, 4)), "bytes": u64(first(f, 5)), "generation": u64(first(f, 6))}
 
+    def suggest(self, text, limit=5, titles=0):
+        """Completions of the last word of `text` (and, with titles > 0, matching titles)."""
+        typ, _, payload = self._roundtrip(SUGGEST, f_str(1, text) + f_u32(2, limit) + f_u32(3, titles))
+        out = {"completions": [], "titles": []}
+        for t, v in parse_fields(payload):
+            kv = parse_fields(v) if t in (1, 2) else None
+            if t == 1:
+                out["completions"].append({"text": first(kv, 1, b"").decode(), "word": first(kv, 2, b"").decode(),
+                                           "frequency": u64(first(kv, 3, bytes(8)))})
+            elif t == 2:
+                out["titles"].append({"id": first(kv, 1, b"").decode(), "title": first(kv, 2, b"").decode(),
+                                      "score": f32(first(kv, 3, bytes(4)))})
+        return out
+
 
 def main(argv):
     if len(argv) < 3:
@@ -304,7 +319,7 @@ def main(argv):
     host, _, port = argv[1].rpartition(":")
     args, opts, i = [], {}, 3
     while i < len(argv):
-        if argv[i] in ("--k", "--token", "--after", "--fields") and i + 1 < len(argv):
+        if argv[i] in ("--k", "--token", "--after", "--fields", "--limit", "--titles") and i + 1 < len(argv):
             opts[argv[i][2:]] = argv[i + 1]
             i += 2
         elif argv[i] in ("--filter", "--sort", "--facet") and i + 1 < len(argv):
@@ -344,6 +359,8 @@ def main(argv):
                 out = c.get(args[0])
             elif cmd == "stats":
                 out = c.stats()
+            elif cmd == "suggest":
+                out = c.suggest(" ".join(args), limit=int(opts.get("limit", 5)), titles=int(opts.get("titles", 0)))
             elif cmd == "ping":
                 out = {"pong": c.ping(b"x").decode()}
             else:
