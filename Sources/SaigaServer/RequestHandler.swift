@@ -20,6 +20,10 @@ enum RequestHandler {
                 }
                 options.after = s.after
                 if s.typos { options.typos = .auto }
+                if let n = s.fragments { options.snippet.fragments = Int(min(n, 1_000_000)) }
+                if let n = s.snippetLength { options.snippet.maxLength = Int(min(n, 1_000_000)) }
+                if let t = s.preTag { options.snippet.preTag = t }
+                if let t = s.postTag { options.snippet.postTag = t }
                 for b in s.boosts {
                     let (field, boost) = try SearchOptions.fieldBoost(parsing: b)
                     options.fieldBoosts[field] = boost
@@ -34,7 +38,7 @@ enum RequestHandler {
                     WireHit(
                         id: $0.id, score: $0.score, title: $0.title, snippet: $0.snippet, fields: $0.fields,
                         sortValues: ($0.sortValues ?? []).map { $0.map(wireValue) },
-                        values: $0.values.mapValues { $0.map(wireValue) })
+                        values: $0.values.mapValues { $0.map(wireValue) }, titleHighlight: $0.titleHighlight)
                 }
                 if s.explain {
                     guard s.syntax == .query else {

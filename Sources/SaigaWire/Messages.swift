@@ -130,6 +130,12 @@ public struct SearchRequest: Sendable, Hashable {
     public var typos = false
     /// Each hit carries the explanation of its score (query syntax only).
     public var explain = false
+    /// Snippets: passages per snippet (nil: the server's default, 1), bytes per passage (nil: 200), and the tags
+    /// around matched words (nil: `<b>`, `</b>`).
+    public var fragments: UInt32?
+    public var snippetLength: UInt32?
+    public var preTag: String?
+    public var postTag: String?
 
     public init(
         query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
@@ -171,12 +177,16 @@ public struct SearchRequest: Sendable, Hashable {
         for b in boosts { w.string(14, b) }
         if typos { w.bool(15, true) }
         if explain { w.bool(16, true) }
+        if let fragments { w.u32(17, fragments) }
+        if let snippetLength { w.u32(18, snippetLength) }
+        if let preTag { w.string(19, preTag) }
+        if let postTag { w.string(20, postTag) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
         let f = try FieldSet(
-            payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16],
+            payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
             repeatable: [4, 10, 11, 12, 14])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
@@ -202,6 +212,10 @@ public struct SearchRequest: Sendable, Hashable {
         for field in f.all(14) { r.boosts.append(try field.string(in: "SEARCH")) }
         if let t = try f.bool(15) { r.typos = t }
         if let e = try f.bool(16) { r.explain = e }
+        r.fragments = try f.u32(17)
+        r.snippetLength = try f.u32(18)
+        r.preTag = try f.string(19)
+        r.postTag = try f.string(20)
         return r
     }
 }
@@ -444,11 +458,14 @@ public struct WireHit: Sendable, Hashable {
     public var values: [String: [WireValue]]
     /// How the score was computed, when the request asked (`SearchRequest.explain`).
     public var explanation: WireExplanation?
+    /// The title with matched words marked (RESULTS hit field 9; with snippets).
+    public var titleHighlight: String?
 
     public init(
         id: String, score: Float, title: String, snippet: String?, fields: [String: String],
-        sortValues: [WireValue?] = [], values: [String: [WireValue]] = [:]
+        sortValues: [WireValue?] = [], values: [String: [WireValue]] = [:], titleHighlight: String? = nil
     ) {
+        self.titleHighlight = titleHighlight
         self.values = values
         self.id = id
         self.score = score
@@ -578,6 +595,7 @@ public struct SearchResponse: Sendable, Hashable {
                 }
             }
             if let e = h.explanation { hw.nested(8, e.encode()) }
+            if let t = h.titleHighlight { hw.string(9, t) }
             w.nested(4, hw)
         }
         if !totalIsExact { w.bool(5, true) }
@@ -623,6 +641,7 @@ public struct SearchResponse: Sendable, Hashable {
                 hit.values[name, default: []].append(try WireValue.decode(Array(v.value)))
             }
             if let e = hf.first(8) { hit.explanation = try WireExplanation.decode(Array(e.value)) }
+            hit.titleHighlight = try hf.string(9)
             r.hits.append(hit)
         }
         for facetField in f.all(6) {

@@ -18,9 +18,11 @@ struct CommandLineTests {
         ],
         "search": [
             "--index DIR", "--server HOST:PORT", "--token T", "-k N", "--offset N", "--json", "--k1 X", "--b Y",
-            "--no-snippets", "--fields a,b", "--exact-count", "--typos off|auto", "--explain", "--filter EXPR",
+            "--no-snippets", "--fragments N", "--snippet-length N", "--pre-tag S", "--post-tag S", "--fields a,b",
+            "--exact-count", "--typos off|auto", "--explain", "--filter EXPR",
             "--sort FIELD[:asc|desc]", "--facet SPEC", "--boost FIELD^N", "--after TOKEN",
         ],
+        "suggest": ["--index DIR", "--server HOST:PORT", "--token T", "--limit N", "--titles N", "--json"],
         "analyze": ["--no-stem", "--stopwords", "--index DIR"],
         "stats": ["--index DIR", "--json"],
         "delete": ["--index DIR", "--query QUERY", "--quiet"],

@@ -132,7 +132,7 @@ struct UsableCase: CustomStringConvertible, Sendable {
 let searchType = MessageType.search.rawValue
 
 let usableCases: [UsableCase] = [
-    UsableCase(description: "an unknown message type 0x06", bytes: rawFrame(type: 0x06, id: 11), code: 3, id: 11),
+    UsableCase(description: "an unknown message type 0x07", bytes: rawFrame(type: 0x07, id: 11), code: 3, id: 11),
     UsableCase(
         description: "an unknown message type 0x7F with a payload",
         bytes: rawFrame(type: 0x7f, id: 12, payload: [1, 2, 3]),

@@ -52,6 +52,31 @@ struct StructuredServerTests {
                 #expect(viaServer.succeeded && viaIndex.succeeded, "\(viaServer)\n\(viaIndex)")
                 #expect(viaServer.stdout == viaIndex.stdout, "\(viaServer.stdout)\n\(viaIndex.stdout)")
 
+                // Snippets shaped by the request: fragments, length, tags; titles marked.
+                var shaped = SearchRequest(query: "\"felt slippers\" steppe", k: 1)
+                shaped.fragments = 2
+                shaped.snippetLength = 40
+                shaped.preTag = "["
+                shaped.postTag = "]"
+                let shapedHit = try #require(try await client.search(shaped).hits.first)
+                #expect(shapedHit.id == "p3")
+                #expect(shapedHit.titleHighlight == "[Felt] [slippers]", "\(shapedHit)")
+                #expect(shapedHit.snippet?.contains("[felt] [slippers]") == true, "\(shapedHit)")
+                shaped.fragments = 11
+                await #expect(throws: ClientError.self) { try await client.search(shaped) }
+                let cliArgs = [
+                    "search", "\"felt slippers\" steppe", "-k", "1", "--json", "--fragments", "2", "--snippet-length",
+                    "40", "--pre-tag", "[", "--post-tag", "]",
+                ]
+                let cliServer = try await saiga(cliArgs + ["--server", server.address])
+                let cliIndex = try await saiga(cliArgs + ["--index", idx.path])
+                #expect(cliServer.succeeded && cliServer.stdout == cliIndex.stdout, "\(cliServer)\n\(cliIndex)")
+                #expect(cliIndex.stdout.contains("\"title_highlight\":\"[Felt] [slippers]\""), "\(cliIndex)")
+                let pyShaped = try await python([
+                    server.address, "search", "\"felt slippers\"", "--k", "1", "--pre-tag", "[", "--post-tag", "]",
+                ])
+                #expect(pyShaped.stdout.contains("\"title_highlight\": \"[Felt] [slippers]\""), "\(pyShaped)")
+
                 let py = try await python([server.address, "suggest", "felt", "sl", "--limit", "3", "--titles", "2"])
                 try #require(py.succeeded, "\(py)")
                 let object = try #require(

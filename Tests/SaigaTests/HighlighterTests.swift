@@ -70,3 +70,68 @@ extension String {
         split(separator: a, omittingEmptySubsequences: false).joined(separator: b)
     }
 }
+
+/// Phrase-aware marking, several fragments and titles.
+@Suite struct PhraseHighlightTests {
+    func highlighter(
+        _ words: [String], phrases: [[String]] = [], loose: [String] = [], slop: Int = 0, fragments: Int = 1,
+        maxLength: Int = 200
+    ) -> Highlighter {
+        var weights: [[UInt8]: Float] = [:]
+        for w in words { weights[Array(w.utf8)] = 1 }
+        var h = Highlighter(
+            analyzer: Analyzer(options: AnalyzerOptions(stemming: false)), weights: weights, prefixes: [],
+            options: SnippetOptions(maxLength: maxLength, fragments: fragments))
+        h.phrases = phrases.map {
+            HighlightPhrase(terms: $0.map { Array($0.utf8) }, offsets: Array($0.indices), slop: slop)
+        }
+        h.phraseOnlyTerms = Set(phrases.flatMap { $0 }.map { Array($0.utf8) }).subtracting(loose.map { Array($0.utf8) })
+        return h
+    }
+
+    @Test func onlyWordsOfAMatchedPhraseAreMarked() {
+        let h = highlighter(["human", "rights"], phrases: [["human", "rights"]])
+        #expect(
+            h.snippet("Rights of a human: human rights, and rights.")
+                == "Rights of a human: <b>human</b> <b>rights</b>, and rights.")
+        // The same word also searched alone is marked everywhere.
+        let loose = highlighter(["human", "rights"], phrases: [["human", "rights"]], loose: ["rights"])
+        #expect(
+            loose.snippet("Rights of a human: human rights.")
+                == "<b>Rights</b> of a human: <b>human</b> <b>rights</b>.")
+        // A sloppy phrase: its words within the slop of their places.
+        let sloppy = highlighter(["human", "rights"], phrases: [["human", "rights"]], slop: 2)
+        #expect(sloppy.snippet("human and civil rights; rights.") == "<b>human</b> and civil <b>rights</b>; rights.")
+    }
+
+    @Test func severalFragmentsInTextOrder() {
+        let filler = String(repeating: "lorem ipsum dolor sit amet ", count: 10)
+        let text = "alpha beta " + filler + "gamma delta " + filler + "epsilon"
+        let one = highlighter(["alpha", "gamma", "epsilon"], maxLength: 40).snippet(text)
+        #expect(one.hasPrefix("<b>alpha</b>") && !one.contains("gamma"), "\(one)")
+        let three = highlighter(["alpha", "gamma", "epsilon"], fragments: 3, maxLength: 40).snippet(text)
+        #expect(three.contains("<b>alpha</b>") && three.contains("<b>gamma</b>") && three.contains("<b>epsilon</b>"))
+        let a = three.range(of: "alpha")!.lowerBound
+        let g = three.range(of: "gamma")!.lowerBound
+        let e = three.range(of: "epsilon")!.lowerBound
+        #expect(a < g && g < e, "\(three)")
+        #expect(three.contains(" … "), "\(three)")
+        // Asking for more fragments than there are matched passages gives what there is.
+        let many = highlighter(["alpha"], fragments: 5, maxLength: 40).snippet(text)
+        #expect(many == one.replacingOccurrences(of: "<b>gamma</b>", with: "gamma"), "\(many)")
+    }
+
+    @Test func titlesAreMarkedWhole() {
+        let h = highlighter(["saiga"])
+        #expect(h.marked("The Saiga  of the steppe") == "The <b>Saiga</b> of the steppe")
+        #expect(h.marked("") == "")
+    }
+
+    @Test func snippetOptionsAreChecked() {
+        #expect(throws: SaigaError.self) { try SnippetOptions(fragments: 0).validate() }
+        #expect(throws: SaigaError.self) { try SnippetOptions(fragments: 11).validate() }
+        #expect(throws: SaigaError.self) { try SnippetOptions(maxLength: 5).validate() }
+        #expect(throws: SaigaError.self) { try SnippetOptions(preTag: String(repeating: "x", count: 65)).validate() }
+        #expect(throws: Never.self) { try SnippetOptions(maxLength: 50, fragments: 3).validate() }
+    }
+}

@@ -235,6 +235,24 @@ import Testing
         off.didYouMean = false
         #expect(try reader.search("kazakstan", options: off).didYouMean == nil)
     }
+
+    /// With surface forms, corrections are words as written, never bare stems, and a correctly spelled rare word
+    /// is not "corrected" to a frequent stem one edit away (`running`, stem `run`, is not `unning`, stem `un`).
+    @Test func correctionsAreWords() throws {
+        var docs: [Document] = []
+        for i in 0..<12 {
+            docs.append(Document(id: "e\(i)", title: "Economy", body: "The economy and the economies of the UN."))
+        }
+        docs.append(Document(id: "r", title: "Running", body: "Running on the steppe."))
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path)
+        let reader = try IndexReader(path: dir.path)
+        // The term of "economy" is the stem economi, which no document spells.
+        #expect(try reader.search("econmy").didYouMean == "economy")
+        #expect(try reader.search("economyy").didYouMean == "economy")
+        #expect(try reader.search("running").didYouMean == nil)
+    }
 }
 
 /// Typo tolerance: words of 5+ characters match one typo away (9+: two), exact matches first.

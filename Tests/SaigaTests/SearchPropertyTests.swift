@@ -41,6 +41,36 @@ import Testing
         return expected.1
     }
 
+    /// Prefixes and patterns of more than 1,024 terms match the union of their documents with a constant score
+    /// (the boost), as Lucene scores multi-term queries; fewer terms sum their BM25 scores. Both against the
+    /// reference, pruned and not, in one segment and several.
+    @Test(arguments: [false, true])
+    func longExpansionsScoreAConstant(segments: Bool) throws {
+        var rng = SeededRandom(seed: 31)
+        let letters = Array("abcdefghij")
+        func word() -> String { "w" + String((0..<4).map { _ in letters.randomElement(using: &rng)! }) }
+        let docs = (0..<500).map { i in
+            Document(
+                id: "d\(i)", title: (0..<2).map { _ in word() }.joined(separator: " "),
+                body: (0..<(4 + i % 9)).map { _ in word() }.joined(separator: " ") + (i % 7 == 0 ? " saiga" : ""))
+        }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path, flushAfter: segments ? [150, 320] : [])
+        let reader = try IndexReader(path: dir.path)
+        let reference = ReferenceIndex(documents: docs)
+        // w* has about 3,500 terms; wa* about 1,000; wab* about 100.
+        for (i, q) in [
+            "w*", "body:w*", "wa*", "wab*", "w?a*", "/w.*/", "body:/wa.*/", "title:w*^2", "w* AND saiga", "saiga w*",
+            "body:w*^0.5 saiga", "+saiga -title:wa*",
+        ].enumerated() {
+            let n = try check(q, reader: reader, reference: reference, k: 10, seed: UInt64(i))
+            #expect(n > 0, "\(q)")
+        }
+        let top = try reader.search("body:w*", options: SearchOptions(k: 1, snippets: false)).hits[0]
+        #expect(top.score == 1)
+    }
+
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func randomCorporaMatchTheReference(seed: UInt64) throws {
         var rng = SeededRandom(seed: seed)

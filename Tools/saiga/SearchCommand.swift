@@ -39,6 +39,14 @@ extension OptionSpec {
         "facet", "SPEC", help: "count matches per value: source, source:20, date:year, year:10, price:0,10,100")
     fileprivate static let boost = OptionSpec(
         "boost", "FIELD^N", help: "boost matches in a text field (repeatable: --boost title^3)")
+    fileprivate static let fragments = OptionSpec(
+        "fragments", "N", help: "passages per snippet, 1...\(SnippetOptions.maxFragments) (default 1)")
+    fileprivate static let snippetLength = OptionSpec(
+        "snippet-length", "N", help: "bytes of text per passage, 20...10000 (default 200)")
+    fileprivate static let preTag = OptionSpec(
+        "pre-tag", "S", help: "put S before each matched word (default <b> in --json, bold on a terminal)")
+    fileprivate static let postTag = OptionSpec(
+        "post-tag", "S", help: "put S after each matched word (default </b> in --json, bold on a terminal)")
     fileprivate static let after = OptionSpec(
         "after", "TOKEN", help: "the page after the one that printed this token (\"next\")")
 }
@@ -75,7 +83,8 @@ enum SearchCommand: Command {
             """,
         options: [
             .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
-            .k1, .b, .noSnippets, .fields, .exactCount, .typos, .explain, .filter, .sort, .facet, .boost, .after,
+            .k1, .b, .noSnippets, .fragments, .snippetLength, .preTag, .postTag, .fields, .exactCount, .typos,
+            .explain, .filter, .sort, .facet, .boost, .after,
         ],
         dashWordsArePositional: true)
 
@@ -119,6 +128,13 @@ enum SearchCommand: Command {
             json || !Terminal.stdoutIsTTY
             ? SnippetOptions(preTag: json ? "<b>" : "**", postTag: json ? "</b>" : "**")
             : SnippetOptions(preTag: boldStart, postTag: boldEnd)
+        let customTags = args.value(.preTag) != nil || args.value(.postTag) != nil
+        if let t = args.value(.preTag) { options.snippet.preTag = t }
+        if let t = args.value(.postTag) { options.snippet.postTag = t }
+        options.snippet.fragments = try args.int(.fragments, default: 1, range: 1...SnippetOptions.maxFragments)
+        options.snippet.maxLength = try args.int(
+            .snippetLength, default: 200, range: SnippetOptions.lengthRange)
+        do { try options.snippet.validate() } catch { throw UsageError(error.message) }
 
         let results: SearchResults
         var explanations: [String: Explanation] = [:]
@@ -137,9 +153,16 @@ enum SearchCommand: Command {
                 facets: facetSpecs, after: options.after, boosts: args.values(.boost))
             request.typos = options.typos == .auto
             request.explain = args.flag(.explain)
+            // Sent only when asked for: a server from before these fields refuses them.
+            if args.value(.fragments) != nil { request.fragments = UInt32(options.snippet.fragments) }
+            if args.value(.snippetLength) != nil { request.snippetLength = UInt32(options.snippet.maxLength) }
+            if customTags {
+                request.preTag = options.snippet.preTag
+                request.postTag = options.snippet.postTag
+            }
             do throws(ClientError) {
                 let r = try client.search(request)
-                results = remoteResults(r, markup: options.snippet)
+                results = remoteResults(r, markup: customTags ? nil : options.snippet)
                 for h in r.hits {
                     if let e = h.explanation { explanations[h.id] = SearchCommand.explanation(e) }
                 }
@@ -192,6 +215,7 @@ enum SearchCommand: Command {
                     ("id", JSON.string(h.id)), ("score", JSON.number(h.score)), ("title", JSON.string(h.title)),
                     ("snippet", h.snippet.map(JSON.string) ?? "null"),
                 ]
+                if let t = h.titleHighlight { pairs.append(("title_highlight", JSON.string(t))) }
                 if let sortValues = h.sortValues {
                     pairs.append(("sort", JSON.array(sortValues.map { JSON.value($0) })))
                 }
@@ -240,8 +264,10 @@ enum SearchCommand: Command {
         let v = Terminal.visible
         for (i, h) in results.hits.enumerated() {
             Terminal.out("")
-            let title = h.title.isEmpty ? "(untitled)" : h.title
-            Terminal.out("\(options.offset + i + 1). \(v(title))")
+            let title = h.title.isEmpty ? "(untitled)" : h.titleHighlight ?? h.title
+            Terminal.out(
+                "\(options.offset + i + 1). "
+                    + v(title).replacingAll(boldStart, with: "\u{1B}[1m").replacingAll(boldEnd, with: "\u{1B}[0m"))
             if let sortValues = h.sortValues {
                 let keys = zip(options.sort, sortValues).map { "\($0.field) \(display($1))" }
                 Terminal.out("   \(v(h.id))  " + v(keys.joined(separator: "  ")))
@@ -313,14 +339,18 @@ enum SearchCommand: Command {
 
     /// Server results in the local shape. The server marks snippets with <b>…</b>; they are re-marked for the
     /// terminal like local ones.
-    static func remoteResults(_ r: SearchResponse, markup: SnippetOptions) -> SearchResults {
+    /// `markup`: the tags to put in place of the server's default ones (nil: the server used the asked tags).
+    static func remoteResults(_ r: SearchResponse, markup: SnippetOptions?) -> SearchResults {
+        func marked(_ s: String) -> String {
+            guard let markup else { return s }
+            return s.replacingAll("<b>", with: markup.preTag).replacingAll("</b>", with: markup.postTag)
+        }
         let hits = r.hits.map { h in
-            SearchHit(
-                id: h.id, score: h.score, title: h.title,
-                snippet: h.snippet.map {
-                    $0.replacingAll("<b>", with: markup.preTag).replacingAll("</b>", with: markup.postTag)
-                },
-                fields: h.fields, docNumber: -1)
+            var hit = SearchHit(
+                id: h.id, score: h.score, title: h.title, snippet: h.snippet.map(marked), fields: h.fields,
+                docNumber: -1)
+            hit.titleHighlight = h.titleHighlight.map(marked)
+            return hit
         }
         var results = SearchResults(
             total: Int(r.total), totalIsExact: r.totalIsExact, hits: hits,

@@ -1,9 +1,11 @@
 /// "Did you mean": a query whose words the index knows under other spellings, for a search that found few
 /// matches. Each plain word of the query (not in a phrase, pattern, range or other syntax) is looked up among the
-/// terms of the default text fields within the typo budget of its length (Meilisearch's rule: one edit from 5
-/// characters, two from 9), through the same automaton as fuzzy search; the closest term, then the most frequent,
-/// replaces it when it is at least four times as frequent as the word's own term. The corrected query is kept
-/// only if it finds more than the original (consistency over the whole query, not word by word).
+/// words of the default text fields within the typo budget of its length (Meilisearch's rule: one edit from 5
+/// characters, two from 9), through the same automaton as fuzzy search; the closest word, then the most frequent,
+/// replaces it when it is at least four times as frequent as the word itself. On an index with surface forms the
+/// words are the words as written, with the frequencies of the completion index (`CompletionIndex`: a stem that is
+/// no word is never offered); without, the terms. The corrected query is kept only if it finds more than the
+/// original (consistency over the whole query, not word by word).
 extension IndexReader {
     /// Terms a correction must be more frequent than the word's own term by.
     static let correctionFrequencyRatio = 4
@@ -42,6 +44,7 @@ extension IndexReader {
 
     /// A better-known spelling of one word, or nil.
     func correction(ofWord word: String) throws(SaigaError) -> String? {
+        if analyzerOptions.stemming && analyzerOptions.surfaceForms { return try wordCorrection(of: word) }
         let stems = analyzer.terms(word)
         guard stems.count == 1 else { return nil }
         let stem = stems[0]
@@ -88,5 +91,51 @@ extension IndexReader {
             if analyzer.terms(respelled) == [candidate] { return respelled }
         }
         return analyzer.terms(candidate) == [candidate] ? candidate : nil
+    }
+
+    /// `correction(ofWord:)` over the words as written (an index with surface forms).
+    private func wordCorrection(of word: String) throws(SaigaError) -> String? {
+        let folded = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false)).terms(word)
+        guard folded.count == 1 else { return nil }
+        let scalars = folded[0].unicodeScalars.map(\.value)
+        let edits = scalars.count >= 9 ? 2 : scalars.count >= 5 ? 1 : 0
+        guard edits > 0, scalars.count <= LevenshteinMatcher.maxCharacters else { return nil }
+        let words = try prepareSuggestions().index
+        let fields = QueryRewriter(analyzer: analyzer, schema: manifest.schema).defaultFields
+        var distances: [[UInt8]: Int] = [:]
+        let matcher = LevenshteinMatcher(word: scalars, maxEdits: edits)
+        for seg in segments {
+            for f in fields {
+                for surface in [false, true] {
+                    try seg.terms.intersect(field: UInt8(f), surfaceForms: surface, matcher) {
+                        (
+                            term: UnsafeRawBufferPointer, _: TermMeta, state: LevenshteinMatcher.State
+                        ) throws(SaigaError)
+                            -> Bool in
+                        let t = Array(term)
+                        let d = matcher.distance(state)
+                        distances[t] = min(distances[t] ?? d, d)
+                        return true
+                    }
+                }
+            }
+        }
+        let own = words.frequency(of: Array(folded[0].utf8)) ?? 0
+        var best: (word: [UInt8], distance: Int, frequency: Int)?
+        for (candidate, distance) in distances where distance > 0 {
+            guard let frequency = words.frequency(of: candidate),
+                frequency >= max(1, own * IndexReader.correctionFrequencyRatio)
+            else { continue }
+            if let b = best,
+                b.distance < distance
+                    || (b.distance == distance
+                        && (b.frequency > frequency
+                            || (b.frequency == frequency && b.word.lexicographicallyPrecedes(candidate))))
+            {
+                continue
+            }
+            best = (candidate, distance, frequency)
+        }
+        return best.map { String(decoding: $0.word, as: UTF8.self) }
     }
 }

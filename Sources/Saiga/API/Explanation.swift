@@ -109,6 +109,13 @@ extension IndexReader {
         case .structured(let sq):
             let bits = try sq.matches(in: seg)
             return bits.contains(doc) ? Explanation(0, "\(sq.name): matches (a structured clause scores 0)") : nil
+        case .termUnion(let field, let metas, let score):
+            let bits = try executor.unionDocuments(field: field, metas: metas[s], segment: s)
+            guard bits.contains(doc) else { return nil }
+            return Explanation(
+                score,
+                "\(fieldName(field)): one of more than \(QueryExecutor.maxScoredExpansions) terms of a pattern or prefix "
+                    + "(a constant score, the boost)")
         case .term(let field, let metas, let bm25):
             guard let meta = metas[s] else { return nil }
             let it = seg.postingsIterator(meta, field: field)

@@ -305,6 +305,7 @@ public final class IndexReader: Sendable {
                     + "\(SearchOptions.maxWindow) (got k \(options.k), offset \(options.offset))")
         }
         try options.bm25.validate()
+        if options.snippets { try options.snippet.validate() }
         for name in options.fields where !isKnownStoredField(name) {
             throw SaigaError(.invalidArgument, "no document of the index has a field named \"\(name)\"")
         }
@@ -370,14 +371,23 @@ public final class IndexReader: Sendable {
             var terms: [Int: Set<[UInt8]>] = [:]
             var prefixes: [Int: Set<[UInt8]>] = [:]
             node.positiveTerms(into: &terms, prefixes: &prefixes)
+            var phrases: [Int: [HighlightPhrase]] = [:]
+            var looseTerms: [Int: Set<[UInt8]>] = [:]
+            node.positivePhrases(into: &phrases, loose: &looseTerms)
             // Wildcards, regular expressions and fuzzy words: the terms they expanded to are marked too.
             for (field, expanded) in executor.expansions?.byField ?? [:] {
                 terms[field, default: []].formUnion(expanded)
             }
-            for field in snippetFields {
+            for field in snippetFields + [BuiltinFields.titleField] {
                 var weights: [[UInt8]: Float] = [:]
                 let stats = fieldStats[field] ?? FieldStatistics(docCount: 0, sumTotalTermFreq: 0)
+                let many = (terms[field]?.count ?? 0) > QueryExecutor.maxScoredExpansions
                 for t in terms[field] ?? [] {
+                    // A long expansion scores as a constant: its terms weigh alike (no lookups per term).
+                    if many {
+                        weights[t] = 1
+                        continue
+                    }
                     var df = 0
                     if case .term(_, let metas, _) = try executor.prepare(
                         .term(field: field, term: t), parameters: options.bm25)
@@ -386,9 +396,12 @@ public final class IndexReader: Sendable {
                     }
                     weights[t] = df > 0 ? BM25Scorer.idf(docFreq: df, docCount: stats.docCount) : 0.1
                 }
-                highlighters[field] = Highlighter(
+                var h = Highlighter(
                     analyzer: analyzer, weights: weights, prefixes: Array(prefixes[field] ?? []),
                     options: options.snippet)
+                h.phrases = phrases[field] ?? []
+                h.phraseOnlyTerms = Set(h.phrases.flatMap(\.terms)).subtracting(looseTerms[field] ?? [])
+                highlighters[field] = h
             }
         }
         let highlighter = highlighters[BuiltinFields.bodyField]
@@ -416,6 +429,7 @@ public final class IndexReader: Sendable {
                     id: try seg.id(local), score: sd.score, title: try seg.title(local), snippet: nil,
                     fields: [:], docNumber: Int(sd.doc))
                 if let highlighter { hit.snippet = highlighter.snippet("") }
+                hit.titleHighlight = highlighters[BuiltinFields.titleField]?.marked(hit.title)
                 hits.append(hit)
                 continue
             }
@@ -425,6 +439,7 @@ public final class IndexReader: Sendable {
                 id: stored[BuiltinFields.idName] ?? "", score: sd.score, title: stored[BuiltinFields.titleName] ?? "",
                 snippet: nil, fields: [:], docNumber: Int(sd.doc))
             hit.snippet = snippet(stored)
+            hit.titleHighlight = highlighters[BuiltinFields.titleField]?.marked(hit.title)
             let wanted = options.fields.contains("*") ? Array(raw.keys) : options.fields
             for f in wanted {
                 guard let texts = raw[f] else { continue }

@@ -89,8 +89,11 @@ public struct SearchHit: Sendable, Hashable, Codable {
     public var id: String
     public var score: Float
     public var title: String
-    /// The best passage of the body with matched terms marked, if snippets were requested.
+    /// The best passage of the body with matched terms marked, if snippets were requested
+    /// (`SearchOptions.snippet` sets its length, fragments and tags).
     public var snippet: String?
+    /// The title with matched terms marked, if snippets were requested.
+    public var titleHighlight: String?
     /// Requested stored fields, as text (a multi-valued field's values joined by newlines).
     public var fields: [String: String]
     /// Requested stored fields, typed by the schema and one by one (a multi-valued field has several).

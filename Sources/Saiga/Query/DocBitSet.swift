@@ -96,9 +96,12 @@ final class DocBitSet {
 /// query tree, which matches without changing scores (Lucene's FILTER clause, or a constant score of 0).
 final class DocBitSetScorer: Scorer {
     let bits: DocBitSet
+    /// What every document scores: 0 for a structured clause, the boost of a long expansion (`termUnion`).
+    let constant: Float
 
-    init(_ bits: DocBitSet) {
+    init(_ bits: DocBitSet, score: Float = 0) {
         self.bits = bits
+        self.constant = score
         super.init(cost: bits.count)
     }
 
@@ -109,5 +112,5 @@ final class DocBitSetScorer: Scorer {
         return doc
     }
 
-    override func score() -> Float { 0 }
+    override func score() -> Float { constant }
 }

@@ -8,13 +8,17 @@ indirect enum PreparedQuery {
     case boolean(must: [PreparedQuery], should: [PreparedQuery], mustNot: [PreparedQuery])
     /// A structured clause: matches without scoring.
     case structured(StructuredQuery)
+    /// A prefix, wildcard or regular expression of more than `maxScoredExpansions` terms: the union of their
+    /// documents, each scoring `score` (the boost), as Lucene scores every multi-term query. `metas[s]`: the terms
+    /// segment `s` has.
+    case termUnion(field: Int, metas: [[TermMeta]], score: Float)
     case none
 
     /// True if the query scores nothing (structured clauses only).
     var isStructuredOnly: Bool {
         switch self {
         case .structured, .none: return true
-        case .term, .phrase: return false
+        case .term, .phrase, .termUnion: return false
         case .boolean(let must, let should, let mustNot):
             return must.allSatisfy(\.isStructuredOnly) && should.allSatisfy(\.isStructuredOnly)
                 && mustNot.allSatisfy(\.isStructuredOnly)
@@ -25,7 +29,7 @@ indirect enum PreparedQuery {
     var hasStructured: Bool {
         switch self {
         case .structured: return true
-        case .term, .phrase, .none: return false
+        case .term, .phrase, .none, .termUnion: return false
         case .boolean(let must, let should, let mustNot):
             return must.contains(where: \.hasStructured) || should.contains(where: \.hasStructured)
                 || mustNot.contains(where: \.hasStructured)
@@ -65,7 +69,12 @@ struct QueryExecutor {
     var expansions: ExpandedTerms?
 
     /// Most terms a prefix, wildcard or regular expression may expand to (Lucene's max clause count).
-    static let maxPrefixExpansions = 1024
+    /// Past this many terms, a prefix, wildcard or regular expression scores as a constant (`termUnion`) instead of
+    /// summing its terms' BM25 scores.
+    static let maxScoredExpansions = 1024
+    /// Past this many terms a prefix, wildcard or regular expression is refused (`limitExceeded`): the expansion is
+    /// held in memory.
+    static let maxPrefixExpansions = 1 << 20
     /// Terms a fuzzy word keeps: the most similar (Lucene's `FuzzyQuery.defaultMaxExpansions`).
     static let maxFuzzyExpansions = 50
 
@@ -111,12 +120,18 @@ struct QueryExecutor {
                 field: field, metas: metas, offsets: offsets, slop: slop, termIDs: termIDs, bm25: bm25)
         case .prefix(let field, let prefix):
             let terms = try expand(field: field, prefix: prefix)
+            if terms.count > QueryExecutor.maxScoredExpansions {
+                return try termUnion(field: field, terms: terms, boost: boost)
+            }
             return try prepare(
                 .boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
                 parameters: parameters, boost: boost)
         case .pattern(let field, let pattern, let source):
             let terms = try expand(field: field, pattern: pattern, source: source)
             expansions?.add(field, terms)
+            if terms.count > QueryExecutor.maxScoredExpansions {
+                return try termUnion(field: field, terms: terms, boost: boost)
+            }
             return try prepare(
                 .boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
                 parameters: parameters, boost: boost)
@@ -232,6 +247,25 @@ struct QueryExecutor {
         case .boolean(let must, _, let mustNot): return must.isEmpty && mustNot.isEmpty
         default: return false
         }
+    }
+
+    /// A long expansion as one constant-score clause: each segment's metadata of the terms it has.
+    private func termUnion(field: Int, terms: [[UInt8]], boost: Float) throws(SaigaError) -> PreparedQuery {
+        var metas = [[TermMeta]](repeating: [], count: segments.count)
+        for t in terms {
+            for (s, m) in try lookup(field: field, term: t).enumerated() {
+                if let m { metas[s].append(m) }
+            }
+        }
+        return .termUnion(field: field, metas: metas, score: (fieldBoosts[field] ?? 1) * boost)
+    }
+
+    /// The documents of segment `s` holding any of a union's terms.
+    func unionDocuments(field: Int, metas: [TermMeta], segment s: Int) throws(SaigaError) -> DocBitSet {
+        let seg = segments[s]
+        let bits = DocBitSet(maxDoc: seg.maxDoc)
+        for meta in metas { try StructuredQuery.addPostings(meta, field: field, seg: seg, to: bits) }
+        return bits
     }
 
     /// The distinct terms of `field` that `pattern` accepts, over all segments, sorted; more than
@@ -353,6 +387,9 @@ struct QueryExecutor {
         case .structured(let sq):
             let bits = try sq.matches(in: seg)
             return bits.count == 0 ? nil : DocBitSetScorer(bits)
+        case .termUnion(let field, let metas, let score):
+            let bits = try unionDocuments(field: field, metas: metas[s], segment: s)
+            return bits.count == 0 ? nil : DocBitSetScorer(bits, score: score)
         case .term(let field, let metas, let bm25):
             guard let meta = metas[s] else { return nil }
             let it = seg.postingsIterator(meta, field: field)
@@ -512,6 +549,7 @@ extension QueryExecutor {
         switch q {
         case .none: return 0
         case .structured: return segments[s].maxDoc
+        case .termUnion(_, let metas, _): return metas[s].reduce(0) { $0 + $1.docFreq }
         case .term(_, let metas, _): return metas[s]?.docFreq ?? 0
         case .phrase(_, let metas, _, _, _, _): return metas[s].map { $0?.docFreq ?? 0 }.min() ?? 0
         case .boolean(let must, let should, _):
@@ -576,6 +614,8 @@ extension QueryExecutor {
             return DocBitSet(maxDoc: seg.maxDoc)
         case .structured(let sq):
             return try sq.matches(in: seg)
+        case .termUnion(let field, let metas, _):
+            return try unionDocuments(field: field, metas: metas[s], segment: s)
         case .term(let field, let metas, _):
             let bits = DocBitSet(maxDoc: seg.maxDoc)
             if let meta = metas[s] { try StructuredQuery.addPostings(meta, field: field, seg: seg, to: bits) }

@@ -24,6 +24,24 @@ indirect enum QueryNode: Sendable, Hashable {
     case fuzzy(field: Int, word: [UInt8], maxEdits: Int)
 
     /// The analyzed terms per field that can contribute to a match (for highlighting).
+    /// The phrases of the query's positive clauses, per field (what snippets mark as phrases), and the terms that
+    /// appear outside any phrase.
+    func positivePhrases(into out: inout [Int: [HighlightPhrase]], loose: inout [Int: Set<[UInt8]>]) {
+        switch self {
+        case .term(let f, let t): loose[f, default: []].insert(t)
+        case .phrase(let f, let ts, let offsets, let slop):
+            if ts.count == 1 {
+                loose[f, default: []].insert(ts[0])
+            } else {
+                out[f, default: []].append(HighlightPhrase(terms: ts, offsets: offsets, slop: slop))
+            }
+        case .boosted(let q, _): q.positivePhrases(into: &out, loose: &loose)
+        case .boolean(let must, let should, _):
+            for q in must + should { q.positivePhrases(into: &out, loose: &loose) }
+        case .pattern, .fuzzy, .prefix, .none, .structured: break
+        }
+    }
+
     func positiveTerms(into out: inout [Int: Set<[UInt8]>], prefixes: inout [Int: Set<[UInt8]>]) {
         switch self {
         case .term(let f, let t): out[f, default: []].insert(t)

@@ -33,6 +33,7 @@ struct ReferenceIndex {
     final class FuzzyCache: @unchecked Sendable {
         var expansions: [String: [([UInt8], Float)]] = [:]
         var patterns: [PatternKey: [[UInt8]]] = [:]
+        var prefixes: [[UInt8]: [[UInt8]]] = [:]
     }
     struct PatternKey: Hashable {
         let field: Int
@@ -156,10 +157,20 @@ struct ReferenceIndex {
 
     /// Every distinct term of a field with the prefix, sorted.
     func expand(_ field: Int, _ prefix: [UInt8]) -> [[UInt8]] {
+        let key = [UInt8(field)] + prefix
+        if let known = fuzzyCache.prefixes[key] { return known }
         var set = Set<[UInt8]>()
         for t in docFreqs[field]!.keys where t.starts(with: prefix) { set.insert(t) }
         for t in surfaceDocFreqs[field]!.keys where t.dropFirst().starts(with: prefix) { set.insert(t) }
-        return set.sorted { $0.lexicographicallyPrecedes($1) }
+        let sorted = set.sorted { $0.lexicographicallyPrecedes($1) }
+        fuzzyCache.prefixes[key] = sorted
+        return sorted
+    }
+
+    /// More than 1,024 terms: the document matches if it holds any, scoring the boost (Lucene's constant score).
+    func constantUnion(_ field: Int, _ terms: [[UInt8]], doc: Int, boost: Float) -> (Bool, Float) {
+        let f = fields[doc][field]!
+        return terms.contains { f.positionsOf[$0] != nil } ? (true, (boosts[field] ?? 1) * boost) : (false, 0)
     }
 
     /// Does the document match, and with what score. Mirrors Lucene's semantics as documented in the engine:
@@ -180,6 +191,7 @@ struct ReferenceIndex {
                 terms = matching(field, pattern)
                 fuzzyCache.patterns[PatternKey(field: field, pattern: pattern)] = terms
             }
+            if terms.count > 1024 { return constantUnion(field, terms, doc: doc, boost: boost) }
             let expanded = terms.map { QueryNode.term(field: field, term: $0) }
             return evaluate(
                 .boolean(must: [], should: expanded, mustNot: []), doc: doc, parameters: parameters, boost: boost)
@@ -211,7 +223,9 @@ struct ReferenceIndex {
                 boost: (boosts[field] ?? 1) * boost, stats: stats(field), parameters: parameters)
             return (true, bm25.score(freq: freq, norm: SmallFloat.intToByte4(f.length)))
         case .prefix(let field, let prefix):
-            let expanded = expand(field, prefix).map { QueryNode.term(field: field, term: $0) }
+            let terms = expand(field, prefix)
+            if terms.count > 1024 { return constantUnion(field, terms, doc: doc, boost: boost) }
+            let expanded = terms.map { QueryNode.term(field: field, term: $0) }
             return evaluate(
                 .boolean(must: [], should: expanded, mustNot: []), doc: doc, parameters: parameters, boost: boost)
         case .boolean(let must, let should, let mustNot):

@@ -181,12 +181,14 @@ class SaigaClient:
         return first(parse_fields(payload), 1, b"")
 
     def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False,
-               filters=(), sort=(), facets=(), after=None, boosts=(), typos=False, explain=False):
+               filters=(), sort=(), facets=(), after=None, boosts=(), typos=False, explain=False, fragments=None,
+               snippet_length=None, pre_tag=None, post_tag=None):
         """Runs a query. `filters` are query-syntax strings (every one must hold, none scores), `sort` keys such as
         "date:desc" or "_score", `facets` specs such as "source", "date:year" or "price:0,10,100", `after` the
         "next" cursor of a previous sorted page, `boosts` field boosts such as "title^3". Hits of a sorted search carry "sort" (their key values); the answer
         has "facets" ({spec: {"field", "buckets": [{"label", "count", "value", "to"}], "other"}}) and "next", and
-        "did_you_mean" when the query found few matches and a corrected spelling finds more."""
+        "did_you_mean" when the query found few matches and a corrected spelling finds more. `fragments`,
+        `snippet_length`, `pre_tag` and `post_tag` shape snippets; hits then also carry "title_highlight"."""
         p = f_str(1, query) + f_u32(2, k)
         if offset:
             p += f_u32(3, offset)
@@ -215,6 +217,14 @@ class SaigaClient:
             p += f_bool(15, True)  # words of 5+ letters also match one typo away (9+: two); exact matches first
         if explain:
             p += f_bool(16, True)  # each hit carries the explanation of its score
+        if fragments is not None:
+            p += f_u32(17, fragments)
+        if snippet_length is not None:
+            p += f_u32(18, snippet_length)
+        if pre_tag is not None:
+            p += f_str(19, pre_tag)
+        if post_tag is not None:
+            p += f_str(20, post_tag)
         typ, _, payload = self._roundtrip(SEARCH, p)
         if typ != RESULTS:
             raise SaigaError(0, "expected RESULTS")
@@ -228,6 +238,9 @@ class SaigaClient:
                    "title": first(h, 3, b"").decode()}
             snip = first(h, 4)
             hit["snippet"] = snip.decode() if snip is not None else None
+            title_highlight = first(h, 9)
+            if title_highlight is not None:
+                hit["title_highlight"] = title_highlight.decode()
             stored = {}
             for t, v in h:
                 if t == 5:
@@ -319,7 +332,8 @@ def main(argv):
     host, _, port = argv[1].rpartition(":")
     args, opts, i = [], {}, 3
     while i < len(argv):
-        if argv[i] in ("--k", "--token", "--after", "--fields", "--limit", "--titles") and i + 1 < len(argv):
+        if argv[i] in ("--k", "--token", "--after", "--fields", "--limit", "--titles", "--fragments",
+                       "--snippet-length", "--pre-tag", "--post-tag") and i + 1 < len(argv):
             opts[argv[i][2:]] = argv[i + 1]
             i += 2
         elif argv[i] in ("--filter", "--sort", "--facet") and i + 1 < len(argv):
@@ -339,10 +353,15 @@ def main(argv):
                              filters=opts.get("filter", ()), sort=opts.get("sort", ()), facets=opts.get("facet", ()),
                              after=opts.get("after"), typos=opts.get("typos", False),
                              explain=opts.get("explain", False),
+                             fragments=int(opts["fragments"]) if "fragments" in opts else None,
+                             snippet_length=int(opts["snippet-length"]) if "snippet-length" in opts else None,
+                             pre_tag=opts.get("pre-tag"), post_tag=opts.get("post-tag"),
                              fields=[f for f in opts.get("fields", "").split(",") if f])
                 out = {"total": r["total"], "hits": []}
                 for h in r["hits"]:
                     hit = {"id": h["id"], "score": h["score"], "title": h["title"], "snippet": h["snippet"]}
+                    if "title_highlight" in h:
+                        hit["title_highlight"] = h["title_highlight"]
                     if "sort" in h:
                         hit["sort"] = h["sort"]
                     if "values" in h:

@@ -95,6 +95,13 @@ final class CompletionIndex: Sendable {
         return indices.map { (word(Int($0)), Int(weights[Int($0)])) }
     }
 
+    /// The frequency of exactly `word`, nil when it is not one of the words.
+    func frequency(of word: [UInt8]) -> Int? {
+        let i = lowerBound(word)
+        guard i < weights.count, bytes[Int(offsets[i])..<Int(offsets[i + 1])].elementsEqual(word) else { return nil }
+        return Int(weights[i])
+    }
+
     private func word(_ i: Int) -> [UInt8] { Array(bytes[Int(offsets[i])..<Int(offsets[i + 1])]) }
 
     private func startsWith(_ i: Int, _ prefix: [UInt8]) -> Bool {
