@@ -64,6 +64,17 @@ enum RequestHandler {
                 }
                 if !s.sort.isEmpty || s.after != nil { response.next = r.next }
                 response.didYouMean = r.didYouMean
+                if s.profile {
+                    guard s.syntax == .query else {
+                        throw SaigaError(
+                            .invalidArgument, "profile needs the query syntax (SEARCH field 8 absent or 0)")
+                    }
+                    let p = try reader.profile(s.query, options: options)
+                    response.profile = WireProfile(
+                        root: p.root.map(wire), matches: UInt64(p.matches),
+                        profiledMicros: p.profiledNanoseconds / 1000, searchMicros: p.searchNanoseconds / 1000,
+                        segments: UInt32(p.segments))
+                }
                 return .results(response)
             case .get(let g):
                 guard let d = try reader.document(id: g.id) else { return .document(DocumentResponse(found: false)) }
@@ -99,6 +110,14 @@ enum RequestHandler {
         } catch {
             return .error(wireError(error))
         }
+    }
+
+    /// A profiled clause as the protocol carries it.
+    static func wire(_ c: QueryProfile.Clause) -> WireProfile.Clause {
+        WireProfile.Clause(
+            description: c.description, nanoseconds: c.nanoseconds, nextDocCalls: UInt64(c.nextDocCalls),
+            advanceCalls: UInt64(c.advanceCalls), matches: UInt64(c.matches), scored: UInt64(c.scored),
+            children: c.children.map(wire))
     }
 
     /// An explanation as the protocol carries it.

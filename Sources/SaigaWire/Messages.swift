@@ -136,6 +136,8 @@ public struct SearchRequest: Sendable, Hashable {
     public var snippetLength: UInt32?
     public var preTag: String?
     public var postTag: String?
+    /// Profile the query (RESULTS field 9): time and counts per clause.
+    public var profile = false
 
     public init(
         query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
@@ -181,12 +183,14 @@ public struct SearchRequest: Sendable, Hashable {
         if let snippetLength { w.u32(18, snippetLength) }
         if let preTag { w.string(19, preTag) }
         if let postTag { w.string(20, postTag) }
+        if profile { w.bool(21, true) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
         let f = try FieldSet(
-            payload, message: "SEARCH", known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20],
+            payload, message: "SEARCH",
+            known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21],
             repeatable: [4, 10, 11, 12, 14])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
@@ -216,6 +220,7 @@ public struct SearchRequest: Sendable, Hashable {
         r.snippetLength = try f.u32(18)
         r.preTag = try f.string(19)
         r.postTag = try f.string(20)
+        if let p = try f.bool(21) { r.profile = p }
         return r
     }
 }
@@ -476,6 +481,92 @@ public struct WireHit: Sendable, Hashable {
     }
 }
 
+/// A query's profile (RESULTS field 9): 1: root clause, nested (absent when nothing matched) · 2: matches u64 ·
+/// 3: profiled run µs u64 · 4: search µs u64 · 5: segments u32. A clause: 1: description string · 2: ns u64 ·
+/// 3: next-document calls u64 · 4: advance calls u64 · 5: documents visited u64 · 6: documents scored u64 ·
+/// 7: child clause, nested, repeated.
+public struct WireProfile: Sendable, Hashable {
+    public struct Clause: Sendable, Hashable {
+        public var description: String
+        public var nanoseconds: UInt64
+        public var nextDocCalls: UInt64
+        public var advanceCalls: UInt64
+        public var matches: UInt64
+        public var scored: UInt64
+        public var children: [Clause]
+
+        public init(
+            description: String, nanoseconds: UInt64, nextDocCalls: UInt64, advanceCalls: UInt64, matches: UInt64,
+            scored: UInt64, children: [Clause]
+        ) {
+            self.description = description
+            self.nanoseconds = nanoseconds
+            self.nextDocCalls = nextDocCalls
+            self.advanceCalls = advanceCalls
+            self.matches = matches
+            self.scored = scored
+            self.children = children
+        }
+
+        func encode() -> FieldWriter {
+            var w = FieldWriter()
+            w.string(1, description)
+            w.u64(2, nanoseconds)
+            w.u64(3, nextDocCalls)
+            w.u64(4, advanceCalls)
+            w.u64(5, matches)
+            w.u64(6, scored)
+            for c in children { w.nested(7, c.encode()) }
+            return w
+        }
+
+        static func decode(_ bytes: [UInt8], depth: Int) throws(WireError) -> Clause {
+            guard depth < WireExplanation.maxDepth else {
+                throw WireError(.malformedFrame, "RESULTS profile nests deeper than \(WireExplanation.maxDepth) levels")
+            }
+            let f = try FieldSet(lenient: bytes, message: "RESULTS profile")
+            var children: [Clause] = []
+            for c in f.all(7) { children.append(try decode(Array(c.value), depth: depth + 1)) }
+            return Clause(
+                description: try f.string(1) ?? "", nanoseconds: try f.u64(2) ?? 0, nextDocCalls: try f.u64(3) ?? 0,
+                advanceCalls: try f.u64(4) ?? 0, matches: try f.u64(5) ?? 0, scored: try f.u64(6) ?? 0,
+                children: children)
+        }
+    }
+
+    public var root: Clause?
+    public var matches: UInt64
+    public var profiledMicros: UInt64
+    public var searchMicros: UInt64
+    public var segments: UInt32
+
+    public init(root: Clause?, matches: UInt64, profiledMicros: UInt64, searchMicros: UInt64, segments: UInt32) {
+        self.root = root
+        self.matches = matches
+        self.profiledMicros = profiledMicros
+        self.searchMicros = searchMicros
+        self.segments = segments
+    }
+
+    func encode() -> FieldWriter {
+        var w = FieldWriter()
+        if let root { w.nested(1, root.encode()) }
+        w.u64(2, matches)
+        w.u64(3, profiledMicros)
+        w.u64(4, searchMicros)
+        w.u32(5, segments)
+        return w
+    }
+
+    static func decode(_ bytes: [UInt8]) throws(WireError) -> WireProfile {
+        let f = try FieldSet(lenient: bytes, message: "RESULTS profile")
+        return WireProfile(
+            root: try f.first(1).map { (c: Field) throws(WireError) in try Clause.decode(Array(c.value), depth: 0) },
+            matches: try f.u64(2) ?? 0, profiledMicros: try f.u64(3) ?? 0, searchMicros: try f.u64(4) ?? 0,
+            segments: try f.u32(5) ?? 0)
+    }
+}
+
 /// A score's explanation (RESULTS hit field 8): its value, what it is, and the values it came from.
 public struct WireExplanation: Sendable, Hashable {
     public var value: Float
@@ -556,6 +647,8 @@ public struct SearchResponse: Sendable, Hashable {
     public var next: String?
     /// A corrected query, when this one found few matches and the corrected one finds more.
     public var didYouMean: String?
+    /// The query's profile, when SEARCH field 21 asked.
+    public var profile: WireProfile?
 
     public init(total: UInt64, totalIsExact: Bool = true, tookMicros: UInt64, generation: UInt64, hits: [WireHit]) {
         self.total = total
@@ -616,6 +709,7 @@ public struct SearchResponse: Sendable, Hashable {
         }
         if let next { w.string(7, next) }
         if let didYouMean { w.string(8, didYouMean) }
+        if let profile { w.nested(9, profile.encode()) }
         return w.bytes
     }
 
@@ -665,6 +759,7 @@ public struct SearchResponse: Sendable, Hashable {
         }
         r.next = try f.string(7)
         r.didYouMean = try f.string(8)
+        if let p = f.first(9) { r.profile = try WireProfile.decode(Array(p.value)) }
         return r
     }
 }

@@ -77,6 +77,28 @@ struct StructuredServerTests {
                 ])
                 #expect(pyShaped.stdout.contains("\"title_highlight\": \"[Felt] [slippers]\""), "\(pyShaped)")
 
+                // A profile through the protocol has the library's shape and counts.
+                var profiled = SearchRequest(query: "felt OR steppe -tea", k: 2, snippets: false)
+                profiled.profile = true
+                let wireProfile = try #require(try await client.search(profiled).profile)
+                let localProfile = try IndexReader(path: idx.path).profile("felt OR steppe -tea")
+                #expect(wireProfile.matches == UInt64(localProfile.matches))
+                func shape(_ c: WireProfile.Clause) -> String {
+                    "\(c.description)/\(c.matches)/\(c.scored)[" + c.children.map(shape).joined(separator: ",") + "]"
+                }
+                func shape(_ c: QueryProfile.Clause) -> String {
+                    "\(c.description)/\(c.matches)/\(c.scored)[" + c.children.map(shape).joined(separator: ",") + "]"
+                }
+                #expect(wireProfile.root.map(shape) == localProfile.root.map(shape))
+                let pyProfile = try await python([server.address, "search", "felt OR steppe -tea", "--profile"])
+                #expect(pyProfile.stdout.contains("\"profile\": {\"matches\": \(localProfile.matches)"), "\(pyProfile)")
+                let cliProfile = try await saiga([
+                    "search", "felt OR steppe -tea", "--profile", "--server", server.address,
+                ])
+                #expect(
+                    cliProfile.succeeded && cliProfile.stdout.contains("profile: \(localProfile.matches) matches"),
+                    "\(cliProfile)")
+
                 let py = try await python([server.address, "suggest", "felt", "sl", "--limit", "3", "--titles", "2"])
                 try #require(py.succeeded, "\(py)")
                 let object = try #require(

@@ -28,6 +28,8 @@ extension OptionSpec {
         "exact-count", help: "count every match (no lower bound on the total)")
     fileprivate static let explain = OptionSpec(
         "explain", help: "under each hit, the tree of how its score was computed")
+    fileprivate static let profile = OptionSpec(
+        "profile", help: "after the hits, the time and documents of each clause (the query run once more, profiled)")
     fileprivate static let typos = OptionSpec(
         "typos", "off|auto",
         help: "auto: words of 5+ letters also match one typo away, 9+ two; exact matches rank first")
@@ -84,7 +86,7 @@ enum SearchCommand: Command {
         options: [
             .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
             .k1, .b, .noSnippets, .fragments, .snippetLength, .preTag, .postTag, .fields, .exactCount, .typos,
-            .explain, .filter, .sort, .facet, .boost, .after,
+            .explain, .profile, .filter, .sort, .facet, .boost, .after,
         ],
         dashWordsArePositional: true)
 
@@ -138,6 +140,7 @@ enum SearchCommand: Command {
 
         let results: SearchResults
         var explanations: [String: Explanation] = [:]
+        var profile: QueryProfile?
         if let server = args.value(.server) {
             guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
             let token = args.value(.token) ?? getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) }
@@ -153,6 +156,7 @@ enum SearchCommand: Command {
                 facets: facetSpecs, after: options.after, boosts: args.values(.boost))
             request.typos = options.typos == .auto
             request.explain = args.flag(.explain)
+            request.profile = args.flag(.profile)
             // Sent only when asked for: a server from before these fields refuses them.
             if args.value(.fragments) != nil { request.fragments = UInt32(options.snippet.fragments) }
             if args.value(.snippetLength) != nil { request.snippetLength = UInt32(options.snippet.maxLength) }
@@ -163,6 +167,11 @@ enum SearchCommand: Command {
             do throws(ClientError) {
                 let r = try client.search(request)
                 results = remoteResults(r, markup: customTags ? nil : options.snippet)
+                profile = r.profile.map {
+                    QueryProfile(
+                        root: $0.root.map(SearchCommand.clause), segments: Int($0.segments), matches: Int($0.matches),
+                        profiledNanoseconds: $0.profiledMicros * 1000, searchNanoseconds: $0.searchMicros * 1000)
+                }
                 for h in r.hits {
                     if let e = h.explanation { explanations[h.id] = SearchCommand.explanation(e) }
                 }
@@ -198,6 +207,7 @@ enum SearchCommand: Command {
                 if args.flag(.explain) {
                     for h in r.hits { explanations[h.id] = try reader.explain(query, id: h.id, options: options) }
                 }
+                if args.flag(.profile) { profile = try reader.profile(query, options: options) }
             case .failure(let e) where e.code == .invalidQuery && e.message.hasPrefix("filter '"):
                 Terminal.err("saiga: invalid --filter: \(e.message)")
                 return 1
@@ -248,6 +258,7 @@ enum SearchCommand: Command {
                 extra += ",\"next\":" + JSON.string(next)
             }
             if let better = results.didYouMean { extra += ",\"did_you_mean\":" + JSON.string(better) }
+            if let profile { extra += ",\"profile\":" + profileJSON(profile) }
             Terminal.out(
                 "{\"total\":\(results.total)," + (results.totalIsExact ? "" : "\"total_exact\":false,")
                     + "\"hits\":[" + hits.joined(separator: ",") + "]" + extra + "}")
@@ -301,7 +312,43 @@ enum SearchCommand: Command {
             Terminal.out("")
             Terminal.out("next page: --after \(next)")
         }
+        if let profile {
+            Terminal.out("")
+            Terminal.out(
+                "profile: \(Terminal.grouped(profile.matches)) matches in \(profile.segments) segments; "
+                    + "profiled run \(Terminal.fixed(Double(profile.profiledNanoseconds) / 1e6, 3)) ms, every clause "
+                    + "evaluated; the search itself \(Terminal.fixed(Double(profile.searchNanoseconds) / 1e6, 3)) ms")
+            if let root = profile.root {
+                for line in root.text.split(separator: "\n") { Terminal.out("   " + v(String(line))) }
+            }
+        }
         return 0
+    }
+
+    /// A profiled clause from the protocol.
+    static func clause(_ c: WireProfile.Clause) -> QueryProfile.Clause {
+        QueryProfile.Clause(
+            description: c.description, nanoseconds: c.nanoseconds, nextDocCalls: Int(c.nextDocCalls),
+            advanceCalls: Int(c.advanceCalls), matches: Int(c.matches), scored: Int(c.scored),
+            children: c.children.map(clause))
+    }
+
+    /// A profile as JSON: {"matches", "segments", "profiled_ms", "search_ms", "root": {"description", "ms",
+    /// "next_doc", "advance", "matches", "scored", "children": [...]}}.
+    static func profileJSON(_ p: QueryProfile) -> String {
+        func clauseJSON(_ c: QueryProfile.Clause) -> String {
+            JSON.object([
+                ("description", JSON.string(c.description)), ("ms", JSON.number(Double(c.nanoseconds) / 1e6)),
+                ("next_doc", "\(c.nextDocCalls)"), ("advance", "\(c.advanceCalls)"), ("matches", "\(c.matches)"),
+                ("scored", "\(c.scored)"), ("children", JSON.array(c.children.map(clauseJSON))),
+            ])
+        }
+        return JSON.object([
+            ("matches", "\(p.matches)"), ("segments", "\(p.segments)"),
+            ("profiled_ms", JSON.number(Double(p.profiledNanoseconds) / 1e6)),
+            ("search_ms", JSON.number(Double(p.searchNanoseconds) / 1e6)),
+            ("root", p.root.map(clauseJSON) ?? "null"),
+        ])
     }
 
     /// An explanation from the protocol.

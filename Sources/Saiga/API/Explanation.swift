@@ -48,13 +48,13 @@ extension IndexReader {
     }
 
     /// A key for a term of segment `s`: its field and where its postings are.
-    private static func key(_ field: Int, _ meta: TermMeta) -> String {
+    static func key(_ field: Int, _ meta: TermMeta) -> String {
         "\(field):\(meta.docFreq):\(meta.docOffset):\(meta.posOffset):\(meta.singletonDoc)"
     }
 
     /// The text of every term the query may have prepared in segment `s` (words, phrases' words, and the
     /// expansions of prefixes, patterns and fuzzy words), by `key`: prepared terms carry statistics, not text.
-    private func collectLabels(
+    func collectLabels(
         _ node: QueryNode, segment s: Int, executor: QueryExecutor, into labels: inout [String: String]
     ) throws(SaigaError) {
         func add(_ field: Int, _ term: [UInt8]) throws(SaigaError) {

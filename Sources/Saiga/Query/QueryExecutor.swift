@@ -378,8 +378,20 @@ struct QueryExecutor {
 
     // MARK: Execution
 
-    /// Builds the scorer tree of one segment; nil when the segment cannot match.
-    func scorer(_ q: PreparedQuery, segment s: Int, iterators: inout [PostingsIterator]) throws(SaigaError) -> Scorer? {
+    /// Builds the scorer tree of one segment; nil when the segment cannot match. With `profile` (the node of `q`
+    /// in a tree shaped as the query), every scorer is wrapped in a `ProfilingScorer` counting into its node.
+    func scorer(
+        _ q: PreparedQuery, segment s: Int, iterators: inout [PostingsIterator], profile: ProfileNode? = nil
+    ) throws(SaigaError) -> Scorer? {
+        guard let profile else { return try makeScorer(q, segment: s, iterators: &iterators, profile: nil) }
+        return try makeScorer(q, segment: s, iterators: &iterators, profile: profile).map {
+            ProfilingScorer($0, node: profile)
+        }
+    }
+
+    private func makeScorer(
+        _ q: PreparedQuery, segment s: Int, iterators: inout [PostingsIterator], profile: ProfileNode?
+    ) throws(SaigaError) -> Scorer? {
         let seg = segments[s]
         switch q {
         case .none:
@@ -410,15 +422,24 @@ struct QueryExecutor {
             var m: [Scorer] = []
             var sh: [Scorer] = []
             var n: [Scorer] = []
-            for q in must {
-                guard let x = try scorer(q, segment: s, iterators: &iterators) else { return nil }
+            let children = profile?.children
+            for (i, q) in must.enumerated() {
+                guard let x = try scorer(q, segment: s, iterators: &iterators, profile: children?[i]) else {
+                    return nil
+                }
                 m.append(x)
             }
-            for q in should {
-                if let x = try scorer(q, segment: s, iterators: &iterators) { sh.append(x) }
+            for (i, q) in should.enumerated() {
+                if let x = try scorer(q, segment: s, iterators: &iterators, profile: children?[must.count + i]) {
+                    sh.append(x)
+                }
             }
-            for q in mustNot {
-                if let x = try scorer(q, segment: s, iterators: &iterators) { n.append(x) }
+            for (i, q) in mustNot.enumerated() {
+                if let x = try scorer(
+                    q, segment: s, iterators: &iterators, profile: children?[must.count + should.count + i])
+                {
+                    n.append(x)
+                }
             }
             if m.isEmpty && sh.isEmpty { return nil }
             if n.isEmpty && sh.isEmpty && m.count == 1 { return m[0] }

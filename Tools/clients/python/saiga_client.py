@@ -94,6 +94,24 @@ def explanation(payload, depth=0):
             "details": [explanation(v, depth + 1) for t, v in f if t == 3]}
 
 
+def profile_clause(payload, depth=0):
+    if depth > 32:
+        raise SaigaError(0, "profile nests too deep")
+    f = parse_fields(payload)
+    return {"description": first(f, 1, b"").decode(), "ms": u64(first(f, 2, bytes(8))) / 1e6,
+            "next_doc": u64(first(f, 3, bytes(8))), "advance": u64(first(f, 4, bytes(8))),
+            "matches": u64(first(f, 5, bytes(8))), "scored": u64(first(f, 6, bytes(8))),
+            "children": [profile_clause(v, depth + 1) for t, v in f if t == 7]}
+
+
+def parse_profile(payload):
+    f = parse_fields(payload)
+    root = first(f, 1)
+    return {"matches": u64(first(f, 2, bytes(8))), "segments": u32(first(f, 5, bytes(4))),
+            "profiled_ms": u64(first(f, 3, bytes(8))) / 1e3, "search_ms": u64(first(f, 4, bytes(8))) / 1e3,
+            "root": profile_clause(root) if root is not None else None}
+
+
 def first(fields, tag, default=None):
     for t, v in fields:
         if t == tag:
@@ -182,7 +200,7 @@ class SaigaClient:
 
     def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False,
                filters=(), sort=(), facets=(), after=None, boosts=(), typos=False, explain=False, fragments=None,
-               snippet_length=None, pre_tag=None, post_tag=None):
+               snippet_length=None, pre_tag=None, post_tag=None, profile=False):
         """Runs a query. `filters` are query-syntax strings (every one must hold, none scores), `sort` keys such as
         "date:desc" or "_score", `facets` specs such as "source", "date:year" or "price:0,10,100", `after` the
         "next" cursor of a previous sorted page, `boosts` field boosts such as "title^3". Hits of a sorted search carry "sort" (their key values); the answer
@@ -225,6 +243,8 @@ class SaigaClient:
             p += f_str(19, pre_tag)
         if post_tag is not None:
             p += f_str(20, post_tag)
+        if profile:
+            p += f_bool(21, True)  # the answer carries the query's profile (time and documents per clause)
         typ, _, payload = self._roundtrip(SEARCH, p)
         if typ != RESULTS:
             raise SaigaError(0, "expected RESULTS")
@@ -290,6 +310,9 @@ class SaigaClient:
         better = first(f, 8)
         if better is not None:
             result["did_you_mean"] = better.decode()  # a corrected query, when this one found few matches
+        prof = first(f, 9)
+        if prof is not None:
+            result["profile"] = parse_profile(prof)
         return result
 
     def get(self, doc_id):
@@ -339,7 +362,7 @@ def main(argv):
         elif argv[i] in ("--filter", "--sort", "--facet") and i + 1 < len(argv):
             opts.setdefault(argv[i][2:], []).append(argv[i + 1])
             i += 2
-        elif argv[i] in ("--exact-count", "--typos", "--explain"):
+        elif argv[i] in ("--exact-count", "--typos", "--explain", "--profile"):
             opts[argv[i][2:]] = True
             i += 1
         else:
@@ -356,6 +379,7 @@ def main(argv):
                              fragments=int(opts["fragments"]) if "fragments" in opts else None,
                              snippet_length=int(opts["snippet-length"]) if "snippet-length" in opts else None,
                              pre_tag=opts.get("pre-tag"), post_tag=opts.get("post-tag"),
+                             profile=opts.get("profile", False),
                              fields=[f for f in opts.get("fields", "").split(",") if f])
                 out = {"total": r["total"], "hits": []}
                 for h in r["hits"]:
@@ -371,7 +395,7 @@ def main(argv):
                     out["hits"].append(hit)
                 if not r["total_exact"]:
                     out["total_exact"] = False  # as `saiga search --json`: only when the total is a lower bound
-                for key in ("facets", "next", "did_you_mean"):
+                for key in ("facets", "next", "did_you_mean", "profile"):
                     if key in r:
                         out[key] = r[key]
             elif cmd == "get":
