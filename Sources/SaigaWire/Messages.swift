@@ -138,6 +138,8 @@ public struct SearchRequest: Sendable, Hashable {
     public var postTag: String?
     /// Profile the query (RESULTS field 9): time and counts per clause.
     public var profile = false
+    /// Characters at the start of a fuzzy word that must match as typed (`SearchOptions.fuzzyPrefixLength`).
+    public var fuzzyPrefixLength: UInt32?
 
     public init(
         query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
@@ -184,13 +186,14 @@ public struct SearchRequest: Sendable, Hashable {
         if let preTag { w.string(19, preTag) }
         if let postTag { w.string(20, postTag) }
         if profile { w.bool(21, true) }
+        if let fuzzyPrefixLength { w.u32(22, fuzzyPrefixLength) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
         let f = try FieldSet(
             payload, message: "SEARCH",
-            known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21],
+            known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22],
             repeatable: [4, 10, 11, 12, 14])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
@@ -221,6 +224,7 @@ public struct SearchRequest: Sendable, Hashable {
         r.preTag = try f.string(19)
         r.postTag = try f.string(20)
         if let p = try f.bool(21) { r.profile = p }
+        r.fuzzyPrefixLength = try f.u32(22)
         return r
     }
 }

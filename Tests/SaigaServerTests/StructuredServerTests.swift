@@ -77,6 +77,17 @@ struct StructuredServerTests {
                 ])
                 #expect(pyShaped.stdout.contains("\"title_highlight\": \"[Felt] [slippers]\""), "\(pyShaped)")
 
+                // The fuzzy prefix length reaches the server: "set~2" with its "s" kept no longer matches "tea" or "the".
+                var fuzzy = SearchRequest(query: "set~2", k: 5, snippets: false)
+                let loose = try await client.search(fuzzy).hits.map(\.id)
+                fuzzy.fuzzyPrefixLength = 1
+                let strict = try await client.search(fuzzy).hits.map(\.id)
+                var strictOptions = SearchOptions(k: 5, snippets: false)
+                strictOptions.fuzzyPrefixLength = 1
+                #expect(
+                    strict == (try IndexReader(path: idx.path).search("set~2", options: strictOptions)).hits.map(\.id))
+                #expect(strict.count < loose.count, "\(strict) \(loose)")
+
                 // A profile through the protocol has the library's shape and counts.
                 var profiled = SearchRequest(query: "felt OR steppe -tea", k: 2, snippets: false)
                 profiled.profile = true

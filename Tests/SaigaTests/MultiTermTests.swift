@@ -255,6 +255,34 @@ import Testing
     }
 }
 
+/// `SearchOptions.fuzzyPrefixLength`: the first characters of a fuzzy word match as typed.
+@Suite struct FuzzyPrefixTests {
+    @Test func thePrefixIsNotEdited() throws {
+        let docs = [
+            Document(id: "s", body: "saiga"), Document(id: "t", body: "taiga"), Document(id: "g", body: "saigas"),
+            Document(id: "l", body: "salga"),
+        ]
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path, options: IndexWriterOptions(analyzer: AnalyzerOptions(stemming: false)))
+        let reader = try IndexReader(path: dir.path)
+        func ids(_ q: String, prefix: Int, typos: TypoTolerance = .off) throws -> [String] {
+            var o = SearchOptions(snippets: false)
+            o.fuzzyPrefixLength = prefix
+            o.typos = typos
+            return try reader.search(q, options: o).hits.map(\.id).sorted()
+        }
+        #expect(try ids("saiga~1", prefix: 0) == ["g", "l", "s", "t"])
+        #expect(try ids("saiga~1", prefix: 1) == ["g", "l", "s"])
+        #expect(try ids("saiga~1", prefix: 3) == ["g", "s"])
+        #expect(try ids("saiga~1", prefix: 40) == ["g", "s"])  // the whole word kept; an ending may follow
+        #expect(try ids("saiga", prefix: 1, typos: .auto) == ["g", "l", "s"])
+        var bad = SearchOptions()
+        bad.fuzzyPrefixLength = -1
+        #expect(throws: SaigaError.self) { try reader.search("saiga~1", options: bad) }
+    }
+}
+
 /// Typo tolerance: words of 5+ characters match one typo away (9+: two), exact matches first.
 @Suite struct TypoToleranceTests {
     @Test func exactMatchesRankFirstThenCorrections() throws {

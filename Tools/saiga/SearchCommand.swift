@@ -28,6 +28,8 @@ extension OptionSpec {
         "exact-count", help: "count every match (no lower bound on the total)")
     fileprivate static let explain = OptionSpec(
         "explain", help: "under each hit, the tree of how its score was computed")
+    fileprivate static let fuzzyPrefix = OptionSpec(
+        "fuzzy-prefix", "N", help: "the first N characters of fuzzy words (and of --typos) must match (default 0)")
     fileprivate static let profile = OptionSpec(
         "profile", help: "after the hits, the time and documents of each clause (the query run once more, profiled)")
     fileprivate static let typos = OptionSpec(
@@ -86,7 +88,7 @@ enum SearchCommand: Command {
         options: [
             .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
             .k1, .b, .noSnippets, .fragments, .snippetLength, .preTag, .postTag, .fields, .exactCount, .typos,
-            .explain, .profile, .filter, .sort, .facet, .boost, .after,
+            .explain, .profile, .fuzzyPrefix, .filter, .sort, .facet, .boost, .after,
         ],
         dashWordsArePositional: true)
 
@@ -112,6 +114,7 @@ enum SearchCommand: Command {
             options.typos = tolerance
         }
         options.filter = args.values(.filter)
+        options.fuzzyPrefixLength = try args.int(.fuzzyPrefix, default: 0, range: 0...255)
         do {
             options.sort = try args.values(.sort).map { (s: String) throws(SaigaError) in try SortField(parsing: s) }
         } catch { throw UsageError("--sort \(error.message)") }
@@ -157,6 +160,7 @@ enum SearchCommand: Command {
             request.typos = options.typos == .auto
             request.explain = args.flag(.explain)
             request.profile = args.flag(.profile)
+            if args.value(.fuzzyPrefix) != nil { request.fuzzyPrefixLength = UInt32(options.fuzzyPrefixLength) }
             // Sent only when asked for: a server from before these fields refuses them.
             if args.value(.fragments) != nil { request.fragments = UInt32(options.snippet.fragments) }
             if args.value(.snippetLength) != nil { request.snippetLength = UInt32(options.snippet.maxLength) }

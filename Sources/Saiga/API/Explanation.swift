@@ -39,6 +39,7 @@ extension IndexReader {
         try options.bm25.validate()
         var executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
         executor.fieldBoosts = try fieldBoosts(options)
+        executor.fuzzyPrefixLength = options.fuzzyPrefixLength
         let prepared = try executor.prepare(node, parameters: options.bm25)
         try segments[s].checkNorms()
         var labels: [String: String] = [:]

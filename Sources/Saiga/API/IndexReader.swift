@@ -311,6 +311,7 @@ public final class IndexReader: Sendable {
         }
         var executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
         executor.fieldBoosts = try fieldBoosts(options)
+        executor.fuzzyPrefixLength = options.fuzzyPrefixLength
         if options.snippets { executor.expansions = ExpandedTerms() }
         let prepared = try executor.prepare(node, parameters: options.bm25)
         var filters: [PreparedFilter] = []
@@ -466,7 +467,14 @@ public final class IndexReader: Sendable {
     }
 
     /// The boost of each text field: `SearchOptions.fieldBoosts` where it names the field, else the schema's.
+    /// The field boosts of a search (the schema's, replaced by the options'); it also checks the other options
+    /// every executor takes (`fuzzyPrefixLength`).
     func fieldBoosts(_ options: SearchOptions) throws(SaigaError) -> [Int: Float] {
+        guard (0...Analyzer.maxTermBytes).contains(options.fuzzyPrefixLength) else {
+            throw SaigaError(
+                .invalidArgument,
+                "fuzzy prefix length must be 0...\(Analyzer.maxTermBytes) (got \(options.fuzzyPrefixLength))")
+        }
         var boosts: [Int: Float] = [:]
         for (n, f) in manifest.schema.fields.enumerated() where f.type == .text && f.boost != 1 { boosts[n] = f.boost }
         for (name, boost) in options.fieldBoosts {

@@ -83,6 +83,7 @@ extension IndexReader {
         try options.bm25.validate()
         var executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
         executor.fieldBoosts = try fieldBoosts(options)
+        executor.fuzzyPrefixLength = options.fuzzyPrefixLength
         let prepared = try executor.prepare(node, parameters: options.bm25)
         var labels: [String: String] = [:]
         for s in segments.indices { try collectLabels(node, segment: s, executor: executor, into: &labels) }

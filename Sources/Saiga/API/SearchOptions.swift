@@ -47,6 +47,10 @@ public struct SearchOptions: Sendable, Hashable {
     /// away, and of 9 or more two (Meilisearch's rule), and the documents that match exactly rank above those
     /// found only through a correction. Default `.off`.
     public var typos: TypoTolerance = .off
+    /// Characters at the start of a fuzzy word (`kazakstan~1`, and the words typo tolerance makes fuzzy) that must
+    /// match as typed: Lucene's `FuzzyQuery` prefix length. 0 (the default) lets every character vary; a larger
+    /// value finds fewer spellings, faster.
+    public var fuzzyPrefixLength = 0
 
     /// `title^3`: a field name and its boost, as `saiga search --boost` and the protocol write them.
     public static func fieldBoost(parsing text: String) throws(SaigaError) -> (field: String, boost: Float) {

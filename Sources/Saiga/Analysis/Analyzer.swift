@@ -32,7 +32,8 @@ public struct AnalyzerOptions: Sendable, Hashable, Codable {
     public var stopWords: Bool
     /// With stemming, also index each word the stemmer changes as it is written (folded), so that prefixes,
     /// wildcards, regular expressions and completions match whole words: `running*` finds "running" (on by
-    /// default; about a tenth more index).
+    /// default; on the benchmark corpus 8 % more index and 16 % more indexing time with stored text, 19 % and 21 %
+    /// without).
     public var surfaceForms: Bool
 
     public init(stemming: Bool = true, stopWords: Bool = false, surfaceForms: Bool = true) {

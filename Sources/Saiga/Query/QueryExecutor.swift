@@ -60,6 +60,8 @@ struct QueryExecutor {
     /// Per field number, the boost of its matches (Lucene's `BoostQuery`: the BM25 weight is boost × idf); 1 when
     /// absent.
     var fieldBoosts: [Int: Float] = [:]
+    /// `SearchOptions.fuzzyPrefixLength`.
+    var fuzzyPrefixLength = 0
     /// Single-term disjunctions with at most this many postings in a segment are evaluated document by document
     /// rather than in MaxScore windows (see `MaxScoreDisjunction.shortListPostings`: by default all of them; tests
     /// set 0 to drive every disjunction through the windows).
@@ -322,7 +324,7 @@ struct QueryExecutor {
         field: Int, word: [UInt8], maxEdits: Int
     ) throws(SaigaError) -> [(term: [UInt8], similarity: Float, metas: [TermMeta?])] {
         let scalars = String(decoding: word, as: UTF8.self).unicodeScalars.map(\.value)
-        let matcher = LevenshteinMatcher(word: scalars, maxEdits: maxEdits)
+        let matcher = LevenshteinMatcher(word: scalars, maxEdits: maxEdits, prefixLength: fuzzyPrefixLength)
         var found: [[UInt8]: (similarity: Float, metas: [TermMeta?])] = [:]
         for (s, seg) in segments.enumerated() {
             try seg.terms.intersect(field: UInt8(field), matcher) {

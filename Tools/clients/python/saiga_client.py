@@ -200,7 +200,7 @@ class SaigaClient:
 
     def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False,
                filters=(), sort=(), facets=(), after=None, boosts=(), typos=False, explain=False, fragments=None,
-               snippet_length=None, pre_tag=None, post_tag=None, profile=False):
+               snippet_length=None, pre_tag=None, post_tag=None, profile=False, fuzzy_prefix=None):
         """Runs a query. `filters` are query-syntax strings (every one must hold, none scores), `sort` keys such as
         "date:desc" or "_score", `facets` specs such as "source", "date:year" or "price:0,10,100", `after` the
         "next" cursor of a previous sorted page, `boosts` field boosts such as "title^3". Hits of a sorted search carry "sort" (their key values); the answer
@@ -245,6 +245,8 @@ class SaigaClient:
             p += f_str(20, post_tag)
         if profile:
             p += f_bool(21, True)  # the answer carries the query's profile (time and documents per clause)
+        if fuzzy_prefix is not None:
+            p += f_u32(22, fuzzy_prefix)  # the first N characters of fuzzy words must match as typed
         typ, _, payload = self._roundtrip(SEARCH, p)
         if typ != RESULTS:
             raise SaigaError(0, "expected RESULTS")
