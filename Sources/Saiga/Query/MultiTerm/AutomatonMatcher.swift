@@ -26,11 +26,14 @@ final class AutomatonMatcher: TermMatcher {
     private var accept = 0
     private var sets: [[Int]] = []
     private var ids: [[Int]: Int] = [:]
-    private var accepting: [Bool] = []
-    private var transitions: [UInt64: Int32] = [:]
+    // The tables `step` and `accepts` read for every character of a dictionary walk. One walk owns the matcher and
+    // reads them one call at a time, never overlapping: the dynamic exclusivity checks (a fifth of a leading
+    // wildcard's instructions, measured with callgrind) are turned off for them.
+    @exclusivity(unchecked) private var accepting: [Bool] = []
+    @exclusivity(unchecked) private var transitions: [UInt64: Int32] = [:]
     /// The transitions on ASCII characters, 128 per DFA state, filled as met (`unknown`: not yet computed; -1:
     /// dead): most terms are ASCII, and an array read is far cheaper than a hash lookup per character.
-    private var ascii: [Int32] = []
+    @exclusivity(unchecked) private var ascii: [Int32] = []
     private static let unknown: Int32 = -3
     /// Set when the walk needed more DFA states than allowed: its answer is incomplete and must not be used.
     private(set) var failure: SaigaError?

@@ -2,7 +2,8 @@
 /// runs against a field's term dictionary. States advance one Unicode scalar at a time; a state from which no
 /// term can be accepted is `nil` (dead), which lets the dictionary walk pass over every term with that prefix.
 protocol TermMatcher {
-    associatedtype State
+    /// Plain data: the dictionary walk keeps a stack of states in raw memory, overwritten in place.
+    associatedtype State: BitwiseCopyable
     var start: State { get }
     /// The state after `scalar`, or nil when no continuation can be accepted.
     func step(_ state: State, _ scalar: UInt32) -> State?
@@ -40,10 +41,17 @@ extension TermDictionary {
         // states[i]: the state after the first i scalars of the last term, which end at byte ends[i] (ends[0] ==
         // 0). The last term's bytes and the seek target (field byte first) live in fixed buffers: terms are
         // at most `maxKeyBytes`.
-        var states: [M.State] = [matcher.start]
-        var ends: [Int] = [0]
-        states.reserveCapacity(64)
-        ends.reserveCapacity(64)
+        // Stacks in raw memory (no uniqueness checks, no reallocation): a term has at most `maxKeyBytes`
+        // characters, so at most that many states above the start.
+        let states = UnsafeMutablePointer<M.State>.allocate(capacity: TermDictionary.maxKeyBytes + 2)
+        let ends = UnsafeMutablePointer<Int>.allocate(capacity: TermDictionary.maxKeyBytes + 2)
+        defer {
+            states.deallocate()
+            ends.deallocate()
+        }
+        states.initialize(to: matcher.start)
+        ends[0] = 0
+        var stackCount = 1
         let last = UnsafeMutablePointer<UInt8>.allocate(capacity: TermDictionary.maxKeyBytes)
         let seekTo = UnsafeMutablePointer<UInt8>.allocate(capacity: TermDictionary.maxKeyBytes + 1)
         defer {
@@ -72,12 +80,9 @@ extension TermDictionary {
                 var shared = 0
                 let limit = min(term.count, lastCount)
                 while shared < limit && term[shared] == last[shared] { shared += 1 }
-                var depth = ends.count - 1
+                var depth = stackCount - 1
                 while ends[depth] > shared { depth -= 1 }
-                if depth + 1 < ends.count {
-                    states.removeSubrange((depth + 1)...)
-                    ends.removeSubrange((depth + 1)...)
-                }
+                stackCount = depth + 1
                 UnsafeMutableRawBufferPointer(start: last, count: term.count).copyMemory(from: term)
                 lastCount = term.count
                 var at = ends[depth]
@@ -87,7 +92,7 @@ extension TermDictionary {
                     guard let next = matcher.step(state, scalar) else {
                         // Every term with this prefix is rejected: seek to the first prefix that can live, the
                         // next live character at this depth, or else above it.
-                        var level = states.count - 1  // the state before the dead character
+                        var level = stackCount - 1  // the state before the dead character
                         var dead = scalar
                         var bytes = at
                         var live = matcher.nextLiveScalar(states[level], after: dead)
@@ -114,8 +119,9 @@ extension TermDictionary {
                     }
                     state = next
                     at += length
-                    states.append(state)
-                    ends.append(at)
+                    (states + stackCount).initialize(to: state)
+                    ends[stackCount] = at
+                    stackCount += 1
                 }
                 if matcher.accepts(state), try !body(term, meta, state) {
                     stop = true
