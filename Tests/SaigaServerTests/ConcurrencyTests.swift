@@ -94,7 +94,8 @@ struct ConcurrencyTests {
                     return (failures, monotonicNow() - start)
                 }
                 #expect(failures.isEmpty, "\(failures.count) failures, first: \(failures.prefix(10))")
-                #expect(seconds < 30, "1,000 connections took \(seconds) s")
+                // A guard against a hang, not a speed check (the suites run in parallel on a small machine).
+                #expect(seconds < 90, "1,000 connections took \(seconds) s")
                 // Closed again, the server serves new clients.
                 try expectStillServing(server, idx)
             }

@@ -113,7 +113,9 @@ struct ReloadTests {
 
                 var generations = [g1]
                 // Every thread is querying before the first rebuild.
-                #expect(await eventually(timeout: 20) { stop.threadsAnswered == 8 }, "the client threads did not start")
+                // A guard against a hang, not a speed check: a loaded 2-core machine running the other suites in
+                // parallel can take long to start 8 threads and a server.
+                #expect(await eventually(timeout: 60) { stop.threadsAnswered == 8 }, "the client threads did not start")
                 // Three rebuilds with `saiga index`, then one with the library's IndexWriter.
                 let rebuilds: [[URL]?] = [Array(files[0..<2]), Array(files[2...]), [corpusDirectory], nil]
                 do {

@@ -102,6 +102,43 @@ import Testing
         }
     }
 
+    /// The compiled DFA answers as the row automaton it compiles, on the same words and terms, one DFA per word
+    /// reused across many terms (so that cached transitions are exercised), prefixes required or not.
+    @Test func theCompiledDFAEqualsTheRowAutomaton() {
+        var rng = SeededRandom(seed: 8)
+        let alphabet: [UInt32] = [0x61, 0x62, 0x63, 0x64, 0x65, 0x4D9, 0x451, 0x1F600]
+        for _ in 0..<300 {
+            let w = (0..<Int.random(in: 1...9, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }
+            for k in 0...2 {
+                for prefix in [0, 1, 3] {
+                    let rows = LevenshteinMatcher(word: w, maxEdits: k, prefixLength: prefix)
+                    let dfa = LevenshteinDFA(word: w, maxEdits: k, prefixLength: prefix)
+                    for _ in 0..<40 {
+                        let t = (0..<Int.random(in: 0...11, using: &rng)).map { _ in
+                            // Characters outside the word's alphabet too ("z", U+0436).
+                            Int.random(in: 0..<5, using: &rng) == 0
+                                ? [0x7A, 0x436].randomElement(using: &rng)! : alphabet.randomElement(using: &rng)!
+                        }
+                        var a: LevenshteinMatcher.State? = rows.start
+                        var b: Int? = dfa.start
+                        for c in t {
+                            a = a.flatMap { rows.step($0, c) }
+                            b = b.flatMap { dfa.step($0, c) }
+                            #expect((a == nil) == (b == nil), "\(w) \(t) k \(k) prefix \(prefix)")
+                            if let a, let b {
+                                #expect(rows.nextLiveScalar(a, after: c) == dfa.nextLiveScalar(b, after: c))
+                            }
+                        }
+                        if let a, let b {
+                            #expect(rows.accepts(a) == dfa.accepts(b), "\(w) \(t) k \(k) prefix \(prefix)")
+                            if rows.accepts(a) { #expect(rows.distance(a) == dfa.distance(b)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// Counts the characters a matcher is stepped over.
     final class Counter: @unchecked Sendable { var steps = 0 }
     struct CountingMatcher<M: TermMatcher>: TermMatcher {

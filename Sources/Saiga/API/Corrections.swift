@@ -55,12 +55,12 @@ extension IndexReader {
         let fields = QueryRewriter(analyzer: analyzer, schema: manifest.schema).defaultFields
         // Per term: its distance to the word's term and its document frequency over the fields and segments.
         var found: [[UInt8]: (distance: Int, docFreq: Int)] = [:]
-        let matcher = LevenshteinMatcher(word: scalars, maxEdits: edits)
+        let matcher = LevenshteinDFA(word: scalars, maxEdits: edits)
         for seg in segments {
             for f in fields {
                 try seg.terms.intersect(field: UInt8(f), matcher) {
                     (
-                        term: UnsafeRawBufferPointer, meta: TermMeta, state: LevenshteinMatcher.State
+                        term: UnsafeRawBufferPointer, meta: TermMeta, state: LevenshteinDFA.State
                     ) throws(SaigaError)
                         -> Bool in
                     let t = Array(term)
@@ -103,13 +103,13 @@ extension IndexReader {
         let words = try prepareSuggestions().index
         let fields = QueryRewriter(analyzer: analyzer, schema: manifest.schema).defaultFields
         var distances: [[UInt8]: Int] = [:]
-        let matcher = LevenshteinMatcher(word: scalars, maxEdits: edits)
+        let matcher = LevenshteinDFA(word: scalars, maxEdits: edits)
         for seg in segments {
             for f in fields {
                 for surface in [false, true] {
                     try seg.terms.intersect(field: UInt8(f), surfaceForms: surface, matcher) {
                         (
-                            term: UnsafeRawBufferPointer, _: TermMeta, state: LevenshteinMatcher.State
+                            term: UnsafeRawBufferPointer, _: TermMeta, state: LevenshteinDFA.State
                         ) throws(SaigaError)
                             -> Bool in
                         let t = Array(term)

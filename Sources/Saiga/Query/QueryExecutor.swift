@@ -324,12 +324,12 @@ struct QueryExecutor {
         field: Int, word: [UInt8], maxEdits: Int
     ) throws(SaigaError) -> [(term: [UInt8], similarity: Float, metas: [TermMeta?])] {
         let scalars = String(decoding: word, as: UTF8.self).unicodeScalars.map(\.value)
-        let matcher = LevenshteinMatcher(word: scalars, maxEdits: maxEdits, prefixLength: fuzzyPrefixLength)
+        let matcher = LevenshteinDFA(word: scalars, maxEdits: maxEdits, prefixLength: fuzzyPrefixLength)
         var found: [[UInt8]: (similarity: Float, metas: [TermMeta?])] = [:]
         for (s, seg) in segments.enumerated() {
             try seg.terms.intersect(field: UInt8(field), matcher) {
                 (
-                    term: UnsafeRawBufferPointer, meta: TermMeta, state: LevenshteinMatcher.State
+                    term: UnsafeRawBufferPointer, meta: TermMeta, state: LevenshteinDFA.State
                 ) throws(SaigaError)
                     -> Bool in
                 let t = Array(term)

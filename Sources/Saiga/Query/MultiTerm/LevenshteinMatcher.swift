@@ -16,14 +16,12 @@ struct LevenshteinMatcher: TermMatcher {
     let prefixLength: Int
     /// The word's characters, sorted and distinct: after a character dies, only one of these can live (any other
     /// character matches none of the word's, so it costs what the dead one cost, or more).
-    private let sortedScalars: [UInt32]
+    let sortedScalars: [UInt32]
     /// A character that is not in the word: all such characters step alike.
-    private let otherScalar: UInt32
-    /// A row with every entry at the cap, maxEdits + 1.
-    private let cappedRow: UInt128
+    let otherScalar: UInt32
 
     /// A row of 2-bit distances: entry j in bits 2j ..< 2j + 2.
-    struct Row: Equatable {
+    struct Row: Hashable {
         var bits: UInt128 = 0
 
         @inline(__always)
@@ -35,7 +33,7 @@ struct LevenshteinMatcher: TermMatcher {
         }
     }
 
-    struct State {
+    struct State: Hashable {
         /// row[j]: the distance between the term read so far and word[0..<j], capped at maxEdits + 1.
         var row: Row
         /// The row before the last character, and that character (for transpositions).
@@ -54,9 +52,6 @@ struct LevenshteinMatcher: TermMatcher {
         self.prefixLength = min(prefixLength, word.count)
         sortedScalars = Array(Set(word)).sorted()
         otherScalar = (0xFFFF...0x10FFFF).reversed().first { !word.contains($0) } ?? 0
-        var capped = Row()
-        for j in 0...word.count { capped.set(j, UInt8(maxEdits + 1)) }
-        cappedRow = capped.bits
     }
 
     var start: State {
@@ -73,30 +68,29 @@ struct LevenshteinMatcher: TermMatcher {
         }
         let n = word.count
         let cap = UInt8(maxEdits + 1)
-        let i = state.depth + 1
-        let first = UInt8(min(i, Int(cap)))
-        // Ukkonen's band: entry j of row i is at least |i - j|, so only j within maxEdits of i can stay under the
-        // cap; the rest of the row is the cap. At most 2 × maxEdits + 1 entries are computed per character.
-        let lo = max(1, i - maxEdits)
-        let hi = min(n, i + maxEdits)
-        var row = Row(bits: cappedRow & ~UInt128(3) | UInt128(first))
+        let first = UInt8(min(state.depth + 1, Int(cap)))
+        // One pass over the previous row's entries, streamed out of its bits; the new row is built the same way.
+        var out = UInt128(first)
         var best = first
-        if lo <= hi {
-            let old = state.row
-            var left = lo == 1 ? first : cap
-            let transposable = state.hasPrevious
-            for j in lo...hi {
-                let w = word[j - 1]
-                var d = min(old.get(j) &+ 1, left &+ 1, old.get(j - 1) &+ (w == scalar ? 0 : 1))
-                if transposable, j >= 2, w == state.lastScalar, word[j - 2] == scalar {
-                    d = min(d, state.previous.get(j - 2) &+ 1)
-                }
-                d = min(d, cap)
-                row.set(j, d)
-                best = min(best, d)
-                left = d
+        var left = first
+        var above = state.row.bits
+        var diagonal = UInt8(truncatingIfNeeded: above) & 3
+        let transposable = state.hasPrevious
+        for j in stride(from: 1, through: n, by: 1) {
+            above >>= 2
+            let up = UInt8(truncatingIfNeeded: above) & 3
+            let w = word[j - 1]
+            var d = min(up &+ 1, left &+ 1, diagonal &+ (w == scalar ? 0 : 1))
+            if transposable, j >= 2, w == state.lastScalar, word[j - 2] == scalar {
+                d = min(d, state.previous.get(j - 2) &+ 1)
             }
+            d = min(d, cap)
+            out |= UInt128(d) << UInt128(2 * j)
+            best = min(best, d)
+            left = d
+            diagonal = up
         }
+        var row = Row(bits: out)
         if state.depth < prefixLength {
             // Inside the prefix the term and the word agree so far: from there on, the word's remaining
             // characters may only be deleted (or matched by what follows).
