@@ -232,18 +232,18 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
         do {
             let n = try c.readLength()
             let termBytesLength = try c.readLength()
-            var docOffset = Int(truncatingIfNeeded: try c.readVInt())
-            var posOffset = Int(truncatingIfNeeded: try c.readVInt())
+            let docOffset = Int(truncatingIfNeeded: try c.readVInt())
+            let posOffset = Int(truncatingIfNeeded: try c.readVInt())
             var terms = ByteCursor(base: bytes.baseAddress!, start: c.position, end: c.position + termBytesLength)
             try c.skip(termBytesLength)
-            var metaCursor = c
+            var metaReader = MetaReader(
+                cursor: c, docOffset: docOffset, posOffset: posOffset, path: path)
             guard n >= 1 && n <= PostingsFormat.termsPerBlock else {
                 throw DecodeError(offset: c.position, reason: "bad term count in block")
             }
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) {
                 (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
                 var keyLength = 0
-                var lastSingleton = 0
                 for _ in 0..<n {
                     let shared: Int
                     let suffix: UnsafeRawBufferPointer
@@ -264,46 +264,7 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
                     keyLength = shared + suffix.count
                     let positions = TermKey.hasPositions(
                         UnsafeRawBufferPointer(start: key.baseAddress!, count: keyLength), fieldHasPositions)
-                    let m: TermMeta
-                    do {
-                        let head = try metaCursor.readVInt()
-                        if head & 1 == 1 {
-                            // Singleton: zigzag delta from the previous singleton of the block, and the tf == 1 flag.
-                            let zigzag = head >> 2
-                            let delta = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
-                            let doc = lastSingleton + Int(delta)
-                            guard doc >= 0 && doc < Int(Int32.max) else {
-                                throw DecodeError(
-                                    offset: metaCursor.position, reason: "singleton document out of range")
-                            }
-                            lastSingleton = doc
-                            let tf = head & 2 != 0 ? 1 : try metaCursor.readVInt32()
-                            var pos = 0
-                            if positions {
-                                posOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
-                                pos = posOffset
-                            }
-                            m = TermMeta(
-                                docFreq: 1, totalTermFreq: Int(tf), docOffset: 0, posOffset: pos, singletonDoc: doc)
-                        } else {
-                            let df = Int(truncatingIfNeeded: head >> 1)
-                            guard df >= 2 && df < Int(Int32.max) else {
-                                throw DecodeError(offset: metaCursor.position, reason: "bad document frequency")
-                            }
-                            let extra = Int(truncatingIfNeeded: try metaCursor.readVInt())
-                            docOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
-                            var pos = 0
-                            if positions {
-                                posOffset += Int(truncatingIfNeeded: try metaCursor.readVInt())
-                                pos = posOffset
-                            }
-                            m = TermMeta(
-                                docFreq: df, totalTermFreq: df &+ extra, docOffset: docOffset, posOffset: pos,
-                                singletonDoc: 0)
-                        }
-                    } catch let e as DecodeError {
-                        throw .corrupt(path, "term metadata: \(e.reason)", offset: e.offset)
-                    } catch { throw .corrupt(path, "term metadata unreadable") }
+                    let m = try metaReader.next(positions: positions)
                     let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keyLength)
                     if try !visit(k, shared, m) { return }
                 }
@@ -340,3 +301,148 @@ func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> I
 #if canImport(Glibc)
     import Glibc
 #endif
+
+extension TermDictionary {
+    /// The metadata of a block's terms, decoded in order: each is a delta from the one before.
+    struct MetaReader {
+        var cursor: ByteCursor
+        var docOffset: Int
+        var posOffset: Int
+        var lastSingleton = 0
+        let path: String
+
+        init(cursor: ByteCursor, docOffset: Int, posOffset: Int, path: String) {
+            self.cursor = cursor
+            self.docOffset = docOffset
+            self.posOffset = posOffset
+            self.path = path
+        }
+
+        /// The next term's metadata (`positions`: whether its key has positions, `TermKey.hasPositions`).
+        @inline(__always)
+        mutating func next(positions: Bool) throws(SaigaError) -> TermMeta {
+            do {
+                let head = try cursor.readVInt()
+                if head & 1 == 1 {
+                    // Singleton: zigzag delta from the previous singleton of the block, and the tf == 1 flag.
+                    let zigzag = head >> 2
+                    let delta = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+                    let doc = lastSingleton + Int(delta)
+                    guard doc >= 0 && doc < Int(Int32.max) else {
+                        throw DecodeError(offset: cursor.position, reason: "singleton document out of range")
+                    }
+                    lastSingleton = doc
+                    let tf = head & 2 != 0 ? 1 : try cursor.readVInt32()
+                    var pos = 0
+                    if positions {
+                        posOffset += Int(truncatingIfNeeded: try cursor.readVInt())
+                        pos = posOffset
+                    }
+                    return TermMeta(docFreq: 1, totalTermFreq: Int(tf), docOffset: 0, posOffset: pos, singletonDoc: doc)
+                }
+                let df = Int(truncatingIfNeeded: head >> 1)
+                guard df >= 2 && df < Int(Int32.max) else {
+                    throw DecodeError(offset: cursor.position, reason: "bad document frequency")
+                }
+                let extra = Int(truncatingIfNeeded: try cursor.readVInt())
+                docOffset += Int(truncatingIfNeeded: try cursor.readVInt())
+                var pos = 0
+                if positions {
+                    posOffset += Int(truncatingIfNeeded: try cursor.readVInt())
+                    pos = posOffset
+                }
+                return TermMeta(
+                    docFreq: df, totalTermFreq: df &+ extra, docOffset: docOffset, posOffset: pos, singletonDoc: 0)
+            } catch let e as DecodeError {
+                throw .corrupt(path, "term metadata: \(e.reason)", offset: e.offset)
+            } catch { throw .corrupt(path, "term metadata unreadable") }
+        }
+    }
+
+    /// What `scanBlockKeys` does after a key.
+    enum KeyDecision {
+        /// Not wanted; go on.
+        case skip
+        /// Wanted: its metadata comes to `deliver`; go on.
+        case take
+        /// Not wanted; stop reading keys (the metadata of the keys taken before still comes).
+        case stop
+    }
+
+    /// Block `b` for a walk that wants the metadata of few of its terms: `decide(key, index)` for each key in order,
+    /// then `deliver(index, meta)` for the keys it took, in order, until `deliver` returns false. Metadata is
+    /// decoded only up to the last key taken, and not at all when none is: a walk that rejects most terms (a
+    /// leading wildcard, a fuzzy word) does not pay for theirs.
+    func scanBlockKeys(
+        _ b: Int,
+        decide: (UnsafeRawBufferPointer, Int) throws(SaigaError) -> KeyDecision,
+        deliver: (Int, TermMeta) throws(SaigaError) -> Bool
+    ) throws(SaigaError) {
+        let bytes = file.bytes
+        let end = b + 1 < blockOffsets.count ? blockOffsets[b + 1] : indexOffset
+        guard blockOffsets[b] < end else { throw .corrupt(path, "term block offsets out of order") }
+        try file.check(blockOffsets[b]..<end)
+        var c = ByteCursor(base: bytes.baseAddress!, start: blockOffsets[b], end: end)
+        do {
+            let n = try c.readLength()
+            let termBytesLength = try c.readLength()
+            let docOffset = Int(truncatingIfNeeded: try c.readVInt())
+            let posOffset = Int(truncatingIfNeeded: try c.readVInt())
+            var terms = ByteCursor(base: bytes.baseAddress!, start: c.position, end: c.position + termBytesLength)
+            try c.skip(termBytesLength)
+            guard n >= 1 && n <= PostingsFormat.termsPerBlock else {
+                throw DecodeError(offset: c.position, reason: "bad term count in block")
+            }
+            var metaReader = MetaReader(cursor: c, docOffset: docOffset, posOffset: posOffset, path: path)
+            // Per key read: whether it has positions (to decode the metadata), and whether it was taken.
+            var positions: (UInt64, UInt64) = (0, 0)  // bit i: key i has positions / was taken
+            var lastTaken = -1
+            var read = 0
+            try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) {
+                (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
+                var keyLength = 0
+                for i in 0..<n {
+                    let shared: Int
+                    let suffix: UnsafeRawBufferPointer
+                    do {
+                        let lengths = try terms.readNibblePair()
+                        shared = lengths.high
+                        suffix = try terms.readBytes(lengths.low)
+                    } catch let e as DecodeError {
+                        throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)
+                    } catch { throw .corrupt(path, "term block unreadable") }
+                    guard shared <= keyLength, shared + suffix.count <= key.count, shared + suffix.count >= 1 else {
+                        throw .corrupt(path, "term block: bad prefix length", offset: terms.position)
+                    }
+                    if suffix.count > 0 {
+                        UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(
+                            from: suffix.baseAddress!, byteCount: suffix.count)
+                    }
+                    keyLength = shared + suffix.count
+                    let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keyLength)
+                    if TermKey.hasPositions(k, fieldHasPositions) { positions.0 |= 1 << UInt64(i) }
+                    read = i + 1
+                    switch try decide(k, i) {
+                    case .skip: continue
+                    case .take:
+                        positions.1 |= 1 << UInt64(i)
+                        lastTaken = i
+                    case .stop: return
+                    }
+                }
+            }
+            guard lastTaken >= 0 else { return }
+            _ = read
+            for i in 0...lastTaken {
+                let m = try metaReader.next(positions: positions.0 & (1 << UInt64(i)) != 0)
+                if positions.1 & (1 << UInt64(i)) != 0, try !deliver(i, m) { return }
+            }
+        } catch let e as SaigaError {
+            throw e
+        } catch let e as DecodeError {
+            throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)
+        } catch {
+            throw .corrupt(path, "term block unreadable")
+        }
+    }
+}

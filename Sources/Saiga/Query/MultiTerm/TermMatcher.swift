@@ -69,66 +69,79 @@ extension TermDictionary {
         var block = blockIndex(atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: seekCount))
         while !stop && block < blockCount {
             var jump: Int?
-            try scanBlock(block) { (key: UnsafeRawBufferPointer, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
-                if compareBytes(key, UnsafeRawBufferPointer(start: seekTo, count: seekCount)) < 0 { return true }
-                guard key[0] == field, !surfaceForms || TermKey.isSurfaceForm(key) else {
-                    stop = true
-                    return false
-                }
-                let term = UnsafeRawBufferPointer(rebasing: key[header...])
-                // Resume from the deepest state whose bytes this term shares with the last one.
-                var shared = 0
-                let limit = min(term.count, lastCount)
-                while shared < limit && term[shared] == last[shared] { shared += 1 }
-                var depth = stackCount - 1
-                while ends[depth] > shared { depth -= 1 }
-                stackCount = depth + 1
-                UnsafeMutableRawBufferPointer(start: last, count: term.count).copyMemory(from: term)
-                lastCount = term.count
-                var at = ends[depth]
-                var state = states[depth]
-                while at < term.count {
-                    let (scalar, length) = TermDictionary.decodeScalar(term, at)
-                    guard let next = matcher.step(state, scalar) else {
-                        // Every term with this prefix is rejected: seek to the first prefix that can live, the
-                        // next live character at this depth, or else above it.
-                        var level = stackCount - 1  // the state before the dead character
-                        var dead = scalar
-                        var bytes = at
-                        var live = matcher.nextLiveScalar(states[level], after: dead)
-                        while live == nil {
-                            if level == 0 {
-                                stop = true
-                                return false
-                            }
-                            level -= 1
-                            bytes = ends[level]
-                            dead = TermDictionary.decodeScalar(term, bytes).0
-                            live = matcher.nextLiveScalar(states[level], after: dead)
-                        }
-                        UnsafeMutableRawBufferPointer(start: seekTo + header, count: bytes).copyMemory(
-                            from: UnsafeRawBufferPointer(rebasing: term[0..<bytes]))
-                        seekCount =
-                            header + bytes + TermDictionary.encodeScalar(live!, into: seekTo + header + bytes)
-                        let next = blockIndex(atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: seekCount))
-                        if next > block {
-                            jump = next
-                            return false
-                        }
-                        return true
+            // The accepted terms of the block and their states: their metadata comes after the keys (decoded only
+            // up to the last accepted term: `scanBlockKeys`).
+            var accepted: [(term: [UInt8], state: M.State)] = []
+            var delivered = 0
+            try scanBlockKeys(
+                block,
+                decide: { (key: UnsafeRawBufferPointer, _: Int) throws(SaigaError) -> KeyDecision in
+                    if compareBytes(key, UnsafeRawBufferPointer(start: seekTo, count: seekCount)) < 0 { return .skip }
+                    guard key[0] == field, !surfaceForms || TermKey.isSurfaceForm(key) else {
+                        stop = true
+                        return .stop
                     }
-                    state = next
-                    at += length
-                    (states + stackCount).initialize(to: state)
-                    ends[stackCount] = at
-                    stackCount += 1
-                }
-                if matcher.accepts(state), try !body(term, meta, state) {
-                    stop = true
-                    return false
-                }
-                return true
-            }
+                    let term = UnsafeRawBufferPointer(rebasing: key[header...])
+                    // Resume from the deepest state whose bytes this term shares with the last one.
+                    var shared = 0
+                    let limit = min(term.count, lastCount)
+                    while shared < limit && term[shared] == last[shared] { shared += 1 }
+                    var depth = stackCount - 1
+                    while ends[depth] > shared { depth -= 1 }
+                    stackCount = depth + 1
+                    UnsafeMutableRawBufferPointer(start: last, count: term.count).copyMemory(from: term)
+                    lastCount = term.count
+                    var at = ends[depth]
+                    var state = states[depth]
+                    while at < term.count {
+                        let (scalar, length) = TermDictionary.decodeScalar(term, at)
+                        guard let next = matcher.step(state, scalar) else {
+                            // Every term with this prefix is rejected: seek to the first prefix that can live, the
+                            // next live character at this depth, or else above it.
+                            var level = stackCount - 1  // the state before the dead character
+                            var dead = scalar
+                            var bytes = at
+                            var live = matcher.nextLiveScalar(states[level], after: dead)
+                            while live == nil {
+                                if level == 0 {
+                                    stop = true
+                                    return .stop
+                                }
+                                level -= 1
+                                bytes = ends[level]
+                                dead = TermDictionary.decodeScalar(term, bytes).0
+                                live = matcher.nextLiveScalar(states[level], after: dead)
+                            }
+                            UnsafeMutableRawBufferPointer(start: seekTo + header, count: bytes).copyMemory(
+                                from: UnsafeRawBufferPointer(rebasing: term[0..<bytes]))
+                            seekCount =
+                                header + bytes + TermDictionary.encodeScalar(live!, into: seekTo + header + bytes)
+                            let next = blockIndex(atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: seekCount))
+                            if next > block {
+                                jump = next
+                                return .stop
+                            }
+                            return .skip
+                        }
+                        state = next
+                        at += length
+                        (states + stackCount).initialize(to: state)
+                        ends[stackCount] = at
+                        stackCount += 1
+                    }
+                    guard matcher.accepts(state) else { return .skip }
+                    accepted.append((Array(term), state))
+                    return .take
+                },
+                deliver: { (_: Int, meta: TermMeta) throws(SaigaError) -> Bool in
+                    let (term, state) = accepted[delivered]
+                    delivered += 1
+                    let goOn = try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in
+                        try body(t, meta, state)
+                    }
+                    if !goOn { stop = true }
+                    return goOn
+                })
             block = jump ?? block + 1
         }
         if let failure = matcher.failure { throw failure }
