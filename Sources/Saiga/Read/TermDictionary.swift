@@ -394,10 +394,11 @@ extension TermDictionary {
                 throw DecodeError(offset: c.position, reason: "bad term count in block")
             }
             var metaReader = MetaReader(cursor: c, docOffset: docOffset, posOffset: posOffset, path: path)
-            // Per key read: whether it has positions (to decode the metadata), and whether it was taken.
-            var positions: (UInt64, UInt64) = (0, 0)  // bit i: key i has positions / was taken
+            // Bit i: key i has positions (its metadata holds a position offset), key i was taken. A block has at most
+            // `PostingsFormat.termsPerBlock` (32) keys.
+            var hasPositions: UInt64 = 0
+            var taken: UInt64 = 0
             var lastTaken = -1
-            var read = 0
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) {
                 (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
                 var keyLength = 0
@@ -420,22 +421,20 @@ extension TermDictionary {
                     }
                     keyLength = shared + suffix.count
                     let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keyLength)
-                    if TermKey.hasPositions(k, fieldHasPositions) { positions.0 |= 1 << UInt64(i) }
-                    read = i + 1
+                    if TermKey.hasPositions(k, fieldHasPositions) { hasPositions |= 1 << UInt64(i) }
                     switch try decide(k, i) {
                     case .skip: continue
                     case .take:
-                        positions.1 |= 1 << UInt64(i)
+                        taken |= 1 << UInt64(i)
                         lastTaken = i
                     case .stop: return
                     }
                 }
             }
             guard lastTaken >= 0 else { return }
-            _ = read
             for i in 0...lastTaken {
-                let m = try metaReader.next(positions: positions.0 & (1 << UInt64(i)) != 0)
-                if positions.1 & (1 << UInt64(i)) != 0, try !deliver(i, m) { return }
+                let m = try metaReader.next(positions: hasPositions & (1 << UInt64(i)) != 0)
+                if taken & (1 << UInt64(i)) != 0, try !deliver(i, m) { return }
             }
         } catch let e as SaigaError {
             throw e
