@@ -110,6 +110,17 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
     /// The block that would contain `key` (0 if `key` precedes every block).
     func blockIndex(atOrBefore key: UnsafeRawBufferPointer) -> Int { blockFor(key) ?? 0 }
 
+    /// `blockIndex(atOrBefore:)` for a key at or after block `current`'s first key: `current` itself when the next
+    /// block starts after the key (one comparison, most seeks of a dictionary walk land nearby), else the search.
+    func blockIndex(atOrBefore key: UnsafeRawBufferPointer, from current: Int) -> Int {
+        let next = current + 1
+        guard next < blockOffsets.count else { return current }
+        let target = keyPrefix(key)
+        let p = firstKeyPrefixes[next]
+        if p != target ? p > target : compareFirstKey(next, key) > 0 { return current }
+        return blockIndex(atOrBefore: key)
+    }
+
     /// Looks up the exact key (field byte + term bytes).
     ///
     /// Front coding decides most terms without comparing bytes: with `matched` = how many leading bytes the previous

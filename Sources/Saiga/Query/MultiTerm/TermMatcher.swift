@@ -116,7 +116,8 @@ extension TermDictionary {
                                 from: UnsafeRawBufferPointer(rebasing: term[0..<bytes]))
                             seekCount =
                                 header + bytes + TermDictionary.encodeScalar(live!, into: seekTo + header + bytes)
-                            let next = blockIndex(atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: seekCount))
+                            let next = blockIndex(
+                                atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: seekCount), from: block)
                             if next > block {
                                 jump = next
                                 return .stop
