@@ -95,10 +95,6 @@ struct MaxScoreDisjunction: ~Copyable {
     /// expansions) take the windows, which go through each term's postings once per window. Up to this many terms
     /// per clause on average (a word over title and body has two) run document at a time.
     static let documentAtATimeTermsPerClause = 4
-    /// And at most this many terms in all: a pattern searched alone is a disjunction of its expansions, one term
-    /// per clause, and hundreds of essential terms looked at per candidate cost far more than the windows
-    /// (`pro*s`, about 800 terms: 288 M instructions document at a time).
-    static let documentAtATimeMaxTerms = 64
 
     /// Scores the segment's matches into `collector`.
     mutating func run(docBase: Int32, maxDoc: Int, prune: Bool, shortListPostings: Int, collector: inout TopKCollector)
@@ -107,9 +103,7 @@ struct MaxScoreDisjunction: ~Copyable {
         guard n > 0 else { return }
         var cost = 0
         for l in leaves.indices { cost &+= leaves[l].postings.pointee.docFreq }
-        if cost <= shortListPostings && leaves.count <= n &* MaxScoreDisjunction.documentAtATimeTermsPerClause
-            && leaves.count <= MaxScoreDisjunction.documentAtATimeMaxTerms
-        {
+        if cost <= shortListPostings && leaves.count <= n &* MaxScoreDisjunction.documentAtATimeTermsPerClause {
             // Two specialisations: with no filter the loop has no check at all.
             if collector.hasFilter {
                 runDocumentAtATime(Filtered.self, docBase: docBase, prune: prune, collector: &collector)
