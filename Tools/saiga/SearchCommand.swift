@@ -10,8 +10,6 @@ import SaigaWire
 
 /// The options of `saiga search` alone.
 extension OptionSpec {
-    fileprivate static let server = OptionSpec(
-        "server", "HOST:PORT", help: "run the query on a `saiga serve` server (not with --index)")
     fileprivate static let k = OptionSpec(
         "k", "N", short: true, help: "hits to print, 1...\(SearchOptions.maxK) (default \(SearchOptions().k))")
     fileprivate static let offset = OptionSpec(
@@ -146,9 +144,8 @@ enum SearchCommand: Command {
         var profile: QueryProfile?
         if let server = args.value(.server) {
             guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
-            let token = args.value(.token) ?? getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) }
             let client: SaigaClient
-            do { client = try SaigaClient(address: server, token: token) } catch {
+            do { client = try SaigaClient(address: server, token: args.token) } catch {
                 throw UsageError("\(error)")
             }
             var request = SearchRequest(

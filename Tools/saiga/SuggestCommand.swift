@@ -2,14 +2,8 @@ import Saiga
 import SaigaClient
 import SaigaWire
 
-#if canImport(Glibc)
-    @preconcurrency import Glibc
-#endif
-
 /// The options of `saiga suggest` alone.
 extension OptionSpec {
-    fileprivate static let suggestServer = OptionSpec(
-        "server", "HOST:PORT", help: "ask a `saiga serve` server (not with --index)")
     fileprivate static let limit = OptionSpec(
         "limit", "N", help: "completions to print, 0...\(Suggestions.maxLimit) (default 5)")
     fileprivate static let titles = OptionSpec(
@@ -30,7 +24,8 @@ enum SuggestCommand: Command {
             The first completion on a reader builds the word list (a server builds it when it loads a commit).
             """,
         options: [
-            .index, .suggestServer, .token.help("the server's token (default: $SAIGA_TOKEN)"), .limit, .titles, .json,
+            .index, .server.help("ask a `saiga serve` server (not with --index)"),
+            .token.help("the server's token (default: $SAIGA_TOKEN)"), .limit, .titles, .json,
         ],
         dashWordsArePositional: true)
 
@@ -40,11 +35,10 @@ enum SuggestCommand: Command {
         let limit = try args.int(.limit, default: 5, range: 0...Suggestions.maxLimit)
         let titles = try args.int(.titles, default: 0, range: 0...Suggestions.maxLimit)
         let result: Suggestions
-        if let server = args.value(.suggestServer) {
+        if let server = args.value(.server) {
             guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
-            let token = args.value(.token) ?? getenv("SAIGA_TOKEN").flatMap { String(validatingCString: $0) }
             do throws(ClientError) {
-                let client = try SaigaClient(address: server, token: token)
+                let client = try SaigaClient(address: server, token: args.token)
                 let r = try client.suggest(text, limit: limit, titles: titles)
                 result = Suggestions(
                     completions: r.completions.map {

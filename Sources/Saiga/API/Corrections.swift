@@ -44,15 +44,15 @@ extension IndexReader {
 
     /// A better-known spelling of one word, or nil.
     func correction(ofWord word: String) throws(SaigaError) -> String? {
-        if analyzerOptions.stemming && analyzerOptions.surfaceForms { return try wordCorrection(of: word) }
+        if analyzerOptions.indexesSurfaceForms { return try wordCorrection(of: word) }
         let stems = analyzer.terms(word)
         guard stems.count == 1 else { return nil }
         let stem = stems[0]
         let scalars = stem.unicodeScalars.map(\.value)
         let length = word.unicodeScalars.count
-        let edits = length >= 9 ? 2 : length >= 5 ? 1 : 0
+        let edits = TypoTolerance.edits(forCharacters: length)
         guard edits > 0, scalars.count <= LevenshteinMatcher.maxCharacters else { return nil }
-        let fields = QueryRewriter(analyzer: analyzer, schema: manifest.schema).defaultFields
+        let fields = rewriter.defaultFields
         // Per term: its distance to the word's term and its document frequency over the fields and segments.
         var found: [[UInt8]: (distance: Int, docFreq: Int)] = [:]
         let matcher = LevenshteinDFA(word: scalars, maxEdits: edits)
@@ -98,10 +98,10 @@ extension IndexReader {
         let folded = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false)).terms(word)
         guard folded.count == 1 else { return nil }
         let scalars = folded[0].unicodeScalars.map(\.value)
-        let edits = scalars.count >= 9 ? 2 : scalars.count >= 5 ? 1 : 0
+        let edits = TypoTolerance.edits(forCharacters: scalars.count)
         guard edits > 0, scalars.count <= LevenshteinMatcher.maxCharacters else { return nil }
         let words = try prepareSuggestions().index
-        let fields = QueryRewriter(analyzer: analyzer, schema: manifest.schema).defaultFields
+        let fields = rewriter.defaultFields
         var distances: [[UInt8]: Int] = [:]
         let matcher = LevenshteinDFA(word: scalars, maxEdits: edits)
         for seg in segments {

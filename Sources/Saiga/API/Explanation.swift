@@ -33,13 +33,8 @@ extension IndexReader {
         -> Explanation?
     {
         guard let (s, doc) = try locate(id: id) else { return nil }
-        let parsed = try QueryParser(schema: manifest.schema).parse(query)
-        let node = try QueryRewriter(analyzer: analyzer, positions: manifest.positions, schema: manifest.schema)
-            .rewrite(parsed)
-        try options.bm25.validate()
-        var executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
-        executor.fieldBoosts = try fieldBoosts(options)
-        executor.fuzzyPrefixLength = options.fuzzyPrefixLength
+        let node = try queryNode(query)
+        let executor = try executor(for: options)
         let prepared = try executor.prepare(node, parameters: options.bm25)
         try segments[s].checkNorms()
         var labels: [String: String] = [:]
@@ -94,7 +89,7 @@ extension IndexReader {
         return nil
     }
 
-    private func fieldName(_ field: Int) -> String {
+    func fieldName(_ field: Int) -> String {
         field < manifest.schema.fields.count ? manifest.schema.fields[field].name : "field \(field)"
     }
 

@@ -164,11 +164,35 @@ public final class IndexReader: Sendable {
         try QueryParser(schema: manifest.schema).parse(query)
     }
 
+    /// The rewriter of this index's queries: its analyzer, schema and positions.
+    var rewriter: QueryRewriter {
+        QueryRewriter(analyzer: analyzer, positions: manifest.positions, schema: manifest.schema)
+    }
+
+    /// A query string as the executor takes it: parsed against the schema, analyzed and rewritten.
+    func queryNode(_ query: String) throws(SaigaError) -> QueryNode {
+        try rewriter.rewrite(try parse(query))
+    }
+
+    /// An executor over this snapshot for a search with `options`: their BM25 parameters, fuzzy prefix length and
+    /// field boosts checked, the boosts and the prefix length set.
+    func executor(for options: SearchOptions) throws(SaigaError) -> QueryExecutor {
+        try options.bm25.validate()
+        guard (0...Analyzer.maxTermBytes).contains(options.fuzzyPrefixLength) else {
+            throw SaigaError(
+                .invalidArgument,
+                "fuzzy prefix length must be 0...\(Analyzer.maxTermBytes) (got \(options.fuzzyPrefixLength))")
+        }
+        var executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
+        executor.fieldBoosts = try fieldBoosts(options)
+        executor.fuzzyPrefixLength = options.fuzzyPrefixLength
+        return executor
+    }
+
     /// Runs a query string (see `QueryParser` for the syntax).
     public func search(_ query: String, options: SearchOptions = SearchOptions()) throws(SaigaError) -> SearchResults {
         let start = Sys.monotonicNanos()
-        let parsed = try QueryParser(schema: manifest.schema).parse(query)
-        var results = try search(parsed, options: options, start: start)
+        var results = try search(node: try queryNode(query), options: options, start: start)
         if options.didYouMean && results.total < SearchResults.fewHits {
             results.didYouMean = try correction(of: query, total: results.total, options: options)
         }
@@ -179,7 +203,7 @@ public final class IndexReader: Sendable {
     public func search(
         _ query: ParsedQuery, options: SearchOptions = SearchOptions()
     ) throws(SaigaError) -> SearchResults {
-        try search(query, options: options, start: Sys.monotonicNanos())
+        try search(node: try rewriter.rewrite(query), options: options, start: Sys.monotonicNanos())
     }
 
     /// Searches for the words of `text` with no query syntax: the distinct terms `text` analyzes to, any of them
@@ -192,7 +216,7 @@ public final class IndexReader: Sendable {
         let start = Sys.monotonicNanos()
         var seen = Set<[UInt8]>()
         var clauses: [QueryNode] = []
-        let rewriter = QueryRewriter(analyzer: analyzer, schema: manifest.schema)
+        let rewriter = self.rewriter
         var sink = CollectingSink(withOffsets: false)
         var text = text
         _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
@@ -216,7 +240,7 @@ public final class IndexReader: Sendable {
         var sink = CollectingSink(withOffsets: false)
         var text = text
         _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
-        let rewriter = QueryRewriter(analyzer: analyzer, schema: manifest.schema)
+        let rewriter = self.rewriter
         let node: QueryNode
         if sink.terms.isEmpty {
             node = .none
@@ -231,14 +255,6 @@ public final class IndexReader: Sendable {
             let offsets = sink.positions.map { $0 - base }
             node = rewriter.allFields { .phrase(field: $0, terms: sink.terms, offsets: offsets, slop: 0) }
         }
-        return try search(node: node, options: options, start: start)
-    }
-
-    private func search(
-        _ parsed: ParsedQuery, options: SearchOptions, start: UInt64
-    ) throws(SaigaError) -> SearchResults {
-        let node = try QueryRewriter(analyzer: analyzer, positions: manifest.positions, schema: manifest.schema)
-            .rewrite(parsed)
         return try search(node: node, options: options, start: start)
     }
 
@@ -304,14 +320,11 @@ public final class IndexReader: Sendable {
                 "k must be 0...\(SearchOptions.maxK) and offset ≥ 0 with k + offset ≤ "
                     + "\(SearchOptions.maxWindow) (got k \(options.k), offset \(options.offset))")
         }
-        try options.bm25.validate()
+        var executor = try executor(for: options)
         if options.snippets { try options.snippet.validate() }
         for name in options.fields where !isKnownStoredField(name) {
             throw SaigaError(.invalidArgument, "no document of the index has a field named \"\(name)\"")
         }
-        var executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
-        executor.fieldBoosts = try fieldBoosts(options)
-        executor.fuzzyPrefixLength = options.fuzzyPrefixLength
         if options.snippets { executor.expansions = ExpandedTerms() }
         let prepared = try executor.prepare(node, parameters: options.bm25)
         var filters: [PreparedFilter] = []
@@ -467,14 +480,7 @@ public final class IndexReader: Sendable {
     }
 
     /// The boost of each text field: `SearchOptions.fieldBoosts` where it names the field, else the schema's.
-    /// The field boosts of a search (the schema's, replaced by the options'); it also checks the other options
-    /// every executor takes (`fuzzyPrefixLength`).
-    func fieldBoosts(_ options: SearchOptions) throws(SaigaError) -> [Int: Float] {
-        guard (0...Analyzer.maxTermBytes).contains(options.fuzzyPrefixLength) else {
-            throw SaigaError(
-                .invalidArgument,
-                "fuzzy prefix length must be 0...\(Analyzer.maxTermBytes) (got \(options.fuzzyPrefixLength))")
-        }
+    private func fieldBoosts(_ options: SearchOptions) throws(SaigaError) -> [Int: Float] {
         var boosts: [Int: Float] = [:]
         for (n, f) in manifest.schema.fields.enumerated() where f.type == .text && f.boost != 1 { boosts[n] = f.boost }
         for (name, boost) in options.fieldBoosts {
@@ -500,8 +506,7 @@ public final class IndexReader: Sendable {
         do { parsed = try QueryParser(schema: manifest.schema).parse(text) } catch {
             throw SaigaError(error.code, "filter '\(text)': \(error.message)", offset: error.offset)
         }
-        let node = try QueryRewriter(analyzer: analyzer, positions: manifest.positions, schema: manifest.schema)
-            .rewriteFilter(parsed)
+        let node = try rewriter.rewriteFilter(parsed)
         return try executor.prepare(node, parameters: options.bm25)
     }
 

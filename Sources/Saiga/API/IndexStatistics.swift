@@ -42,11 +42,18 @@ public struct IndexStatistics: Sendable, Hashable, Codable {
 }
 
 extension IndexReader {
-    /// Distinct (field, term) keys over all segments, terms and surface forms (`TermKey`) apart: a merge of the
-    /// dictionaries, computed once per reader. -1 if a dictionary cannot be read.
+    /// Distinct (field, term) keys over all segments, terms and surface forms (`TermKey`) apart: with one segment
+    /// its counts (the fields' term counts, which leave surface forms out, and the dictionary's), with several a
+    /// merge of the dictionaries, computed once per reader. -1 if a dictionary cannot be read.
     var vocabularySize: (terms: Int, surfaceForms: Int) {
         if let known = vocabulary.withLock({ $0 }) { return known }
         var count = (terms: 0, surfaceForms: 0)
+        if segments.count == 1 {
+            count.terms = segments[0].info.fields.reduce(0) { $0 + $1.termCount }
+            count.surfaceForms = segments[0].terms.termCount - count.terms
+            vocabulary.withLock { $0 = count }
+            return count
+        }
         var walks = segments.map { CheckedTermWalk($0) }
         do throws(SaigaError) {
             var live = [Bool](repeating: false, count: walks.count)

@@ -77,13 +77,8 @@ extension IndexReader {
         _ = try search(query, options: plain)
         let searchNanoseconds = Sys.monotonicNanos() - searchStart
 
-        let parsed = try QueryParser(schema: manifest.schema).parse(query)
-        let node = try QueryRewriter(analyzer: analyzer, positions: manifest.positions, schema: manifest.schema)
-            .rewrite(parsed)
-        try options.bm25.validate()
-        var executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
-        executor.fieldBoosts = try fieldBoosts(options)
-        executor.fuzzyPrefixLength = options.fuzzyPrefixLength
+        let node = try queryNode(query)
+        let executor = try executor(for: options)
         let prepared = try executor.prepare(node, parameters: options.bm25)
         var labels: [String: String] = [:]
         for s in segments.indices { try collectLabels(node, segment: s, executor: executor, into: &labels) }
@@ -115,9 +110,7 @@ extension IndexReader {
     }
 
     private func profileTree(_ q: PreparedQuery, labels: [String: String]) -> ProfileNode {
-        func name(_ field: Int) -> String {
-            field < manifest.schema.fields.count ? manifest.schema.fields[field].name : "field \(field)"
-        }
+        let name = fieldName
         switch q {
         case .none: return ProfileNode("nothing")
         case .structured(let sq): return ProfileNode("structured \(sq.name)")

@@ -123,6 +123,12 @@ public enum TypoTolerance: String, Sendable, Hashable, Codable, CaseIterable {
     case off
     /// Words match terms within one edit from 5 characters and two from 9; exact matches rank first.
     case auto
+
+    /// The typos a word of `characters` characters may have (Meilisearch's rule): 0 below 5, 1 from 5, 2 from 9.
+    /// Typo tolerance and "did you mean" share it.
+    static func edits(forCharacters characters: Int) -> Int {
+        characters >= 9 ? 2 : characters >= 5 ? 1 : 0
+    }
 }
 
 /// The result of a search.

@@ -102,7 +102,7 @@ extension IndexReader {
             (cached: inout CompletionIndex?) throws(SaigaError) -> CompletionIndex in
             if let cached { return cached }
             let built = try CompletionIndex.build(
-                segments: segments, fields: QueryRewriter(analyzer: analyzer, schema: manifest.schema).defaultFields,
+                segments: segments, fields: rewriter.defaultFields,
                 stemming: analyzerOptions.stemming, minimumFrequency: documentCount >= 10_000 ? 2 : 1)
             cached = built
             return built

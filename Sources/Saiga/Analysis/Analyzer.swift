@@ -43,6 +43,9 @@ public struct AnalyzerOptions: Sendable, Hashable, Codable {
     }
 
     public static let `default` = AnalyzerOptions()
+
+    /// Whether words the stemmer changes are indexed unstemmed too: `surfaceForms` only counts with stemming.
+    var indexesSurfaceForms: Bool { stemming && surfaceForms }
 }
 
 /// Turns UTF-8 text into a stream of terms: Unicode word segmentation on bytes, case and diacritic folding,

@@ -228,8 +228,9 @@ struct QueryRewriter {
         switch node {
         case .term(let field, let term):
             let length = String(decoding: term, as: UTF8.self).unicodeScalars.count
-            guard length >= 5, length <= LevenshteinMatcher.maxCharacters else { return node }
-            return .fuzzy(field: field, word: term, maxEdits: length >= 9 ? 2 : 1)
+            let edits = TypoTolerance.edits(forCharacters: length)
+            guard edits > 0, length <= LevenshteinMatcher.maxCharacters else { return node }
+            return .fuzzy(field: field, word: term, maxEdits: edits)
         case .boolean(let must, let should, let mustNot):
             return .boolean(must: must.map(withTypos), should: should.map(withTypos), mustNot: mustNot)
         case .boosted(let inner, let b):

@@ -245,7 +245,9 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
             let termBytesLength = try c.readLength()
             let docOffset = Int(truncatingIfNeeded: try c.readVInt())
             let posOffset = Int(truncatingIfNeeded: try c.readVInt())
-            var terms = ByteCursor(base: bytes.baseAddress!, start: c.position, end: c.position + termBytesLength)
+            var keys = KeyReader(
+                cursor: ByteCursor(base: bytes.baseAddress!, start: c.position, end: c.position + termBytesLength),
+                path: path)
             try c.skip(termBytesLength)
             var metaReader = MetaReader(
                 cursor: c, docOffset: docOffset, posOffset: posOffset, path: path)
@@ -254,29 +256,10 @@ final class TermDictionary: @unchecked Sendable {  // immutable after init; the 
             }
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) {
                 (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
-                var keyLength = 0
                 for _ in 0..<n {
-                    let shared: Int
-                    let suffix: UnsafeRawBufferPointer
-                    do {
-                        let lengths = try terms.readNibblePair()
-                        shared = lengths.high
-                        suffix = try terms.readBytes(lengths.low)
-                    } catch let e as DecodeError {
-                        throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)
-                    } catch { throw .corrupt(path, "term block unreadable") }
-                    guard shared <= keyLength, shared + suffix.count <= key.count, shared + suffix.count >= 1 else {
-                        throw .corrupt(path, "term block: bad prefix length", offset: terms.position)
-                    }
-                    if suffix.count > 0 {
-                        UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(
-                            from: suffix.baseAddress!, byteCount: suffix.count)
-                    }
-                    keyLength = shared + suffix.count
-                    let positions = TermKey.hasPositions(
-                        UnsafeRawBufferPointer(start: key.baseAddress!, count: keyLength), fieldHasPositions)
-                    let m = try metaReader.next(positions: positions)
-                    let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keyLength)
+                    let shared = try keys.next(into: key)
+                    let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keys.length)
+                    let m = try metaReader.next(positions: TermKey.hasPositions(k, fieldHasPositions))
                     if try !visit(k, shared, m) { return }
                 }
             }
@@ -314,6 +297,42 @@ func compareBytes(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> I
 #endif
 
 extension TermDictionary {
+    /// The keys of a block, front-coded: each one the bytes it shares with the key before, then its own suffix.
+    struct KeyReader {
+        var cursor: ByteCursor
+        /// The length of the last key read.
+        private(set) var length = 0
+        let path: String
+
+        init(cursor: ByteCursor, path: String) {
+            self.cursor = cursor
+            self.path = path
+        }
+
+        /// Reads the next key into `key` (which holds the previous one) and returns the bytes it shares with it.
+        @inline(__always)
+        mutating func next(into key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) -> Int {
+            let shared: Int
+            let suffix: UnsafeRawBufferPointer
+            do {
+                let lengths = try cursor.readNibblePair()
+                shared = lengths.high
+                suffix = try cursor.readBytes(lengths.low)
+            } catch let e as DecodeError {
+                throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)
+            } catch { throw .corrupt(path, "term block unreadable") }
+            guard shared <= length, shared + suffix.count <= key.count, shared + suffix.count >= 1 else {
+                throw .corrupt(path, "term block: bad prefix length", offset: cursor.position)
+            }
+            if suffix.count > 0 {
+                UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(
+                    from: suffix.baseAddress!, byteCount: suffix.count)
+            }
+            length = shared + suffix.count
+            return shared
+        }
+    }
+
     /// The metadata of a block's terms, decoded in order: each is a delta from the one before.
     struct MetaReader {
         var cursor: ByteCursor
@@ -399,7 +418,9 @@ extension TermDictionary {
             let termBytesLength = try c.readLength()
             let docOffset = Int(truncatingIfNeeded: try c.readVInt())
             let posOffset = Int(truncatingIfNeeded: try c.readVInt())
-            var terms = ByteCursor(base: bytes.baseAddress!, start: c.position, end: c.position + termBytesLength)
+            var keys = KeyReader(
+                cursor: ByteCursor(base: bytes.baseAddress!, start: c.position, end: c.position + termBytesLength),
+                path: path)
             try c.skip(termBytesLength)
             guard n >= 1 && n <= PostingsFormat.termsPerBlock else {
                 throw DecodeError(offset: c.position, reason: "bad term count in block")
@@ -412,26 +433,9 @@ extension TermDictionary {
             var lastTaken = -1
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) {
                 (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
-                var keyLength = 0
                 for i in 0..<n {
-                    let shared: Int
-                    let suffix: UnsafeRawBufferPointer
-                    do {
-                        let lengths = try terms.readNibblePair()
-                        shared = lengths.high
-                        suffix = try terms.readBytes(lengths.low)
-                    } catch let e as DecodeError {
-                        throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)
-                    } catch { throw .corrupt(path, "term block unreadable") }
-                    guard shared <= keyLength, shared + suffix.count <= key.count, shared + suffix.count >= 1 else {
-                        throw .corrupt(path, "term block: bad prefix length", offset: terms.position)
-                    }
-                    if suffix.count > 0 {
-                        UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(
-                            from: suffix.baseAddress!, byteCount: suffix.count)
-                    }
-                    keyLength = shared + suffix.count
-                    let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keyLength)
+                    _ = try keys.next(into: key)
+                    let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keys.length)
                     if TermKey.hasPositions(k, fieldHasPositions) { hasPositions |= 1 << UInt64(i) }
                     switch try decide(k, i) {
                     case .skip: continue

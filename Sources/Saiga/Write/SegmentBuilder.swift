@@ -176,7 +176,7 @@ final class SegmentBuilder {
         guard fields[field].flags.contains(.indexed) else { return 0 }
         postings.currentField = UInt8(field)
         postings.withPositions = fields[field].flags.contains(.positions)
-        postings.wantsSurfaceForms = analyzer.options.stemming && analyzer.options.surfaceForms
+        postings.wantsSurfaceForms = analyzer.options.indexesSurfaceForms
         var text = text
         return text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &postings) }
     }

@@ -68,7 +68,7 @@ struct ReferenceIndex {
             }
             for (number, text) in texts {
                 var sink = CollectingSink(
-                    withOffsets: false, surfaceForms: analyzer.options.stemming && analyzer.options.surfaceForms)
+                    withOffsets: false, surfaceForms: analyzer.options.indexesSurfaceForms)
                 var t = text
                 _ = t.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
                 var field = Field(terms: sink.terms, positions: sink.positions)

@@ -16,14 +16,10 @@ final class LevenshteinDFA: TermMatcher {
     private let otherClass: Int
     private let classCount: Int
 
-    private struct Key: Hashable {
-        var state: LevenshteinMatcher.State
-    }
-
     // The tables `step` reads for every character of a dictionary walk, which owns the matcher and calls it one
     // character at a time: no dynamic exclusivity checks.
     @exclusivity(unchecked) private var states: [LevenshteinMatcher.State] = []
-    @exclusivity(unchecked) private var ids: [Key: Int] = [:]
+    @exclusivity(unchecked) private var ids: [LevenshteinMatcher.State: Int] = [:]
     /// `classCount` entries per state: the next state, `unknown` (not computed) or `dead`.
     @exclusivity(unchecked) private var transitions: [Int32] = []
     @exclusivity(unchecked) private var accepting: [Bool] = []
@@ -53,13 +49,13 @@ final class LevenshteinDFA: TermMatcher {
     }
 
     private func intern(_ s: LevenshteinMatcher.State) -> Int {
-        let key = Key(state: normalized(s))
-        if let id = ids[key] { return id }
+        let state = normalized(s)
+        if let id = ids[state] { return id }
         let id = states.count
-        ids[key] = id
-        states.append(key.state)
-        accepting.append(rows.accepts(key.state))
-        distances.append(UInt8(rows.distance(key.state)))
+        ids[state] = id
+        states.append(state)
+        accepting.append(rows.accepts(state))
+        distances.append(UInt8(rows.distance(state)))
         transitions.append(contentsOf: repeatElement(LevenshteinDFA.unknown, count: classCount))
         return id
     }
