@@ -21,6 +21,7 @@ enum RequestHandler {
                 options.after = s.after
                 if s.typos { options.typos = .auto }
                 if let n = s.fuzzyPrefixLength { options.fuzzyPrefixLength = Int(min(n, 1_000_000)) }
+                if let e = s.expansionScoring { options.expansionScoring = e == .bm25 ? .bm25 : .constant }
                 if let n = s.fragments { options.snippet.fragments = Int(min(n, 1_000_000)) }
                 if let n = s.snippetLength { options.snippet.maxLength = Int(min(n, 1_000_000)) }
                 if let t = s.preTag { options.snippet.preTag = t }

@@ -100,6 +100,14 @@ public enum QuerySyntax: UInt8, Sendable, Hashable {
     case allWords = 2
 }
 
+/// SEARCH field 23: how prefixes, wildcards and regular expressions score.
+public enum ExpansionScoringMode: UInt8, Sendable, Hashable {
+    /// Every matching document scores the clause's boost (Lucene's constant-score rewrite).
+    case constant = 0
+    /// The BM25 scores of up to 1,024 matched terms are summed.
+    case bm25 = 1
+}
+
 /// SEARCH.
 public struct SearchRequest: Sendable, Hashable {
     public var query: String
@@ -140,6 +148,9 @@ public struct SearchRequest: Sendable, Hashable {
     public var profile = false
     /// Characters at the start of a fuzzy word that must match as typed (`SearchOptions.fuzzyPrefixLength`).
     public var fuzzyPrefixLength: UInt32?
+    /// How prefixes, wildcards and regular expressions score (`SearchOptions.expansionScoring`); nil: the server's
+    /// default, a constant.
+    public var expansionScoring: ExpansionScoringMode?
 
     public init(
         query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
@@ -187,13 +198,14 @@ public struct SearchRequest: Sendable, Hashable {
         if let postTag { w.string(20, postTag) }
         if profile { w.bool(21, true) }
         if let fuzzyPrefixLength { w.u32(22, fuzzyPrefixLength) }
+        if let expansionScoring { w.raw(23, [expansionScoring.rawValue]) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
         let f = try FieldSet(
             payload, message: "SEARCH",
-            known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22],
+            known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
             repeatable: [4, 10, 11, 12, 14])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
@@ -225,6 +237,16 @@ public struct SearchRequest: Sendable, Hashable {
         r.postTag = try f.string(20)
         if let p = try f.bool(21) { r.profile = p }
         r.fuzzyPrefixLength = try f.u32(22)
+        if let e = f.first(23) {
+            guard e.value.count == 1 else {
+                throw WireError(.malformedFrame, "field 23 of SEARCH (expansion scoring) must be 1 byte")
+            }
+            guard let mode = ExpansionScoringMode(rawValue: e.value.first!) else {
+                throw WireError(
+                    .invalidArgument, "SEARCH field 23 (expansion scoring) must be 0 or 1 (got \(e.value.first!))")
+            }
+            r.expansionScoring = mode
+        }
         return r
     }
 }

@@ -19,7 +19,8 @@ struct CommandLineTests {
         "search": [
             "--index DIR", "--server HOST:PORT", "--token T", "-k N", "--offset N", "--json", "--k1 X", "--b Y",
             "--no-snippets", "--fragments N", "--snippet-length N", "--pre-tag S", "--post-tag S", "--fields a,b",
-            "--exact-count", "--typos off|auto", "--explain", "--profile", "--fuzzy-prefix N", "--filter EXPR",
+            "--exact-count", "--typos off|auto", "--explain", "--profile", "--fuzzy-prefix N",
+            "--expansion-scoring MODE", "--filter EXPR",
             "--sort FIELD[:asc|desc]", "--facet SPEC", "--boost FIELD^N", "--after TOKEN",
         ],
         "suggest": ["--index DIR", "--server HOST:PORT", "--token T", "--limit N", "--titles N", "--json"],

@@ -88,6 +88,44 @@ struct StructuredServerTests {
                     strict == (try IndexReader(path: idx.path).search("set~2", options: strictOptions)).hits.map(\.id))
                 #expect(strict.count < loose.count, "\(strict) \(loose)")
 
+                // Expansion scoring reaches the server: a prefix scores its boost by default, its terms' BM25 when
+                // asked, as the library scores them, through the Swift client, the Python client and the CLI.
+                for mode in [ExpansionScoringMode.constant, .bm25, nil] {
+                    var prefix = SearchRequest(query: "ste* slip*^2", k: 5, snippets: false)
+                    prefix.expansionScoring = mode
+                    var options = SearchOptions(k: 5, snippets: false)
+                    options.expansionScoring = mode == .bm25 ? .bm25 : .constant
+                    let local = try IndexReader(path: idx.path).search("ste* slip*^2", options: options).hits
+                    let remote = try await client.search(prefix).hits
+                    #expect(remote.map(\.id) == local.map(\.id))
+                    #expect(remote.map(\.score) == local.map(\.score))
+                    // p3 has steppe in its body and slippers in title and body: 1 + 2 + 2 as constants.
+                    #expect(local[0].id == "p3")
+                    #expect(mode == .bm25 ? local[0].score != 5 : local[0].score == 5, "\(local)")
+                    let name = mode == .bm25 ? "bm25" : "constant"
+                    let py = try await python([
+                        server.address, "search", "ste* slip*^2", "--k", "5", "--expansion-scoring", name,
+                    ])
+                    let pyHits =
+                        (try JSONSerialization.jsonObject(with: Data(py.stdout.utf8)) as? [String: Any])?["hits"]
+                        as? [[String: Any]] ?? []
+                    #expect(pyHits.map { $0["id"] as? String } == local.map(\.id), "\(py)")
+                    #expect(pyHits.map { ($0["score"] as? Double).map(Float.init) } == local.map(\.score), "\(py)")
+                    let cli = try await saiga([
+                        "search", "ste* slip*^2", "-k", "5", "--json", "--no-snippets", "--expansion-scoring", name,
+                        "--index", idx.path,
+                    ])
+                    let cliServer = try await saiga([
+                        "search", "ste* slip*^2", "-k", "5", "--json", "--no-snippets", "--expansion-scoring", name,
+                        "--server", server.address,
+                    ])
+                    #expect(cli.succeeded && cli.stdout == cliServer.stdout, "\(cli)\n\(cliServer)")
+                }
+                var badMode = FieldWriter()
+                badMode.string(1, "ste*")
+                badMode.raw(23, [7])  // no such mode
+                #expect(throws: WireError.self) { try SearchRequest.decode(badMode.bytes) }
+
                 // A profile through the protocol has the library's shape and counts.
                 var profiled = SearchRequest(query: "felt OR steppe -tea", k: 2, snippets: false)
                 profiled.profile = true

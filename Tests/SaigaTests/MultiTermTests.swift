@@ -208,6 +208,58 @@ import Testing
         }
     }
 
+    /// `*stan` and `*stan*` test each term's bytes instead of running their automaton (`LiteralPattern`): the same
+    /// terms, in the same order, over terms and surface forms, ASCII or not, in every segment.
+    @Test func literalWildcardsScanAsTheirAutomatonWalks() throws {
+        var rng = SeededRandom(seed: 7)
+        let letters = Array("abcdestnaéüқңәөі")
+        let docs = (0..<300).map { i in
+            Document(
+                id: "d\(i)", title: "",
+                body: (0..<12).map { _ in
+                    String((0..<Int.random(in: 1...9, using: &rng)).map { _ in letters.randomElement(using: &rng)! })
+                        + ["", "s", "ing", "ed"].randomElement(using: &rng)!
+                }.joined(separator: " "))
+        }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path, flushAfter: [150])
+        let reader = try IndexReader(path: dir.path)
+        #expect(reader.segments.count == 2)
+        let fold = { (s: String) -> String? in s.lowercased() }
+        var nonEmpty = 0
+        for source in ["*s", "*ing", "*an", "*a*", "*қа*", "*әө", "*é*", "*st*", "*nin", "*ed*", "*zzz", "*zzz*"] {
+            let pattern = try TermPattern.wildcard(source, fold: fold)
+            let literal = try #require(LiteralPattern(pattern), "\(source)")
+            let automaton = try AutomatonMatcher(pattern, source: source)
+            for segment in reader.segments {
+                for surface in [false, true] {
+                    var scanned: [[UInt8]] = []
+                    var walked: [[UInt8]] = []
+                    try segment.terms.scan(
+                        field: UInt8(BuiltinFields.bodyField), surfaceForms: surface, literal
+                    ) { t, _ in
+                        scanned.append(Array(t))
+                        return true
+                    }
+                    try segment.terms.intersect(
+                        field: UInt8(BuiltinFields.bodyField), surfaceForms: surface, automaton
+                    ) { t, _, _ in
+                        walked.append(Array(t))
+                        return true
+                    }
+                    #expect(scanned == walked, "\(source) surface forms: \(surface)")
+                    if !scanned.isEmpty { nonEmpty += 1 }
+                }
+            }
+        }
+        #expect(nonEmpty >= 20)  // of 48 walks: most patterns match in both segments, terms and surface forms
+        // Every other shape runs the automaton.
+        for source in ["a*", "*", "**", "*a?b", "*a*b", "?ab", "*a*b*"] {
+            #expect(LiteralPattern(try TermPattern.wildcard(source, fold: fold)) == nil, "\(source)")
+        }
+    }
+
     @Test func queriesEndToEnd() throws {
         let docs = [
             Document(id: "kz", title: "Kazakhstan", body: "Kazakhstan is the largest country of Central Asia."),

@@ -10,8 +10,10 @@ import Testing
     @discardableResult
     func check(
         _ query: String, reader: IndexReader, reference: ReferenceIndex, k: Int, seed: UInt64,
-        parameters: BM25Parameters = BM25Parameters()
+        parameters: BM25Parameters = BM25Parameters(), scoring: ExpansionScoring = .constant
     ) throws -> Int {
+        var reference = reference
+        reference.scoredExpansions = scoring == .bm25 ? QueryExecutor.maxScoredExpansions : 0
         let expected: ([(String, Float)], Int)
         do { expected = try reference.search(query, k: k, parameters: parameters) } catch let e as SaigaError {
             // Queries the reference rejects (e.g. only excluded terms) must be rejected the same way.
@@ -21,11 +23,9 @@ import Testing
         }
         // A small count threshold makes the pruning paths run against the reference too.
         let threshold = [0, 5, 1000][Int(seed % 3)]
-        let actual = try reader.search(
-            query,
-            options: SearchOptions(
-                k: k, bm25: parameters, snippets: false,
-                totalHitsThreshold: threshold))
+        var options = SearchOptions(k: k, bm25: parameters, snippets: false, totalHitsThreshold: threshold)
+        options.expansionScoring = scoring
+        let actual = try reader.search(query, options: options)
         if actual.totalIsExact {
             #expect(actual.total == expected.1, "total for \(query) (seed \(seed))")
         } else {
@@ -41,11 +41,11 @@ import Testing
         return expected.1
     }
 
-    /// Prefixes and patterns of more than 1,024 terms match the union of their documents with a constant score
-    /// (the boost), as Lucene scores multi-term queries; fewer terms sum their BM25 scores. Both against the
-    /// reference, pruned and not, in one segment and several.
-    @Test(arguments: [false, true])
-    func longExpansionsScoreAConstant(segments: Bool) throws {
+    /// Prefixes and patterns match the union of their documents with a constant score (the boost), as Lucene
+    /// scores multi-term queries; with BM25 expansion scoring, up to 1,024 terms sum their BM25 scores and longer
+    /// expansions score a constant. Both against the reference, pruned and not, in one segment and several.
+    @Test(arguments: [false, true], [ExpansionScoring.constant, .bm25])
+    func longExpansionsScoreAConstant(segments: Bool, scoring: ExpansionScoring) throws {
         var rng = SeededRandom(seed: 31)
         let letters = Array("abcdefghij")
         func word() -> String { "w" + String((0..<4).map { _ in letters.randomElement(using: &rng)! }) }
@@ -64,11 +64,15 @@ import Testing
             "w*", "body:w*", "wa*", "wab*", "w?a*", "/w.*/", "body:/wa.*/", "title:w*^2", "w* AND saiga", "saiga w*",
             "body:w*^0.5 saiga", "+saiga -title:wa*",
         ].enumerated() {
-            let n = try check(q, reader: reader, reference: reference, k: 10, seed: UInt64(i))
+            let n = try check(q, reader: reader, reference: reference, k: 10, seed: UInt64(i), scoring: scoring)
             #expect(n > 0, "\(q)")
         }
-        let top = try reader.search("body:w*", options: SearchOptions(k: 1, snippets: false)).hits[0]
-        #expect(top.score == 1)
+        var options = SearchOptions(k: 1, snippets: false)
+        options.expansionScoring = scoring
+        #expect(try reader.search("body:w*", options: options).hits[0].score == 1)
+        // wab* (about 100 terms) sums BM25 scores only when asked to.
+        let wab = try reader.search("body:wab*", options: options).hits[0].score
+        #expect(scoring == .constant ? wab == 1 : wab > 1, "\(wab)")
     }
 
     @Test(arguments: [UInt64(1), 2, 3, 4])
@@ -86,7 +90,8 @@ import Testing
         for _ in 0..<60 {
             let q = RandomCorpus.query(&rng)
             let n = try check(
-                q, reader: reader, reference: reference, k: Int.random(in: 1...40, using: &rng), seed: seed)
+                q, reader: reader, reference: reference, k: Int.random(in: 1...40, using: &rng), seed: seed,
+                scoring: Bool.random(using: &rng) ? .bm25 : .constant)
             if n > 0 { nonEmpty += 1 }
             if n > 0 && q.contains("\"") { phrasesWithHits += 1 }
         }
@@ -218,8 +223,10 @@ import Testing
         defer { dir.cleanup() }
         try buildIndex(docs, at: dir.path, flushAfter: [5000])
         let reader = try IndexReader(path: dir.path)
-        let executor = QueryExecutor(
+        var executor = QueryExecutor(
             segments: reader.segments, docBases: reader.docBases, fieldStats: reader.fieldStats)
+        // Prefixes sum their terms' BM25 scores here (`ExpansionScoring.bm25`): they run through MaxScore.
+        executor.scoredExpansions = QueryExecutor.maxScoredExpansions
         // The same disjunctions through MaxScore windows even where the lists are short enough to merge directly.
         var windowed = executor
         windowed.shortListPostings = 0

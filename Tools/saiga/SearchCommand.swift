@@ -28,6 +28,9 @@ extension OptionSpec {
         "explain", help: "under each hit, the tree of how its score was computed")
     fileprivate static let fuzzyPrefix = OptionSpec(
         "fuzzy-prefix", "N", help: "the first N characters of fuzzy words (and of --typos) must match (default 0)")
+    fileprivate static let expansionScoring = OptionSpec(
+        "expansion-scoring", "MODE",
+        help: "constant (default): a prefix, wildcard or regex scores its boost; bm25: its terms' BM25")
     fileprivate static let profile = OptionSpec(
         "profile", help: "after the hits, the time and documents of each clause (the query run once more, profiled)")
     fileprivate static let typos = OptionSpec(
@@ -86,7 +89,7 @@ enum SearchCommand: Command {
         options: [
             .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
             .k1, .b, .noSnippets, .fragments, .snippetLength, .preTag, .postTag, .fields, .exactCount, .typos,
-            .explain, .profile, .fuzzyPrefix, .filter, .sort, .facet, .boost, .after,
+            .explain, .profile, .fuzzyPrefix, .expansionScoring, .filter, .sort, .facet, .boost, .after,
         ],
         dashWordsArePositional: true)
 
@@ -113,6 +116,12 @@ enum SearchCommand: Command {
         }
         options.filter = args.values(.filter)
         options.fuzzyPrefixLength = try args.int(.fuzzyPrefix, default: 0, range: 0...255)
+        if let e = args.value(.expansionScoring) {
+            guard let scoring = ExpansionScoring(rawValue: e) else {
+                throw UsageError("--expansion-scoring must be constant or bm25")
+            }
+            options.expansionScoring = scoring
+        }
         do {
             options.sort = try args.values(.sort).map { (s: String) throws(SaigaError) in try SortField(parsing: s) }
         } catch { throw UsageError("--sort \(error.message)") }
@@ -158,6 +167,9 @@ enum SearchCommand: Command {
             request.explain = args.flag(.explain)
             request.profile = args.flag(.profile)
             if args.value(.fuzzyPrefix) != nil { request.fuzzyPrefixLength = UInt32(options.fuzzyPrefixLength) }
+            if args.value(.expansionScoring) != nil {
+                request.expansionScoring = options.expansionScoring == .bm25 ? .bm25 : .constant
+            }
             // Sent only when asked for: a server from before these fields refuses them.
             if args.value(.fragments) != nil { request.fragments = UInt32(options.snippet.fragments) }
             if args.value(.snippetLength) != nil { request.snippetLength = UInt32(options.snippet.maxLength) }

@@ -106,12 +106,23 @@ extension IndexReader {
             let bits = try sq.matches(in: seg)
             return bits.contains(doc) ? Explanation(0, "\(sq.name): matches (a structured clause scores 0)") : nil
         case .termUnion(let field, let metas, let score):
-            let bits = try executor.unionDocuments(field: field, metas: metas[s], segment: s)
-            guard bits.contains(doc) else { return nil }
+            // The terms of the expansion this document holds (their postings looked up one by one: explaining is
+            // not a hot path), named as the labels name them.
+            var held: [String] = []
+            for meta in metas[s] {
+                let it = seg.postingsIterator(meta, field: field)
+                if it.advance(to: Int32(doc)) == Int32(doc) {
+                    held.append(labels[IndexReader.key(field, meta)] ?? "?")
+                } else if it.isCorrupt {
+                    throw seg.postingsCorruption()
+                }
+            }
+            guard !held.isEmpty else { return nil }
+            let shown = held.prefix(5).map { "\(fieldName(field)):\($0)" }.joined(separator: ", ")
             return Explanation(
                 score,
-                "\(fieldName(field)): one of more than \(QueryExecutor.maxScoredExpansions) terms of a pattern or prefix "
-                    + "(a constant score, the boost)")
+                "\(shown)\(held.count > 5 ? " and \(held.count - 5) more" : ""): one of the \(metas[s].count) "
+                    + "terms of a prefix, wildcard or regular expression (a constant score: its boost)")
         case .term(let field, let metas, let bm25):
             guard let meta = metas[s] else { return nil }
             let it = seg.postingsIterator(meta, field: field)

@@ -186,6 +186,7 @@ public final class IndexReader: Sendable {
         var executor = QueryExecutor(segments: segments, docBases: docBases, fieldStats: fieldStats)
         executor.fieldBoosts = try fieldBoosts(options)
         executor.fuzzyPrefixLength = options.fuzzyPrefixLength
+        executor.scoredExpansions = options.expansionScoring == .bm25 ? QueryExecutor.maxScoredExpansions : 0
         return executor
     }
 

@@ -124,7 +124,8 @@ extension IndexReader {
             return ProfileNode("phrase \(name(field)):\"\(words.joined(separator: " "))\"\(slop > 0 ? "~\(slop)" : "")")
         case .termUnion(let field, let metas, _):
             return ProfileNode(
-                "union \(name(field)): \(metas.map(\.count).max() ?? 0) terms (a long pattern, constant score)")
+                "union \(name(field)): \(metas.map(\.count).max() ?? 0) terms (a prefix, wildcard or regular "
+                    + "expression, constant score)")
         case .boolean(let must, let should, let mustNot):
             let parts = [
                 must.isEmpty ? nil : "\(must.count) required", should.isEmpty ? nil : "\(should.count) optional",

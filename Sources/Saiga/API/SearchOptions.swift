@@ -51,6 +51,11 @@ public struct SearchOptions: Sendable, Hashable {
     /// match as typed: Lucene's `FuzzyQuery` prefix length. 0 (the default) lets every character vary; a larger
     /// value finds fewer spellings, faster.
     public var fuzzyPrefixLength = 0
+    /// How a prefix, wildcard or regular expression scores. `.constant` (the default): every document it matches
+    /// scores its boost, as Lucene and Elasticsearch score multi-term queries (BM25 over the expanded terms would
+    /// let the rarest expansions, often misspellings, outrank the common words). `.bm25`: the BM25 scores of its
+    /// terms are summed, up to 1,024 terms (past that it scores a constant).
+    public var expansionScoring: ExpansionScoring = .constant
 
     /// `title^3`: a field name and its boost, as `saiga search --boost` and the protocol write them.
     public static func fieldBoost(parsing text: String) throws(SaigaError) -> (field: String, boost: Float) {
@@ -115,6 +120,14 @@ public struct SearchHit: Sendable, Hashable, Codable {
         self.fields = fields
         self.docNumber = docNumber
     }
+}
+
+/// How prefixes, wildcards and regular expressions score (`SearchOptions.expansionScoring`).
+public enum ExpansionScoring: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Every matching document scores the clause's boost (Lucene's constant-score rewrite).
+    case constant
+    /// The BM25 scores of the matched terms are summed, up to 1,024 terms; past that, a constant.
+    case bm25
 }
 
 /// Whether a search forgives typos (`SearchOptions.typos`).

@@ -8,9 +8,9 @@ indirect enum PreparedQuery {
     case boolean(must: [PreparedQuery], should: [PreparedQuery], mustNot: [PreparedQuery])
     /// A structured clause: matches without scoring.
     case structured(StructuredQuery)
-    /// A prefix, wildcard or regular expression of more than `maxScoredExpansions` terms: the union of their
-    /// documents, each scoring `score` (the boost), as Lucene scores every multi-term query. `metas[s]`: the terms
-    /// segment `s` has.
+    /// A prefix, wildcard or regular expression scored as a constant (always by default; past
+    /// `QueryExecutor.scoredExpansions` terms with BM25 expansion scoring): the union of their documents, each
+    /// scoring `score` (the boost), as Lucene scores every multi-term query. `metas[s]`: the terms segment `s` has.
     case termUnion(field: Int, metas: [[TermMeta]], score: Float)
     case none
 
@@ -70,9 +70,12 @@ struct QueryExecutor {
     /// to, by field (snippets mark them), so that nothing is expanded twice.
     var expansions: ExpandedTerms?
 
-    /// Most terms a prefix, wildcard or regular expression may expand to (Lucene's max clause count).
-    /// Past this many terms, a prefix, wildcard or regular expression scores as a constant (`termUnion`) instead of
-    /// summing its terms' BM25 scores.
+    /// Up to this many terms, a prefix, wildcard or regular expression sums its terms' BM25 scores; past it (or
+    /// always: 0, Lucene's constant-score rewrite and the default) it scores as a constant (`termUnion`).
+    /// `SearchOptions.expansionScoring`.
+    var scoredExpansions = 0
+
+    /// `scoredExpansions` with `ExpansionScoring.bm25` (Lucene's max clause count).
     static let maxScoredExpansions = 1024
     /// Past this many terms a prefix, wildcard or regular expression is refused (`limitExceeded`): the expansion is
     /// held in memory.
@@ -122,7 +125,7 @@ struct QueryExecutor {
                 field: field, metas: metas, offsets: offsets, slop: slop, termIDs: termIDs, bm25: bm25)
         case .prefix(let field, let prefix):
             let terms = try expand(field: field, prefix: prefix)
-            if terms.count > QueryExecutor.maxScoredExpansions {
+            if terms.count > scoredExpansions {
                 return try termUnion(field: field, terms: terms, boost: boost)
             }
             return try prepare(
@@ -131,7 +134,7 @@ struct QueryExecutor {
         case .pattern(let field, let pattern, let source):
             let terms = try expand(field: field, pattern: pattern, source: source)
             expansions?.add(field, terms)
-            if terms.count > QueryExecutor.maxScoredExpansions {
+            if terms.count > scoredExpansions {
                 return try termUnion(field: field, terms: terms, boost: boost)
             }
             return try prepare(
@@ -241,8 +244,8 @@ struct QueryExecutor {
 
     /// True for the optional clauses whose disjunction Lucene flattens into the enclosing one: a boolean node of
     /// optional clauses only, and a fuzzy word (its rewrite is such a boolean). Not a boosted clause (a `BoostQuery`
-    /// is not a `BooleanQuery`), nor a prefix, wildcard or regular expression (Lucene scores those constant; Saiga
-    /// scores their terms and keeps them one clause, which keeps MaxScore's windows for long expansions).
+    /// is not a `BooleanQuery`), nor a prefix, wildcard or regular expression (a constant-score query in Lucene; with
+    /// BM25 expansion scoring Saiga keeps their terms one clause, which keeps MaxScore's windows for long ones).
     static func flattens(_ q: QueryNode) -> Bool {
         switch q {
         case .fuzzy: return true
@@ -274,12 +277,13 @@ struct QueryExecutor {
     /// `maxPrefixExpansions` is an error. The field's surface forms (`TermKey`) are matched too, so that a pattern
     /// finds whole words on a stemmed field; they come back with their marker byte first.
     func expand(field: Int, pattern: TermPattern, source: String) throws(SaigaError) -> [[UInt8]] {
-        let matcher = try AutomatonMatcher(pattern, source: source)
+        // `*stan` and `*stan*` test each term's bytes; other patterns run their automaton.
+        let literal = LiteralPattern(pattern)
+        let matcher = literal == nil ? try AutomatonMatcher(pattern, source: source) : nil
         var found = Set<[UInt8]>()
         for s in segments {
             for surface in [false, true] {
-                try s.terms.intersect(field: UInt8(field), surfaceForms: surface, matcher) {
-                    (term: UnsafeRawBufferPointer, _: TermMeta, _: Int) throws(SaigaError) -> Bool in
+                func add(_ term: UnsafeRawBufferPointer) throws(SaigaError) -> Bool {
                     found.insert(surface ? [TermKey.surfaceMarker] + Array(term) : Array(term))
                     if found.count > QueryExecutor.maxPrefixExpansions {
                         throw SaigaError(
@@ -288,6 +292,15 @@ struct QueryExecutor {
                         )
                     }
                     return true
+                }
+                if let literal {
+                    try s.terms.scan(field: UInt8(field), surfaceForms: surface, literal) {
+                        (term: UnsafeRawBufferPointer, _: TermMeta) throws(SaigaError) -> Bool in try add(term)
+                    }
+                } else if let matcher {
+                    try s.terms.intersect(field: UInt8(field), surfaceForms: surface, matcher) {
+                        (term: UnsafeRawBufferPointer, _: TermMeta, _: Int) throws(SaigaError) -> Bool in try add(term)
+                    }
                 }
             }
         }

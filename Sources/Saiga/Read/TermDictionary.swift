@@ -314,20 +314,19 @@ extension TermDictionary {
         mutating func next(into key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) -> Int {
             let shared: Int
             let suffix: UnsafeRawBufferPointer
-            do {
+            do throws(DecodeError) {
                 let lengths = try cursor.readNibblePair()
                 shared = lengths.high
                 suffix = try cursor.readBytes(lengths.low)
-            } catch let e as DecodeError {
-                throw .corrupt(path, "term block: \(e.reason)", offset: e.offset)
-            } catch { throw .corrupt(path, "term block unreadable") }
+            } catch {
+                throw .corrupt(path, "term block: \(error.reason)", offset: error.offset)
+            }
             guard shared <= length, shared + suffix.count <= key.count, shared + suffix.count >= 1 else {
                 throw .corrupt(path, "term block: bad prefix length", offset: cursor.position)
             }
-            if suffix.count > 0 {
-                UnsafeMutableRawPointer(key.baseAddress! + shared).copyMemory(
-                    from: suffix.baseAddress!, byteCount: suffix.count)
-            }
+            // Suffixes are a few bytes: a plain loop beats a call to memmove.
+            let out = key.baseAddress! + shared
+            for i in 0..<suffix.count { out[i] = suffix[i] }
             length = shared + suffix.count
             return shared
         }
@@ -399,13 +398,15 @@ extension TermDictionary {
         case stop
     }
 
-    /// Block `b` for a walk that wants the metadata of few of its terms: `decide(key, index)` for each key in order,
+    /// Block `b` for a walk that wants the metadata of few of its terms: `decide(key, index, shared)` for each key
+    /// in order (`shared`: the leading bytes it has in common with the key before it in the block, 0 for the first),
     /// then `deliver(index, meta)` for the keys it took, in order, until `deliver` returns false. Metadata is
     /// decoded only up to the last key taken, and not at all when none is: a walk that rejects most terms (a
     /// leading wildcard, a fuzzy word) does not pay for theirs.
+    @inline(__always)
     func scanBlockKeys(
         _ b: Int,
-        decide: (UnsafeRawBufferPointer, Int) throws(SaigaError) -> KeyDecision,
+        decide: (UnsafeRawBufferPointer, Int, Int) throws(SaigaError) -> KeyDecision,
         deliver: (Int, TermMeta) throws(SaigaError) -> Bool
     ) throws(SaigaError) {
         let bytes = file.bytes
@@ -434,10 +435,10 @@ extension TermDictionary {
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) {
                 (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
                 for i in 0..<n {
-                    _ = try keys.next(into: key)
+                    let shared = try keys.next(into: key)
                     let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keys.length)
                     if TermKey.hasPositions(k, fieldHasPositions) { hasPositions |= 1 << UInt64(i) }
-                    switch try decide(k, i) {
+                    switch try decide(k, i, i == 0 ? 0 : shared) {
                     case .skip: continue
                     case .take:
                         taken |= 1 << UInt64(i)

@@ -40,6 +40,9 @@ struct ReferenceIndex {
         let pattern: TermPattern
     }
     let fuzzyCache = FuzzyCache()
+    /// Up to this many terms a prefix or pattern sums its terms' BM25 scores; past it (by default always, as
+    /// `SearchOptions.expansionScoring` `.constant`) it scores a constant (`QueryExecutor.scoredExpansions`).
+    var scoredExpansions = 0
 
     init(documents: [Document], analyzer: Analyzer = Analyzer(), schema: Schema = .default) {
         self.documents = documents
@@ -167,7 +170,8 @@ struct ReferenceIndex {
         return sorted
     }
 
-    /// More than 1,024 terms: the document matches if it holds any, scoring the boost (Lucene's constant score).
+    /// More than `scoredExpansions` terms: the document matches if it holds any, scoring the boost (Lucene's
+    /// constant score).
     func constantUnion(_ field: Int, _ terms: [[UInt8]], doc: Int, boost: Float) -> (Bool, Float) {
         let f = fields[doc][field]!
         return terms.contains { f.positionsOf[$0] != nil } ? (true, (boosts[field] ?? 1) * boost) : (false, 0)
@@ -191,7 +195,7 @@ struct ReferenceIndex {
                 terms = matching(field, pattern)
                 fuzzyCache.patterns[PatternKey(field: field, pattern: pattern)] = terms
             }
-            if terms.count > 1024 { return constantUnion(field, terms, doc: doc, boost: boost) }
+            if terms.count > scoredExpansions { return constantUnion(field, terms, doc: doc, boost: boost) }
             let expanded = terms.map { QueryNode.term(field: field, term: $0) }
             return evaluate(
                 .boolean(must: [], should: expanded, mustNot: []), doc: doc, parameters: parameters, boost: boost)
@@ -224,7 +228,7 @@ struct ReferenceIndex {
             return (true, bm25.score(freq: freq, norm: SmallFloat.intToByte4(f.length)))
         case .prefix(let field, let prefix):
             let terms = expand(field, prefix)
-            if terms.count > 1024 { return constantUnion(field, terms, doc: doc, boost: boost) }
+            if terms.count > scoredExpansions { return constantUnion(field, terms, doc: doc, boost: boost) }
             let expanded = terms.map { QueryNode.term(field: field, term: $0) }
             return evaluate(
                 .boolean(must: [], should: expanded, mustNot: []), doc: doc, parameters: parameters, boost: boost)

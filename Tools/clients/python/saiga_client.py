@@ -9,7 +9,9 @@
 
 Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--exact-count] [--typos] [--token T]
                                 [--filter EXPR]... [--sort FIELD[:asc|desc]]... [--facet SPEC]... [--after TOKEN]
-                                [--fields a,b]  (typed as `saiga search --json` prints them)
+                                [--fields a,b]  (typed as `saiga search --json` prints them) [--explain] [--profile]
+                                [--fragments N] [--snippet-length N] [--pre-tag S] [--post-tag S]
+                                [--fuzzy-prefix N] [--expansion-scoring constant|bm25]
                              saiga_client.py HOST:PORT suggest TEXT [--limit N] [--titles N]
                              saiga_client.py HOST:PORT get ID | stats | ping
 """
@@ -200,13 +202,16 @@ class SaigaClient:
 
     def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False,
                filters=(), sort=(), facets=(), after=None, boosts=(), typos=False, explain=False, fragments=None,
-               snippet_length=None, pre_tag=None, post_tag=None, profile=False, fuzzy_prefix=None):
+               snippet_length=None, pre_tag=None, post_tag=None, profile=False, fuzzy_prefix=None,
+               expansion_scoring=None):
         """Runs a query. `filters` are query-syntax strings (every one must hold, none scores), `sort` keys such as
         "date:desc" or "_score", `facets` specs such as "source", "date:year" or "price:0,10,100", `after` the
         "next" cursor of a previous sorted page, `boosts` field boosts such as "title^3". Hits of a sorted search carry "sort" (their key values); the answer
         has "facets" ({spec: {"field", "buckets": [{"label", "count", "value", "to"}], "other"}}) and "next", and
         "did_you_mean" when the query found few matches and a corrected spelling finds more. `fragments`,
-        `snippet_length`, `pre_tag` and `post_tag` shape snippets; hits then also carry "title_highlight"."""
+        `snippet_length`, `pre_tag` and `post_tag` shape snippets; hits then also carry "title_highlight".
+        `expansion_scoring` is "constant" (the server's default: a prefix, wildcard or regular expression scores its
+        boost) or "bm25" (the BM25 scores of up to 1,024 of its terms summed)."""
         p = f_str(1, query) + f_u32(2, k)
         if offset:
             p += f_u32(3, offset)
@@ -247,6 +252,11 @@ class SaigaClient:
             p += f_bool(21, True)  # the answer carries the query's profile (time and documents per clause)
         if fuzzy_prefix is not None:
             p += f_u32(22, fuzzy_prefix)  # the first N characters of fuzzy words must match as typed
+        if expansion_scoring is not None:
+            modes = {"constant": 0, "bm25": 1}
+            if expansion_scoring not in modes:
+                raise ValueError("expansion_scoring must be 'constant' or 'bm25'")
+            p += field(23, bytes([modes[expansion_scoring]]))
         typ, _, payload = self._roundtrip(SEARCH, p)
         if typ != RESULTS:
             raise SaigaError(0, "expected RESULTS")
@@ -358,7 +368,8 @@ def main(argv):
     args, opts, i = [], {}, 3
     while i < len(argv):
         if argv[i] in ("--k", "--token", "--after", "--fields", "--limit", "--titles", "--fragments",
-                       "--snippet-length", "--pre-tag", "--post-tag") and i + 1 < len(argv):
+                       "--snippet-length", "--pre-tag", "--post-tag", "--expansion-scoring", "--fuzzy-prefix") \
+                and i + 1 < len(argv):
             opts[argv[i][2:]] = argv[i + 1]
             i += 2
         elif argv[i] in ("--filter", "--sort", "--facet") and i + 1 < len(argv):
@@ -382,6 +393,8 @@ def main(argv):
                              snippet_length=int(opts["snippet-length"]) if "snippet-length" in opts else None,
                              pre_tag=opts.get("pre-tag"), post_tag=opts.get("post-tag"),
                              profile=opts.get("profile", False),
+                             fuzzy_prefix=int(opts["fuzzy-prefix"]) if "fuzzy-prefix" in opts else None,
+                             expansion_scoring=opts.get("expansion-scoring"),
                              fields=[f for f in opts.get("fields", "").split(",") if f])
                 out = {"total": r["total"], "hits": []}
                 for h in r["hits"]:

@@ -32,8 +32,10 @@ final class AutomatonMatcher: TermMatcher {
     @exclusivity(unchecked) private var accepting: [Bool] = []
     @exclusivity(unchecked) private var transitions: [UInt64: Int32] = [:]
     /// The transitions on ASCII characters, 128 per DFA state, filled as met (`unknown`: not yet computed; -1:
-    /// dead): most terms are ASCII, and an array read is far cheaper than a hash lookup per character.
-    @exclusivity(unchecked) private var ascii: [Int32] = []
+    /// dead): most terms are ASCII, and a table read is far cheaper than a hash lookup per character. Raw memory
+    /// owned by the matcher (grown as states are added, freed in `deinit`): `step`'s fast path is one load.
+    @exclusivity(unchecked) private var ascii: UnsafeMutablePointer<Int32> = .allocate(capacity: 128 * 16)
+    private var asciiCapacity = 128 * 16
     private static let unknown: Int32 = -3
     /// Set when the walk needed more DFA states than allowed: its answer is incomplete and must not be used.
     private(set) var failure: SaigaError?
@@ -49,13 +51,23 @@ final class AutomatonMatcher: TermMatcher {
 
     let start = 0
 
+    @inline(__always)
     func step(_ state: Int, _ scalar: UInt32) -> Int? {
         if scalar < 128 {
-            let slot = state &* 128 &+ Int(scalar)
-            let known = ascii[slot]
-            if known != AutomatonMatcher.unknown { return known < 0 ? nil : Int(known) }
+            let known = ascii[state &* 128 &+ Int(scalar)]
+            if known >= 0 { return Int(known) }
+            if known == -1 { return nil }
+        }
+        return stepSlowly(state, scalar)
+    }
+
+    /// `step` on a character outside ASCII, or one whose transition is not computed yet.
+    @inline(never)
+    private func stepSlowly(_ state: Int, _ scalar: UInt32) -> Int? {
+        if scalar < 128 {
             let next = computeStep(state, scalar)
-            ascii[slot] = Int32(next ?? -1)
+            // Out of states (-2): not cached, the walk stops on `failure`.
+            if failure == nil { ascii[state &* 128 &+ Int(scalar)] = Int32(next ?? -1) }
             return next
         }
         let key = UInt64(state) << 32 | UInt64(scalar)
@@ -64,6 +76,8 @@ final class AutomatonMatcher: TermMatcher {
         if failure == nil && transitions.count < 1 << 20 { transitions[key] = Int32(next ?? -1) }
         return next
     }
+
+    deinit { ascii.deallocate() }
 
     /// The DFA state after `scalar` from `state`, made from the NFA (nil: dead, or out of states).
     private func computeStep(_ state: Int, _ scalar: UInt32) -> Int? {
@@ -86,8 +100,16 @@ final class AutomatonMatcher: TermMatcher {
         ids[set] = sets.count
         sets.append(set)
         accepting.append(set.contains(accept))
-        ascii.append(contentsOf: repeatElement(AutomatonMatcher.unknown, count: 128))
-        return sets.count - 1
+        let id = sets.count - 1
+        if (id + 1) * 128 > asciiCapacity {
+            let grown = UnsafeMutablePointer<Int32>.allocate(capacity: asciiCapacity * 2)
+            grown.initialize(from: ascii, count: id * 128)
+            ascii.deallocate()
+            ascii = grown
+            asciiCapacity *= 2
+        }
+        (ascii + id * 128).initialize(repeating: AutomatonMatcher.unknown, count: 128)
+        return id
     }
 
     private func closure(_ states: [Int]) -> [Int] {

@@ -38,101 +38,32 @@ extension TermDictionary {
         field: UInt8, surfaceForms: Bool = false, _ matcher: M,
         _ body: (UnsafeRawBufferPointer, TermMeta, M.State) throws(SaigaError) -> Bool
     ) throws(SaigaError) {
-        // states[i]: the state after the first i scalars of the last term, which end at byte ends[i] (ends[0] ==
-        // 0). The last term's bytes and the seek target (field byte first) live in fixed buffers: terms are
-        // at most `maxKeyBytes`.
-        // Stacks in raw memory (no uniqueness checks, no reallocation): a term has at most `maxKeyBytes`
-        // characters, so at most that many states above the start.
-        let states = UnsafeMutablePointer<M.State>.allocate(capacity: TermDictionary.maxKeyBytes + 2)
-        let ends = UnsafeMutablePointer<Int>.allocate(capacity: TermDictionary.maxKeyBytes + 2)
-        defer {
-            states.deallocate()
-            ends.deallocate()
-        }
-        states.initialize(to: matcher.start)
-        ends[0] = 0
-        var stackCount = 1
-        let last = UnsafeMutablePointer<UInt8>.allocate(capacity: TermDictionary.maxKeyBytes)
-        let seekTo = UnsafeMutablePointer<UInt8>.allocate(capacity: TermDictionary.maxKeyBytes + 1)
-        defer {
-            last.deallocate()
-            seekTo.deallocate()
-        }
-        var lastCount = 0
-        // The key bytes before the term: the field byte, and the marker of a surface form. The terms proper start at
-        // the byte after the marker, so the walk of the terms starts there.
-        let header = surfaceForms ? 2 : 1
-        seekTo[0] = field
-        seekTo[1] = surfaceForms ? TermKey.surfaceMarker : TermKey.surfaceMarker + 1
-        var seekCount = 2
-        var stop = false
-        var block = blockIndex(atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: seekCount))
-        while !stop && block < blockCount {
+        let walk = TermWalk(matcher: matcher, field: field, surfaceForms: surfaceForms)
+        let header = walk.header
+        var block = blockIndex(atOrBefore: walk.target)
+        while !walk.stop && block < blockCount {
             var jump: Int?
             // The accepted terms of the block and their states: their metadata comes after the keys (decoded only
             // up to the last accepted term: `scanBlockKeys`).
             var accepted: [(term: [UInt8], state: M.State)] = []
             var delivered = 0
+            let current = block
+            var state = matcher.start
             try scanBlockKeys(
                 block,
-                decide: { (key: UnsafeRawBufferPointer, _: Int) throws(SaigaError) -> KeyDecision in
-                    if compareBytes(key, UnsafeRawBufferPointer(start: seekTo, count: seekCount)) < 0 { return .skip }
-                    guard key[0] == field, !surfaceForms || TermKey.isSurfaceForm(key) else {
-                        stop = true
-                        return .stop
+                decide: { (key: UnsafeRawBufferPointer, index: Int, shared: Int) -> KeyDecision in
+                    let decision = walk.decide(
+                        key, index: index, shared: shared, matcher: matcher, acceptedState: &state
+                    ) {
+                        (target: UnsafeRawBufferPointer) -> Bool in
+                        let next = blockIndex(atOrBefore: target, from: current)
+                        if next > current { jump = next }
+                        return next == current
                     }
-                    let term = UnsafeRawBufferPointer(rebasing: key[header...])
-                    // Resume from the deepest state whose bytes this term shares with the last one.
-                    var shared = 0
-                    let limit = min(term.count, lastCount)
-                    while shared < limit && term[shared] == last[shared] { shared += 1 }
-                    var depth = stackCount - 1
-                    while ends[depth] > shared { depth -= 1 }
-                    stackCount = depth + 1
-                    UnsafeMutableRawBufferPointer(start: last, count: term.count).copyMemory(from: term)
-                    lastCount = term.count
-                    var at = ends[depth]
-                    var state = states[depth]
-                    while at < term.count {
-                        let (scalar, length) = TermDictionary.decodeScalar(term, at)
-                        guard let next = matcher.step(state, scalar) else {
-                            // Every term with this prefix is rejected: seek to the first prefix that can live, the
-                            // next live character at this depth, or else above it.
-                            var level = stackCount - 1  // the state before the dead character
-                            var dead = scalar
-                            var bytes = at
-                            var live = matcher.nextLiveScalar(states[level], after: dead)
-                            while live == nil {
-                                if level == 0 {
-                                    stop = true
-                                    return .stop
-                                }
-                                level -= 1
-                                bytes = ends[level]
-                                dead = TermDictionary.decodeScalar(term, bytes).0
-                                live = matcher.nextLiveScalar(states[level], after: dead)
-                            }
-                            UnsafeMutableRawBufferPointer(start: seekTo + header, count: bytes).copyMemory(
-                                from: UnsafeRawBufferPointer(rebasing: term[0..<bytes]))
-                            seekCount =
-                                header + bytes + TermDictionary.encodeScalar(live!, into: seekTo + header + bytes)
-                            let next = blockIndex(
-                                atOrBefore: UnsafeRawBufferPointer(start: seekTo, count: seekCount), from: block)
-                            if next > block {
-                                jump = next
-                                return .stop
-                            }
-                            return .skip
-                        }
-                        state = next
-                        at += length
-                        (states + stackCount).initialize(to: state)
-                        ends[stackCount] = at
-                        stackCount += 1
+                    if case .take = decision {
+                        accepted.append((Array(key[header...]), state))
                     }
-                    guard matcher.accepts(state) else { return .skip }
-                    accepted.append((Array(term), state))
-                    return .take
+                    return decision
                 },
                 deliver: { (_: Int, meta: TermMeta) throws(SaigaError) -> Bool in
                     let (term, state) = accepted[delivered]
@@ -140,7 +71,7 @@ extension TermDictionary {
                     let goOn = try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in
                         try body(t, meta, state)
                     }
-                    if !goOn { stop = true }
+                    if !goOn { walk.stop = true }
                     return goOn
                 })
             block = jump ?? block + 1

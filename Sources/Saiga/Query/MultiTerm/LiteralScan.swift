@@ -1,0 +1,99 @@
+/// The shape of the commonest leading wildcards, `*stan` and `*stan*`: a star, literal characters, and maybe a star.
+/// No automaton can skip any term for them (every prefix may still match), so the walk looks at every term; testing
+/// the term's last bytes (or searching its bytes) costs far less than stepping an automaton over its characters.
+struct LiteralPattern: Equatable {
+    /// The literal's UTF-8 bytes (folded as the index holds words).
+    let literal: [UInt8]
+    /// `*lit*`: the literal anywhere in the term; else `*lit`: at its end.
+    let anywhere: Bool
+
+    /// The pattern's literal shape, or nil when it has any other element (`?`, a class, an inner star, a regular
+    /// expression's operators) or no literal.
+    init?(_ pattern: TermPattern) {
+        guard case .sequence(let parts) = pattern, parts.count >= 2, parts[0] == LiteralPattern.star else { return nil }
+        var scalars = parts.dropFirst()
+        anywhere = scalars.last == LiteralPattern.star
+        if anywhere { scalars = scalars.dropLast() }
+        var bytes: [UInt8] = []
+        for p in scalars {
+            guard case .character(let ranges, false) = p, ranges.count == 1, ranges[0].count == 1,
+                let scalar = Unicode.Scalar(ranges[0].lowerBound)
+            else { return nil }
+            bytes.append(contentsOf: UTF8.encode(scalar)!)
+        }
+        guard !bytes.isEmpty else { return nil }
+        literal = bytes
+    }
+
+    private static let star = TermPattern.repeated(.anyCharacter, min: 0, max: nil)
+
+    /// Whether `term` (valid UTF-8, as the analyzer writes terms) matches. Comparing bytes is comparing characters:
+    /// UTF-8 is self-synchronising, so the literal's bytes can only be found at character boundaries.
+    @inline(__always)
+    func matches(_ term: UnsafeRawBufferPointer) -> Bool {
+        let n = literal.count
+        guard term.count >= n else { return false }
+        return literal.withUnsafeBufferPointer { lit in
+            // Terms and literals are a few bytes: plain loops, no calls. The last byte first: it rejects most terms.
+            if anywhere {
+                let first = lit[0]
+                for i in 0...(term.count &- n) where term[i] == first {
+                    var j = 1
+                    while j < n && term[i &+ j] == lit[j] { j &+= 1 }
+                    if j == n { return true }
+                }
+                return false
+            }
+            let start = term.count &- n
+            var j = n &- 1
+            while j >= 0 && term[start &+ j] == lit[j] { j &-= 1 }
+            return j < 0
+        }
+    }
+}
+
+extension TermDictionary {
+    /// Calls `body` with every term of field `field` (without the field byte) that `pattern` matches, and its
+    /// metadata, in term order, until it returns false: `intersect` for a `LiteralPattern`. With `surfaceForms`, it
+    /// walks the field's surface forms instead and `body` gets the words without their marker.
+    func scan(
+        field: UInt8, surfaceForms: Bool, _ pattern: LiteralPattern,
+        _ body: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool
+    ) throws(SaigaError) {
+        let header = surfaceForms ? 2 : 1
+        let first: [UInt8] = [field, surfaceForms ? TermKey.surfaceMarker : TermKey.surfaceMarker + 1]
+        var block = first.withUnsafeBytes { blockIndex(atOrBefore: $0) }
+        var reached = false
+        var stop = false
+        while !stop && block < blockCount {
+            var accepted: [[UInt8]] = []
+            var delivered = 0
+            try scanBlockKeys(
+                block,
+                decide: { (key: UnsafeRawBufferPointer, _: Int, _: Int) -> KeyDecision in
+                    if !reached {
+                        if first.withUnsafeBytes({ compareBytes(key, $0) }) < 0 { return .skip }
+                        reached = true
+                    }
+                    guard key[0] == field, (header == 2) == TermKey.isSurfaceForm(key) else {
+                        stop = true
+                        return .stop
+                    }
+                    let term = UnsafeRawBufferPointer(rebasing: key[header...])
+                    guard pattern.matches(term) else { return .skip }
+                    accepted.append(Array(term))
+                    return .take
+                },
+                deliver: { (_: Int, meta: TermMeta) throws(SaigaError) -> Bool in
+                    let term = accepted[delivered]
+                    delivered += 1
+                    let goOn = try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in
+                        try body(t, meta)
+                    }
+                    if !goOn { stop = true }
+                    return goOn
+                })
+            block += 1
+        }
+    }
+}

@@ -1,0 +1,155 @@
+/// The state of one walk of a `TermMatcher` over a field's keys in a term dictionary (`TermDictionary.intersect`):
+/// the matcher's state after each character of the last key walked, so that the next key, which shares a prefix with
+/// it, resumes there; and the pending seek when a prefix died. Its buffers live in raw memory, allocated once per walk
+/// and freed with it. A class: the walk's closures share it by reference, never copying it; one walk reads and writes
+/// it one call at a time, so its variables need no dynamic exclusivity checks.
+final class TermWalk<M: TermMatcher> {
+    let field: UInt8
+    /// The key bytes before the term: the field byte, and the marker of a surface form.
+    let header: Int
+    /// `states[i]`: the state after the first i scalars of the last term, which end at byte `ends[i]` (ends[0] == 0).
+    private let states: UnsafeMutablePointer<M.State>
+    private let ends: UnsafeMutablePointer<Int>
+    /// `levelAt[b]`: the deepest level whose scalars end at or before byte b of the last term (b ≤ `ends[top]`), so
+    /// that resuming from a shared prefix is one read, not a search down the stack.
+    private let levelAt: UnsafeMutablePointer<Int>
+    @exclusivity(unchecked) private var stackCount = 1
+    /// The last key walked (field byte first), and `common`: the leading bytes the key being read shares with it,
+    /// kept from the front coding's shared lengths as the keys go by (compared byte by byte only at a block's first
+    /// key, where the front coding starts afresh).
+    private let last: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private var lastCount = 0
+    @exclusivity(unchecked) private var common = 0
+    /// While `seeking`, keys below `seekTo` are skipped; those that still start with the dead prefix (its first
+    /// `deadPrefix` bytes: they share that many with the key before) without a comparison.
+    let seekTo: UnsafeMutablePointer<UInt8>
+    @exclusivity(unchecked) private(set) var seekCount: Int
+    @exclusivity(unchecked) private(set) var seeking = true
+    @exclusivity(unchecked) private var deadPrefix = Int.max
+    /// Set when no later key can match: the walk is over.
+    @exclusivity(unchecked) var stop = false
+
+    init(matcher: M, field: UInt8, surfaceForms: Bool) {
+        self.field = field
+        header = surfaceForms ? 2 : 1
+        // A term has at most `maxKeyBytes` bytes, so at most that many scalars above the start.
+        let capacity = TermDictionary.maxKeyBytes + 2
+        states = .allocate(capacity: capacity)
+        ends = .allocate(capacity: capacity)
+        levelAt = .allocate(capacity: capacity)
+        last = .allocate(capacity: capacity)
+        seekTo = .allocate(capacity: capacity)
+        states.initialize(to: matcher.start)
+        ends[0] = 0
+        levelAt[0] = 0
+        // The walk starts at the field's terms (after its surface forms, which sort first) or at its surface forms.
+        seekTo[0] = field
+        seekTo[1] = surfaceForms ? TermKey.surfaceMarker : TermKey.surfaceMarker + 1
+        seekCount = 2
+    }
+
+    deinit {
+        states.deinitialize(count: stackCount)
+        states.deallocate()
+        ends.deallocate()
+        levelAt.deallocate()
+        last.deallocate()
+        seekTo.deallocate()
+    }
+
+    /// The seek target, when `decide` stopped a block on a dead prefix.
+    var target: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: seekTo, count: seekCount) }
+
+    /// What the walk does with the key at `index` of its block (`shared`: bytes in common with the key before it in
+    /// the block). `.take`: the matcher accepts it, in `state` (`acceptedState`). `.stop` with `stop` unset: a prefix
+    /// died and the seek target (`target`) lies in a later block. The matcher is the walk's (a parameter, not a
+    /// stored property: the caller's reference needs no retain around every key).
+    @inline(__always)
+    func decide(
+        _ key: UnsafeRawBufferPointer, index: Int, shared: Int, matcher: M, acceptedState: inout M.State,
+        targetInThisBlock: (UnsafeRawBufferPointer) -> Bool
+    ) -> TermDictionary.KeyDecision {
+        var common: Int
+        if index == 0 {
+            let limit = min(key.count, lastCount)
+            common = 0
+            while common < limit && key[common] == last[common] { common &+= 1 }
+        } else {
+            common = min(self.common, shared)
+        }
+        if seeking {
+            if index > 0 && shared >= deadPrefix {
+                self.common = common
+                return .skip
+            }
+            deadPrefix = Int.max
+            if compareBytes(key, target) < 0 {
+                self.common = common
+                return .skip
+            }
+            seeking = false
+        }
+        guard key[0] == field, header == 1 || TermKey.isSurfaceForm(key) else {
+            stop = true
+            return .stop
+        }
+        let term = UnsafeRawBufferPointer(rebasing: key[header...])
+        // Resume from the deepest state whose bytes this term shares with the last one.
+        let sharedTerm = max(0, common &- header)
+        var top = stackCount &- 1
+        if sharedTerm < ends[top] { top = levelAt[sharedTerm] }
+        for i in common..<key.count { last[i] = key[i] }
+        lastCount = key.count
+        self.common = key.count
+        var at = ends[top]
+        var state = states[top]
+        while at < term.count {
+            let (scalar, length) = TermDictionary.decodeScalar(term, at)
+            guard let next = matcher.step(state, scalar) else {
+                stackCount = top &+ 1
+                return seek(term, deadAt: at, scalar: scalar, matcher: matcher, targetInThisBlock: targetInThisBlock)
+            }
+            state = next
+            for b in (at &+ 1)..<(at &+ length) { levelAt[b] = top }
+            at &+= length
+            top &+= 1
+            (states + top).initialize(to: state)  // BitwiseCopyable: overwriting needs no deinitialization
+            ends[top] = at
+            levelAt[at] = top
+        }
+        stackCount = top &+ 1
+        guard matcher.accepts(state) else { return .skip }
+        acceptedState = state
+        return .take
+    }
+
+    /// Every term with the prefix ending in `scalar` (at byte `deadAt`) is rejected: seek to the first prefix that
+    /// can live, the next live character at this depth, or else above it.
+    private func seek(
+        _ term: UnsafeRawBufferPointer, deadAt: Int, scalar: UInt32, matcher: M,
+        targetInThisBlock: (UnsafeRawBufferPointer) -> Bool
+    ) -> TermDictionary.KeyDecision {
+        var level = stackCount - 1  // the state before the dead character
+        var dead = scalar
+        var bytes = deadAt
+        var live = matcher.nextLiveScalar(states[level], after: dead)
+        while live == nil {
+            if level == 0 {
+                stop = true
+                return .stop
+            }
+            level -= 1
+            bytes = ends[level]
+            dead = TermDictionary.decodeScalar(term, bytes).0
+            live = matcher.nextLiveScalar(states[level], after: dead)
+        }
+        UnsafeMutableRawBufferPointer(start: seekTo + header, count: bytes).copyMemory(
+            from: UnsafeRawBufferPointer(rebasing: term[0..<bytes]))
+        seekCount = header + bytes + TermDictionary.encodeScalar(live!, into: seekTo + header + bytes)
+        seeking = true
+        // The keys after this one that start with its bytes up to the dead character (included) are all below the
+        // target.
+        deadPrefix = header + bytes + TermDictionary.decodeScalar(term, bytes).1
+        return targetInThisBlock(target) ? .skip : .stop
+    }
+}
