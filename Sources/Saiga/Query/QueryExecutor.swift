@@ -124,21 +124,17 @@ struct QueryExecutor {
             return .phrase(
                 field: field, metas: metas, offsets: offsets, slop: slop, termIDs: termIDs, bm25: bm25)
         case .prefix(let field, let prefix):
-            let terms = try expand(field: field, prefix: prefix)
-            if terms.count > scoredExpansions {
-                return try termUnion(field: field, terms: terms, boost: boost)
-            }
+            let found = try expansion(field: field, prefix: prefix)
+            if found.terms.count > scoredExpansions { return termUnion(field: field, found, boost: boost) }
             return try prepare(
-                .boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
+                .boolean(must: [], should: found.terms.map { .term(field: field, term: $0) }, mustNot: []),
                 parameters: parameters, boost: boost)
         case .pattern(let field, let pattern, let source):
-            let terms = try expand(field: field, pattern: pattern, source: source)
-            expansions?.add(field, terms)
-            if terms.count > scoredExpansions {
-                return try termUnion(field: field, terms: terms, boost: boost)
-            }
+            let found = try expansion(field: field, pattern: pattern, source: source)
+            expansions?.add(field, found.terms)
+            if found.terms.count > scoredExpansions { return termUnion(field: field, found, boost: boost) }
             return try prepare(
-                .boolean(must: [], should: terms.map { .term(field: field, term: $0) }, mustNot: []),
+                .boolean(must: [], should: found.terms.map { .term(field: field, term: $0) }, mustNot: []),
                 parameters: parameters, boost: boost)
         case .fuzzy(let field, let word, let maxEdits):
             return try prepareFuzzy(field: field, word: word, maxEdits: maxEdits, parameters: parameters, boost: boost)
@@ -254,15 +250,40 @@ struct QueryExecutor {
         }
     }
 
-    /// A long expansion as one constant-score clause: each segment's metadata of the terms it has.
-    private func termUnion(field: Int, terms: [[UInt8]], boost: Float) throws(SaigaError) -> PreparedQuery {
+    /// An expansion as one constant-score clause: each segment's metadata of the terms it has (as the walk found
+    /// them: no term is looked up again).
+    private func termUnion(field: Int, _ found: Expansion, boost: Float) -> PreparedQuery {
         var metas = [[TermMeta]](repeating: [], count: segments.count)
-        for t in terms {
-            for (s, m) in try lookup(field: field, term: t).enumerated() {
+        for perSegment in found.metas {
+            for (s, m) in perSegment.enumerated() {
                 if let m { metas[s].append(m) }
             }
         }
         return .termUnion(field: field, metas: metas, score: (fieldBoosts[field] ?? 1) * boost)
+    }
+
+    /// The terms a prefix or pattern expanded to, sorted, with each one's metadata per segment (nil where a segment
+    /// lacks it). A surface form (`TermKey`) keeps its marker byte first.
+    struct Expansion {
+        var terms: [[UInt8]] = []
+        var metas: [[TermMeta?]] = []
+
+        init(_ found: [[UInt8]: [TermMeta?]]) {
+            terms = found.keys.sorted { $0.lexicographicallyPrecedes($1) }
+            metas = terms.map { found[$0]! }
+        }
+    }
+
+    /// Records a term of segment `s` in an expansion being built; more than `maxPrefixExpansions` terms is an error.
+    private func record(
+        _ term: [UInt8], _ meta: TermMeta, segment s: Int, in found: inout [[UInt8]: [TermMeta?]],
+        tooMany: () -> String
+    ) throws(SaigaError) {
+        if found[term] == nil {
+            guard found.count < QueryExecutor.maxPrefixExpansions else { throw SaigaError(.limitExceeded, tooMany()) }
+            found[term] = [TermMeta?](repeating: nil, count: segments.count)
+        }
+        found[term]![s] = meta
     }
 
     /// The documents of segment `s` holding any of a union's terms.
@@ -277,34 +298,39 @@ struct QueryExecutor {
     /// `maxPrefixExpansions` is an error. The field's surface forms (`TermKey`) are matched too, so that a pattern
     /// finds whole words on a stemmed field; they come back with their marker byte first.
     func expand(field: Int, pattern: TermPattern, source: String) throws(SaigaError) -> [[UInt8]] {
+        try expansion(field: field, pattern: pattern, source: source).terms
+    }
+
+    /// `expand(field:pattern:source:)` with the terms' metadata.
+    func expansion(field: Int, pattern: TermPattern, source: String) throws(SaigaError) -> Expansion {
         // `*stan` and `*stan*` test each term's bytes; other patterns run their automaton.
         let literal = LiteralPattern(pattern)
         let matcher = literal == nil ? try AutomatonMatcher(pattern, source: source) : nil
-        var found = Set<[UInt8]>()
-        for s in segments {
+        var found: [[UInt8]: [TermMeta?]] = [:]
+        let tooMany = {
+            "\(source) matches more than \(QueryExecutor.maxPrefixExpansions) terms; make it more specific"
+        }
+        for (s, seg) in segments.enumerated() {
             for surface in [false, true] {
-                func add(_ term: UnsafeRawBufferPointer) throws(SaigaError) -> Bool {
-                    found.insert(surface ? [TermKey.surfaceMarker] + Array(term) : Array(term))
-                    if found.count > QueryExecutor.maxPrefixExpansions {
-                        throw SaigaError(
-                            .limitExceeded,
-                            "\(source) matches more than \(QueryExecutor.maxPrefixExpansions) terms; make it more specific"
-                        )
-                    }
+                func add(_ term: UnsafeRawBufferPointer, _ meta: TermMeta) throws(SaigaError) -> Bool {
+                    let key = surface ? [TermKey.surfaceMarker] + Array(term) : Array(term)
+                    try record(key, meta, segment: s, in: &found, tooMany: tooMany)
                     return true
                 }
                 if let literal {
-                    try s.terms.scan(field: UInt8(field), surfaceForms: surface, literal) {
-                        (term: UnsafeRawBufferPointer, _: TermMeta) throws(SaigaError) -> Bool in try add(term)
+                    try seg.terms.scan(field: UInt8(field), surfaceForms: surface, literal) {
+                        (term: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) -> Bool in
+                        try add(term, meta)
                     }
                 } else if let matcher {
-                    try s.terms.intersect(field: UInt8(field), surfaceForms: surface, matcher) {
-                        (term: UnsafeRawBufferPointer, _: TermMeta, _: Int) throws(SaigaError) -> Bool in try add(term)
+                    try seg.terms.intersect(field: UInt8(field), surfaceForms: surface, matcher) {
+                        (term: UnsafeRawBufferPointer, meta: TermMeta, _: Int) throws(SaigaError) -> Bool in
+                        try add(term, meta)
                     }
                 }
             }
         }
-        return found.sorted { $0.lexicographicallyPrecedes($1) }
+        return Expansion(found)
     }
 
     /// A fuzzy word as Lucene's `FuzzyQuery` scores it (`TopTermsBlendedFreqScoringRewrite`): the terms within
@@ -368,27 +394,28 @@ struct QueryExecutor {
 
     /// The distinct terms of `field` starting with `prefix`, over all segments, sorted.
     func expand(field: Int, prefix: [UInt8]) throws(SaigaError) -> [[UInt8]] {
-        var found = Set<[UInt8]>()
+        try expansion(field: field, prefix: prefix).terms
+    }
+
+    /// `expand(field:prefix:)` with the terms' metadata.
+    func expansion(field: Int, prefix: [UInt8]) throws(SaigaError) -> Expansion {
+        var found: [[UInt8]: [TermMeta?]] = [:]
+        let tooMany = {
+            "prefix '\(String(decoding: prefix, as: UTF8.self))*' matches more than \(QueryExecutor.maxPrefixExpansions) terms; use a longer prefix"
+        }
         // The terms, and the surface forms (`TermKey`: whole words on a stemmed field, marker byte kept).
         for key in [[UInt8(field)] + prefix, [UInt8(field), TermKey.surfaceMarker] + prefix] {
-            for s in segments {
+            for (s, seg) in segments.enumerated() {
                 try withBytes(key) { (k: UnsafeRawBufferPointer) throws(SaigaError) in
-                    try s.terms.forEachTerm(withPrefix: k) {
-                        (term: UnsafeRawBufferPointer, _: TermMeta) throws(SaigaError) -> Bool in
-                        found.insert(Array(term.dropFirst()))
-                        if found.count > QueryExecutor.maxPrefixExpansions {
-                            let text = String(decoding: prefix, as: UTF8.self)
-                            throw SaigaError(
-                                .limitExceeded,
-                                "prefix '\(text)*' matches more than \(QueryExecutor.maxPrefixExpansions) terms; use a longer prefix"
-                            )
-                        }
+                    try seg.terms.forEachTerm(withPrefix: k) {
+                        (term: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) -> Bool in
+                        try record(Array(term.dropFirst()), meta, segment: s, in: &found, tooMany: tooMany)
                         return true
                     }
                 }
             }
         }
-        return found.sorted { $0.lexicographicallyPrecedes($1) }
+        return Expansion(found)
     }
 
     // MARK: Execution
@@ -537,6 +564,20 @@ struct QueryExecutor {
             }
             collector.beginSegment(
                 deletedBits: segments[s].deletedBits.map { UnsafePointer($0) }, docBase: base, filter: filter)
+            if specialised, case .termUnion(let field, let metas, let score) = q {
+                // A constant-score union alone (a prefix, wildcard or regular expression): its documents in order.
+                // Once the top k are full and the count reached its limit, no later document can enter (equal
+                // scores keep index order), in this segment or the next: the count is then a lower bound.
+                let bits = try unionDocuments(field: field, metas: metas[s], segment: s)
+                var full = false
+                bits.forEachDocument { (d: Int) -> Bool in
+                    collector.collect(score: score, doc: base &+ Int32(d))
+                    full = collector.total >= countLimit && collector.heap.items.count >= count
+                    return !full
+                }
+                if full { break }
+                continue
+            }
             if specialised {
                 if var disjunction = MaxScoreDisjunction(q, segment: s, executor: self, iterators: &iterators) {
                     disjunction.run(

@@ -388,7 +388,7 @@ extension TermDictionary {
         }
     }
 
-    /// What `scanBlockKeys` does after a key.
+    /// What `scanBlockKeys` does after a key (`BlockKeyVisitor.decide`).
     enum KeyDecision {
         /// Not wanted; go on.
         case skip
@@ -398,16 +398,16 @@ extension TermDictionary {
         case stop
     }
 
-    /// Block `b` for a walk that wants the metadata of few of its terms: `decide(key, index, shared)` for each key
-    /// in order (`shared`: the leading bytes it has in common with the key before it in the block, 0 for the first),
-    /// then `deliver(index, meta)` for the keys it took, in order, until `deliver` returns false. Metadata is
-    /// decoded only up to the last key taken, and not at all when none is: a walk that rejects most terms (a
-    /// leading wildcard, a fuzzy word) does not pay for theirs.
+    /// Block `b` for a walk that wants the metadata of few of its terms: `visitor.decide(key, index, shared)` for
+    /// each key in order (`shared`: the leading bytes it has in common with the key before it in the block, 0 for the
+    /// first), then `deliver(&visitor, index, meta)` for the keys it took, in order, until `deliver` returns false. Metadata is
+    /// decoded only up to the last key taken, and not at all when none is: a walk that rejects most terms (a leading
+    /// wildcard, a fuzzy word) does not pay for theirs. Generic over the visitor (not a closure): specialised, its
+    /// `decide` runs inline in the loop over the keys.
     @inline(__always)
-    func scanBlockKeys(
-        _ b: Int,
-        decide: (UnsafeRawBufferPointer, Int, Int) throws(SaigaError) -> KeyDecision,
-        deliver: (Int, TermMeta) throws(SaigaError) -> Bool
+    func scanBlockKeys<V: BlockKeyVisitor>(
+        _ b: Int, _ visitor: inout V,
+        deliver: (inout V, Int, TermMeta) throws(SaigaError) -> Bool
     ) throws(SaigaError) {
         let bytes = file.bytes
         let end = b + 1 < blockOffsets.count ? blockOffsets[b + 1] : indexOffset
@@ -438,7 +438,7 @@ extension TermDictionary {
                     let shared = try keys.next(into: key)
                     let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keys.length)
                     if TermKey.hasPositions(k, fieldHasPositions) { hasPositions |= 1 << UInt64(i) }
-                    switch try decide(k, i, i == 0 ? 0 : shared) {
+                    switch visitor.decide(k, index: i, shared: i == 0 ? 0 : shared) {
                     case .skip: continue
                     case .take:
                         taken |= 1 << UInt64(i)
@@ -450,7 +450,7 @@ extension TermDictionary {
             guard lastTaken >= 0 else { return }
             for i in 0...lastTaken {
                 let m = try metaReader.next(positions: hasPositions & (1 << UInt64(i)) != 0)
-                if taken & (1 << UInt64(i)) != 0, try !deliver(i, m) { return }
+                if taken & (1 << UInt64(i)) != 0, try !deliver(&visitor, i, m) { return }
             }
         } catch let e as SaigaError {
             throw e
@@ -460,4 +460,10 @@ extension TermDictionary {
             throw .corrupt(path, "term block unreadable")
         }
     }
+}
+
+/// What a walk over a block's keys decides for each (`TermDictionary.scanBlockKeys`).
+protocol BlockKeyVisitor {
+    /// Key `index` of the block; `shared`: the bytes it has in common with the key before it (0 for the first).
+    mutating func decide(_ key: UnsafeRawBufferPointer, index: Int, shared: Int) -> TermDictionary.KeyDecision
 }

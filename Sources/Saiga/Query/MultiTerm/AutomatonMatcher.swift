@@ -30,7 +30,13 @@ final class AutomatonMatcher: TermMatcher {
     // reads them one call at a time, never overlapping: the dynamic exclusivity checks (a fifth of a leading
     // wildcard's instructions, measured with callgrind) are turned off for them.
     @exclusivity(unchecked) private var accepting: [Bool] = []
-    @exclusivity(unchecked) private var transitions: [UInt64: Int32] = [:]
+    /// The scalars where the pattern's character ranges start or end (each range's first scalar and the one after
+    /// its last), sorted: two scalars between the same boundaries go to the same states from every state, so
+    /// transitions are computed and kept per class (`classOf`), not per scalar: a walk over words in other alphabets
+    /// computes one transition per state for all the characters the pattern does not name.
+    private var boundaries: [UInt32] = []
+    /// Per DFA state, the transition on each class (`boundaries.count + 1` of them), as `ascii`.
+    @exclusivity(unchecked) private var byClass: [Int32] = []
     /// The transitions on ASCII characters, 128 per DFA state, filled as met (`unknown`: not yet computed; -1:
     /// dead): most terms are ASCII, and a table read is far cheaper than a hash lookup per character. Raw memory
     /// owned by the matcher (grown as states are added, freed in `deinit`): `step`'s fast path is one load.
@@ -46,6 +52,14 @@ final class AutomatonMatcher: TermMatcher {
         self.source = source
         let (s, e) = try build(pattern)
         accept = e
+        var bounds = Set<UInt32>()
+        for edge in edges {
+            for r in edge?.ranges ?? [] {
+                bounds.insert(r.lowerBound)
+                if r.upperBound < 0x10FFFF { bounds.insert(r.upperBound + 1) }
+            }
+        }
+        boundaries = bounds.sorted()
         _ = intern(closure([s]))  // DFA state 0
     }
 
@@ -70,11 +84,45 @@ final class AutomatonMatcher: TermMatcher {
             if failure == nil { ascii[state &* 128 &+ Int(scalar)] = Int32(next ?? -1) }
             return next
         }
-        let key = UInt64(state) << 32 | UInt64(scalar)
-        if let t = transitions[key] { return t < 0 ? nil : Int(t) }
+        return step(state, inClass: classOf(scalar), scalar)
+    }
+
+    /// The class of a scalar: how many boundaries are at or below it.
+    private func classOf(_ scalar: UInt32) -> Int {
+        var lo = 0
+        var hi = boundaries.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if boundaries[mid] <= scalar { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// The transition on class `c`, computed (on `scalar`, any scalar of the class) the first time.
+    private func step(_ state: Int, inClass c: Int, _ scalar: UInt32) -> Int? {
+        let slot = state * (boundaries.count + 1) + c
+        let known = byClass[slot]
+        if known != AutomatonMatcher.unknown { return known < 0 ? nil : Int(known) }
         let next = computeStep(state, scalar)
-        if failure == nil && transitions.count < 1 << 20 { transitions[key] = Int32(next ?? -1) }
+        if failure == nil { byClass[slot] = Int32(next ?? -1) }
         return next
+    }
+
+    /// The first scalar above `scalar` on which `state` lives: the start of the next class with a live
+    /// transition (the walk then seeks straight to the terms that can match, over every dead character between).
+    func nextLiveScalar(_ state: Int, after scalar: UInt32) -> UInt32? {
+        guard scalar < 0x10FFFF else { return nil }
+        // The class of scalar + 1 first, from scalar + 1 itself (surrogates are no scalars: past them).
+        var candidate = scalar + 1
+        while true {
+            if (0xD800...0xDFFF).contains(candidate) { candidate = 0xE000 }
+            if candidate > 0x10FFFF { return nil }
+            let c = classOf(candidate)
+            if step(state, inClass: c, candidate) != nil { return candidate }
+            if failure != nil { return nil }
+            guard c < boundaries.count else { return nil }
+            candidate = boundaries[c]
+        }
     }
 
     deinit { ascii.deallocate() }
@@ -109,6 +157,7 @@ final class AutomatonMatcher: TermMatcher {
             asciiCapacity *= 2
         }
         (ascii + id * 128).initialize(repeating: AutomatonMatcher.unknown, count: 128)
+        byClass.append(contentsOf: repeatElement(AutomatonMatcher.unknown, count: boundaries.count + 1))
         return id
     }
 

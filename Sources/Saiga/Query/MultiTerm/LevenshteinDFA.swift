@@ -73,15 +73,21 @@ final class LevenshteinDFA: TermMatcher {
         return lo < rows.sortedScalars.count && rows.sortedScalars[lo] == scalar ? lo : otherClass
     }
 
+    @inline(__always)
     func step(_ state: Int, _ scalar: UInt32) -> Int? {
         let c = characterClass(scalar)
-        let slot = state &* classCount &+ c
-        let known = transitions[slot]
+        let known = transitions[state &* classCount &+ c]
         if known >= 0 { return Int(known) }
         if known == LevenshteinDFA.dead { return nil }
+        return compute(state, inClass: c)
+    }
+
+    /// The transition on class `c` the first time it is taken: one step of the row automaton.
+    @inline(never)
+    private func compute(_ state: Int, inClass c: Int) -> Int? {
         let representative = c == otherClass ? rows.otherScalar : rows.sortedScalars[c]
         let next = rows.step(states[state], representative).map { intern($0) }
-        transitions[slot] = next.map { Int32($0) } ?? LevenshteinDFA.dead
+        transitions[state &* classCount &+ c] = next.map { Int32($0) } ?? LevenshteinDFA.dead
         return next
     }
 

@@ -60,40 +60,57 @@ extension TermDictionary {
         field: UInt8, surfaceForms: Bool, _ pattern: LiteralPattern,
         _ body: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool
     ) throws(SaigaError) {
-        let header = surfaceForms ? 2 : 1
-        let first: [UInt8] = [field, surfaceForms ? TermKey.surfaceMarker : TermKey.surfaceMarker + 1]
-        var block = first.withUnsafeBytes { blockIndex(atOrBefore: $0) }
-        var reached = false
-        var stop = false
-        while !stop && block < blockCount {
-            var accepted: [[UInt8]] = []
+        var visitor = LiteralVisitor(pattern: pattern, field: field, surfaceForms: surfaceForms)
+        var block = visitor.first.withUnsafeBytes { blockIndex(atOrBefore: $0) }
+        while !visitor.stop && block < blockCount {
+            visitor.accepted.removeAll(keepingCapacity: true)
             var delivered = 0
-            try scanBlockKeys(
-                block,
-                decide: { (key: UnsafeRawBufferPointer, _: Int, _: Int) -> KeyDecision in
-                    if !reached {
-                        if first.withUnsafeBytes({ compareBytes(key, $0) }) < 0 { return .skip }
-                        reached = true
-                    }
-                    guard key[0] == field, (header == 2) == TermKey.isSurfaceForm(key) else {
-                        stop = true
-                        return .stop
-                    }
-                    let term = UnsafeRawBufferPointer(rebasing: key[header...])
-                    guard pattern.matches(term) else { return .skip }
-                    accepted.append(Array(term))
-                    return .take
-                },
-                deliver: { (_: Int, meta: TermMeta) throws(SaigaError) -> Bool in
-                    let term = accepted[delivered]
-                    delivered += 1
-                    let goOn = try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in
-                        try body(t, meta)
-                    }
-                    if !goOn { stop = true }
-                    return goOn
-                })
+            try scanBlockKeys(block, &visitor) {
+                (visitor: inout LiteralVisitor, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
+                let term = visitor.accepted[delivered]
+                delivered += 1
+                let goOn = try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in
+                    try body(t, meta)
+                }
+                if !goOn { visitor.stop = true }
+                return goOn
+            }
             block += 1
         }
+    }
+}
+
+/// The keys of one block against a `LiteralPattern` (`TermDictionary.scan`).
+private struct LiteralVisitor: BlockKeyVisitor {
+    let pattern: LiteralPattern
+    let field: UInt8
+    let header: Int
+    /// The field's first key of the walk: its terms (after its surface forms) or its surface forms.
+    let first: [UInt8]
+    var reached = false
+    var stop = false
+    var accepted: [[UInt8]] = []
+
+    init(pattern: LiteralPattern, field: UInt8, surfaceForms: Bool) {
+        self.pattern = pattern
+        self.field = field
+        header = surfaceForms ? 2 : 1
+        first = [field, surfaceForms ? TermKey.surfaceMarker : TermKey.surfaceMarker + 1]
+    }
+
+    @inline(__always)
+    mutating func decide(_ key: UnsafeRawBufferPointer, index: Int, shared: Int) -> TermDictionary.KeyDecision {
+        if !reached {
+            if first.withUnsafeBytes({ compareBytes(key, $0) }) < 0 { return .skip }
+            reached = true
+        }
+        guard key[0] == field, (header == 2) == TermKey.isSurfaceForm(key) else {
+            stop = true
+            return .stop
+        }
+        let term = UnsafeRawBufferPointer(rebasing: key[header...])
+        guard pattern.matches(term) else { return .skip }
+        accepted.append(Array(term))
+        return .take
     }
 }

@@ -38,43 +38,27 @@ extension TermDictionary {
         field: UInt8, surfaceForms: Bool = false, _ matcher: M,
         _ body: (UnsafeRawBufferPointer, TermMeta, M.State) throws(SaigaError) -> Bool
     ) throws(SaigaError) {
-        let walk = TermWalk(matcher: matcher, field: field, surfaceForms: surfaceForms)
-        let header = walk.header
+        var visitor = WalkVisitor(
+            walk: TermWalk(matcher: matcher, field: field, surfaceForms: surfaceForms), matcher: matcher,
+            dictionary: self)
+        let walk = visitor.walk
         var block = blockIndex(atOrBefore: walk.target)
         while !walk.stop && block < blockCount {
-            var jump: Int?
             // The accepted terms of the block and their states: their metadata comes after the keys (decoded only
             // up to the last accepted term: `scanBlockKeys`).
-            var accepted: [(term: [UInt8], state: M.State)] = []
+            visitor.begin(block: block)
             var delivered = 0
-            let current = block
-            var state = matcher.start
-            try scanBlockKeys(
-                block,
-                decide: { (key: UnsafeRawBufferPointer, index: Int, shared: Int) -> KeyDecision in
-                    let decision = walk.decide(
-                        key, index: index, shared: shared, matcher: matcher, acceptedState: &state
-                    ) {
-                        (target: UnsafeRawBufferPointer) -> Bool in
-                        let next = blockIndex(atOrBefore: target, from: current)
-                        if next > current { jump = next }
-                        return next == current
-                    }
-                    if case .take = decision {
-                        accepted.append((Array(key[header...]), state))
-                    }
-                    return decision
-                },
-                deliver: { (_: Int, meta: TermMeta) throws(SaigaError) -> Bool in
-                    let (term, state) = accepted[delivered]
-                    delivered += 1
-                    let goOn = try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in
-                        try body(t, meta, state)
-                    }
-                    if !goOn { walk.stop = true }
-                    return goOn
-                })
-            block = jump ?? block + 1
+            try scanBlockKeys(block, &visitor) {
+                (visitor: inout WalkVisitor<M>, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
+                let (term, state) = visitor.accepted[delivered]
+                delivered += 1
+                let goOn = try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in
+                    try body(t, meta, state)
+                }
+                if !goOn { walk.stop = true }
+                return goOn
+            }
+            block = visitor.jump ?? block + 1
         }
         if let failure = matcher.failure { throw failure }
     }
@@ -111,5 +95,44 @@ extension TermDictionary {
         if b0 < 0x80 { return (UInt32(b0), 1) }
         let (s, n) = Analyzer.decodeMultibyte(t.baseAddress!.assumingMemoryBound(to: UInt8.self), i, t.count)
         return n == 0 ? (0xFFFD, 1) : (s, n)
+    }
+}
+
+/// The keys of one block through a `TermWalk` (`TermDictionary.intersect`): the terms it accepts, with their states,
+/// and the later block to jump to when a dead prefix's seek target lies past this one.
+private struct WalkVisitor<M: TermMatcher>: BlockKeyVisitor {
+    let walk: TermWalk<M>
+    let matcher: M
+    let dictionary: TermDictionary
+    private(set) var block = 0
+    private(set) var jump: Int?
+    private(set) var accepted: [(term: [UInt8], state: M.State)] = []
+
+    init(walk: TermWalk<M>, matcher: M, dictionary: TermDictionary) {
+        self.walk = walk
+        self.matcher = matcher
+        self.dictionary = dictionary
+    }
+
+    mutating func begin(block: Int) {
+        self.block = block
+        jump = nil
+        accepted.removeAll(keepingCapacity: true)
+    }
+
+    @inline(__always)
+    mutating func decide(_ key: UnsafeRawBufferPointer, index: Int, shared: Int) -> TermDictionary.KeyDecision {
+        var state = matcher.start
+        let current = block
+        var next: Int?
+        let decision = walk.decide(key, index: index, shared: shared, matcher: matcher, acceptedState: &state) {
+            (target: UnsafeRawBufferPointer) -> Bool in
+            let b = dictionary.blockIndex(atOrBefore: target, from: current)
+            if b > current { next = b }
+            return b == current
+        }
+        if let next { jump = next }
+        if case .take = decision { accepted.append((Array(key[walk.header...]), state)) }
+        return decision
     }
 }

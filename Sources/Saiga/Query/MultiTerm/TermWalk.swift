@@ -20,12 +20,14 @@ final class TermWalk<M: TermMatcher> {
     private let last: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) private var lastCount = 0
     @exclusivity(unchecked) private var common = 0
-    /// While `seeking`, keys below `seekTo` are skipped; those that still start with the dead prefix (its first
-    /// `deadPrefix` bytes: they share that many with the key before) without a comparison.
+    /// While `seeking`, keys below `seekTo` are skipped. `seekMatched`: the leading bytes the key before shares
+    /// with the target; with the front coding's shared length it decides most keys without comparing bytes (as
+    /// `TermDictionary.lookup` does): a key sharing more with its predecessor is below the target too, one sharing
+    /// less is past it, and only one sharing exactly as much has its next bytes compared.
     let seekTo: UnsafeMutablePointer<UInt8>
     @exclusivity(unchecked) private(set) var seekCount: Int
     @exclusivity(unchecked) private(set) var seeking = true
-    @exclusivity(unchecked) private var deadPrefix = Int.max
+    @exclusivity(unchecked) private var seekMatched = 0
     /// Set when no later key can match: the walk is over.
     @exclusivity(unchecked) var stop = false
 
@@ -78,12 +80,19 @@ final class TermWalk<M: TermMatcher> {
             common = min(self.common, shared)
         }
         if seeking {
-            if index > 0 && shared >= deadPrefix {
-                self.common = common
-                return .skip
+            var below: Bool
+            if index > 0 && shared != seekMatched {
+                below = shared > seekMatched
+            } else {
+                // A block's first key (front coding starts afresh), or one that shares exactly as much: compare
+                // from the first byte that can differ.
+                var i = index > 0 ? seekMatched : 0
+                let n = min(key.count, seekCount)
+                while i < n && key[i] == seekTo[i] { i &+= 1 }
+                seekMatched = i
+                below = i == n ? key.count < seekCount : key[i] < seekTo[i]
             }
-            deadPrefix = Int.max
-            if compareBytes(key, target) < 0 {
+            if below {
                 self.common = common
                 return .skip
             }
@@ -147,9 +156,8 @@ final class TermWalk<M: TermMatcher> {
             from: UnsafeRawBufferPointer(rebasing: term[0..<bytes]))
         seekCount = header + bytes + TermDictionary.encodeScalar(live!, into: seekTo + header + bytes)
         seeking = true
-        // The keys after this one that start with its bytes up to the dead character (included) are all below the
-        // target.
-        deadPrefix = header + bytes + TermDictionary.decodeScalar(term, bytes).1
+        // This key shares the target's bytes up to the dead character, which is below the live one.
+        seekMatched = header + bytes
         return targetInThisBlock(target) ? .skip : .stop
     }
 }
