@@ -267,23 +267,46 @@ struct QueryExecutor {
     struct Expansion {
         var terms: [[UInt8]] = []
         var metas: [[TermMeta?]] = []
-
-        init(_ found: [[UInt8]: [TermMeta?]]) {
-            terms = found.keys.sorted { $0.lexicographicallyPrecedes($1) }
-            metas = terms.map { found[$0]! }
-        }
     }
 
-    /// Records a term of segment `s` in an expansion being built; more than `maxPrefixExpansions` terms is an error.
-    private func record(
-        _ term: [UInt8], _ meta: TermMeta, segment s: Int, in found: inout [[UInt8]: [TermMeta?]],
-        tooMany: () -> String
-    ) throws(SaigaError) {
-        if found[term] == nil {
-            guard found.count < QueryExecutor.maxPrefixExpansions else { throw SaigaError(.limitExceeded, tooMany()) }
-            found[term] = [TermMeta?](repeating: nil, count: segments.count)
+    /// Gathers an `Expansion` as the walks find its terms; more than `maxPrefixExpansions` is an error. In one
+    /// segment the walks deliver distinct terms in order when the surface forms (whose marker sorts first) are walked
+    /// before the terms: they are appended as they come. Across segments a term may come from several: they are
+    /// gathered by term and sorted at the end.
+    struct ExpansionBuilder {
+        let segmentCount: Int
+        let tooMany: () -> String
+        private var result = Expansion()
+        private var byTerm: [[UInt8]: [TermMeta?]] = [:]
+
+        init(segmentCount: Int, tooMany: @escaping () -> String) {
+            self.segmentCount = segmentCount
+            self.tooMany = tooMany
         }
-        found[term]![s] = meta
+
+        mutating func add(_ term: [UInt8], _ meta: TermMeta, segment s: Int) throws(SaigaError) {
+            if segmentCount == 1 {
+                guard result.terms.count < QueryExecutor.maxPrefixExpansions else {
+                    throw SaigaError(.limitExceeded, tooMany())
+                }
+                result.terms.append(term)
+                result.metas.append([meta])
+                return
+            }
+            if byTerm[term] == nil {
+                guard byTerm.count < QueryExecutor.maxPrefixExpansions else {
+                    throw SaigaError(.limitExceeded, tooMany())
+                }
+                byTerm[term] = [TermMeta?](repeating: nil, count: segmentCount)
+            }
+            byTerm[term]![s] = meta
+        }
+
+        func build() -> Expansion {
+            if segmentCount == 1 { return result }
+            let terms = byTerm.keys.sorted { $0.lexicographicallyPrecedes($1) }
+            return Expansion(terms: terms, metas: terms.map { byTerm[$0]! })
+        }
     }
 
     /// The documents of segment `s` holding any of a union's terms.
@@ -306,15 +329,14 @@ struct QueryExecutor {
         // `*stan` and `*stan*` test each term's bytes; other patterns run their automaton.
         let literal = LiteralPattern(pattern)
         let matcher = literal == nil ? try AutomatonMatcher(pattern, source: source) : nil
-        var found: [[UInt8]: [TermMeta?]] = [:]
-        let tooMany = {
+        var found = ExpansionBuilder(segmentCount: segments.count) {
             "\(source) matches more than \(QueryExecutor.maxPrefixExpansions) terms; make it more specific"
         }
         for (s, seg) in segments.enumerated() {
-            for surface in [false, true] {
+            // Surface forms first: their keys sort before the terms (`ExpansionBuilder`).
+            for surface in [true, false] {
                 func add(_ term: UnsafeRawBufferPointer, _ meta: TermMeta) throws(SaigaError) -> Bool {
-                    let key = surface ? [TermKey.surfaceMarker] + Array(term) : Array(term)
-                    try record(key, meta, segment: s, in: &found, tooMany: tooMany)
+                    try found.add(surface ? [TermKey.surfaceMarker] + Array(term) : Array(term), meta, segment: s)
                     return true
                 }
                 if let literal {
@@ -330,7 +352,7 @@ struct QueryExecutor {
                 }
             }
         }
-        return Expansion(found)
+        return found.build()
     }
 
     /// A fuzzy word as Lucene's `FuzzyQuery` scores it (`TopTermsBlendedFreqScoringRewrite`): the terms within
@@ -399,23 +421,27 @@ struct QueryExecutor {
 
     /// `expand(field:prefix:)` with the terms' metadata.
     func expansion(field: Int, prefix: [UInt8]) throws(SaigaError) -> Expansion {
-        var found: [[UInt8]: [TermMeta?]] = [:]
-        let tooMany = {
+        var found = ExpansionBuilder(segmentCount: segments.count) {
             "prefix '\(String(decoding: prefix, as: UTF8.self))*' matches more than \(QueryExecutor.maxPrefixExpansions) terms; use a longer prefix"
         }
-        // The terms, and the surface forms (`TermKey`: whole words on a stemmed field, marker byte kept).
-        for key in [[UInt8(field)] + prefix, [UInt8(field), TermKey.surfaceMarker] + prefix] {
-            for (s, seg) in segments.enumerated() {
+        for (s, seg) in segments.enumerated() {
+            // The surface forms (`TermKey`: whole words on a stemmed field, marker byte kept), then the terms: in
+            // key order (`ExpansionBuilder`).
+            // (An empty prefix: the field's one key range holds both.)
+            let keys =
+                prefix.isEmpty
+                ? [[UInt8(field)]] : [[UInt8(field), TermKey.surfaceMarker] + prefix, [UInt8(field)] + prefix]
+            for key in keys {
                 try withBytes(key) { (k: UnsafeRawBufferPointer) throws(SaigaError) in
                     try seg.terms.forEachTerm(withPrefix: k) {
                         (term: UnsafeRawBufferPointer, meta: TermMeta) throws(SaigaError) -> Bool in
-                        try record(Array(term.dropFirst()), meta, segment: s, in: &found, tooMany: tooMany)
+                        try found.add(Array(term.dropFirst()), meta, segment: s)
                         return true
                     }
                 }
             }
         }
-        return Expansion(found)
+        return found.build()
     }
 
     // MARK: Execution

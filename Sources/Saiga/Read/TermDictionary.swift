@@ -312,6 +312,30 @@ extension TermDictionary {
         /// Reads the next key into `key` (which holds the previous one) and returns the bytes it shares with it.
         @inline(__always)
         mutating func next(into key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) -> Int {
+            // Nearly every key: both lengths in the one byte (below 15), the suffix inside the block's key bytes.
+            let at = cursor.position
+            if at < cursor.end {
+                let lengths = cursor.base.load(fromByteOffset: at, as: UInt8.self)
+                let shared = Int(lengths >> 4)
+                let count = Int(lengths & 15)
+                if shared < 15 && count < 15 && count <= cursor.end &- at &- 1 && shared <= length
+                    && shared &+ count >= 1
+                {
+                    // A plain loop: suffixes are a few bytes, a call to memmove costs more.
+                    let from = cursor.base + (at &+ 1)
+                    let out = key.baseAddress! + shared
+                    for i in 0..<count { out[i] = from.load(fromByteOffset: i, as: UInt8.self) }
+                    cursor.position = at &+ 1 &+ count
+                    length = shared &+ count
+                    return shared
+                }
+            }
+            return try nextSlowly(into: key)
+        }
+
+        /// `next` for a key whose lengths take escapes, or a malformed one (which it reports).
+        @inline(never)
+        mutating func nextSlowly(into key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) -> Int {
             let shared: Int
             let suffix: UnsafeRawBufferPointer
             do throws(DecodeError) {
@@ -432,12 +456,20 @@ extension TermDictionary {
             var hasPositions: UInt64 = 0
             var taken: UInt64 = 0
             var lastTaken = -1
+            var positionsField = -1
+            var fieldPositions = false
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) {
                 (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
                 for i in 0..<n {
                     let shared = try keys.next(into: key)
                     let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keys.length)
-                    if TermKey.hasPositions(k, fieldHasPositions) { hasPositions |= 1 << UInt64(i) }
+                    // (Whether the key has positions: its field's flag, unless it is a surface form.)
+                    if Int(k[0]) != positionsField {
+                        positionsField = Int(k[0])
+                        fieldPositions = TermKey.hasPositions(
+                            UnsafeRawBufferPointer(start: k.baseAddress, count: 1), fieldHasPositions)
+                    }
+                    if fieldPositions && !TermKey.isSurfaceForm(k) { hasPositions |= 1 << UInt64(i) }
                     switch visitor.decide(k, index: i, shared: i == 0 ? 0 : shared) {
                     case .skip: continue
                     case .take:
