@@ -333,6 +333,31 @@ extension TermDictionary {
             return try nextSlowly(into: key)
         }
 
+        /// The bytes the next key shares with the one before, when its lengths fit in one byte (nil otherwise).
+        @inline(__always)
+        func peekShared() -> Int? {
+            let at = cursor.position
+            guard at < cursor.end else { return nil }
+            let lengths = cursor.base.load(fromByteOffset: at, as: UInt8.self)
+            return lengths >> 4 < 15 && lengths & 15 < 15 ? Int(lengths >> 4) : nil
+        }
+
+        /// Moves past the next key without copying its bytes into `key` (the visitor skips it on its shared length
+        /// alone); a key that `peekShared` could not read, or a malformed one, is read by `next`.
+        @inline(__always)
+        mutating func skip(into key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) {
+            let at = cursor.position
+            let lengths = cursor.base.load(fromByteOffset: at, as: UInt8.self)
+            let shared = Int(lengths >> 4)
+            let count = Int(lengths & 15)
+            if count <= cursor.end &- at &- 1 && shared <= length && shared &+ count >= 1 {
+                cursor.position = at &+ 1 &+ count
+                length = shared &+ count
+                return
+            }
+            _ = try nextSlowly(into: key)
+        }
+
         /// `next` for a key whose lengths take escapes, or a malformed one (which it reports).
         @inline(never)
         mutating func nextSlowly(into key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) -> Int {
@@ -461,6 +486,13 @@ extension TermDictionary {
             try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: TermDictionary.maxKeyBytes) {
                 (key: UnsafeMutableBufferPointer<UInt8>) throws(SaigaError) in
                 for i in 0..<n {
+                    // A key the visitor rejects on its shared length alone is passed over without copying its bytes
+                    // (its field and marker bytes, the first two, are its predecessor's: so is its positions flag).
+                    if i > 0, let shared = keys.peekShared(), shared >= 2, visitor.skipsUnread(shared: shared) {
+                        try keys.skip(into: key)
+                        if hasPositions & (1 << UInt64(i - 1)) != 0 { hasPositions |= 1 << UInt64(i) }
+                        continue
+                    }
                     let shared = try keys.next(into: key)
                     let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keys.length)
                     // (Whether the key has positions: its field's flag, unless it is a surface form.)
@@ -496,6 +528,10 @@ extension TermDictionary {
 
 /// What a walk over a block's keys decides for each (`TermDictionary.scanBlockKeys`).
 protocol BlockKeyVisitor {
+    /// Whether the key after one it has seen, sharing `shared` bytes with its predecessor, is rejected on that alone
+    /// (its bytes are then never copied, and `decide` not called): while a walk seeks past keys that start with its
+    /// predecessor's first `shared` bytes.
+    mutating func skipsUnread(shared: Int) -> Bool
     /// Key `index` of the block; `shared`: the bytes it has in common with the key before it (0 for the first).
     mutating func decide(_ key: UnsafeRawBufferPointer, index: Int, shared: Int) -> TermDictionary.KeyDecision
 }

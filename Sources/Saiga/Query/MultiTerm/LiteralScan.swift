@@ -98,6 +98,9 @@ private struct LiteralVisitor: BlockKeyVisitor {
         first = [field, surfaceForms ? TermKey.surfaceMarker : TermKey.surfaceMarker + 1]
     }
 
+    /// Every key's last bytes are tested: none is skipped unread.
+    func skipsUnread(shared: Int) -> Bool { false }
+
     @inline(__always)
     mutating func decide(_ key: UnsafeRawBufferPointer, index: Int, shared: Int) -> TermDictionary.KeyDecision {
         if !reached {

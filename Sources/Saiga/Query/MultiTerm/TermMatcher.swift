@@ -121,6 +121,9 @@ private struct WalkVisitor<M: TermMatcher>: BlockKeyVisitor {
     }
 
     @inline(__always)
+    mutating func skipsUnread(shared: Int) -> Bool { walk.skipsUnread(shared: shared) }
+
+    @inline(__always)
     mutating func decide(_ key: UnsafeRawBufferPointer, index: Int, shared: Int) -> TermDictionary.KeyDecision {
         var state = matcher.start
         let current = block

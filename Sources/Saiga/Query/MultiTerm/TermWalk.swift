@@ -62,6 +62,15 @@ final class TermWalk<M: TermMatcher> {
     /// The seek target, when `decide` stopped a block on a dead prefix.
     var target: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: seekTo, count: seekCount) }
 
+    /// `BlockKeyVisitor.skipsUnread`: while seeking, a key that shares more with its predecessor than that one
+    /// shares with the target is below the target too.
+    @inline(__always)
+    func skipsUnread(shared: Int) -> Bool {
+        guard seeking && shared > seekMatched else { return false }
+        common = min(common, shared)
+        return true
+    }
+
     /// What the walk does with the key at `index` of its block (`shared`: bytes in common with the key before it in
     /// the block). `.take`: the matcher accepts it, in `state` (`acceptedState`). `.stop` with `stop` unset: a prefix
     /// died and the seek target (`target`) lies in a later block. The matcher is the walk's (a parameter, not a
