@@ -63,6 +63,14 @@ final class PhraseScorer: Scorer {
     private var freq: Float = 0
     /// Candidates whose bound is at most this are skipped (set by a top-k evaluator once pruning is allowed).
     var threshold: Float = -.infinity
+    /// Each term's skip entries, and the block of each that held the last target (with its data offset, which
+    /// `SkipList.block(containing:)` keeps): the block-max bounds of `firstCompetitive`.
+    private let skipLists: [SkipList]
+    /// The sloppy matcher (its walkers and repeat groups set up once), and the exact matcher's cursor per term.
+    private var sloppy: SloppyPhraseFrequency
+    private let cursors: UnsafeMutablePointer<Int>
+    private var blockHints: [Int]
+    private var offsetHints: [Int]
 
     init(
         postings: [PostingsIterator], offsets: [Int], slop: Int = 0, termIDs: [Int]? = nil, bm25: BM25Scorer,
@@ -78,16 +86,25 @@ final class PhraseScorer: Scorer {
         positionCapacities = postings.map { _ in 64 }
         positionBuffers = postings.map { _ in .allocate(capacity: 64) }
         counts = postings.map { _ in 0 }
+        skipLists = postings.map { $0.cursor.pointee.skips }
+        sloppy = SloppyPhraseFrequency(offsets: offsets, termIDs: termIDs ?? Array(postings.indices), slop: slop)
+        cursors = .allocate(capacity: max(1, postings.count))
+        blockHints = postings.map { _ in 0 }
+        offsetHints = postings.map { _ in 0 }
         super.init(cost: postings.map(\.docFreq).min() ?? 0)
     }
 
-    deinit { for b in positionBuffers { b.deallocate() } }
+    deinit {
+        for b in positionBuffers { b.deallocate() }
+        cursors.deallocate()
+    }
 
     override func nextDoc() -> Int32 { advance(doc &+ 1) }
 
     override func advance(_ target: Int32) -> Int32 {
         var t = target
         while true {
+            if threshold > -.infinity { t = firstCompetitive(t) }
             t = allOn(t)
             if t == PostingsIterator.noMoreDocs {
                 doc = t
@@ -117,6 +134,33 @@ final class PhraseScorer: Scorer {
             }
             t &+= 1
         }
+    }
+
+    /// The first document ≥ `target` whose blocks may hold a phrase that beats the threshold (Lucene's phrase
+    /// impacts): a document with the phrase is in the block of each term that holds it, so the phrase occurs there
+    /// at most the smallest of the blocks' largest frequencies (a sloppy one weighs at most their sum), and the
+    /// document is at least as long as the longest of the blocks' shortest documents. Blocks whose bound cannot beat
+    /// the threshold are passed over together, up to the first of them to end, without decoding any.
+    private func firstCompetitive(_ target: Int32) -> Int32 {
+        var t = target
+        while t != PostingsIterator.noMoreDocs {
+            var freq: Float = slop == 0 ? .infinity : 0
+            var norm: UInt8 = 0
+            var end = PostingsIterator.noMoreDocs
+            for i in skipLists.indices {
+                let b = skipLists[i].block(containing: t, from: blockHints[i], offset: &offsetHints[i])
+                blockHints[i] = b
+                let tf = skipLists[i].maxTf(b)
+                freq = slop == 0 ? min(freq, tf) : freq + tf
+                norm = max(norm, skipLists[i].minNorm(b))
+                end = min(end, skipLists[i].blockLastDoc(b))
+            }
+            if bm25.score(freq: freq, norm: norm) > threshold { return t }
+            // Every term in its last (tail) block: nothing after can do better.
+            if end >= PostingsIterator.noMoreDocs &- 1 { return PostingsIterator.noMoreDocs }
+            t = end &+ 1
+        }
+        return t
     }
 
     /// Leapfrogs the iterators to the first document ≥ target that contains every term.
@@ -154,14 +198,12 @@ final class PhraseScorer: Scorer {
             if counts[k] == 0 { return false }
         }
         if slop > 0 {
-            var sloppy = SloppyPhraseFrequency(
-                positions: positionBuffers, counts: counts, offsets: offsets, termIDs: termIDs, slop: slop)
-            freq = sloppy.frequency()
+            freq = sloppy.frequency(positions: positionBuffers, counts: counts)
             return freq > 0
         }
         // For each position of the first term, check that every other term sits at its offset. All position
         // lists are increasing, so one cursor per term suffices.
-        var cursors = [Int](repeating: 0, count: postings.count)
+        cursors.initialize(repeating: 0, count: postings.count)
         var matches = 0
         let first = positionBuffers[0]
         outer: for a in 0..<counts[0] {

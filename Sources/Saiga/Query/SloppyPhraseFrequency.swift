@@ -10,8 +10,8 @@ struct SloppyPhraseFrequency {
     /// One walker per phrase term: its positions in the document, its offset in the phrase, and which distinct
     /// term it is (walkers of one term form a repeat group).
     struct Walker {
-        let positions: UnsafePointer<UInt32>
-        let count: Int
+        var positions: UnsafePointer<UInt32>
+        var count: Int
         let offset: Int
         let ord: Int
         var next = 0
@@ -56,14 +56,12 @@ struct SloppyPhraseFrequency {
     private var queued: [Bool]
     private var end = Int.min
 
-    /// - Parameters: `positions[i]`/`counts[i]`: term i's positions in the document (increasing); `offsets[i]` its
-    ///   place in the phrase; `termIDs[i]` equal for equal terms.
-    init(
-        positions: [UnsafeMutablePointer<UInt32>], counts: [Int], offsets: [Int], termIDs: [Int], slop: Int
-    ) {
-        walkers = positions.indices.map {
-            Walker(positions: positions[$0], count: counts[$0], offset: offsets[$0], ord: $0)
-        }
+    /// - Parameters: `offsets[i]`: term i's place in the phrase; `termIDs[i]` equal for equal terms. Built once per
+    /// phrase scorer; `frequency(positions:counts:)` then runs per document with no allocation.
+    init(offsets: [Int], termIDs: [Int], slop: Int) {
+        // No positions (count 0: never read) until `frequency` gives a document's.
+        let none = UnsafePointer<UInt32>(bitPattern: MemoryLayout<UInt32>.alignment)!
+        walkers = offsets.indices.map { Walker(positions: none, count: 0, offset: offsets[$0], ord: $0) }
         self.slop = slop
         queued = Array(repeating: false, count: walkers.count)
         var byTerm: [Int: [Int]] = [:]
@@ -73,6 +71,20 @@ struct SloppyPhraseFrequency {
             for w in sorted { walkers[w].group = groups.count }
             groups.append(sorted)
         }
+    }
+
+    /// Gives each walker term i's positions in the document (`positions[i]`, `counts[i]` of them, increasing).
+    private mutating func bind(positions: [UnsafeMutablePointer<UInt32>], counts: [Int]) {
+        for i in walkers.indices {
+            walkers[i].positions = UnsafePointer(positions[i])
+            walkers[i].count = counts[i]
+        }
+    }
+
+    /// The sloppy frequency in a document whose terms have these positions (see `bind`).
+    mutating func frequency(positions: [UnsafeMutablePointer<UInt32>], counts: [Int]) -> Float {
+        bind(positions: positions, counts: counts)
+        return frequency()
     }
 
     /// The sloppy frequency: the sum of `1 / (1 + spread)` over the matches (0: no match).
