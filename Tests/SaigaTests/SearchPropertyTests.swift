@@ -235,9 +235,13 @@ import Testing
         var prunedInexact = 0
         for _ in 0..<60 {
             var q: String
-            switch Int.random(in: 0..<4, using: &rng) {
+            switch Int.random(in: 0..<5, using: &rng) {
             case 0:
                 q = (0..<Int.random(in: 2...4, using: &rng)).map { _ in "+" + RandomCorpus.word(&rng) }.joined(
+                    separator: " ")
+            case 4:
+                // Many words (two fields each): MaxScore keeps its essential terms in a heap from 16 terms on.
+                q = (0..<Int.random(in: 8...24, using: &rng)).map { _ in RandomCorpus.word(&rng) }.joined(
                     separator: " ")
             case 1: q = "\"\(RandomCorpus.word(&rng)) \(RandomCorpus.word(&rng))\""
             case 2: q = "body:" + RandomCorpus.word(&rng) + " body:" + RandomCorpus.word(&rng)

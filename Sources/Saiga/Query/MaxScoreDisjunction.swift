@@ -338,6 +338,16 @@ struct MaxScoreDisjunction: ~Copyable {
         // Documents up to `competitiveThrough` passed the block-max check (`passBlocks`); it is made again when a
         // candidate is past them, not when the threshold rises, which would cost a check per candidate.
         var competitiveThrough: Int32 = -1
+        // Many essential terms (a fuzzy word's 50): a min-heap of them by current document finds the terms at a
+        // candidate and the next candidate in O(matches × log terms), not a scan of every term per candidate. Any
+        // step that moves cursors in bulk or turns terms non-essential marks it stale; it is rebuilt before use.
+        var heap = EssentialHeap(capacity: n >= MaxScoreDisjunction.heapTerms ? n : 0)
+        defer { heap.deallocate() }
+        var heapStale = true
+        // The leaves scored at the current candidate (their scores are reset after it), when the heap is used.
+        let touched = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        defer { touched.deallocate() }
+        var touchedCount = 0
         var d = PostingsCursor.noMoreDocs
         for k in 0..<n { d = min(d, current[k]) }
         while true {
@@ -350,6 +360,7 @@ struct MaxScoreDisjunction: ~Copyable {
                 if essentialFrom == n { return }  // no document can enter the top k any more
                 if moved {
                     // The candidate may have been a document of a term that just turned non-essential.
+                    heapStale = true
                     d = PostingsCursor.noMoreDocs
                     for k in essentialFrom..<n { d = min(d, current[k]) }
                 }
@@ -361,6 +372,7 @@ struct MaxScoreDisjunction: ~Copyable {
                     collector: collector)
                 if competitiveThrough < 0 {
                     // The essential terms moved on: a new candidate.
+                    heapStale = true
                     d = PostingsCursor.noMoreDocs
                     for k in essentialFrom..<n {
                         current[k] = cursors[k].pointee.doc
@@ -372,6 +384,7 @@ struct MaxScoreDisjunction: ~Copyable {
             if F.active && collector.filterRejects(docBase &+ d) {
                 // A document the filters reject: move the essential terms on without scoring it, past every
                 // document the filters cannot pass either (a filtered-out stretch costs one skip per term).
+                heapStale = true
                 var next = PostingsCursor.noMoreDocs
                 if filterSkips {
                     let global = collector.filterSkip(after: docBase &+ d)
@@ -403,17 +416,37 @@ struct MaxScoreDisjunction: ~Copyable {
             // Score the essential terms at d, move them on, and find the next candidate in the same pass.
             var bound = essentialFrom > 0 ? prefix[essentialFrom &- 1] : 0
             var next = PostingsCursor.noMoreDocs
-            for k in essentialFrom..<n {
-                var c = current[k]
-                if c == d {
+            if heap.capacity > 0 {
+                if heapStale {
+                    heap.rebuild(essentialFrom..<n, current)
+                    heapStale = false
+                }
+                while heap.count > 0 {
+                    let k = heap.top
+                    guard current[k] == d else { break }
                     let l = order[k]
                     let s = leaves[l].score()
                     scores[l] = s
+                    touched[touchedCount] = l
+                    touchedCount &+= 1
                     bound += Double(s)
-                    c = cursors[k].pointee.nextDoc()
-                    current[k] = c
+                    current[k] = cursors[k].pointee.nextDoc()
+                    heap.topChanged(current)
                 }
-                next = min(next, c)
+                if heap.count > 0 { next = current[heap.top] }
+            } else {
+                for k in essentialFrom..<n {
+                    var c = current[k]
+                    if c == d {
+                        let l = order[k]
+                        let s = leaves[l].score()
+                        scores[l] = s
+                        bound += Double(s)
+                        c = cursors[k].pointee.nextDoc()
+                        current[k] = c
+                    }
+                    next = min(next, c)
+                }
             }
             var competes = !collector.cannotCompete(bound)
             if competes {
@@ -427,6 +460,8 @@ struct MaxScoreDisjunction: ~Copyable {
                     if it.pointee.doc == d {
                         let s = leaves[l].score()
                         scores[l] = s
+                        touched[touchedCount] = l
+                        touchedCount &+= 1
                         bound += Double(s)
                     }
                     if collector.cannotCompete(bound) {
@@ -439,10 +474,18 @@ struct MaxScoreDisjunction: ~Copyable {
             if competes {
                 collector.collect(score: documentScore(scores, oneTermClauses: oneTermClauses), doc: docBase &+ d)
             }
-            for l in 0..<n { scores[l] = 0 }
+            if heap.capacity > 0 {
+                for i in 0..<touchedCount { scores[touched[i]] = 0 }
+            } else {
+                for l in 0..<n { scores[l] = 0 }
+            }
+            touchedCount = 0
             d = next
         }
     }
+
+    /// From this many terms on, document-at-a-time keeps its essential terms in an `EssentialHeap`.
+    static let heapTerms = 16
 
     /// A document's score from its terms' scores (0 where a term does not match): a clause's terms summed in double
     /// and rounded once, then the clauses in clause order, in double, rounded once; the same in every strategy.
@@ -617,3 +660,63 @@ struct MaxScoreDisjunction: ~Copyable {
 protocol CandidateFiltering { static var active: Bool { get } }
 enum Filtered: CandidateFiltering { static var active: Bool { true } }
 enum Unfiltered: CandidateFiltering { static var active: Bool { false } }
+
+/// A min-heap of essential term positions (indexes into the document-at-a-time loop's `current`), ordered by their
+/// current document: the terms at a candidate come off the top. Raw memory, owned by the loop that allocates it.
+struct EssentialHeap {
+    let capacity: Int
+    private let slots: UnsafeMutablePointer<Int>
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        slots = .allocate(capacity: max(1, capacity))
+    }
+
+    func deallocate() { slots.deallocate() }
+
+    var top: Int { slots[0] }
+
+    /// The heap of positions `range`, keyed by `current`.
+    mutating func rebuild(_ range: Range<Int>, _ current: UnsafePointer<Int32>) {
+        count = 0
+        for k in range {
+            slots[count] = k
+            count &+= 1
+        }
+        var i = count / 2 - 1
+        while i >= 0 {
+            siftDown(i, current)
+            i -= 1
+        }
+    }
+
+    /// After the top position's document moved on (`noMoreDocs`: it leaves the heap).
+    @inline(__always)
+    mutating func topChanged(_ current: UnsafePointer<Int32>) {
+        if current[slots[0]] == PostingsCursor.noMoreDocs {
+            count &-= 1
+            slots[0] = slots[count]
+            if count == 0 { return }
+        }
+        siftDown(0, current)
+    }
+
+    @inline(__always)
+    private func siftDown(_ start: Int, _ current: UnsafePointer<Int32>) {
+        var i = start
+        let k = slots[i]
+        let key = current[k]
+        while true {
+            let left = 2 &* i &+ 1
+            if left >= count { break }
+            var child = left
+            let right = left &+ 1
+            if right < count && current[slots[right]] < current[slots[left]] { child = right }
+            if current[slots[child]] >= key { break }
+            slots[i] = slots[child]
+            i = child
+        }
+        slots[i] = k
+    }
+}
