@@ -104,11 +104,18 @@ struct MaxScoreDisjunction: ~Copyable {
         var cost = 0
         for l in leaves.indices { cost &+= leaves[l].postings.pointee.docFreq }
         if cost <= shortListPostings && leaves.count <= n &* MaxScoreDisjunction.documentAtATimeTermsPerClause {
-            // Two specialisations: with no filter the loop has no check at all.
-            if collector.hasFilter {
-                runDocumentAtATime(Filtered.self, docBase: docBase, prune: prune, collector: &collector)
-            } else {
-                runDocumentAtATime(Unfiltered.self, docBase: docBase, prune: prune, collector: &collector)
+            // Specialisations: with no filter the loop has no check at all, and with few terms no heap.
+            let heaped = leaves.count >= MaxScoreDisjunction.heapTerms
+            switch (collector.hasFilter, heaped) {
+            case (true, true):
+                runDocumentAtATime(Filtered.self, Heaped.self, docBase: docBase, prune: prune, collector: &collector)
+            case (true, false):
+                runDocumentAtATime(Filtered.self, Scanned.self, docBase: docBase, prune: prune, collector: &collector)
+            case (false, true):
+                runDocumentAtATime(Unfiltered.self, Heaped.self, docBase: docBase, prune: prune, collector: &collector)
+            case (false, false):
+                runDocumentAtATime(
+                    Unfiltered.self, Scanned.self, docBase: docBase, prune: prune, collector: &collector)
             }
             return
         }
@@ -298,8 +305,8 @@ struct MaxScoreDisjunction: ~Copyable {
     /// probed, best first, while the document can still compete. A clause's score is its terms' scores summed in
     /// double and rounded once; the document's, the clause scores summed in clause order, as everywhere else
     /// (`cannotCompete` allows for the clause roundings against bounds summed per term).
-    private mutating func runDocumentAtATime<F: CandidateFiltering>(
-        _: F.Type, docBase: Int32, prune: Bool, collector: inout TopKCollector
+    private mutating func runDocumentAtATime<F: CandidateFiltering, H: EssentialOrder>(
+        _: F.Type, _: H.Type, docBase: Int32, prune: Bool, collector: inout TopKCollector
     ) {
         let n = leaves.count
         let oneTermClauses = clauseCount == n
@@ -341,11 +348,11 @@ struct MaxScoreDisjunction: ~Copyable {
         // Many essential terms (a fuzzy word's 50): a min-heap of them by current document finds the terms at a
         // candidate and the next candidate in O(matches × log terms), not a scan of every term per candidate. Any
         // step that moves cursors in bulk or turns terms non-essential marks it stale; it is rebuilt before use.
-        var heap = EssentialHeap(capacity: n >= MaxScoreDisjunction.heapTerms ? n : 0)
+        var heap = EssentialHeap(capacity: H.heaped ? n : 0)
         defer { heap.deallocate() }
         var heapStale = true
         // The leaves scored at the current candidate (their scores are reset after it), when the heap is used.
-        let touched = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        let touched = UnsafeMutablePointer<Int>.allocate(capacity: H.heaped ? n : 1)
         defer { touched.deallocate() }
         var touchedCount = 0
         var d = PostingsCursor.noMoreDocs
@@ -416,7 +423,7 @@ struct MaxScoreDisjunction: ~Copyable {
             // Score the essential terms at d, move them on, and find the next candidate in the same pass.
             var bound = essentialFrom > 0 ? prefix[essentialFrom &- 1] : 0
             var next = PostingsCursor.noMoreDocs
-            if heap.capacity > 0 {
+            if H.heaped {
                 if heapStale {
                     heap.rebuild(essentialFrom..<n, current)
                     heapStale = false
@@ -460,8 +467,10 @@ struct MaxScoreDisjunction: ~Copyable {
                     if it.pointee.doc == d {
                         let s = leaves[l].score()
                         scores[l] = s
-                        touched[touchedCount] = l
-                        touchedCount &+= 1
+                        if H.heaped {
+                            touched[touchedCount] = l
+                            touchedCount &+= 1
+                        }
                         bound += Double(s)
                     }
                     if collector.cannotCompete(bound) {
@@ -474,12 +483,12 @@ struct MaxScoreDisjunction: ~Copyable {
             if competes {
                 collector.collect(score: documentScore(scores, oneTermClauses: oneTermClauses), doc: docBase &+ d)
             }
-            if heap.capacity > 0 {
+            if H.heaped {
                 for i in 0..<touchedCount { scores[touched[i]] = 0 }
+                touchedCount = 0
             } else {
                 for l in 0..<n { scores[l] = 0 }
             }
-            touchedCount = 0
             d = next
         }
     }
@@ -660,6 +669,12 @@ struct MaxScoreDisjunction: ~Copyable {
 protocol CandidateFiltering { static var active: Bool { get } }
 enum Filtered: CandidateFiltering { static var active: Bool { true } }
 enum Unfiltered: CandidateFiltering { static var active: Bool { false } }
+
+/// How document-at-a-time finds the essential terms at a candidate: a scan of them all (few terms), or an
+/// `EssentialHeap` (many): a type parameter, so that the scanning specialisation is the loop it always was.
+protocol EssentialOrder { static var heaped: Bool { get } }
+enum Heaped: EssentialOrder { static var heaped: Bool { true } }
+enum Scanned: EssentialOrder { static var heaped: Bool { false } }
 
 /// A min-heap of essential term positions (indexes into the document-at-a-time loop's `current`), ordered by their
 /// current document: the terms at a candidate come off the top. Raw memory, owned by the loop that allocates it.
