@@ -243,7 +243,10 @@ import Testing
                 // Many words (two fields each): MaxScore keeps its essential terms in a heap from 16 terms on.
                 q = (0..<Int.random(in: 8...24, using: &rng)).map { _ in RandomCorpus.word(&rng) }.joined(
                     separator: " ")
-            case 1: q = "\"\(RandomCorpus.word(&rng)) \(RandomCorpus.word(&rng))\""
+            case 1:
+                // Exact and sloppy phrases: pruned, they pass over the blocks whose phrase bound cannot compete.
+                q = "\"\(RandomCorpus.word(&rng)) \(RandomCorpus.word(&rng))\""
+                if Bool.random(using: &rng) { q += "~\(Int.random(in: 1...3, using: &rng))" }
             case 2: q = "body:" + RandomCorpus.word(&rng) + " body:" + RandomCorpus.word(&rng)
             default:
                 q = (0..<Int.random(in: 1...5, using: &rng)).map { _ in
