@@ -75,6 +75,38 @@ import Testing
         #expect(scoring == .constant ? wab == 1 : wab > 1, "\(wab)")
     }
 
+    /// A disjunction of many terms chooses its essential terms per window of documents: when the terms essential
+    /// in one window run out, the documents of the others, later, still count (here the best ones, all at the end).
+    @Test func manyTermsWhoseBestDocumentsComeLast() throws {
+        var rng = SeededRandom(seed: 5)
+        let common = Array(RandomCorpus.vocabulary.prefix(20))
+        var docs: [Document] = []
+        // The common words end in the first window of 4,096 documents; a rare word that outscores them comes in the
+        // second, after documents the query does not match.
+        for i in 0..<4000 {
+            let words = (0..<Int.random(in: 1...2, using: &rng)).map { _ in common.randomElement(using: &rng)! }
+            docs.append(Document(id: "c\(i)", title: "", body: words.joined(separator: " ")))
+        }
+        for i in 0..<200 { docs.append(Document(id: "f\(i)", title: "", body: "volcano penguin")) }
+        for i in 0..<30 { docs.append(Document(id: "z\(i)", title: "", body: "zebra zebra")) }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        try buildIndex(docs, at: dir.path)
+        let reader = try IndexReader(path: dir.path)
+        let executor = QueryExecutor(
+            segments: reader.segments, docBases: reader.docBases, fieldStats: reader.fieldStats)
+        let query = (common + ["zebra"]).joined(separator: " ")
+        let prepared = try executor.prepare(
+            try QueryRewriter(analyzer: reader.analyzer).rewrite(try QueryParser().parse(query)),
+            parameters: BM25Parameters())
+        let exhaustive = try executor.topDocs(prepared, count: 10, strategy: .exhaustive)
+        #expect(exhaustive.hits.allSatisfy { $0.doc >= 4200 }, "the zebra documents score best")
+        for limit in [0, 10, 1000] {
+            let pruned = try executor.topDocs(prepared, count: 10, strategy: .pruned(countLimit: limit))
+            #expect(pruned.hits == exhaustive.hits, "count limit \(limit)")
+        }
+    }
+
     @Test(arguments: [UInt64(1), 2, 3, 4])
     func randomCorporaMatchTheReference(seed: UInt64) throws {
         var rng = SeededRandom(seed: seed)

@@ -108,14 +108,18 @@ struct MaxScoreDisjunction: ~Copyable {
             let heaped = leaves.count >= MaxScoreDisjunction.heapTerms
             switch (collector.hasFilter, heaped) {
             case (true, true):
-                runDocumentAtATime(Filtered.self, Heaped.self, docBase: docBase, prune: prune, collector: &collector)
+                runDocumentAtATime(
+                    Filtered.self, Heaped.self, docBase: docBase, maxDoc: maxDoc, prune: prune, collector: &collector)
             case (true, false):
-                runDocumentAtATime(Filtered.self, Scanned.self, docBase: docBase, prune: prune, collector: &collector)
+                runDocumentAtATime(
+                    Filtered.self, Scanned.self, docBase: docBase, maxDoc: maxDoc, prune: prune, collector: &collector)
             case (false, true):
-                runDocumentAtATime(Unfiltered.self, Heaped.self, docBase: docBase, prune: prune, collector: &collector)
+                runDocumentAtATime(
+                    Unfiltered.self, Heaped.self, docBase: docBase, maxDoc: maxDoc, prune: prune, collector: &collector)
             case (false, false):
                 runDocumentAtATime(
-                    Unfiltered.self, Scanned.self, docBase: docBase, prune: prune, collector: &collector)
+                    Unfiltered.self, Scanned.self, docBase: docBase, maxDoc: maxDoc, prune: prune,
+                    collector: &collector)
             }
             return
         }
@@ -306,8 +310,10 @@ struct MaxScoreDisjunction: ~Copyable {
     /// double and rounded once; the document's, the clause scores summed in clause order, as everywhere else
     /// (`cannotCompete` allows for the clause roundings against bounds summed per term).
     private mutating func runDocumentAtATime<F: CandidateFiltering, H: EssentialOrder>(
-        _: F.Type, _: H.Type, docBase: Int32, prune: Bool, collector: inout TopKCollector
+        _: F.Type, _: H.Type, docBase: Int32, maxDoc: Int, prune: Bool, collector: inout TopKCollector
     ) {
+        // The segment's last document: windows end there.
+        let lastDoc = Int32(truncatingIfNeeded: maxDoc &- 1)
         let n = leaves.count
         let oneTermClauses = clauseCount == n
         let best = UnsafeMutablePointer<Double>.allocate(capacity: n)
@@ -364,7 +370,15 @@ struct MaxScoreDisjunction: ~Copyable {
                     essentialFrom &+= 1
                     moved = true
                 }
-                if essentialFrom == n { return }  // no document can enter the top k any more
+                if essentialFrom == n {
+                    // No document can enter the top k any more: in the segment, or (with windows) in this window,
+                    // and then the next window decides.
+                    if !H.heaped || competitiveThrough >= lastDoc { return }
+                    let start = competitiveThrough >= 0 ? competitiveThrough &+ 1 : d
+                    d = start
+                    competitiveThrough = start &- 1
+                    moved = false
+                }
                 if moved {
                     // The candidate may have been a document of a term that just turned non-essential.
                     heapStale = true
@@ -372,8 +386,48 @@ struct MaxScoreDisjunction: ~Copyable {
                     for k in essentialFrom..<n { d = min(d, current[k]) }
                 }
             }
-            if d == PostingsCursor.noMoreDocs { return }
-            if d > competitiveThrough && collector.isPruning {
+            // (With windows, the essential terms running out ends only the window: the next one may make others
+            // essential.)
+            if d == PostingsCursor.noMoreDocs && !(H.heaped && collector.isPruning) { return }
+            if H.heaped && d > competitiveThrough && collector.isPruning {
+                if competitiveThrough >= lastDoc { return }
+                // Many terms: the essential ones are chosen again for each window of documents, on the terms'
+                // bounds over the window (their blocks' impacts) rather than over the segment (Lucene's
+                // MaxScoreBulkScorer): a common term whose blocks here score low stops leading the candidates.
+                var start = competitiveThrough < 0 ? d : competitiveThrough &+ 1
+                while true {
+                    if start > lastDoc { return }
+                    let end = Int32(min(Int(lastDoc), Int(start) + MaxScoreDisjunction.windowSize - 1))
+                    for l in 0..<n {
+                        best[l] = Double(leaves[l].maxBound(from: start, through: end))
+                        order[l] = l
+                    }
+                    MaxScoreDisjunction.sortByBound(order, best, n)
+                    var running = 0.0
+                    for i in 0..<n {
+                        running += best[order[i]]
+                        prefix[i] = running
+                    }
+                    essentialFrom = 0
+                    while essentialFrom < n && collector.cannotCompete(prefix[essentialFrom]) { essentialFrom &+= 1 }
+                    if essentialFrom < n {
+                        competitiveThrough = end
+                        break
+                    }
+                    // Nothing in the window can enter the top k.
+                    start = end &+ 1
+                }
+                for k in 0..<n {
+                    cursors[k] = leaves[order[k]].postings
+                    current[k] = cursors[k].pointee.doc
+                    if k >= essentialFrom && current[k] < start { current[k] = cursors[k].pointee.advance(to: start) }
+                }
+                heapStale = true
+                d = PostingsCursor.noMoreDocs
+                for k in essentialFrom..<n { d = min(d, current[k]) }
+                continue
+            }
+            if !H.heaped && d > competitiveThrough && collector.isPruning {
                 competitiveThrough = passBlocks(
                     at: d, essentialFrom: essentialFrom, order: order, prefix: prefix,
                     collector: collector)
