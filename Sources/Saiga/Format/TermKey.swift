@@ -18,17 +18,35 @@ enum TermKey {
         key.count > 1 && key[1] == surfaceMarker
     }
 
+    /// The first key of a walk over field `field`'s terms (past its surface forms, which sort first), or over its
+    /// surface forms: the field byte and the byte after it (the words follow).
+    static func walkStart(field: UInt8, surfaceForms: Bool) -> [UInt8] {
+        [field, surfaceForms ? surfaceMarker : surfaceMarker + 1]
+    }
+
+    /// Whether `key`, met in key order after `walkStart(field:surfaceForms:)`, still belongs to that walk: the same
+    /// field, and a surface form when the walk is over surface forms (the terms come after them).
+    @inline(__always)
+    static func continuesWalk(_ key: UnsafeRawBufferPointer, field: UInt8, surfaceForms: Bool) -> Bool {
+        key[0] == field && (!surfaceForms || isSurfaceForm(key))
+    }
+
     /// True for the term bytes (after the field byte) of a surface form.
     @inline(__always)
     static func isSurfaceTerm<C: Collection<UInt8>>(_ term: C) -> Bool {
         term.first == surfaceMarker
     }
 
+    /// Whether the terms of field `field` have positions (`fieldHasPositions` by field number).
+    @inline(__always)
+    static func fieldHasPositions(_ field: UInt8, _ fieldHasPositions: [Bool]) -> Bool {
+        Int(field) < fieldHasPositions.count && fieldHasPositions[Int(field)]
+    }
+
     /// Whether the postings of `key` have positions: its field's have, except for surface forms.
     @inline(__always)
     static func hasPositions(_ key: UnsafeRawBufferPointer, _ fieldHasPositions: [Bool]) -> Bool {
-        let field = Int(key[0])
-        return field < fieldHasPositions.count && fieldHasPositions[field] && !isSurfaceForm(key)
+        self.fieldHasPositions(key[0], fieldHasPositions) && !isSurfaceForm(key)
     }
 
     /// `isSurfaceForm` of a key held in an array.
@@ -40,8 +58,7 @@ enum TermKey {
     /// `hasPositions` of a key held in an array.
     @inline(__always)
     static func hasPositions(_ key: [UInt8], _ fieldHasPositions: [Bool]) -> Bool {
-        let field = Int(key[0])
-        return field < fieldHasPositions.count && fieldHasPositions[field] && !isSurfaceForm(key)
+        self.fieldHasPositions(key[0], fieldHasPositions) && !isSurfaceForm(key)
     }
 
     /// A term as a person reads it: a surface form without its marker.

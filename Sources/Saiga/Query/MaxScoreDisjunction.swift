@@ -335,14 +335,10 @@ struct MaxScoreDisjunction: ~Copyable {
         for l in 0..<n {
             _ = leaves[l].postings.pointee.nextDoc()
             best[l] = prune ? Double(leaves[l].segmentBound()) : .infinity
-            order[l] = l
             scores[l] = 0
         }
-        MaxScoreDisjunction.sortByBound(order, best, n)
-        var running = 0.0
+        MaxScoreDisjunction.order(order, prefix: prefix, by: best, n)
         for i in 0..<n {
-            running += best[order[i]]
-            prefix[i] = running
             cursors[i] = leaves[order[i]].postings
             current[i] = cursors[i].pointee.doc
         }
@@ -394,29 +390,14 @@ struct MaxScoreDisjunction: ~Copyable {
                 // Many terms: the essential ones are chosen again for each window of documents, on the terms'
                 // bounds over the window (their blocks' impacts) rather than over the segment (Lucene's
                 // MaxScoreBulkScorer): a common term whose blocks here score low stops leading the candidates.
-                var start = competitiveThrough < 0 ? d : competitiveThrough &+ 1
-                while true {
-                    if start > lastDoc { return }
-                    let end = Int32(min(Int(lastDoc), Int(start) + MaxScoreDisjunction.windowSize - 1))
-                    for l in 0..<n {
-                        best[l] = Double(leaves[l].maxBound(from: start, through: end))
-                        order[l] = l
-                    }
-                    MaxScoreDisjunction.sortByBound(order, best, n)
-                    var running = 0.0
-                    for i in 0..<n {
-                        running += best[order[i]]
-                        prefix[i] = running
-                    }
-                    essentialFrom = 0
-                    while essentialFrom < n && collector.cannotCompete(prefix[essentialFrom]) { essentialFrom &+= 1 }
-                    if essentialFrom < n {
-                        competitiveThrough = end
-                        break
-                    }
-                    // Nothing in the window can enter the top k.
-                    start = end &+ 1
-                }
+                guard
+                    let window = nextCompetitiveWindow(
+                        from: competitiveThrough < 0 ? d : competitiveThrough &+ 1, lastDoc: lastDoc, best: best,
+                        order: order, prefix: prefix, collector: collector)
+                else { return }
+                let start = window.start
+                essentialFrom = window.essentialFrom
+                competitiveThrough = window.end
                 for k in 0..<n {
                     cursors[k] = leaves[order[k]].postings
                     current[k] = cursors[k].pointee.doc
@@ -680,6 +661,42 @@ struct MaxScoreDisjunction: ~Copyable {
             }
         }
         return (bound, through)
+    }
+
+    /// The first window of documents (of `windowSize`) from `start` on, up to `lastDoc`, in which a document can
+    /// still enter the top k, with its essential terms chosen on the terms' bounds over it: `best` gets those bounds,
+    /// `order` and `prefix` their order and sums (`order(_:prefix:by:_:)`). Nil when no window is left.
+    private mutating func nextCompetitiveWindow(
+        from start: Int32, lastDoc: Int32, best: UnsafeMutablePointer<Double>, order: UnsafeMutablePointer<Int>,
+        prefix: UnsafeMutablePointer<Double>, collector: borrowing TopKCollector
+    ) -> (start: Int32, end: Int32, essentialFrom: Int)? {
+        let n = leaves.count
+        var start = start
+        while start <= lastDoc {
+            let end = Int32(min(Int(lastDoc), Int(start) + MaxScoreDisjunction.windowSize - 1))
+            for l in 0..<n { best[l] = Double(leaves[l].maxBound(from: start, through: end)) }
+            MaxScoreDisjunction.order(order, prefix: prefix, by: best, n)
+            var essentialFrom = 0
+            while essentialFrom < n && collector.cannotCompete(prefix[essentialFrom]) { essentialFrom &+= 1 }
+            if essentialFrom < n { return (start, end, essentialFrom) }
+            start = end &+ 1  // nothing in this window can enter the top k
+        }
+        return nil
+    }
+
+    /// Puts the terms in `order[0..<n]` by increasing bound, and their running sums in `prefix` (`prefix[i]`: the
+    /// bounds of `order[0...i]`), MaxScore's partition into non-essential and essential terms.
+    private static func order(
+        _ order: UnsafeMutablePointer<Int>, prefix: UnsafeMutablePointer<Double>, by bounds: UnsafePointer<Double>,
+        _ n: Int
+    ) {
+        for i in 0..<n { order[i] = i }
+        sortByBound(order, bounds, n)
+        var running = 0.0
+        for i in 0..<n {
+            running += bounds[order[i]]
+            prefix[i] = running
+        }
     }
 
     /// Sorts `order[0..<n]` (indexes into `bounds`) by increasing bound: an insertion sort, as there are few.

@@ -498,8 +498,7 @@ extension TermDictionary {
                     // (Whether the key has positions: its field's flag, unless it is a surface form.)
                     if Int(k[0]) != positionsField {
                         positionsField = Int(k[0])
-                        fieldPositions = TermKey.hasPositions(
-                            UnsafeRawBufferPointer(start: k.baseAddress, count: 1), fieldHasPositions)
+                        fieldPositions = TermKey.fieldHasPositions(k[0], fieldHasPositions)
                     }
                     if fieldPositions && !TermKey.isSurfaceForm(k) { hasPositions |= 1 << UInt64(i) }
                     switch visitor.decide(k, index: i, shared: i == 0 ? 0 : shared) {
@@ -534,4 +533,42 @@ protocol BlockKeyVisitor {
     mutating func skipsUnread(shared: Int) -> Bool
     /// Key `index` of the block; `shared`: the bytes it has in common with the key before it (0 for the first).
     mutating func decide(_ key: UnsafeRawBufferPointer, index: Int, shared: Int) -> TermDictionary.KeyDecision
+}
+
+/// A walk over a field's keys, block by block (`TermDictionary.walkKeys`): besides deciding each key, it keeps the
+/// terms it took in the block being read (their metadata comes after the keys), knows the block to read next (a seek
+/// may jump), and when it is over.
+protocol KeyWalkVisitor: BlockKeyVisitor {
+    associatedtype Taken
+    /// The terms taken in the current block, in key order.
+    var taken: [Taken] { get }
+    /// Set when no later key can be taken, or the caller stopped the walk.
+    var finished: Bool { get set }
+    /// Prepares for block `block`'s keys.
+    mutating func begin(block: Int)
+    /// The block to read after the current one.
+    var nextBlock: Int { get }
+}
+
+extension TermDictionary {
+    /// Reads blocks from `first` on through `visitor`, and hands each term it takes, with its metadata, to
+    /// `deliver`, until `deliver` returns false or the visitor is finished.
+    func walkKeys<V: KeyWalkVisitor>(
+        from first: Int, _ visitor: inout V, deliver: (V.Taken, TermMeta) throws(SaigaError) -> Bool
+    ) throws(SaigaError) {
+        var block = first
+        while !visitor.finished && block < blockCount {
+            visitor.begin(block: block)
+            var delivered = 0
+            try scanBlockKeys(block, &visitor) {
+                (visitor: inout V, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
+                let taken = visitor.taken[delivered]
+                delivered += 1
+                let goOn = try deliver(taken, meta)
+                if !goOn { visitor.finished = true }
+                return goOn
+            }
+            block = visitor.nextBlock
+        }
+    }
 }

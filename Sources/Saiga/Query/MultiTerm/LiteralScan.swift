@@ -61,41 +61,37 @@ extension TermDictionary {
         _ body: (UnsafeRawBufferPointer, TermMeta) throws(SaigaError) -> Bool
     ) throws(SaigaError) {
         var visitor = LiteralVisitor(pattern: pattern, field: field, surfaceForms: surfaceForms)
-        var block = visitor.first.withUnsafeBytes { blockIndex(atOrBefore: $0) }
-        while !visitor.stop && block < blockCount {
-            visitor.accepted.removeAll(keepingCapacity: true)
-            var delivered = 0
-            try scanBlockKeys(block, &visitor) {
-                (visitor: inout LiteralVisitor, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
-                let term = visitor.accepted[delivered]
-                delivered += 1
-                let goOn = try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in
-                    try body(t, meta)
-                }
-                if !goOn { visitor.stop = true }
-                return goOn
-            }
-            block += 1
+        try walkKeys(from: visitor.first.withUnsafeBytes { blockIndex(atOrBefore: $0) }, &visitor) {
+            (term: [UInt8], meta: TermMeta) throws(SaigaError) -> Bool in
+            try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in try body(t, meta) }
         }
     }
 }
 
-/// The keys of one block against a `LiteralPattern` (`TermDictionary.scan`).
-private struct LiteralVisitor: BlockKeyVisitor {
+/// The keys of one block against a `LiteralPattern` (`TermDictionary.scan`): every key of the walk, in order.
+private struct LiteralVisitor: KeyWalkVisitor {
     let pattern: LiteralPattern
     let field: UInt8
+    let surfaceForms: Bool
     let header: Int
     /// The field's first key of the walk: its terms (after its surface forms) or its surface forms.
     let first: [UInt8]
     var reached = false
-    var stop = false
-    var accepted: [[UInt8]] = []
+    var finished = false
+    private(set) var taken: [[UInt8]] = []
+    private(set) var nextBlock = 0
 
     init(pattern: LiteralPattern, field: UInt8, surfaceForms: Bool) {
         self.pattern = pattern
         self.field = field
+        self.surfaceForms = surfaceForms
         header = surfaceForms ? 2 : 1
-        first = [field, surfaceForms ? TermKey.surfaceMarker : TermKey.surfaceMarker + 1]
+        first = TermKey.walkStart(field: field, surfaceForms: surfaceForms)
+    }
+
+    mutating func begin(block: Int) {
+        nextBlock = block + 1
+        taken.removeAll(keepingCapacity: true)
     }
 
     /// Every key's last bytes are tested: none is skipped unread.
@@ -107,13 +103,13 @@ private struct LiteralVisitor: BlockKeyVisitor {
             if first.withUnsafeBytes({ compareBytes(key, $0) }) < 0 { return .skip }
             reached = true
         }
-        guard key[0] == field, (header == 2) == TermKey.isSurfaceForm(key) else {
-            stop = true
+        guard TermKey.continuesWalk(key, field: field, surfaceForms: surfaceForms) else {
+            finished = true
             return .stop
         }
         let term = UnsafeRawBufferPointer(rebasing: key[header...])
         guard pattern.matches(term) else { return .skip }
-        accepted.append(Array(term))
+        taken.append(Array(term))
         return .take
     }
 }

@@ -41,24 +41,11 @@ extension TermDictionary {
         var visitor = WalkVisitor(
             walk: TermWalk(matcher: matcher, field: field, surfaceForms: surfaceForms), matcher: matcher,
             dictionary: self)
-        let walk = visitor.walk
-        var block = blockIndex(atOrBefore: walk.target)
-        while !walk.stop && block < blockCount {
-            // The accepted terms of the block and their states: their metadata comes after the keys (decoded only
-            // up to the last accepted term: `scanBlockKeys`).
-            visitor.begin(block: block)
-            var delivered = 0
-            try scanBlockKeys(block, &visitor) {
-                (visitor: inout WalkVisitor<M>, _: Int, meta: TermMeta) throws(SaigaError) -> Bool in
-                let (term, state) = visitor.accepted[delivered]
-                delivered += 1
-                let goOn = try withBytes(term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in
-                    try body(t, meta, state)
-                }
-                if !goOn { walk.stop = true }
-                return goOn
+        try walkKeys(from: blockIndex(atOrBefore: visitor.walk.target), &visitor) {
+            (taken: (term: [UInt8], state: M.State), meta: TermMeta) throws(SaigaError) -> Bool in
+            try withBytes(taken.term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in
+                try body(t, meta, taken.state)
             }
-            block = visitor.jump ?? block + 1
         }
         if let failure = matcher.failure { throw failure }
     }
@@ -100,13 +87,20 @@ extension TermDictionary {
 
 /// The keys of one block through a `TermWalk` (`TermDictionary.intersect`): the terms it accepts, with their states,
 /// and the later block to jump to when a dead prefix's seek target lies past this one.
-private struct WalkVisitor<M: TermMatcher>: BlockKeyVisitor {
+private struct WalkVisitor<M: TermMatcher>: KeyWalkVisitor {
     let walk: TermWalk<M>
     let matcher: M
     let dictionary: TermDictionary
     private(set) var block = 0
-    private(set) var jump: Int?
-    private(set) var accepted: [(term: [UInt8], state: M.State)] = []
+    private var jump: Int?
+    private(set) var taken: [(term: [UInt8], state: M.State)] = []
+
+    var finished: Bool {
+        get { walk.stop }
+        nonmutating set { walk.stop = newValue }
+    }
+
+    var nextBlock: Int { jump ?? block + 1 }
 
     init(walk: TermWalk<M>, matcher: M, dictionary: TermDictionary) {
         self.walk = walk
@@ -117,7 +111,7 @@ private struct WalkVisitor<M: TermMatcher>: BlockKeyVisitor {
     mutating func begin(block: Int) {
         self.block = block
         jump = nil
-        accepted.removeAll(keepingCapacity: true)
+        taken.removeAll(keepingCapacity: true)
     }
 
     @inline(__always)
@@ -135,7 +129,7 @@ private struct WalkVisitor<M: TermMatcher>: BlockKeyVisitor {
             return b == current
         }
         if let next { jump = next }
-        if case .take = decision { accepted.append((Array(key[walk.header...]), state)) }
+        if case .take = decision { taken.append((Array(key[walk.header...]), state)) }
         return decision
     }
 }

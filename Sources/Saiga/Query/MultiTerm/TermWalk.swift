@@ -45,9 +45,9 @@ final class TermWalk<M: TermMatcher> {
         ends[0] = 0
         levelAt[0] = 0
         // The walk starts at the field's terms (after its surface forms, which sort first) or at its surface forms.
-        seekTo[0] = field
-        seekTo[1] = surfaceForms ? TermKey.surfaceMarker : TermKey.surfaceMarker + 1
-        seekCount = 2
+        let start = TermKey.walkStart(field: field, surfaceForms: surfaceForms)
+        for (i, b) in start.enumerated() { seekTo[i] = b }
+        seekCount = start.count
     }
 
     deinit {
@@ -107,7 +107,7 @@ final class TermWalk<M: TermMatcher> {
             }
             seeking = false
         }
-        guard key[0] == field, header == 1 || TermKey.isSurfaceForm(key) else {
+        guard TermKey.continuesWalk(key, field: field, surfaceForms: header == 2) else {
             stop = true
             return .stop
         }
