@@ -13,7 +13,8 @@ struct CommandLineTests {
     static let options: [String: [String]] = [
         "index": [
             "--index DIR", "--append", "--split headlines|none", "--skip-bad", "--ram-mb N", "--segment-docs N",
-            "--threads N", "--commit-every N", "--force", "--schema FILE.json", "--no-stem", "--stopwords",
+            "--threads N", "--commit-every N", "--force", "--schema FILE.json", "--language L", "--no-stem",
+            "--stopwords",
             "--no-surface-forms", "--no-positions", "--quiet",
         ],
         "search": [
@@ -24,7 +25,7 @@ struct CommandLineTests {
             "--sort FIELD[:asc|desc]", "--facet SPEC", "--boost FIELD^N", "--after TOKEN",
         ],
         "suggest": ["--index DIR", "--server HOST:PORT", "--token T", "--limit N", "--titles N", "--json"],
-        "analyze": ["--no-stem", "--stopwords", "--index DIR"],
+        "analyze": ["--language L", "--no-stem", "--stopwords", "--index DIR", "--field NAME"],
         "stats": ["--index DIR", "--json"],
         "delete": ["--index DIR", "--query QUERY", "--quiet"],
         "merge": ["--index DIR", "--max-segments N", "--quiet"],

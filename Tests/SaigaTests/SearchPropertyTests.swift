@@ -97,7 +97,7 @@ import Testing
             segments: reader.segments, docBases: reader.docBases, fieldStats: reader.fieldStats)
         let query = (common + ["zebra"]).joined(separator: " ")
         let prepared = try executor.prepare(
-            try QueryRewriter(analyzer: reader.analyzer).rewrite(try QueryParser().parse(query)),
+            try reader.rewriter.rewrite(try QueryParser().parse(query)),
             parameters: BM25Parameters())
         let exhaustive = try executor.topDocs(prepared, count: 10, strategy: .exhaustive)
         #expect(exhaustive.hits.allSatisfy { $0.doc >= 4200 }, "the zebra documents score best")
@@ -262,7 +262,7 @@ import Testing
         // The same disjunctions through MaxScore windows even where the lists are short enough to merge directly.
         var windowed = executor
         windowed.shortListPostings = 0
-        let rewriter = QueryRewriter(analyzer: reader.analyzer)
+        let rewriter = reader.rewriter
         var specialisedRuns = 0
         var prunedInexact = 0
         for _ in 0..<60 {

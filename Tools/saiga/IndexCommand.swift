@@ -78,6 +78,7 @@ enum IndexCommand: Command {
             """,
         options: [
             .index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force, .schema,
+            .language.help("text fields' language: auto (default), english, russian, kazakh, none (en, ru, kk)"),
             .noStem, .stopwords, .noSurfaceForms, .noPositions, .quiet.help("no progress and no summary"),
         ])
 
@@ -109,6 +110,7 @@ enum IndexCommand: Command {
         }
         let inputs = args.positional.isEmpty ? [Defaults.corpusDirectory] : args.positional
         let defaults = IndexWriterOptions()
+        let language = try args.language()
         let summary = try build(
             inputs: inputs, index: args.value(.index) ?? Defaults.indexDirectory, split: split,
             skipBad: args.flag(.skipBad),
@@ -116,8 +118,9 @@ enum IndexCommand: Command {
             segmentDocs: try args.int(.segmentDocs, range: 1...Int(Int32.max)),
             threads: try args.int(.threads, default: defaults.threads, range: 1...IndexWriterOptions.maxThreads),
             analyzer: AnalyzerOptions(
-                stemming: !args.flag(.noStem), stopWords: args.flag(.stopwords),
+                stemming: language != Schema.TextLanguage.none, stopWords: args.flag(.stopwords),
                 surfaceForms: !args.flag(.noSurfaceForms)),
+            language: language,
             positions: !args.flag(.noPositions), quiet: args.flag(.quiet), append: args.flag(.append),
             commitEvery: try args.int(.commitEvery, range: 1...Int(Int32.max)),
             force: args.flag(.force), schema: try args.value(.schema).map(SchemaFile.read))
@@ -143,7 +146,8 @@ enum IndexCommand: Command {
     /// Reads the inputs and commits a new generation of the index. Progress goes to stderr on a terminal.
     static func build(
         inputs: [String], index: String, split: SplitMode, skipBad: Bool, ramMB: Int,
-        segmentDocs: Int? = nil, threads: Int = 1, analyzer: AnalyzerOptions, positions: Bool,
+        segmentDocs: Int? = nil, threads: Int = 1, analyzer: AnalyzerOptions,
+        language: Schema.TextLanguage? = nil, positions: Bool,
         quiet: Bool, append: Bool = false, commitEvery: Int? = nil, force: Bool = false, schema: Schema? = nil
     ) throws -> Summary {
         let start = Terminal.now()
@@ -172,17 +176,22 @@ enum IndexCommand: Command {
         if schema == nil {
             let existing = append ? (try? IndexReader(path: index))?.schema : nil
             let (s, inferred) = try SchemaFile.infer(corpus: corpus, existing: existing, skipBad: skipBad)
-            // Inferred text fields take the index's analysis (the one analyzer of the index).
-            schema = try Schema(
-                s.fields.map { f in
-                    var f = f
-                    if f.type == .text { f.language = analyzer.stemming ? .english : .none }
-                    return f
-                })
+            schema = s
             if !inferred.isEmpty && !quiet {
                 let list = inferred.map { "\($0.name) (\($0.type.rawValue))" }.joined(separator: ", ")
                 Terminal.err("saiga: inferred fields: \(list); declare them with --schema FILE (saiga schema --infer)")
             }
+        }
+        if let language, language != .auto, let declared = schema {
+            // The language given applies to the built-in text fields and to every text field that names none.
+            var fields = declared.fields
+            for name in ["body", "title"] where declared[name] == nil {
+                fields.insert(Schema.Field(name, .text), at: 0)
+            }
+            for i in fields.indices where fields[i].type == .text && fields[i].language == .auto {
+                fields[i].language = language
+            }
+            schema = try Schema(fields)
         }
         let writer = try IndexWriter(
             path: index,

@@ -165,6 +165,13 @@ SPECIAL_FOLDS = {
     "ȷ": "j",   # dotless j
 }
 
+# Letters whose diacritic is part of the letter in their language, kept whole after decomposition: Cyrillic
+# short i is a letter of its own in Russian and Kazakh (мой and мои are different words), unlike ё, which Russian
+# writes as е and Snowball folds to е. Analysis version 1 folded й to и; Analyzer restores that for its indexes.
+KEPT_LETTERS = {
+    "\u0438\u0306": "\u0439",  # и + combining breve -> й (from Й й)
+}
+
 APOSTROPHE_FOLD = "'"
 REPLACEMENT = "\uFFFD"
 
@@ -232,6 +239,8 @@ def _pipeline(ch, form, cls):
     else:
         raise AssertionError(f"casefold/{form} does not converge for U+{ord(ch):04X}")
     s = "".join(SPECIAL_FOLDS.get(c, c) for c in s)
+    for decomposed, letter in KEPT_LETTERS.items():
+        s = s.replace(decomposed, letter)
     s = "".join(c for c in s if ord(c) not in DIACRITIC_SET and ord(c) not in DI_SET)
     if not s and cls != MARK:
         return None

@@ -45,6 +45,7 @@ extension IndexReader {
     /// A better-known spelling of one word, or nil.
     func correction(ofWord word: String) throws(SaigaError) -> String? {
         if analyzerOptions.indexesSurfaceForms { return try wordCorrection(of: word) }
+        let analyzer = analyzers.body
         let stems = analyzer.terms(word)
         guard stems.count == 1 else { return nil }
         let stem = stems[0]
@@ -85,7 +86,7 @@ extension IndexReader {
         let candidate = String(decoding: best.key, as: UTF8.self)
         // The index holds stems: give the word back its ending (`goverment` is stemmed `gover`; `govern` + `ment`),
         // when that spelling stems to the term; else the term itself when it is its own stem.
-        let folded = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false)).terms(word).first ?? word
+        let folded = analyzer.unstemmed.terms(word).first ?? word
         if folded.hasPrefix(stem) {
             let respelled = candidate + folded.dropFirst(stem.count)
             if analyzer.terms(respelled) == [candidate] { return respelled }
@@ -95,7 +96,7 @@ extension IndexReader {
 
     /// `correction(ofWord:)` over the words as written (an index with surface forms).
     private func wordCorrection(of word: String) throws(SaigaError) -> String? {
-        let folded = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false)).terms(word)
+        let folded = analyzers.body.unstemmed.terms(word)
         guard folded.count == 1 else { return nil }
         let scalars = folded[0].unicodeScalars.map(\.value)
         let edits = TypoTolerance.edits(forCharacters: scalars.count)

@@ -43,7 +43,8 @@ public final class IndexReader: Sendable {
     let segments: [SegmentReader]
     let docBases: [Int]
     let fieldStats: [Int: FieldStatistics]
-    let analyzer: Analyzer
+    /// Each field's analyzer (its language, the index's options and rules).
+    let analyzers: FieldAnalyzers
 
     /// Newer commits that could not be used (a damaged manifest, a missing or damaged segment file), newest first:
     /// this reader opened the newest usable commit instead. Empty normally. `saiga check` reports the damage,
@@ -149,7 +150,8 @@ public final class IndexReader: Sendable {
         self.documentCount = snapshot.maxDoc - deleted
         self.fieldStats = snapshot.fieldStats
         self.analyzerOptions = manifest.analyzer
-        self.analyzer = Analyzer(options: manifest.analyzer)
+        self.analyzers = FieldAnalyzers(
+            schema: manifest.schema, options: manifest.analyzer, analysisVersion: manifest.analysisVersion)
     }
 
     /// Verifies every byte of every file of this snapshot against its checksums (what `.atOpen` does while
@@ -166,7 +168,7 @@ public final class IndexReader: Sendable {
 
     /// The rewriter of this index's queries: its analyzer, schema and positions.
     var rewriter: QueryRewriter {
-        QueryRewriter(analyzer: analyzer, positions: manifest.positions, schema: manifest.schema)
+        QueryRewriter(analyzers: analyzers, positions: manifest.positions, schema: manifest.schema)
     }
 
     /// A query string as the executor takes it: parsed against the schema, analyzed and rewritten.
@@ -215,14 +217,10 @@ public final class IndexReader: Sendable {
         throws(SaigaError) -> SearchResults
     {
         let start = Sys.monotonicNanos()
-        var seen = Set<[UInt8]>()
+        var seen = Set<QueryNode>()
         var clauses: [QueryNode] = []
-        let rewriter = self.rewriter
-        var sink = CollectingSink(withOffsets: false)
-        var text = text
-        _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
-        for term in sink.terms where seen.insert(term).inserted {
-            clauses.append(rewriter.allFields { .term(field: $0, term: term) })
+        for clause in rewriter.wordClauses(text) where seen.insert(clause).inserted {
+            clauses.append(clause)
         }
         let node: QueryNode =
             clauses.isEmpty
@@ -238,24 +236,7 @@ public final class IndexReader: Sendable {
         phrase text: String, options: SearchOptions = SearchOptions()
     ) throws(SaigaError) -> SearchResults {
         let start = Sys.monotonicNanos()
-        var sink = CollectingSink(withOffsets: false)
-        var text = text
-        _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
-        let rewriter = self.rewriter
-        let node: QueryNode
-        if sink.terms.isEmpty {
-            node = .none
-        } else if sink.terms.count == 1 {
-            let t = sink.terms[0]
-            node = rewriter.allFields { .term(field: $0, term: t) }
-        } else {
-            guard manifest.positions else {
-                throw SaigaError(.invalidQuery, "this index was built without positions, so phrase queries cannot run")
-            }
-            let base = sink.positions[0]
-            let offsets = sink.positions.map { $0 - base }
-            node = rewriter.allFields { .phrase(field: $0, terms: sink.terms, offsets: offsets, slop: 0) }
-        }
+        let node = try rewriter.rewrite(.phrase(field: nil, text: text, slop: 0))
         return try search(node: node, options: options, start: start)
     }
 
@@ -412,7 +393,7 @@ public final class IndexReader: Sendable {
                     weights[t] = df > 0 ? BM25Scorer.idf(docFreq: df, docCount: stats.docCount) : 0.1
                 }
                 var h = Highlighter(
-                    analyzer: analyzer, weights: weights, prefixes: Array(prefixes[field] ?? []),
+                    analyzer: analyzers[field], weights: weights, prefixes: Array(prefixes[field] ?? []),
                     options: options.snippet)
                 h.phrases = phrases[field] ?? []
                 h.phraseOnlyTerms = Set(h.phrases.flatMap(\.terms)).subtracting(looseTerms[field] ?? [])
@@ -767,23 +748,29 @@ public final class IndexReader: Sendable {
         }
     }
 
-    /// The terms a text analyzes to with this index's analyzer.
-    public func analyze(_ text: String) -> [String] { analyzer.terms(text) }
+    /// The terms a text analyzes to in the body field (in its language).
+    public func analyze(_ text: String) -> [String] { analyzers.body.terms(text) }
+
+    /// The terms a text analyzes to in text field `field`, in its language; nil when the index has no such text
+    /// field.
+    public func analyze(_ text: String, field: String) -> [String]? {
+        guard let n = manifest.schema.fields.firstIndex(where: { $0.name == field && $0.type == .text }) else {
+            return nil
+        }
+        return analyzers[n].terms(text)
+    }
 
 }
 
 extension IndexReader {
     /// The schema of this commit: the fields its manifest records, with the built-in `title` and `body` as the
-    /// index keeps them (positions unless built without them, stored unless built with `storeText: false`, English
-    /// analysis unless built without stemming).
+    /// index keeps them (positions unless built without them, stored unless built with `storeText: false`).
     public var schema: Schema {
         let storesText = segments.allSatisfy(\.storesText)
-        let language: Schema.TextLanguage = analyzerOptions.stemming ? .english : .none
         var fields = manifest.schema.fields
         for i in [BuiltinFields.titleField, BuiltinFields.bodyField] {
             fields[i].stored = storesText
             fields[i].positions = manifest.positions
-            fields[i].language = language
         }
         // Only flags the checks accept were changed: this cannot fail.
         return try! Schema(fields)

@@ -74,7 +74,7 @@ extension IndexReader {
         let utf8 = Array(text.utf8)
         var sink = CollectingSink(withOffsets: true)
         _ = utf8.withUnsafeBytes {
-            Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false)).analyze($0, into: &sink)
+            analyzers.body.unstemmed.analyze($0, into: &sink)
         }
         guard let last = sink.terms.indices.last, sink.ends[last] == utf8.count else { return done }
         let prefix = sink.terms[last]
@@ -118,7 +118,7 @@ extension IndexReader {
         let title = BuiltinFields.titleField
         var sink = CollectingSink(withOffsets: false)
         var head = head
-        _ = head.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+        _ = head.withUTF8 { analyzers[title].analyze(UnsafeRawBufferPointer($0), into: &sink) }
         var seen = Set<[UInt8]>()
         // The words before the last are required in the title (at most 16 of them: a search box, not a document).
         let required = sink.terms.filter { seen.insert($0).inserted }.suffix(16).map {

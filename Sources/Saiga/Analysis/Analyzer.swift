@@ -26,9 +26,11 @@ extension TokenSink {
 /// How text is turned into terms. The same settings must be used at index time and query time, so they are
 /// recorded in every commit and the reader uses the recorded ones.
 public struct AnalyzerOptions: Sendable, Hashable, Codable {
-    /// English Porter2 stemming (on by default).
+    /// Stemming, in each text field's language (`Schema.Field.language`; on by default). Off, every text field is
+    /// analyzed as `none`: folding only.
     public var stemming: Bool
-    /// Drop Lucene's 33 English stop words (off by default).
+    /// Drop stop words (off by default): Lucene's 33 English ones from Latin words, Snowball's Russian list from
+    /// Cyrillic words in Russian fields, the Kazakh list in Kazakh fields, both in `auto` fields.
     public var stopWords: Bool
     /// With stemming, also index each word the stemmer changes as it is written (folded), so that prefixes,
     /// wildcards, regular expressions and completions match whole words: `running*` finds "running" (on by
@@ -49,7 +51,7 @@ public struct AnalyzerOptions: Sendable, Hashable, Codable {
 }
 
 /// Turns UTF-8 text into a stream of terms: Unicode word segmentation on bytes, case and diacritic folding,
-/// English possessive removal, optional stop words, Porter2 stemming.
+/// English possessive removal, optional stop words, and stemming in the field's language (`Schema.TextLanguage`).
 ///
 /// Rules (in the spirit of Unicode UAX #29 word boundaries, see docs/ANALYSIS.md):
 /// - A token is a run of letters, digits, connector punctuation (`_`) and combining marks. Letters and digits join
@@ -59,19 +61,50 @@ public struct AnalyzerOptions: Sendable, Hashable, Codable {
 ///   `Kassym-Jomart` gives `kassym` `jomart` at consecutive positions), other punctuation, symbols, emoji.
 /// - Han ideographs and Hiragana are one token per character.
 /// - Folding: full case folding, compatibility decomposition, diacritic marks removed (`vis-à-vis` gives
-///   `vis a vis`, `Straße` gives `strasse`).
+///   `vis a vis`, `Straße` gives `strasse`), but Cyrillic `й` kept (analysis version 2).
 /// - A trailing possessive `'s` is removed and remaining apostrophes are deleted (`Kazakhstan’s` gives
 ///   `kazakhstan`, `don't` gives `dont`).
 /// - Tokens longer than `maxTermBytes` after folding are dropped (their position is still counted).
-/// - Stemming applies to tokens made only of ASCII letters.
+/// - Each word is stemmed by its script and the field's language (`stemWord`): English for a–z words, Russian or
+///   Kazakh for Cyrillic ones; Kazakh written in its Latin alphabet is read as Cyrillic Kazakh first.
 package struct Analyzer: Sendable, Hashable {
     package let options: AnalyzerOptions
+    /// The field's language: which stemmer and stop words each word gets.
+    package let language: Schema.TextLanguage
+    /// Analysis version 1 (indexes built before per-field languages) folded `й` to `и`; such indexes keep it.
+    @usableFromInline let foldsShortI: Bool
 
     /// Terms longer than this (in bytes, after folding) are not indexed; 255, as Lucene's StandardTokenizer.
     package static let maxTermBytes = 255
 
-    package init(options: AnalyzerOptions = .default) {
+    /// - Parameters:
+    ///   - language: the field's language; `nil` takes the one `options.stemming` meant before languages existed
+    ///     (English, or none without stemming).
+    ///   - analysisVersion: the index's version of these rules (`Manifest.analysisVersion` for new indexes).
+    package init(
+        options: AnalyzerOptions = .default, language: Schema.TextLanguage? = nil,
+        analysisVersion: Int = Manifest.analysisVersion
+    ) {
         self.options = options
+        self.language = options.stemming ? (language ?? .english) : .none
+        self.foldsShortI = analysisVersion < 2
+    }
+
+    /// Whether words are stemmed at all.
+    @inlinable var stems: Bool { language != .none && options.stemming }
+
+    /// Whether words the stemmer changes are indexed unstemmed too (`AnalyzerOptions.surfaceForms`).
+    package var indexesSurfaceForms: Bool { stems && options.surfaceForms }
+
+    /// The same folding and script handling (a Latin Kazakh word still reads as Cyrillic) without stemming or stop
+    /// words: the normalization of prefixes, patterns, fuzzy words and completions (Lucene's `normalize`).
+    package var unstemmed: Analyzer { Analyzer(unstemmedOf: self) }
+
+    private init(unstemmedOf other: Analyzer) {
+        self.options = AnalyzerOptions(stemming: false, stopWords: false, surfaceForms: false)
+        // The language stays: it decides how a Latin word is read (`KazakhLatin`), not only how it is stemmed.
+        self.language = other.language
+        self.foldsShortI = other.foldsShortI
     }
 
     /// The terms of `text`, in order (a convenience for tools and tests; indexing uses the sink API).
@@ -103,8 +136,11 @@ package struct Analyzer: Sendable, Hashable {
         var i = 0
         var position = 0
         var emitted = 0
-        let stemming = options.stemming
+        // Whether words go through `stemWord` at all: to be stemmed, or (Kazakh, auto) read from the Kazakh Latin
+        // alphabet even when not stemmed.
+        let normalizesWords = stems || language == .kazakh || language == .auto
         let stopWords = options.stopWords
+        let foldsShortI = self.foldsShortI
 
         while i < n {
             // Find the start of the next token.
@@ -178,6 +214,11 @@ package struct Analyzer: Sendable, Hashable {
                         let b = UInt8(truncatingIfNeeded: s)
                         scratch[tokenLen] = (b &- 0x41) < 26 ? b | 0x20 : b
                         tokenLen &+= 1
+                    } else if foldsShortI && (s == 0x439 || s == 0x419) {
+                        // Analysis version 1 folded й to и (the breve is a diacritic); its indexes keep that.
+                        scratch[tokenLen] = 0xD0
+                        scratch[tokenLen &+ 1] = 0xB8
+                        tokenLen &+= 2
                     } else {
                         tokenLen &+= UnicodeTables.fold(s, into: scratch + tokenLen)
                     }
@@ -198,23 +239,15 @@ package struct Analyzer: Sendable, Hashable {
                     continue
                 }
             }
-            if stopWords && StopWords.contains(scratch, tokenLen) {
+            if stopWords && StopWords.contains(scratch, tokenLen, language: language) {
                 position &+= 1
                 continue
             }
             var surfaceLength = 0
-            if stemming && tokenLen > 2 && Analyzer.isLowercaseASCIIWord(scratch, tokenLen) {
-                if sink.wantsSurfaceForms {
-                    // The word before stemming, kept past the token buffer (`analyze` allocates twice its size).
-                    (scratch + scratchSize).update(from: scratch, count: tokenLen)
-                    surfaceLength = tokenLen
-                }
-                tokenLen = Porter2Stemmer.stem(scratch, count: tokenLen)
-                if surfaceLength == tokenLen {
-                    var k = 0
-                    while k < tokenLen && scratch[k] == scratch[scratchSize &+ k] { k &+= 1 }
-                    if k == tokenLen { surfaceLength = 0 }
-                }
+            if normalizesWords {
+                (tokenLen, surfaceLength) = stemWord(
+                    scratch, tokenLen, scratchSize: scratchSize, source: base + start, sourceCount: end &- start,
+                    keepSurface: sink.wantsSurfaceForms)
             }
             sink.token(
                 UnsafeRawBufferPointer(start: scratch, count: tokenLen), position: position, start: start, end: end)

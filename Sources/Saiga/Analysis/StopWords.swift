@@ -1,7 +1,24 @@
-/// Lucene's default English stop set (the 33 words of `EnglishAnalyzer.ENGLISH_STOP_WORDS_SET`), used only when
-/// `AnalyzerOptions.stopWords` is on.
+/// The stop words dropped when `AnalyzerOptions.stopWords` is on: Lucene's default English set (the 33 words of
+/// `EnglishAnalyzer.ENGLISH_STOP_WORDS_SET`) from Latin words in every field, Snowball's Russian list from Cyrillic
+/// words in `russian` and `auto` fields, and the Kazakh list (`KazakhStopWords`) in `kazakh` and `auto` fields.
 @usableFromInline
 enum StopWords {
+    /// True if the folded token is a stop word of the field's language.
+    @inlinable @inline(__always)
+    static func contains(_ p: UnsafeMutablePointer<UInt8>, _ count: Int, language: Schema.TextLanguage) -> Bool {
+        // Cyrillic words start with a lead byte 0xD0–0xD3; anything else is looked up in the English set only.
+        if p[0] &- 0xD0 < 4 {
+            switch language {
+            case .russian: return CyrillicStopWords.russian.contains(p, count)
+            case .kazakh: return CyrillicStopWords.kazakh.contains(p, count)
+            case .auto:
+                return CyrillicStopWords.russian.contains(p, count) || CyrillicStopWords.kazakh.contains(p, count)
+            case .english, .none: return false
+            }
+        }
+        return contains(p, count)
+    }
+
     static let list =
         "a an and are as at be but by for if in into is it no not of on or such that the their then "
         + "there these they this to was will with"
@@ -30,4 +47,50 @@ enum StopWords {
             return false
         }
     }
+}
+
+/// A stop list of Cyrillic words, looked up without allocating: a hash of the bytes finds the candidate, the bytes
+/// decide.
+@usableFromInline
+struct CyrillicStopWords: Sendable {
+    private let words: [UInt64: [UInt8]]
+
+    init(_ list: String) {
+        var words: [UInt64: [UInt8]] = [:]
+        for word in list.split(separator: " ") {
+            let bytes = Array(word.utf8)
+            let hash = bytes.withUnsafeBufferPointer { CyrillicStopWords.hash($0.baseAddress!, $0.count) }
+            precondition(words[hash] == nil, "stop words collide")
+            words[hash] = bytes
+        }
+        self.words = words
+    }
+
+    @usableFromInline
+    func contains(_ p: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        guard count <= 40, let word = words[CyrillicStopWords.hash(p, count)], word.count == count else { return false }
+        return word.withUnsafeBufferPointer { w in (0..<count).allSatisfy { w[$0] == p[$0] } }
+    }
+
+    /// FNV-1a over the bytes.
+    private static func hash(_ p: UnsafePointer<UInt8>, _ count: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in 0..<count { h = (h ^ UInt64(p[i])) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    /// Snowball's Russian stop words (snowballstem.org/algorithms/russian/stop.txt), ё written е as the analysis
+    /// folds it.
+    @usableFromInline static let russian = CyrillicStopWords(
+        "а без более больше будет будто бы был была были было быть в вам вас вдруг ведь во вот впрочем все всегда "
+            + "всего всех всю вы где говорил да даже два для до другой его ее ей ему если есть еще ж же жизнь за "
+            + "зачем здесь и из или им иногда их к кажется как какая какой когда конечно кто куда ли лучше между "
+            + "меня мне много может можно мой моя мы на над надо наконец нас не него нее ней нельзя нет ни нибудь "
+            + "никогда ним них ничего но ну о об один он она они опять от перед по под после потом потому почти "
+            + "при про раз разве с сам свою себе себя сегодня сейчас сказал сказала сказать со совсем так такой "
+            + "там тебя тем теперь то тогда того тоже только том тот три тут ты у уж уже хорошо хоть чего человек "
+            + "чем через что чтоб чтобы чуть эти этого этой этом этот эту я")
+
+    /// Kazakh function words (KazakhStopWords.list).
+    @usableFromInline static let kazakh = CyrillicStopWords(KazakhStopWords.list)
 }

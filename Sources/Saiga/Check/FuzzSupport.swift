@@ -22,14 +22,25 @@ package enum FuzzSupport {
 
     /// The analyzer with every option, on any bytes (invalid UTF-8 included).
     package static func analyzer(_ data: UnsafeRawBufferPointer) {
-        for options in [
-            AnalyzerOptions(stemming: true, stopWords: false), AnalyzerOptions(stemming: false, stopWords: true),
-        ] {
-            var sink = CollectingSink(withOffsets: true)
-            _ = Analyzer(options: options).analyze(data, into: &sink)
+        var analyzers = [
+            Analyzer(options: AnalyzerOptions(stemming: false, stopWords: true)),
+            Analyzer(options: .default, language: .english, analysisVersion: 1),
+        ]
+        for language in Schema.TextLanguage.allCases {
+            let a = Analyzer(options: AnalyzerOptions(stemming: true, stopWords: true), language: language)
+            analyzers += [a, a.unstemmed]
+        }
+        for analyzer in analyzers {
+            var sink = CollectingSink(withOffsets: true, surfaceForms: true)
+            _ = analyzer.analyze(data, into: &sink)
             for term in sink.terms {
                 precondition(!term.isEmpty && term.count <= Analyzer.maxTermBytes, "term of \(term.count) bytes")
                 precondition(String(validating: term, as: UTF8.self) != nil, "a term that is not UTF-8")
+            }
+            for case let surface? in sink.surfaces {
+                precondition(
+                    !surface.isEmpty && surface.count <= Analyzer.maxTermBytes, "surface of \(surface.count) bytes")
+                precondition(String(validating: surface, as: UTF8.self) != nil, "a surface form that is not UTF-8")
             }
         }
     }

@@ -16,6 +16,9 @@ struct Manifest: Sendable, Hashable {
     @usableFromInline var userData: [String: String]
     /// The fields of the index's documents (`SchemaRecord`).
     @usableFromInline var schema: Schema = .default
+    /// The version of the analysis rules the index was built with (`Manifest.analysisVersion` for new indexes); an
+    /// index keeps its version for life, so its terms never change meaning.
+    @usableFromInline var analysisVersion: Int = Manifest.analysisVersion
 
     @usableFromInline
     struct SegmentEntry: Sendable, Hashable {
@@ -26,9 +29,13 @@ struct Manifest: Sendable, Hashable {
         var deletionGeneration: Int = 0
     }
 
-    /// Version of the analysis rules; bumped when tokenization changes so that old indexes are not queried with
-    /// different rules silently.
-    static let analysisVersion = 1
+    /// Version of the analysis rules new indexes get; bumped when tokenization changes so that old indexes are not
+    /// queried with different rules silently.
+    /// - 1: English or no stemming for every text field; `й` folded to `и`.
+    /// - 2: a language per text field (`Schema.TextLanguage`, recorded in the schema); `й` kept.
+    /// Both are read and written: an index of version 1 is analyzed as it was built.
+    package static let analysisVersion = 2
+    static let oldestAnalysisVersion = 1
 
     static func fileName(generation: UInt64) -> String { "manifest_\(generation)" }
 
@@ -63,7 +70,7 @@ struct Manifest: Sendable, Hashable {
         if analyzer.surfaceForms { flags |= 8 }
         if positions { flags |= 4 }
         w.writeU8(flags)
-        w.writeVInt(Manifest.analysisVersion)
+        w.writeVInt(analysisVersion)
         w.writeVInt(nextSegmentNumber)
         w.writeVInt(segments.count)
         for s in segments {
@@ -91,10 +98,12 @@ struct Manifest: Sendable, Hashable {
             let generation = try c.readVInt()
             let flags = try c.readU8()
             let analysisVersion = try c.readVInt()
-            guard analysisVersion == UInt64(Manifest.analysisVersion) else {
+            guard analysisVersion >= UInt64(Manifest.oldestAnalysisVersion),
+                analysisVersion <= UInt64(Manifest.analysisVersion)
+            else {
                 throw SaigaError(
                     .unsupportedFormat,
-                    "index was built with analysis rules v\(analysisVersion); this build uses v\(Manifest.analysisVersion): rebuild the index",
+                    "index was built with analysis rules v\(analysisVersion); this build reads v\(Manifest.oldestAnalysisVersion) to v\(Manifest.analysisVersion): rebuild the index",
                     path: path)
             }
             let next = Int(truncatingIfNeeded: try c.readVInt())
@@ -119,14 +128,25 @@ struct Manifest: Sendable, Hashable {
                 let k = try c.readString()
                 userData[k] = try c.readString()
             }
-            let schema = try SchemaRecord.decode(&c, path: path)
+            var schema = try SchemaRecord.decode(&c, path: path)
             guard c.isAtEnd else { throw SaigaError.corrupt(path, "trailing bytes in manifest") }
+            if analysisVersion == 1 {
+                // Version 1 analyzed every text field alike, English with stemming and none without; its schema
+                // recorded English for the built-in fields either way.
+                let language: Schema.TextLanguage = flags & 1 != 0 ? .english : .none
+                schema = try Schema(
+                    schema.fields.map { f in
+                        var f = f
+                        if f.type == .text { f.language = language }
+                        return f
+                    })
+            }
             return Manifest(
                 generation: generation, commitID: id,
                 analyzer: AnalyzerOptions(
                     stemming: flags & 1 != 0, stopWords: flags & 2 != 0, surfaceForms: flags & 8 != 0),
                 positions: flags & 4 != 0, nextSegmentNumber: next, segments: segments, userData: userData,
-                schema: schema)
+                schema: schema, analysisVersion: Int(analysisVersion))
         } catch let e as SaigaError {
             throw e
         } catch let e as DecodeError {

@@ -4,10 +4,11 @@
 ///     fields       VInt
 ///     per field:   name (VInt length + UTF-8), type u8 (0 text, 1 keyword, 2 integer, 3 float, 4 date, 5 boolean),
 ///                  flags u8 (1 indexed, 2 stored, 4 column, 8 positions, 16 lowercase), boost u32 (Float bits),
-///                  language u8 (0 english, 1 none)
+///                  language u8 (0 english, 1 none, 2 russian, 3 kazakh, 4 auto; analysis version 1 wrote 0 for
+///                  fields other than text, which read as none)
 enum SchemaRecord {
     private static let types: [Schema.FieldType] = [.text, .keyword, .integer, .float, .date, .boolean]
-    private static let languages: [Schema.TextLanguage] = [.english, .none]
+    private static let languages: [Schema.TextLanguage] = [.english, .none, .russian, .kazakh, .auto]
 
     static func encode(_ schema: Schema, into w: inout ByteWriter) {
         w.writeVInt(schema.fields.count)
@@ -46,7 +47,7 @@ enum SchemaRecord {
                     Schema.Field(
                         name, types[type], indexed: flags & 1 != 0, stored: flags & 2 != 0, column: flags & 4 != 0,
                         positions: flags & 8 != 0, lowercase: flags & 16 != 0, boost: boost,
-                        language: languages[language]))
+                        language: types[type] == .text ? languages[language] : Schema.TextLanguage.none))
             }
         } catch let e as SaigaError {
             throw e

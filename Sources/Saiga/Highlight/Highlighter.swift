@@ -90,7 +90,7 @@ struct Highlighter {
     private func tokens(_ bytes: UnsafeBufferPointer<UInt8>) -> (toks: [Tok], matchedTermCount: Int) {
         // A token matches by its term, or by its word as written (`TermKey`): a surface form a pattern expanded
         // to (marker byte first in `weights`), or a prefix of the word (`running*` marks "running", term `run`).
-        let surfaceForms = analyzer.options.indexesSurfaceForms
+        let surfaceForms = analyzer.indexesSurfaceForms
         var sink = CollectingSink(withOffsets: true, surfaceForms: surfaceForms)
         analyzer.analyze(UnsafeRawBufferPointer(bytes), into: &sink)
         let inPhrase = phraseMatches(sink)

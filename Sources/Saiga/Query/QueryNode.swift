@@ -59,9 +59,10 @@ indirect enum QueryNode: Sendable, Hashable {
 /// Turns a `ParsedQuery` into a `QueryNode`: runs the analyzer over every word and phrase, expands unscoped
 /// clauses to all searchable fields, and applies Lucene's boolean rules.
 struct QueryRewriter {
-    let analyzer: Analyzer
-    /// Analyzer for prefixes: folding without stemming, so that `runn*` still finds `running`.
-    let prefixAnalyzer: Analyzer
+    /// Each field's analyzer: a word is analyzed in the language of the field it is searched in. Prefixes, patterns
+    /// and fuzzy words take the field's `unstemmed` analyzer (folding without stemming, so that `runn*` still
+    /// finds `running`).
+    let analyzers: FieldAnalyzers
     let defaultFields: [Int]
     /// The index's fields: names to numbers, and how structured values are read.
     let schema: Schema
@@ -70,16 +71,70 @@ struct QueryRewriter {
     let positions: Bool
 
     init(
-        analyzer: Analyzer, positions: Bool = true, schema: Schema = .default, defaultFields: [Int]? = nil
+        analyzers: FieldAnalyzers, positions: Bool = true, schema: Schema = .default, defaultFields: [Int]? = nil
     ) {
         self.schema = schema
         // By default a word is searched in every indexed text field.
         self.defaultFields =
             defaultFields
             ?? schema.fields.indices.filter { schema.fields[$0].type == .text && schema.fields[$0].indexed }
-        self.analyzer = analyzer
-        self.prefixAnalyzer = Analyzer(options: AnalyzerOptions(stemming: false, stopWords: false))
+        self.analyzers = analyzers
         self.positions = positions
+    }
+
+    /// A rewriter whose every field is analyzed by `analyzer`.
+    init(analyzer: Analyzer, positions: Bool = true, schema: Schema = .default, defaultFields: [Int]? = nil) {
+        self.init(
+            analyzers: FieldAnalyzers(uniform: analyzer, schema: schema), positions: positions, schema: schema,
+            defaultFields: defaultFields)
+    }
+
+    /// The fields grouped by analyzer, in order: a text is analyzed once per distinct analyzer.
+    private func groupedByAnalyzer(_ fields: [Int]) -> [(analyzer: Analyzer, fields: [Int])] {
+        var groups: [(analyzer: Analyzer, fields: [Int])] = []
+        for f in fields {
+            let a = analyzers[f]
+            if let i = groups.firstIndex(where: { $0.analyzer == a }) {
+                groups[i].fields.append(f)
+            } else {
+                groups.append((a, [f]))
+            }
+        }
+        return groups
+    }
+
+    /// One node per field, each from the field's unstemmed analysis of `text` (`make` gets the field and the terms;
+    /// nil leaves the field out), OR-ed when there are several.
+    private func perFieldUnstemmed(
+        _ name: String?, _ text: String, _ make: (Int, [String]) throws(SaigaError) -> QueryNode?
+    ) throws(SaigaError) -> QueryNode {
+        var nodes: [QueryNode] = []
+        for group in groupedByAnalyzer(fieldNumbers(name)) {
+            let terms = group.analyzer.unstemmed.terms(text)
+            for f in group.fields {
+                if let node = try make(f, terms) { nodes.append(node) }
+            }
+        }
+        if nodes.isEmpty { return .none }
+        return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
+    }
+
+    /// The words of `text` (no query syntax) as one clause per word: the word's term in each default field, OR-ed.
+    /// Fields analyze a word in their own languages; a word's terms are matched up by its position in the text.
+    func wordClauses(_ text: String) -> [QueryNode] {
+        var byPosition: [Int: [QueryNode]] = [:]
+        for group in groupedByAnalyzer(defaultFields) {
+            var sink = CollectingSink(withOffsets: false)
+            var text = text
+            _ = text.withUTF8 { group.analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+            for (term, position) in zip(sink.terms, sink.positions) {
+                byPosition[position, default: []].append(contentsOf: group.fields.map { .term(field: $0, term: term) })
+            }
+        }
+        return byPosition.keys.sorted().map { position in
+            let nodes = byPosition[position]!
+            return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
+        }
     }
 
     /// A filter: as `rewrite` (a purely negative one, `-source:bbc`, means every document but those).
@@ -249,6 +304,32 @@ struct QueryRewriter {
         return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
     }
 
+    /// A word's or phrase's node on one field, from its analyzed terms: a term, a phrase, or (no positions) all the
+    /// terms; nil when the field takes no part (no terms, or a phrase on a field without positions, unscoped).
+    private func termsNode(
+        _ sink: CollectingSink, field f: Int, scoped: Bool, isPhrase: Bool, slop: Int
+    ) throws(SaigaError) -> QueryNode? {
+        if sink.terms.isEmpty { return nil }
+        if sink.terms.count == 1 { return .term(field: f, term: sink.terms[0]) }
+        guard positions else {
+            if isPhrase { throw SaigaError(.invalidQuery, QueryRewriter.noPositionsMessage) }
+            return .boolean(must: sink.terms.map { .term(field: f, term: $0) }, should: [], mustNot: [])
+        }
+        // A field declared without positions: a quoted phrase on it is an error (unscoped, the field is left out),
+        // a word of several terms matches all of them there (an AND), as on an index without positions.
+        if schema.fields[f].positions {
+            let base = sink.positions[0]
+            return .phrase(field: f, terms: sink.terms, offsets: sink.positions.map { $0 - base }, slop: slop)
+        }
+        if !isPhrase { return .boolean(must: sink.terms.map { .term(field: f, term: $0) }, should: [], mustNot: []) }
+        if scoped {
+            throw SaigaError(
+                .invalidQuery,
+                "field '\(schema.fields[f].name)' is indexed without positions, so phrase queries cannot run on it")
+        }
+        return nil
+    }
+
     private func rewriteNode(_ parsed: ParsedQuery) throws(SaigaError) -> QueryNode {
         switch parsed {
         case .all:
@@ -274,11 +355,16 @@ struct QueryRewriter {
             if let (_, f) = structuredField(field) {
                 throw SaigaError(.invalidQuery, "'\(f.name)' is a \(f.type.rawValue) field: no wildcard search")
             }
-            let pattern = try TermPattern.wildcard(text) { run in
-                let terms = prefixAnalyzer.terms(run)
-                return terms.count == 1 ? terms[0] : nil
+            var nodes: [QueryNode] = []
+            for group in groupedByAnalyzer(fieldNumbers(field)) {
+                let unstemmed = group.analyzer.unstemmed
+                let pattern = try TermPattern.wildcard(text) { run in
+                    let terms = unstemmed.terms(run)
+                    return terms.count == 1 ? terms[0] : nil
+                }
+                nodes += group.fields.map { .pattern(field: $0, pattern, source: "wildcard '\(text)'") }
             }
-            return perField(field) { .pattern(field: $0, pattern, source: "wildcard '\(text)'") }
+            return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
         case .regex(let field, let text):
             try checkSearchable(field)
             if let (_, f) = structuredField(field) {
@@ -293,56 +379,35 @@ struct QueryRewriter {
                 throw SaigaError(.invalidQuery, "'\(f.name)' is a \(f.type.rawValue) field: no fuzzy search")
             }
             // Normalized as the index's words are (folded, lower case), not stemmed: Lucene's `normalize`.
-            let terms = prefixAnalyzer.terms(text)
-            guard terms.count == 1 else {
-                if terms.isEmpty { return .none }
-                throw SaigaError(
-                    .invalidQuery, "a fuzzy search must be a single word ('\(text)~' is \(terms.count) words)")
+            return try perFieldUnstemmed(field, text) { (f, terms) throws(SaigaError) -> QueryNode? in
+                guard terms.count == 1 else {
+                    if terms.isEmpty { return nil }
+                    throw SaigaError(
+                        .invalidQuery, "a fuzzy search must be a single word ('\(text)~' is \(terms.count) words)")
+                }
+                guard terms[0].unicodeScalars.count <= LevenshteinMatcher.maxCharacters else {
+                    throw SaigaError(
+                        .invalidQuery,
+                        "a fuzzy word may have at most \(LevenshteinMatcher.maxCharacters) characters ('\(text)~')")
+                }
+                return .fuzzy(field: f, word: Array(terms[0].utf8), maxEdits: maxEdits)
             }
-            guard terms[0].unicodeScalars.count <= LevenshteinMatcher.maxCharacters else {
-                throw SaigaError(
-                    .invalidQuery,
-                    "a fuzzy word may have at most \(LevenshteinMatcher.maxCharacters) characters ('\(text)~')")
-            }
-            let word = Array(terms[0].utf8)
-            return perField(field) { .fuzzy(field: $0, word: word, maxEdits: maxEdits) }
         case .term(let field, let text), .phrase(let field, let text, _):
             try checkSearchable(field)
             if let (n, f) = structuredField(field) { return try structuredTerm(n, f, text) }
-            var sink = CollectingSink(withOffsets: false)
-            var text = text
-            _ = text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
-            if sink.terms.isEmpty { return .none }
             var slop = 0
             if case .phrase(_, _, let s) = parsed { slop = s }
-            if sink.terms.count == 1 {
-                let t = sink.terms[0]
-                return perField(field) { .term(field: $0, term: t) }
-            }
-            guard positions else {
-                if case .phrase = parsed { throw SaigaError(.invalidQuery, QueryRewriter.noPositionsMessage) }
-                let terms = sink.terms
-                return perField(field) { f in
-                    .boolean(must: terms.map { .term(field: f, term: $0) }, should: [], mustNot: [])
-                }
-            }
-            let base = sink.positions[0]
-            let offsets = sink.positions.map { $0 - base }
-            // A field declared without positions: a quoted phrase on it is an error (unscoped, the field is left out),
-            // a word of several terms matches all of them there (an AND), as on an index without positions.
             let isPhrase: Bool
             if case .phrase = parsed { isPhrase = true } else { isPhrase = false }
             var nodes: [QueryNode] = []
-            for f in fieldNumbers(field) {
-                if schema.fields[f].positions {
-                    nodes.append(.phrase(field: f, terms: sink.terms, offsets: offsets, slop: slop))
-                } else if !isPhrase {
-                    nodes.append(.boolean(must: sink.terms.map { .term(field: f, term: $0) }, should: [], mustNot: []))
-                } else if field != nil {
-                    throw SaigaError(
-                        .invalidQuery,
-                        "field '\(schema.fields[f].name)' is indexed without positions, so phrase queries cannot run on it"
-                    )
+            for group in groupedByAnalyzer(fieldNumbers(field)) {
+                var sink = CollectingSink(withOffsets: false)
+                var text = text
+                _ = text.withUTF8 { group.analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+                for f in group.fields {
+                    if let node = try termsNode(sink, field: f, scoped: field != nil, isPhrase: isPhrase, slop: slop) {
+                        nodes.append(node)
+                    }
                 }
             }
             if nodes.isEmpty { return .none }
@@ -352,13 +417,14 @@ struct QueryRewriter {
             if let (_, f) = structuredField(field) {
                 throw SaigaError(.invalidQuery, "'\(f.name)' is a \(f.type.rawValue) field: no prefix search")
             }
-            let terms = prefixAnalyzer.terms(text).map { Array($0.utf8) }
-            guard terms.count == 1 else {
-                if terms.isEmpty { return .none }
-                throw SaigaError(
-                    .invalidQuery, "a prefix search must be a single word ('\(text)*' is \(terms.count) words)")
+            return try perFieldUnstemmed(field, text) { (f, terms) throws(SaigaError) -> QueryNode? in
+                guard terms.count == 1 else {
+                    if terms.isEmpty { return nil }
+                    throw SaigaError(
+                        .invalidQuery, "a prefix search must be a single word ('\(text)*' is \(terms.count) words)")
+                }
+                return .prefix(field: f, prefix: Array(terms[0].utf8))
             }
-            return perField(field) { .prefix(field: $0, prefix: terms[0]) }
         case .boolean(let clauses):
             var must: [QueryNode] = []
             var should: [QueryNode] = []

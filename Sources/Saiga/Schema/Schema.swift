@@ -37,14 +37,14 @@ public struct Schema: Sendable, Hashable {
         public var lowercase: Bool
         /// Text only: the default boost of matches in this field (Lucene's field boost).
         public var boost: Float
-        /// Text only: how words are analyzed (`english`: Porter2 stemming; `none`: folding only). One analyzer serves
-        /// an index for now: a writer refuses a field whose language differs from the index's analysis.
+        /// Text only: the language its words are analyzed in (`TextLanguage`; `auto` by default). Other types have
+        /// `none`.
         public var language: TextLanguage
 
         public init(
             _ name: String, _ type: FieldType, indexed: Bool? = nil, stored: Bool? = nil, column: Bool? = nil,
             positions: Bool? = nil, lowercase: Bool = false, boost: Float = 1,
-            language: TextLanguage = .english
+            language: TextLanguage = .auto
         ) {
             self.name = name
             self.type = type
@@ -54,13 +54,26 @@ public struct Schema: Sendable, Hashable {
             self.positions = positions ?? (type == .text)
             self.lowercase = lowercase
             self.boost = boost
-            self.language = language
+            self.language = type == .text ? language : .none
         }
     }
 
-    /// The analysis of a text field.
+    /// The analysis of a text field: which stemmer (and stop list) its words get. Every language folds case and
+    /// diacritics alike (docs/ANALYSIS.md).
     public enum TextLanguage: String, Sendable, Hashable, Codable, CaseIterable {
-        case english, none
+        /// English (Snowball Porter2) for words of a–z; other words are only folded.
+        case english
+        /// Folding only, no stemming.
+        case none
+        /// Russian (Snowball) for Cyrillic words, English for Latin ones.
+        case russian
+        /// Kazakh for Cyrillic words; Latin words written in the Kazakh Latin alphabet of 2021 are read as their
+        /// Cyrillic spelling first (`Qazaqstan` is `қазақстан`), other Latin words get English.
+        case kazakh
+        /// Chosen per word by its letters: English for Latin words (Kazakh for a Latin word with a `q` not followed
+        /// by `u`), Kazakh for Cyrillic words with a letter only Kazakh has (ә ғ қ ң ө ұ ү һ і), and Russian for
+        /// other Cyrillic words unless they end as only Kazakh words do. The default.
+        case auto
     }
 
     /// The fields, in the order they were declared (new fields are appended).
@@ -99,6 +112,13 @@ public struct Schema: Sendable, Hashable {
 
     /// The field with this name, if any.
     public subscript(name: String) -> Field? { fields.first { $0.name == name } }
+
+    /// This schema with field `index` (a text field) analyzed in `language`.
+    func settingLanguage(_ index: Int, _ language: TextLanguage) throws(SaigaError) -> Schema {
+        var fields = self.fields
+        fields[index].language = language
+        return try Schema(fields)
+    }
 
     /// This schema with the fields of `other` that it does not have appended. A field both have must be declared
     /// the same in both: a changed type or flag throws `.invalidArgument` naming the field and the difference
@@ -145,7 +165,7 @@ public struct Schema: Sendable, Hashable {
         if f.type != .text && f.positions { try refuse("only text fields have positions") }
         if f.type != .keyword && f.lowercase { try refuse("only keyword fields are lower-cased") }
         if f.type != .text && f.boost != 1 { try refuse("only text fields have a boost") }
-        if f.type != .text && f.language != .english { try refuse("only text fields have a language") }
+        if f.type != .text && f.language != .none { try refuse("only text fields have a language") }
         if f.positions && !f.indexed { try refuse("positions need the field indexed") }
         if !(f.boost.isFinite && f.boost > 0) { try refuse("the boost must be a positive number (got \(f.boost))") }
         if !f.indexed && !f.stored && !f.column {
@@ -189,15 +209,20 @@ extension Schema.Field: Codable {
             throw DecodingError.dataCorruptedError(
                 forKey: Key.name, in: c, debugDescription: "unknown field property \"\(unknown.stringValue)\"")
         }
+        let type = try c.decode(Schema.FieldType.self, forKey: .type)
+        if type != .text && c.contains(.language) {
+            throw DecodingError.dataCorruptedError(
+                forKey: Key.language, in: c, debugDescription: "only text fields have a language")
+        }
         self.init(
-            try c.decode(String.self, forKey: .name), try c.decode(Schema.FieldType.self, forKey: .type),
+            try c.decode(String.self, forKey: .name), type,
             indexed: try c.decodeIfPresent(Bool.self, forKey: .indexed),
             stored: try c.decodeIfPresent(Bool.self, forKey: .stored),
             column: try c.decodeIfPresent(Bool.self, forKey: .column),
             positions: try c.decodeIfPresent(Bool.self, forKey: .positions),
             lowercase: try c.decodeIfPresent(Bool.self, forKey: .lowercase) ?? false,
             boost: try c.decodeIfPresent(Float.self, forKey: .boost) ?? 1,
-            language: try c.decodeIfPresent(Schema.TextLanguage.self, forKey: .language) ?? .english)
+            language: try c.decodeIfPresent(Schema.TextLanguage.self, forKey: .language) ?? .auto)
     }
 
     /// Every property written out, so that a printed schema says exactly what the index does.

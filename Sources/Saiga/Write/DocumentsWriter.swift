@@ -17,21 +17,22 @@ final class DocumentsWriter {
     private static let batchSize = 256
 
     init(
-        directory: IndexDirectory, analyzer: Analyzer, layout: FieldLayout, options: IndexWriterOptions,
+        directory: IndexDirectory, analyzers: FieldAnalyzers, layout: FieldLayout, options: IndexWriterOptions,
         nextSegmentNumber: Int
     ) {
         shared = IndexingShared(nextSegmentNumber: nextSegmentNumber)
         let budget = (options.ramBudgetMB << 20) / options.threads
         if options.threads == 1 {
             partition = IndexingPartition(
-                directory: directory, analyzer: analyzer, layout: layout, options: options, shared: shared,
+                directory: directory, analyzers: analyzers, layout: layout, options: options, shared: shared,
                 ramBudget: budget)
         } else {
             for _ in 0..<options.threads {
                 workers.append(
                     IndexingWorker(
                         partition: IndexingPartition(
-                            directory: directory, analyzer: analyzer, layout: layout, options: options, shared: shared,
+                            directory: directory, analyzers: analyzers, layout: layout, options: options,
+                            shared: shared,
                             ramBudget: budget)))
             }
         }

@@ -19,8 +19,11 @@ public final class IndexWriter {
     public let options: IndexWriterOptions
     private let directory: IndexDirectory
     private var lock: WriteLock?
-    private let analyzer: Analyzer
+    /// Each field's analyzer (the field's language, the index's options and rules).
+    private let analyzers: FieldAnalyzers
     private let analyzerOptions: AnalyzerOptions
+    /// The index's version of the analysis rules: a new index gets the newest, an existing one keeps its own.
+    private let analysisVersion: Int
     private let positions: Bool
     /// The index's schema: the newest commit's, with `IndexWriterOptions.schema`'s new fields added. Every commit
     /// of this writer records it.
@@ -97,6 +100,7 @@ public final class IndexWriter {
                 )
             }
             analyzerOptions = latest.analyzer
+            analysisVersion = latest.analysisVersion
             positions = latest.positions
             for (entry, r) in zip(latest.segments, opened) {
                 segments.append(
@@ -106,23 +110,24 @@ public final class IndexWriter {
             segmentsAtOpen = Set(segments.map(\.name))
         } else {
             analyzerOptions = options.analyzer
+            analysisVersion = Manifest.analysisVersion
             positions = options.positions
         }
         var schema = latest?.schema ?? .default
-        if let extra = options.schema {
-            // One analyzer serves the whole index (its stemming is the index's `AnalyzerOptions`): a text field asking
-            // for other analysis would be analyzed unlike it says. Per-field languages come with the Russian and
-            // Kazakh analyzers.
-            let language: Schema.TextLanguage = analyzerOptions.stemming ? .english : .none
-            for f in extra.fields
-            where f.type == .text && f.name != BuiltinFields.titleName
-                && f.name != BuiltinFields.bodyName && f.language != language
-            {
-                throw SaigaError(
-                    .invalidArgument,
-                    "field \"\(f.name)\" asks for language \(f.language.rawValue), but this index analyzes every text "
-                        + "field as \(language.rawValue) (stemming \(analyzerOptions.stemming ? "on" : "off")); "
-                        + "per-field languages are not supported yet")
+        if latest == nil && !analyzerOptions.stemming {
+            schema = try IndexWriter.withLanguage(.none, ofTextFieldsIn: schema)
+        }
+        if var extra = options.schema {
+            extra = try IndexWriter.languagesSettled(
+                extra, index: schema, isNew: latest == nil, stemming: analyzerOptions.stemming,
+                analysisVersion: analysisVersion)
+            if latest == nil {
+                // A new index's built-in text fields take the languages its schema declares for them.
+                for n in [BuiltinFields.titleField, BuiltinFields.bodyField] {
+                    if let declared = extra[schema.fields[n].name] {
+                        schema = try schema.settingLanguage(n, declared.language)
+                    }
+                }
             }
             schema = try schema.adding(extra)
         }
@@ -138,11 +143,11 @@ public final class IndexWriter {
             replacesPreviousCommits: latest == nil && !generations.isEmpty)
         validator = DocumentValidator(options: options, layout: layout, existingSegments: segments.map(\.info))
         committedState = segments.map { ($0.info, $0.deletions, $0.deletionGeneration) }
-        self.analyzer = Analyzer(options: analyzerOptions)
+        analyzers = FieldAnalyzers(schema: schema, options: analyzerOptions, analysisVersion: analysisVersion)
         var partitionOptions = options
         partitionOptions.positions = positions
         documents = DocumentsWriter(
-            directory: directory, analyzer: analyzer, layout: layout, options: partitionOptions,
+            directory: directory, analyzers: analyzers, layout: layout, options: partitionOptions,
             nextSegmentNumber: next)
         if options.mergePolicy != nil {
             merges = MergeScheduler(
@@ -226,8 +231,8 @@ public final class IndexWriter {
     @discardableResult
     public func delete(query: String) throws(SaigaError) -> Int {
         try checkOpen()
-        let parsed = try QueryParser().parse(query)
-        let node = try QueryRewriter(analyzer: analyzer, positions: positions).rewrite(parsed)
+        let parsed = try QueryParser(schema: schema).parse(query)
+        let node = try QueryRewriter(analyzers: analyzers, positions: positions, schema: schema).rewrite(parsed)
         try flush()
         syncFlushed()
         var readers: [SegmentReader] = []
@@ -458,7 +463,7 @@ public final class IndexWriter {
                         name: s.name, id: s.info.id, maxDoc: s.info.maxDoc,
                         deletionGeneration: newDeletionGenerations[s.name] ?? s.deletionGeneration)
                 },
-                userData: userData, schema: schema)
+                userData: userData, schema: schema, analysisVersion: analysisVersion)
             try directory.writeManifest(manifest)
             generation = newGeneration
             for s in segments {
@@ -532,5 +537,54 @@ public final class IndexWriter {
             h = h &* 0x100_0000_01B3
         }
         return h
+    }
+}
+
+extension IndexWriter {
+    /// `schema` with every text field analyzed as `language`.
+    static func withLanguage(
+        _ language: Schema.TextLanguage, ofTextFieldsIn schema: Schema
+    ) throws(SaigaError) -> Schema {
+        try Schema(
+            schema.fields.map { f in
+                var f = f
+                if f.type == .text { f.language = language }
+                return f
+            })
+    }
+
+    /// The languages of a schema given to a writer, settled against the index: `auto`, the default, stands for
+    /// "unsaid" where the index decides (a field the index already has keeps its language; without stemming every
+    /// text field is `none`; an index of analysis version 1 analyzes every text field alike), and a language the
+    /// index cannot give a field is an error naming it.
+    static func languagesSettled(
+        _ extra: Schema, index: Schema, isNew: Bool, stemming: Bool, analysisVersion: Int
+    ) throws(SaigaError) -> Schema {
+        // Version 1 (and no stemming) analyze every text field as the index's body.
+        let uniform: Schema.TextLanguage? =
+            !stemming
+            ? Schema.TextLanguage.none : analysisVersion < 2 ? index.fields[BuiltinFields.bodyField].language : nil
+        var fields = extra.fields
+        for i in fields.indices where fields[i].type == .text {
+            let f = fields[i]
+            if let existing = index[f.name], !isNew {
+                // Already indexed: a language it was not indexed with is refused by `Schema.adding`.
+                if f.language == .auto { fields[i].language = existing.language }
+                continue
+            }
+            guard let uniform else { continue }
+            if f.language == .auto {
+                fields[i].language = uniform
+            } else if f.language != uniform {
+                let why =
+                    !stemming
+                    ? "stemming is off (AnalyzerOptions.stemming), so every text field is none"
+                    : "this index was built with analysis version \(analysisVersion), which analyzes every text field "
+                        + "as \(uniform.rawValue) (rebuild the index to give fields their own languages)"
+                throw SaigaError(
+                    .invalidArgument, "field \"\(f.name)\" asks for language \(f.language.rawValue), but \(why)")
+            }
+        }
+        return try Schema(fields)
     }
 }

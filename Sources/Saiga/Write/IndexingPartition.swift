@@ -37,7 +37,7 @@ final class IndexingShared: Sendable {
 /// and receives documents in batches.
 final class IndexingPartition: @unchecked Sendable {  // used by one thread at a time (see IndexWriter)
     let directory: IndexDirectory
-    let analyzer: Analyzer
+    let analyzers: FieldAnalyzers
     let layout: FieldLayout
     let options: IndexWriterOptions
     let shared: IndexingShared
@@ -46,12 +46,12 @@ final class IndexingPartition: @unchecked Sendable {  // used by one thread at a
     private(set) var builder: SegmentBuilder?
 
     init(
-        directory: IndexDirectory, analyzer: Analyzer, layout: FieldLayout, options: IndexWriterOptions,
+        directory: IndexDirectory, analyzers: FieldAnalyzers, layout: FieldLayout, options: IndexWriterOptions,
         shared: IndexingShared, ramBudget: Int
     ) {
         self.layout = layout
         self.directory = directory
-        self.analyzer = analyzer
+        self.analyzers = analyzers
         self.options = options
         self.shared = shared
         self.ramBudget = ramBudget
@@ -60,7 +60,7 @@ final class IndexingPartition: @unchecked Sendable {  // used by one thread at a
     func add(_ document: Document) throws(SaigaError) {
         if builder == nil {
             builder = try SegmentBuilder(
-                directory: directory, number: shared.takeSegmentNumber(), analyzer: analyzer, layout: layout,
+                directory: directory, number: shared.takeSegmentNumber(), analyzers: analyzers, layout: layout,
                 compressionLevel: Int32(options.storeCompressionLevel))
         }
         let b = builder!

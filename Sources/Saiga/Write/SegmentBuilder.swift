@@ -4,7 +4,7 @@ final class SegmentBuilder {
     let directory: IndexDirectory
     let name: String
     let id: SegmentID
-    let analyzer: Analyzer
+    let analyzers: FieldAnalyzers
     let layout: FieldLayout
     private var postings = PostingsBuffer()
     /// One norm byte per document for each indexed text field (`layout.normFields`, in that order).
@@ -31,12 +31,12 @@ final class SegmentBuilder {
     private var lengths: [Int]
 
     init(
-        directory: IndexDirectory, number: Int, analyzer: Analyzer, layout: FieldLayout, compressionLevel: Int32
+        directory: IndexDirectory, number: Int, analyzers: FieldAnalyzers, layout: FieldLayout, compressionLevel: Int32
     ) throws(SaigaError) {
         self.directory = directory
         self.name = IndexDirectory.segmentName(number)
         self.id = SegmentID.random()
-        self.analyzer = analyzer
+        self.analyzers = analyzers
         self.layout = layout
         self.fields = layout.fields
         let normFields = layout.normFields
@@ -176,7 +176,8 @@ final class SegmentBuilder {
         guard fields[field].flags.contains(.indexed) else { return 0 }
         postings.currentField = UInt8(field)
         postings.withPositions = fields[field].flags.contains(.positions)
-        postings.wantsSurfaceForms = analyzer.options.indexesSurfaceForms
+        let analyzer = analyzers[field]
+        postings.wantsSurfaceForms = analyzer.indexesSurfaceForms
         var text = text
         return text.withUTF8 { analyzer.analyze(UnsafeRawBufferPointer($0), into: &postings) }
     }
