@@ -7,10 +7,11 @@ import SaigaIngest
 /// `--positions` and `--store-text` build the full index instead; `--keep-stopwords` keeps stop words, the
 /// library's default analysis (compare it with `PISA_STOPS=none`). The peers do not keep unstemmed words, so
 /// neither does this unless `--surface-forms` (the library's default: whole-word prefixes and wildcards).
+/// `--language L` analyzes the text as L (english, russian, kazakh, auto, none); the default is the library's, auto.
 enum IndexBench {
     static func run(_ argv: [String]) throws {
         let o = try Options(
-            argv, valued: ["threads", "ram-mb"],
+            argv, valued: ["threads", "ram-mb", "language"],
             flags: [
                 "positions", "store-text", "stopwords", "keep-stopwords", "surface-forms",
             ])
@@ -23,6 +24,13 @@ enum IndexBench {
         }
         let threads = try o.int("threads", 1)
         guard (1...64).contains(threads) else { throw BenchUsage(message: "--threads must be 1...64") }
+        var schema: Schema?
+        if let name = o.values["language"] {
+            guard let language = Schema.TextLanguage(rawValue: name) else {
+                throw BenchUsage(message: "--language must be one of english, russian, kazakh, auto, none")
+            }
+            schema = try Schema([.init("title", .text, language: language), .init("body", .text, language: language)])
+        }
         let load0 = Clock.loadAverage()
         let start = Clock.wallNanos()
         var issues: [IngestIssue] = []
@@ -36,7 +44,7 @@ enum IndexBench {
                     stemming: true, stopWords: !o.flags.contains("keep-stopwords"),
                     surfaceForms: o.flags.contains("surface-forms")),
                 positions: o.flags.contains("positions"),
-                storeText: o.flags.contains("store-text"), threads: threads))
+                storeText: o.flags.contains("store-text"), threads: threads, schema: schema))
         try corpus.forEachDocument(
             { doc, _ in
                 // The peers index "title\ncontents" as one field.
@@ -66,6 +74,7 @@ enum IndexBench {
                 ),
                 ("postings_plus_terms_bytes", "\(postingsAndTerms)"),
                 ("positions", "\(o.flags.contains("positions"))"), ("stop_words", "\(s.stopWords)"),
+                ("language", "\"\(reader.schema["body"]?.language.rawValue ?? "")\""),
                 ("threads", "\(threads)"),
                 ("loadavg1_start", "\(load0)"), ("loadavg1_end", "\(Clock.loadAverage())"),
             ]))

@@ -139,6 +139,8 @@ package struct Analyzer: Sendable, Hashable {
         // Whether words go through `stemWord` at all: to be stemmed, or (Kazakh, auto) read from the Kazakh Latin
         // alphabet even when not stemmed.
         let normalizesWords = stems || language == .kazakh || language == .auto
+        // Plain a–z words are English in every language but Kazakh (which reads them as Kazakh Latin).
+        let stemsLatinAsEnglish = stems && language != .kazakh
         let stopWords = options.stopWords
         let foldsShortI = self.foldsShortI
 
@@ -239,15 +241,36 @@ package struct Analyzer: Sendable, Hashable {
                     continue
                 }
             }
-            if stopWords && StopWords.contains(scratch, tokenLen, language: language) {
+            if stopWords
+                && (scratch[0] < 0x80
+                    ? StopWords.contains(scratch, tokenLen)
+                    : StopWords.containsCyrillic(scratch, tokenLen, language: language))
+            {
                 position &+= 1
                 continue
             }
             var surfaceLength = 0
             if normalizesWords {
-                (tokenLen, surfaceLength) = stemWord(
-                    scratch, tokenLen, scratchSize: scratchSize, source: base + start, sourceCount: end &- start,
-                    keepSurface: sink.wantsSurfaceForms)
+                let letters = WordLetters.of(scratch, tokenLen)
+                if letters == .latin && stemsLatinAsEnglish {
+                    // English words, the common case, stemmed here as before languages (no call, no dispatch).
+                    if tokenLen > 2 {
+                        if sink.wantsSurfaceForms {
+                            // The word before stemming, kept past the token buffer (`analyze` allocates twice
+                            // its size).
+                            (scratch + scratchSize).update(from: scratch, count: tokenLen)
+                            surfaceLength = tokenLen
+                        }
+                        tokenLen = Porter2Stemmer.stem(scratch, count: tokenLen)
+                        if surfaceLength == tokenLen && Analyzer.same(scratch, scratch + scratchSize, tokenLen) {
+                            surfaceLength = 0
+                        }
+                    }
+                } else if letters != .other {
+                    (tokenLen, surfaceLength) = stemWord(
+                        scratch, tokenLen, letters: letters, scratchSize: scratchSize, source: base + start,
+                        sourceCount: end &- start, keepSurface: sink.wantsSurfaceForms)
+                }
             }
             sink.token(
                 UnsafeRawBufferPointer(start: scratch, count: tokenLen), position: position, start: start, end: end)

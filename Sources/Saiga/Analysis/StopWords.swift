@@ -6,17 +6,20 @@ enum StopWords {
     /// True if the folded token is a stop word of the field's language.
     @inlinable @inline(__always)
     static func contains(_ p: UnsafeMutablePointer<UInt8>, _ count: Int, language: Schema.TextLanguage) -> Bool {
-        // Cyrillic words start with a lead byte 0xD0–0xD3; anything else is looked up in the English set only.
-        if p[0] &- 0xD0 < 4 {
-            switch language {
-            case .russian: return CyrillicStopWords.russian.contains(p, count)
-            case .kazakh: return CyrillicStopWords.kazakh.contains(p, count)
-            case .auto:
-                return CyrillicStopWords.russian.contains(p, count) || CyrillicStopWords.kazakh.contains(p, count)
-            case .english, .none: return false
-            }
+        p[0] < 0x80 ? contains(p, count) : containsCyrillic(p, count, language: language)
+    }
+
+    /// The Cyrillic lists (a word starts with a lead byte 0xD0–0xD3); other scripts have no stop words.
+    @usableFromInline
+    static func containsCyrillic(_ p: UnsafeMutablePointer<UInt8>, _ count: Int, language: Schema.TextLanguage) -> Bool
+    {
+        guard p[0] &- 0xD0 < 4 else { return false }
+        switch language {
+        case .russian: return CyrillicStopWords.russian.contains(p, count)
+        case .kazakh: return CyrillicStopWords.kazakh.contains(p, count)
+        case .auto: return CyrillicStopWords.russian.contains(p, count) || CyrillicStopWords.kazakh.contains(p, count)
+        case .english, .none: return false
         }
-        return contains(p, count)
     }
 
     static let list =

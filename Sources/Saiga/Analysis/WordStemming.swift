@@ -23,20 +23,30 @@ enum WordLetters {
     /// Cyrillic with at least one letter only Kazakh has (ә ғ қ ң ө ұ ү һ і), the rest Russian's.
     case kazakh
 
-    /// The letters of `word[0..<count]` (folded UTF-8).
-    @inlinable
+    /// The letters of `word[0..<count]` (folded UTF-8). The a–z loop is the only part English text runs: it is
+    /// inlined into the analyzer's token loop, and looks for a q not before u only in the rare word with a q.
+    @inlinable @inline(__always)
     static func of(_ word: UnsafeMutablePointer<UInt8>, _ count: Int) -> WordLetters {
-        let b0 = word[0]
-        if b0 < 0x80 {
-            var q = false
-            for k in 0..<count {
-                let c = word[k]
-                if c &- 0x61 >= 26 { return .other }
-                // A q followed by anything but u (or by nothing).
-                if c == 0x71 && (k &+ 1 == count || word[k &+ 1] != 0x75) { q = true }
-            }
-            return q ? .latinWithQ : .latin
+        guard word[0] < 0x80 else { return cyrillic(word, count) }
+        var q: UInt8 = 0
+        for k in 0..<count {
+            let c = word[k]
+            if c &- 0x61 >= 26 { return .other }
+            q |= c == 0x71 ? 1 : 0
         }
+        return q != 0 && hasQNotBeforeU(word, count) ? .latinWithQ : .latin
+    }
+
+    /// Whether a q in the word is followed by anything but u (or ends it).
+    @usableFromInline
+    static func hasQNotBeforeU(_ word: UnsafeMutablePointer<UInt8>, _ count: Int) -> Bool {
+        for k in 0..<count where word[k] == 0x71 && (k &+ 1 == count || word[k &+ 1] != 0x75) { return true }
+        return false
+    }
+
+    /// The letters of a word that does not start with ASCII: Russian's, Kazakh's, or other.
+    @usableFromInline
+    static func cyrillic(_ word: UnsafeMutablePointer<UInt8>, _ count: Int) -> WordLetters {
         guard count & 1 == 0 else { return .other }
         var kazakh = false
         var k = 0
@@ -93,16 +103,17 @@ extension Analyzer {
         }
     }
 
-    /// Stems the folded word in `word[0..<count]` in place, by its letters and the field's language; a Kazakh word in
+    /// Stems the folded word in `word[0..<count]` (with these `letters`) in place, by its letters and the field's
+    /// language; a Kazakh word in
     /// Latin letters is first rewritten in Cyrillic from its source (`source`, as written: folding has dropped the
     /// marks that tell ä from a). Returns the word's new length and, with `keepSurface`, the length of the
     /// unstemmed word left at `word + scratchSize` (0 when stemming did not change it).
-    @inlinable
+    /// (The analyzer stems plain English words itself; every other word comes here.)
+    @usableFromInline
     func stemWord(
-        _ word: UnsafeMutablePointer<UInt8>, _ count: Int, scratchSize: Int, source: UnsafePointer<UInt8>,
-        sourceCount: Int, keepSurface: Bool
+        _ word: UnsafeMutablePointer<UInt8>, _ count: Int, letters: WordLetters, scratchSize: Int,
+        source: UnsafePointer<UInt8>, sourceCount: Int, keepSurface: Bool
     ) -> (Int, Int) {
-        let letters = WordLetters.of(word, count)
         var stemmer = stemmer(for: letters)
         var n = count
         if stemmer == .kazakh && (letters == .latin || letters == .latinWithQ) {
