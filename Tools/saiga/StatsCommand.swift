@@ -12,7 +12,8 @@ enum StatsCommand: Command {
             terms of the index); "segment_terms" sums each segment's distinct terms (a term in two segments counts
             twice), which is what the dictionaries hold. "surface_forms" counts the distinct unstemmed words kept for
             prefixes, wildcards and completions (besides the terms). "fields" lists each field of the schema:
-            {"name", "type", "documents" (with a value), "values" (tokens of text, values otherwise), "terms"}.
+            {"name", "type", "documents" (with a value), "values" (tokens of text, values otherwise), "terms", and for
+            text "language"}.
             """,
         options: [.index, .json])
 
@@ -34,11 +35,12 @@ enum StatsCommand: Command {
                         "fields",
                         JSON.array(
                             s.fields.map {
-                                JSON.object([
-                                    ("name", JSON.string($0.name)), ("type", JSON.string($0.type.rawValue)),
-                                    ("documents", "\($0.documents)"), ("values", "\($0.values)"),
-                                    ("terms", "\($0.terms)"),
-                                ])
+                                JSON.object(
+                                    [
+                                        ("name", JSON.string($0.name)), ("type", JSON.string($0.type.rawValue)),
+                                        ("documents", "\($0.documents)"), ("values", "\($0.values)"),
+                                        ("terms", "\($0.terms)"),
+                                    ] + ($0.type == .text ? [("language", JSON.string($0.language.rawValue))] : []))
                             })
                     ),
                 ]))
@@ -63,14 +65,16 @@ enum StatsCommand: Command {
                 Terminal.out("  \(k.rawValue.padding(12))\(Terminal.grouped(v))")
             }
             Terminal.out("analyzer    stemming \(s.stemming ? "on" : "off"), stop words \(s.stopWords ? "on" : "off")")
-            Terminal.out("fields      name, type: documents with a value, values (tokens of text), distinct terms")
+            Terminal.out(
+                "fields      name, type: documents with a value, values (tokens of text), distinct terms, language")
             let width = s.fields.map(\.name.count).max() ?? 0
             for f in s.fields {
                 Terminal.out(
                     "  \(Terminal.visible(f.name).padding(width))  \(f.type.rawValue.padding(8))"
                         + "\(Terminal.grouped(f.documents)) documents, \(Terminal.grouped(f.values)) "
                         + (f.type == .text ? "tokens" : "values")
-                        + (f.terms > 0 ? ", \(Terminal.grouped(f.terms)) terms" : ""))
+                        + (f.terms > 0 ? ", \(Terminal.grouped(f.terms)) terms" : "")
+                        + (f.type == .text ? ", \(f.language.rawValue)" : ""))
             }
         }
         return 0

@@ -38,6 +38,8 @@ public struct IndexStatistics: Sendable, Hashable, Codable {
         public var values: Int
         /// Distinct terms per segment, summed (text and indexed keywords).
         public var terms: Int
+        /// Text: the language its words are analyzed in (`none` for other types).
+        public var language: Schema.TextLanguage = .none
     }
 }
 
@@ -105,6 +107,7 @@ extension IndexReader {
                 stats.values += n == BuiltinFields.idField ? seg.maxDoc : f.sumTotalTermFreq
                 stats.terms += f.termCount
             }
+            stats.language = field.type == .text && analyzerOptions.stemming ? field.language : .none
             s.fields.append(stats)
         }
         let manifestBytes = directory.size(of: Manifest.fileName(generation: generation))
