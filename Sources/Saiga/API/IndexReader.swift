@@ -217,11 +217,7 @@ public final class IndexReader: Sendable {
         throws(SaigaError) -> SearchResults
     {
         let start = Sys.monotonicNanos()
-        var seen = Set<QueryNode>()
-        var clauses: [QueryNode] = []
-        for clause in rewriter.wordClauses(text) where seen.insert(clause).inserted {
-            clauses.append(clause)
-        }
+        let clauses = rewriter.wordClauses(text)
         let node: QueryNode =
             clauses.isEmpty
             ? .none

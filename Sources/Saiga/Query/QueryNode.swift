@@ -91,6 +91,10 @@ struct QueryRewriter {
 
     /// The fields grouped by analyzer, in order: a text is analyzed once per distinct analyzer.
     private func groupedByAnalyzer(_ fields: [Int]) -> [(analyzer: Analyzer, fields: [Int])] {
+        guard let first = fields.first else { return [] }
+        let a = analyzers[first]
+        // The common case, every field in one language: one group, nothing to search.
+        if fields.allSatisfy({ analyzers[$0] == a }) { return [(a, fields)] }
         var groups: [(analyzer: Analyzer, fields: [Int])] = []
         for f in fields {
             let a = analyzers[f]
@@ -119,11 +123,25 @@ struct QueryRewriter {
         return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
     }
 
-    /// The words of `text` (no query syntax) as one clause per word: the word's term in each default field, OR-ed.
-    /// Fields analyze a word in their own languages; a word's terms are matched up by its position in the text.
+    /// The distinct words of `text` (no query syntax) as one clause per word: the word's term in each default field,
+    /// OR-ed. Fields analyze a word in their own languages; a word's terms are matched up by its position in the
+    /// text.
     func wordClauses(_ text: String) -> [QueryNode] {
+        let groups = groupedByAnalyzer(defaultFields)
+        if groups.count == 1 {
+            // One language: the text is analyzed once and each distinct term makes a clause.
+            var sink = CollectingSink(withOffsets: false)
+            var text = text
+            _ = text.withUTF8 { groups[0].analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
+            var seen = Set<[UInt8]>()
+            var clauses: [QueryNode] = []
+            for term in sink.terms where seen.insert(term).inserted {
+                clauses.append(allFields { .term(field: $0, term: term) })
+            }
+            return clauses
+        }
         var byPosition: [Int: [QueryNode]] = [:]
-        for group in groupedByAnalyzer(defaultFields) {
+        for group in groups {
             var sink = CollectingSink(withOffsets: false)
             var text = text
             _ = text.withUTF8 { group.analyzer.analyze(UnsafeRawBufferPointer($0), into: &sink) }
@@ -131,9 +149,11 @@ struct QueryRewriter {
                 byPosition[position, default: []].append(contentsOf: group.fields.map { .term(field: $0, term: term) })
             }
         }
-        return byPosition.keys.sorted().map { position in
+        var seen = Set<QueryNode>()
+        return byPosition.keys.sorted().compactMap { position in
             let nodes = byPosition[position]!
-            return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
+            let clause: QueryNode = nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
+            return seen.insert(clause).inserted ? clause : nil
         }
     }
 
