@@ -208,6 +208,68 @@ import Testing
         }
     }
 
+    /// The walk over letters of two and three UTF-8 bytes, whose encodings share leading bytes (м and н are D0 BC and
+    /// D0 BD): seeks land on the first key that can match, never past it. Fuzzy words and regular expressions find
+    /// exactly what a scan of every term finds.
+    @Test func theDictionaryWalkOverMultiByteLetters() throws {
+        var rng = SeededRandom(seed: 14)
+        let letters = Array("мнопрстеёжзийклфхцчшщъыьэюяабвгдәғқңөұүһіaz€")
+        var words = Set<String>()
+        while words.count < 6_000 {
+            words.insert(
+                String((0..<Int.random(in: 2...7, using: &rng)).map { _ in letters.randomElement(using: &rng)! }))
+        }
+        let sorted = words.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        var docs: [Document] = []
+        for i in stride(from: 0, to: sorted.count, by: 40) {
+            docs.append(
+                Document(id: "d\(i)", title: "", body: sorted[i..<min(i + 40, sorted.count)].joined(separator: " ")))
+        }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        var options = IndexWriterOptions()
+        options.analyzer = AnalyzerOptions(stemming: false)
+        try buildIndex(docs, at: dir.path, options: options)
+        let reader = try IndexReader(path: dir.path)
+        let terms = reader.segments[0].terms
+        // The indexed words as the analysis folds them (ё is е): the dictionary's terms, in byte order.
+        let indexed = Array(Set(sorted.flatMap { reader.analyze($0) })).sorted {
+            Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8))
+        }
+        var probes = ["нефть", "мои", "қазақ", "ожидан", "€мн", "az"]
+        for _ in 0..<30 { probes.append(indexed.randomElement(using: &rng)!) }
+        var matched = 0
+        for probe in probes {
+            let w = probe.unicodeScalars.map(\.value)
+            for k in 1...2 {
+                var found: [String] = []
+                try terms.intersect(field: UInt8(BuiltinFields.bodyField), LevenshteinDFA(word: w, maxEdits: k)) {
+                    t, _, _ in
+                    found.append(String(decoding: t, as: UTF8.self))
+                    return true
+                }
+                let expected = indexed.filter {
+                    ReferenceIndex.restrictedDamerauLevenshtein(w, $0.unicodeScalars.map(\.value)) <= k
+                }
+                #expect(found == expected, "\(probe)~\(k)")
+                matched += found.count
+            }
+        }
+        #expect(matched > 100)
+        for p in ["н.*", "[мн]о.?", "(қа|ша)[а-я]+", ".*ь", "[ә-ө].*", "€.*"] {
+            let m = try AutomatonMatcher(try TermPattern.regex(p), source: p)
+            var found: [String] = []
+            try terms.intersect(field: UInt8(BuiltinFields.bodyField), m) { t, _, _ in
+                found.append(String(decoding: t, as: UTF8.self))
+                return true
+            }
+            let icu = try NSRegularExpression(pattern: "^(?:" + p + ")$")
+            #expect(
+                found == indexed.filter { icu.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil },
+                "/\(p)/")
+        }
+    }
+
     /// `*stan` and `*stan*` test each term's bytes instead of running their automaton (`LiteralPattern`): the same
     /// terms, in the same order, over terms and surface forms, ASCII or not, in every segment.
     @Test func literalWildcardsScanAsTheirAutomatonWalks() throws {

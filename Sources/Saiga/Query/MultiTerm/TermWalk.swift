@@ -165,8 +165,13 @@ final class TermWalk<M: TermMatcher> {
             from: UnsafeRawBufferPointer(rebasing: term[0..<bytes]))
         seekCount = header + bytes + TermDictionary.encodeScalar(live!, into: seekTo + header + bytes)
         seeking = true
-        // This key shares the target's bytes up to the dead character, which is below the live one.
-        seekMatched = header + bytes
+        // This key shares the target's bytes up to the dead character, and the leading bytes of the dead and the
+        // live characters' UTF-8 (м and н are D0 BC and D0 BD): `skipsUnread` and `decide` rely on the exact count.
+        var matched = header + bytes
+        while matched < seekCount && matched &- header < term.count && term[matched &- header] == seekTo[matched] {
+            matched &+= 1
+        }
+        seekMatched = matched
         return targetInThisBlock(target) ? .skip : .stop
     }
 }
