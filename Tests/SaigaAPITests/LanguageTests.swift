@@ -136,4 +136,27 @@ import Testing
         #expect(r.schema["title"]?.language == .kazakh && r.schema["body"]?.language == .russian)
         #expect(try r.search("title:Алматы").hits.count == 1 && r.search("body:Казахстан").hits.count == 1)
     }
+
+    /// The search box in Russian and Kazakh: completions are words as written (never a stem that is no word), a
+    /// misspelling gets its word back, and fuzzy words reach Cyrillic terms.
+    @Test func searchBoxInRussianAndKazakh() throws {
+        let path = temporaryPath()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let writer = try IndexWriter(path: path)
+        try writer.add(Document(id: "1", title: "Экономика Казахстана", body: "Рост экономики Казахстана. Мои годы."))
+        try writer.add(Document(id: "2", title: "Қазақстан", body: "Қазақстанның жылдары Алматыда. Нефть."))
+        try writer.commit()
+        writer.close()
+        let reader = try IndexReader(path: path)
+        let completions = try reader.suggest("каза").completions.map(\.word)
+        #expect(completions == ["казахстана"], "\(completions)")  // not the stem казахста
+        #expect(try reader.suggest("қаза").completions.map(\.word).contains("қазақстанның"))
+        #expect(try reader.search("Казахстна").didYouMean == "казахстана")
+        #expect(try reader.search("Қазақстн").didYouMean == "қазақстан")
+        #expect(try reader.search("Казахстн~1").hits.map(\.id) == ["1"])
+        #expect(try reader.search("нефть~1").hits.map(\.id) == ["2"])
+        var tolerant = SearchOptions()
+        tolerant.typos = .auto
+        #expect(try reader.search("Казахстнаа", options: tolerant).hits.map(\.id) == ["1"])
+    }
 }

@@ -103,7 +103,7 @@ extension IndexReader {
             if let cached { return cached }
             let built = try CompletionIndex.build(
                 segments: segments, fields: rewriter.defaultFields,
-                stemming: analyzerOptions.stemming, minimumFrequency: documentCount >= 10_000 ? 2 : 1)
+                analyzers: analyzers, minimumFrequency: documentCount >= 10_000 ? 2 : 1)
             cached = built
             return built
         }

@@ -144,40 +144,56 @@ final class CompletionIndex: Sendable {
 
 extension CompletionIndex {
     /// The completion words of `fields` over `segments` (`CompletionIndex`); words seen in fewer than
-    /// `minimumFrequency` documents are left out.
+    /// `minimumFrequency` documents are left out. `analyzers` give each field's stemming: a term counts only the
+    /// documents its surface forms do not account for, so a stem that is no word (`happi`, `казахста`) drops out.
     static func build(
-        segments: [SegmentReader], fields: [Int], stemming: Bool, minimumFrequency: Int
+        segments: [SegmentReader], fields: [Int], analyzers: FieldAnalyzers, minimumFrequency: Int
     ) throws(SaigaError) -> CompletionIndex {
+        // Over all the fields: each surface form's documents, and each term's less those its surface forms account for.
+        var words: [[UInt8]: Int] = [:]
         var termFrequency: [[UInt8]: Int] = [:]
-        var surfaceFrequency: [[UInt8]: Int] = [:]
-        for seg in segments {
-            for field in fields {
+        for field in fields {
+            var surfaceFrequency: [[UInt8]: Int] = [:]
+            var fieldTerms: [[UInt8]: Int] = [:]
+            for seg in segments {
                 var f = UInt8(field)
                 try withUnsafeBytes(of: &f) { (p: UnsafeRawBufferPointer) throws(SaigaError) in
                     try seg.terms.forEachTerm(withPrefix: p) { (key: UnsafeRawBufferPointer, meta: TermMeta) in
                         if TermKey.isSurfaceForm(key) {
                             surfaceFrequency[Array(key[2...]), default: 0] += meta.docFreq
                         } else {
-                            termFrequency[Array(key[1...]), default: 0] += meta.docFreq
+                            fieldTerms[Array(key[1...]), default: 0] += meta.docFreq
                         }
                         return true
                     }
                 }
             }
-        }
-        // A term's documents that a surface form accounts for: what stemming that form gives.
-        if stemming {
-            var scratch = [UInt8](repeating: 0, count: Analyzer.maxTermBytes + 1)
-            for (word, df) in surfaceFrequency {
-                let n = scratch.withUnsafeMutableBufferPointer { buffer -> Int in
-                    for (k, b) in word.enumerated() { buffer[k] = b }
-                    return Porter2Stemmer.stem(buffer.baseAddress!, count: word.count)
+            // A term's documents that a surface form accounts for: what stemming that form gives, in the field's
+            // language (a surface form is the word as the field's analysis read it, Kazakh Latin already in
+            // Cyrillic, so analyzing it again gives its term).
+            let analyzer = analyzers[field]
+            if analyzer.stems {
+                var scratch = [UInt8](repeating: 0, count: Analyzer.maxTermBytes + 1)
+                for (word, df) in surfaceFrequency {
+                    let stem: [UInt8]
+                    if analyzer.language != .kazakh && word.allSatisfy({ $0 &- 0x61 < 26 }) {
+                        // English, the common case, without the analyzer's allocations.
+                        let n = scratch.withUnsafeMutableBufferPointer { buffer -> Int in
+                            for (k, b) in word.enumerated() { buffer[k] = b }
+                            return Porter2Stemmer.stem(buffer.baseAddress!, count: word.count)
+                        }
+                        stem = Array(scratch[0..<n])
+                    } else {
+                        let terms = analyzer.terms(String(decoding: word, as: UTF8.self))
+                        guard terms.count == 1 else { continue }
+                        stem = Array(terms[0].utf8)
+                    }
+                    if let t = fieldTerms[stem] { fieldTerms[stem] = t - df }
                 }
-                let stem = Array(scratch[0..<n])
-                if let t = termFrequency[stem] { termFrequency[stem] = t - df }
             }
+            for (word, df) in surfaceFrequency { words[word, default: 0] += df }
+            for (term, df) in fieldTerms { termFrequency[term, default: 0] += df }
         }
-        var words = surfaceFrequency
         for (term, df) in termFrequency where df > 0 { words[term, default: 0] += df }
         let kept = words.filter { $0.value >= max(1, minimumFrequency) }.map { (word: $0.key, weight: $0.value) }
             .sorted { $0.word.lexicographicallyPrecedes($1.word) }
