@@ -28,7 +28,10 @@ KK_ENDINGS = (
     "менен", "бенен", "пенен",
     "мыз", "сыз", "сыздар", "мын", "йды", "ыны", "ымен", "ыда", "ыдан", "ылар", "ыларда",
 )
-MODE = os.environ.get("AUTO_MODE", "endings")  # "russian" = plain Snowball for Cyrillic without Kazakh letters
+# "endings" (Saiga's rule); "russian": plain Snowball for Cyrillic without Kazakh letters; "russian-then-kazakh": the
+# rule issue 14 proposed, Snowball first and the Kazakh stemmer wherever the Russian stem still ends in a Kazakh suffix.
+MODE = os.environ.get("AUTO_MODE", "endings")
+KAZAKH_SUFFIXES = sorted({s for slot in kkstem.SLOTS for s, _ in slot if len(s) >= 2}, key=len, reverse=True)
 
 
 def is_kazakh(word):
@@ -42,7 +45,10 @@ def stem(word):
         return EN.stemWord(word)
     if is_kazakh(word):
         return kkstem.stem(word)
-    return RU.stemWord(word)
+    russian = RU.stemWord(word)
+    if MODE == "russian-then-kazakh" and russian.endswith(tuple(KAZAKH_SUFFIXES)):
+        return kkstem.stem(word)
+    return russian
 
 
 def main():
