@@ -208,6 +208,70 @@ import Testing
         }
     }
 
+    /// A fuzzy word keeps the 50 most similar terms; once they are found, the walk narrows to fewer edits (Lucene's
+    /// `FuzzyTermsEnum`). The terms kept, their similarity and every segment's metadata equal an exhaustive walk's,
+    /// on a dictionary dense enough that the queue fills early, over three segments, with and without a prefix.
+    @Test func narrowingFuzzyWalksKeepWhatAnExhaustiveWalkKeeps() throws {
+        var rng = SeededRandom(seed: 21)
+        let letters = Array("abcdeéмн")
+        var words = Set<String>()
+        while words.count < 4_000 {
+            words.insert(
+                String((0..<Int.random(in: 2...6, using: &rng)).map { _ in letters.randomElement(using: &rng)! }))
+        }
+        let shuffled = words.sorted().shuffled(using: &rng)
+        var docs: [Document] = []
+        for i in stride(from: 0, to: shuffled.count, by: 25) {
+            docs.append(
+                Document(
+                    id: "d\(i)", title: "", body: shuffled[i..<min(i + 25, shuffled.count)].joined(separator: " ")))
+        }
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        var options = IndexWriterOptions()
+        options.analyzer = AnalyzerOptions(stemming: false)
+        try buildIndex(docs, at: dir.path, flushAfter: [50, 110], options: options)
+        let reader = try IndexReader(path: dir.path)
+        #expect(reader.segments.count == 3)
+        var narrowed = 0
+        for prefix in [0, 1] {
+            var executor = QueryExecutor(
+                segments: reader.segments, docBases: reader.docBases, fieldStats: reader.fieldStats)
+            executor.fuzzyPrefixLength = prefix
+            for probe in ["abc", "abcde", "мнab", "éa", "ddddd", "a", "bé", "cadeб", "eeee"] {
+                let w = probe.unicodeScalars.map(\.value)
+                for k in 1...2 {
+                    let got = try executor.fuzzyExpansions(
+                        field: BuiltinFields.bodyField, word: Array(probe.utf8), maxEdits: k)
+                    // Exhaustive: every term within k edits in every segment, the 50 most similar (ties: smaller).
+                    let matcher = LevenshteinDFA(word: w, maxEdits: k, prefixLength: prefix)
+                    var all: [[UInt8]: (similarity: Float, metas: [TermMeta?])] = [:]
+                    for (s, seg) in reader.segments.enumerated() {
+                        try seg.terms.intersect(field: UInt8(BuiltinFields.bodyField), matcher) { t, meta, state in
+                            let term = Array(t)
+                            let length = String(decoding: term, as: UTF8.self).unicodeScalars.count
+                            let d = matcher.distance(state)
+                            let similarity: Float = d == 0 ? 1 : 1 - Float(d) / Float(min(length, w.count))
+                            var entry = all[term] ?? (similarity, [TermMeta?](repeating: nil, count: 3))
+                            entry.metas[s] = meta
+                            all[term] = entry
+                            return true
+                        }
+                    }
+                    let expected = all.sorted { a, b in
+                        a.value.similarity != b.value.similarity
+                            ? a.value.similarity > b.value.similarity : a.key.lexicographicallyPrecedes(b.key)
+                    }.prefix(QueryExecutor.maxFuzzyExpansions).sorted { $0.key.lexicographicallyPrecedes($1.key) }
+                    #expect(got.map(\.term) == expected.map(\.key), "\(probe)~\(k) prefix \(prefix)")
+                    #expect(got.map(\.similarity) == expected.map(\.value.similarity), "\(probe)~\(k)")
+                    #expect(got.map(\.metas) == expected.map(\.value.metas), "\(probe)~\(k)")
+                    if all.count > QueryExecutor.maxFuzzyExpansions { narrowed += 1 }
+                }
+            }
+        }
+        #expect(narrowed >= 10)  // most probes have more candidates than the queue holds
+    }
+
     /// The walk over letters of two and three UTF-8 bytes, whose encodings share leading bytes (м and н are D0 BC and
     /// D0 BD): seeks land on the first key that can match, never past it. Fuzzy words and regular expressions find
     /// exactly what a scan of every term finds.

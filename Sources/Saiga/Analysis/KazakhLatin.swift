@@ -13,7 +13,9 @@
 // - Both х and һ are `h`; it reads as х, the far more common letter (`halyq` халық).
 // - Letters may come precomposed or as a base letter and a combining mark (ä = a + U+0308).
 // - A word with any other letter (c outside ch, w, x, any other accent), a digit or an apostrophe is not Kazakh
-//   Latin: the caller keeps it as it is (`Düsseldorf` still folds to `dusseldorf` in an English text).
+//   Latin: the caller keeps it as it is. In an `auto` field only a word with a q not before u is tried, and kept
+//   only if it then has two letters only Kazakh has (`Qazaqstan`, `Qarağandy`), so `Iraq`, `Qatar` and
+//   `Düsseldorf` stay English words.
 // Letters only Russian loanwords use in Cyrillic (ц щ ъ ь э ю я ё) have no single Latin letter; a loanword written
 // with them reads back differently, so only its Cyrillic spelling finds it.
 
@@ -126,6 +128,24 @@
         case (0x69, 0x0307) where base == 0x49: return 0x438  // İ
         default: return nil
         }
+    }
+
+    /// How many letters of the Cyrillic word read from Latin (UTF-8, `word[0..<count]`) only Kazakh has and a Latin
+    /// writer can only mean as Kazakh: ә ғ қ ң ө ұ ү, from ä ğ q ñ ö ū ü (not і, which a capital I also gives).
+    @usableFromInline
+    static func kazakhOnlyLetters(_ word: UnsafeMutablePointer<UInt8>, _ count: Int) -> Int {
+        var found = 0
+        var k = 0
+        while k &+ 1 < count {
+            switch (word[k], word[k &+ 1]) {
+            case (0xD2, 0x93), (0xD2, 0x9B), (0xD2, 0xA3), (0xD2, 0xAF), (0xD2, 0xB1), (0xD3, 0x99), (0xD3, 0xA9):
+                found &+= 1
+            default:
+                break
+            }
+            k &+= 2
+        }
+        return found
     }
 
     /// Kazakh's vowels in Cyrillic: а ә е и о ө у ұ ү ы і э ю я.

@@ -15,8 +15,9 @@ enum WordLetters {
     case other
     /// a–z only.
     case latin
-    /// a–z only, with a `q` not followed by `u`: how Kazakh in Latin letters gives itself away in an English text
-    /// (`Qazaqstan`, `Aqtöbe`).
+    /// a–z only, with a `q` not followed by `u`: how Kazakh in Latin letters may give itself away in an English
+    /// text (`Qazaqstan`, `Aqtöbe`); an `auto` field reads it as Kazakh if its Cyrillic has two letters only Kazakh
+    /// has.
     case latinWithQ
     /// Russian's letters only (а–я; ё is folded to е).
     case russian
@@ -85,7 +86,8 @@ extension Analyzer {
     /// | letters | english | russian | kazakh | auto |
     /// |---|---|---|---|---|
     /// | a–z | English | English | Kazakh, read from Latin | English |
-    /// | a–z with q not before u | English | English | Kazakh, read from Latin | Kazakh, read from Latin |
+    /// | a–z with q not before u | English | English | Kazakh, read from Latin | Kazakh, read from Latin, if it then
+    /// has two letters only Kazakh has (else English) |
     /// | Russian's | none | Russian | Kazakh | Russian or Kazakh by the ending |
     /// | with a Kazakh letter | none | none | Kazakh | Kazakh |
     ///
@@ -119,7 +121,13 @@ extension Analyzer {
         if stemmer == .kazakh && (letters == .latin || letters == .latinWithQ) {
             // The second half of the scratch space is free until the surface copy below.
             let cyrillic = KazakhLatin.toCyrillic(source, sourceCount, into: word + scratchSize, capacity: scratchSize)
-            if cyrillic > 0 {
+            // In an `auto` field the word must read as unmistakably Kazakh: two letters only Kazakh has (Qazaqstan,
+            // Qarağandy, Aqtöbe), not the one q of a name an English text quotes (Iraq, Qatar).
+            let isKazakh =
+                cyrillic > 0
+                && (language == .kazakh
+                    || KazakhLatin.kazakhOnlyLetters(word + scratchSize, cyrillic) >= 2)
+            if isKazakh {
                 word.update(from: word + scratchSize, count: cyrillic)
                 n = cyrillic
             } else {

@@ -381,36 +381,46 @@ struct QueryExecutor {
 
     /// A fuzzy word's terms: the `maxFuzzyExpansions` most similar within `maxEdits` (ties: the smaller term), in
     /// term order, with their similarity and per-segment metadata.
+    ///
+    /// As Lucene's `FuzzyTermsEnum`: once the queue is full, a term with as many edits as the walk allows may be
+    /// unable to beat its bottom; the walk then goes on past the current term with the automaton of one edit fewer
+    /// (far fewer prefixes live). Each segment starts again with the edits a term before the bottom's could need,
+    /// so every segment's entry of a kept term is met. The terms kept are those of an exhaustive walk.
     func fuzzyExpansions(
         field: Int, word: [UInt8], maxEdits: Int
     ) throws(SaigaError) -> [(term: [UInt8], similarity: Float, metas: [TermMeta?])] {
         let scalars = String(decoding: word, as: UTF8.self).unicodeScalars.map(\.value)
-        let matcher = LevenshteinDFA(word: scalars, maxEdits: maxEdits, prefixLength: fuzzyPrefixLength)
-        var found: [[UInt8]: (similarity: Float, metas: [TermMeta?])] = [:]
+        var top = FuzzyTopTerms(
+            capacity: QueryExecutor.maxFuzzyExpansions, segmentCount: segments.count, wordLength: scalars.count)
+        var matchers = [LevenshteinDFA?](repeating: nil, count: maxEdits + 1)
         for (s, seg) in segments.enumerated() {
-            try seg.terms.intersect(field: UInt8(field), matcher) {
-                (
-                    term: UnsafeRawBufferPointer, meta: TermMeta, state: LevenshteinDFA.State
-                ) throws(SaigaError)
-                    -> Bool in
-                let t = Array(term)
-                if found[t] == nil {
-                    let edits = matcher.distance(state)
-                    let length = String(decoding: t, as: UTF8.self).unicodeScalars.count
-                    let similarity: Float =
-                        edits == 0 ? 1 : 1 - Float(edits) / Float(min(length, scalars.count))
-                    found[t] = (similarity, Array(repeating: nil, count: segments.count))
+            var edits = top.competitiveEdits(maxEdits, pastBottom: false)
+            var after: [UInt8]?
+            while true {
+                let matcher =
+                    matchers[edits]
+                    ?? LevenshteinDFA(word: scalars, maxEdits: edits, prefixLength: fuzzyPrefixLength)
+                matchers[edits] = matcher
+                var narrowed = false
+                try seg.terms.intersect(field: UInt8(field), matcher, after: after) {
+                    (
+                        term: UnsafeRawBufferPointer, meta: TermMeta, state: LevenshteinDFA.State
+                    ) throws(SaigaError)
+                        -> Bool in
+                    top.offer(term, edits: matcher.distance(state), meta: meta, segment: s)
+                    guard top.isFull else { return true }
+                    let fewer = top.competitiveEdits(edits, pastBottom: top.isAtOrPastBottom(term))
+                    guard fewer < edits else { return true }
+                    edits = fewer
+                    after = Array(term)
+                    narrowed = true
+                    return false
                 }
-                found[t]!.metas[s] = meta
-                return true
+                if !narrowed { break }
             }
         }
-        let chosen = found.sorted { a, b in
-            a.value.similarity != b.value.similarity
-                ? a.value.similarity > b.value.similarity : a.key.lexicographicallyPrecedes(b.key)
-        }.prefix(QueryExecutor.maxFuzzyExpansions)
-        return chosen.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map {
-            (term: $0.key, similarity: $0.value.similarity, metas: $0.value.metas)
+        return top.entries.sorted { $0.term.lexicographicallyPrecedes($1.term) }.map {
+            (term: $0.term, similarity: $0.similarity, metas: $0.metas)
         }
     }
 

@@ -490,21 +490,26 @@ extension TermDictionary {
                     // (its field and marker bytes, the first two, are its predecessor's: so is its positions flag).
                     if i > 0, let shared = keys.peekShared(), shared >= 2, visitor.skipsUnread(shared: shared) {
                         try keys.skip(into: key)
-                        if hasPositions & (1 << UInt64(i - 1)) != 0 { hasPositions |= 1 << UInt64(i) }
+                        hasPositions |= (hasPositions &>> UInt64(i &- 1) & 1) &<< UInt64(i)
                         continue
                     }
                     let shared = try keys.next(into: key)
                     let k = UnsafeRawBufferPointer(start: key.baseAddress!, count: keys.length)
-                    // (Whether the key has positions: its field's flag, unless it is a surface form.)
-                    if Int(k[0]) != positionsField {
-                        positionsField = Int(k[0])
-                        fieldPositions = TermKey.fieldHasPositions(k[0], fieldHasPositions)
+                    // (Whether the key has positions: its field's flag, unless it is a surface form; a key sharing its
+                    // first two bytes with the one before has that one's.)
+                    if i > 0 && shared >= 2 {
+                        hasPositions |= (hasPositions &>> UInt64(i &- 1) & 1) &<< UInt64(i)
+                    } else {
+                        if Int(k[0]) != positionsField {
+                            positionsField = Int(k[0])
+                            fieldPositions = TermKey.fieldHasPositions(k[0], fieldHasPositions)
+                        }
+                        if fieldPositions && !TermKey.isSurfaceForm(k) { hasPositions |= 1 &<< UInt64(i) }
                     }
-                    if fieldPositions && !TermKey.isSurfaceForm(k) { hasPositions |= 1 << UInt64(i) }
                     switch visitor.decide(k, index: i, shared: i == 0 ? 0 : shared) {
                     case .skip: continue
                     case .take:
-                        taken |= 1 << UInt64(i)
+                        taken |= 1 &<< UInt64(i)
                         lastTaken = i
                     case .stop: return
                     }
@@ -512,8 +517,8 @@ extension TermDictionary {
             }
             guard lastTaken >= 0 else { return }
             for i in 0...lastTaken {
-                let m = try metaReader.next(positions: hasPositions & (1 << UInt64(i)) != 0)
-                if taken & (1 << UInt64(i)) != 0, try !deliver(&visitor, i, m) { return }
+                let m = try metaReader.next(positions: hasPositions & (1 &<< UInt64(i)) != 0)
+                if taken & (1 &<< UInt64(i)) != 0, try !deliver(&visitor, i, m) { return }
             }
         } catch let e as SaigaError {
             throw e

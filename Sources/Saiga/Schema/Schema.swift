@@ -70,9 +70,10 @@ public struct Schema: Sendable, Hashable {
         /// Kazakh for Cyrillic words; Latin words written in the Kazakh Latin alphabet of 2021 are read as their
         /// Cyrillic spelling first (`Qazaqstan` is `қазақстан`), other Latin words get English.
         case kazakh
-        /// Chosen per word by its letters: English for Latin words (Kazakh for a Latin word with a `q` not followed
-        /// by `u`), Kazakh for Cyrillic words with a letter only Kazakh has (ә ғ қ ң ө ұ ү һ і), and Russian for
-        /// other Cyrillic words unless they end as only Kazakh words do. The default.
+        /// Chosen per word by its letters: English for Latin words (but Kazakh for one that reads in Cyrillic with
+        /// two letters only Kazakh has, `Qazaqstan`), Kazakh for Cyrillic words with a letter only Kazakh has
+        /// (ә ғ қ ң ө ұ ү һ і), and Russian for other Cyrillic words unless they end as only Kazakh words do. The
+        /// default.
         case auto
     }
 

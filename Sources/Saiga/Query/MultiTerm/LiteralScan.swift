@@ -102,11 +102,19 @@ private struct LiteralVisitor: KeyWalkVisitor {
         if !reached {
             if first.withUnsafeBytes({ compareBytes(key, $0) }) < 0 { return .skip }
             reached = true
+        } else if index > 0 && shared >= header {
+            // The same field (and marker) bytes as the key before, which belonged to the walk: so does this one.
+            return decideTerm(key)
         }
         guard TermKey.continuesWalk(key, field: field, surfaceForms: surfaceForms) else {
             finished = true
             return .stop
         }
+        return decideTerm(key)
+    }
+
+    @inline(__always)
+    private mutating func decideTerm(_ key: UnsafeRawBufferPointer) -> TermDictionary.KeyDecision {
         let term = UnsafeRawBufferPointer(rebasing: key[header...])
         guard pattern.matches(term) else { return .skip }
         taken.append(Array(term))

@@ -33,14 +33,14 @@ extension TermDictionary {
     /// accept and their neighbours, not at every term.
     ///
     /// With `surfaceForms`, it walks the field's surface forms instead (`TermKey`), and `body` gets the words
-    /// without their marker; without, it never sees them.
+    /// without their marker; without, it never sees them. With `after`, it starts past that term.
     func intersect<M: TermMatcher>(
-        field: UInt8, surfaceForms: Bool = false, _ matcher: M,
+        field: UInt8, surfaceForms: Bool = false, _ matcher: M, after: [UInt8]? = nil,
         _ body: (UnsafeRawBufferPointer, TermMeta, M.State) throws(SaigaError) -> Bool
     ) throws(SaigaError) {
         var visitor = WalkVisitor(
-            walk: TermWalk(matcher: matcher, field: field, surfaceForms: surfaceForms), matcher: matcher,
-            dictionary: self)
+            walk: TermWalk(matcher: matcher, field: field, surfaceForms: surfaceForms, after: after),
+            matcher: matcher, dictionary: self)
         try walkKeys(from: blockIndex(atOrBefore: visitor.walk.target), &visitor) {
             (taken: (term: [UInt8], state: M.State), meta: TermMeta) throws(SaigaError) -> Bool in
             try withBytes(taken.term) { (t: UnsafeRawBufferPointer) throws(SaigaError) -> Bool in

@@ -31,11 +31,12 @@ final class TermWalk<M: TermMatcher> {
     /// Set when no later key can match: the walk is over.
     @exclusivity(unchecked) var stop = false
 
-    init(matcher: M, field: UInt8, surfaceForms: Bool) {
+    /// - Parameter after: start past this term (the walk resumes there with another matcher), not at the first.
+    init(matcher: M, field: UInt8, surfaceForms: Bool, after: [UInt8]? = nil) {
         self.field = field
         header = surfaceForms ? 2 : 1
         // A term has at most `maxKeyBytes` bytes, so at most that many scalars above the start.
-        let capacity = TermDictionary.maxKeyBytes + 2
+        let capacity = TermDictionary.maxKeyBytes + 3
         states = .allocate(capacity: capacity)
         ends = .allocate(capacity: capacity)
         levelAt = .allocate(capacity: capacity)
@@ -45,7 +46,11 @@ final class TermWalk<M: TermMatcher> {
         ends[0] = 0
         levelAt[0] = 0
         // The walk starts at the field's terms (after its surface forms, which sort first) or at its surface forms.
-        let start = TermKey.walkStart(field: field, surfaceForms: surfaceForms)
+        var start = TermKey.walkStart(field: field, surfaceForms: surfaceForms)
+        if let after {
+            // The smallest key past `after`'s: no term holds a 0x00 byte.
+            start = Array(start.prefix(header)) + after.prefix(TermDictionary.maxKeyBytes) + [0]
+        }
         for (i, b) in start.enumerated() { seekTo[i] = b }
         seekCount = start.count
     }
