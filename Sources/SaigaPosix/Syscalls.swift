@@ -31,6 +31,7 @@ private func sysOpenAt(_ dir: CInt, _ name: UnsafePointer<CChar>, _ flags: CInt,
 }
 private let sysUnlinkAt = unlinkat
 private let sysRenameAt = renameat
+private let sysLinkAt = linkat
 private let sysFstatAt = fstatat
 
 /// An operating-system error: the failing call, the path or object it concerned, and errno.
@@ -180,6 +181,17 @@ package enum Sys {
         guard name.withCString({ sysUnlinkAt(directory, $0, 0) }) == 0 else {
             throw SystemError(call: "unlink", path: path, errno: Glibc.errno)
         }
+    }
+
+    /// Makes `to` in directory `toDirectory` a hard link to `from` in `fromDirectory` (`linkat`, not following a
+    /// symbolic link).
+    @inline(never)
+    package static func linkAt(
+        _ fromDirectory: CInt, _ from: String, _ toDirectory: CInt, _ to: String, path: String
+    ) throws(SystemError) {
+        guard isPlainName(from), isPlainName(to) else { throw SystemError(call: "link", path: path, errno: EINVAL) }
+        let rc = from.withCString { f in to.withCString { t in sysLinkAt(fromDirectory, f, toDirectory, t, 0) } }
+        guard rc == 0 else { throw SystemError(call: "link", path: path, errno: Glibc.errno) }
     }
 
     /// Renames `from` to `to`, both in `directory` (the corresponding C function is `renameat`).

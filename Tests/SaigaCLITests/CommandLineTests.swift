@@ -30,6 +30,7 @@ struct CommandLineTests {
         "delete": ["--index DIR", "--query QUERY", "--quiet"],
         "merge": ["--index DIR", "--max-segments N", "--quiet"],
         "check": ["--index DIR", "--json", "--repair"],
+        "backup": ["--index DIR", "--copy", "--no-check", "--json", "--quiet"],
         "eval": [
             "--qrels FILE", "--run FILE", "--queries FILE", "--index DIR", "--query-syntax", "--depth N",
             "--boost FIELD^N", "--k1 X", "--b Y", "--measures LIST", "--per-query", "--complete", "--write-run FILE",

@@ -17,7 +17,8 @@ enum Help {
         [
             IndexCommand.self, SearchCommand.self, SuggestCommand.self, AnalyzeCommand.self, StatsCommand.self,
             DeleteCommand.self,
-            MergeCommand.self, CheckCommand.self, EvalCommand.self, SchemaCommand.self, ServeCommand.self,
+            MergeCommand.self, CheckCommand.self, BackupCommand.self, EvalCommand.self, SchemaCommand.self,
+            ServeCommand.self,
             HelpCommand.self,
             VersionCommand.self,
         ]

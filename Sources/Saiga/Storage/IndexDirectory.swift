@@ -136,6 +136,53 @@ final class IndexDirectory: Sendable {
         return try MappedFile(fd: fd, status: status, path: file(name), expected: expected)
     }
 
+    /// Opens the regular file `name` for reading and returns its descriptor (the caller closes it): what a backup
+    /// holds so that a file a writer deletes meanwhile can still be copied. A missing file, a symbolic link or
+    /// anything but a regular file is `corruptIndex`.
+    func openForCopy(_ name: String) throws(SaigaError) -> (fd: CInt, size: Int) {
+        let (fd, status) = try openRegularFile(
+            name, O_RDONLY, symlink: "index files must be regular files (not followed)", notRegular: "")
+        return (fd, status.size)
+    }
+
+    /// Makes `name` in `destination` a hard link to `name` here.
+    func link(_ name: String, into destination: IndexDirectory) throws(SystemError) {
+        try Sys.linkAt(fd, name, destination.fd, name, path: destination.file(name))
+    }
+
+    /// Writes a new file `name` holding `size` bytes read from `source` (an open descriptor), and fsyncs it.
+    func copy(from source: CInt, size: Int, sourcePath: String, to name: String) throws(SaigaError) {
+        let out: CInt
+        do { out = try Sys.openAt(fd, name, O_WRONLY | O_CREAT | O_EXCL, mode: 0o644) } catch {
+            throw .system(SystemError(call: "create", path: file(name), errno: error.errno))
+        }
+        defer { Sys.close(out) }
+        let chunk = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+        defer { buffer.deallocate() }
+        var offset = 0
+        do {
+            while offset < size {
+                let n = try Sys.preadFully(source, buffer, min(chunk, size - offset), at: offset, path: sourcePath)
+                guard n > 0 else { throw SaigaError.corrupt(sourcePath, "file shorter than its size", offset: offset) }
+                try Sys.writeAll(out, UnsafeRawBufferPointer(start: buffer, count: n), path: file(name))
+                offset += n
+            }
+            try Sys.fsync(out, path: file(name))
+        } catch let e as SystemError {
+            throw .system(e)
+        } catch let e as SaigaError {
+            throw e
+        } catch {
+            throw .system(SystemError(call: "copy", path: file(name), errno: EIO))
+        }
+    }
+
+    /// Removes `name` if it is there (a failed backup's files).
+    func removeIfPresent(_ name: String) {
+        try? Sys.unlinkAt(fd, name, path: file(name))
+    }
+
     /// Opens `name` (never following a symbolic link, never blocking on a FIFO) and returns the descriptor and its
     /// status; anything but a regular file is `corruptIndex`, the message ending with `symlink` or `notRegular`.
     private func openRegularFile(
