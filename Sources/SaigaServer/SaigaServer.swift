@@ -55,13 +55,14 @@ public final class SaigaServer: Sendable {
         let allowed = max(1, fileLimit - 64)
         maxConnections = min(configuration.maxConnections, allowed)
         let logging = configuration.logging
+        let format = configuration.logFormat
         if maxConnections < configuration.maxConnections && logging {
-            Posix.writeStderr(
-                "saiga serve: lowering the connection limit from \(configuration.maxConnections) to "
-                    + "\(maxConnections): the open-file limit (RLIMIT_NOFILE) is \(fileLimit)")
+            SaigaServer.emit(
+                "lowering the connection limit from \(configuration.maxConnections) to "
+                    + "\(maxConnections): the open-file limit (RLIMIT_NOFILE) is \(fileLimit)", format: format)
         }
         holder = try IndexHolder(path: indexPath, verifyAll: configuration.verifyChecksums) { line in
-            if logging { Posix.writeStderr("saiga serve: " + line) }
+            if logging { SaigaServer.emit(line, format: format) }
         }
         do {
             wakeFD = try Posix.eventFD()
@@ -140,8 +141,32 @@ public final class SaigaServer: Sendable {
 
     func requestStop() { state.withLock { $0.stopRequested = true } }
 
+    /// Writes `message` to the server's log, in its format (for the tool's own notices, such as the startup line).
+    public func logNotice(_ message: String) { log(message) }
+
     func log(_ line: @autoclosure () -> String) {
-        if configuration.logging { Posix.writeStderr("saiga serve: " + line()) }
+        guard configuration.logging else { return }
+        SaigaServer.emit(line(), format: configuration.logFormat)
+    }
+
+    /// Writes one log line to stderr in `format`.
+    static func emit(_ message: String, format: ServerConfiguration.LogFormat) {
+        switch format {
+        case .text: Posix.writeStderr("saiga serve: " + message)
+        case .json: Posix.writeStderr(LogLine.json(message: message, fields: []))
+        }
+    }
+
+    /// A structured event: `message` as a text line, or a JSON object with `event` and `fields` (values already
+    /// JSON: numbers, or strings quoted with `LogLine.quoted`).
+    func logEvent(_ event: String, _ message: @autoclosure () -> String, fields: [(String, String)]) {
+        guard configuration.logging else { return }
+        switch configuration.logFormat {
+        case .text: Posix.writeStderr("saiga serve: " + message())
+        case .json:
+            Posix.writeStderr(
+                LogLine.json(message: message(), fields: [("event", LogLine.quoted(event))] + fields))
+        }
     }
 }
 
@@ -156,3 +181,49 @@ extension Posix {
 #if canImport(Glibc)
     import Glibc
 #endif
+
+/// The JSON form of a log line (no Foundation: the server formats its own).
+enum LogLine {
+    /// `{"time": "<RFC 3339 UTC, milliseconds>", "message": "...", fields...}` (the caller ends the line).
+    static func json(message: String, fields: [(String, String)]) -> String {
+        var line = "{\"time\":" + quoted(now()) + ",\"message\":" + quoted(message)
+        for (key, value) in fields { line += "," + quoted(key) + ":" + value }
+        return line + "}"
+    }
+
+    /// `text` as a JSON string: quotes, backslashes and control characters escaped.
+    static func quoted(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// The current time, `2026-12-05T14:10:00.123Z`.
+    static func now() -> String {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        var seconds = ts.tv_sec
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let millis = Int(ts.tv_nsec / 1_000_000)
+        let ms = millis < 10 ? "00\(millis)" : millis < 100 ? "0\(millis)" : "\(millis)"
+        return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T\(two(parts.tm_hour)):"
+            + "\(two(parts.tm_min)):\(two(parts.tm_sec)).\(ms)Z"
+    }
+}

@@ -47,6 +47,17 @@ public struct ServerConfiguration: Sendable {
     public var spinMicroseconds: Int = 500
     /// Log connection events and errors to stderr. Default true.
     public var logging: Bool = true
+    /// How log lines are written: `.text` (`saiga serve: …`, the default) or `.json` (one JSON object per line,
+    /// with `time` and `message`, and the fields of structured events such as slow queries).
+    public var logFormat: LogFormat = .text
+    /// Log every search that takes at least this many milliseconds (the query, its time and its total; never the
+    /// token). nil: no slow-query log (the default).
+    public var slowQueryMilliseconds: Double?
+
+    /// The form of the server's log lines.
+    public enum LogFormat: String, Sendable, CaseIterable {
+        case text, json
+    }
 
     public init() {}
 

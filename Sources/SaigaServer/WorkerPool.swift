@@ -34,7 +34,11 @@ final class WorkerPool: Sendable {
     let count: Int
     private let maxFrameLength: Int
 
+    /// `ServerConfiguration.slowQueryMilliseconds` in nanoseconds.
+    private let slowQueryNanos: UInt64?
+
     init(server: SaigaServer, workers: Int, wakeFD: Int32) {
+        self.slowQueryNanos = server.configuration.slowQueryMilliseconds.map { UInt64(max(0, $0) * 1_000_000) }
         self.server = server
         self.count = workers
         self.maxFrameLength = server.configuration.maxFrameLength
@@ -81,7 +85,12 @@ final class WorkerPool: Sendable {
             var outcome = ConnectionOutput.WriteOutcome.closed
             // A connection closed while its requests waited costs no more searches.
             if !output.isClosed {
+                let started = Sys.monotonicNanos()
                 let response = RequestHandler.handle(job.request, reader: job.reader)
+                if let slow = slowQueryNanos, case .search(let search) = job.request {
+                    let elapsed = Sys.monotonicNanos() &- started
+                    if elapsed >= slow { logSlowQuery(search, response, nanos: elapsed, connection: output.connection) }
+                }
                 if case .error(let e) = response { server.log("connection \(output.connection): \(e)") }
                 var frame = response.frame(requestID: job.requestID).encoded()
                 if frame.count - Frame.lengthSize > maxFrameLength {
@@ -107,5 +116,28 @@ final class WorkerPool: Sendable {
                 Posix.signalEvent(wakeFD)
             }
         }
+    }
+
+    /// One line for a search at or over `ServerConfiguration.slowQueryMilliseconds`: its time, connection, total and
+    /// query (at most 1,000 bytes of it; never the token).
+    private func logSlowQuery(_ search: SearchRequest, _ response: Response, nanos: UInt64, connection: UInt64) {
+        let ms = Double(nanos) / 1e6
+        let rounded = (ms * 1000).rounded() / 1000
+        var query = search.query
+        if query.utf8.count > 1000 { query = String(decoding: query.utf8.prefix(1000), as: UTF8.self) + "…" }
+        var total = "null"
+        var outcome = "ok"
+        switch response {
+        case .results(let r): total = "\(r.total)"
+        case .error(let e): outcome = "\(e.code)"
+        default: break
+        }
+        server.logEvent(
+            "slow_query",
+            "slow query: \(rounded) ms, connection \(connection), total \(total), \(outcome): \(LogLine.quoted(query))",
+            fields: [
+                ("ms", "\(rounded)"), ("connection", "\(connection)"), ("total", total),
+                ("outcome", LogLine.quoted(outcome)), ("query", LogLine.quoted(query)),
+            ])
     }
 }

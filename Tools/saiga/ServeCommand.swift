@@ -60,6 +60,10 @@ extension OptionSpec {
         help: """
             at SIGINT/SIGTERM, wait up to S seconds for in-flight requests (default \(Int(ServeCommand.defaults.drainTimeout.inSeconds)))
             """)
+    fileprivate static let slowQueryMs = OptionSpec(
+        "slow-query-ms", "N", help: "log each search taking N ms or more (time, total, query)")
+    fileprivate static let logFormat = OptionSpec(
+        "log-format", "text|json", help: "log as text (default) or one JSON object per line")
     fileprivate static let spinUs = OptionSpec(
         "spin-us", "N",
         help: """
@@ -97,7 +101,7 @@ enum ServeCommand: Command {
             .token.help("the token clients must send in HELLO (default: $SAIGA_TOKEN; required off loopback)"),
             .quiet.help("do not log connection events and errors to stderr"), .noVerify, .maxConnections,
             .maxInFlight, .maxFrameBytes, .maxBufferedBytes, .idleTimeout, .readTimeout, .handshakeTimeout,
-            .reloadInterval, .drainTimeout, .spinUs,
+            .reloadInterval, .drainTimeout, .spinUs, .slowQueryMs, .logFormat,
         ])
 
     static func run(_ args: Arguments) throws -> Int32 {
@@ -135,6 +139,16 @@ enum ServeCommand: Command {
                 2 * config.maxFrameLength),
             range: (config.maxFrameLength + Frame.lengthSize)...(1 << 40))
         config.logging = !args.flag(.quiet)
+        if let v = try args.float(.slowQueryMs) {
+            guard v >= 0 && v <= 3_600_000 else { throw UsageError("--slow-query-ms must be 0 to 3600000") }
+            config.slowQueryMilliseconds = Double(v)
+        }
+        if let f = args.value(.logFormat) {
+            guard let format = ServerConfiguration.LogFormat(rawValue: f) else {
+                throw UsageError("--log-format must be text or json, not '\(f)'")
+            }
+            config.logFormat = format
+        }
         config.verifyChecksums = !args.flag(.noVerify)
         config.handleSignals = true
 
@@ -142,11 +156,9 @@ enum ServeCommand: Command {
         let server = try SaigaServer(indexPath: index, configuration: config)
         try server.start()
         Terminal.out("listening on \(server.boundAddress)")
-        if config.logging {
-            Terminal.err(
-                "saiga serve: serving \(index) (commit \(server.generation)) with \(config.workers) workers, "
-                    + "at most \(server.maxConnections) connections")
-        }
+        server.logNotice(
+            "serving \(index) (commit \(server.generation)) with \(config.workers) workers, "
+                + "at most \(server.maxConnections) connections")
         server.waitUntilStopped()
         return 0
     }
