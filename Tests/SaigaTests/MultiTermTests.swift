@@ -152,6 +152,19 @@ import Testing
         func accepts(_ s: M.State) -> Bool { inner.accepts(s) }
     }
 
+    /// An index without stemming whose body terms are `words` (documents of 40 words each), in one segment.
+    static func unstemmedIndex(of words: [String], at path: String) throws -> IndexReader {
+        var docs: [Document] = []
+        for i in stride(from: 0, to: words.count, by: 40) {
+            docs.append(
+                Document(id: "d\(i)", title: "", body: words[i..<min(i + 40, words.count)].joined(separator: " ")))
+        }
+        var options = IndexWriterOptions()
+        options.analyzer = AnalyzerOptions(stemming: false)
+        try buildIndex(docs, at: path, options: options)
+        return try IndexReader(path: path)
+    }
+
     @Test func theDictionaryWalkSkipsWhatCannotMatch() throws {
         var rng = SeededRandom(seed: 99)
         let letters = Array("abcdefghijklmnopqrstuvwxyz")
@@ -161,18 +174,9 @@ import Testing
                 String((0..<Int.random(in: 3...10, using: &rng)).map { _ in letters.randomElement(using: &rng)! }))
         }
         let sorted = words.sorted()
-        // Documents of 40 words each, so that every word is a term of the body.
-        var docs: [Document] = []
-        for i in stride(from: 0, to: sorted.count, by: 40) {
-            docs.append(
-                Document(id: "d\(i)", title: "", body: sorted[i..<min(i + 40, sorted.count)].joined(separator: " ")))
-        }
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
-        var options = IndexWriterOptions()
-        options.analyzer = AnalyzerOptions(stemming: false)
-        try buildIndex(docs, at: dir.path, options: options)
-        let reader = try IndexReader(path: dir.path)
+        let reader = try Self.unstemmedIndex(of: sorted, at: dir.path)
         let terms = reader.segments[0].terms
         let totalCharacters = sorted.reduce(0) { $0 + $1.count }
         for probe in ["steppe", "qwerty", "abc", sorted[777], sorted[12_345]] {
@@ -284,17 +288,9 @@ import Testing
                 String((0..<Int.random(in: 2...7, using: &rng)).map { _ in letters.randomElement(using: &rng)! }))
         }
         let sorted = words.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
-        var docs: [Document] = []
-        for i in stride(from: 0, to: sorted.count, by: 40) {
-            docs.append(
-                Document(id: "d\(i)", title: "", body: sorted[i..<min(i + 40, sorted.count)].joined(separator: " ")))
-        }
         let dir = TemporaryDirectory()
         defer { dir.cleanup() }
-        var options = IndexWriterOptions()
-        options.analyzer = AnalyzerOptions(stemming: false)
-        try buildIndex(docs, at: dir.path, options: options)
-        let reader = try IndexReader(path: dir.path)
+        let reader = try Self.unstemmedIndex(of: sorted, at: dir.path)
         let terms = reader.segments[0].terms
         // The indexed words as the analysis folds them (ё is е): the dictionary's terms, in byte order.
         let indexed = Array(Set(sorted.flatMap { reader.analyze($0) })).sorted {

@@ -1,5 +1,6 @@
 import Saiga
 import SaigaPosix
+import SaigaWire
 import Synchronization
 
 #if canImport(Glibc)
@@ -130,23 +131,7 @@ enum Terminal {
 
 /// Minimal JSON writing: enough for our flat result objects, with correct string escaping.
 enum JSON {
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let h = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ s: String) -> String { JSONText.quoted(s) }
 
     /// A float as JSON: shortest round-trip representation.
     static func number(_ f: Float) -> String { f.isFinite ? "\(f)" : "0" }
