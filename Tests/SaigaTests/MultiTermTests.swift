@@ -152,6 +152,26 @@ import Testing
         func accepts(_ s: M.State) -> Bool { inner.accepts(s) }
     }
 
+    /// Each regular expression's dictionary walk over the body's terms finds exactly the `words` (the body's terms,
+    /// in byte order) that ICU matches whole.
+    static func expectRegexWalksMatchICU(
+        _ patterns: [String], _ terms: TermDictionary, _ words: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
+        for p in patterns {
+            let m = try AutomatonMatcher(try TermPattern.regex(p), source: p)
+            var found: [String] = []
+            try terms.intersect(field: UInt8(BuiltinFields.bodyField), m) { t, _, _ in
+                found.append(String(decoding: t, as: UTF8.self))
+                return true
+            }
+            let icu = try NSRegularExpression(pattern: "^(?:" + p + ")$")
+            #expect(
+                found == words.filter { icu.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil },
+                "/\(p)/", sourceLocation: sourceLocation)
+        }
+    }
+
     /// An index without stemming whose body terms are `words` (documents of 40 words each), in one segment.
     static func unstemmedIndex(of words: [String], at path: String) throws -> IndexReader {
         var docs: [Document] = []
@@ -198,18 +218,7 @@ import Testing
             }
         }
         // A regular expression and a wildcard walk the same way, and agree with a scan.
-        for p in ["ab.*", "[xyz]q.?", "(mo|na)r[a-e]+", ".*zz"] {
-            let m = try AutomatonMatcher(try TermPattern.regex(p), source: p)
-            var found: [String] = []
-            try terms.intersect(field: UInt8(BuiltinFields.bodyField), m) { t, _, _ in
-                found.append(String(decoding: t, as: UTF8.self))
-                return true
-            }
-            let icu = try NSRegularExpression(pattern: "^(?:" + p + ")$")
-            #expect(
-                found == sorted.filter { icu.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil },
-                "/\(p)/")
-        }
+        try Self.expectRegexWalksMatchICU(["ab.*", "[xyz]q.?", "(mo|na)r[a-e]+", ".*zz"], terms, sorted)
     }
 
     /// A fuzzy word keeps the 50 most similar terms; once they are found, the walk narrows to fewer edits (Lucene's
@@ -316,18 +325,7 @@ import Testing
             }
         }
         #expect(matched > 100)
-        for p in ["н.*", "[мн]о.?", "(қа|ша)[а-я]+", ".*ь", "[ә-ө].*", "€.*"] {
-            let m = try AutomatonMatcher(try TermPattern.regex(p), source: p)
-            var found: [String] = []
-            try terms.intersect(field: UInt8(BuiltinFields.bodyField), m) { t, _, _ in
-                found.append(String(decoding: t, as: UTF8.self))
-                return true
-            }
-            let icu = try NSRegularExpression(pattern: "^(?:" + p + ")$")
-            #expect(
-                found == indexed.filter { icu.firstMatch(in: $0, range: NSRange($0.startIndex..., in: $0)) != nil },
-                "/\(p)/")
-        }
+        try Self.expectRegexWalksMatchICU(["н.*", "[мн]о.?", "(қа|ша)[а-я]+", ".*ь", "[ә-ө].*", "€.*"], terms, indexed)
     }
 
     /// `*stan` and `*stan*` test each term's bytes instead of running their automaton (`LiteralPattern`): the same
