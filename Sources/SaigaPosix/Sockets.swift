@@ -173,6 +173,16 @@ package enum Posix {
         }
     }
 
+    /// Waits up to `milliseconds` for `fd` to be readable (`POLLIN`) or writable (`POLLOUT`); false on a timeout.
+    package static func waitReady(_ fd: Int32, readable: Bool, milliseconds: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(readable ? POLLIN : POLLOUT), revents: 0)
+        while true {
+            let r = Glibc.poll(&p, 1, milliseconds)
+            if r >= 0 { return r > 0 }
+            if errno != EINTR { return true }  // let the read or write report the error
+        }
+    }
+
     /// Writes to a non-blocking socket without raising SIGPIPE.
     package static func write(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> IOResult {
         while true {

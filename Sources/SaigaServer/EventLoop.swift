@@ -218,6 +218,7 @@ final class EventLoop: @unchecked Sendable {
             }
             c.interest = Posix.Epoll.readable | Posix.Epoll.peerClosed
             connections[id] = c
+            server.metrics.connections.add(1, ordering: .relaxed)
             server.log("connection \(id) from \(c.peer)")
         }
     }
@@ -281,6 +282,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func close(_ c: Connection, reason: String) {
         guard connections.removeValue(forKey: c.id) != nil else { return }
+        server.metrics.connections.subtract(1, ordering: .relaxed)
         totalBuffered -= c.accountedBytes
         c.accountedBytes = 0
         if c.interest != 0 { Posix.epollRemove(epoll, c.fd) }
@@ -566,6 +568,7 @@ final class EventLoop: @unchecked Sendable {
             do {
                 if let g = try holder.reload(force: force) {
                     server.log("reloaded the index: now at commit \(g) (\(reason))")
+                    server.metrics.reloads.add(1, ordering: .relaxed)
                 }
             } catch {
                 server.log("reload failed, still serving commit \(holder.reader.generation): \(error)")

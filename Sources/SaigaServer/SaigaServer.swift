@@ -13,6 +13,8 @@ import Synchronization
 public final class SaigaServer: Sendable {
     public let configuration: ServerConfiguration
     let holder: IndexHolder
+    /// The counters `/metrics` reports.
+    let metrics = ServerMetrics()
     private let state = Mutex<State>(State())
     private let stopped = Mutex<Bool>(false)
     private let stoppedSignal = Atomic<Bool>(false)
@@ -21,6 +23,7 @@ public final class SaigaServer: Sendable {
 
     private struct State {
         var bound: String = ""
+        var httpBound: String?
         var started = false
         var stopRequested = false
         var reloadRequested = false
@@ -75,6 +78,10 @@ public final class SaigaServer: Sendable {
 
     /// "HOST:PORT" actually bound (with port 0, the port the kernel chose). Empty before `start()`.
     public var boundAddress: String { state.withLock { $0.bound } }
+    /// The HTTP listener's address (`host:port`), when `ServerConfiguration.httpHost` is set.
+    public var httpAddress: String? { state.withLock { $0.httpBound } }
+    /// Whether the server has stopped (its HTTP listener then closes).
+    var isStopped: Bool { stoppedSignal.load(ordering: .acquiring) }
 
     /// The generation of the commit new requests run against.
     public var generation: UInt64 { holder.reader.generation }
@@ -102,6 +109,11 @@ public final class SaigaServer: Sendable {
             loop = EventLoop(server: self, listener: fd, epoll: ep, wakeFD: wakeFD, signalFD: signalFD)
             try loop.register()
         } catch { throw .system(error) }
+        if let host = configuration.httpHost {
+            let http = try HTTPListener(server: self, host: host, port: configuration.httpPort)
+            state.withLock { $0.httpBound = http.bound }
+            Sys.spawnThread { http.run() }
+        }
         Sys.spawnThread { loop.run() }
         holder.verifyInBackground()
         holder.prepareSuggestionsInBackground(holder.reader)

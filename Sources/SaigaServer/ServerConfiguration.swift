@@ -47,6 +47,10 @@ public struct ServerConfiguration: Sendable {
     public var spinMicroseconds: Int = 500
     /// Log connection events and errors to stderr. Default true.
     public var logging: Bool = true
+    /// Also serve HTTP on this host and port (`HTTPListener`: `/health` and `/metrics` for operators' tools); nil:
+    /// no HTTP (the default). A non-loopback host needs the token, as the protocol does.
+    public var httpHost: String?
+    public var httpPort: Int = 0
     /// How log lines are written: `.text` (`saiga serve: …`, the default) or `.json` (one JSON object per line,
     /// with `time` and `message`, and the fields of structured events such as slow queries).
     public var logFormat: LogFormat = .text

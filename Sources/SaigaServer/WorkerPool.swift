@@ -87,9 +87,16 @@ final class WorkerPool: Sendable {
             if !output.isClosed {
                 let started = Sys.monotonicNanos()
                 let response = RequestHandler.handle(job.request, reader: job.reader)
-                if let slow = slowQueryNanos, case .search(let search) = job.request {
-                    let elapsed = Sys.monotonicNanos() &- started
-                    if elapsed >= slow { logSlowQuery(search, response, nanos: elapsed, connection: output.connection) }
+                let elapsed = Sys.monotonicNanos() &- started
+                if case .error(let e) = response {
+                    // The code's name as a label value: `invalid_query`.
+                    let code = "\(e.code)".split(separator: " ").joined(separator: "_")
+                    server.metrics.record(job.request, nanos: elapsed, error: code)
+                } else {
+                    server.metrics.record(job.request, nanos: elapsed, error: nil)
+                }
+                if let slow = slowQueryNanos, case .search(let search) = job.request, elapsed >= slow {
+                    logSlowQuery(search, response, nanos: elapsed, connection: output.connection)
                 }
                 if case .error(let e) = response { server.log("connection \(output.connection): \(e)") }
                 var frame = response.frame(requestID: job.requestID).encoded()

@@ -37,7 +37,8 @@ struct CommandLineTests {
             "--json",
         ],
         "serve": [
-            "--index DIR", "--listen HOST:PORT", "--workers N", "--token T", "--quiet", "--no-verify",
+            "--index DIR", "--listen HOST:PORT", "--http HOST:PORT", "--workers N", "--token T", "--quiet",
+            "--no-verify",
             "--max-connections N", "--max-in-flight N", "--max-frame-bytes N", "--max-buffered-bytes N",
             "--idle-timeout S", "--read-timeout S", "--handshake-timeout S", "--reload-interval S",
             "--drain-timeout S", "--spin-us N", "--slow-query-ms N", "--log-format text|json",

@@ -142,6 +142,8 @@ final class ServerProcess: @unchecked Sendable {
     let stderrPath: String
     private(set) var address = ""
     private(set) var port = 0
+    /// With `--http`: the HTTP listener's port (the second stdout line).
+    private(set) var httpPort = 0
     private var stdoutFD: Int32
     private let lock = NSLock()
     private var exitStatus: ChildExit?
@@ -176,6 +178,13 @@ final class ServerProcess: @unchecked Sendable {
             else { throw SpawnError(description: "unexpected first stdout line: \(line)") }
             address = String(line.dropFirst("listening on ".count))
             port = p
+            if arguments.contains("--http") {
+                let http = try readLine(timeout: timeout)
+                guard http.hasPrefix("http on "), let colon = http.lastIndex(of: ":"),
+                    let hp = Int(http[http.index(after: colon)...])
+                else { throw SpawnError(description: "unexpected second stdout line: \(http)") }
+                httpPort = hp
+            }
         } catch {
             kill()
             throw SpawnError(

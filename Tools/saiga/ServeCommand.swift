@@ -11,6 +11,8 @@ import SaigaWire
 extension OptionSpec {
     fileprivate static let listen = OptionSpec(
         "listen", "HOST:PORT", help: "address to bind (default 127.0.0.1:7700; port 0 picks a free port)")
+    fileprivate static let http = OptionSpec(
+        "http", "HOST:PORT", help: "also serve HTTP: GET /health and /metrics (Prometheus); port 0 picks one")
     fileprivate static let workers = OptionSpec(
         "workers", "N", help: "threads that run searches (default: the number of cores)")
     fileprivate static let noVerify = OptionSpec(
@@ -97,7 +99,7 @@ enum ServeCommand: Command {
             one in; --no-verify skips that (each chunk is still verified when a search first reads it).
             """,
         options: [
-            .index, .listen, .workers,
+            .index, .listen, .http, .workers,
             .token.help("the token clients must send in HELLO (default: $SAIGA_TOKEN; required off loopback)"),
             .quiet.help("do not log connection events and errors to stderr"), .noVerify, .maxConnections,
             .maxInFlight, .maxFrameBytes, .maxBufferedBytes, .idleTimeout, .readTimeout, .handshakeTimeout,
@@ -112,6 +114,13 @@ enum ServeCommand: Command {
             }
             config.host = endpoint.host
             config.port = endpoint.port
+        }
+        if let http = args.value(.http) {
+            guard let endpoint = Posix.Endpoint(parsing: http, allowAnyPort: true) else {
+                throw UsageError("--http must be HOST:PORT (got \"\(http)\")")
+            }
+            config.httpHost = endpoint.host
+            config.httpPort = endpoint.port
         }
         config.workers = try args.int(.workers, default: config.workers, range: ServerConfiguration.workersRange)
         config.spinMicroseconds = try args.int(
@@ -156,6 +165,7 @@ enum ServeCommand: Command {
         let server = try SaigaServer(indexPath: index, configuration: config)
         try server.start()
         Terminal.out("listening on \(server.boundAddress)")
+        if let http = server.httpAddress { Terminal.out("http on \(http)") }
         server.logNotice(
             "serving \(index) (commit \(server.generation)) with \(config.workers) workers, "
                 + "at most \(server.maxConnections) connections")

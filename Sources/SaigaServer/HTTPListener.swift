@@ -1,0 +1,196 @@
+import Saiga
+import SaigaPosix
+import SaigaWire
+import Synchronization
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// A small HTTP/1.1 listener for what operators' tools speak (`saiga serve --http HOST:PORT`): `GET /health`
+/// (liveness and readiness: a commit is loaded) and `GET /metrics` (the Prometheus text format of `ServerMetrics`
+/// and the index's gauges). Written here, no packages. One request per connection (`Connection: close`); each
+/// connection is served on a thread of its own, at most `maxConnections` at once (more get 503); a request's head
+/// must arrive within `timeoutMilliseconds` and fit in `maxRequestBytes` (else 408 or 431). When the server has a
+/// token, every request must carry it as `Authorization: Bearer TOKEN` (else 401), as HELLO must.
+final class HTTPListener: Sendable {
+    static let maxConnections = 32
+    static let maxRequestBytes = 8192
+    static let timeoutMilliseconds: Int32 = 5000
+
+    private let server: SaigaServer
+    private let listener: Int32
+    let bound: String
+    private let active = Atomic<Int>(0)
+
+    init(server: SaigaServer, host: String, port: Int) throws(SaigaError) {
+        let address: Posix.Address
+        do { address = try Posix.resolve(host: host, port: port) } catch {
+            throw SaigaError(.invalidArgument, "--http: \(error.description)")
+        }
+        if !address.isLoopback && (server.configuration.token ?? "").isEmpty {
+            throw SaigaError(
+                .invalidArgument,
+                "refusing to serve HTTP on \(address.description) (not loopback) without a token; set --token")
+        }
+        do {
+            let (fd, b) = try Posix.listen(address)
+            listener = fd
+            bound = b.description
+        } catch { throw .system(error) }
+        self.server = server
+    }
+
+    /// Accepts until the server stops (checked four times a second), then closes the listener.
+    func run() {
+        defer { Sys.close(listener) }
+        while !server.isStopped {
+            guard Posix.waitReady(listener, readable: true, milliseconds: 250) else { continue }
+            guard let accepted = try? Posix.accept(listener) else { continue }
+            let fd = accepted.fd
+            if active.add(1, ordering: .relaxed).newValue > HTTPListener.maxConnections {
+                active.subtract(1, ordering: .relaxed)
+                respond(fd, status: "503 Service Unavailable", type: "text/plain", body: "busy\n")
+                Sys.close(fd)
+                continue
+            }
+            Sys.spawnThread { [self] in
+                handle(fd)
+                Sys.close(fd)
+                active.subtract(1, ordering: .relaxed)
+            }
+        }
+    }
+
+    /// Reads one request head and answers it.
+    private func handle(_ fd: Int32) {
+        var head: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 2048)
+        let deadline = Sys.monotonicNanos() + UInt64(HTTPListener.timeoutMilliseconds) * 1_000_000
+        while !HTTPListener.endsHead(head) {
+            guard head.count < HTTPListener.maxRequestBytes else {
+                return respond(
+                    fd, status: "431 Request Header Fields Too Large", type: "text/plain", body: "too large\n")
+            }
+            let now = Sys.monotonicNanos()
+            guard now < deadline,
+                Posix.waitReady(fd, readable: true, milliseconds: Int32((deadline - now) / 1_000_000) + 1)
+            else {
+                return respond(fd, status: "408 Request Timeout", type: "text/plain", body: "timeout\n")
+            }
+            switch buffer.withUnsafeMutableBytes({ Posix.read(fd, $0) }) {
+            case .bytes(let n): head += buffer[0..<n]
+            case .wouldBlock: continue
+            case .closed: return
+            }
+        }
+        guard let request = HTTPRequest(head) else {
+            return respond(fd, status: "400 Bad Request", type: "text/plain", body: "bad request\n")
+        }
+        if let token = server.configuration.token, !token.isEmpty,
+            !HTTPListener.sameBytes(request.header("authorization") ?? "", "Bearer " + token)
+        {
+            return respond(
+                fd, status: "401 Unauthorized", type: "text/plain", body: "a token is required\n",
+                extra: "WWW-Authenticate: Bearer\r\n")
+        }
+        guard request.method == "GET" else {
+            return respond(
+                fd, status: "405 Method Not Allowed", type: "text/plain", body: "GET only\n", extra: "Allow: GET\r\n")
+        }
+        let reader = server.holder.reader
+        switch request.path {
+        case "/health":
+            let body =
+                "{\"status\":\"ok\",\"generation\":\(reader.generation),\"documents\":\(reader.documentCount),"
+                + "\"segments\":\(reader.statistics.segments)}\n"
+            respond(fd, status: "200 OK", type: "application/json", body: body)
+        case "/metrics":
+            let stats = reader.statistics
+            let body = server.metrics.prometheus(gauges: [
+                ("saiga_documents", "Live documents of the commit served.", "\(stats.documents)"),
+                ("saiga_deleted_documents", "Deleted documents segments still hold.", "\(stats.deleted)"),
+                ("saiga_segments", "Segments of the commit served.", "\(stats.segments)"),
+                ("saiga_index_bytes", "Bytes of the commit's files.", "\(stats.bytes)"),
+                ("saiga_index_generation", "The commit served.", "\(reader.generation)"),
+            ])
+            respond(fd, status: "200 OK", type: "text/plain; version=0.0.4", body: body)
+        default:
+            respond(fd, status: "404 Not Found", type: "text/plain", body: "not found\n")
+        }
+    }
+
+    /// Writes a whole response (within the timeout; a peer that does not read loses it).
+    private func respond(_ fd: Int32, status: String, type: String, body: String, extra: String = "") {
+        let bytes = Array(
+            ("HTTP/1.1 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(body.utf8.count)\r\n"
+                + "Connection: close\r\n\(extra)\r\n\(body)").utf8)
+        var sent = 0
+        let deadline = Sys.monotonicNanos() + UInt64(HTTPListener.timeoutMilliseconds) * 1_000_000
+        while sent < bytes.count {
+            let now = Sys.monotonicNanos()
+            guard now < deadline else { return }
+            switch bytes[sent...].withUnsafeBytes({ Posix.write(fd, $0) }) {
+            case .bytes(let n): sent += n
+            case .wouldBlock:
+                _ = Posix.waitReady(fd, readable: false, milliseconds: Int32((deadline - now) / 1_000_000) + 1)
+            case .closed: return
+            }
+        }
+    }
+
+    private static func endsHead(_ bytes: [UInt8]) -> Bool {
+        bytes.count >= 4 && bytes[(bytes.count - 4)...].elementsEqual([13, 10, 13, 10])
+    }
+
+    /// Compares without stopping at the first difference (the token's bytes do not leak through timing).
+    private static func sameBytes(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        var diff = x.count ^ y.count
+        for i in 0..<max(x.count, y.count) {
+            diff |= Int((i < x.count ? x[i] : 0) ^ (i < y.count ? y[i] : 0))
+        }
+        return diff == 0
+    }
+}
+
+/// An HTTP/1.x request head: its method, path (without the query) and headers (names lower-cased).
+struct HTTPRequest {
+    let method: String
+    let path: String
+    let headers: [(name: String, value: String)]
+
+    /// Parses a head ending in an empty line; nil when it is not one (a bad request line, a header without a colon,
+    /// bytes that are not UTF-8).
+    init?(_ head: [UInt8]) {
+        guard let text = String(validating: head, as: UTF8.self) else { return nil }
+        var lines = text.split(separator: "\r\n", omittingEmptySubsequences: true).map(String.init)
+        guard !lines.isEmpty else { return nil }
+        let requestLine = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: false)
+        guard requestLine.count == 3, requestLine[2].hasPrefix("HTTP/1."), requestLine[1].hasPrefix("/") else {
+            return nil
+        }
+        method = String(requestLine[0])
+        path = String(requestLine[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        var headers: [(String, String)] = []
+        for line in lines {
+            guard let colon = line.firstIndex(of: ":") else { return nil }
+            let name = line[..<colon].lowercased()
+            let value = line[line.index(after: colon)...].trimmingCharacters(in: " \t")
+            headers.append((name, value))
+        }
+        self.headers = headers
+    }
+
+    func header(_ name: String) -> String? { headers.first { $0.name == name }?.value }
+}
+
+extension Substring {
+    fileprivate func trimmingCharacters(in set: String) -> String {
+        var s = self
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return String(s)
+    }
+}
