@@ -8,8 +8,8 @@ import Synchronization
 #endif
 
 /// A small HTTP/1.1 listener for what operators' tools speak (`saiga serve --http HOST:PORT`): `GET /health`
-/// (liveness and readiness: a commit is loaded) and `GET /metrics` (the Prometheus text format of `ServerMetrics`
-/// and the index's gauges). Written here, no packages. One request per connection (`Connection: close`); each
+/// (liveness and readiness: a commit is loaded), `GET /metrics` (the Prometheus text format of `ServerMetrics`
+/// and the index's gauges) and `GET /search?q=` (JSON). Written here, no packages. One request per connection (`Connection: close`); each
 /// connection is served on a thread of its own, at most `maxConnections` at once (more get 503); a request's head
 /// must arrive within `timeoutMilliseconds` and fit in `maxRequestBytes` (else 408 or 431). When the server has a
 /// token, every request must carry it as `Authorization: Bearer TOKEN` (else 401), as HELLO must.
@@ -115,8 +115,51 @@ final class HTTPListener: Sendable {
                 ("saiga_index_generation", "The commit served.", "\(reader.generation)"),
             ])
             respond(fd, status: "200 OK", type: "text/plain; version=0.0.4", body: body)
+        case "/search":
+            let (status, body) = HTTPListener.search(request.query, reader: reader)
+            respond(fd, status: status, type: "application/json", body: body)
         default:
             respond(fd, status: "404 Not Found", type: "text/plain", body: "not found\n")
+        }
+    }
+
+    /// `GET /search?q=QUERY[&k=N][&offset=N]`: the query language of SEARCH, answered as JSON `{"total",
+    /// "total_exact", "hits": [{"id", "score", "title", "snippet"}], "took_ms"}`; a bad query or parameter is 400
+    /// `{"error", "message"}` (with `"column"` for a query).
+    static func search(_ query: [String: String], reader: IndexReader) -> (String, String) {
+        func failure(_ error: SaigaError) -> (String, String) {
+            var body =
+                "{\"error\":" + JSONText.quoted(error.code.name) + ",\"message\":" + JSONText.quoted(error.message)
+            // The library's offset is 0-based; the column, as the protocol and the CLI give it, 1-based.
+            if error.code == .invalidQuery, let offset = error.offset { body += ",\"column\":\(offset + 1)" }
+            return ("400 Bad Request", body + "}\n")
+        }
+        guard let q = query["q"], !q.isEmpty else {
+            return failure(SaigaError(.invalidArgument, "the query is missing: /search?q=QUERY"))
+        }
+        var options = SearchOptions()
+        for (name, keyPath) in [("k", \SearchOptions.k), ("offset", \SearchOptions.offset)] {
+            guard let text = query[name] else { continue }
+            guard let n = Int(text) else {
+                return failure(SaigaError(.invalidArgument, "\(name) must be a whole number, not '\(text)'"))
+            }
+            options[keyPath: keyPath] = n
+        }
+        do {
+            let results = try reader.search(q, options: options)
+            let hits = results.hits.map { h in
+                "{\"id\":" + JSONText.quoted(h.id) + ",\"score\":\(h.score.isFinite ? h.score : 0),\"title\":"
+                    + JSONText.quoted(h.title) + ",\"snippet\":" + (h.snippet.map(JSONText.quoted) ?? "null") + "}"
+            }
+            let ms =
+                Double(results.duration.components.attoseconds) / 1e15
+                + Double(results.duration.components.seconds) * 1000
+            let body =
+                "{\"total\":\(results.total),\"total_exact\":\(results.totalIsExact),\"hits\":["
+                + hits.joined(separator: ",") + "],\"took_ms\":\((ms * 1000).rounded() / 1000)}\n"
+            return ("200 OK", body)
+        } catch {
+            return failure(error)
         }
     }
 
@@ -155,10 +198,11 @@ final class HTTPListener: Sendable {
     }
 }
 
-/// An HTTP/1.x request head: its method, path (without the query) and headers (names lower-cased).
+/// An HTTP/1.x request head: its method, path, query parameters (percent-decoded) and headers (names lower-cased).
 struct HTTPRequest {
     let method: String
     let path: String
+    let query: [String: String]
     let headers: [(name: String, value: String)]
 
     /// Parses a head ending in an empty line; nil when it is not one (a bad request line, a header without a colon,
@@ -172,7 +216,19 @@ struct HTTPRequest {
             return nil
         }
         method = String(requestLine[0])
-        path = String(requestLine[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)[0])
+        let target = requestLine[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        path = String(target[0])
+        var query: [String: String] = [:]
+        if target.count == 2 {
+            for pair in target[1].split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                guard let name = HTTPRequest.decoded(parts[0]),
+                    let value = HTTPRequest.decoded(parts.count == 2 ? parts[1] : "")
+                else { return nil }
+                query[name] = value
+            }
+        }
+        self.query = query
         var headers: [(String, String)] = []
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { return nil }
@@ -184,6 +240,39 @@ struct HTTPRequest {
     }
 
     func header(_ name: String) -> String? { headers.first { $0.name == name }?.value }
+
+    /// A query component with `+` as a space and `%XX` escapes decoded; nil when an escape is malformed or the bytes
+    /// are not UTF-8.
+    static func decoded(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var i = text.utf8.startIndex
+        let utf8 = text.utf8
+        func hex(_ b: UInt8) -> UInt8? {
+            switch b {
+            case 0x30...0x39: return b - 0x30
+            case 0x41...0x46: return b - 0x41 + 10
+            case 0x61...0x66: return b - 0x61 + 10
+            default: return nil
+            }
+        }
+        while i < utf8.endIndex {
+            let b = utf8[i]
+            if b == 0x2B {
+                bytes.append(0x20)
+            } else if b == 0x25 {
+                let h = utf8.index(after: i)
+                guard h < utf8.endIndex, utf8.index(after: h) < utf8.endIndex, let hi = hex(utf8[h]),
+                    let lo = hex(utf8[utf8.index(after: h)])
+                else { return nil }
+                bytes.append(hi << 4 | lo)
+                i = utf8.index(after: h)
+            } else {
+                bytes.append(b)
+            }
+            i = utf8.index(after: i)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
 }
 
 extension Substring {

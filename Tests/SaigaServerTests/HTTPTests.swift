@@ -111,4 +111,36 @@ struct HTTPTests {
             #expect(bad.status == 1 && bad.stderr.contains("without a token"), "\(bad)")
         }
     }
+
+    @Test("GET /search answers the query language as JSON, and a bad query as 400 with its column")
+    func searchEndpoint() async throws {
+        try await withTempDir { dir in
+            let idx = try await buildCorpusIndex(in: dir)
+            let expected = try IndexReader(path: idx.path).search("\"death penalty\"", options: SearchOptions(k: 3))
+            try await withServer(index: idx, ["--http", "127.0.0.1:0"]) { server in
+                func json(_ path: String) throws -> (status: String, object: [String: Any]) {
+                    let answer = try Self.get(server.httpPort, path)
+                    let status = String(answer[..<(answer.range(of: "\r\n")?.lowerBound ?? answer.endIndex)])
+                    let body = String(answer[answer.range(of: "\r\n\r\n")!.upperBound...])
+                    let object = try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] ?? [:]
+                    return (status, object)
+                }
+                let found = try json("/search?q=%22death+penalty%22&k=3")
+                #expect(found.status == "HTTP/1.1 200 OK")
+                #expect(found.object["total"] as? Int == expected.total)
+                let hits = found.object["hits"] as? [[String: Any]] ?? []
+                #expect(hits.map { $0["id"] as? String } == expected.hits.map(\.id))
+                #expect((hits.first?["snippet"] as? String)?.contains("<b>") == true)
+                let cyrillic = try json("/search?q=" + "Казахстан".utf8.map { "%" + String($0, radix: 16) }.joined())
+                #expect(cyrillic.status == "HTTP/1.1 200 OK" && cyrillic.object["total"] is Int)
+                let bad = try json("/search?q=title%3A%28")
+                #expect(bad.status == "HTTP/1.1 400 Bad Request")
+                #expect(bad.object["error"] as? String == "invalid query" && bad.object["column"] as? Int == 7)
+                #expect(try json("/search").status == "HTTP/1.1 400 Bad Request")
+                #expect(try json("/search?q=x&k=abc").status == "HTTP/1.1 400 Bad Request")
+                #expect(try json("/search?q=x&k=20000").object["error"] as? String == "invalid argument")
+                #expect(try Self.get(server.httpPort, "/search?q=%G1").hasPrefix("HTTP/1.1 400"))
+            }
+        }
+    }
 }

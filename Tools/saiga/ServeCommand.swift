@@ -12,7 +12,7 @@ extension OptionSpec {
     fileprivate static let listen = OptionSpec(
         "listen", "HOST:PORT", help: "address to bind (default 127.0.0.1:7700; port 0 picks a free port)")
     fileprivate static let http = OptionSpec(
-        "http", "HOST:PORT", help: "also serve HTTP: GET /health and /metrics (Prometheus); port 0 picks one")
+        "http", "HOST:PORT", help: "also serve HTTP: GET /health, /metrics (Prometheus), /search?q= (JSON)")
     fileprivate static let workers = OptionSpec(
         "workers", "N", help: "threads that run searches (default: the number of cores)")
     fileprivate static let noVerify = OptionSpec(
