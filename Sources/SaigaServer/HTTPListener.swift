@@ -116,17 +116,20 @@ final class HTTPListener: Sendable {
             ])
             respond(fd, status: "200 OK", type: "text/plain; version=0.0.4", body: body)
         case "/search":
-            let (status, body) = HTTPListener.search(request.query, reader: reader)
+            let (status, body) = HTTPListener.search(request, reader: reader)
             respond(fd, status: status, type: "application/json", body: body)
         default:
             respond(fd, status: "404 Not Found", type: "text/plain", body: "not found\n")
         }
     }
 
-    /// `GET /search?q=QUERY[&k=N][&offset=N]`: the query language of SEARCH, answered as JSON `{"total",
-    /// "total_exact", "hits": [{"id", "score", "title", "snippet"}], "took_ms"}`; a bad query or parameter is 400
-    /// `{"error", "message"}` (with `"column"` for a query).
-    static func search(_ query: [String: String], reader: IndexReader) -> (String, String) {
+    /// `GET /search?q=QUERY[&k=N][&offset=N][&filter=EXPR]...[&sort=KEY]...[&facet=SPEC]...`: the query language of
+    /// SEARCH (filters, sort keys and facets as `saiga search` takes them), answered as JSON `{"total",
+    /// "total_exact", "hits": [{"id", "score", "title", "snippet"}], "facets": [{"facet", "field", "other",
+    /// "buckets": [{"label", "count"}]}], "took_ms"}`; a bad query or parameter is 400 `{"error", "message"}` (with
+    /// `"column"` for a query).
+    static func search(_ request: HTTPRequest, reader: IndexReader) -> (String, String) {
+        let query = request.query
         func failure(_ error: SaigaError) -> (String, String) {
             var body =
                 "{\"error\":" + JSONText.quoted(error.code.name) + ",\"message\":" + JSONText.quoted(error.message)
@@ -146,6 +149,12 @@ final class HTTPListener: Sendable {
             options[keyPath: keyPath] = n
         }
         do {
+            options.filter = request.values("filter")
+            options.sort = try request.values("sort").map { (x: String) throws(SaigaError) in try SortField(parsing: x)
+            }
+            options.facets = try request.values("facet").map { (x: String) throws(SaigaError) in
+                try FacetRequest.parse(x, schema: reader.schema)
+            }
             let results = try reader.search(q, options: options)
             let hits = results.hits.map { h in
                 "{\"id\":" + JSONText.quoted(h.id) + ",\"score\":\(h.score.isFinite ? h.score : 0),\"title\":"
@@ -154,9 +163,17 @@ final class HTTPListener: Sendable {
             let ms =
                 Double(results.duration.components.attoseconds) / 1e15
                 + Double(results.duration.components.seconds) * 1000
+            let facets = results.facets.map { f in
+                "{\"facet\":" + JSONText.quoted(f.request.description) + ",\"field\":"
+                    + JSONText.quoted(f.request.field)
+                    + ",\"other\":\(f.otherCount),\"buckets\":["
+                    + f.buckets.map { "{\"label\":" + JSONText.quoted($0.label) + ",\"count\":\($0.count)}" }
+                    .joined(separator: ",") + "]}"
+            }
             let body =
                 "{\"total\":\(results.total),\"total_exact\":\(results.totalIsExact),\"hits\":["
-                + hits.joined(separator: ",") + "],\"took_ms\":\((ms * 1000).rounded() / 1000)}\n"
+                + hits.joined(separator: ",") + "],\"facets\":[" + facets.joined(separator: ",")
+                + "],\"took_ms\":\((ms * 1000).rounded() / 1000)}\n"
             return ("200 OK", body)
         } catch {
             return failure(error)
@@ -202,8 +219,15 @@ final class HTTPListener: Sendable {
 struct HTTPRequest {
     let method: String
     let path: String
-    let query: [String: String]
+    /// The query parameters in order (a name may repeat: `filter=a&filter=b`).
+    let parameters: [(name: String, value: String)]
     let headers: [(name: String, value: String)]
+
+    /// The last value of parameter `name`.
+    var query: [String: String] { Dictionary(parameters, uniquingKeysWith: { _, last in last }) }
+
+    /// Every value of parameter `name`, in order.
+    func values(_ name: String) -> [String] { parameters.filter { $0.name == name }.map(\.value) }
 
     /// Parses a head ending in an empty line; nil when it is not one (a bad request line, a header without a colon,
     /// bytes that are not UTF-8).
@@ -218,17 +242,17 @@ struct HTTPRequest {
         method = String(requestLine[0])
         let target = requestLine[1].split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         path = String(target[0])
-        var query: [String: String] = [:]
+        var parameters: [(String, String)] = []
         if target.count == 2 {
             for pair in target[1].split(separator: "&") {
                 let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 guard let name = HTTPRequest.decoded(parts[0]),
                     let value = HTTPRequest.decoded(parts.count == 2 ? parts[1] : "")
                 else { return nil }
-                query[name] = value
+                parameters.append((name, value))
             }
         }
-        self.query = query
+        self.parameters = parameters
         var headers: [(String, String)] = []
         for line in lines {
             guard let colon = line.firstIndex(of: ":") else { return nil }

@@ -140,6 +140,18 @@ struct HTTPTests {
                 #expect(try json("/search?q=x&k=abc").status == "HTTP/1.1 400 Bad Request")
                 #expect(try json("/search?q=x&k=20000").object["error"] as? String == "invalid argument")
                 #expect(try Self.get(server.httpPort, "/search?q=%G1").hasPrefix("HTTP/1.1 400"))
+                // Filters, sorts and facets, as saiga search takes them (the articles carry a source).
+                let library = try IndexReader(path: idx.path).search(
+                    "the", options: SearchOptions(facets: [FacetRequest("source", .terms(size: 10))]))
+                let faceted = try json("/search?q=the&facet=source")
+                let facets = faceted.object["facets"] as? [[String: Any]] ?? []
+                let buckets = facets.first?["buckets"] as? [[String: Any]] ?? []
+                #expect(buckets.map { $0["label"] as? String } == library.facets.first?.buckets.map(\.label))
+                #expect(buckets.map { $0["count"] as? Int } == library.facets.first?.buckets.map(\.count))
+                let label = try #require(library.facets.first?.buckets.first?.label)
+                let filtered = try json("/search?q=the&filter=source%3A" + label)
+                #expect(filtered.object["total"] as? Int == library.facets.first?.buckets.first?.count)
+                #expect(try json("/search?q=the&facet=nosuch").status == "HTTP/1.1 400 Bad Request")
             }
         }
     }
