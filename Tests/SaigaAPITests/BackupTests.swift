@@ -65,7 +65,12 @@ import Testing
             let reader = try IndexReader(path: destination)
             var ids: Set<String> = []
             try reader.forEachDocument { ids.insert($0.id) }
-            let expected = committed.withLock { $0[summary.generation] }
+            // The writer records a commit's ids once `commit()` returns, which may be just after the backup saw it.
+            var expected = committed.withLock { $0[summary.generation] }
+            for _ in 0..<500 where expected == nil {
+                usleep(10_000)
+                expected = committed.withLock { $0[summary.generation] }
+            }
             #expect(ids == expected, "generation \(summary.generation)")
             #expect(reader.documentCount == summary.documents)
             generations.insert(summary.generation)
