@@ -23,14 +23,17 @@ private func liveDocuments(_ index: URL) throws -> (generation: UInt64, docs: [S
     return (reader.generation, docs)
 }
 
-/// Starts `saiga` with `arguments`, stdout to `stdout`, and returns its pid.
-private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
+/// What a spawned `saiga` wrote to its stderr file.
+private func stderrText(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+/// Starts `saiga` with `arguments`, stdout to `stdout` and stderr to `stderr`, and returns its pid.
+private func spawnSaiga(_ arguments: [String], stdout: String, stderr: String) throws -> pid_t {
     var fileActions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&fileActions)
     defer { posix_spawn_file_actions_destroy(&fileActions) }
     posix_spawn_file_actions_addopen(&fileActions, 0, "/dev/null", O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&fileActions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_addopen(&fileActions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&fileActions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     let argv: [UnsafeMutablePointer<CChar>?] = ([saigaBinary.path] + arguments).map { strdup($0) } + [nil]
     defer { for p in argv { free(p) } }
     var pid: pid_t = 0
@@ -73,11 +76,12 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
                 try write(batch.map { jsonl($0.0, "t", $0.1) }.joined(), to: input)
                 let every = Int.random(in: 5...40, using: &rng)
                 let out = dir.appendingPathComponent("out.txt").path
+                let err = dir.appendingPathComponent("err.txt").path
                 let pid = try spawnSaiga(
                     [
                         "index", "--append", "--commit-every", "\(every)", "--segment-docs", "25",
                         "--index", idx.path, input.path,
-                    ], stdout: out)
+                    ], stdout: out, stderr: err)
                 try await Task.sleep(nanoseconds: UInt64.random(in: 2_000_000...150_000_000, using: &rng))
                 var status: Int32 = 0
                 var killed = false
@@ -88,7 +92,7 @@ private func spawnSaiga(_ arguments: [String], stdout: String) throws -> pid_t {
                 } else {
                     #expect(
                         (status & 0x7f) == 0 && (status >> 8) & 0xff == 0,
-                        "saiga index failed on its own (status \(status))")
+                        "saiga index failed on its own (status \(status)): \(stderrText(err))")
                 }
                 if killed { kills += 1 }
 
