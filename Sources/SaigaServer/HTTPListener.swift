@@ -103,15 +103,14 @@ final class HTTPListener: Sendable {
         case "/health":
             let body =
                 "{\"status\":\"ok\",\"generation\":\(reader.generation),\"documents\":\(reader.documentCount),"
-                + "\"segments\":\(reader.statistics.segments)}\n"
+                + "\"segments\":\(reader.segmentCount)}\n"
             respond(fd, status: "200 OK", type: "application/json", body: body)
         case "/metrics":
-            let stats = reader.statistics
             let body = server.metrics.prometheus(gauges: [
-                ("saiga_documents", "Live documents of the commit served.", "\(stats.documents)"),
-                ("saiga_deleted_documents", "Deleted documents segments still hold.", "\(stats.deleted)"),
-                ("saiga_segments", "Segments of the commit served.", "\(stats.segments)"),
-                ("saiga_index_bytes", "Bytes of the commit's files.", "\(stats.bytes)"),
+                ("saiga_documents", "Live documents of the commit served.", "\(reader.documentCount)"),
+                ("saiga_deleted_documents", "Deleted documents segments still hold.", "\(reader.deletedCount)"),
+                ("saiga_segments", "Segments of the commit served.", "\(reader.segmentCount)"),
+                ("saiga_index_bytes", "Bytes of the commit's files.", "\(reader.fileBytes.total)"),
                 ("saiga_index_generation", "The commit served.", "\(reader.generation)"),
             ])
             respond(fd, status: "200 OK", type: "text/plain; version=0.0.4", body: body)

@@ -170,14 +170,14 @@ public final class SaigaServer: Sendable {
     }
 
     /// A structured event: `message` as a text line, or a JSON object with `event` and `fields` (values already
-    /// JSON: numbers, or strings quoted with `LogLine.quoted`).
+    /// JSON: numbers, or strings quoted with `JSONText.quoted`).
     func logEvent(_ event: String, _ message: @autoclosure () -> String, fields: [(String, String)]) {
         guard configuration.logging else { return }
         switch configuration.logFormat {
         case .text: Posix.writeStderr("saiga serve: " + message())
         case .json:
             Posix.writeStderr(
-                LogLine.json(message: message(), fields: [("event", LogLine.quoted(event))] + fields))
+                LogLine.json(message: message(), fields: [("event", JSONText.quoted(event))] + fields))
         }
     }
 }
@@ -198,13 +198,10 @@ extension Posix {
 enum LogLine {
     /// `{"time": "<RFC 3339 UTC, milliseconds>", "message": "...", fields...}` (the caller ends the line).
     static func json(message: String, fields: [(String, String)]) -> String {
-        var line = "{\"time\":" + quoted(now()) + ",\"message\":" + quoted(message)
-        for (key, value) in fields { line += "," + quoted(key) + ":" + value }
+        var line = "{\"time\":" + JSONText.quoted(now()) + ",\"message\":" + JSONText.quoted(message)
+        for (key, value) in fields { line += "," + JSONText.quoted(key) + ":" + value }
         return line + "}"
     }
-
-    /// `text` as a JSON string.
-    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 
     /// The current time, `2026-12-05T14:10:00.123Z`.
     static func now() -> String {

@@ -141,10 +141,10 @@ final class WorkerPool: Sendable {
         }
         server.logEvent(
             "slow_query",
-            "slow query: \(rounded) ms, connection \(connection), total \(total), \(outcome): \(LogLine.quoted(query))",
+            "slow query: \(rounded) ms, connection \(connection), total \(total), \(outcome): \(JSONText.quoted(query))",
             fields: [
                 ("ms", "\(rounded)"), ("connection", "\(connection)"), ("total", total),
-                ("outcome", LogLine.quoted(outcome)), ("query", LogLine.quoted(query)),
+                ("outcome", JSONText.quoted(outcome)), ("query", JSONText.quoted(query)),
             ])
     }
 }

@@ -85,18 +85,6 @@ extension IndexReader {
                 s.postings += f.sumDocFreq
                 if f.flags.contains(.norms) { s.tokens += f.sumTotalTermFreq }
             }
-            for r in seg.info.files {
-                s.componentBytes[r.kind.component, default: 0] += r.length
-                s.bytes += r.length
-            }
-            if let gen = manifest.segments.first(where: { $0.name == seg.name })?.deletionGeneration, gen > 0 {
-                let bytes = directory.size(of: DeletedDocuments.fileName(segment: seg.name, generation: gen))
-                s.componentBytes[.deletions, default: 0] += bytes
-                s.bytes += bytes
-            }
-            let metaBytes = directory.size(of: seg.info.fileName(.segmentInfo))
-            s.componentBytes[.meta, default: 0] += metaBytes
-            s.bytes += metaBytes
         }
         for (n, field) in manifest.schema.fields.enumerated() {
             var stats = IndexStatistics.FieldStats(
@@ -110,11 +98,33 @@ extension IndexReader {
             stats.language = field.type == .text && analyzerOptions.stemming ? field.language : .none
             s.fields.append(stats)
         }
-        let manifestBytes = directory.size(of: Manifest.fileName(generation: generation))
-        s.componentBytes[.meta, default: 0] += manifestBytes
-        s.bytes += manifestBytes
+        (s.bytes, s.componentBytes) = fileBytes
         return s
     }
+
+    /// The bytes of the commit's files, in all and by component (each segment's files, deletions and `.meta`, and
+    /// the manifest): what `statistics` reports, without its term counts (which merge the segments' dictionaries
+    /// once per reader), for a health check or a metrics scrape.
+    package var fileBytes: (total: Int, byComponent: [IndexComponent: Int]) {
+        var total = 0
+        var components: [IndexComponent: Int] = [:]
+        func add(_ component: IndexComponent, _ bytes: Int) {
+            components[component, default: 0] += bytes
+            total += bytes
+        }
+        for seg in segments {
+            for r in seg.info.files { add(r.kind.component, r.length) }
+            if let gen = manifest.segments.first(where: { $0.name == seg.name })?.deletionGeneration, gen > 0 {
+                add(.deletions, directory.size(of: DeletedDocuments.fileName(segment: seg.name, generation: gen)))
+            }
+            add(.meta, directory.size(of: seg.info.fileName(.segmentInfo)))
+        }
+        add(.meta, directory.size(of: Manifest.fileName(generation: generation)))
+        return (total, components)
+    }
+
+    /// The segments of this commit.
+    package var segmentCount: Int { segments.count }
 }
 
 /// A kind of index data, as `IndexStatistics.componentBytes` counts it (its raw value is the name `saiga stats`

@@ -133,13 +133,7 @@ struct Manifest: Sendable, Hashable {
             if analysisVersion == 1 {
                 // Version 1 analyzed every text field alike, English with stemming and none without; its schema
                 // recorded English for the built-in fields either way.
-                let language: Schema.TextLanguage = flags & 1 != 0 ? .english : .none
-                schema = try Schema(
-                    schema.fields.map { f in
-                        var f = f
-                        if f.type == .text { f.language = language }
-                        return f
-                    })
+                schema = try schema.settingTextLanguage(flags & 1 != 0 ? .english : .none)
             }
             return Manifest(
                 generation: generation, commitID: id,

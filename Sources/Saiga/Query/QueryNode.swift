@@ -107,6 +107,12 @@ struct QueryRewriter {
         return groups
     }
 
+    /// The fields' nodes of one clause, OR-ed: none, the one, or a disjunction.
+    static func anyOf(_ nodes: [QueryNode]) -> QueryNode {
+        if nodes.isEmpty { return .none }
+        return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
+    }
+
     /// One node per field, each from the field's unstemmed analysis of `text` (`make` gets the field and the terms;
     /// nil leaves the field out), OR-ed when there are several.
     private func perFieldUnstemmed(
@@ -119,8 +125,7 @@ struct QueryRewriter {
                 if let node = try make(f, terms) { nodes.append(node) }
             }
         }
-        if nodes.isEmpty { return .none }
-        return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
+        return QueryRewriter.anyOf(nodes)
     }
 
     /// The distinct words of `text` (no query syntax) as one clause per word: the word's term in each default field,
@@ -430,8 +435,7 @@ struct QueryRewriter {
                     }
                 }
             }
-            if nodes.isEmpty { return .none }
-            return nodes.count == 1 ? nodes[0] : .boolean(must: [], should: nodes, mustNot: [])
+            return QueryRewriter.anyOf(nodes)
         case .prefix(let field, let text):
             try checkSearchable(field)
             if let (_, f) = structuredField(field) {

@@ -114,6 +114,16 @@ public struct Schema: Sendable, Hashable {
     /// The field with this name, if any.
     public subscript(name: String) -> Field? { fields.first { $0.name == name } }
 
+    /// This schema with every text field analyzed in `language`.
+    func settingTextLanguage(_ language: TextLanguage) throws(SaigaError) -> Schema {
+        try Schema(
+            fields.map { f in
+                var f = f
+                if f.type == .text { f.language = language }
+                return f
+            })
+    }
+
     /// This schema with field `index` (a text field) analyzed in `language`.
     func settingLanguage(_ index: Int, _ language: TextLanguage) throws(SaigaError) -> Schema {
         var fields = self.fields

@@ -115,7 +115,7 @@ public final class IndexWriter {
         }
         var schema = latest?.schema ?? .default
         if latest == nil && !analyzerOptions.stemming {
-            schema = try IndexWriter.withLanguage(.none, ofTextFieldsIn: schema)
+            schema = try schema.settingTextLanguage(.none)
         }
         if var extra = options.schema {
             extra = try IndexWriter.languagesSettled(
@@ -541,18 +541,6 @@ public final class IndexWriter {
 }
 
 extension IndexWriter {
-    /// `schema` with every text field analyzed as `language`.
-    static func withLanguage(
-        _ language: Schema.TextLanguage, ofTextFieldsIn schema: Schema
-    ) throws(SaigaError) -> Schema {
-        try Schema(
-            schema.fields.map { f in
-                var f = f
-                if f.type == .text { f.language = language }
-                return f
-            })
-    }
-
     /// The languages of a schema given to a writer, settled against the index: `auto`, the default, stands for
     /// "unsaid" where the index decides (a field the index already has keeps its language; without stemming every
     /// text field is `none`; an index of analysis version 1 analyzes every text field alike), and a language the
