@@ -48,7 +48,7 @@ let package = Package(
         ),
         .target(
             name: "SaigaServer",
-            dependencies: ["Saiga", "SaigaWire", "SaigaPosix"],
+            dependencies: ["Saiga", "SaigaIngest", "SaigaWire", "SaigaPosix"],
             path: "Sources/SaigaServer"
         ),
         .target(

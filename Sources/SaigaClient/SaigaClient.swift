@@ -26,11 +26,14 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
     public let message: String
     /// For `.server(.invalidQuery)`: the 1-based query column, in Unicode code points.
     public let offset: Int?
+    /// For `.server(.invalidDocument)`: every document of the WRITE that the server refused (nothing was applied).
+    public let rejected: [RejectedDocument]
 
-    public init(_ kind: Kind, _ message: String, offset: Int? = nil) {
+    public init(_ kind: Kind, _ message: String, offset: Int? = nil, rejected: [RejectedDocument] = []) {
         self.kind = kind
         self.message = message
         self.offset = offset
+        self.rejected = rejected
     }
 
     public var description: String {
@@ -138,6 +141,29 @@ public final class SaigaClient: Sendable {
         return d.found ? d : nil
     }
 
+    /// Applies a batch of changes (documents as JSON objects, deletes by id and by query) all or nothing, and returns
+    /// once they are committed and visible to every later search (docs/PROTOCOL.md, "Writes"). A bad document is
+    /// `.server(.invalidDocument)` with `ClientError.rejected` listing each; `.server(.retryLater)` means the server's
+    /// write queue is full: nothing was applied, send it again shortly. Retried once on a broken connection: a
+    /// write is idempotent (upserts and deletes by id or query).
+    public func write(_ request: WriteRequest) throws(ClientError) -> WriteResponse {
+        guard case .written(let w) = try roundTrip(.write(request)) else { throw unexpected("WRITTEN") }
+        return w
+    }
+
+    /// Adds or replaces `documents` (JSON objects: `id`, `title`, `body` and the schema's fields), after deleting
+    /// `deleteIDs` and the matches of `deleteQueries`: one WRITE.
+    public func write(
+        documents: [String], deleteIDs: [String] = [], deleteQueries: [String] = []
+    ) throws(ClientError) -> WriteResponse {
+        try write(WriteRequest(documents: documents, deleteIDs: deleteIDs, deleteQueries: deleteQueries))
+    }
+
+    /// Waits until every write this server received before it is committed, and returns the newest generation.
+    public func commit() throws(ClientError) -> WriteResponse {
+        try write(WriteRequest())
+    }
+
     public func stats() throws(ClientError) -> StatsResponse {
         guard case .stats(let s) = try roundTrip(.stats) else { throw unexpected("STATS_RESULT") }
         return s
@@ -218,6 +244,17 @@ public final class SaigaClient: Sendable {
     public func document(id: String) async throws(ClientError) -> DocumentResponse? {
         try await run { () throws(ClientError) in try self.document(id: id) }
     }
+    public func write(_ request: WriteRequest) async throws(ClientError) -> WriteResponse {
+        try await run { () throws(ClientError) in try self.write(request) }
+    }
+    public func write(
+        documents: [String], deleteIDs: [String] = [], deleteQueries: [String] = []
+    ) async throws(ClientError) -> WriteResponse {
+        try await write(WriteRequest(documents: documents, deleteIDs: deleteIDs, deleteQueries: deleteQueries))
+    }
+    public func commit() async throws(ClientError) -> WriteResponse {
+        try await run { () throws(ClientError) in try self.commit() }
+    }
     public func stats() async throws(ClientError) -> StatsResponse {
         try await run { () throws(ClientError) in try self.stats() }
     }
@@ -256,7 +293,9 @@ public final class SaigaClient: Sendable {
                 // An answer to an abandoned earlier request: skip it.
             }
         }
-        if case .error(let e) = response { throw ClientError(.server(e.code), e.message, offset: e.offset) }
+        if case .error(let e) = response {
+            throw ClientError(.server(e.code), e.message, offset: e.offset, rejected: e.rejected)
+        }
         return response
     }
 

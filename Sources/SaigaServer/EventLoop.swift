@@ -64,6 +64,8 @@ final class EventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private let signalFD: Int32
     private let workers: WorkerPool
+    /// The index's writer (group commits), nil when the server is read-only.
+    private let writes: GroupCommitWriter?
     private var connections: [UInt64: Connection] = [:]
     private var nextID: UInt64 = 16
     private var draining = false
@@ -96,7 +98,14 @@ final class EventLoop: @unchecked Sendable {
         self.epoll = epoll
         self.wakeFD = wakeFD
         self.signalFD = signalFD
-        self.workers = WorkerPool(server: server, workers: server.configuration.workers, wakeFD: wakeFD)
+        let workers = WorkerPool(server: server, workers: server.configuration.workers, wakeFD: wakeFD)
+        self.workers = workers
+        self.writes =
+            server.configuration.readOnly
+            ? nil
+            : GroupCommitWriter(server: server) { response, requestID, output in
+                workers.answer(response, requestID: requestID, on: output)
+            }
         self.maxConnections = server.maxConnections
     }
 
@@ -171,6 +180,7 @@ final class EventLoop: @unchecked Sendable {
                 if !busy || now >= drainDeadline {
                     if busy { server.log("drain timeout: closing \(connections.count) connections with work pending") }
                     for c in Array(connections.values) { close(c, reason: "server shutting down") }
+                    writes?.stop()
                     workers.stop()
                     server.log("stopped")
                     Sys.close(epoll)
@@ -431,7 +441,7 @@ final class EventLoop: @unchecked Sendable {
             fail(c, requestID: frame.requestID, WireError(.invalidArgument, "HELLO was already received"), close: false)
         case .ping(let data):
             send(Response.pong(data).frame(requestID: frame.requestID), to: c)
-        case .search, .get, .stats, .suggest:
+        case .search, .get, .stats, .suggest, .write:
             // In flight: sent and not yet answered (a worker decrements before it writes the answer).
             guard c.unanswered < config.maxInFlightPerConnection else {
                 fail(
@@ -441,6 +451,22 @@ final class EventLoop: @unchecked Sendable {
                         "\(config.maxInFlightPerConnection) requests in flight on this "
                             + "connection (the maximum): wait for an answer before sending more"),
                     close: false)
+                return
+            }
+            if case .write(let w) = request {
+                guard let writes else {
+                    fail(
+                        c, requestID: frame.requestID,
+                        WireError(.writesRefused, "this server is read-only (saiga serve --read-only)"), close: false)
+                    return
+                }
+                c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
+                c.output.unanswered.add(1, ordering: .sequentiallyConsistent)
+                let job = GroupCommitWriter.Job(
+                    output: c.output, requestID: frame.requestID, request: w, bytes: frame.payload.count + 256)
+                if let refused = writes.submit(job) {
+                    workers.answer(.error(refused), requestID: frame.requestID, on: c.output)
+                }
                 return
             }
             c.output.inFlight.add(1, ordering: .sequentiallyConsistent)

@@ -106,6 +106,19 @@ final class IndexHolder: Sendable {
         return fresh.generation
     }
 
+    /// Serves the commit this server's own writer just made, before the writer acknowledges it (so that every search
+    /// that starts after the acknowledgment sees it). Segments the current commit shares stay open; the new ones
+    /// were just written and fsynced, so they are not verified whole (their chunks are, as searches read them).
+    /// Completion words are built by the first SUGGEST that needs them, not per commit.
+    func install(generation: UInt64) throws(SaigaError) {
+        let fresh = try reader.reopen()
+        guard fresh.generation >= generation else {
+            throw SaigaError(
+                .corruptIndex, "commit \(generation) was written but opening it gave commit \(fresh.generation)")
+        }
+        current.withLock { if $0.generation < fresh.generation { $0 = fresh } }
+    }
+
     /// Builds the completion words of a commit on a background thread, so that the first SUGGEST after a load does
     /// not wait for them (a SUGGEST that comes first builds them itself; a failure is reported by it).
     func prepareSuggestionsInBackground(_ reader: IndexReader) {

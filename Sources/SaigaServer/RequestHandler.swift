@@ -108,6 +108,8 @@ enum RequestHandler {
                         tookMicros: UInt64(r.duration.inSeconds * 1e6)))
             case .hello, .ping:
                 return .error(WireError(.internalError, "handled by the event loop"))
+            case .write:
+                return .error(WireError(.internalError, "handled by the index's writer"))
             }
         } catch {
             return .error(wireError(error))

@@ -58,6 +58,17 @@ public struct ServerConfiguration: Sendable {
     /// token). nil: no slow-query log (the default).
     public var slowQueryMilliseconds: Double?
 
+    /// Writes (WRITE, COMMIT) are refused with `writesRefused`. Default false: the server opens the index's writer
+    /// at the first write and keeps it (and its lock) from then on.
+    public var readOnly: Bool = false
+    /// Group commit: after the first write of a group arrives, the writer waits this long for more before it
+    /// commits them together, so that many small writers share one fsync. Default 2 ms; zero commits at once (writes
+    /// that arrive during a commit still share the next one).
+    public var commitWindow: Duration = .milliseconds(2)
+    /// Bytes of writes queued and not yet committed, at most: beyond it a WRITE is answered `retryLater` (while a
+    /// commit waits for merges, say), so memory stays bounded. Default 256 MiB.
+    public var maxQueuedWriteBytes: Int = 256 << 20
+
     /// The form of the server's log lines.
     public enum LogFormat: String, Sendable, CaseIterable {
         case text, json

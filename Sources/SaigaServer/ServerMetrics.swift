@@ -7,7 +7,7 @@ import Synchronization
 final class ServerMetrics: Sendable {
     /// The request kinds the workers answer, in the order they are reported (the event loop answers HELLO and PING
     /// itself; they are not counted).
-    static let kinds = ["search", "get", "stats", "suggest"]
+    static let kinds = ["search", "get", "stats", "suggest", "write"]
     /// Upper bounds of the search-latency buckets, in seconds (Prometheus' `le`); the last bucket is +Inf.
     static let bucketBounds: [Double] = [
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -20,6 +20,13 @@ final class ServerMetrics: Sendable {
         var searchNanos = 0
         var searches = 0
         var errors: [String: Int] = [:]
+        /// Group commits: per latency bucket (not cumulative), their total time, the writes and documents they
+        /// held.
+        var commitBuckets = [Int](repeating: 0, count: ServerMetrics.bucketBounds.count + 1)
+        var commitNanos = 0
+        var commits = 0
+        var writesCommitted = 0
+        var documentsWritten = 0
     }
 
     /// One short lock per answered request (a handful of additions), never held across anything else.
@@ -34,6 +41,7 @@ final class ServerMetrics: Sendable {
         case .get: return 1
         case .stats: return 2
         case .suggest: return 3
+        case .write: return 4
         }
     }
 
@@ -53,6 +61,20 @@ final class ServerMetrics: Sendable {
                 c.searches += 1
             }
             if let error { c.errors[error, default: 0] += 1 }
+        }
+    }
+
+    /// One group commit: `nanos` from taking the writes to the commit being visible, `writes` WRITE and COMMIT
+    /// requests answered by it, `documents` documents added, replaced or deleted.
+    func recordCommit(nanos: UInt64, writes: Int, documents: Int) {
+        let seconds = Double(nanos) / 1e9
+        let bucket = ServerMetrics.bucketBounds.firstIndex { seconds <= $0 } ?? ServerMetrics.bucketBounds.count
+        counters.withLock { c in
+            c.commitBuckets[bucket] += 1
+            c.commitNanos += Int(truncatingIfNeeded: nanos)
+            c.commits += 1
+            c.writesCommitted += writes
+            c.documentsWritten += documents
         }
     }
 
@@ -78,6 +100,23 @@ final class ServerMetrics: Sendable {
         out += "saiga_search_duration_seconds_bucket{le=\"+Inf\"} \(cumulative)\n"
         out += "saiga_search_duration_seconds_sum \(Double(c.searchNanos) / 1e9)\n"
         out += "saiga_search_duration_seconds_count \(c.searches)\n"
+        header(
+            "saiga_commit_duration_seconds", "Time of a group commit, from taking its writes to their visibility.",
+            "histogram")
+        cumulative = 0
+        for (i, bound) in ServerMetrics.bucketBounds.enumerated() {
+            cumulative += c.commitBuckets[i]
+            out += "saiga_commit_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
+        }
+        cumulative += c.commitBuckets[ServerMetrics.bucketBounds.count]
+        out += "saiga_commit_duration_seconds_bucket{le=\"+Inf\"} \(cumulative)\n"
+        out += "saiga_commit_duration_seconds_sum \(Double(c.commitNanos) / 1e9)\n"
+        out += "saiga_commit_duration_seconds_count \(c.commits)\n"
+        header("saiga_writes_committed_total", "WRITE and COMMIT requests acknowledged.", "counter")
+        out += "saiga_writes_committed_total \(c.writesCommitted)\n"
+        header(
+            "saiga_documents_written_total", "Documents added, replaced or deleted by acknowledged writes.", "counter")
+        out += "saiga_documents_written_total \(c.documentsWritten)\n"
         header("saiga_errors_total", "Requests answered with an error, by code.", "counter")
         for (code, n) in c.errors.sorted(by: { $0.key < $1.key }) {
             out += "saiga_errors_total{code=\"\(code)\"} \(n)\n"

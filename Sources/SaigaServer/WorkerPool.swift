@@ -82,7 +82,6 @@ final class WorkerPool: Sendable {
                 continue
             }
             let output = job.output
-            var outcome = ConnectionOutput.WriteOutcome.closed
             // A connection closed while its requests waited costs no more searches.
             if !output.isClosed {
                 let started = Sys.monotonicNanos()
@@ -98,30 +97,40 @@ final class WorkerPool: Sendable {
                 if let slow = slowQueryNanos, case .search(let search) = job.request, elapsed >= slow {
                     logSlowQuery(search, response, nanos: elapsed, connection: output.connection)
                 }
-                if case .error(let e) = response { server.log("connection \(output.connection): \(e)") }
-                var frame = response.frame(requestID: job.requestID).encoded()
-                if frame.count - Frame.lengthSize > maxFrameLength {
-                    // Responses obey the frame limit announced in HELLO_OK, so a client can size its buffers.
-                    let e = WireError(
-                        .limitExceeded,
-                        "the answer would be \(frame.count - Frame.lengthSize) bytes, over "
-                            + "the maximum frame length of \(maxFrameLength): ask for fewer hits, fields or snippets")
-                    server.log("connection \(output.connection): \(e)")
-                    frame = Response.error(e).frame(requestID: job.requestID).encoded()
-                }
-                output.unanswered.subtract(1, ordering: .sequentiallyConsistent)
-                outcome = output.send(frame)
+                answer(response, requestID: job.requestID, on: output)
             } else {
-                output.unanswered.subtract(1, ordering: .sequentiallyConsistent)
+                finish(output, outcome: .closed, answered: false)
             }
-            // Sequentially consistent, paired with the loop's store of `loopWaitsForIdle` and load of `inFlight`:
-            // either this worker sees the flag or the loop sees the count at zero.
-            let left = output.inFlight.subtract(1, ordering: .sequentiallyConsistent).newValue
-            if outcome == .pending || (left == 0 && output.loopWaitsForIdle.load(ordering: .sequentiallyConsistent)) {
-                notices.withLock { $0.append(output.connection) }
-                pendingNotices.add(1, ordering: .releasing)
-                Posix.signalEvent(wakeFD)
-            }
+        }
+    }
+
+    /// Writes `response` to `output` and settles the connection's counts: what every request handed off by the loop
+    /// ends with, whoever ran it (a worker, or the writer of group commits). Thread-safe.
+    func answer(_ response: Response, requestID: UInt32, on output: ConnectionOutput) {
+        if case .error(let e) = response { server.log("connection \(output.connection): \(e)") }
+        var frame = response.frame(requestID: requestID).encoded()
+        if frame.count - Frame.lengthSize > maxFrameLength {
+            // Responses obey the frame limit announced in HELLO_OK, so a client can size its buffers.
+            let e = WireError(
+                .limitExceeded,
+                "the answer would be \(frame.count - Frame.lengthSize) bytes, over "
+                    + "the maximum frame length of \(maxFrameLength): ask for fewer hits, fields or snippets")
+            server.log("connection \(output.connection): \(e)")
+            frame = Response.error(e).frame(requestID: requestID).encoded()
+        }
+        output.unanswered.subtract(1, ordering: .sequentiallyConsistent)
+        finish(output, outcome: output.send(frame), answered: true)
+    }
+
+    private func finish(_ output: ConnectionOutput, outcome: ConnectionOutput.WriteOutcome, answered: Bool) {
+        if !answered { output.unanswered.subtract(1, ordering: .sequentiallyConsistent) }
+        // Sequentially consistent, paired with the loop's store of `loopWaitsForIdle` and load of `inFlight`:
+        // either this thread sees the flag or the loop sees the count at zero.
+        let left = output.inFlight.subtract(1, ordering: .sequentiallyConsistent).newValue
+        if outcome == .pending || (left == 0 && output.loopWaitsForIdle.load(ordering: .sequentiallyConsistent)) {
+            notices.withLock { $0.append(output.connection) }
+            pendingNotices.add(1, ordering: .releasing)
+            Posix.signalEvent(wakeFD)
         }
     }
 

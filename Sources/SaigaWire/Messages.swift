@@ -6,12 +6,15 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case get = 0x04
     case stats = 0x05
     case suggest = 0x06
+    case write = 0x07
+    case commit = 0x08
     case helloOK = 0x81
     case pong = 0x82
     case results = 0x83
     case document = 0x84
     case statsResult = 0x85
     case suggestions = 0x86
+    case written = 0x87
     case error = 0xFF
 }
 
@@ -378,6 +381,8 @@ public enum Request: Sendable, Hashable {
     case get(GetRequest)
     case stats
     case suggest(SuggestRequest)
+    /// WRITE (and COMMIT, an empty write: it waits for the writes before it).
+    case write(WriteRequest)
 
     /// Decodes a request frame; unknown message types, unknown fields and bad values are `WireError`s.
     public static func decode(_ frame: Frame) throws(WireError) -> Request {
@@ -396,6 +401,10 @@ public enum Request: Sendable, Hashable {
         case .stats:
             _ = try FieldSet(frame.payload, message: "STATS", known: [])
             return .stats
+        case .write: return .write(try WriteRequest.decode(frame.payload))
+        case .commit:
+            _ = try FieldSet(frame.payload, message: "COMMIT", known: [])
+            return .write(WriteRequest())
         default:
             throw WireError(
                 .unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is a response, not a request")
@@ -883,6 +892,7 @@ extension WireError {
         w.raw(1, code)
         w.string(2, message)
         if let offset { w.u32(3, UInt32(clamping: offset)) }
+        for r in rejected { w.nested(4, r.encode()) }
         return w.bytes
     }
 
@@ -891,7 +901,9 @@ extension WireError {
         let code =
             try f.first(1).map { (x: Field) throws(WireError) -> UInt16 in try x.u16(in: "ERROR") }
             ?? ErrorCode.internalError.rawValue
-        return WireError(ErrorCode(rawValue: code), try f.string(2) ?? "", offset: try f.u32(3).map { Int($0) })
+        var e = WireError(ErrorCode(rawValue: code), try f.string(2) ?? "", offset: try f.u32(3).map { Int($0) })
+        for r in f.all(4) { e.rejected.append(try RejectedDocument.decode(Array(r.value))) }
+        return e
     }
 }
 
@@ -903,6 +915,7 @@ public enum Response: Sendable, Hashable {
     case document(DocumentResponse)
     case stats(StatsResponse)
     case suggestions(SuggestResponse)
+    case written(WriteResponse)
     case error(WireError)
 
     public static func decode(_ frame: Frame) throws(WireError) -> Response {
@@ -918,6 +931,7 @@ public enum Response: Sendable, Hashable {
         case .document: return .document(try DocumentResponse.decode(frame.payload))
         case .statsResult: return .stats(try StatsResponse.decode(frame.payload))
         case .suggestions: return .suggestions(try SuggestResponse.decode(frame.payload))
+        case .written: return .written(try WriteResponse.decode(frame.payload))
         case .error: return .error(try WireError.decode(frame.payload))
         default:
             throw WireError(.unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is not a response")
@@ -936,6 +950,7 @@ public enum Response: Sendable, Hashable {
         case .document(let m): return Frame(.document, requestID: requestID, payload: m.encode())
         case .stats(let m): return Frame(.statsResult, requestID: requestID, payload: m.encode())
         case .suggestions(let m): return Frame(.suggestions, requestID: requestID, payload: m.encode())
+        case .written(let m): return Frame(.written, requestID: requestID, payload: m.encode())
         case .error(let e): return Frame(.error, requestID: requestID, payload: e.encode())
         }
     }
@@ -954,6 +969,10 @@ extension Request {
         case .get(let m): return Frame(.get, requestID: requestID, payload: m.encode())
         case .stats: return Frame(.stats, requestID: requestID)
         case .suggest(let m): return Frame(.suggest, requestID: requestID, payload: m.encode())
+        // An empty WRITE is a COMMIT: sent as one.
+        case .write(let m):
+            return m.isEmpty
+                ? Frame(.commit, requestID: requestID) : Frame(.write, requestID: requestID, payload: m.encode())
         }
     }
 }

@@ -5,11 +5,14 @@ public struct WireError: Error, Sendable, Hashable, CustomStringConvertible {
     /// For `invalidQuery`: the 1-based column in the query, counted in Unicode code points (the "column N" of the
     /// message). Field 3 of ERROR.
     public var offset: Int?
+    /// For `invalidDocument`: the documents of the WRITE that validation refused (ERROR field 4, repeated).
+    public var rejected: [RejectedDocument] = []
 
-    public init(_ code: ErrorCode, _ message: String, offset: Int? = nil) {
+    public init(_ code: ErrorCode, _ message: String, offset: Int? = nil, rejected: [RejectedDocument] = []) {
         self.code = code
         self.message = message
         self.offset = offset
+        self.rejected = rejected
     }
 
     public var description: String { "\(code) (\(code.rawValue)): \(message)" }
@@ -54,6 +57,17 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, CustomStringConve
     public static let timeout = ErrorCode(rawValue: 16)
     /// A query limit was exceeded (too long, too many terms, prefix too broad).
     public static let limitExceeded = ErrorCode(rawValue: 17)
+    /// A WRITE's documents do not fit the index (malformed JSON, a wrong-typed value, a field the schema lacks, an
+    /// id twice): field 4 lists each one; nothing of the batch was applied.
+    public static let invalidDocument = ErrorCode(rawValue: 18)
+    /// The server cannot take this write now (writes queued past its budget while commits or merges catch up):
+    /// nothing was applied; send it again after a pause.
+    public static let retryLater = ErrorCode(rawValue: 19)
+    /// The server takes no writes (`saiga serve --read-only`), or another process holds the index's write lock.
+    public static let writesRefused = ErrorCode(rawValue: 20)
+    /// The write was not committed (a full disk, an I/O error): nothing of it is in the index, and the previous
+    /// commit is intact. The message says why.
+    public static let writeFailed = ErrorCode(rawValue: 21)
     /// Anything else.
     public static let internalError = ErrorCode(rawValue: 100)
 
@@ -76,6 +90,10 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, CustomStringConve
         case .shuttingDown: return "shutting down"
         case .timeout: return "timeout"
         case .limitExceeded: return "limit exceeded"
+        case .invalidDocument: return "invalid document"
+        case .retryLater: return "retry later"
+        case .writesRefused: return "writes refused"
+        case .writeFailed: return "write failed"
         case .internalError: return "internal error"
         default: return "error \(rawValue)"
         }

@@ -149,7 +149,11 @@ final class ServerProcess: @unchecked Sendable {
     private var exitStatus: ChildExit?
 
     /// Starts the server and waits (up to `timeout`) for its `listening on HOST:PORT` line.
-    init(_ arguments: [String], stderrPath: String, environment: [String: String?] = [:], timeout: Double = 20) throws {
+    /// `executable` is the `saiga` binary unless a test wraps it (`/bin/bash -c "ulimit …; exec saiga …"`).
+    init(
+        _ arguments: [String], stderrPath: String, environment: [String: String?] = [:], timeout: Double = 20,
+        executable: String = saigaBinary.path
+    ) throws {
         self.arguments = arguments
         self.stderrPath = stderrPath
         var fds: [Int32] = [-1, -1]
@@ -159,7 +163,7 @@ final class ServerProcess: @unchecked Sendable {
         _ = fcntl(readEnd, F_SETFD, FD_CLOEXEC)
         _ = fcntl(writeEnd, F_SETFD, FD_CLOEXEC)
         do {
-            pid = try spawn(saigaBinary.path, arguments, environment: environment) { fa in
+            pid = try spawn(executable, arguments, environment: environment) { fa in
                 posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0)
                 posix_spawn_file_actions_adddup2(&fa, writeEnd, 1)
                 posix_spawn_file_actions_addopen(&fa, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)

@@ -15,14 +15,33 @@ enum DeleteCommand: Command {
             search syntax) from the index at DIR, in one commit. Prints how many were deleted; ids not in the index
             are reported on stderr. Exit 1 if nothing matched (then nothing is committed).
 
+            With --server HOST:PORT the delete is one WRITE to a `saiga serve` server, answered once committed.
+
             Deleted documents vanish from results and counts at once; their space is reclaimed when merges rewrite
             their segments (`saiga merge`).
             """,
-        options: [.index, .query, .quiet.help("do not print how many documents were deleted")])
+        options: [
+            .index, .query, .server.help("delete through a `saiga serve` server (not with --index)"), .token,
+            .quiet.help("do not print how many documents were deleted"),
+        ])
 
     static func run(_ args: Arguments) throws -> Int32 {
         guard !args.positional.isEmpty || args.value(.query) != nil else {
             throw UsageError("delete needs ids or --query")
+        }
+        if let server = args.value(.server) {
+            guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
+            let w = try RemoteWrites.delete(
+                ids: args.positional, query: args.value(.query), server: server, token: args.token)
+            let n = Int(w.deleted)
+            if n == 0 {
+                Terminal.err("saiga: nothing deleted; the index is unchanged")
+                return 1
+            }
+            if !args.flag(.quiet) {
+                Terminal.out("deleted \(n) document\(n == 1 ? "" : "s") (generation \(w.generation))")
+            }
+            return 0
         }
         let writer = try IndexWriter(
             path: args.value(.index) ?? Defaults.indexDirectory,

@@ -29,6 +29,8 @@ extension OptionSpec {
             index with N threads, one in-RAM segment each (default \(IndexWriterOptions().threads), \
             at most \(IndexWriterOptions.maxThreads))
             """)
+    fileprivate static let batch = OptionSpec(
+        "batch", "N", help: "with --server: documents per WRITE (default 1000)")
     fileprivate static let commitEvery = OptionSpec(
         "commit-every", "N",
         help: """
@@ -75,8 +77,14 @@ enum IndexCommand: Command {
             text, array of strings: keyword, integer, number: float, boolean; nested objects as a.b) and printed.
             A value that does not fit its field is bad input naming file, line and field (see --skip-bad);
             without a schema, a field whose documents disagree on its type is an error naming both.
+
+            With --server HOST:PORT the documents go to a `saiga serve` server instead, in WRITEs of --batch
+            documents (the index's schema, on the server, checks them; a document whose id the index holds replaces
+            it). Each WRITE is committed when it is answered: an error stops the run with the earlier batches
+            committed, and with --skip-bad a refused document is reported and its batch sent again without it.
             """,
         options: [
+            .server.help("send the documents to a `saiga serve` server (not with --index)"), .token, .batch,
             .index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force, .schema,
             .language.help("text fields' language: auto (default), english, russian, kazakh, none (en, ru, kk)"),
             .noStem, .stopwords, .noSurfaceForms, .noPositions, .quiet.help("no progress and no summary"),
@@ -101,6 +109,8 @@ enum IndexCommand: Command {
         guard let split = SplitMode(rawValue: args.value(.split) ?? "headlines") else {
             throw UsageError("--split must be 'headlines' or 'none'")
         }
+        if let server = args.value(.server) { return try runRemote(args, server: server, split: split) }
+        if args.value(.batch) != nil { throw UsageError("--batch needs --server") }
         if args.value(.commitEvery) != nil && !args.flag(.append) {
             // Intermediate commits of a rebuild would replace the live index with a partial one.
             throw UsageError(
@@ -126,6 +136,32 @@ enum IndexCommand: Command {
             force: args.flag(.force), schema: try args.value(.schema).map(SchemaFile.read))
         if !args.flag(.quiet) {
             Terminal.out(summaryLine(summary, index: args.value(.index) ?? Defaults.indexDirectory))
+        }
+        return 0
+    }
+
+    /// `saiga index --server`: the inputs go to a server; what only a local build uses is refused.
+    private static func runRemote(_ args: Arguments, server: String, split: SplitMode) throws -> Int32 {
+        let localOnly: [OptionSpec] = [
+            .index, .append, .ramMB, .segmentDocs, .threads, .commitEvery, .force, .schema, .language, .noStem,
+            .stopwords, .noSurfaceForms, .noPositions,
+        ]
+        for o in localOnly where args.value(o) != nil || args.flag(o) {
+            throw UsageError(
+                "--\(o.name) does not go with --server: the server's index has its own settings and schema")
+        }
+        let inputs = args.positional.isEmpty ? [Defaults.corpusDirectory] : args.positional
+        let s = try RemoteWrites.index(
+            inputs: inputs, split: split, server: server, token: args.token,
+            batchSize: try args.int(.batch, default: 1000, range: 1...1_000_000), skipBad: args.flag(.skipBad),
+            quiet: args.flag(.quiet))
+        if !args.flag(.quiet) {
+            var line =
+                "sent \(Terminal.grouped(s.sent)) documents in \(s.writes) writes: \(Terminal.grouped(s.added)) added, "
+                + "\(Terminal.grouped(s.replaced)) replaced (the index holds \(Terminal.grouped(Int(s.documents)))) "
+                + "in \(Terminal.fixed(s.seconds, 2)) s → \(server) (generation \(s.generation))"
+            if s.skipped > 0 { line += ", skipped \(s.skipped) bad inputs" }
+            Terminal.out(line)
         }
         return 0
     }

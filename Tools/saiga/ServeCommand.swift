@@ -66,6 +66,17 @@ extension OptionSpec {
         "slow-query-ms", "N", help: "log each search taking N ms or more (time, total, query)")
     fileprivate static let logFormat = OptionSpec(
         "log-format", "text|json", help: "log as text (default) or one JSON object per line")
+    fileprivate static let readOnly = OptionSpec("read-only", help: "refuse writes (WRITE, COMMIT)")
+    fileprivate static let commitWindow = OptionSpec(
+        "commit-window", "MS",
+        help: """
+            wait MS milliseconds for more writes before a group commit (default \(Int(ServeCommand.defaults.commitWindow.inSeconds * 1000)); 0: at once)
+            """)
+    fileprivate static let maxQueuedWriteBytes = OptionSpec(
+        "max-queued-write-bytes", "N",
+        help: """
+            writes waiting to be committed, at most; beyond it a write is told to retry (default \(ServeCommand.defaults.maxQueuedWriteBytes >> 20) MiB)
+            """)
     fileprivate static let spinUs = OptionSpec(
         "spin-us", "N",
         help: """
@@ -84,6 +95,9 @@ enum ServeCommand: Command {
             port 0 picks a free port. The first line on stdout is `listening on HOST:PORT`.
 
             A non-loopback address needs a token (--token or $SAIGA_TOKEN); clients send it in HELLO.
+            Clients may write (WRITE, COMMIT; `saiga index --server`, `saiga delete --server`): the server opens the
+            index's writer at the first write and holds its lock from then on. A write is answered once committed
+            and visible; writes arriving within --commit-window ms share one commit. --read-only refuses writes.
             A newer commit of the index is picked up within --reload-interval seconds (default 1) or at SIGHUP,
             without failing in-flight requests. SIGINT/SIGTERM stop accepting, finish in-flight requests (up to
             --drain-timeout seconds, default 10) and exit 0. Connection events and errors are logged to stderr
@@ -103,7 +117,8 @@ enum ServeCommand: Command {
             .token.help("the token clients must send in HELLO (default: $SAIGA_TOKEN; required off loopback)"),
             .quiet.help("do not log connection events and errors to stderr"), .noVerify, .maxConnections,
             .maxInFlight, .maxFrameBytes, .maxBufferedBytes, .idleTimeout, .readTimeout, .handshakeTimeout,
-            .reloadInterval, .drainTimeout, .spinUs, .slowQueryMs, .logFormat,
+            .reloadInterval, .drainTimeout, .spinUs, .slowQueryMs, .logFormat, .readOnly, .commitWindow,
+            .maxQueuedWriteBytes,
         ])
 
     static func run(_ args: Arguments) throws -> Int32 {
@@ -158,6 +173,13 @@ enum ServeCommand: Command {
             }
             config.logFormat = format
         }
+        config.readOnly = args.flag(.readOnly)
+        if let v = try args.float(.commitWindow) {
+            guard v >= 0 && v <= 10_000 else { throw UsageError("--commit-window must be 0 to 10000 ms") }
+            config.commitWindow = .microseconds(Int64(Double(v) * 1000))
+        }
+        config.maxQueuedWriteBytes = try args.int(
+            .maxQueuedWriteBytes, default: config.maxQueuedWriteBytes, range: (1 << 20)...(1 << 40))
         config.verifyChecksums = !args.flag(.noVerify)
         config.handleSignals = true
 

@@ -194,6 +194,21 @@ public final class IndexWriter {
 
     // MARK: - Adding, updating, deleting
 
+    /// Checks `document` as `add` and `update` would (its id, sizes, fields and their types against the schema)
+    /// without adding it or changing the writer: a caller with a batch to apply all or nothing validates every
+    /// document first. Throws `.invalidDocument` naming the problem.
+    public func validate(_ document: Document) throws(SaigaError) {
+        try checkOpen()
+        _ = try validator.validate(document)
+    }
+
+    /// Drops every change since the last commit (documents added, updated and deleted, flushed segments and merges
+    /// not yet committed); the writer stays open. What a caller does when a batch it was applying turns out bad.
+    public func discardUncommitted() {
+        guard lock != nil else { return }
+        resetToLastCommit()
+    }
+
     /// Adds a document. Throws `.invalidDocument` for an empty or oversized id or a reserved field name,
     /// `.duplicateID` if a live document already has the id (use `update` to replace it), and I/O errors from
     /// flushing.

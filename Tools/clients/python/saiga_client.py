@@ -6,6 +6,7 @@
         r = c.search("human rights", k=5)
         for hit in r["hits"]:
             print(hit["id"], hit["score"], hit["title"])
+        c.write([{"id": "n1", "title": "New", "body": "a new document"}], delete_ids=["old"])
 
 Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--exact-count] [--typos] [--token T]
                                 [--filter EXPR]... [--sort FIELD[:asc|desc]]... [--facet SPEC]... [--after TOKEN]
@@ -13,7 +14,9 @@ Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--e
                                 [--fragments N] [--snippet-length N] [--pre-tag S] [--post-tag S]
                                 [--fuzzy-prefix N] [--expansion-scoring constant|bm25]
                              saiga_client.py HOST:PORT suggest TEXT [--limit N] [--titles N]
-                             saiga_client.py HOST:PORT get ID | stats | ping
+                             saiga_client.py HOST:PORT get ID | stats | ping | commit
+                             saiga_client.py HOST:PORT write '{"id": "a", "title": "T", "body": "text"}'...
+                                [--delete ID]... [--delete-query QUERY]...  (one WRITE, answered once committed)
 """
 import json
 import socket
@@ -21,16 +24,19 @@ import struct
 import sys
 
 PROTOCOL_VERSION = 1
-HELLO, PING, SEARCH, GET, STATS, SUGGEST = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06
-HELLO_OK, PONG, RESULTS, DOCUMENT, STATS_RESULT, SUGGESTIONS, ERROR = 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0xFF
+HELLO, PING, SEARCH, GET, STATS, SUGGEST, WRITE, COMMIT = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08
+HELLO_OK, PONG, RESULTS, DOCUMENT, STATS_RESULT, SUGGESTIONS, WRITTEN = 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87
+ERROR = 0xFF
 
 
 class SaigaError(Exception):
     """An ERROR frame from the server: numeric code, message, and for invalid queries the column."""
 
-    def __init__(self, code, message, column=None):
+    def __init__(self, code, message, column=None, rejected=()):
         super().__init__(f"error {code}: {message}")
         self.code, self.message, self.column = code, message, column
+        # For code 18 (invalid document): [{"position", "id", "message"}] for each refused document of the WRITE.
+        self.rejected = list(rejected)
 
 
 # ---------------------------------------------------------------- fields: tag u16 | length u32 | value
@@ -192,7 +198,16 @@ class SaigaClient:
                 f = parse_fields(rpayload)
                 code = struct.unpack(">H", first(f, 1, b"\0\0"))[0]
                 col = first(f, 3)
-                raise SaigaError(code, first(f, 2, b"").decode("utf-8", "replace"), u32(col) if col else None)
+                rejected = []
+                for t, v in f:
+                    if t == 4:
+                        r = parse_fields(v)
+                        rid_ = first(r, 2)
+                        rejected.append({"position": u32(first(r, 1, bytes(4))),
+                                         "id": rid_.decode() if rid_ is not None else None,
+                                         "message": first(r, 3, b"").decode("utf-8", "replace")})
+                raise SaigaError(code, first(f, 2, b"").decode("utf-8", "replace"), u32(col) if col else None,
+                                 rejected)
             if rid == request_id:
                 return rtyp, rid, rpayload
 
@@ -359,6 +374,33 @@ class SaigaClient:
                                       "score": f32(first(kv, 3, bytes(4)))})
         return out
 
+    def write(self, documents=(), delete_ids=(), delete_queries=()):
+        """Applies one batch all or nothing and returns once it is committed and visible: `documents` are dicts
+        (or JSON strings) with "id", "title", "body" and the schema's fields; deletes by id and by query come first.
+        A refused document raises SaigaError code 18 with `.rejected`; code 19 means retry later."""
+        payload = b""
+        for d in documents:
+            payload += f_str(1, d if isinstance(d, str) else json.dumps(d, ensure_ascii=False))
+        for i in delete_ids:
+            payload += f_str(2, i)
+        for q in delete_queries:
+            payload += f_str(3, q)
+        typ, _, payload = self._roundtrip(WRITE, payload)
+        return self._written(payload)
+
+    def commit(self):
+        """Waits until every write the server received before it is committed; returns the newest generation."""
+        typ, _, payload = self._roundtrip(COMMIT, b"")
+        return self._written(payload)
+
+    @staticmethod
+    def _written(payload):
+        f = parse_fields(payload)
+        return {"generation": u64(first(f, 1)), "added": u64(first(f, 2, bytes(8))),
+                "replaced": u64(first(f, 3, bytes(8))), "deleted": u64(first(f, 4, bytes(8))),
+                "commit_us": u64(first(f, 5, bytes(8))), "shared_with": u32(first(f, 6, bytes(4))),
+                "documents": u64(first(f, 7, bytes(8)))}
+
 
 def main(argv):
     if len(argv) < 3:
@@ -372,7 +414,7 @@ def main(argv):
                 and i + 1 < len(argv):
             opts[argv[i][2:]] = argv[i + 1]
             i += 2
-        elif argv[i] in ("--filter", "--sort", "--facet") and i + 1 < len(argv):
+        elif argv[i] in ("--filter", "--sort", "--facet", "--delete", "--delete-query") and i + 1 < len(argv):
             opts.setdefault(argv[i][2:], []).append(argv[i + 1])
             i += 2
         elif argv[i] in ("--exact-count", "--typos", "--explain", "--profile"):
@@ -419,6 +461,17 @@ def main(argv):
                 out = c.stats()
             elif cmd == "suggest":
                 out = c.suggest(" ".join(args), limit=int(opts.get("limit", 5)), titles=int(opts.get("titles", 0)))
+            elif cmd == "write":
+                # Each argument is one JSON document; --delete ID and --delete-query Q may repeat.
+                try:
+                    out = c.write([json.loads(a) for a in args], opts.get("delete", ()), opts.get("delete-query", ()))
+                except SaigaError as e:
+                    if e.rejected:
+                        print(json.dumps({"error": e.code, "message": e.message, "rejected": e.rejected}))
+                        return 1
+                    raise
+            elif cmd == "commit":
+                out = c.commit()
             elif cmd == "ping":
                 out = {"pong": c.ping(b"x").decode()}
             else:

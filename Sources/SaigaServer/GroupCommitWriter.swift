@@ -1,0 +1,286 @@
+import Dispatch
+import Saiga
+import SaigaIngest
+import SaigaPosix
+import SaigaWire
+import Synchronization
+
+/// The server's one writer of its index, on its own thread: it takes WRITE and COMMIT requests from the event loop
+/// and acknowledges each only once it is committed and visible (docs/PROTOCOL.md, "Writes").
+///
+/// **Group commit.** Writes queue here; the thread takes every queued write at once (after waiting
+/// `ServerConfiguration.commitWindow` for more to arrive), applies them in arrival order, commits once, has the
+/// server serve the new commit (`IndexHolder.install`), then answers them all. So sixteen connections writing small
+/// batches pay one fsync per group, not one each, and a search that starts after an answer sees its write.
+///
+/// **All or nothing per WRITE.** Every document of a WRITE is parsed and validated against the schema before any
+/// change is applied; a WRITE with a bad document is answered `invalidDocument` listing every bad one, and nothing of
+/// it is applied. A WRITE that fails while being applied (a delete query that does not parse, an id turned
+/// duplicate) drops every uncommitted change and the group is applied again without it. If the commit fails (a
+/// full disk), every write of the group gets `writeFailed`, the previous commit stays current and intact, and the
+/// writer goes on with the next group: writes succeed again once space returns.
+///
+/// **Backpressure.** At most `ServerConfiguration.maxQueuedWriteBytes` of writes wait; past that a WRITE is answered
+/// `retryLater` at once. Queued writes wait while a commit waits for merges to catch up (`IndexWriter.commit`), so a
+/// client that writes faster than merges go is told to retry instead of growing the server's memory.
+///
+/// The `IndexWriter` (and the index's write lock) is opened at the first write and kept; only this thread uses it.
+final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by the writer thread only
+    struct Job: Sendable {
+        var output: ConnectionOutput
+        var requestID: UInt32
+        var request: WriteRequest
+        /// What the job holds in memory, for the queue's budget.
+        var bytes: Int
+    }
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var bytes = 0
+        var stopping = false
+    }
+
+    private let server: SaigaServer
+    private let answer: @Sendable (Response, UInt32, ConnectionOutput) -> Void
+    private let queue = Mutex(Queue())
+    private let available = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    private let window: Duration
+    private let maxQueuedBytes: Int
+    private var writer: IndexWriter?
+
+    /// - Parameter answer: writes a response to a connection and settles its counts (`WorkerPool.answer`).
+    init(server: SaigaServer, answer: @escaping @Sendable (Response, UInt32, ConnectionOutput) -> Void) {
+        self.server = server
+        self.answer = answer
+        window = server.configuration.commitWindow
+        maxQueuedBytes = server.configuration.maxQueuedWriteBytes
+        Sys.spawnThread { [self] in run() }
+    }
+
+    /// Queues a write; returns the error to answer at once instead (the queue is full, the server is stopping).
+    func submit(_ job: Job) -> WireError? {
+        let refused: WireError? = queue.withLock { q in
+            if q.stopping { return WireError(.shuttingDown, "the server is shutting down") }
+            if q.bytes + job.bytes > maxQueuedBytes && !q.jobs.isEmpty {
+                return WireError(
+                    .retryLater,
+                    "\(q.bytes) bytes of writes are waiting to be committed (the maximum is \(maxQueuedBytes)): "
+                        + "nothing of this write was applied; send it again shortly")
+            }
+            q.jobs.append(job)
+            q.bytes += job.bytes
+            return nil
+        }
+        if refused == nil { available.signal() }
+        return refused
+    }
+
+    /// Commits what is queued, closes the writer (releasing the lock) and ends the thread; returns when done.
+    func stop() {
+        queue.withLock { $0.stopping = true }
+        available.signal()
+        finished.wait()
+    }
+
+    private func run() {
+        while true {
+            available.wait()
+            if window > .zero { Posix.sleep(window) }
+            let (group, stopping) = queue.withLock { q -> ([Job], Bool) in
+                let jobs = q.jobs
+                q.jobs.removeAll()
+                q.bytes = 0
+                return (jobs, q.stopping)
+            }
+            if !group.isEmpty { process(group) }
+            if stopping {
+                writer?.close()
+                writer = nil
+                finished.signal()
+                return
+            }
+        }
+    }
+
+    // MARK: - One group
+
+    /// A write ready to apply: its documents parsed and validated.
+    private struct Accepted {
+        var job: Job
+        var documents: [Document]
+    }
+
+    /// What applying one write did.
+    private struct Counts {
+        var added = 0
+        var replaced = 0
+        var deleted = 0
+    }
+
+    private func process(_ group: [Job]) {
+        let started = Sys.monotonicNanos()
+        let writer: IndexWriter
+        do { writer = try openWriter() } catch {
+            for job in group { reply(.error(error), to: job) }
+            return
+        }
+        var pending: [Accepted] = []
+        for job in group {
+            switch validate(job, writer: writer) {
+            case .success(let docs): pending.append(Accepted(job: job, documents: docs))
+            case .failure(let e): reply(.error(e), to: job)
+            }
+        }
+        // Apply in arrival order; a write that fails takes every uncommitted change with it, so the others are
+        // applied again without it (all or nothing per write).
+        var counts: [Counts] = []
+        applying: while true {
+            counts = []
+            for (i, a) in pending.enumerated() {
+                do throws(SaigaError) {
+                    counts.append(try apply(a, writer: writer))
+                } catch {
+                    writer.discardUncommitted()
+                    if let rejected = GroupCommitWriter.writeError(error) {
+                        reply(.error(rejected), to: a.job)
+                        pending.remove(at: i)
+                        continue applying
+                    }
+                    let e = WireError(
+                        .writeFailed,
+                        "not applied: \(error); the index keeps its previous commit (nothing of the writes since it was kept), "
+                            + "and writes succeed again once the cause is fixed")
+                    for p in pending { reply(.error(e), to: p.job) }
+                    return
+                }
+            }
+            break
+        }
+        guard !pending.isEmpty else { return }
+        let changed = pending.contains { !$0.job.request.isEmpty }
+        var generation = writer.lastCommitGeneration
+        if changed {
+            do throws(SaigaError) {
+                generation = try writer.commit(userData: ["tool": "saiga serve"])
+            } catch {
+                // `commit` put the writer back at the last commit: nothing of the group is in the index.
+                let e = WireError(
+                    .writeFailed,
+                    "not committed: \(error); the index keeps its previous commit, and writes succeed again once "
+                        + "the cause is fixed")
+                for p in pending { reply(.error(e), to: p.job) }
+                return
+            }
+            do throws(SaigaError) {
+                try server.holder.install(generation: generation)
+            } catch {
+                // Durable but not visible: the contract (visible once acknowledged) is not met, so no write of the
+                // group is acknowledged. A reload retries opening the commit.
+                let e = WireError(
+                    .writeFailed,
+                    "committed as generation \(generation), but the server cannot open that commit: \(error)")
+                for p in pending { reply(.error(e), to: p.job) }
+                return
+            }
+        }
+        let nanos = Sys.monotonicNanos() &- started
+        let documents = UInt64(server.holder.reader.documentCount)
+        var touched = 0
+        for (a, c) in zip(pending, counts) {
+            touched += c.added + c.replaced + c.deleted
+            reply(
+                .written(
+                    WriteResponse(
+                        generation: generation, added: UInt64(c.added), replaced: UInt64(c.replaced),
+                        deleted: UInt64(c.deleted), commitMicros: nanos / 1000, sharedWith: UInt32(pending.count),
+                        documents: documents)), to: a.job)
+        }
+        server.metrics.recordCommit(nanos: nanos, writes: pending.count, documents: touched)
+    }
+
+    /// Answers a write and counts it (`saiga_requests_total{kind="write"}`, errors by code).
+    private func reply(_ response: Response, to job: Job) {
+        var error: String?
+        if case .error(let e) = response { error = "\(e.code)".split(separator: " ").joined(separator: "_") }
+        server.metrics.record(.write(job.request), nanos: 0, error: error)
+        answer(response, job.requestID, job.output)
+    }
+
+    private func openWriter() throws(WireError) -> IndexWriter {
+        if let writer { return writer }
+        let path = server.holder.path
+        do {
+            // The index's own schema: a field it does not declare is refused, not stored untyped.
+            let w = try IndexWriter(
+                path: path, options: IndexWriterOptions(openMode: .append, schema: server.holder.reader.schema))
+            writer = w
+            server.log("opened the index for writing (writes over the protocol; other writers are now locked out)")
+            return w
+        } catch {
+            if error.code == .indexLocked {
+                throw WireError(.writesRefused, "cannot write: \(error.message)")
+            }
+            throw WireError(.writeFailed, "cannot open the index for writing: \(error)")
+        }
+    }
+
+    /// The write's documents, parsed and validated; or `invalidDocument` listing every bad one.
+    private func validate(_ job: Job, writer: IndexWriter) -> Result<[Document], WireError> {
+        var documents: [Document] = []
+        var rejected: [RejectedDocument] = []
+        var seen: [String: Int] = [:]
+        for (i, text) in job.request.documents.enumerated() {
+            switch JSONDocument.parse(text) {
+            case .failure(let e):
+                rejected.append(RejectedDocument(position: UInt32(i), id: nil, message: e.message))
+            case .success(let d):
+                if let first = seen[d.id] {
+                    rejected.append(
+                        RejectedDocument(
+                            position: UInt32(i), id: d.id,
+                            message: "id \"\(d.id)\" is also document \(first) of this write (an id once per write)"))
+                    continue
+                }
+                seen[d.id] = i
+                do throws(SaigaError) {
+                    try writer.validate(d)
+                    documents.append(d)
+                } catch {
+                    rejected.append(RejectedDocument(position: UInt32(i), id: d.id, message: error.message))
+                }
+            }
+        }
+        guard rejected.isEmpty else {
+            let n = rejected.count
+            return .failure(
+                WireError(
+                    .invalidDocument,
+                    "\(n) of \(job.request.documents.count) documents cannot be indexed (first: \(rejected[0])); "
+                        + "nothing of this write was applied", rejected: rejected))
+        }
+        return .success(documents)
+    }
+
+    private func apply(_ a: Accepted, writer: IndexWriter) throws(SaigaError) -> Counts {
+        var c = Counts()
+        for q in a.job.request.deleteQueries { c.deleted += try writer.delete(query: q) }
+        for id in a.job.request.deleteIDs where try writer.delete(id: id) { c.deleted += 1 }
+        for d in a.documents {
+            if try writer.update(d) { c.replaced += 1 } else { c.added += 1 }
+        }
+        return c
+    }
+
+    /// The answer for an error that belongs to one write (its query, its documents), or nil for one that concerns
+    /// the index (I/O, damage): the whole group then fails.
+    static func writeError(_ e: SaigaError) -> WireError? {
+        switch e.code {
+        case .invalidQuery: return WireError(.invalidQuery, e.message, offset: e.offset.map { $0 + 1 })
+        case .invalidDocument, .duplicateID: return WireError(.invalidDocument, e.message)
+        case .invalidArgument: return WireError(.invalidArgument, e.message)
+        case .limitExceeded: return WireError(.limitExceeded, e.message)
+        default: return nil
+        }
+    }
+}

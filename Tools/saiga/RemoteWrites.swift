@@ -1,0 +1,168 @@
+import Saiga
+import SaigaClient
+import SaigaIngest
+import SaigaPosix
+import SaigaWire
+
+/// `saiga index --server` and `saiga delete --server`: the same inputs and arguments, written through a `saiga serve`
+/// server (WRITE messages) instead of into an index directory.
+enum RemoteWrites {
+    /// What `saiga index --server` did.
+    struct Summary {
+        var sent = 0
+        var added = 0
+        var replaced = 0
+        var writes = 0
+        var generation: UInt64 = 0
+        var documents: UInt64 = 0
+        var skipped = 0
+        var seconds = 0.0
+    }
+
+    /// Batches in flight at once: enough to keep the server's group commits full while one batch is answered.
+    static let window = 4
+
+    /// Reads the inputs and sends them in WRITEs of `batchSize` documents. Each WRITE is committed when it is
+    /// answered, so an error stops the run with the earlier batches committed. A refused document stops it too,
+    /// unless `skipBad`: then it is reported and the batch is sent again without it.
+    static func index(
+        inputs: [String], split: SplitMode, server: String, token: String?, batchSize: Int, skipBad: Bool,
+        quiet: Bool
+    ) throws -> Summary {
+        let start = Terminal.now()
+        let client: SaigaClient
+        do { client = try SaigaClient(address: server, token: token, requestTimeout: .seconds(600)) } catch {
+            throw UsageError("\(error)")
+        }
+        var issues: [IngestIssue] = []
+        let corpus = CorpusReader(inputs: inputs, split: split, issues: &issues)
+        for note in corpus.notes where !quiet { Terminal.err("saiga: note: \(note)") }
+        var summary = Summary()
+        func note(_ issue: IngestIssue) -> Bool {
+            guard skipBad else { return false }
+            summary.skipped += 1
+            if summary.skipped <= 20 { Terminal.err("saiga: skipping: \(issue)") }
+            if summary.skipped == 21 { Terminal.err("saiga: (further problems not shown)") }
+            return true
+        }
+        for issue in issues where !note(issue) { throw issue }
+
+        // Batches waiting to be sent: each document's JSON and where it came from (for messages).
+        var batches: [[(json: String, location: IngestIssue)]] = []
+        var current: [(json: String, location: IngestIssue)] = []
+        func sendQueued() throws {
+            while !batches.isEmpty {
+                let answers: [Response]
+                do {
+                    answers = try client.pipeline(
+                        batches.map { .write(WriteRequest(documents: $0.map(\.json))) })
+                } catch {
+                    throw RemoteError(message: "\(server): \(error)")
+                }
+                var again: [[(json: String, location: IngestIssue)]] = []
+                for (batch, answer) in zip(batches, answers) {
+                    switch answer {
+                    case .written(let w):
+                        summary.sent += batch.count
+                        summary.added += Int(w.added)
+                        summary.replaced += Int(w.replaced)
+                        summary.writes += 1
+                        summary.generation = max(summary.generation, w.generation)
+                        summary.documents = w.documents
+                    case .error(let e) where e.code == .retryLater:
+                        again.append(batch)
+                    case .error(let e) where e.code == .invalidDocument && !e.rejected.isEmpty:
+                        var bad = Set<Int>()
+                        for r in e.rejected {
+                            let p = Int(r.position)
+                            guard p < batch.count else { continue }
+                            bad.insert(p)
+                            let where_ = batch[p].location
+                            let issue = IngestIssue(path: where_.path, line: where_.line, message: r.message)
+                            if !note(issue) { throw issue }
+                        }
+                        let kept = batch.enumerated().filter { !bad.contains($0.offset) }.map(\.element)
+                        if !kept.isEmpty { again.append(kept) }
+                    case .error(let e):
+                        throw RemoteError(message: "\(server): \(e)")
+                    default:
+                        throw RemoteError(message: "\(server): unexpected answer to WRITE")
+                    }
+                }
+                if !again.isEmpty && again.count == batches.count && answers.allSatisfy(isRetryLater) {
+                    Sys.sleep(milliseconds: 100)  // the server's queue is full: give its commits time
+                }
+                batches = again
+            }
+        }
+        try corpus.forEachDocument(
+            { doc, location in
+                current.append((json(doc), location))
+                if current.count >= batchSize {
+                    batches.append(current)
+                    current = []
+                    if batches.count >= window { try sendQueued() }
+                }
+            }, onIssue: note)
+        if !current.isEmpty { batches.append(current) }
+        try sendQueued()
+        guard summary.sent > 0 else {
+            throw IngestIssue(
+                path: inputs.joined(separator: " "), line: 0, message: "no documents to send (the index is unchanged)")
+        }
+        summary.seconds = Terminal.now() - start
+        return summary
+    }
+
+    private static func isRetryLater(_ r: Response) -> Bool {
+        if case .error(let e) = r { return e.code == .retryLater }
+        return false
+    }
+
+    /// Deletes `ids` and the matches of `query` in one WRITE; returns how many documents went and the generation.
+    static func delete(ids: [String], query: String?, server: String, token: String?) throws -> WriteResponse {
+        let client: SaigaClient
+        do { client = try SaigaClient(address: server, token: token) } catch { throw UsageError("\(error)") }
+        do {
+            return try client.write(documents: [], deleteIDs: ids, deleteQueries: query.map { [$0] } ?? [])
+        } catch {
+            throw RemoteError(message: "\(server): \(error)")
+        }
+    }
+
+    /// A document as the JSON object a WRITE carries (the JSONL form `saiga index` reads): `id`, `title`, `body`, and
+    /// each field with its value, or its values in an array when it has several.
+    static func json(_ d: Document) -> String {
+        var out =
+            "{\"id\":" + JSONText.quoted(d.id) + ",\"title\":" + JSONText.quoted(d.title) + ",\"body\":"
+            + JSONText.quoted(d.body)
+        var order: [String] = []
+        var values: [String: [String]] = [:]
+        for f in d.fields {
+            if values[f.name] == nil { order.append(f.name) }
+            values[f.name, default: []].append(jsonValue(f.value))
+        }
+        for name in order {
+            let v = values[name]!
+            out += "," + JSONText.quoted(name) + ":" + (v.count == 1 ? v[0] : "[" + v.joined(separator: ",") + "]")
+        }
+        return out + "}"
+    }
+
+    private static func jsonValue(_ v: FieldValue) -> String {
+        switch v {
+        case .string(let s): return JSONText.quoted(s)
+        case .integer(let i): return String(i)
+        // Finite by construction (documents with NaN or infinities are refused before they get here).
+        case .float(let d): return d.isFinite ? "\(d)" : "null"
+        case .boolean(let b): return b ? "true" : "false"
+        case .date(let d): return JSONText.quoted(d.description)
+        }
+    }
+}
+
+/// A failure on the server's side of a remote write, printed as `saiga: MESSAGE`.
+struct RemoteError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
