@@ -77,8 +77,8 @@ enum RemoteWrites {
                             let p = Int(r.position)
                             guard p < batch.count else { continue }
                             bad.insert(p)
-                            let where_ = batch[p].location
-                            let issue = IngestIssue(path: where_.path, line: where_.line, message: r.message)
+                            let origin = batch[p].location
+                            let issue = IngestIssue(path: origin.path, line: origin.line, message: r.message)
                             if !note(issue) { throw issue }
                         }
                         let kept = batch.enumerated().filter { !bad.contains($0.offset) }.map(\.element)
