@@ -48,6 +48,8 @@ do {
         try IndexReport.run(argv)
     case "serve-load":
         try ServeLoad.run(argv)
+    case "write-load":
+        try WriteLoad.run(argv)
     case "living":
         try LivingBench.run(argv)
     case "index-fields":
