@@ -164,8 +164,47 @@ public final class SaigaClient: Sendable {
         try write(WriteRequest())
     }
 
-    public func stats() throws(ClientError) -> StatsResponse {
-        guard case .stats(let s) = try roundTrip(.stats) else { throw unexpected("STATS_RESULT") }
+    /// The indexes the token may read (LIST_INDEXES).
+    public func listIndexes() throws(ClientError) -> [WireIndexInfo] {
+        guard case .indexList(let l) = try roundTrip(.admin(.listIndexes)) else { throw unexpected("INDEX_LIST") }
+        return l
+    }
+
+    /// Creates an empty index `name` on a server with a data directory (an admin token), with `schema` (the JSON of
+    /// a `saiga schema` file; nil: the default schema).
+    @discardableResult
+    public func createIndex(_ name: String, schema: String? = nil) throws(ClientError) -> WireIndexInfo {
+        guard case .indexList(let l) = try roundTrip(.admin(.createIndex(name: name, schema: schema))), let i = l.first
+        else { throw unexpected("INDEX_LIST") }
+        return i
+    }
+
+    /// Stops serving index `name` and deletes it (an admin token); returns the indexes left.
+    @discardableResult
+    public func dropIndex(_ name: String) throws(ClientError) -> [WireIndexInfo] {
+        guard case .indexList(let l) = try roundTrip(.admin(.dropIndex(name: name))) else {
+            throw unexpected("INDEX_LIST")
+        }
+        return l
+    }
+
+    /// Backs up the newest commit of `index` (nil: the default) into `destination`, a new or empty directory on the
+    /// server's machine, and verifies it (an admin token).
+    public func backup(
+        index: String? = nil, to destination: String, copy: Bool = false
+    ) throws(ClientError)
+        -> BackupResponse
+    {
+        guard
+            case .backedUp(let b) = try roundTrip(
+                .admin(.backup(index: index, destination: destination, copy: copy)))
+        else { throw unexpected("BACKED_UP") }
+        return b
+    }
+
+    /// STATS of `index` (nil: the server's default index).
+    public func stats(index: String? = nil) throws(ClientError) -> StatsResponse {
+        guard case .stats(let s) = try roundTrip(.stats(index: index)) else { throw unexpected("STATS_RESULT") }
         return s
     }
 
@@ -255,8 +294,8 @@ public final class SaigaClient: Sendable {
     public func commit() async throws(ClientError) -> WriteResponse {
         try await run { () throws(ClientError) in try self.commit() }
     }
-    public func stats() async throws(ClientError) -> StatsResponse {
-        try await run { () throws(ClientError) in try self.stats() }
+    public func stats(index: String? = nil) async throws(ClientError) -> StatsResponse {
+        try await run { () throws(ClientError) in try self.stats(index: index) }
     }
 
     public func suggest(_ text: String, limit: Int = 5, titles: Int = 0) async throws(ClientError) -> SuggestResponse {

@@ -379,6 +379,26 @@ package enum Sys {
         }
     }
 
+    /// Removes `path` and everything under it. A symbolic link is removed itself, never followed (so a link inside
+    /// the tree cannot take the removal elsewhere).
+    package static func removeTree(_ path: String) throws(SystemError) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else {
+            if Glibc.errno == ENOENT { return }
+            throw SystemError(call: "lstat", path: path, errno: Glibc.errno)
+        }
+        if entryType(mode: st.st_mode) == .directory {
+            for name in try listDirectory(path) { try removeTree(path + "/" + name) }
+            guard rmdir(path) == 0 || Glibc.errno == ENOENT else {
+                throw SystemError(call: "rmdir", path: path, errno: Glibc.errno)
+            }
+        } else {
+            guard sysUnlink(path) == 0 || Glibc.errno == ENOENT else {
+                throw SystemError(call: "unlink", path: path, errno: Glibc.errno)
+            }
+        }
+    }
+
     @inline(never)
     package static func unlink(_ path: String) throws(SystemError) {
         guard sysUnlink(path) == 0 else { throw SystemError(call: "unlink", path: path, errno: Glibc.errno) }

@@ -11,6 +11,8 @@ final class Connection {
     /// The socket's write side, shared with the workers that answer this connection's requests.
     let output: ConnectionOutput
     var greeted = false
+    /// What the token given in HELLO may do (set by the handshake).
+    var rights = TokenRights([])
     /// The peer closed its side: finish what is in flight, then close.
     var peerClosed = false
     /// Close as soon as the output is flushed (after a fatal protocol error).
@@ -64,8 +66,6 @@ final class EventLoop: @unchecked Sendable {
     private let wakeFD: Int32
     private let signalFD: Int32
     private let workers: WorkerPool
-    /// The index's writer (group commits), nil when the server is read-only.
-    private let writes: GroupCommitWriter?
     private var connections: [UInt64: Connection] = [:]
     private var nextID: UInt64 = 16
     private var draining = false
@@ -98,14 +98,7 @@ final class EventLoop: @unchecked Sendable {
         self.epoll = epoll
         self.wakeFD = wakeFD
         self.signalFD = signalFD
-        let workers = WorkerPool(server: server, workers: server.configuration.workers, wakeFD: wakeFD)
-        self.workers = workers
-        self.writes =
-            server.configuration.readOnly
-            ? nil
-            : GroupCommitWriter(server: server) { response, requestID, output in
-                workers.answer(response, requestID: requestID, on: output)
-            }
+        self.workers = WorkerPool(server: server, workers: server.configuration.workers, wakeFD: wakeFD)
         self.maxConnections = server.maxConnections
     }
 
@@ -166,10 +159,14 @@ final class EventLoop: @unchecked Sendable {
                 try? Posix.epollAdd(epoll, listener, events: Posix.Epoll.readable, data: EventLoop.listenerID)
             }
             if server.isStopRequested && !draining { beginDrain(now) }
-            if server.takeReloadRequest() { reload(reason: "requested", force: true) }
+            if server.takeReloadRequest() {
+                for i in server.catalog.all { reload(i, reason: "requested", force: true) }
+            }
             if config.reloadInterval > .zero && now - lastReloadCheck >= config.reloadInterval.inSeconds && !draining {
                 lastReloadCheck = now
-                if server.holder.newerCommitAvailable() { reload(reason: "a newer commit appeared", force: false) }
+                for i in server.catalog.all where i.holder.newerCommitAvailable() {
+                    reload(i, reason: "a newer commit appeared", force: false)
+                }
             }
             if now - lastTimeoutSweep >= 0.1 {
                 lastTimeoutSweep = now
@@ -180,7 +177,7 @@ final class EventLoop: @unchecked Sendable {
                 if !busy || now >= drainDeadline {
                     if busy { server.log("drain timeout: closing \(connections.count) connections with work pending") }
                     for c in Array(connections.values) { close(c, reason: "server shutting down") }
-                    writes?.stop()
+                    for i in server.catalog.all { i.writes?.stop() }
                     workers.stop()
                     server.log("stopped")
                     Sys.close(epoll)
@@ -415,19 +412,18 @@ final class EventLoop: @unchecked Sendable {
                     close: true)
                 return
             }
-            if let expected = config.token, !expected.isEmpty {
-                guard let given = hello.token, constantTimeEqual(given, expected) else {
-                    fail(
-                        c, requestID: frame.requestID, WireError(.authenticationFailed, "missing or wrong token"),
-                        close: true)
-                    return
-                }
+            guard let rights = config.rights(for: hello.token) else {
+                fail(
+                    c, requestID: frame.requestID, WireError(.authenticationFailed, "missing or wrong token"),
+                    close: true)
+                return
             }
+            c.rights = rights
             c.greeted = true
             c.decoder.maxLength = config.maxFrameLength
             let ok = HelloOK(
                 version: hello.version, server: "saiga 0.1.0", maxFrameLength: UInt32(config.maxFrameLength),
-                generation: server.holder.reader.generation,
+                generation: server.generation,
                 maxInFlight: UInt32(config.maxInFlightPerConnection))
             send(Response.helloOK(ok).frame(requestID: frame.requestID), to: c)
             return
@@ -441,7 +437,7 @@ final class EventLoop: @unchecked Sendable {
             fail(c, requestID: frame.requestID, WireError(.invalidArgument, "HELLO was already received"), close: false)
         case .ping(let data):
             send(Response.pong(data).frame(requestID: frame.requestID), to: c)
-        case .search, .get, .stats, .suggest, .write:
+        case .search, .get, .stats, .suggest, .write, .admin:
             // In flight: sent and not yet answered (a worker decrements before it writes the answer).
             guard c.unanswered < config.maxInFlightPerConnection else {
                 fail(
@@ -453,8 +449,48 @@ final class EventLoop: @unchecked Sendable {
                     close: false)
                 return
             }
+            let needed = TokenRights.needed(by: request) ?? .read
+            if case .admin(let a) = request {
+                // LIST_INDEXES lists what the token reads; the others need admin on the index they name (BACKUP of
+                // the default index: on the default's name).
+                let name = a.indexName ?? server.catalog.defaultName
+                if case .listIndexes = a {
+                    guard c.rights.rights.contains(.read) else {
+                        fail(
+                            c, requestID: frame.requestID, WireError(.forbidden, "the token may not read"), close: false
+                        )
+                        return
+                    }
+                } else if !c.rights.rights.contains(.admin) || (name.map { !c.rights.allows(.admin, on: $0) } ?? false)
+                {
+                    fail(
+                        c, requestID: frame.requestID,
+                        WireError(.forbidden, "the token has no admin right\(name.map { " on \($0)" } ?? "")"),
+                        close: false)
+                    return
+                }
+                c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
+                c.output.unanswered.add(1, ordering: .sequentiallyConsistent)
+                workers.submit(
+                    WorkerPool.Job(
+                        output: c.output, requestID: frame.requestID, request: request, reader: nil,
+                        rights: c.rights))
+                return
+            }
+            let served: ServedIndex
+            do { served = try server.catalog.resolve(request.indexName) } catch {
+                fail(c, requestID: frame.requestID, error, close: false)
+                return
+            }
+            guard c.rights.allows(needed, on: served.name) else {
+                fail(
+                    c, requestID: frame.requestID,
+                    WireError(.forbidden, "the token has no \(needed.rawValue) right on index \(served.name)"),
+                    close: false)
+                return
+            }
             if case .write(let w) = request {
-                guard let writes else {
+                guard let writes = served.writes else {
                     fail(
                         c, requestID: frame.requestID,
                         WireError(.writesRefused, "this server is read-only (saiga serve --read-only)"), close: false)
@@ -462,19 +498,18 @@ final class EventLoop: @unchecked Sendable {
                 }
                 c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
                 c.output.unanswered.add(1, ordering: .sequentiallyConsistent)
-                let job = GroupCommitWriter.Job(
-                    output: c.output, requestID: frame.requestID, request: w, bytes: frame.payload.count + 256)
-                if let refused = writes.submit(job) {
-                    workers.answer(.error(refused), requestID: frame.requestID, on: c.output)
+                let (output, id, workers) = (c.output, frame.requestID, self.workers)
+                let job = GroupCommitWriter.Job(request: w, bytes: frame.payload.count + 256) { response in
+                    workers.answer(response, requestID: id, on: output)
                 }
+                if let refused = writes.submit(job) { job.answer(.error(refused)) }
                 return
             }
             c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
             c.output.unanswered.add(1, ordering: .sequentiallyConsistent)
             workers.submit(
                 WorkerPool.Job(
-                    output: c.output, requestID: frame.requestID, request: request,
-                    reader: server.holder.reader))
+                    output: c.output, requestID: frame.requestID, request: request, reader: served.holder.reader))
         }
     }
 
@@ -578,7 +613,7 @@ final class EventLoop: @unchecked Sendable {
     private func handleSignals() {
         while let s = Posix.readSignal(signalFD) {
             if s == SIGHUP {
-                reload(reason: "SIGHUP", force: true)
+                for i in server.catalog.all { reload(i, reason: "SIGHUP", force: true) }
             } else {
                 server.log(s == SIGINT ? "SIGINT: shutting down" : "SIGTERM: shutting down")
                 server.requestStop()
@@ -586,18 +621,19 @@ final class EventLoop: @unchecked Sendable {
         }
     }
 
-    private func reload(reason: String, force: Bool) {
+    private func reload(_ index: ServedIndex, reason: String, force: Bool) {
         // Opening a large index verifies its checksums: do it off the loop thread.
-        let holder = server.holder
+        let holder = index.holder
         let server = self.server
+        let name = index.name
         Sys.spawnThread {
             do {
                 if let g = try holder.reload(force: force) {
-                    server.log("reloaded the index: now at commit \(g) (\(reason))")
+                    server.log("reloaded the index: now at commit \(g) (\(reason)), index \(name)")
                     server.metrics.reloads.add(1, ordering: .relaxed)
                 }
             } catch {
-                server.log("reload failed, still serving commit \(holder.reader.generation): \(error)")
+                server.log("reload failed, still serving commit \(holder.reader.generation) of index \(name): \(error)")
             }
         }
     }

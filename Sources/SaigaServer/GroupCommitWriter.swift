@@ -27,11 +27,11 @@ import Synchronization
 /// The `IndexWriter` (and the index's write lock) is opened at the first write and kept; only this thread uses it.
 final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by the writer thread only
     struct Job: Sendable {
-        var output: ConnectionOutput
-        var requestID: UInt32
         var request: WriteRequest
         /// What the job holds in memory, for the queue's budget.
         var bytes: Int
+        /// Writes the response to the client and settles its connection's counts (`WorkerPool.answer`).
+        var answer: @Sendable (Response) -> Void
     }
 
     private struct Queue {
@@ -40,8 +40,9 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         var stopping = false
     }
 
-    private let server: SaigaServer
-    private let answer: @Sendable (Response, UInt32, ConnectionOutput) -> Void
+    private let holder: IndexHolder
+    private let metrics: ServerMetrics
+    private let log: @Sendable (String) -> Void
     private let queue = Mutex(Queue())
     private let available = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
@@ -49,19 +50,24 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
     private let maxQueuedBytes: Int
     private var writer: IndexWriter?
 
-    /// - Parameter answer: writes a response to a connection and settles its counts (`WorkerPool.answer`).
-    init(server: SaigaServer, answer: @escaping @Sendable (Response, UInt32, ConnectionOutput) -> Void) {
-        self.server = server
-        self.answer = answer
-        window = server.configuration.commitWindow
-        maxQueuedBytes = server.configuration.maxQueuedWriteBytes
-        Sys.spawnThread { [self] in run() }
+    init(
+        holder: IndexHolder, configuration: ServerConfiguration, metrics: ServerMetrics,
+        log: @escaping @Sendable (String) -> Void
+    ) {
+        self.holder = holder
+        self.metrics = metrics
+        self.log = log
+        window = configuration.commitWindow
+        maxQueuedBytes = configuration.maxQueuedWriteBytes
     }
+
+    /// The thread starts at the first write: a server of many indexes has no idle writer threads.
+    private let started = Atomic<Bool>(false)
 
     /// Queues a write; returns the error to answer at once instead (the queue is full, the server is stopping).
     func submit(_ job: Job) -> WireError? {
         let refused: WireError? = queue.withLock { q in
-            if q.stopping { return WireError(.shuttingDown, "the server is shutting down") }
+            if q.stopping { return WireError(.shuttingDown, "this index is closing (dropped, or the server stops)") }
             if q.bytes + job.bytes > maxQueuedBytes && !q.jobs.isEmpty {
                 return WireError(
                     .retryLater,
@@ -72,15 +78,22 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
             q.bytes += job.bytes
             return nil
         }
-        if refused == nil { available.signal() }
+        if refused == nil {
+            if !started.exchange(true, ordering: .acquiringAndReleasing) { Sys.spawnThread { [self] in run() } }
+            available.signal()
+        }
         return refused
     }
 
     /// Commits what is queued, closes the writer (releasing the lock) and ends the thread; returns when done.
     func stop() {
         queue.withLock { $0.stopping = true }
-        available.signal()
-        finished.wait()
+        // Never started: nothing queued, no writer open. (A submit racing this stop was refused or queued before.)
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else {
+            available.signal()
+            finished.wait()
+            return
+        }
     }
 
     private func run() {
@@ -173,7 +186,7 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
                 return
             }
             do throws(SaigaError) {
-                try server.holder.install(generation: generation)
+                try holder.install(generation: generation)
             } catch {
                 // Durable but not visible: the contract (visible once acknowledged) is not met, so no write of the
                 // group is acknowledged. A reload retries opening the commit.
@@ -185,7 +198,7 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
             }
         }
         let nanos = Sys.monotonicNanos() &- started
-        let documents = UInt64(server.holder.reader.documentCount)
+        let documents = UInt64(holder.reader.documentCount)
         var touched = 0
         for (a, c) in zip(pending, counts) {
             touched += c.added + c.replaced + c.deleted
@@ -196,26 +209,26 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
                         deleted: UInt64(c.deleted), commitMicros: nanos / 1000, sharedWith: UInt32(pending.count),
                         documents: documents)), to: a.job)
         }
-        server.metrics.recordCommit(nanos: nanos, writes: pending.count, documents: touched)
+        metrics.recordCommit(nanos: nanos, writes: pending.count, documents: touched)
     }
 
     /// Answers a write and counts it (`saiga_requests_total{kind="write"}`, errors by code).
     private func reply(_ response: Response, to job: Job) {
         var error: String?
         if case .error(let e) = response { error = "\(e.code)".split(separator: " ").joined(separator: "_") }
-        server.metrics.record(.write(job.request), nanos: 0, error: error)
-        answer(response, job.requestID, job.output)
+        metrics.record(.write(job.request), nanos: 0, error: error)
+        job.answer(response)
     }
 
     private func openWriter() throws(WireError) -> IndexWriter {
         if let writer { return writer }
-        let path = server.holder.path
+        let path = holder.path
         do {
             // The index's own schema: a field it does not declare is refused, not stored untyped.
             let w = try IndexWriter(
-                path: path, options: IndexWriterOptions(openMode: .append, schema: server.holder.reader.schema))
+                path: path, options: IndexWriterOptions(openMode: .append, schema: holder.reader.schema))
             writer = w
-            server.log("opened the index for writing (writes over the protocol; other writers are now locked out)")
+            log("opened \(path) for writing (writes over the protocol; other writers are now locked out)")
             return w
         } catch {
             if error.code == .indexLocked {

@@ -28,7 +28,7 @@ final class HTTPListener: Sendable {
         do { address = try Posix.resolve(host: host, port: port) } catch {
             throw SaigaError(.invalidArgument, "--http: \(error.description)")
         }
-        if !address.isLoopback && (server.configuration.token ?? "").isEmpty {
+        if !address.isLoopback && !server.configuration.requiresToken {
             throw SaigaError(
                 .invalidArgument,
                 "refusing to serve HTTP on \(address.description) (not loopback) without a token; set --token")
@@ -87,9 +87,9 @@ final class HTTPListener: Sendable {
         guard let request = HTTPRequest(head) else {
             return respond(fd, status: "400 Bad Request", type: "text/plain", body: "bad request\n")
         }
-        if let token = server.configuration.token, !token.isEmpty,
-            !HTTPListener.sameBytes(request.header("authorization") ?? "", "Bearer " + token)
-        {
+        let authorization = request.header("authorization") ?? ""
+        let bearer = authorization.hasPrefix("Bearer ") ? String(authorization.dropFirst(7)) : nil
+        guard let rights = server.configuration.rights(for: bearer) else {
             return respond(
                 fd, status: "401 Unauthorized", type: "text/plain", body: "a token is required\n",
                 extra: "WWW-Authenticate: Bearer\r\n")
@@ -98,24 +98,51 @@ final class HTTPListener: Sendable {
             return respond(
                 fd, status: "405 Method Not Allowed", type: "text/plain", body: "GET only\n", extra: "Allow: GET\r\n")
         }
-        let reader = server.holder.reader
+        let indexes = server.catalog.all
         switch request.path {
         case "/health":
-            let body =
-                "{\"status\":\"ok\",\"generation\":\(reader.generation),\"documents\":\(reader.documentCount),"
-                + "\"segments\":\(reader.segmentCount)}\n"
+            // The default index's figures at the top (one index: as before), every index's in `indexes`.
+            var body = "{\"status\":\"ok\""
+            if let d = try? server.catalog.resolve(nil) {
+                let r = d.holder.reader
+                body +=
+                    ",\"generation\":\(r.generation),\"documents\":\(r.documentCount),\"segments\":\(r.segmentCount)"
+            }
+            body +=
+                ",\"indexes\":["
+                + indexes.map { i in
+                    let r = i.holder.reader
+                    return "{\"name\":" + JSONText.quoted(i.name) + ",\"generation\":\(r.generation),"
+                        + "\"documents\":\(r.documentCount),\"segments\":\(r.segmentCount)}"
+                }.joined(separator: ",") + "]}\n"
             respond(fd, status: "200 OK", type: "application/json", body: body)
         case "/metrics":
+            let readers = indexes.map { (name: $0.name, reader: $0.holder.reader) }
+            func each(_ value: (IndexReader) -> String) -> [(labels: String, value: String)] {
+                readers.map { ("{index=" + JSONText.quoted($0.name) + "}", value($0.reader)) }
+            }
             let body = server.metrics.prometheus(gauges: [
-                ("saiga_documents", "Live documents of the commit served.", "\(reader.documentCount)"),
-                ("saiga_deleted_documents", "Deleted documents segments still hold.", "\(reader.deletedCount)"),
-                ("saiga_segments", "Segments of the commit served.", "\(reader.segmentCount)"),
-                ("saiga_index_bytes", "Bytes of the commit's files.", "\(reader.fileBytes.total)"),
-                ("saiga_index_generation", "The commit served.", "\(reader.generation)"),
+                ("saiga_documents", "Live documents of the commit served.", each { "\($0.documentCount)" }),
+                ("saiga_deleted_documents", "Deleted documents segments still hold.", each { "\($0.deletedCount)" }),
+                ("saiga_segments", "Segments of the commit served.", each { "\($0.segmentCount)" }),
+                ("saiga_index_bytes", "Bytes of the commit's files.", each { "\($0.fileBytes.total)" }),
+                ("saiga_index_generation", "The commit served.", each { "\($0.generation)" }),
             ])
             respond(fd, status: "200 OK", type: "text/plain; version=0.0.4", body: body)
         case "/search":
-            let (status, body) = HTTPListener.search(request, reader: reader)
+            let served: ServedIndex
+            do { served = try server.catalog.resolve(request.query["index"]) } catch {
+                let body =
+                    "{\"error\":\"index not found\",\"message\":" + JSONText.quoted(error.message) + "}\n"
+                return respond(fd, status: "404 Not Found", type: "application/json", body: body)
+            }
+            guard rights.allows(.read, on: served.name) else {
+                let body =
+                    "{\"error\":\"forbidden\",\"message\":" + JSONText.quoted("the token may not read \(served.name)")
+                    + "}\n"
+                return respond(fd, status: "403 Forbidden", type: "application/json", body: body)
+            }
+            let (status, body) = HTTPListener.search(request, reader: served.holder.reader)
             respond(fd, status: status, type: "application/json", body: body)
         default:
             respond(fd, status: "404 Not Found", type: "text/plain", body: "not found\n")

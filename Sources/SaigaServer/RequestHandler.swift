@@ -4,7 +4,9 @@ import SaigaWire
 
 /// Runs one request against an index snapshot and builds the response (on a worker thread).
 enum RequestHandler {
-    static func handle(_ request: Request, reader: IndexReader) -> Response {
+    static func handle(_ request: Request, reader: IndexReader?, rights: TokenRights, server: SaigaServer) -> Response {
+        if case .admin(let a) = request { return AdminHandler.handle(a, catalog: server.catalog, rights: rights) }
+        guard let reader else { return .error(WireError(.internalError, "no index for the request")) }
         do throws(SaigaError) {
             switch request {
             case .search(let s):
@@ -110,6 +112,8 @@ enum RequestHandler {
                 return .error(WireError(.internalError, "handled by the event loop"))
             case .write:
                 return .error(WireError(.internalError, "handled by the index's writer"))
+            case .admin:
+                return .error(WireError(.internalError, "handled by AdminHandler"))
             }
         } catch {
             return .error(wireError(error))
@@ -145,7 +149,8 @@ enum RequestHandler {
         case .invalidQuery: return WireError(.invalidQuery, e.message, offset: e.offset.map { $0 + 1 })
         case .limitExceeded: return WireError(.limitExceeded, e.message)
         case .invalidArgument: return WireError(.invalidArgument, e.message)
-        case .corruptIndex, .io, .unsupportedFormat, .indexNotFound: return WireError(.indexError, e.description)
+        case .corruptIndex, .io, .diskFull, .unsupportedFormat, .indexNotFound:
+            return WireError(.indexError, e.description)
         default: return WireError(.internalError, e.description)
         }
     }

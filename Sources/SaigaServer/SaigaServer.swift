@@ -12,9 +12,10 @@ import Synchronization
 ///     server.waitUntilStopped()
 public final class SaigaServer: Sendable {
     public let configuration: ServerConfiguration
-    let holder: IndexHolder
+    /// The indexes served, by name.
+    let catalog: IndexCatalog
     /// The counters `/metrics` reports.
-    let metrics = ServerMetrics()
+    let metrics: ServerMetrics
     private let state = Mutex<State>(State())
     private let stopped = Mutex<Bool>(false)
     private let stoppedSignal = Atomic<Bool>(false)
@@ -29,9 +30,27 @@ public final class SaigaServer: Sendable {
         var reloadRequested = false
     }
 
-    /// Opens the index and checks the configuration. With `handleSignals`, blocks SIGINT/SIGTERM/SIGHUP in the
-    /// calling thread (call this on the main thread before starting other threads).
-    public init(indexPath: String, configuration: ServerConfiguration) throws(SaigaError) {
+    /// Serves the one index at `indexPath` (the default index, named after its directory) after checking the
+    /// configuration. With `handleSignals`, blocks SIGINT/SIGTERM/SIGHUP in the calling thread (call this on the main
+    /// thread before starting other threads).
+    public convenience init(indexPath: String, configuration: ServerConfiguration) throws(SaigaError) {
+        try self.init(source: .index(indexPath), configuration: configuration)
+    }
+
+    /// Serves every index under `dataDirectory` by name (subdirectories holding a commit) and takes CREATE_INDEX and
+    /// DROP_INDEX there. Requests that name no index go to `defaultIndex`, or to the only index when there is one.
+    public convenience init(
+        dataDirectory: String, defaultIndex: String? = nil, configuration: ServerConfiguration
+    ) throws(SaigaError) {
+        try self.init(source: .data(dataDirectory, defaultIndex: defaultIndex), configuration: configuration)
+    }
+
+    private enum Source {
+        case index(String)
+        case data(String, defaultIndex: String?)
+    }
+
+    private init(source: Source, configuration: ServerConfiguration) throws(SaigaError) {
         guard ServerConfiguration.workersRange.contains(configuration.workers),
             ServerConfiguration.maxConnectionsRange.contains(configuration.maxConnections),
             ServerConfiguration.maxInFlightRange.contains(configuration.maxInFlightPerConnection),
@@ -64,13 +83,22 @@ public final class SaigaServer: Sendable {
                 "lowering the connection limit from \(configuration.maxConnections) to "
                     + "\(maxConnections): the open-file limit (RLIMIT_NOFILE) is \(fileLimit)", format: format)
         }
-        holder = try IndexHolder(path: indexPath, verifyAll: configuration.verifyChecksums) { line in
-            if logging { SaigaServer.emit(line, format: format) }
-        }
+        // Signals are blocked before any thread starts (the indexes' writer threads inherit the mask).
         do {
             wakeFD = try Posix.eventFD()
             signalFD = configuration.handleSignals ? try Posix.shutdownAndReloadSignals() : -1
         } catch { throw .system(error) }
+        let metrics = ServerMetrics()
+        self.metrics = metrics
+        let log: @Sendable (String) -> Void = { line in if logging { SaigaServer.emit(line, format: format) } }
+        switch source {
+        case .index(let path):
+            catalog = try IndexCatalog(index: path, configuration: configuration, metrics: metrics, log: log)
+        case .data(let path, let defaultIndex):
+            catalog = try IndexCatalog(
+                data: path, defaultIndex: defaultIndex, configuration: configuration, metrics: metrics, log: log)
+        }
+
     }
 
     /// The connection limit in force: `configuration.maxConnections`, lowered to what the open-file limit allows.
@@ -83,8 +111,11 @@ public final class SaigaServer: Sendable {
     /// Whether the server has stopped (its HTTP listener then closes).
     var isStopped: Bool { stoppedSignal.load(ordering: .acquiring) }
 
-    /// The generation of the commit new requests run against.
-    public var generation: UInt64 { holder.reader.generation }
+    /// The generation of the default index's commit that new requests run against (0 when there is no default).
+    public var generation: UInt64 { (try? catalog.resolve(nil))?.holder.reader.generation ?? 0 }
+
+    /// The names of the indexes served.
+    public var indexNames: [String] { catalog.all.map(\.name) }
 
     /// Binds, listens and starts the event loop and the workers. Refuses a non-loopback address without a token.
     public func start() throws(SaigaError) {
@@ -92,11 +123,11 @@ public final class SaigaServer: Sendable {
         do { address = try Posix.resolve(host: configuration.host, port: configuration.port) } catch {
             throw SaigaError(.invalidArgument, error.description)
         }
-        if !address.isLoopback && (configuration.token ?? "").isEmpty {
+        if !address.isLoopback && !configuration.requiresToken {
             throw SaigaError(
                 .invalidArgument,
                 "refusing to listen on \(address.description) (not loopback) without a "
-                    + "token; set --token or SAIGA_TOKEN")
+                    + "token; set --token, SAIGA_TOKEN or --tokens")
         }
         let loop: EventLoop
         do {
@@ -115,8 +146,10 @@ public final class SaigaServer: Sendable {
             Sys.spawnThread { http.run() }
         }
         Sys.spawnThread { loop.run() }
-        holder.verifyInBackground()
-        holder.prepareSuggestionsInBackground(holder.reader)
+        for i in catalog.all {
+            i.holder.verifyInBackground()
+            i.holder.prepareSuggestionsInBackground(i.holder.reader)
+        }
     }
 
     /// Asks the server to stop: no new connections or requests, in-flight requests finish (bounded by

@@ -7,8 +7,12 @@ public struct ServerConfiguration: Sendable {
     /// Threads that run searches. Default: the number of cores (at most `workersRange`'s upper bound).
     public var workers: Int = min(
         max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))), ServerConfiguration.workersRange.upperBound)
-    /// Shared secret clients must send in HELLO. Required to listen on a non-loopback address.
+    /// Shared secret clients must send in HELLO, with every right. A token (this or `tokens`) is required to listen
+    /// on a non-loopback address.
     public var token: String?
+    /// Tokens with their rights (`saiga serve --tokens FILE`, `TokenRights.parse`); with `token`, HELLO must carry
+    /// one of them. Never logged.
+    public var tokens: [String: TokenRights] = [:]
     /// Connections beyond this are refused with a `serverBusy` error. Default 4096.
     public var maxConnections: Int = 4096
     /// Requests a connection may have running at once; more get `tooManyInFlight`. Default 64.

@@ -7,7 +7,7 @@ import Synchronization
 final class ServerMetrics: Sendable {
     /// The request kinds the workers answer, in the order they are reported (the event loop answers HELLO and PING
     /// itself; they are not counted).
-    static let kinds = ["search", "get", "stats", "suggest", "write"]
+    static let kinds = ["search", "get", "stats", "suggest", "write", "admin"]
     /// Upper bounds of the search-latency buckets, in seconds (Prometheus' `le`); the last bucket is +Inf.
     static let bucketBounds: [Double] = [
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
@@ -42,6 +42,7 @@ final class ServerMetrics: Sendable {
         case .stats: return 2
         case .suggest: return 3
         case .write: return 4
+        case .admin: return 5
         }
     }
 
@@ -79,7 +80,7 @@ final class ServerMetrics: Sendable {
     }
 
     /// The Prometheus text format (version 0.0.4) of these counters and `gauges` (name, help, value).
-    func prometheus(gauges: [(name: String, help: String, value: String)]) -> String {
+    func prometheus(gauges: [(name: String, help: String, values: [(labels: String, value: String)])]) -> String {
         var out = ""
         func header(_ name: String, _ help: String, _ type: String) {
             out += "# HELP \(name) \(help)\n# TYPE \(name) \(type)\n"
@@ -127,7 +128,7 @@ final class ServerMetrics: Sendable {
         out += "saiga_reloads_total \(reloads.load(ordering: .relaxed))\n"
         for g in gauges {
             header(g.name, g.help, "gauge")
-            out += "\(g.name) \(g.value)\n"
+            for v in g.values { out += "\(g.name)\(v.labels) \(v.value)\n" }
         }
         return out
     }

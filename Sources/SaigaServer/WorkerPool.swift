@@ -15,7 +15,10 @@ final class WorkerPool: Sendable {
         var output: ConnectionOutput
         var requestID: UInt32
         var request: Request
-        var reader: IndexReader
+        /// The commit the request runs against (nil for admin requests, which name their index themselves).
+        var reader: IndexReader?
+        /// The connection's rights (LIST_INDEXES lists what they may read).
+        var rights: TokenRights = .all
     }
 
     private struct Queue {
@@ -85,7 +88,8 @@ final class WorkerPool: Sendable {
             // A connection closed while its requests waited costs no more searches.
             if !output.isClosed {
                 let started = Sys.monotonicNanos()
-                let response = RequestHandler.handle(job.request, reader: job.reader)
+                let response = RequestHandler.handle(
+                    job.request, reader: job.reader, rights: job.rights, server: server)
                 let elapsed = Sys.monotonicNanos() &- started
                 if case .error(let e) = response {
                     // The code's name as a label value: `invalid_query`.

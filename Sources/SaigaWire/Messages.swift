@@ -8,6 +8,10 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case suggest = 0x06
     case write = 0x07
     case commit = 0x08
+    case createIndex = 0x09
+    case dropIndex = 0x0A
+    case listIndexes = 0x0B
+    case backup = 0x0C
     case helloOK = 0x81
     case pong = 0x82
     case results = 0x83
@@ -15,6 +19,8 @@ public enum MessageType: UInt8, Sendable, CaseIterable {
     case statsResult = 0x85
     case suggestions = 0x86
     case written = 0x87
+    case indexList = 0x88
+    case backedUp = 0x89
     case error = 0xFF
 }
 
@@ -154,6 +160,8 @@ public struct SearchRequest: Sendable, Hashable {
     /// How prefixes, wildcards and regular expressions score (`SearchOptions.expansionScoring`); nil: the server's
     /// default, a constant.
     public var expansionScoring: ExpansionScoringMode?
+    /// The index to search (field 24) on a server that serves several; nil: the server's default index.
+    public var index: String?
 
     public init(
         query: String, k: UInt32 = 10, offset: UInt32 = 0, fields: [String] = [], snippets: Bool = true,
@@ -202,13 +210,14 @@ public struct SearchRequest: Sendable, Hashable {
         if profile { w.bool(21, true) }
         if let fuzzyPrefixLength { w.u32(22, fuzzyPrefixLength) }
         if let expansionScoring { w.raw(23, [expansionScoring.rawValue]) }
+        if let index { w.string(24, index) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SearchRequest {
         let f = try FieldSet(
             payload, message: "SEARCH",
-            known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23],
+            known: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24],
             repeatable: [4, 10, 11, 12, 14])
         var r = SearchRequest(query: try f.required(try f.string(1), 1, "query"))
         if let k = try f.u32(2) { r.k = k }
@@ -250,6 +259,7 @@ public struct SearchRequest: Sendable, Hashable {
             }
             r.expansionScoring = mode
         }
+        r.index = try f.string(24)
         return r
     }
 }
@@ -257,17 +267,23 @@ public struct SearchRequest: Sendable, Hashable {
 /// GET: a stored document by id.
 public struct GetRequest: Sendable, Hashable {
     public var id: String
-    public init(id: String) { self.id = id }
+    /// The index (field 2); nil: the server's default index.
+    public var index: String?
+    public init(id: String, index: String? = nil) {
+        self.id = id
+        self.index = index
+    }
 
     public func encode() -> [UInt8] {
         var w = FieldWriter()
         w.string(1, id)
+        if let index { w.string(2, index) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> GetRequest {
-        let f = try FieldSet(payload, message: "GET", known: [1])
-        return GetRequest(id: try f.required(try f.string(1), 1, "id"))
+        let f = try FieldSet(payload, message: "GET", known: [1, 2])
+        return GetRequest(id: try f.required(try f.string(1), 1, "id"), index: try f.string(2))
     }
 }
 
@@ -276,11 +292,14 @@ public struct SuggestRequest: Sendable, Hashable {
     public var text: String
     public var limit: UInt32
     public var titles: UInt32
+    /// The index (field 4); nil: the server's default index.
+    public var index: String?
 
-    public init(text: String, limit: UInt32 = 5, titles: UInt32 = 0) {
+    public init(text: String, limit: UInt32 = 5, titles: UInt32 = 0, index: String? = nil) {
         self.text = text
         self.limit = limit
         self.titles = titles
+        self.index = index
     }
 
     public func encode() -> [UInt8] {
@@ -288,13 +307,15 @@ public struct SuggestRequest: Sendable, Hashable {
         w.string(1, text)
         w.u32(2, limit)
         w.u32(3, titles)
+        if let index { w.string(4, index) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> SuggestRequest {
-        let f = try FieldSet(payload, message: "SUGGEST", known: [1, 2, 3])
+        let f = try FieldSet(payload, message: "SUGGEST", known: [1, 2, 3, 4])
         return SuggestRequest(
-            text: try f.required(try f.string(1), 1, "text"), limit: try f.u32(2) ?? 5, titles: try f.u32(3) ?? 0)
+            text: try f.required(try f.string(1), 1, "text"), limit: try f.u32(2) ?? 5, titles: try f.u32(3) ?? 0,
+            index: try f.string(4))
     }
 }
 
@@ -379,10 +400,13 @@ public enum Request: Sendable, Hashable {
     case ping([UInt8])
     case search(SearchRequest)
     case get(GetRequest)
-    case stats
+    /// STATS of an index (nil: the server's default index).
+    case stats(index: String? = nil)
     case suggest(SuggestRequest)
     /// WRITE (and COMMIT, an empty write: it waits for the writes before it).
     case write(WriteRequest)
+    /// CREATE_INDEX, DROP_INDEX, LIST_INDEXES, BACKUP: what an admin token may do.
+    case admin(AdminRequest)
 
     /// Decodes a request frame; unknown message types, unknown fields and bad values are `WireError`s.
     public static func decode(_ frame: Frame) throws(WireError) -> Request {
@@ -399,12 +423,14 @@ public enum Request: Sendable, Hashable {
         case .get: return .get(try GetRequest.decode(frame.payload))
         case .suggest: return .suggest(try SuggestRequest.decode(frame.payload))
         case .stats:
-            _ = try FieldSet(frame.payload, message: "STATS", known: [])
-            return .stats
+            let f = try FieldSet(frame.payload, message: "STATS", known: [1])
+            return .stats(index: try f.string(1))
         case .write: return .write(try WriteRequest.decode(frame.payload))
         case .commit:
-            _ = try FieldSet(frame.payload, message: "COMMIT", known: [])
-            return .write(WriteRequest())
+            let f = try FieldSet(frame.payload, message: "COMMIT", known: [1])
+            return .write(WriteRequest(index: try f.string(1)))
+        case .createIndex, .dropIndex, .listIndexes, .backup:
+            return .admin(try AdminRequest.decode(type, frame.payload))
         default:
             throw WireError(
                 .unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is a response, not a request")
@@ -916,6 +942,8 @@ public enum Response: Sendable, Hashable {
     case stats(StatsResponse)
     case suggestions(SuggestResponse)
     case written(WriteResponse)
+    case indexList([WireIndexInfo])
+    case backedUp(BackupResponse)
     case error(WireError)
 
     public static func decode(_ frame: Frame) throws(WireError) -> Response {
@@ -932,6 +960,8 @@ public enum Response: Sendable, Hashable {
         case .statsResult: return .stats(try StatsResponse.decode(frame.payload))
         case .suggestions: return .suggestions(try SuggestResponse.decode(frame.payload))
         case .written: return .written(try WriteResponse.decode(frame.payload))
+        case .indexList: return .indexList(try WireIndexInfo.decodeList(frame.payload))
+        case .backedUp: return .backedUp(try BackupResponse.decode(frame.payload))
         case .error: return .error(try WireError.decode(frame.payload))
         default:
             throw WireError(.unknownMessageType, "message type 0x\(String(frame.type, radix: 16)) is not a response")
@@ -951,6 +981,8 @@ public enum Response: Sendable, Hashable {
         case .stats(let m): return Frame(.statsResult, requestID: requestID, payload: m.encode())
         case .suggestions(let m): return Frame(.suggestions, requestID: requestID, payload: m.encode())
         case .written(let m): return Frame(.written, requestID: requestID, payload: m.encode())
+        case .indexList(let m): return Frame(.indexList, requestID: requestID, payload: WireIndexInfo.encodeList(m))
+        case .backedUp(let m): return Frame(.backedUp, requestID: requestID, payload: m.encode())
         case .error(let e): return Frame(.error, requestID: requestID, payload: e.encode())
         }
     }
@@ -967,12 +999,22 @@ extension Request {
             return Frame(.ping, requestID: requestID, payload: w.bytes)
         case .search(let m): return Frame(.search, requestID: requestID, payload: m.encode())
         case .get(let m): return Frame(.get, requestID: requestID, payload: m.encode())
-        case .stats: return Frame(.stats, requestID: requestID)
+        case .stats(let index):
+            var w = FieldWriter()
+            if let index { w.string(1, index) }
+            return Frame(.stats, requestID: requestID, payload: w.bytes)
         case .suggest(let m): return Frame(.suggest, requestID: requestID, payload: m.encode())
         // An empty WRITE is a COMMIT: sent as one.
         case .write(let m):
-            return m.isEmpty
-                ? Frame(.commit, requestID: requestID) : Frame(.write, requestID: requestID, payload: m.encode())
+            if m.isEmpty {
+                var w = FieldWriter()
+                if let index = m.index { w.string(1, index) }
+                return Frame(.commit, requestID: requestID, payload: w.bytes)
+            }
+            return Frame(.write, requestID: requestID, payload: m.encode())
+        case .admin(let m):
+            let (type, payload) = m.encoded()
+            return Frame(type, requestID: requestID, payload: payload)
         }
     }
 }

@@ -68,6 +68,10 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, CustomStringConve
     /// The write was not committed (a full disk, an I/O error): nothing of it is in the index, and the previous
     /// commit is intact. The message says why.
     public static let writeFailed = ErrorCode(rawValue: 21)
+    /// The request names an index this server does not serve (or names none, and the server has no default).
+    public static let indexNotFound = ErrorCode(rawValue: 22)
+    /// The token's rights do not cover this request (a read-only token writing, a token of other indexes).
+    public static let forbidden = ErrorCode(rawValue: 23)
     /// Anything else.
     public static let internalError = ErrorCode(rawValue: 100)
 
@@ -94,6 +98,8 @@ public struct ErrorCode: RawRepresentable, Sendable, Hashable, CustomStringConve
         case .retryLater: return "retry later"
         case .writesRefused: return "writes refused"
         case .writeFailed: return "write failed"
+        case .indexNotFound: return "index not found"
+        case .forbidden: return "forbidden"
         case .internalError: return "internal error"
         default: return "error \(rawValue)"
         }

@@ -11,11 +11,16 @@ public struct WriteRequest: Sendable, Hashable {
     public var deleteIDs: [String]
     /// Queries (the search syntax) whose every match is deleted.
     public var deleteQueries: [String]
+    /// The index (WRITE field 4, COMMIT field 1); nil: the server's default index.
+    public var index: String?
 
-    public init(documents: [String] = [], deleteIDs: [String] = [], deleteQueries: [String] = []) {
+    public init(
+        documents: [String] = [], deleteIDs: [String] = [], deleteQueries: [String] = [], index: String? = nil
+    ) {
         self.documents = documents
         self.deleteIDs = deleteIDs
         self.deleteQueries = deleteQueries
+        self.index = index
     }
 
     /// True if the batch changes nothing (it still waits for the writes before it: a COMMIT).
@@ -26,17 +31,20 @@ public struct WriteRequest: Sendable, Hashable {
         for d in documents { w.string(1, d) }
         for id in deleteIDs { w.string(2, id) }
         for q in deleteQueries { w.string(3, q) }
+        if let index { w.string(4, index) }
         return w.bytes
     }
 
     public static func decode(_ payload: [UInt8]) throws(WireError) -> WriteRequest {
-        let f = try FieldSet(payload, message: "WRITE", known: [1, 2, 3], repeatable: [1, 2, 3])
+        let f = try FieldSet(payload, message: "WRITE", known: [1, 2, 3, 4], repeatable: [1, 2, 3])
         func strings(_ tag: UInt16) throws(WireError) -> [String] {
             var out: [String] = []
             for x in f.all(tag) { out.append(try x.string(in: "WRITE")) }
             return out
         }
-        return WriteRequest(documents: try strings(1), deleteIDs: try strings(2), deleteQueries: try strings(3))
+        return WriteRequest(
+            documents: try strings(1), deleteIDs: try strings(2), deleteQueries: try strings(3),
+            index: try f.string(4))
     }
 }
 

@@ -132,7 +132,7 @@ struct UsableCase: CustomStringConvertible, Sendable {
 let searchType = MessageType.search.rawValue
 
 let usableCases: [UsableCase] = [
-    UsableCase(description: "an unknown message type 0x07", bytes: rawFrame(type: 0x07, id: 11), code: 3, id: 11),
+    UsableCase(description: "an unknown message type 0x3F", bytes: rawFrame(type: 0x3F, id: 11), code: 3, id: 11),
     UsableCase(
         description: "an unknown message type 0x7F with a payload",
         bytes: rawFrame(type: 0x7f, id: 12, payload: [1, 2, 3]),
@@ -146,7 +146,8 @@ let usableCases: [UsableCase] = [
         bytes: rawFrame(type: searchType, id: 15, payload: fieldBytes(1, Array("saiga".utf8)) + fieldBytes(99, [0])),
         code: 4, id: 15),
     UsableCase(
-        description: "STATS with a field", bytes: rawFrame(type: 5, id: 16, payload: fieldBytes(1, [0])), code: 4,
+        description: "STATS with an unknown field 2", bytes: rawFrame(type: 5, id: 16, payload: fieldBytes(2, [0])),
+        code: 4,
         id: 16),
     UsableCase(
         description: "PING with an unknown field 2", bytes: rawFrame(type: 2, id: 17, payload: fieldBytes(2, [0])),

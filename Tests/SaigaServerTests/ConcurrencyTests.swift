@@ -231,7 +231,7 @@ struct ConcurrencyTests {
                     switch i % 5 {
                     case 0, 1: requests.append(.search(loadRequest(i)))
                     case 2: requests.append(.get(GetRequest(id: "001_da1136e84224b206.txt#\(i % 5)")))
-                    case 3: requests.append(.stats)
+                    case 3: requests.append(.stats())
                     default: requests.append(.ping([UInt8(i)]))
                     }
                 }

@@ -145,7 +145,7 @@ struct EndToEndTests {
                 // PING, and PING with data through the pipeline (echoed).
                 let rtt = try client.ping()
                 #expect(rtt >= .zero && rtt < .seconds(5))
-                let answers = try client.pipeline([.ping([1, 2, 3, 0, 255]), .stats, .get(GetRequest(id: "x2"))])
+                let answers = try client.pipeline([.ping([1, 2, 3, 0, 255]), .stats(), .get(GetRequest(id: "x2"))])
                 #expect(answers.count == 3)
                 #expect(answers.first == .pong([1, 2, 3, 0, 255]))
                 if case .stats(let s2) = answers[1] { #expect(s2 == s) } else { Issue.record("\(answers[1])") }

@@ -73,8 +73,9 @@ struct HTTPTests {
                 #expect(values["saiga_search_duration_seconds_bucket{le=\"+Inf\"}"] == 4)
                 #expect(values["saiga_errors_total{code=\"invalid_query\"}"] == 1, "\(body)")
                 #expect(values["saiga_connections"] == 1)
-                #expect(values["saiga_documents"] == 13)
-                #expect((values["saiga_index_bytes"] ?? 0) > 0)
+                // The index's gauges are labelled with its name (the directory's, with --index).
+                #expect(values["saiga_documents{index=\"idx\"}"] == 13, "\(body)")
+                #expect((values["saiga_index_bytes{index=\"idx\"}"] ?? 0) > 0)
                 // Buckets are cumulative.
                 let buckets = body.split(separator: "\n").filter {
                     $0.hasPrefix("saiga_search_duration_seconds_bucket")

@@ -82,7 +82,7 @@ func waitForGeneration(_ server: ServerProcess, _ generation: UInt64, timeout: D
         var last: UInt64?
         while monotonicNow() < deadline {
             if let c = try? RawConnection(port: port), (try? c.handshake()) != nil,
-                (try? c.send(.stats, id: 1)) != nil, let (_, r) = try? c.readResponse(), case .stats(let s) = r
+                (try? c.send(.stats(), id: 1)) != nil, let (_, r) = try? c.readResponse(), case .stats(let s) = r
             {
                 last = s.generation
                 if s.generation == generation { return s.generation }

@@ -88,7 +88,7 @@ struct ServeCommandTests {
                 // A recoverable error, then closed by us.
                 let b = try server.connect()
                 try b.handshake()
-                try b.send(rawFrame(type: 0x07, id: 2))
+                try b.send(rawFrame(type: 0x3F, id: 2))
                 _ = try b.readResponse()
                 try b.send(.search(SearchRequest(query: "(oops")), id: 3)
                 _ = try b.readResponse()
@@ -147,7 +147,7 @@ struct ServeCommandTests {
             try await withServer(index: idx, ["--quiet", "--reload-interval", "0.2"]) { server in
                 let a = try server.connect()
                 try a.handshake()
-                try a.send(rawFrame(type: 0x07, id: 2))
+                try a.send(rawFrame(type: 0x3F, id: 2))
                 _ = try a.readResponse()
                 try a.send(.search(SearchRequest(query: "(oops")), id: 3)
                 _ = try a.readResponse()

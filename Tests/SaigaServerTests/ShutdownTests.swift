@@ -78,7 +78,7 @@ func drainScenario(
     for (i, c) in conns.enumerated() {
         do {
             try c.send(.search(heavySearch), id: 1000)
-            try c.send(.stats, id: 1001)
+            try c.send(.stats(), id: 1001)
         } catch { obs.failures.append("connection \(i): sending after the signal: \(error)") }
     }
     for (i, c) in conns.enumerated() {

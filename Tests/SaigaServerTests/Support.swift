@@ -313,7 +313,8 @@ func withServer<T>(
     sourceLocation: SourceLocation = #_sourceLocation,
     _ body: (ServerProcess) async throws -> T
 ) async throws -> T {
-    var args = ["serve", "--index", index.path]
+    // With --data, `index` is the data directory (it only places the log file).
+    var args = options.contains("--data") ? ["serve"] : ["serve", "--index", index.path]
     if !options.contains("--listen") { args += ["--listen", "127.0.0.1:0"] }
     args += options
     let stderrPath = index.deletingLastPathComponent().appendingPathComponent("serve-\(UUID().uuidString).err").path

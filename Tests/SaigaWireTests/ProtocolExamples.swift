@@ -70,7 +70,7 @@ enum ProtocolExamples {
                     fields: ["source": "a:1"])
             ).frame(requestID: 3)
         ),
-        ("STATS", Request.stats.frame(requestID: 4)),
+        ("STATS", Request.stats().frame(requestID: 4)),
         (
             "STATS_RESULT",
             Response.stats(

@@ -9,7 +9,7 @@ import Testing
             Request.search(SearchRequest(query: "human rights", k: 5, fields: ["source"], k1: 0.9, b: 0.4)).frame(
                 requestID: 7),
             Request.ping([1, 2, 3]).frame(requestID: 0xFFFF_FFFF),
-            Request.stats.frame(requestID: 9),
+            Request.stats().frame(requestID: 9),
         ]
         var bytes: [UInt8] = []
         for f in frames { f.appendEncoded(to: &bytes) }

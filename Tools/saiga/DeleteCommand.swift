@@ -21,7 +21,8 @@ enum DeleteCommand: Command {
             their segments (`saiga merge`).
             """,
         options: [
-            .index, .query, .server.help("delete through a `saiga serve` server (not with --index)"), .token,
+            .index, .query, .server.help("delete through a `saiga serve` server (not with --index)"), .indexName,
+            .token,
             .quiet.help("do not print how many documents were deleted"),
         ])
 
@@ -32,7 +33,8 @@ enum DeleteCommand: Command {
         if let server = args.value(.server) {
             guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
             let w = try RemoteWrites.delete(
-                ids: args.positional, query: args.value(.query), server: server, token: args.token)
+                ids: args.positional, query: args.value(.query), server: server, index: args.value(.indexName),
+                token: args.token)
             let n = Int(w.deleted)
             if n == 0 {
                 Terminal.err("saiga: nothing deleted; the index is unchanged")

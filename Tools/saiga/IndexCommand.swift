@@ -84,7 +84,8 @@ enum IndexCommand: Command {
             committed, and with --skip-bad a refused document is reported and its batch sent again without it.
             """,
         options: [
-            .server.help("send the documents to a `saiga serve` server (not with --index)"), .token, .batch,
+            .server.help("send the documents to a `saiga serve` server (not with --index)"), .indexName, .token,
+            .batch,
             .index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force, .schema,
             .language.help("text fields' language: auto (default), english, russian, kazakh, none (en, ru, kk)"),
             .noStem, .stopwords, .noSurfaceForms, .noPositions, .quiet.help("no progress and no summary"),
@@ -110,7 +111,9 @@ enum IndexCommand: Command {
             throw UsageError("--split must be 'headlines' or 'none'")
         }
         if let server = args.value(.server) { return try runRemote(args, server: server, split: split) }
-        if args.value(.batch) != nil { throw UsageError("--batch needs --server") }
+        if args.value(.batch) != nil || args.value(.indexName) != nil {
+            throw UsageError("--batch and --index-name need --server")
+        }
         if args.value(.commitEvery) != nil && !args.flag(.append) {
             // Intermediate commits of a rebuild would replace the live index with a partial one.
             throw UsageError(
@@ -152,7 +155,7 @@ enum IndexCommand: Command {
         }
         let inputs = args.positional.isEmpty ? [Defaults.corpusDirectory] : args.positional
         let s = try RemoteWrites.index(
-            inputs: inputs, split: split, server: server, token: args.token,
+            inputs: inputs, split: split, server: server, index: args.value(.indexName), token: args.token,
             batchSize: try args.int(.batch, default: 1000, range: 1...1_000_000), skipBad: args.flag(.skipBad),
             quiet: args.flag(.quiet))
         if !args.flag(.quiet) {

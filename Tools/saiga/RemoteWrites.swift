@@ -26,7 +26,8 @@ enum RemoteWrites {
     /// answered, so an error stops the run with the earlier batches committed. A refused document stops it too,
     /// unless `skipBad`: then it is reported and the batch is sent again without it.
     static func index(
-        inputs: [String], split: SplitMode, server: String, token: String?, batchSize: Int, skipBad: Bool,
+        inputs: [String], split: SplitMode, server: String, index: String?, token: String?, batchSize: Int,
+        skipBad: Bool,
         quiet: Bool
     ) throws -> Summary {
         let start = Terminal.now()
@@ -55,7 +56,7 @@ enum RemoteWrites {
                 let answers: [Response]
                 do {
                     answers = try client.pipeline(
-                        batches.map { .write(WriteRequest(documents: $0.map(\.json))) })
+                        batches.map { .write(WriteRequest(documents: $0.map(\.json), index: index)) })
                 } catch {
                     throw RemoteError(message: "\(server): \(error)")
                 }
@@ -120,11 +121,14 @@ enum RemoteWrites {
     }
 
     /// Deletes `ids` and the matches of `query` in one WRITE; returns how many documents went and the generation.
-    static func delete(ids: [String], query: String?, server: String, token: String?) throws -> WriteResponse {
+    static func delete(
+        ids: [String], query: String?, server: String, index: String?, token: String?
+    ) throws -> WriteResponse {
         let client: SaigaClient
         do { client = try SaigaClient(address: server, token: token) } catch { throw UsageError("\(error)") }
         do {
-            return try client.write(documents: [], deleteIDs: ids, deleteQueries: query.map { [$0] } ?? [])
+            return try client.write(
+                WriteRequest(deleteIDs: ids, deleteQueries: query.map { [$0] } ?? [], index: index))
         } catch {
             throw RemoteError(message: "\(server): \(error)")
         }

@@ -87,7 +87,7 @@ enum SearchCommand: Command {
             its words the index knows better that finds more.
             """,
         options: [
-            .index, .server, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
+            .index, .server, .indexName, .token.help("the server's token (default: $SAIGA_TOKEN)"), .k, .offset, .json,
             .k1, .b, .noSnippets, .fragments, .snippetLength, .preTag, .postTag, .fields, .exactCount, .typos,
             .explain, .profile, .fuzzyPrefix, .expansionScoring, .filter, .sort, .facet, .boost, .after,
         ],
@@ -164,6 +164,7 @@ enum SearchCommand: Command {
                 exactCount: args.flag(.exactCount), filters: options.filter, sort: args.values(.sort),
                 facets: facetSpecs, after: options.after, boosts: args.values(.boost))
             request.typos = options.typos == .auto
+            request.index = args.value(.indexName)
             request.explain = args.flag(.explain)
             request.profile = args.flag(.profile)
             if args.value(.fuzzyPrefix) != nil { request.fuzzyPrefixLength = UInt32(options.fuzzyPrefixLength) }

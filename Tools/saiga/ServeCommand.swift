@@ -66,6 +66,15 @@ extension OptionSpec {
         "slow-query-ms", "N", help: "log each search taking N ms or more (time, total, query)")
     fileprivate static let logFormat = OptionSpec(
         "log-format", "text|json", help: "log as text (default) or one JSON object per line")
+    fileprivate static let data = OptionSpec(
+        "data", "DIR", help: "serve every index under DIR by name; CREATE_INDEX and DROP_INDEX work there")
+    fileprivate static let defaultIndex = OptionSpec(
+        "default-index", "NAME", help: "with --data: the index requests naming none go to (default: the only one)")
+    fileprivate static let tokens = OptionSpec(
+        "tokens", "FILE",
+        help: """
+            tokens with rights: {"TOKEN": {"rights": ["read", "write", "admin"], "indexes": ["name"]}} (indexes optional)
+            """)
     fileprivate static let readOnly = OptionSpec("read-only", help: "refuse writes (WRITE, COMMIT)")
     fileprivate static let commitWindow = OptionSpec(
         "commit-window", "MS",
@@ -113,8 +122,8 @@ enum ServeCommand: Command {
             one in; --no-verify skips that (each chunk is still verified when a search first reads it).
             """,
         options: [
-            .index, .listen, .http, .workers,
-            .token.help("the token clients must send in HELLO (default: $SAIGA_TOKEN; required off loopback)"),
+            .index, .data, .defaultIndex, .listen, .http, .workers,
+            .token.help("a token with every right (default: $SAIGA_TOKEN; a token is required off loopback)"), .tokens,
             .quiet.help("do not log connection events and errors to stderr"), .noVerify, .maxConnections,
             .maxInFlight, .maxFrameBytes, .maxBufferedBytes, .idleTimeout, .readTimeout, .handshakeTimeout,
             .reloadInterval, .drainTimeout, .spinUs, .slowQueryMs, .logFormat, .readOnly, .commitWindow,
@@ -173,6 +182,15 @@ enum ServeCommand: Command {
             }
             config.logFormat = format
         }
+        if let file = args.value(.tokens) {
+            let bytes: [UInt8]
+            do { bytes = try Sys.readFile(file, limit: 1 << 20) } catch {
+                throw UsageError("--tokens \(file): \(error)")
+            }
+            do { config.tokens = try TokenRights.parse(json: bytes) } catch {
+                throw UsageError("--tokens \(file): \(error.message)")
+            }
+        }
         config.readOnly = args.flag(.readOnly)
         if let v = try args.float(.commitWindow) {
             guard v >= 0 && v <= 10_000 else { throw UsageError("--commit-window must be 0 to 10000 ms") }
@@ -183,14 +201,28 @@ enum ServeCommand: Command {
         config.verifyChecksums = !args.flag(.noVerify)
         config.handleSignals = true
 
-        let index = args.value(.index) ?? Defaults.indexDirectory
-        let server = try SaigaServer(indexPath: index, configuration: config)
+        let server: SaigaServer
+        let what: String
+        if let data = args.value(.data) {
+            guard args.value(.index) == nil else { throw UsageError("--data and --index exclude each other") }
+            server = try SaigaServer(
+                dataDirectory: data, defaultIndex: args.value(.defaultIndex), configuration: config)
+            let names = server.indexNames
+            what =
+                "\(names.count) index\(names.count == 1 ? "" : "es") under \(data)"
+                + (names.isEmpty
+                    ? "" : " (\(names.prefix(10).joined(separator: ", "))\(names.count > 10 ? ", …" : ""))")
+        } else {
+            guard args.value(.defaultIndex) == nil else { throw UsageError("--default-index needs --data") }
+            let index = args.value(.index) ?? Defaults.indexDirectory
+            server = try SaigaServer(indexPath: index, configuration: config)
+            what = "\(index) (commit \(server.generation))"
+        }
         try server.start()
         Terminal.out("listening on \(server.boundAddress)")
         if let http = server.httpAddress { Terminal.out("http on \(http)") }
         server.logNotice(
-            "serving \(index) (commit \(server.generation)) with \(config.workers) workers, "
-                + "at most \(server.maxConnections) connections")
+            "serving \(what) with \(config.workers) workers, at most \(server.maxConnections) connections")
         server.waitUntilStopped()
         return 0
     }

@@ -16,6 +16,8 @@ extension OptionSpec {
     static let json = OptionSpec("json", help: "print one JSON object (described above) and nothing else")
     static let quiet = OptionSpec("quiet", help: "print no summary")
     static let token = OptionSpec("token", "T", help: "the shared secret of the server (default: $SAIGA_TOKEN)")
+    static let indexName = OptionSpec(
+        "index-name", "NAME", help: "with --server: the server's index (default: the server's default index)")
     static let server = OptionSpec(
         "server", "HOST:PORT", help: "run the query on a `saiga serve` server (not with --index)")
 }

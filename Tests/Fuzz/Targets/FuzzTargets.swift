@@ -31,7 +31,7 @@ public enum FuzzTargets {
                     SearchRequest(
                         query: "saiga steppe", k: 5, offset: 2, fields: ["*", "lang"], snippets: false,
                         k1: 1.2, b: 0.75, syntax: .allWords, exactCount: true)),
-                .get(GetRequest(id: "doc-1")), .stats,
+                .get(GetRequest(id: "doc-1")), .stats(),
             ]
             let responses: [Response] = [
                 .helloOK(HelloOK(version: 1, server: "saiga", maxFrameLength: 1 << 24, generation: 3, maxInFlight: 64)),

@@ -1,0 +1,49 @@
+import Saiga
+import SaigaPosix
+import SaigaWire
+
+/// Runs the admin requests (CREATE_INDEX, DROP_INDEX, LIST_INDEXES, BACKUP) on a worker thread. Rights are checked
+/// by the event loop before a request gets here.
+enum AdminHandler {
+    static func handle(_ request: AdminRequest, catalog: IndexCatalog, rights: TokenRights) -> Response {
+        do throws(WireError) {
+            switch request {
+            case .listIndexes:
+                return .indexList(catalog.describe(catalog.all.filter { rights.allows(.read, on: $0.name) }))
+            case .createIndex(let name, let schema):
+                let created = try catalog.create(name: name, schemaJSON: schema)
+                return .indexList(catalog.describe([created]))
+            case .dropIndex(let name):
+                try catalog.drop(name: name)
+                return .indexList(catalog.describe(catalog.all.filter { rights.allows(.read, on: $0.name) }))
+            case .backup(let index, let destination, let copy):
+                let served = try catalog.resolve(index)
+                guard destination.hasPrefix("/") else {
+                    throw WireError(
+                        .invalidArgument, "the destination must be an absolute path on the server's machine")
+                }
+                let started = Sys.monotonicNanos()
+                do throws(SaigaError) {
+                    let summary = try IndexBackup.backup(
+                        index: served.holder.path, to: destination, hardLinks: !copy)
+                    // Verified as `saiga check` verifies an index: a backup that does not check is an error.
+                    let report = try IndexChecker.check(path: destination)
+                    guard report.problems.isEmpty else {
+                        throw SaigaError(
+                            .corruptIndex,
+                            "the backup at \(destination) does not check: \(report.problems.prefix(3).map(\.description).joined(separator: "; "))"
+                        )
+                    }
+                    return .backedUp(
+                        BackupResponse(
+                            generation: summary.generation, files: UInt32(summary.files), bytes: UInt64(summary.bytes),
+                            linked: UInt32(summary.linked), micros: (Sys.monotonicNanos() &- started) / 1000))
+                } catch {
+                    throw RequestHandler.wireError(error)
+                }
+            }
+        } catch {
+            return .error(error)
+        }
+    }
+}
