@@ -86,6 +86,36 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
         }
     }
 
+    /// The Python client lists, creates, writes to, searches, backs up and drops named indexes.
+    @Test func thePythonClientNamesIndexes() async throws {
+        try await withTempDir { dir in
+            let data = try await dataDirectory(in: dir)
+            try await withServer(index: data, ["--quiet", "--data", data.path]) { server in
+                let a = server.address
+                let list = try await python([a, "indexes"])
+                #expect(
+                    list.succeeded && list.stdout.contains("\"name\": \"a\"") && list.stdout.contains("\"name\": \"b\"")
+                )
+                let b = try await python([a, "search", "river", "--index", "b"])
+                #expect(try parseJSONObject(b.stdout)["total"] as? Int == 5, "\(b)")
+                let none = try await python([a, "search", "river"])
+                #expect(none.status == 1 && none.stdout.contains("\"error\": 22"), "\(none)")
+                #expect(try await python([a, "create", "py"]).succeeded)
+                let w = try await python([a, "write", doc("p1", "python lake"), "--index", "py"])
+                #expect(try parseJSONObject(w.stdout)["added"] as? Int == 1, "\(w)")
+                let found = try await python([a, "search", "lake", "--index", "py"])
+                #expect(try parseJSONObject(found.stdout)["total"] as? Int == 1)
+                let dest = dir.appendingPathComponent("py-backup").path
+                let backup = try await python([a, "backup", dest, "--index", "py", "--copy"])
+                #expect(backup.succeeded, "\(backup)")
+                #expect(try parseJSONObject(backup.stdout)["linked"] as? Int == 0)
+                #expect(try IndexReader(path: dest).documentCount == 1)
+                let dropped = try await python([a, "drop", "py"])
+                #expect(dropped.succeeded && !dropped.stdout.contains("\"py\""), "\(dropped)")
+            }
+        }
+    }
+
     /// Tokens with rights: reading, writing and admin are separate rights, optionally per index; LIST_INDEXES shows
     /// what a token reads; the HTTP search obeys the same rights; a wrong token is refused; tokens never reach the
     /// log.

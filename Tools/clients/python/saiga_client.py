@@ -17,6 +17,9 @@ Command line (prints JSON):  saiga_client.py HOST:PORT search QUERY [--k N] [--e
                              saiga_client.py HOST:PORT get ID | stats | ping | commit
                              saiga_client.py HOST:PORT write '{"id": "a", "title": "T", "body": "text"}'...
                                 [--delete ID]... [--delete-query QUERY]...  (one WRITE, answered once committed)
+                             saiga_client.py HOST:PORT indexes | create NAME [SCHEMA_JSON] | drop NAME
+                                | backup DEST [--copy]
+                             Every command takes --index NAME on a server of several indexes (`saiga serve --data`).
 """
 import json
 import socket
@@ -25,8 +28,9 @@ import sys
 
 PROTOCOL_VERSION = 1
 HELLO, PING, SEARCH, GET, STATS, SUGGEST, WRITE, COMMIT = 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08
+CREATE_INDEX, DROP_INDEX, LIST_INDEXES, BACKUP = 0x09, 0x0A, 0x0B, 0x0C
 HELLO_OK, PONG, RESULTS, DOCUMENT, STATS_RESULT, SUGGESTIONS, WRITTEN = 0x81, 0x82, 0x83, 0x84, 0x85, 0x86, 0x87
-ERROR = 0xFF
+INDEX_LIST, BACKED_UP, ERROR = 0x88, 0x89, 0xFF
 
 
 class SaigaError(Exception):
@@ -218,7 +222,7 @@ class SaigaClient:
     def search(self, query, k=10, offset=0, fields=(), snippets=True, k1=None, b=None, syntax=0, exact_count=False,
                filters=(), sort=(), facets=(), after=None, boosts=(), typos=False, explain=False, fragments=None,
                snippet_length=None, pre_tag=None, post_tag=None, profile=False, fuzzy_prefix=None,
-               expansion_scoring=None):
+               expansion_scoring=None, index=None):
         """Runs a query. `filters` are query-syntax strings (every one must hold, none scores), `sort` keys such as
         "date:desc" or "_score", `facets` specs such as "source", "date:year" or "price:0,10,100", `after` the
         "next" cursor of a previous sorted page, `boosts` field boosts such as "title^3". Hits of a sorted search carry "sort" (their key values); the answer
@@ -272,6 +276,8 @@ class SaigaClient:
             if expansion_scoring not in modes:
                 raise ValueError("expansion_scoring must be 'constant' or 'bm25'")
             p += field(23, bytes([modes[expansion_scoring]]))
+        if index is not None:
+            p += f_str(24, index)  # on a server of several indexes (absent: its default)
         typ, _, payload = self._roundtrip(SEARCH, p)
         if typ != RESULTS:
             raise SaigaError(0, "expected RESULTS")
@@ -342,8 +348,8 @@ class SaigaClient:
             result["profile"] = parse_profile(prof)
         return result
 
-    def get(self, doc_id):
-        typ, _, payload = self._roundtrip(GET, f_str(1, doc_id))
+    def get(self, doc_id, index=None):
+        typ, _, payload = self._roundtrip(GET, f_str(1, doc_id) + (f_str(2, index) if index is not None else b""))
         f = parse_fields(payload)
         if first(f, 1, b"\0") != b"\x01":
             return None
@@ -354,8 +360,8 @@ class SaigaClient:
                 doc.setdefault("fields", {})[first(kv, 1, b"").decode()] = first(kv, 2, b"").decode()
         return doc
 
-    def stats(self):
-        typ, _, payload = self._roundtrip(STATS, b"")
+    def stats(self, index=None):
+        typ, _, payload = self._roundtrip(STATS, f_str(1, index) if index is not None else b"")
         f = parse_fields(payload)
         return {"docs": u64(first(f, 1)), "segments": u32(first(f, 2)), "terms": u64(first(f, 3)),
                 "postings": u64(first(f, 4)), "bytes": u64(first(f, 5)), "generation": u64(first(f, 6))}
@@ -374,7 +380,7 @@ class SaigaClient:
                                       "score": f32(first(kv, 3, bytes(4)))})
         return out
 
-    def write(self, documents=(), delete_ids=(), delete_queries=()):
+    def write(self, documents=(), delete_ids=(), delete_queries=(), index=None):
         """Applies one batch all or nothing and returns once it is committed and visible: `documents` are dicts
         (or JSON strings) with "id", "title", "body" and the schema's fields; deletes by id and by query come first.
         A refused document raises SaigaError code 18 with `.rejected`; code 19 means retry later."""
@@ -385,13 +391,56 @@ class SaigaClient:
             payload += f_str(2, i)
         for q in delete_queries:
             payload += f_str(3, q)
+        if index is not None:
+            payload += f_str(4, index)
         typ, _, payload = self._roundtrip(WRITE, payload)
         return self._written(payload)
 
-    def commit(self):
+    def commit(self, index=None):
         """Waits until every write the server received before it is committed; returns the newest generation."""
-        typ, _, payload = self._roundtrip(COMMIT, b"")
+        typ, _, payload = self._roundtrip(COMMIT, f_str(1, index) if index is not None else b"")
         return self._written(payload)
+
+    # ------------------------------------------------------------ indexes and backups (admin tokens)
+
+    def list_indexes(self):
+        """The indexes the token may read: [{"name", "documents", "generation", "segments", "bytes", "default"}]."""
+        typ, _, payload = self._roundtrip(LIST_INDEXES, b"")
+        return self._index_list(payload)
+
+    def create_index(self, name, schema=None):
+        """Creates an empty index (a server started with --data); `schema` is a `saiga schema` file's JSON (a dict or
+        a string)."""
+        p = f_str(1, name)
+        if schema is not None:
+            p += f_str(2, schema if isinstance(schema, str) else json.dumps(schema))
+        typ, _, payload = self._roundtrip(CREATE_INDEX, p)
+        return self._index_list(payload)[0]
+
+    def drop_index(self, name):
+        """Stops serving an index and deletes it; returns the indexes left."""
+        typ, _, payload = self._roundtrip(DROP_INDEX, f_str(1, name))
+        return self._index_list(payload)
+
+    def backup(self, destination, index=None, copy=False):
+        """A verified copy of the newest commit in `destination`, a new or empty directory on the server's machine."""
+        p = (f_str(1, index) if index is not None else b"") + f_str(2, destination) + (f_bool(3, True) if copy else b"")
+        typ, _, payload = self._roundtrip(BACKUP, p)
+        f = parse_fields(payload)
+        return {"generation": u64(first(f, 1)), "files": u32(first(f, 2, bytes(4))), "bytes": u64(first(f, 3, bytes(8))),
+                "linked": u32(first(f, 4, bytes(4))), "us": u64(first(f, 5, bytes(8)))}
+
+    @staticmethod
+    def _index_list(payload):
+        out = []
+        for t, v in parse_fields(payload):
+            if t != 1:
+                continue
+            n = parse_fields(v)
+            out.append({"name": first(n, 1, b"").decode(), "documents": u64(first(n, 2, bytes(8))),
+                        "generation": u64(first(n, 3, bytes(8))), "segments": u32(first(n, 4, bytes(4))),
+                        "bytes": u64(first(n, 5, bytes(8))), "default": first(n, 6, b"\0") == b"\x01"})
+        return out
 
     @staticmethod
     def _written(payload):
@@ -409,7 +458,7 @@ def main(argv):
     host, _, port = argv[1].rpartition(":")
     args, opts, i = [], {}, 3
     while i < len(argv):
-        if argv[i] in ("--k", "--token", "--after", "--fields", "--limit", "--titles", "--fragments",
+        if argv[i] in ("--k", "--token", "--after", "--fields", "--limit", "--titles", "--fragments", "--index",
                        "--snippet-length", "--pre-tag", "--post-tag", "--expansion-scoring", "--fuzzy-prefix") \
                 and i + 1 < len(argv):
             opts[argv[i][2:]] = argv[i + 1]
@@ -417,7 +466,7 @@ def main(argv):
         elif argv[i] in ("--filter", "--sort", "--facet", "--delete", "--delete-query") and i + 1 < len(argv):
             opts.setdefault(argv[i][2:], []).append(argv[i + 1])
             i += 2
-        elif argv[i] in ("--exact-count", "--typos", "--explain", "--profile"):
+        elif argv[i] in ("--exact-count", "--typos", "--explain", "--profile", "--copy"):
             opts[argv[i][2:]] = True
             i += 1
         else:
@@ -436,7 +485,7 @@ def main(argv):
                              pre_tag=opts.get("pre-tag"), post_tag=opts.get("post-tag"),
                              profile=opts.get("profile", False),
                              fuzzy_prefix=int(opts["fuzzy-prefix"]) if "fuzzy-prefix" in opts else None,
-                             expansion_scoring=opts.get("expansion-scoring"),
+                             expansion_scoring=opts.get("expansion-scoring"), index=opts.get("index"),
                              fields=[f for f in opts.get("fields", "").split(",") if f])
                 out = {"total": r["total"], "hits": []}
                 for h in r["hits"]:
@@ -456,22 +505,31 @@ def main(argv):
                     if key in r:
                         out[key] = r[key]
             elif cmd == "get":
-                out = c.get(args[0])
+                out = c.get(args[0], index=opts.get("index"))
             elif cmd == "stats":
-                out = c.stats()
+                out = c.stats(index=opts.get("index"))
             elif cmd == "suggest":
                 out = c.suggest(" ".join(args), limit=int(opts.get("limit", 5)), titles=int(opts.get("titles", 0)))
             elif cmd == "write":
                 # Each argument is one JSON document; --delete ID and --delete-query Q may repeat.
                 try:
-                    out = c.write([json.loads(a) for a in args], opts.get("delete", ()), opts.get("delete-query", ()))
+                    out = c.write([json.loads(a) for a in args], opts.get("delete", ()), opts.get("delete-query", ()),
+                                  index=opts.get("index"))
                 except SaigaError as e:
                     if e.rejected:
                         print(json.dumps({"error": e.code, "message": e.message, "rejected": e.rejected}))
                         return 1
                     raise
             elif cmd == "commit":
-                out = c.commit()
+                out = c.commit(index=opts.get("index"))
+            elif cmd == "indexes":
+                out = c.list_indexes()
+            elif cmd == "create":
+                out = c.create_index(args[0], args[1] if len(args) > 1 else None)
+            elif cmd == "drop":
+                out = c.drop_index(args[0])
+            elif cmd == "backup":
+                out = c.backup(args[0], index=opts.get("index"), copy=opts.get("copy", False))
             elif cmd == "ping":
                 out = {"pong": c.ping(b"x").decode()}
             else:
