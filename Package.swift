@@ -100,7 +100,9 @@ let package = Package(
         .testTarget(
             name: "SaigaServerTests",
             dependencies: ["saiga", "Saiga", "SaigaClient", "SaigaServer", "SaigaWire", "SaigaTestSupport"],
-            path: "Tests/SaigaServerTests"
+            path: "Tests/SaigaServerTests",
+            // The browser driver of SearchPageTests, run as a script.
+            exclude: ["browser"]
         ),
         // The fuzz targets (Tests/Fuzz/README.md): replayed by `swift test`, run under libFuzzer by Tests/Fuzz/fuzz.
         .target(

@@ -87,6 +87,19 @@ final class HTTPListener: Sendable {
         guard let request = HTTPRequest(head) else {
             return respond(fd, status: "400 Bad Request", type: "text/plain", body: "bad request\n")
         }
+        if request.method == "GET" && (request.path == "/" || request.path == "/index.html") {
+            // The page holds no data (its searches carry the token): served to anyone, as a login page is.
+            let index = request.query["index"]
+            let schema = (try? server.catalog.resolve(index))?.holder.reader.schema
+            let page = SearchPage.html(
+                facets: schema.map(SearchPage.facets) ?? [], needsToken: server.configuration.requiresToken,
+                index: index)
+            return respond(
+                fd, status: "200 OK", type: "text/html; charset=utf-8", body: page,
+                extra:
+                    "Content-Security-Policy: default-src 'self'; script-src 'unsafe-inline'; style-src 'unsafe-inline'\r\n"
+            )
+        }
         let authorization = request.header("authorization") ?? ""
         let bearer = authorization.hasPrefix("Bearer ") ? String(authorization.dropFirst(7)) : nil
         guard let rights = server.configuration.rights(for: bearer) else {
@@ -174,6 +187,13 @@ final class HTTPListener: Sendable {
             }
             options[keyPath: keyPath] = n
         }
+        for (name, keyPath) in [("pre", \SearchOptions.snippet.preTag), ("post", \SearchOptions.snippet.postTag)] {
+            guard let tag = query[name] else { continue }
+            guard tag.utf8.count <= 64 else {
+                return failure(SaigaError(.invalidArgument, "\(name) is at most 64 bytes"))
+            }
+            options[keyPath: keyPath] = tag
+        }
         do {
             options.filter = request.values("filter")
             options.sort = try request.values("sort").map { (x: String) throws(SaigaError) in try SortField(parsing: x)
@@ -193,7 +213,10 @@ final class HTTPListener: Sendable {
                 "{\"facet\":" + JSONText.quoted(f.request.description) + ",\"field\":"
                     + JSONText.quoted(f.request.field)
                     + ",\"other\":\(f.otherCount),\"buckets\":["
-                    + f.buckets.map { "{\"label\":" + JSONText.quoted($0.label) + ",\"count\":\($0.count)}" }
+                    + f.buckets.map {
+                        "{\"label\":" + JSONText.quoted($0.label) + ",\"count\":\($0.count),\"filter\":"
+                            + JSONText.quoted(HTTPListener.filter(for: $0, of: f.request)) + "}"
+                    }
                     .joined(separator: ",") + "]}"
             }
             let body =
@@ -204,6 +227,26 @@ final class HTTPListener: Sendable {
         } catch {
             return failure(error)
         }
+    }
+
+    /// The filter (query syntax) that keeps a facet bucket's documents: `field:"value"` for a terms bucket, bounds
+    /// for the others (`+field:>=start +field:<end`, a side left out when unbounded).
+    static func filter(for bucket: FacetResult.Bucket, of request: FacetRequest) -> String {
+        func literal(_ v: FieldValue) -> String {
+            switch v {
+            case .string(let s):
+                return "\"" + s.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"")
+                    + "\""
+            case .date(let d): return "\"" + d.description + "\""
+            default: return v.description
+            }
+        }
+        let field = request.field
+        if case .terms = request.kind, let value = bucket.value { return field + ":" + literal(value) }
+        var parts: [String] = []
+        if let start = bucket.value { parts.append("+" + field + ":>=" + literal(start)) }
+        if let end = bucket.upper { parts.append("+" + field + ":<" + literal(end)) }
+        return parts.isEmpty ? "_exists_:" + field : parts.joined(separator: " ")
     }
 
     /// Writes a whole response (within the timeout; a peer that does not read loses it).
