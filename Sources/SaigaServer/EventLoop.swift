@@ -469,8 +469,7 @@ final class EventLoop: @unchecked Sendable {
                         close: false)
                     return
                 }
-                c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
-                c.output.unanswered.add(1, ordering: .sequentiallyConsistent)
+                handOff(c)
                 workers.submit(
                     WorkerPool.Job(
                         output: c.output, requestID: frame.requestID, request: request, reader: nil,
@@ -496,8 +495,7 @@ final class EventLoop: @unchecked Sendable {
                         WireError(.writesRefused, "this server is read-only (saiga serve --read-only)"), close: false)
                     return
                 }
-                c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
-                c.output.unanswered.add(1, ordering: .sequentiallyConsistent)
+                handOff(c)
                 let (output, id, workers) = (c.output, frame.requestID, self.workers)
                 let job = GroupCommitWriter.Job(request: w, bytes: frame.payload.count + 256) { response in
                     workers.answer(response, requestID: id, on: output)
@@ -505,12 +503,18 @@ final class EventLoop: @unchecked Sendable {
                 if let refused = writes.submit(job) { job.answer(.error(refused)) }
                 return
             }
-            c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
-            c.output.unanswered.add(1, ordering: .sequentiallyConsistent)
+            handOff(c)
             workers.submit(
                 WorkerPool.Job(
                     output: c.output, requestID: frame.requestID, request: request, reader: served.holder.reader))
         }
+    }
+
+    /// Counts a request handed to a worker or a writer: in flight until its answer (`WorkerPool.answer`).
+    private func handOff(_ c: Connection) {
+        c.output.inFlight.add(1, ordering: .sequentiallyConsistent)
+        c.output.unanswered.add(1, ordering: .sequentiallyConsistent)
+        server.metrics.inFlight.add(1, ordering: .relaxed)
     }
 
     private func fail(_ c: Connection, requestID: UInt32, _ error: WireError, close: Bool) {

@@ -30,9 +30,20 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         var request: WriteRequest
         /// What the job holds in memory, for the queue's budget.
         var bytes: Int
+        /// When the event loop handed it over (its latency runs from there to the answer).
+        var received = Sys.monotonicNanos()
         /// Writes the response to the client and settles its connection's counts (`WorkerPool.answer`).
         var answer: @Sendable (Response) -> Void
+
+        init(request: WriteRequest, bytes: Int, answer: @escaping @Sendable (Response) -> Void) {
+            self.request = request
+            self.bytes = bytes
+            self.answer = answer
+        }
     }
+
+    /// Merges the writer had queued or running after its last group (for `/metrics`).
+    let pendingMerges = Atomic<Int>(0)
 
     private struct Queue {
         var jobs: [Job] = []
@@ -106,7 +117,10 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
                 q.bytes = 0
                 return (jobs, q.stopping)
             }
-            if !group.isEmpty { process(group) }
+            if !group.isEmpty {
+                process(group)
+                pendingMerges.store(writer?.pendingMerges ?? 0, ordering: .relaxed)
+            }
             if stopping {
                 writer?.close()
                 writer = nil
@@ -209,14 +223,14 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
                         deleted: UInt64(c.deleted), commitMicros: nanos / 1000, sharedWith: UInt32(pending.count),
                         documents: documents)), to: a.job)
         }
-        metrics.recordCommit(nanos: nanos, writes: pending.count, documents: touched)
+        metrics.recordCommit(nanos: changed ? nanos : nil, writes: pending.count, documents: touched)
     }
 
     /// Answers a write and counts it (`saiga_requests_total{kind="write"}`, errors by code).
     private func reply(_ response: Response, to job: Job) {
         var error: String?
         if case .error(let e) = response { error = "\(e.code)".split(separator: " ").joined(separator: "_") }
-        metrics.record(.write(job.request), nanos: 0, error: error)
+        metrics.record(.write(job.request), nanos: Sys.monotonicNanos() &- job.received, error: error)
         job.answer(response)
     }
 

@@ -114,8 +114,9 @@ final class HTTPListener: Sendable {
         let indexes = server.catalog.all
         switch request.path {
         case "/health":
-            // The default index's figures at the top (one index: as before), every index's in `indexes`.
-            var body = "{\"status\":\"ok\""
+            // Live: it answers. Ready: an index is loaded (a data directory may hold none yet: 503). The default
+            // index's figures at the top (one index: as before), every index's in `indexes`.
+            var body = "{\"status\":" + (indexes.isEmpty ? "\"no index\"" : "\"ok\"")
             if let d = try? server.catalog.resolve(nil) {
                 let r = d.holder.reader
                 body +=
@@ -128,9 +129,17 @@ final class HTTPListener: Sendable {
                     return "{\"name\":" + JSONText.quoted(i.name) + ",\"generation\":\(r.generation),"
                         + "\"documents\":\(r.documentCount),\"segments\":\(r.segmentCount)}"
                 }.joined(separator: ",") + "]}\n"
-            respond(fd, status: "200 OK", type: "application/json", body: body)
+            respond(
+                fd, status: indexes.isEmpty ? "503 Service Unavailable" : "200 OK", type: "application/json",
+                body: body)
         case "/metrics":
             let readers = indexes.map { (name: $0.name, reader: $0.holder.reader) }
+            let merges = indexes.map {
+                (
+                    "{index=" + JSONText.quoted($0.name) + "}",
+                    "\($0.writes?.pendingMerges.load(ordering: .relaxed) ?? 0)"
+                )
+            }
             func each(_ value: (IndexReader) -> String) -> [(labels: String, value: String)] {
                 readers.map { ("{index=" + JSONText.quoted($0.name) + "}", value($0.reader)) }
             }
@@ -140,6 +149,10 @@ final class HTTPListener: Sendable {
                 ("saiga_segments", "Segments of the commit served.", each { "\($0.segmentCount)" }),
                 ("saiga_index_bytes", "Bytes of the commit's files.", each { "\($0.fileBytes.total)" }),
                 ("saiga_index_generation", "The commit served.", each { "\($0.generation)" }),
+                (
+                    "saiga_merges_pending", "Merges the index's writer has queued or running (0 before any write).",
+                    merges
+                ),
             ])
             respond(fd, status: "200 OK", type: "text/plain; version=0.0.4", body: body)
         case "/search":

@@ -128,6 +128,7 @@ final class WorkerPool: Sendable {
 
     private func finish(_ output: ConnectionOutput, outcome: ConnectionOutput.WriteOutcome, answered: Bool) {
         if !answered { output.unanswered.subtract(1, ordering: .sequentiallyConsistent) }
+        server.metrics.inFlight.subtract(1, ordering: .relaxed)
         // Sequentially consistent, paired with the loop's store of `loopWaitsForIdle` and load of `inFlight`:
         // either this thread sees the flag or the loop sees the count at zero.
         let left = output.inFlight.subtract(1, ordering: .sequentiallyConsistent).newValue

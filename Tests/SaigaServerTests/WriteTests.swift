@@ -77,11 +77,12 @@ private func typedIndex(in dir: URL) async throws -> URL {
         }
     }
 
-    /// Updates replace, deletes by id and by query remove, and the counts say so; COMMIT answers the generation.
+    /// Updates replace, deletes by id and by query remove, and the counts say so; COMMIT answers the generation;
+    /// `/metrics` counts the writes and their commits.
     @Test func updatesAndDeletes() async throws {
         try await withTempDir { dir in
             let index = try await typedIndex(in: dir)
-            try await withServer(index: index, ["--quiet"]) { server in
+            try await withServer(index: index, ["--quiet", "--http", "127.0.0.1:0"]) { server in
                 let c = try server.client()
                 let added = try await c.write(documents: [doc("n1", "fresh antelope"), doc("s1", "replaced steppe")])
                 #expect(added.added == 1 && added.replaced == 1 && added.documents == 21)
@@ -94,6 +95,21 @@ private func typedIndex(in dir: URL) async throws -> URL {
                 #expect(try await c.search(SearchRequest(query: "*:*", filters: ["year:[2010 TO 2014]"])).total == 0)
                 let commit = try await c.commit()
                 #expect(commit.generation == deleted.generation && commit.added == 0)
+                let metrics = try await run("/usr/bin/curl", ["-s", "http://127.0.0.1:\(server.httpPort)/metrics"])
+                    .stdout
+                var values: [String: Double] = [:]
+                for line in metrics.split(separator: "\n") where !line.hasPrefix("#") {
+                    let parts = line.split(separator: " ")
+                    if parts.count == 2 { values[String(parts[0])] = Double(parts[1]) }
+                }
+                #expect(values["saiga_requests_total{kind=\"write\"}"] == 3, "\(metrics)")
+                #expect(values["saiga_request_duration_seconds_count{kind=\"write\"}"] == 3)
+                #expect(values["saiga_commit_duration_seconds_count"] == 2)
+                #expect(values["saiga_writes_committed_total"] == 3)
+                #expect(values["saiga_documents_written_total"] == 8)
+                #expect(values["saiga_requests_in_flight"] == 0)
+                #expect(values["saiga_merges_pending{index=\"idx\"}"] != nil)
+                #expect(values["saiga_documents{index=\"idx\"}"] == 15)
             }
         }
     }
