@@ -89,6 +89,28 @@ enum ProtocolExamples {
                     titles: [SuggestResponse.Title(id: "a#1", title: "Kazakhstan", score: 1.5)], tookMicros: 9)
             ).frame(requestID: 7)
         ),
+        (
+            "WRITE",
+            Request.write(WriteRequest(documents: [#"{"id":"n1","body":"new"}"#], deleteIDs: ["a#6"])).frame(
+                requestID: 8)
+        ),
+        (
+            "WRITTEN",
+            Response.written(
+                WriteResponse(
+                    generation: 4, added: 1, replaced: 0, deleted: 1, commitMicros: 2100, sharedWith: 3,
+                    documents: 13)
+            ).frame(requestID: 8)
+        ),
+        (
+            "ERROR invalid document",
+            Response.error(
+                WireError(
+                    .invalidDocument, "1 of 1 documents cannot be indexed",
+                    rejected: [RejectedDocument(position: 0, id: "x", message: "bad year")])
+            ).frame(requestID: 9)
+        ),
+        ("COMMIT", Request.write(WriteRequest()).frame(requestID: 10)),
     ]
 
     /// Lines of 16 bytes: "00 00 00 0a 01 00 …".

@@ -117,6 +117,26 @@ import Testing
         #expect(code(Frame(.search, requestID: 1, payload: k.bytes)) == .malformedFrame)
     }
 
+    @Test func requestsRoundTrip() throws {
+        var search = SearchRequest(query: "q")
+        search.index = "products"
+        let requests: [Request] = [
+            .search(search), .get(GetRequest(id: "x", index: "i")), .stats(index: "i"), .stats(),
+            .suggest(SuggestRequest(text: "ka", index: "i")),
+            .write(WriteRequest(documents: ["{}", "{\"id\":1}"], deleteIDs: ["a", "b"], deleteQueries: ["x:y"], index: "i")),
+            .write(WriteRequest(index: "i")), .write(WriteRequest()),
+            .admin(.createIndex(name: "n", schema: "{}")), .admin(.createIndex(name: "n", schema: nil)),
+            .admin(.dropIndex(name: "n")), .admin(.listIndexes),
+            .admin(.backup(index: "n", destination: "/b", copy: true)),
+            .admin(.backup(index: nil, destination: "/b", copy: false)),
+        ]
+        for (i, r) in requests.enumerated() {
+            let back = try Request.decode(r.frame(requestID: UInt32(i + 1)))
+            #expect(back == r, "\(r)")
+            #expect(back.indexName == r.indexName)
+        }
+    }
+
     @Test func responsesRoundTrip() throws {
         let responses: [Response] = [
             .helloOK(HelloOK(version: 1, server: "saiga 0.1.0", maxFrameLength: 16 << 20, generation: 3)),
@@ -136,6 +156,19 @@ import Testing
             .stats(
                 StatsResponse(documents: 13, segments: 1, terms: 3719, postings: 20000, bytes: 160_000, generation: 3)),
             .error(WireError(.invalidQuery, "unclosed '('", offset: 6)),
+            .written(WriteResponse(generation: 9, added: 2, replaced: 1, deleted: 3, commitMicros: 5, sharedWith: 4, documents: 7)),
+            .error(
+                WireError(
+                    .invalidDocument, "bad",
+                    rejected: [
+                        RejectedDocument(position: 2, id: "d", message: "m"),
+                        RejectedDocument(position: 5, id: nil, message: "malformed JSON"),
+                    ])),
+            .indexList([
+                WireIndexInfo(name: "a", documents: 1, generation: 2, segments: 3, bytes: 4, isDefault: true),
+                WireIndexInfo(name: "b-2", documents: 0, generation: 1, segments: 0, bytes: 9, isDefault: false),
+            ]),
+            .backedUp(BackupResponse(generation: 5, files: 9, bytes: 1000, linked: 9, micros: 77)),
         ]
         for (i, r) in responses.enumerated() {
             let frame = r.frame(requestID: UInt32(i))
