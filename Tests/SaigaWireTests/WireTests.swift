@@ -123,7 +123,9 @@ import Testing
         let requests: [Request] = [
             .search(search), .get(GetRequest(id: "x", index: "i")), .stats(index: "i"), .stats(),
             .suggest(SuggestRequest(text: "ka", index: "i")),
-            .write(WriteRequest(documents: ["{}", "{\"id\":1}"], deleteIDs: ["a", "b"], deleteQueries: ["x:y"], index: "i")),
+            .write(
+                WriteRequest(
+                    documents: ["{}", "{\"id\":1}"], deleteIDs: ["a", "b"], deleteQueries: ["x:y"], index: "i")),
             .write(WriteRequest(index: "i")), .write(WriteRequest()),
             .admin(.createIndex(name: "n", schema: "{}")), .admin(.createIndex(name: "n", schema: nil)),
             .admin(.dropIndex(name: "n")), .admin(.listIndexes),
@@ -156,7 +158,9 @@ import Testing
             .stats(
                 StatsResponse(documents: 13, segments: 1, terms: 3719, postings: 20000, bytes: 160_000, generation: 3)),
             .error(WireError(.invalidQuery, "unclosed '('", offset: 6)),
-            .written(WriteResponse(generation: 9, added: 2, replaced: 1, deleted: 3, commitMicros: 5, sharedWith: 4, documents: 7)),
+            .written(
+                WriteResponse(
+                    generation: 9, added: 2, replaced: 1, deleted: 3, commitMicros: 5, sharedWith: 4, documents: 7)),
             .error(
                 WireError(
                     .invalidDocument, "bad",
