@@ -84,11 +84,11 @@ enum IndexCommand: Command {
             committed, and with --skip-bad a refused document is reported and its batch sent again without it.
             """,
         options: [
-            .server.help("send the documents to a `saiga serve` server (not with --index)"), .indexName, .token,
-            .batch,
             .index, .append, .split, .skipBad, .ramMB, .segmentDocs, .threads, .commitEvery, .force, .schema,
             .language.help("text fields' language: auto (default), english, russian, kazakh, none (en, ru, kk)"),
             .noStem, .stopwords, .noSurfaceForms, .noPositions, .quiet.help("no progress and no summary"),
+            .server.help("send the documents to a `saiga serve` server (not with --index)"), .indexName, .token,
+            .batch,
         ])
 
     struct Summary {

@@ -73,7 +73,7 @@ extension OptionSpec {
     fileprivate static let tokens = OptionSpec(
         "tokens", "FILE",
         help: """
-            tokens with rights: {"TOKEN": {"rights": ["read", "write", "admin"], "indexes": ["name"]}} (indexes optional)
+            tokens with rights: {"T": {"rights": ["read", "write", "admin"], "indexes": [...]}}
             """)
     fileprivate static let readOnly = OptionSpec("read-only", help: "refuse writes (WRITE, COMMIT)")
     fileprivate static let commitWindow = OptionSpec(
@@ -84,7 +84,7 @@ extension OptionSpec {
     fileprivate static let maxQueuedWriteBytes = OptionSpec(
         "max-queued-write-bytes", "N",
         help: """
-            writes waiting to be committed, at most; beyond it a write is told to retry (default \(ServeCommand.defaults.maxQueuedWriteBytes >> 20) MiB)
+            writes waiting for a commit, at most; more are told to retry (default \(ServeCommand.defaults.maxQueuedWriteBytes >> 20) MiB)
             """)
     fileprivate static let spinUs = OptionSpec(
         "spin-us", "N",
