@@ -21,9 +21,8 @@ enum DeleteCommand: Command {
             their segments (`saiga merge`).
             """,
         options: [
-            .index, .query, .server.help("delete through a `saiga serve` server (not with --index)"), .indexName,
-            .token,
-            .quiet.help("do not print how many documents were deleted"),
+            .index, .query, .quiet.help("do not print how many documents were deleted"),
+            .server.help("delete through a `saiga serve` server (not with --index)"), .indexName, .token,
         ])
 
     static func run(_ args: Arguments) throws -> Int32 {
