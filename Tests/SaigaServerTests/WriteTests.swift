@@ -319,8 +319,10 @@ private func typedIndex(in dir: URL) async throws -> URL {
         }
     }
 
-    /// `kill -9` of the server at random moments while four connections write, 30 times: after each kill every
-    /// acknowledged write is in the index, every write is there whole or not at all, and `saiga check` passes.
+    /// `kill -9` of the server at random moments while four connections write (batches of 50 new documents, every
+    /// fifth one replacing documents of earlier rounds) and four search, 30 times: after each kill every acknowledged
+    /// write is in the index, every write is there whole or not at all, no id is live twice, and `saiga check`
+    /// passes.
     @Test func aKilledServerKeepsEveryAcknowledgedWrite() async throws {
         try await withTempDir { dir in
             let index = try await typedIndex(in: dir)
@@ -334,12 +336,21 @@ private func typedIndex(in dir: URL) async throws -> URL {
                 }
                 let server = try started.get()
                 let port = server.port
-                // Each thread: the batches it sent, and whether each was acknowledged.
-                async let sent = onThreads(4) { t -> [(ids: [String], acknowledged: Bool)] in
+                let earlier = Array(acknowledged.sorted().prefix(2000))
+                // Each writer: the batches it sent, and whether each was acknowledged. Searchers add load.
+                async let sent = onThreads(8) { t -> [(ids: [String], acknowledged: Bool)] in
                     let client = SaigaClient(host: "127.0.0.1", port: port)
                     var log: [(ids: [String], acknowledged: Bool)] = []
+                    if t >= 4 {
+                        while (try? client.search("round")) != nil {}
+                        return log
+                    }
                     for n in 0..<1000 {
-                        let ids = (0..<10).map { "r\(round)-t\(t)-b\(n)-\($0)" }
+                        var ids = (0..<50).map { "r\(round)-t\(t)-b\(n)-\($0)" }
+                        if n % 5 == 4 && earlier.count >= 40 {
+                            ids = (0..<10).map { earlier[(t * 10 + n * 3 + $0 * 4) % earlier.count] }
+                            ids = Array(Set(ids))
+                        }
                         do {
                             _ = try client.write(documents: ids.map { doc($0, "round \(round) thread \(t)") })
                             log.append((ids, true))
@@ -354,13 +365,18 @@ private func typedIndex(in dir: URL) async throws -> URL {
                 server.kill()
                 let batches = await sent.flatMap { $0 }
                 let live = try liveIDs(index)
+                #expect(
+                    try IndexReader(path: index.path).documentCount == live.count, "round \(round): an id live twice")
                 for b in batches {
                     let present = b.ids.filter(live.contains).count
                     if b.acknowledged {
                         #expect(present == b.ids.count, "round \(round): acknowledged \(b.ids[0]) lost")
                         acknowledged.formUnion(b.ids)
-                    } else {
+                    } else if b.ids[0].hasPrefix("r\(round)-") {
                         #expect(present == 0 || present == b.ids.count, "round \(round): \(b.ids[0]) half there")
+                    } else {
+                        // Replacements of earlier documents: each is there, old or new (never neither).
+                        #expect(present == b.ids.count, "round \(round): a replaced document is gone")
                     }
                 }
                 #expect(acknowledged.isSubset(of: live), "round \(round): an earlier acknowledged write is gone")
