@@ -50,6 +50,8 @@ do {
         try ServeLoad.run(argv)
     case "write-load":
         try WriteLoad.run(argv)
+    case "write-kill":
+        try WriteKill.run(argv)
     case "living":
         try LivingBench.run(argv)
     case "index-fields":
