@@ -428,3 +428,39 @@ private let eagerMerges = MergePolicy(mergeFactor: 3, floorBytes: 512, maxSegmen
         writer.close()
     }
 }
+
+/// The merge scheduler's bookkeeping, on real segments.
+@Suite struct MergeSchedulerTests {
+    /// A merge that finished but whose result the writer has not taken yet still holds its sources: chosen again
+    /// meanwhile, they would be merged a second time, and that merge would find their files deleted once the first
+    /// result replaced them (a `saiga index --append` once failed so: "index file is missing").
+    @Test func aFinishedMergeHoldsItsSourcesUntilTaken() throws {
+        let dir = TemporaryDirectory()
+        defer { dir.cleanup() }
+        let writer = try IndexWriter(path: dir.path, options: IndexWriterOptions(mergePolicy: nil))
+        for batch in 0..<3 {
+            for i in 0..<5 { try writer.add(Document(id: "d\(batch)-\(i)", title: "t", body: "steppe \(batch) \(i)")) }
+            try writer.flush()
+        }
+        try writer.commit()
+        writer.close()
+        let reader = try IndexReader(path: dir.path)
+        let infos = reader.segments.map(\.info)
+        #expect(infos.count == 3)
+        let directory = try IndexDirectory(path: dir.path)
+        let layout = FieldLayout(schema: reader.schema, positions: true, storeText: true)
+        let scheduler = MergeScheduler(directory: directory, layout: layout, compressionLevel: 1)
+        defer { scheduler.stop() }
+        let sources = Array(infos.prefix(2))
+        scheduler.enqueue(MergeScheduler.Task(sources: sources, deletions: [nil, nil], output: "_zz"))
+        scheduler.waitForIdle()
+        #expect(scheduler.pending == 0)
+        // Finished, not taken: its sources are still merging, its output still in progress.
+        #expect(scheduler.mergingSegments == Set(sources.map(\.name)))
+        #expect(scheduler.outputsInProgress == ["_zz"])
+        let done = scheduler.takeCompleted()
+        #expect(done.count == 1)
+        if case .failure(let e) = done.first?.result { Issue.record("the merge failed: \(e)") }
+        #expect(scheduler.mergingSegments.isEmpty && scheduler.outputsInProgress.isEmpty)
+    }
+}

@@ -509,9 +509,10 @@ public final class IndexWriter {
                 inUse.insert(DeletedDocuments.fileName(segment: s.name, generation: s.deletionGeneration))
             }
         }
-        files.deleteUnused(
-            inUse: inUse,
-            busySegments: (merges?.outputsInProgress ?? []).union(documents.segmentsInProgress))
+        // A merge reads its sources by name when it starts: their files stay while it is queued or running, even
+        // if the writer's view has moved on.
+        let merging = (merges?.outputsInProgress ?? []).union(merges?.mergingSegments ?? [])
+        files.deleteUnused(inUse: inUse, busySegments: merging.union(documents.segmentsInProgress))
     }
 
     /// Discards everything not committed: documents in RAM, segments flushed or merged since the last commit

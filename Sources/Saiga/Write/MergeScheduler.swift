@@ -60,12 +60,15 @@ final class MergeScheduler: Sendable {
     /// Merges queued or running.
     var pending: Int { state.withLock { $0.queue.count + ($0.running == nil ? 0 : 1) } }
 
-    /// Names of the segments in queued or running merges.
+    /// Names of the segments in merges queued, running, or finished but not yet taken. A finished merge's sources
+    /// count until the writer takes its result: chosen again meanwhile, they would be merged twice, and once the
+    /// first result replaced them the second merge would find their files deleted.
     var mergingSegments: Set<String> {
         state.withLock { s in
             var names = Set<String>()
             for t in s.queue { names.formUnion(t.sources.map(\.name)) }
             if let r = s.running { names.formUnion(r.sources.map(\.name)) }
+            for c in s.completed { names.formUnion(c.task.sources.map(\.name)) }
             return names
         }
     }
