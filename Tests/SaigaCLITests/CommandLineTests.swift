@@ -34,7 +34,10 @@ struct CommandLineTests {
         ],
         "merge": ["--index DIR", "--max-segments N", "--quiet"],
         "check": ["--index DIR", "--json", "--repair"],
-        "backup": ["--index DIR", "--copy", "--no-check", "--json", "--quiet"],
+        "backup": [
+            "--index DIR", "--copy", "--no-check", "--json", "--quiet", "--server HOST:PORT", "--index-name NAME",
+            "--token T",
+        ],
         "eval": [
             "--qrels FILE", "--run FILE", "--queries FILE", "--index DIR", "--query-syntax", "--depth N",
             "--boost FIELD^N", "--k1 X", "--b Y", "--measures LIST", "--per-query", "--complete", "--write-run FILE",

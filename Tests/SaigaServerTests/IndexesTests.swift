@@ -240,6 +240,14 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                     serverError { _ = try server.client().backup(to: taken) }
                 }
                 #expect(refused?.kind == .server(.invalidArgument))
+                // The tool asks the server for one too (BACKUP), of a named index.
+                let dest = dir.appendingPathComponent("tool-backup")
+                let tool = try await saiga([
+                    "backup", "--server", server.address, "--index-name", "b", "--json", dest.path,
+                ])
+                #expect(tool.succeeded, "\(tool)")
+                #expect(try parseJSONObject(tool.stdout)["checked"] as? Bool == true)
+                #expect(try IndexReader(path: dest.path).documentCount == 5)
             }
         }
     }

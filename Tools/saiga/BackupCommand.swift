@@ -1,4 +1,10 @@
 import Saiga
+import SaigaClient
+import SaigaWire
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
 
 /// The options of `saiga backup` alone.
 extension OptionSpec {
@@ -21,12 +27,20 @@ enum BackupCommand: Command {
 
             With --json: one object {"generation", "docs", "files", "linked", "copied", "bytes", "retries",
             "seconds", "checked", "problems"}.
+
+            With --server HOST:PORT the server makes the backup (a BACKUP message, an admin token): DEST is a path on
+            the server's machine, made absolute here, and the server verifies it before it answers.
             """,
-        options: [.index, .copy, .noCheck, .json, .quiet.help("print nothing (the exit status tells)")])
+        options: [
+            .index, .copy, .noCheck, .json, .quiet.help("print nothing (the exit status tells)"),
+            .server.help("have a `saiga serve` server back up one of its indexes (not with --index)"), .indexName,
+            .token,
+        ])
 
     static func run(_ args: Arguments) throws -> Int32 {
         guard args.positional.count == 1 else { throw UsageError("backup needs one DEST directory") }
         let destination = args.positional[0]
+        if let server = args.value(.server) { return try remote(args, server: server, destination: destination) }
         let index = args.value(.index) ?? Defaults.indexDirectory
         let start = Terminal.now()
         let summary = try IndexBackup.backup(index: index, to: destination, hardLinks: !args.flag(.copy))
@@ -56,5 +70,39 @@ enum BackupCommand: Command {
             for p in problems { Terminal.err("saiga: backup check: \(p)") }
         }
         return problems.isEmpty ? 0 : 1
+    }
+
+    /// `saiga backup --server`: a BACKUP message; the server copies and verifies.
+    private static func remote(_ args: Arguments, server: String, destination: String) throws -> Int32 {
+        guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
+        guard !args.flag(.noCheck) else { throw UsageError("--no-check does not go with --server (it always checks)") }
+        var cwd = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let here = getcwd(&cwd, cwd.count).map { String(cString: $0) } ?? ""
+        let absolute = destination.hasPrefix("/") ? destination : here + "/" + destination
+        let client: SaigaClient
+        do { client = try SaigaClient(address: server, token: args.token, requestTimeout: .seconds(3600)) } catch {
+            throw UsageError("\(error)")
+        }
+        let r: BackupResponse
+        do {
+            r = try client.backup(index: args.value(.indexName), to: absolute, copy: args.flag(.copy))
+        } catch {
+            throw RemoteError(message: "\(server): \(error)")
+        }
+        let seconds = Double(r.micros) / 1e6
+        if args.flag(.json) {
+            Terminal.out(
+                JSON.object([
+                    ("generation", "\(r.generation)"), ("files", "\(r.files)"), ("linked", "\(r.linked)"),
+                    ("copied", "\(Int(r.files) - Int(r.linked))"), ("bytes", "\(r.bytes)"),
+                    ("seconds", Terminal.fixed(seconds, 3)), ("checked", "true"), ("problems", "[]"),
+                ]))
+        } else if !args.flag(.quiet) {
+            Terminal.out(
+                "the server backed up generation \(r.generation): \(r.files) files, \(r.linked) linked, "
+                    + "\(Terminal.bytes(Int(r.bytes))) in \(Terminal.fixed(seconds, 2)) s → \(absolute)")
+            Terminal.out("check: sound")
+        }
+        return 0
     }
 }

@@ -96,10 +96,22 @@ enum RemoteWrites {
                 batches = again
             }
         }
+        // A WRITE stays well under the server's default frame limit (16 MiB) whatever --batch says.
+        let maxBatchBytes = 8 << 20
+        var currentBytes = 0
         try corpus.forEachDocument(
             { doc, location in
-                current.append((json(doc), location))
+                let text = json(doc)
+                if !current.isEmpty && currentBytes + text.utf8.count > maxBatchBytes {
+                    batches.append(current)
+                    current = []
+                    currentBytes = 0
+                    if batches.count >= window { try sendQueued() }
+                }
+                current.append((text, location))
+                currentBytes += text.utf8.count
                 if current.count >= batchSize {
+                    currentBytes = 0
                     batches.append(current)
                     current = []
                     if batches.count >= window { try sendQueued() }
