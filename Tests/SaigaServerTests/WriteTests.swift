@@ -151,6 +151,43 @@ private func typedIndex(in dir: URL) async throws -> URL {
         }
     }
 
+    /// Backpressure: writes queued past `--max-queued-write-bytes` are told to retry later, with nothing of them
+    /// applied; the ones queued are committed; sent again, a refused write goes through.
+    @Test func writesPastTheQueueBudgetAreToldToRetry() async throws {
+        try await withTempDir { dir in
+            let index = try await typedIndex(in: dir)
+            // A long commit window holds the first writes in the queue while the others arrive.
+            let options = ["--quiet", "--max-queued-write-bytes", "1048576", "--commit-window", "400"]
+            try await withServer(index: index, options) { server in
+                let port = server.port
+                let filler = String(repeating: "steppe grass ", count: 2400)  // ~31 KB a document
+                let outcomes = await onThreads(6) { t -> (Int, ErrorCode?) in
+                    let c = SaigaClient(host: "127.0.0.1", port: port)
+                    let docs = (0..<10).map { doc("q\(t)-\($0)", filler) }  // ~310 KB a write
+                    do throws(ClientError) {
+                        return (t, try c.write(documents: docs).added == 10 ? nil : .internalError)
+                    } catch {
+                        if case .server(let code) = error.kind { return (t, code) }
+                        return (t, .internalError)
+                    }
+                }
+                let refused = outcomes.filter { $0.1 == .retryLater }.map(\.0)
+                let accepted = outcomes.filter { $0.1 == nil }.map(\.0)
+                #expect(refused.count + accepted.count == 6, "\(outcomes)")
+                #expect(!refused.isEmpty && accepted.count >= 3, "refused \(refused), accepted \(accepted)")
+                let c = try server.client()
+                for t in refused { #expect(try await c.document(id: "q\(t)-0") == nil, "a refused write was applied") }
+                for t in accepted { #expect(try await c.document(id: "q\(t)-9") != nil) }
+                // Sent again once the queue drained, they go through.
+                for t in refused {
+                    let docs = (0..<10).map { doc("q\(t)-\($0)", filler) }
+                    #expect(try await c.write(documents: docs).added == 10)
+                }
+                #expect(try await c.commit().documents == 20 + 60)
+            }
+        }
+    }
+
     /// `--read-only` refuses writes; a server whose index another writer holds refuses them naming the holder, and
     /// writes once that writer is gone.
     @Test func writesAreRefusedWhenReadOnlyOrLocked() async throws {
