@@ -5,7 +5,7 @@ import SaigaWire
 import Synchronization
 
 /// `saiga-bench write-kill --saiga PATH --index DIR CORPUS.jsonl QUERIES.txt [--kills 30] [--writers 4] [--batch 1000]
-/// [--searchers 16] [--seed S]`: the fault test of issue 15 at the load of `write-load`. Each round starts
+/// [--searchers 16] [--limit N]`: the fault test of issue 15 at the load of `write-load`. Each round starts
 /// `saiga serve` on DIR, streams the corpus (from where the acknowledged writes left off; unacknowledged batches are
 /// sent again, writes being idempotent) with the writers while the searchers query, and `kill -9`s the server after
 /// a random 0.3 to 3 s. Then, with the server dead: every acknowledged document must be in the newest commit, every
@@ -14,7 +14,7 @@ import Synchronization
 enum WriteKill {
     static func run(_ argv: [String]) throws {
         let o = try Options(
-            argv, valued: ["saiga", "index", "kills", "writers", "batch", "searchers", "seed", "limit"], flags: [])
+            argv, valued: ["saiga", "index", "kills", "writers", "batch", "searchers", "limit"], flags: [])
         guard let saiga = o.values["saiga"], let index = o.values["index"], o.positional.count == 2 else {
             throw BenchUsage(
                 message: "usage: saiga-bench write-kill --saiga PATH --index DIR CORPUS.jsonl QUERIES.txt [--kills N]")
@@ -25,18 +25,8 @@ enum WriteKill {
         let searchers = try o.int("searchers", 16)
         let limit = try o.int("limit", Int.max)
         var rng = SystemRandomNumberGenerator()
-        _ = try o.int("seed", 0)
         let queries = try QueryBench.readQueries(o.positional[1]).map(\.text)
-        var lines: [String] = []
-        var ids: [String] = []
-        for line in try String(contentsOfFile: o.positional[0], encoding: .utf8).split(separator: "\n") {
-            guard lines.count < limit, let data = line.data(using: .utf8),
-                let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let id = object["id"] as? String
-            else { continue }
-            lines.append(String(line))
-            ids.append(id)
-        }
+        let (lines, ids) = try readCorpusLines(o.positional[0], limit: limit)
         let corpus = lines
         let batchCount = (lines.count + batchSize - 1) / batchSize
         func batchIDs(_ b: Int) -> ArraySlice<String> { ids[(b * batchSize)..<min((b + 1) * batchSize, ids.count)] }

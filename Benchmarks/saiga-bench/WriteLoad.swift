@@ -39,19 +39,7 @@ enum WriteLoad {
         let token = o.values["token"]
         let queries = try QueryBench.readQueries(o.positional[1]).map(\.text)
 
-        // The corpus: its lines as they are, and their ids (for the check afterwards).
-        var lines: [String] = []
-        var ids: [String] = []
-        let text = try String(contentsOfFile: o.positional[0], encoding: .utf8)
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            guard lines.count < limit else { break }
-            guard let data = line.data(using: .utf8),
-                let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                let id = object["id"] as? String
-            else { continue }
-            lines.append(String(line))
-            ids.append(id)
-        }
+        let (lines, ids) = try readCorpusLines(o.positional[0], limit: limit)
         let batches = stride(from: 0, to: lines.count, by: batchSize).map {
             Array(lines[$0..<min($0 + batchSize, lines.count)])
         }
@@ -185,4 +173,21 @@ enum WriteLoad {
         if let m = messages.first(where: { !$0.isEmpty }) { pairs.append(("first_error", jsonString(m))) }
         print(jsonLine(pairs))
     }
+}
+
+/// The corpus's JSONL lines as they are (what a WRITE carries) and their ids (for the checks afterwards), the first
+/// `limit`; lines without a string `id` are left out.
+func readCorpusLines(_ path: String, limit: Int) throws -> (lines: [String], ids: [String]) {
+    var lines: [String] = []
+    var ids: [String] = []
+    for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
+        guard lines.count < limit else { break }
+        guard let data = line.data(using: .utf8),
+            let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let id = object["id"] as? String
+        else { continue }
+        lines.append(String(line))
+        ids.append(id)
+    }
+    return (lines, ids)
 }

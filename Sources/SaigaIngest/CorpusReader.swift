@@ -256,15 +256,7 @@ package final class CorpusReader {
                 if number & 0x3FF == 0 { progress(reader.bytesRead) }
                 if CorpusReader.isBlank(line) { return true }
                 let fields: [JSONField]
-                do {
-                    // The flat parse is the fast path; a line with arrays or objects is parsed again, flattened.
-                    let flat = try parser.parse(line)
-                    if flat.contains(where: { if case .composite = $0.value { true } else { false } }) {
-                        fields = try parser.parseFlattened(line, validated: true)
-                    } else {
-                        fields = flat.map { JSONField(key: $0.key, values: [$0.value], isArray: false) }
-                    }
-                } catch {
+                do { fields = try JSONDocument.fieldsOf(line, parser: &parser) } catch {
                     try report(IngestIssue(path: file.path, line: number, message: "malformed JSON: \(error)"), onIssue)
                     return true
                 }

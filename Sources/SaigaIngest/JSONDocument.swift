@@ -9,16 +9,8 @@ package enum JSONDocument {
         var text = text
         return text.withUTF8 { bytes -> Result<Document, JSONDocumentError> in
             var parser = JSONObjectParser()
-            let line = UnsafeRawBufferPointer(bytes)
             let fields: [JSONField]
-            do {
-                let flat = try parser.parse(line)
-                if flat.contains(where: { if case .composite = $0.value { true } else { false } }) {
-                    fields = try parser.parseFlattened(line, validated: true)
-                } else {
-                    fields = flat.map { JSONField(key: $0.key, values: [$0.value], isArray: false) }
-                }
-            } catch {
+            do { fields = try fieldsOf(UnsafeRawBufferPointer(bytes), parser: &parser) } catch {
                 return .failure(JSONDocumentError(message: "malformed JSON: \(error)"))
             }
             switch CorpusReader.document(from: fields) {
@@ -26,6 +18,20 @@ package enum JSONDocument {
             case .failure(let m): return .failure(JSONDocumentError(message: m.text))
             }
         }
+    }
+}
+
+extension JSONDocument {
+    /// The fields of one JSON object. The flat parse is the fast path; an object with arrays or nested objects is
+    /// parsed again, flattened (`a.b`, several values).
+    static func fieldsOf(
+        _ line: UnsafeRawBufferPointer, parser: inout JSONObjectParser
+    ) throws(JSONParseError) -> [JSONField] {
+        let flat = try parser.parse(line)
+        if flat.contains(where: { if case .composite = $0.value { true } else { false } }) {
+            return try parser.parseFlattened(line, validated: true)
+        }
+        return flat.map { JSONField(key: $0.key, values: [$0.value], isArray: false) }
     }
 }
 
