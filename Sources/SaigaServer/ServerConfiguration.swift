@@ -70,8 +70,8 @@ public struct ServerConfiguration: Sendable {
     /// that arrive during a commit still share the next one).
     public var commitWindow: Duration = .milliseconds(2)
     /// Bytes of writes queued and not yet committed, at most: beyond it a WRITE is answered `retryLater` (while a
-    /// commit waits for merges, say), so memory stays bounded. Default 256 MiB.
-    public var maxQueuedWriteBytes: Int = 256 << 20
+    /// commit waits for merges, say), so memory stays bounded. Default 64 MiB.
+    public var maxQueuedWriteBytes: Int = 64 << 20
 
     /// The form of the server's log lines.
     public enum LogFormat: String, Sendable, CaseIterable {
