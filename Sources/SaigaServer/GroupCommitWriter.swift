@@ -252,8 +252,19 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         }
     }
 
+    /// Delete queries one WRITE may carry: each runs over the whole index on the writer's thread, which every other
+    /// write waits for.
+    static let maxDeleteQueries = 1024
+
     /// The write's documents, parsed and validated; or `invalidDocument` listing every bad one.
     private func validate(_ job: Job, writer: IndexWriter) -> Result<[Document], WireError> {
+        guard job.request.deleteQueries.count <= GroupCommitWriter.maxDeleteQueries else {
+            return .failure(
+                WireError(
+                    .limitExceeded,
+                    "\(job.request.deleteQueries.count) delete queries in one WRITE; at most "
+                        + "\(GroupCommitWriter.maxDeleteQueries) (combine them with OR)"))
+        }
         var documents: [Document] = []
         var rejected: [RejectedDocument] = []
         var seen: [String: Int] = [:]

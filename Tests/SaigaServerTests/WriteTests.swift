@@ -141,6 +141,13 @@ private func typedIndex(in dir: URL) async throws -> URL {
                 } catch {
                     #expect(error.kind == .server(.invalidQuery), "\(error)")
                 }
+                do throws(ClientError) {
+                    let queries = (0...1024).map { "year:\($0)" }
+                    _ = try await c.write(documents: [doc("g6", "good")], deleteQueries: queries)
+                    Issue.record("1,025 delete queries in one write were accepted")
+                } catch {
+                    #expect(error.kind == .server(.limitExceeded), "\(error)")
+                }
                 let after = try await c.commit()
                 #expect(after.generation == before.generation && after.documents == before.documents)
                 #expect(try await c.document(id: "g1") == nil)
