@@ -125,14 +125,12 @@ final class IndexCatalog: Sendable {
 
     /// The index a request names, or the default one when it names none.
     func resolve(_ name: String?) throws(WireError) -> ServedIndex {
-        let (found, defaultName, names) = state.withLock { s in
-            (s.indexes[name ?? s.defaultName ?? ""], s.defaultName, s.indexes.keys.sorted())
-        }
-        if let found { return found }
+        // On every request: one short lock and one lookup (the names are listed only for an error).
+        if let found = state.withLock({ s in s.indexes[name ?? s.defaultName ?? ""] }) { return found }
+        let names = state.withLock { $0.indexes.keys.sorted() }
         if let name {
             throw WireError(.indexNotFound, "no index named \"\(name)\" (this server serves \(list(names)))")
         }
-        _ = defaultName
         throw WireError(
             .indexNotFound, "name an index: this server serves \(list(names)) and has no default (--default-index)")
     }

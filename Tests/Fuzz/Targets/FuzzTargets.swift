@@ -32,6 +32,14 @@ public enum FuzzTargets {
                         query: "saiga steppe", k: 5, offset: 2, fields: ["*", "lang"], snippets: false,
                         k1: 1.2, b: 0.75, syntax: .allWords, exactCount: true)),
                 .get(GetRequest(id: "doc-1")), .stats(),
+                .write(
+                    WriteRequest(
+                        documents: [#"{"id": "n1", "body": "new", "year": 2001, "tags": ["a", "b"]}"#],
+                        deleteIDs: ["doc-1"], deleteQueries: ["year:[1 TO 2]"], index: "products")),
+                .write(WriteRequest(index: "products")),
+                .admin(.createIndex(name: "n", schema: #"{"fields": [{"name": "year", "type": "integer"}]}"#)),
+                .admin(.dropIndex(name: "n")), .admin(.listIndexes),
+                .admin(.backup(index: "n", destination: "/tmp/b", copy: true)),
             ]
             let responses: [Response] = [
                 .helloOK(HelloOK(version: 1, server: "saiga", maxFrameLength: 1 << 24, generation: 3, maxInFlight: 64)),
@@ -44,6 +52,14 @@ public enum FuzzTargets {
                         ])),
                 .document(DocumentResponse(found: true, id: "a", title: "t", body: "b", fields: ["f": "v"])),
                 .stats(StatsResponse(documents: 1, segments: 1, terms: 2, postings: 3, bytes: 4, generation: 5)),
+                .written(WriteResponse(generation: 4, added: 1, deleted: 1, commitMicros: 9, sharedWith: 2, documents: 3)),
+                .error(
+                    WireError(
+                        .invalidDocument, "bad", rejected: [RejectedDocument(position: 1, id: "x", message: "year")])),
+                .indexList([
+                    WireIndexInfo(name: "a", documents: 1, generation: 2, segments: 1, bytes: 9, isDefault: true)
+                ]),
+                .backedUp(BackupResponse(generation: 2, files: 9, bytes: 99, linked: 9, micros: 5)),
             ]
             var all: [UInt8] = []
             var seeds: [[UInt8]] = []
