@@ -24,7 +24,9 @@ import Synchronization
 /// `retryLater` at once. Queued writes wait while a commit waits for merges to catch up (`IndexWriter.commit`), so a
 /// client that writes faster than merges go is told to retry instead of growing the server's memory.
 ///
-/// The `IndexWriter` (and the index's write lock) is opened at the first write and kept; only this thread uses it.
+/// The `IndexWriter` (and the index's write lock) is opened at the first write and kept while writes come; after
+/// `ServerConfiguration.writerIdleTimeout` without one (and no merge running) it is closed, releasing the lock for
+/// other processes, and the next write opens it again. Only this thread uses it.
 final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by the writer thread only
     struct Job: Sendable {
         var request: WriteRequest
@@ -70,7 +72,11 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         self.log = log
         window = configuration.commitWindow
         maxQueuedBytes = configuration.maxQueuedWriteBytes
+        idleClose = configuration.writerIdleTimeout
     }
+
+    /// `ServerConfiguration.writerIdleTimeout`.
+    private let idleClose: Duration
 
     /// The thread starts at the first write: a server of many indexes has no idle writer threads.
     private let started = Atomic<Bool>(false)
@@ -109,7 +115,18 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
 
     private func run() {
         while true {
-            available.wait()
+            if writer != nil && idleClose > .zero {
+                // A writer idle this long is closed (its lock released) once no merge runs: other processes may
+                // then write the index; the next write here opens it again.
+                let (seconds, attoseconds) = idleClose.components
+                let nanos = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
+                if available.wait(timeout: .now() + .nanoseconds(Int(nanos))) == .timedOut {
+                    closeIdleWriter()
+                    continue
+                }
+            } else {
+                available.wait()
+            }
             if window > .zero { Posix.sleep(window) }
             let (group, stopping) = queue.withLock { q -> ([Job], Bool) in
                 let jobs = q.jobs
@@ -128,6 +145,30 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
                 return
             }
         }
+    }
+
+    /// After `--writer-idle` without writes: once the background merges are done, their results are committed (so
+    /// that the work is not lost) and the writer is closed, releasing the index's lock.
+    private func closeIdleWriter() {
+        guard let writer else { return }
+        let merging = writer.pendingMerges
+        pendingMerges.store(merging, ordering: .relaxed)
+        guard merging == 0 else { return }  // asked again after the next idle period
+        do throws(SaigaError) {
+            let before = writer.lastCommitGeneration
+            let segments = writer.segmentCount
+            // Finished merges change the segments, not the documents: commit them only if there are any.
+            try writer.waitForMerges()
+            if writer.segmentCount != segments {
+                let g = try writer.commit(userData: ["tool": "saiga serve"])
+                if g != before { try holder.install(generation: g) }
+            }
+        } catch {
+            log("committing the merges of \(holder.path) before closing its idle writer failed: \(error)")
+        }
+        writer.close()
+        self.writer = nil
+        log("closed the idle writer of \(holder.path) (its lock is released; the next write opens it again)")
     }
 
     // MARK: - One group

@@ -62,13 +62,17 @@ public struct ServerConfiguration: Sendable {
     /// token). nil: no slow-query log (the default).
     public var slowQueryMilliseconds: Double?
 
-    /// Writes (WRITE, COMMIT) are refused with `writesRefused`. Default false: the server opens the index's writer
-    /// at the first write and keeps it (and its lock) from then on.
+    /// Writes (WRITE, COMMIT) are refused with `writesRefused`. Default false: the server opens an index's writer at
+    /// its first write and keeps it (and its lock) until `writerIdleTimeout` passes without a write.
     public var readOnly: Bool = false
     /// Group commit: after the first write of a group arrives, the writer waits this long for more before it
     /// commits them together, so that many small writers share one fsync. Default 2 ms; zero commits at once (writes
     /// that arrive during a commit still share the next one).
     public var commitWindow: Duration = .milliseconds(2)
+    /// An index's writer (and its lock) is closed after this long without a write, once no merge runs (finished
+    /// merges are committed first), so that other processes (`saiga index --append`) may write the index; the next
+    /// write opens it again. Zero keeps it open. Default 60 s.
+    public var writerIdleTimeout: Duration = .seconds(60)
     /// Bytes of writes queued and not yet committed, at most: beyond it a WRITE is answered `retryLater` (while a
     /// commit waits for merges, say), so memory stays bounded. Default 64 MiB.
     public var maxQueuedWriteBytes: Int = 64 << 20

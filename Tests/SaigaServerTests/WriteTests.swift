@@ -224,6 +224,27 @@ private func typedIndex(in dir: URL) async throws -> URL {
         }
     }
 
+    /// An idle writer is closed and its lock released (`--writer-idle`): another process then writes the index, and
+    /// the server's next write opens the writer again on that process's commit.
+    @Test func anIdleWriterReleasesTheIndex() async throws {
+        try await withTempDir { dir in
+            let index = try await typedIndex(in: dir)
+            let input = dir.appendingPathComponent("outside.jsonl")
+            try (doc("outside", "written by another process") + "\n").write(
+                to: input, atomically: true, encoding: .utf8)
+            try await withServer(index: index, ["--writer-idle", "0.3"]) { server in
+                let c = try server.client()
+                #expect(try await c.write(documents: [doc("inside", "written through the server")]).added == 1)
+                #expect(await server.waitForLog { $0.contains("closed the idle writer") }, "\(server.stderr)")
+                let outside = try await saiga(["index", "--append", "--index", index.path, "--quiet", input.path])
+                #expect(outside.succeeded, "\(outside)")
+                let again = try await c.write(documents: [doc("inside-2", "after the other process")])
+                #expect(again.added == 1 && again.documents == 23, "\(again)")
+                #expect(try await c.document(id: "outside") != nil)
+            }
+        }
+    }
+
     /// `saiga index --server` and `saiga delete --server` write through a server; options that only a local build
     /// uses are refused.
     @Test func theToolWritesThroughAServer() async throws {

@@ -81,6 +81,11 @@ extension OptionSpec {
         help: """
             wait MS milliseconds for more writes before a group commit (default \(Int(ServeCommand.defaults.commitWindow.inSeconds * 1000)); 0: at once)
             """)
+    fileprivate static let writerIdle = OptionSpec(
+        "writer-idle", "S",
+        help: """
+            release an index's writer and lock after S s without writes (default \(Int(ServeCommand.defaults.writerIdleTimeout.inSeconds)); 0: never)
+            """)
     fileprivate static let maxQueuedWriteBytes = OptionSpec(
         "max-queued-write-bytes", "N",
         help: """
@@ -105,8 +110,9 @@ enum ServeCommand: Command {
 
             A non-loopback address needs a token (--token or $SAIGA_TOKEN); clients send it in HELLO.
             Clients may write (WRITE, COMMIT; `saiga index --server`, `saiga delete --server`): the server opens the
-            index's writer at the first write and holds its lock from then on. A write is answered once committed
-            and visible; writes arriving within --commit-window ms share one commit. --read-only refuses writes.
+            index's writer at the first write and holds its lock until --writer-idle seconds pass without a write.
+            A write is answered once committed and visible; writes arriving within --commit-window ms share one
+            commit. --read-only refuses writes.
             A newer commit of the index is picked up within --reload-interval seconds (default 1) or at SIGHUP,
             without failing in-flight requests. SIGINT/SIGTERM stop accepting, finish in-flight requests (up to
             --drain-timeout seconds, default 10) and exit 0. Connection events and errors are logged to stderr
@@ -127,7 +133,7 @@ enum ServeCommand: Command {
             .quiet.help("do not log connection events and errors to stderr"), .noVerify, .maxConnections,
             .maxInFlight, .maxFrameBytes, .maxBufferedBytes, .idleTimeout, .readTimeout, .handshakeTimeout,
             .reloadInterval, .drainTimeout, .spinUs, .slowQueryMs, .logFormat, .readOnly, .commitWindow,
-            .maxQueuedWriteBytes,
+            .writerIdle, .maxQueuedWriteBytes,
         ])
 
     static func run(_ args: Arguments) throws -> Int32 {
@@ -195,6 +201,10 @@ enum ServeCommand: Command {
         if let v = try args.float(.commitWindow) {
             guard v >= 0 && v <= 10_000 else { throw UsageError("--commit-window must be 0 to 10000 ms") }
             config.commitWindow = .microseconds(Int64(Double(v) * 1000))
+        }
+        if let v = try args.float(.writerIdle) {
+            guard v >= 0 && v <= 86_400 else { throw UsageError("--writer-idle must be 0 to 86400 seconds") }
+            config.writerIdleTimeout = .milliseconds(Int64(Double(v) * 1000))
         }
         config.maxQueuedWriteBytes = try args.int(
             .maxQueuedWriteBytes, default: config.maxQueuedWriteBytes, range: (1 << 20)...(1 << 40))

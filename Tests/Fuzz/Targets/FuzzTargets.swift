@@ -52,7 +52,8 @@ public enum FuzzTargets {
                         ])),
                 .document(DocumentResponse(found: true, id: "a", title: "t", body: "b", fields: ["f": "v"])),
                 .stats(StatsResponse(documents: 1, segments: 1, terms: 2, postings: 3, bytes: 4, generation: 5)),
-                .written(WriteResponse(generation: 4, added: 1, deleted: 1, commitMicros: 9, sharedWith: 2, documents: 3)),
+                .written(
+                    WriteResponse(generation: 4, added: 1, deleted: 1, commitMicros: 9, sharedWith: 2, documents: 3)),
                 .error(
                     WireError(
                         .invalidDocument, "bad", rejected: [RejectedDocument(position: 1, id: "x", message: "year")])),
