@@ -47,8 +47,8 @@ public struct ClientError: Error, Sendable, CustomStringConvertible {
 /// A connection to a Saiga server (docs/PROTOCOL.md), with blocking and async methods.
 ///
 /// Requests are safe to call from several threads (they are serialised on the connection; use `pipeline` to have
-/// many in flight). If the connection drops, the next request reconnects once and retries (all requests are
-/// idempotent). Blocking calls should run on your own threads; the async methods run them on a private thread pool,
+/// many in flight). If the connection drops, a read request reconnects once and retries; a write or admin request
+/// reports `.connectionClosed` instead (it may have been applied). Blocking calls should run on your own threads; the async methods run them on a private thread pool,
 /// never on Swift's cooperative pool.
 public final class SaigaClient: Sendable {
     public let host: String
@@ -144,8 +144,9 @@ public final class SaigaClient: Sendable {
     /// Applies a batch of changes (documents as JSON objects, deletes by id and by query) all or nothing, and returns
     /// once they are committed and visible to every later search (docs/PROTOCOL.md, "Writes"). A bad document is
     /// `.server(.invalidDocument)` with `ClientError.rejected` listing each; `.server(.retryLater)` means the server's
-    /// write queue is full: nothing was applied, send it again shortly. Retried once on a broken connection: a
-    /// write is idempotent (upserts and deletes by id or query).
+    /// write queue is full: nothing was applied, send it again shortly. Not resent on a broken connection
+    /// (`.connectionClosed`: it may or may not have been committed, never in part); documents and deletes by id can
+    /// be sent again safely, deletes by query may then match documents added meanwhile.
     public func write(_ request: WriteRequest) throws(ClientError) -> WriteResponse {
         guard case .written(let w) = try roundTrip(.write(request)) else { throw unexpected("WRITTEN") }
         return w
@@ -318,7 +319,14 @@ public final class SaigaClient: Sendable {
     // MARK: Plumbing
 
     private func roundTrip(_ request: Request) throws(ClientError) -> Response {
-        let response = try withTransport { (t: Transport) throws(ClientError) -> Response in
+        // A write is never sent twice on its own: one that deletes by query may not be idempotent (a document added
+        // meanwhile could match), and an admin request should not run twice either.
+        let retry: Bool
+        switch request {
+        case .write, .admin: retry = false
+        default: retry = true
+        }
+        let response = try withTransport(retry: retry) { (t: Transport) throws(ClientError) -> Response in
             let id = takeRequestID()
             try t.send(request.frame(requestID: id).encoded(), timeout: requestTimeout.inSeconds)
             while true {
@@ -339,7 +347,9 @@ public final class SaigaClient: Sendable {
     }
 
     /// Runs `body` on a connected transport; on a transport failure reconnects once and runs it again.
-    private func withTransport<T>(_ body: (Transport) throws(ClientError) -> T) throws(ClientError) -> T {
+    private func withTransport<T>(
+        retry mayRetry: Bool = true, _ body: (Transport) throws(ClientError) -> T
+    ) throws(ClientError) -> T {
         try connection.withLock { (t: inout Transport?) throws(ClientError) -> T in
             var attempt = 0
             while true {
@@ -355,7 +365,7 @@ public final class SaigaClient: Sendable {
                 } catch {
                     // A broken connection may be a server restart or an idle timeout: reconnect and retry once.
                     // Anything else (a server ERROR, a timeout) leaves the connection in an unknown state: drop it.
-                    let retry = error.kind == .connectionClosed && attempt == 1
+                    let retry = mayRetry && error.kind == .connectionClosed && attempt == 1
                     t?.close()
                     t = nil
                     if case .server = error.kind {

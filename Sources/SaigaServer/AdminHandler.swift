@@ -5,7 +5,9 @@ import SaigaWire
 /// Runs the admin requests (CREATE_INDEX, DROP_INDEX, LIST_INDEXES, BACKUP) on a worker thread. Rights are checked
 /// by the event loop before a request gets here.
 enum AdminHandler {
-    static func handle(_ request: AdminRequest, catalog: IndexCatalog, rights: TokenRights) -> Response {
+    static func handle(
+        _ request: AdminRequest, catalog: IndexCatalog, rights: TokenRights, backupDirectory: String?
+    ) -> Response {
         do throws(WireError) {
             switch request {
             case .listIndexes:
@@ -18,10 +20,7 @@ enum AdminHandler {
                 return .indexList(catalog.describe(catalog.all.filter { rights.allows(.read, on: $0.name) }))
             case .backup(let index, let destination, let copy):
                 let served = try catalog.resolve(index)
-                guard destination.hasPrefix("/") else {
-                    throw WireError(
-                        .invalidArgument, "the destination must be an absolute path on the server's machine")
-                }
+                let destination = try backupPath(destination, in: backupDirectory)
                 let started = Sys.monotonicNanos()
                 do throws(SaigaError) {
                     let summary = try IndexBackup.backup(
@@ -45,5 +44,24 @@ enum AdminHandler {
         } catch {
             return .error(error)
         }
+    }
+
+    /// Where a BACKUP's `destination` goes: inside the server's backup directory, by a relative path of plain names
+    /// (no `..`, no empty or hidden component), so that a token never writes elsewhere on the server's disk.
+    static func backupPath(_ destination: String, in root: String?) throws(WireError) -> String {
+        guard let root else {
+            throw WireError(
+                .invalidArgument, "this server takes no BACKUP: start it with --backup-dir DIR (backups go inside DIR)")
+        }
+        let parts = destination.split(separator: "/", omittingEmptySubsequences: false)
+        guard !destination.hasPrefix("/"), !parts.isEmpty, parts.count <= 16,
+            parts.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && $0.utf8.count <= 255 })
+        else {
+            throw WireError(
+                .invalidArgument,
+                "the destination is a relative path inside the server's backup directory (no leading /, no .., "
+                    + "no hidden or empty names): \"\(destination)\"")
+        }
+        return root + "/" + destination
     }
 }

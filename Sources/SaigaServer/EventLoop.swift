@@ -164,7 +164,9 @@ final class EventLoop: @unchecked Sendable {
             }
             if config.reloadInterval > .zero && now - lastReloadCheck >= config.reloadInterval.inSeconds && !draining {
                 lastReloadCheck = now
-                for i in server.catalog.all where i.holder.newerCommitAvailable() {
+                // An index this server writes changes only through its writer, which serves each commit itself.
+                for i in server.catalog.all
+                where i.writes?.holdsWriter.load(ordering: .acquiring) != true && i.holder.newerCommitAvailable() {
                     reload(i, reason: "a newer commit appeared", force: false)
                 }
             }
@@ -476,8 +478,15 @@ final class EventLoop: @unchecked Sendable {
                         rights: c.rights))
                 return
             }
+            // Rights before existence: a token learns nothing of indexes it may not use.
+            let named = request.indexName ?? server.catalog.defaultName
             let served: ServedIndex
-            do { served = try server.catalog.resolve(request.indexName) } catch {
+            do throws(WireError) {
+                if let named, !c.rights.allows(needed, on: named) {
+                    throw WireError(.forbidden, "the token has no \(needed.rawValue) right on index \(named)")
+                }
+                served = try server.catalog.resolve(request.indexName)
+            } catch {
                 fail(c, requestID: frame.requestID, error, close: false)
                 return
             }

@@ -51,6 +51,10 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         var jobs: [Job] = []
         var bytes = 0
         var stopping = false
+        /// The writer thread was started (decided under this lock, by `submit` and `stop` alike).
+        var started = false
+        /// The writer thread has ended (after a stop).
+        var ended = false
     }
 
     private let holder: IndexHolder
@@ -62,6 +66,9 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
     private let window: Duration
     private let maxQueuedBytes: Int
     private var writer: IndexWriter?
+    /// True while this server holds the index's writer (and its lock): nobody else can commit, so polling for
+    /// newer commits is pointless, and a reload could only race the writer's own.
+    let holdsWriter = Atomic<Bool>(false)
 
     init(
         holder: IndexHolder, configuration: ServerConfiguration, metrics: ServerMetrics,
@@ -78,13 +85,12 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
     /// `ServerConfiguration.writerIdleTimeout`.
     private let idleClose: Duration
 
-    /// The thread starts at the first write: a server of many indexes has no idle writer threads.
-    private let started = Atomic<Bool>(false)
-
-    /// Queues a write; returns the error to answer at once instead (the queue is full, the server is stopping).
+    /// Queues a write; returns the error to answer at once instead (the queue is full, the index is closing). The
+    /// thread starts at the first write: a server of many indexes has no idle writer threads.
     func submit(_ job: Job) -> WireError? {
+        var spawn = false
         let refused: WireError? = queue.withLock { q in
-            if q.stopping { return WireError(.shuttingDown, "this index is closing (dropped, or the server stops)") }
+            if q.stopping { return WireError(.indexNotFound, "this index is being dropped, or the server stops") }
             if q.bytes + job.bytes > maxQueuedBytes && !q.jobs.isEmpty {
                 return WireError(
                     .retryLater,
@@ -93,24 +99,30 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
             }
             q.jobs.append(job)
             q.bytes += job.bytes
+            if !q.started {
+                q.started = true
+                spawn = true
+            }
             return nil
         }
-        if refused == nil {
-            if !started.exchange(true, ordering: .acquiringAndReleasing) { Sys.spawnThread { [self] in run() } }
-            available.signal()
-        }
+        if spawn { Sys.spawnThread { [self] in run() } }
+        if refused == nil { available.signal() }
         return refused
     }
 
-    /// Commits what is queued, closes the writer (releasing the lock) and ends the thread; returns when done.
+    /// Commits what is queued, closes the writer (releasing the lock) and ends the thread; returns when done. Safe
+    /// to call more than once, from any thread.
     func stop() {
-        queue.withLock { $0.stopping = true }
-        // Never started: nothing queued, no writer open. (A submit racing this stop was refused or queued before.)
-        guard !started.exchange(true, ordering: .acquiringAndReleasing) else {
-            available.signal()
-            finished.wait()
-            return
+        let (started, ended) = queue.withLock { q -> (Bool, Bool) in
+            q.stopping = true
+            let was = q.started
+            q.started = true  // no thread starts from now on
+            return (was, q.ended)
         }
+        guard started, !ended else { return }
+        available.signal()
+        finished.wait()
+        finished.signal()  // for any other caller waiting
     }
 
     private func run() {
@@ -141,6 +153,8 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
             if stopping {
                 writer?.close()
                 writer = nil
+                holdsWriter.store(false, ordering: .releasing)
+                queue.withLock { $0.ended = true }
                 finished.signal()
                 return
             }
@@ -168,6 +182,7 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         }
         writer.close()
         self.writer = nil
+        holdsWriter.store(false, ordering: .releasing)
         log("closed the idle writer of \(holder.path) (its lock is released; the next write opens it again)")
     }
 
@@ -188,6 +203,12 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
 
     private func process(_ group: [Job]) {
         let started = Sys.monotonicNanos()
+        if self.writer == nil && group.allSatisfy({ $0.request.isEmpty }) {
+            // COMMITs alone, no writer open: every acknowledged write is committed and served already. Opening the
+            // writer (and taking the index's lock) for them would lock other processes out for nothing.
+            commitOnly(group, started: started)
+            return
+        }
         let writer: IndexWriter
         do { writer = try openWriter() } catch {
             for job in group { reply(.error(error), to: job) }
@@ -228,6 +249,9 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         guard !pending.isEmpty else { return }
         let changed = pending.contains { !$0.job.request.isEmpty }
         var generation = writer.lastCommitGeneration
+        // Served must be at least what is answered (a COMMIT after a failed install, or after the writer opened on
+        // another process's newer commit).
+        var mustInstall = holder.reader.generation < generation
         if changed {
             do throws(SaigaError) {
                 generation = try writer.commit(userData: ["tool": "saiga serve"])
@@ -240,14 +264,18 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
                 for p in pending { reply(.error(e), to: p.job) }
                 return
             }
+            mustInstall = true
+        }
+        if mustInstall {
             do throws(SaigaError) {
                 try holder.install(generation: generation)
             } catch {
                 // Durable but not visible: the contract (visible once acknowledged) is not met, so no write of the
-                // group is acknowledged. A reload retries opening the commit.
+                // group is acknowledged. The next write or COMMIT tries to serve the commit again.
                 let e = WireError(
                     .writeFailed,
-                    "committed as generation \(generation), but the server cannot open that commit: \(error)")
+                    "committed as generation \(generation) (durable), but the server cannot serve that commit yet: "
+                        + "\(error)")
                 for p in pending { reply(.error(e), to: p.job) }
                 return
             }
@@ -267,6 +295,31 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         metrics.recordCommit(nanos: changed ? nanos : nil, writes: pending.count, documents: touched)
     }
 
+    /// COMMITs with no writer open: answered with the commit served (installing a newer one on disk first, so that
+    /// what is answered is served).
+    private func commitOnly(_ group: [Job], started: UInt64) {
+        var served = holder.reader.generation
+        if let newest = holder.newestGenerationOnDisk(), newest > served {
+            do throws(SaigaError) {
+                try holder.install(generation: newest)
+                served = holder.reader.generation
+            } catch {
+                let e = WireError(.writeFailed, "the newest commit (\(newest)) cannot be served: \(error)")
+                for job in group { reply(.error(e), to: job) }
+                return
+            }
+        }
+        let documents = UInt64(holder.reader.documentCount)
+        for job in group {
+            reply(
+                .written(
+                    WriteResponse(
+                        generation: served, commitMicros: (Sys.monotonicNanos() &- started) / 1000,
+                        sharedWith: UInt32(group.count), documents: documents)), to: job)
+        }
+        metrics.recordCommit(nanos: nil, writes: group.count, documents: 0)
+    }
+
     /// Answers a write and counts it (`saiga_requests_total{kind="write"}`, errors by code).
     private func reply(_ response: Response, to job: Job) {
         var error: String?
@@ -283,6 +336,7 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
             let w = try IndexWriter(
                 path: path, options: IndexWriterOptions(openMode: .append, schema: holder.reader.schema))
             writer = w
+            holdsWriter.store(true, ordering: .releasing)
             log("opened \(path) for writing (writes over the protocol; other writers are now locked out)")
             return w
         } catch {
@@ -296,6 +350,8 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
     /// Delete queries one WRITE may carry: each runs over the whole index on the writer's thread, which every other
     /// write waits for.
     static let maxDeleteQueries = 1024
+    /// Refused documents listed in one ERROR (field 4).
+    static let maxListedRejections = 1000
 
     /// The write's documents, parsed and validated; or `invalidDocument` listing every bad one.
     private func validate(_ job: Job, writer: IndexWriter) -> Result<[Document], WireError> {
@@ -305,6 +361,14 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
                     .limitExceeded,
                     "\(job.request.deleteQueries.count) delete queries in one WRITE; at most "
                         + "\(GroupCommitWriter.maxDeleteQueries) (combine them with OR)"))
+        }
+        // Delete queries are read now, so that applying the group can fail only for the index's sake (I/O): a bad
+        // query never makes the others be applied twice.
+        for q in job.request.deleteQueries {
+            do throws(SaigaError) { try writer.checkQuery(q) } catch {
+                return .failure(
+                    GroupCommitWriter.writeError(error) ?? WireError(.invalidQuery, "delete query: \(error.message)"))
+            }
         }
         var documents: [Document] = []
         var rejected: [RejectedDocument] = []
@@ -332,11 +396,14 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         }
         guard rejected.isEmpty else {
             let n = rejected.count
+            // At most 1,000 listed, so that the answer stays far below any frame limit.
+            let listed = Array(rejected.prefix(GroupCommitWriter.maxListedRejections))
+            let more = n > listed.count ? " (the first \(listed.count) are listed)" : ""
             return .failure(
                 WireError(
                     .invalidDocument,
-                    "\(n) of \(job.request.documents.count) documents cannot be indexed (first: \(rejected[0])); "
-                        + "nothing of this write was applied", rejected: rejected))
+                    "\(n) of \(job.request.documents.count) documents cannot be indexed\(more) (first: \(rejected[0])); "
+                        + "nothing of this write was applied", rejected: listed))
         }
         return .success(documents)
     }

@@ -89,11 +89,10 @@ final class HTTPListener: Sendable {
         }
         if request.method == "GET" && (request.path == "/" || request.path == "/index.html") {
             // The page holds no data (its searches carry the token): served to anyone, as a login page is.
-            let index = request.query["index"]
-            let schema = (try? server.catalog.resolve(index))?.holder.reader.schema
+            // The page names no field and no index of its own: it asks /search for the index's facets
+            // (`auto_facets`), with the token, so it shows only what the token may read.
             let page = SearchPage.html(
-                facets: schema.map(SearchPage.facets) ?? [], needsToken: server.configuration.requiresToken,
-                index: index)
+                needsToken: server.configuration.requiresToken, index: request.query["index"])
             return respond(
                 fd, status: "200 OK", type: "text/html; charset=utf-8", body: page,
                 extra:
@@ -111,13 +110,14 @@ final class HTTPListener: Sendable {
             return respond(
                 fd, status: "405 Method Not Allowed", type: "text/plain", body: "GET only\n", extra: "Allow: GET\r\n")
         }
-        let indexes = server.catalog.all
+        // What the token may read: the rest is not shown, not even by name.
+        let indexes = server.catalog.all.filter { rights.allows(.read, on: $0.name) }
         switch request.path {
         case "/health":
             // Live: it answers. Ready: an index is loaded (a data directory may hold none yet: 503). The default
             // index's figures at the top (one index: as before), every index's in `indexes`.
             var body = "{\"status\":" + (indexes.isEmpty ? "\"no index\"" : "\"ok\"")
-            if let d = try? server.catalog.resolve(nil) {
+            if let d = try? server.catalog.resolve(nil), rights.allows(.read, on: d.name) {
                 let r = d.holder.reader
                 body +=
                     ",\"generation\":\(r.generation),\"documents\":\(r.documentCount),\"segments\":\(r.segmentCount)"
@@ -156,17 +156,17 @@ final class HTTPListener: Sendable {
             ])
             respond(fd, status: "200 OK", type: "text/plain; version=0.0.4", body: body)
         case "/search":
+            let named = request.query["index"] ?? server.catalog.defaultName
+            if let named, !rights.allows(.read, on: named) {
+                let body =
+                    "{\"error\":\"forbidden\",\"message\":" + JSONText.quoted("the token may not read \(named)") + "}\n"
+                return respond(fd, status: "403 Forbidden", type: "application/json", body: body)
+            }
             let served: ServedIndex
             do { served = try server.catalog.resolve(request.query["index"]) } catch {
                 let body =
                     "{\"error\":\"index not found\",\"message\":" + JSONText.quoted(error.message) + "}\n"
                 return respond(fd, status: "404 Not Found", type: "application/json", body: body)
-            }
-            guard rights.allows(.read, on: served.name) else {
-                let body =
-                    "{\"error\":\"forbidden\",\"message\":" + JSONText.quoted("the token may not read \(served.name)")
-                    + "}\n"
-                return respond(fd, status: "403 Forbidden", type: "application/json", body: body)
             }
             let (status, body) = HTTPListener.search(request, reader: served.holder.reader)
             respond(fd, status: status, type: "application/json", body: body)
@@ -211,7 +211,10 @@ final class HTTPListener: Sendable {
             options.filter = request.values("filter")
             options.sort = try request.values("sort").map { (x: String) throws(SaigaError) in try SortField(parsing: x)
             }
-            options.facets = try request.values("facet").map { (x: String) throws(SaigaError) in
+            // `auto_facets=1`: the facets the search page shows for this index (SearchPage.facets), after any given.
+            var specs = request.values("facet")
+            if query["auto_facets"] == "1" { specs += SearchPage.facets(reader.schema) }
+            options.facets = try specs.map { (x: String) throws(SaigaError) in
                 try FacetRequest.parse(x, schema: reader.schema)
             }
             let results = try reader.search(q, options: options)

@@ -125,18 +125,13 @@ final class IndexCatalog: Sendable {
 
     /// The index a request names, or the default one when it names none.
     func resolve(_ name: String?) throws(WireError) -> ServedIndex {
-        // On every request: one short lock and one lookup (the names are listed only for an error).
+        // On every request: one short lock and one lookup. The names served are not listed (a token may read only
+        // some of them): LIST_INDEXES shows a token what it may read.
         if let found = state.withLock({ s in s.indexes[name ?? s.defaultName ?? ""] }) { return found }
-        let names = state.withLock { $0.indexes.keys.sorted() }
-        if let name {
-            throw WireError(.indexNotFound, "no index named \"\(name)\" (this server serves \(list(names)))")
-        }
+        if let name { throw WireError(.indexNotFound, "no index named \"\(name)\" (LIST_INDEXES lists them)") }
         throw WireError(
-            .indexNotFound, "name an index: this server serves \(list(names)) and has no default (--default-index)")
-    }
-
-    private func list(_ names: [String]) -> String {
-        names.isEmpty ? "none" : names.prefix(20).joined(separator: ", ") + (names.count > 20 ? ", …" : "")
+            .indexNotFound, "name an index: this server has no default index (--default-index); LIST_INDEXES lists them"
+        )
     }
 
     /// The INDEX_LIST entries of `indexes`.
@@ -192,29 +187,48 @@ final class IndexCatalog: Sendable {
         }
     }
 
-    /// DROP_INDEX: stops serving `name` (its queued writes are committed first), then deletes its directory. A
-    /// search already running finishes on the files it has open.
+    /// DROP_INDEX: stops serving `name` (its queued writes are committed first), then deletes its directory, holding
+    /// the index's write lock meanwhile: an index another process is writing is not dropped (`writesRefused`, and
+    /// it stays served). A search already running finishes on the files it has open.
     func drop(name: String) throws(WireError) {
         guard let data = dataDirectory else {
             throw WireError(.invalidArgument, "this server serves one index (--index); it cannot drop it")
         }
-        let removed = state.withLock { s -> ServedIndex? in
+        let removed = state.withLock { s -> (ServedIndex, wasDefault: Bool)? in
             guard let i = s.indexes.removeValue(forKey: name) else { return nil }
-            if s.defaultName == name { s.defaultName = nil }
-            return i
+            let wasDefault = s.defaultName == name
+            if wasDefault { s.defaultName = nil }
+            return (i, wasDefault)
         }
-        guard let removed else {
+        guard let (index, wasDefault) = removed else {
             throw WireError(.indexNotFound, "no index named \"\(name)\"")
         }
-        removed.writes?.stop()
+        index.writes?.stop()
+        let path = data + "/" + name
+        // The lock (through a writer: the lock's own type is the engine's): nobody else writes it while it goes. A
+        // damaged index, which no writer opens, is dropped without it.
+        var lock: IndexWriter?
+        do { lock = try IndexWriter(path: path, options: IndexWriterOptions(openMode: .append)) } catch {
+            if error.code == .indexLocked {
+                // Served again, as it was (with a fresh writer: the old one stopped).
+                let again = try? open(name: name, path: path)
+                state.withLock { s in
+                    s.indexes[name] = again ?? ServedIndex(name: name, holder: index.holder, writes: nil)
+                    if wasDefault { s.defaultName = name }
+                }
+                throw WireError(.writesRefused, "cannot drop \(name): \(error.message)")
+            }
+            log("dropping \(name) without its lock: \(error)")
+        }
         // Renamed first: a crash in the middle leaves a `.dropped-` directory (removed at the next start), never
         // half an index under its name.
-        let path = data + "/" + name
         let grave = data + "/.dropped-\(name)-\(Sys.monotonicNanos())"
         do {
             try Sys.rename(path, grave)
+            lock?.close()
             try Sys.removeTree(grave)
         } catch {
+            lock?.close()
             log("dropping \(name): \(error) (it is no longer served)")
         }
         log("dropped index \(name)")

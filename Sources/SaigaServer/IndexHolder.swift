@@ -97,13 +97,27 @@ final class IndexHolder: Sendable {
                 let why = fresh.openWarnings.first?.description ?? "manifest_\(newest) cannot be read"
                 throw SaigaError(.corruptIndex, why)
             }
-            current.withLock { $0 = fresh }
+            guard swap(to: fresh) else { return nil }
             prepareSuggestionsInBackground(fresh)
             return fresh.generation
         }
-        current.withLock { $0 = fresh }
+        guard swap(to: fresh) else { return nil }
         prepareSuggestionsInBackground(fresh)
         return fresh.generation
+    }
+
+    /// Serves `fresh` unless that would go back in time: a commit this server's writer installed meanwhile (while a
+    /// reload opened and verified an older one) stays. A lower generation is taken only when the disk's newest is that
+    /// low (the index was rebuilt from scratch). Returns whether it swapped.
+    private func swap(to fresh: IndexReader) -> Bool {
+        let rebuilt = fresh.generation < reader.generation && newestGenerationOnDisk() == fresh.generation
+        return current.withLock { cur in
+            guard fresh.generation > cur.generation || (rebuilt && fresh.generation < cur.generation) else {
+                return false
+            }
+            cur = fresh
+            return true
+        }
     }
 
     /// Serves the commit this server's own writer just made, before the writer acknowledges it (so that every search

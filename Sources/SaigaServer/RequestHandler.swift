@@ -5,7 +5,10 @@ import SaigaWire
 /// Runs one request against an index snapshot and builds the response (on a worker thread).
 enum RequestHandler {
     static func handle(_ request: Request, reader: IndexReader?, rights: TokenRights, server: SaigaServer) -> Response {
-        if case .admin(let a) = request { return AdminHandler.handle(a, catalog: server.catalog, rights: rights) }
+        if case .admin(let a) = request {
+            return AdminHandler.handle(
+                a, catalog: server.catalog, rights: rights, backupDirectory: server.configuration.backupDirectory)
+        }
         guard let reader else { return .error(WireError(.internalError, "no index for the request")) }
         do throws(SaigaError) {
             switch request {

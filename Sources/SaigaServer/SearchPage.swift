@@ -2,10 +2,10 @@ import Saiga
 import SaigaWire
 
 /// The search page `saiga serve --http` serves at `/`: a search box, hits with highlighted snippets, facets that
-/// filter when clicked, and paging, over `GET /search`. One static HTML file with its script; the server fills in
-/// the facets to show (the default index's keyword, boolean and date fields with columns). It carries no data, so it
-/// is served without a token; a server with tokens asks for one on the page (kept for the browser tab only) and
-/// sends it as `Authorization: Bearer`.
+/// filter when clicked, and paging, over `GET /search`. One static HTML file with its script; its searches ask for
+/// the index's facets (`auto_facets=1`: keyword, boolean and date fields with columns). It carries no data and names
+/// no field, so it is served without a token; a server with tokens asks for one on the page (kept for the browser
+/// tab only) and sends it as `Authorization: Bearer`.
 ///
 /// Safety: hits are rendered with `textContent` only; snippets are asked for with control characters as
 /// highlight tags (`pre=%01&post=%02`), the text is escaped and only those marks become `<mark>`, so a document's
@@ -25,14 +25,14 @@ enum SearchPage {
         return Array(specs.prefix(6))
     }
 
-    /// The page, with its configuration (facets, whether a token is needed, the index) as JSON.
-    static func html(facets: [String], needsToken: Bool, index: String?) -> String {
-        var config = "{\"facets\":[" + facets.map(JSONText.quoted).joined(separator: ",") + "]"
-        config += ",\"needsToken\":\(needsToken)"
+    /// The page, with its configuration (whether a token is needed, the index named in its URL) as JSON. It names
+    /// no field: its searches ask for the index's facets (`auto_facets=1`), so it shows only what a token may read.
+    static func html(needsToken: Bool, index: String?) -> String {
+        var config = "{\"needsToken\":\(needsToken)"
         if let index { config += ",\"index\":" + JSONText.quoted(index) }
         config += "}"
-        // Inside <script>, "</" would end the element.
-        config = config.replacing("</", with: "<\\/")
+        // Inside <script>, "<" may open "</script>" or "<!--": written as the escape JSON reads back.
+        config = config.replacing("<", with: "\\u003c")
         return template.replacing("@@CONFIG@@", with: config)
     }
 
@@ -134,7 +134,7 @@ enum SearchPage {
         async function run() {
           const p = new URLSearchParams({ q: state.q || "*:*", k: String(pageSize), offset: String(state.offset), pre: "\u0001", post: "\u0002" });
           for (const f of state.filters) p.append("filter", f.filter);
-          for (const f of config.facets) p.append("facet", f);
+          p.set("auto_facets", "1");
           if (config.index) p.set("index", config.index);
           const headers = {};
           const token = config.needsToken ? $("token").value : "";

@@ -69,6 +69,10 @@ public struct ServerConfiguration: Sendable {
     /// commits them together, so that many small writers share one fsync. Default 2 ms; zero commits at once (writes
     /// that arrive during a commit still share the next one).
     public var commitWindow: Duration = .milliseconds(2)
+    /// Where BACKUP may write (`saiga serve --backup-dir DIR`): a BACKUP names a new directory inside it, by a
+    /// relative path without `..`. nil: BACKUP is refused (a client never chooses where on the server's disk to
+    /// write).
+    public var backupDirectory: String?
     /// An index's writer (and its lock) is closed after this long without a write, once no merge runs (finished
     /// merges are committed first), so that other processes (`saiga index --append`) may write the index; the next
     /// write opens it again. Zero keeps it open. Default 60 s.

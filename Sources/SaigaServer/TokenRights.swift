@@ -61,9 +61,11 @@ public struct TokenRights: Sendable, Hashable {
         do { entries = try JSONDecoder().decode([String: Entry].self, from: Data(json)) } catch let e as SaigaError {
             throw e
         } catch {
+            // The decoder's own message names the path, and a path here starts with a token: not repeated.
             throw SaigaError(
                 .invalidArgument,
-                "not a tokens file: \(error) (expected {\"TOKEN\": {\"rights\": [\"read\"], \"indexes\": [\"name\"]}})")
+                "not a tokens file (expected {\"TOKEN\": {\"rights\": [\"read\", …], \"indexes\": [\"name\", …]}}, "
+                    + "rights and indexes arrays of strings)")
         }
         var out: [String: TokenRights] = [:]
         for (token, entry) in entries {

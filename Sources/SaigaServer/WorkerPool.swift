@@ -52,9 +52,25 @@ final class WorkerPool: Sendable {
     }
 
     func submit(_ job: Job) {
+        if case .admin = job.request {
+            // Admin work (a backup's copy and check, a drop waiting for its writer) takes seconds: on a queue of
+            // its own, one at a time, never on the threads that run searches.
+            adminQueue.async { [self] in
+                let started = Sys.monotonicNanos()
+                let response = RequestHandler.handle(
+                    job.request, reader: job.reader, rights: job.rights, server: server)
+                var code: String?
+                if case .error(let e) = response { code = "\(e.code)".split(separator: " ").joined(separator: "_") }
+                server.metrics.record(job.request, nanos: Sys.monotonicNanos() &- started, error: code)
+                answer(response, requestID: job.requestID, on: job.output)
+            }
+            return
+        }
         queue.withLock { $0.jobs.push(job, connection: job.output.connection) }
         available.signal()
     }
+
+    private let adminQueue = DispatchQueue(label: "saiga.admin")
 
     /// Ends the workers after the jobs already queued.
     func stop() {

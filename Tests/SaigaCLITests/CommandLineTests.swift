@@ -49,7 +49,7 @@ struct CommandLineTests {
             "--max-connections N", "--max-in-flight N", "--max-frame-bytes N", "--max-buffered-bytes N",
             "--idle-timeout S", "--read-timeout S", "--handshake-timeout S", "--reload-interval S",
             "--drain-timeout S", "--spin-us N", "--slow-query-ms N", "--log-format text|json", "--read-only",
-            "--commit-window MS", "--writer-idle S", "--max-queued-write-bytes N",
+            "--commit-window MS", "--writer-idle S", "--max-queued-write-bytes N", "--backup-dir DIR",
         ],
         "help": ["--list-options"],
         "version": [],

@@ -68,6 +68,16 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                         for bad in ["../x", "A", "", ".hidden", String(repeating: "n", count: 65)] {
                             #expect(serverError { try c.createIndex(bad) }?.kind == .server(.invalidArgument), "\(bad)")
                         }
+                        #expect(
+                            serverError { _ = try c.backup(index: "a", to: "x") }?.kind == .server(.invalidArgument),
+                            "BACKUP without --backup-dir")
+                        // An index another writer holds is not dropped; it stays served.
+                        let holder = try IndexWriter(
+                            path: data.appendingPathComponent("b").path, options: IndexWriterOptions(openMode: .append))
+                        #expect(serverError { try c.dropIndex("b") }?.kind == .server(.writesRefused))
+                        search.index = "b"
+                        #expect(try c.search(search).total == 5)
+                        holder.close()
                         let left = try c.dropIndex("b")
                         #expect(left.map(\.name) == ["a", "c-1"])
                         search.index = "b"
@@ -90,7 +100,7 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
     @Test func thePythonClientNamesIndexes() async throws {
         try await withTempDir { dir in
             let data = try await dataDirectory(in: dir)
-            try await withServer(index: data, ["--quiet", "--data", data.path]) { server in
+            try await withServer(index: data, ["--quiet", "--data", data.path, "--backup-dir", dir.path]) { server in
                 let a = server.address
                 let list = try await python([a, "indexes"])
                 #expect(
@@ -106,7 +116,7 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                 let found = try await python([a, "search", "lake", "--index", "py"])
                 #expect(try parseJSONObject(found.stdout)["total"] as? Int == 1)
                 let dest = dir.appendingPathComponent("py-backup").path
-                let backup = try await python([a, "backup", dest, "--index", "py", "--copy"])
+                let backup = try await python([a, "backup", "py-backup", "--index", "py", "--copy"])
                 #expect(backup.succeeded, "\(backup)")
                 #expect(try parseJSONObject(backup.stdout)["linked"] as? Int == 0)
                 #expect(try IndexReader(path: dest).documentCount == 1)
@@ -158,6 +168,11 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                         inB.index = "b"
                         #expect(serverError { _ = try writerA.search(inB) }?.kind == .server(.forbidden))
                         #expect(try writerA.listIndexes().map(\.name) == ["a"])
+                        // Rights come before existence: no way to learn of an index by name.
+                        var inZZ = SearchRequest(query: "x")
+                        inZZ.index = "zz"
+                        #expect(serverError { _ = try writerA.search(inZZ) }?.kind == .server(.forbidden))
+                        #expect(serverError { _ = try reader.search(inZZ) }?.kind == .server(.indexNotFound))
                         #expect(try reader.listIndexes().map(\.name) == ["a", "b"])
                         #expect(serverError { try reader.createIndex("n") }?.kind == .server(.forbidden))
                         #expect(serverError { try writerA.dropIndex("a") }?.kind == .server(.forbidden))
@@ -180,6 +195,18 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                 #expect(try await http("/search?q=river&index=b", token: "writer-a-t0k") == "403")
                 #expect(try await http("/search?q=steppe&index=a", token: "writer-a-t0k") == "200")
                 #expect(try await http("/health", token: nil) == "401")
+                #expect(try await http("/search?q=x&index=zz", token: "writer-a-t0k") == "403")
+                // /health and /metrics name only what the token reads.
+                func body(_ path: String, token: String) async throws -> String {
+                    try await run(
+                        "/usr/bin/curl",
+                        ["-s", "-H", "Authorization: Bearer \(token)", "http://127.0.0.1:\(port)\(path)"]
+                    ).stdout
+                }
+                let health = try await body("/health", token: "writer-a-t0k")
+                #expect(health.contains("\"name\":\"a\"") && !health.contains("\"name\":\"b\""), "\(health)")
+                let metrics = try await body("/metrics", token: "writer-a-t0k")
+                #expect(metrics.contains("index=\"a\"") && !metrics.contains("index=\"b\""))
                 let log = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
                 #expect(!log.contains("t0k"), "a token reached the log")
             }
@@ -191,7 +218,8 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
     @Test func backupDuringWrites() async throws {
         try await withTempDir { dir in
             let data = try await dataDirectory(in: dir)
-            try await withServer(index: data, ["--quiet", "--data", data.path, "--default-index", "a"]) { server in
+            let options = ["--quiet", "--data", data.path, "--default-index", "a", "--backup-dir", dir.path]
+            try await withServer(index: data, options) { server in
                 let port = server.port
                 let stop = StopFlag()
                 async let written = onThreads(4) { t -> [(id: String, generation: UInt64)] in
@@ -213,7 +241,7 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                     let dest = dir.appendingPathComponent("backup-\(i)")
                     let copy = i == 1
                     let r = try await onThread { () -> Result<BackupResponse, any Error> in
-                        Result { () throws in try server.client().backup(to: dest.path, copy: copy) }
+                        Result { () throws in try server.client().backup(to: dest.lastPathComponent, copy: copy) }
                     }.get()
                     if copy { #expect(r.linked == 0) } else { #expect(r.linked == r.files) }
                     backups.append((dest, r))
@@ -235,15 +263,21 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                     let check = try await saiga(["check", "--index", dest.path])
                     #expect(check.succeeded, "\(check)")
                 }
-                let taken = backups[0].0.path
-                let refused = await onThread { () -> ClientError? in
-                    serverError { _ = try server.client().backup(to: taken) }
+                // Not into a backup already there, nor outside the backup directory.
+                for bad in [
+                    backups[0].0.lastPathComponent, dir.appendingPathComponent("elsewhere").path, "../up", "a/../../b",
+                    ".hidden", "",
+                ] {
+                    let refused = await onThread { () -> ClientError? in
+                        serverError { _ = try server.client().backup(to: bad) }
+                    }
+                    #expect(refused?.kind == .server(.invalidArgument), "\(bad)")
                 }
-                #expect(refused?.kind == .server(.invalidArgument))
+                #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("elsewhere").path))
                 // The tool asks the server for one too (BACKUP), of a named index.
                 let dest = dir.appendingPathComponent("tool-backup")
                 let tool = try await saiga([
-                    "backup", "--server", server.address, "--index-name", "b", "--json", dest.path,
+                    "backup", "--server", server.address, "--index-name", "b", "--json", "tool-backup",
                 ])
                 #expect(tool.succeeded, "\(tool)")
                 #expect(try parseJSONObject(tool.stdout)["checked"] as? Bool == true)

@@ -2,10 +2,6 @@ import Saiga
 import SaigaClient
 import SaigaWire
 
-#if canImport(Glibc)
-    @preconcurrency import Glibc
-#endif
-
 /// The options of `saiga backup` alone.
 extension OptionSpec {
     fileprivate static let copy = OptionSpec(
@@ -28,8 +24,8 @@ enum BackupCommand: Command {
             With --json: one object {"generation", "docs", "files", "linked", "copied", "bytes", "retries",
             "seconds", "checked", "problems"}.
 
-            With --server HOST:PORT the server makes the backup (a BACKUP message, an admin token): DEST is a path on
-            the server's machine, made absolute here, and the server verifies it before it answers.
+            With --server HOST:PORT the server makes the backup (a BACKUP message, an admin token): DEST is a new
+            directory inside the server's --backup-dir, and the server verifies it before it answers.
             """,
         options: [
             .index, .copy, .noCheck, .json, .quiet.help("print nothing (the exit status tells)"),
@@ -76,16 +72,13 @@ enum BackupCommand: Command {
     private static func remote(_ args: Arguments, server: String, destination: String) throws -> Int32 {
         guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
         guard !args.flag(.noCheck) else { throw UsageError("--no-check does not go with --server (it always checks)") }
-        var cwd = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let here = getcwd(&cwd, cwd.count).map { String(cString: $0) } ?? ""
-        let absolute = destination.hasPrefix("/") ? destination : here + "/" + destination
         let client: SaigaClient
         do { client = try SaigaClient(address: server, token: args.token, requestTimeout: .seconds(3600)) } catch {
             throw UsageError("\(error)")
         }
         let r: BackupResponse
         do {
-            r = try client.backup(index: args.value(.indexName), to: absolute, copy: args.flag(.copy))
+            r = try client.backup(index: args.value(.indexName), to: destination, copy: args.flag(.copy))
         } catch {
             throw RemoteError(message: "\(server): \(error)")
         }
@@ -100,7 +93,8 @@ enum BackupCommand: Command {
         } else if !args.flag(.quiet) {
             Terminal.out(
                 "the server backed up generation \(r.generation): \(r.files) files, \(r.linked) linked, "
-                    + "\(Terminal.bytes(Int(r.bytes))) in \(Terminal.fixed(seconds, 2)) s → \(absolute)")
+                    + "\(Terminal.bytes(Int(r.bytes))) in \(Terminal.fixed(seconds, 2)) s → \(destination) "
+                    + "in its backup directory")
             Terminal.out("check: sound")
         }
         return 0

@@ -51,6 +51,7 @@ enum RemoteWrites {
         // Batches waiting to be sent: each document's JSON and where it came from (for messages).
         var batches: [[(json: String, location: IngestIssue)]] = []
         var current: [(json: String, location: IngestIssue)] = []
+        var waited = 0  // rounds told only to retry later, in a row
         func sendQueued() throws {
             while !batches.isEmpty {
                 let answers: [Response]
@@ -60,8 +61,16 @@ enum RemoteWrites {
                 } catch {
                     throw RemoteError(message: "\(server): \(error)")
                 }
+                // Answers in order. At the first batch that must go again (retry later, or refused documents
+                // taken out), it and every batch after it are sent again, in order, whatever their answers: a
+                // later version of an id never lands before an earlier one.
                 var again: [[(json: String, location: IngestIssue)]] = []
+                var retryOnly = true
                 for (batch, answer) in zip(batches, answers) {
+                    if !again.isEmpty {
+                        again.append(batch)
+                        continue
+                    }
                     switch answer {
                     case .written(let w):
                         summary.sent += batch.count
@@ -73,6 +82,7 @@ enum RemoteWrites {
                     case .error(let e) where e.code == .retryLater:
                         again.append(batch)
                     case .error(let e) where e.code == .invalidDocument && !e.rejected.isEmpty:
+                        retryOnly = false
                         var bad = Set<Int>()
                         for r in e.rejected {
                             let p = Int(r.position)
@@ -83,15 +93,23 @@ enum RemoteWrites {
                             if !note(issue) { throw issue }
                         }
                         let kept = batch.enumerated().filter { !bad.contains($0.offset) }.map(\.element)
-                        if !kept.isEmpty { again.append(kept) }
+                        // Nothing left of it: the batches after it still go again (their answers are not counted).
+                        again.append(kept)
                     case .error(let e):
                         throw RemoteError(message: "\(server): \(e)")
                     default:
                         throw RemoteError(message: "\(server): unexpected answer to WRITE")
                     }
                 }
-                if !again.isEmpty && again.count == batches.count && answers.allSatisfy(isRetryLater) {
+                again.removeAll { $0.isEmpty }
+                if !again.isEmpty && retryOnly {
+                    waited += 1
+                    guard waited <= 3000 else {
+                        throw RemoteError(message: "\(server): still told to retry later after 5 minutes")
+                    }
                     Sys.sleep(milliseconds: 100)  // the server's queue is full: give its commits time
+                } else {
+                    waited = 0
                 }
                 batches = again
             }
@@ -125,11 +143,6 @@ enum RemoteWrites {
         }
         summary.seconds = Terminal.now() - start
         return summary
-    }
-
-    private static func isRetryLater(_ r: Response) -> Bool {
-        if case .error(let e) = r { return e.code == .retryLater }
-        return false
     }
 
     /// Deletes `ids` and the matches of `query` in one WRITE; returns how many documents went and the generation.

@@ -75,6 +75,8 @@ extension OptionSpec {
         help: """
             tokens with rights: {"T": {"rights": ["read", "write", "admin"], "indexes": [...]}}
             """)
+    fileprivate static let backupDir = OptionSpec(
+        "backup-dir", "DIR", help: "where BACKUP may write: new directories inside DIR (default: BACKUP refused)")
     fileprivate static let readOnly = OptionSpec("read-only", help: "refuse writes (WRITE, COMMIT)")
     fileprivate static let commitWindow = OptionSpec(
         "commit-window", "MS",
@@ -133,7 +135,7 @@ enum ServeCommand: Command {
             .quiet.help("do not log connection events and errors to stderr"), .noVerify, .maxConnections,
             .maxInFlight, .maxFrameBytes, .maxBufferedBytes, .idleTimeout, .readTimeout, .handshakeTimeout,
             .reloadInterval, .drainTimeout, .spinUs, .slowQueryMs, .logFormat, .readOnly, .commitWindow,
-            .writerIdle, .maxQueuedWriteBytes,
+            .writerIdle, .maxQueuedWriteBytes, .backupDir,
         ])
 
     static func run(_ args: Arguments) throws -> Int32 {
@@ -198,6 +200,12 @@ enum ServeCommand: Command {
             }
         }
         config.readOnly = args.flag(.readOnly)
+        if let dir = args.value(.backupDir) {
+            guard Sys.isDirectory(dir) else { throw UsageError("--backup-dir \(dir) is not a directory") }
+            var trimmed = dir
+            while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+            config.backupDirectory = trimmed
+        }
         if let v = try args.float(.commitWindow) {
             guard v >= 0 && v <= 10_000 else { throw UsageError("--commit-window must be 0 to 10000 ms") }
             config.commitWindow = .microseconds(Int64(Double(v) * 1000))

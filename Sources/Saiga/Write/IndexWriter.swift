@@ -202,6 +202,15 @@ public final class IndexWriter {
         _ = try validator.validate(document)
     }
 
+    /// Checks that `query` parses and can run on this index (as `delete(query:)` would read it) without running it:
+    /// a caller applying a batch all or nothing checks its delete queries first. Throws `.invalidQuery` (with the
+    /// offset) or `.limitExceeded`.
+    public func checkQuery(_ query: String) throws(SaigaError) {
+        try checkOpen()
+        let parsed = try QueryParser(schema: schema).parse(query)
+        _ = try QueryRewriter(analyzers: analyzers, positions: positions, schema: schema).rewrite(parsed)
+    }
+
     /// Drops every change since the last commit (documents added, updated and deleted, flushed segments and merges
     /// not yet committed); the writer stays open. What a caller does when a batch it was applying turns out bad.
     public func discardUncommitted() {

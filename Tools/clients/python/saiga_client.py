@@ -366,9 +366,10 @@ class SaigaClient:
         return {"docs": u64(first(f, 1)), "segments": u32(first(f, 2)), "terms": u64(first(f, 3)),
                 "postings": u64(first(f, 4)), "bytes": u64(first(f, 5)), "generation": u64(first(f, 6))}
 
-    def suggest(self, text, limit=5, titles=0):
+    def suggest(self, text, limit=5, titles=0, index=None):
         """Completions of the last word of `text` (and, with titles > 0, matching titles)."""
-        typ, _, payload = self._roundtrip(SUGGEST, f_str(1, text) + f_u32(2, limit) + f_u32(3, titles))
+        p = f_str(1, text) + f_u32(2, limit) + f_u32(3, titles) + (f_str(4, index) if index is not None else b"")
+        typ, _, payload = self._roundtrip(SUGGEST, p)
         out = {"completions": [], "titles": []}
         for t, v in parse_fields(payload):
             kv = parse_fields(v) if t in (1, 2) else None
@@ -423,7 +424,8 @@ class SaigaClient:
         return self._index_list(payload)
 
     def backup(self, destination, index=None, copy=False):
-        """A verified copy of the newest commit in `destination`, a new or empty directory on the server's machine."""
+        """A verified copy of the newest commit in `destination`, a new directory inside the server's --backup-dir
+        (a relative path)."""
         p = (f_str(1, index) if index is not None else b"") + f_str(2, destination) + (f_bool(3, True) if copy else b"")
         typ, _, payload = self._roundtrip(BACKUP, p)
         f = parse_fields(payload)
@@ -509,7 +511,8 @@ def main(argv):
             elif cmd == "stats":
                 out = c.stats(index=opts.get("index"))
             elif cmd == "suggest":
-                out = c.suggest(" ".join(args), limit=int(opts.get("limit", 5)), titles=int(opts.get("titles", 0)))
+                out = c.suggest(" ".join(args), limit=int(opts.get("limit", 5)), titles=int(opts.get("titles", 0)),
+                                index=opts.get("index"))
             elif cmd == "write":
                 # Each argument is one JSON document; --delete ID and --delete-query Q may repeat.
                 try:
