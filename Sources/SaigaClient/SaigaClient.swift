@@ -210,9 +210,11 @@ public final class SaigaClient: Sendable {
     }
 
     /// Completions of the last word of `text`, and with `titles` > 0 matching titles (SUGGEST).
-    public func suggest(_ text: String, limit: Int = 5, titles: Int = 0) throws(ClientError) -> SuggestResponse {
+    public func suggest(
+        _ text: String, limit: Int = 5, titles: Int = 0, index: String? = nil
+    ) throws(ClientError) -> SuggestResponse {
         let request = SuggestRequest(
-            text: text, limit: UInt32(clamping: max(0, limit)), titles: UInt32(clamping: max(0, titles)))
+            text: text, limit: UInt32(clamping: max(0, limit)), titles: UInt32(clamping: max(0, titles)), index: index)
         guard case .suggestions(let s) = try roundTrip(.suggest(request)) else { throw unexpected("SUGGESTIONS") }
         return s
     }
@@ -299,8 +301,10 @@ public final class SaigaClient: Sendable {
         try await run { () throws(ClientError) in try self.stats(index: index) }
     }
 
-    public func suggest(_ text: String, limit: Int = 5, titles: Int = 0) async throws(ClientError) -> SuggestResponse {
-        try await run { () throws(ClientError) in try self.suggest(text, limit: limit, titles: titles) }
+    public func suggest(
+        _ text: String, limit: Int = 5, titles: Int = 0, index: String? = nil
+    ) async throws(ClientError) -> SuggestResponse {
+        try await run { () throws(ClientError) in try self.suggest(text, limit: limit, titles: titles, index: index) }
     }
 
     private func run<T: Sendable>(

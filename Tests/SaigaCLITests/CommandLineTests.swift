@@ -26,7 +26,9 @@ struct CommandLineTests {
             "--expansion-scoring MODE", "--filter EXPR",
             "--sort FIELD[:asc|desc]", "--facet SPEC", "--boost FIELD^N", "--after TOKEN",
         ],
-        "suggest": ["--index DIR", "--server HOST:PORT", "--token T", "--limit N", "--titles N", "--json"],
+        "suggest": [
+            "--index DIR", "--server HOST:PORT", "--index-name NAME", "--token T", "--limit N", "--titles N", "--json",
+        ],
         "analyze": ["--language L", "--no-stem", "--stopwords", "--index DIR", "--field NAME"],
         "stats": ["--index DIR", "--json"],
         "delete": [

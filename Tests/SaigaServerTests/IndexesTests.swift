@@ -49,6 +49,8 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                         #expect(try c.search(search).hits.allSatisfy { $0.id.hasPrefix("a") })
                         search.index = "b"
                         #expect(try c.search(search).total == 5)
+                        #expect(try c.suggest("riv", index: "b").completions.first?.word == "river")
+                        #expect(try c.suggest("riv", index: "a").completions.isEmpty)
                         #expect(serverError { _ = try c.search("number") }?.kind == .server(.indexNotFound))
                         search.index = "nosuch"
                         #expect(serverError { _ = try c.search(search) }?.kind == .server(.indexNotFound))

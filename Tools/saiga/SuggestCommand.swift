@@ -24,7 +24,7 @@ enum SuggestCommand: Command {
             The first completion on a reader builds the word list (a server builds it when it loads a commit).
             """,
         options: [
-            .index, .server.help("ask a `saiga serve` server (not with --index)"),
+            .index, .server.help("ask a `saiga serve` server (not with --index)"), .indexName,
             .token.help("the server's token (default: $SAIGA_TOKEN)"), .limit, .titles, .json,
         ],
         dashWordsArePositional: true)
@@ -39,7 +39,7 @@ enum SuggestCommand: Command {
             guard args.value(.index) == nil else { throw UsageError("--server and --index exclude each other") }
             do throws(ClientError) {
                 let client = try SaigaClient(address: server, token: args.token)
-                let r = try client.suggest(text, limit: limit, titles: titles)
+                let r = try client.suggest(text, limit: limit, titles: titles, index: args.value(.indexName))
                 result = Suggestions(
                     completions: r.completions.map {
                         Suggestions.Completion(text: $0.text, word: $0.word, frequency: Int($0.frequency))
