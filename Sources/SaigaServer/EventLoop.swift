@@ -54,10 +54,11 @@ final class Connection {
 ///
 /// `@unchecked Sendable`: after `start()` hands it to its thread, only that thread touches it.
 ///
-/// About 520 lines: one thread's whole view of every connection (accepting, reading and decoding, the handshake,
+/// About 600 lines: one thread's whole view of every connection (accepting, reading and decoding, the handshake,
 /// limits, timeouts, draining, reloads). Its state is single-threaded by construction; split across types it would
 /// need locks or hand-offs that the hot path of a request does not pay today. Writing answers is
-/// `ConnectionOutput`, scheduling is `FairQueue` and `WorkerPool`, requests are `RequestHandler`.
+/// `ConnectionOutput`, scheduling is `FairQueue` and `WorkerPool`, where a request goes (rights, the index) is
+/// `RequestRoute`, requests are `RequestHandler` and `GroupCommitWriter`.
 final class EventLoop: @unchecked Sendable {
     private let server: SaigaServer
     private let config: ServerConfiguration
@@ -451,71 +452,23 @@ final class EventLoop: @unchecked Sendable {
                     close: false)
                 return
             }
-            let needed = TokenRights.needed(by: request) ?? .read
-            if case .admin(let a) = request {
-                // LIST_INDEXES lists what the token reads; the others need admin on the index they name (BACKUP of
-                // the default index: on the default's name).
-                let name = a.indexName ?? server.catalog.defaultName
-                if case .listIndexes = a {
-                    guard c.rights.rights.contains(.read) else {
-                        fail(
-                            c, requestID: frame.requestID, WireError(.forbidden, "the token may not read"), close: false
-                        )
-                        return
-                    }
-                } else if !c.rights.rights.contains(.admin) || (name.map { !c.rights.allows(.admin, on: $0) } ?? false)
-                {
-                    fail(
-                        c, requestID: frame.requestID,
-                        WireError(.forbidden, "the token has no admin right\(name.map { " on \($0)" } ?? "")"),
-                        close: false)
-                    return
-                }
-                handOff(c)
-                workers.submit(
-                    WorkerPool.Job(
-                        output: c.output, requestID: frame.requestID, request: request, reader: nil,
-                        rights: c.rights))
-                return
-            }
-            // Rights before existence: a token learns nothing of indexes it may not use.
-            let named = request.indexName ?? server.catalog.defaultName
-            let served: ServedIndex
-            do throws(WireError) {
-                if let named, !c.rights.allows(needed, on: named) {
-                    throw WireError(.forbidden, "the token has no \(needed.rawValue) right on index \(named)")
-                }
-                served = try server.catalog.resolve(request.indexName)
-            } catch {
+            switch RequestRoute.of(request, rights: c.rights, catalog: server.catalog) {
+            case .refused(let error):
                 fail(c, requestID: frame.requestID, error, close: false)
-                return
-            }
-            guard c.rights.allows(needed, on: served.name) else {
-                fail(
-                    c, requestID: frame.requestID,
-                    WireError(.forbidden, "the token has no \(needed.rawValue) right on index \(served.name)"),
-                    close: false)
-                return
-            }
-            if case .write(let w) = request {
-                guard let writes = served.writes else {
-                    fail(
-                        c, requestID: frame.requestID,
-                        WireError(.writesRefused, "this server is read-only (saiga serve --read-only)"), close: false)
-                    return
-                }
+            case .writer(let writes, let w):
                 handOff(c)
                 let (output, id, workers) = (c.output, frame.requestID, self.workers)
                 let job = GroupCommitWriter.Job(request: w, bytes: frame.payload.count + 256) { response in
                     workers.answer(response, requestID: id, on: output)
                 }
                 if let refused = writes.submit(job) { job.answer(.error(refused)) }
-                return
+            case .worker(let reader):
+                handOff(c)
+                workers.submit(
+                    WorkerPool.Job(
+                        output: c.output, requestID: frame.requestID, request: request, reader: reader,
+                        rights: c.rights))
             }
-            handOff(c)
-            workers.submit(
-                WorkerPool.Job(
-                    output: c.output, requestID: frame.requestID, request: request, reader: served.holder.reader))
         }
     }
 
