@@ -83,7 +83,11 @@ final class IndexCatalog: Sendable {
                 log("skipping \(path): no commit in it")
                 continue
             }
-            indexes[name] = try open(name: name, path: path)
+            // One index that cannot be opened (damage no older commit escapes, a permission) does not keep the others
+            // from being served: it is logged and skipped.
+            do { indexes[name] = try open(name: name, path: path) } catch {
+                log("skipping \(path): \(error) (`saiga check` shows what is wrong)")
+            }
         }
         if let defaultIndex, indexes[defaultIndex] == nil {
             throw SaigaError(.indexNotFound, "--default-index \(defaultIndex): no such index under \(data)")

@@ -89,11 +89,17 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                 }.get()
             }
             #expect(!FileManager.default.fileExists(atPath: data.appendingPathComponent("b").path))
-            // A restart serves what is on disk; --default-index takes requests that name none.
-            try await withServer(index: data, ["--quiet", "--data", data.path, "--default-index", "c-1"]) { server in
+            // A restart serves what is on disk; --default-index takes requests that name none. An index that cannot
+            // be opened is skipped (logged), not a reason to serve nothing.
+            let broken = data.appendingPathComponent("broken")
+            try FileManager.default.createDirectory(at: broken, withIntermediateDirectories: true)
+            try Data("not a manifest".utf8).write(to: broken.appendingPathComponent("manifest_1"))
+            try await withServer(index: data, ["--data", data.path, "--default-index", "c-1"]) { server in
                 let c = try server.client()
                 #expect(try await c.search("lake").total == 1)
                 #expect(try await c.stats().documents == 1)
+                #expect(try await onThread { try? server.client().listIndexes().map(\.name) } == ["a", "c-1"])
+                #expect(await server.waitForLog { $0.contains("skipping \(broken.path)") }, "\(server.stderr)")
             }
         }
     }
