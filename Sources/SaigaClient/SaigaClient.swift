@@ -226,7 +226,14 @@ public final class SaigaClient: Sendable {
     /// a larger batch is sent in a sliding window, the next request as each answer arrives. An ERROR that concerns
     /// no request (id 0: the server is closing the connection) fails the whole call.
     public func pipeline(_ requests: [Request]) throws(ClientError) -> [Response] {
-        try withTransport { (t: Transport) throws(ClientError) -> [Response] in
+        // Writes and admin requests are never sent twice on their own (see `roundTrip`).
+        let mayRetry = !requests.contains {
+            switch $0 {
+            case .write, .admin: return true
+            default: return false
+            }
+        }
+        return try withTransport(retry: mayRetry) { (t: Transport) throws(ClientError) -> [Response] in
             var ids: [UInt32] = []
             var position: [UInt32: Int] = [:]
             for i in requests.indices {
@@ -358,6 +365,12 @@ public final class SaigaClient: Sendable {
             var attempt = 0
             while true {
                 attempt += 1
+                if !mayRetry, let open = t, open.peerHasClosed() {
+                    // A request that will not be resent goes on a connection known to be open: one the server
+                    // closed while idle is replaced first, before anything is sent.
+                    open.close()
+                    t = nil
+                }
                 if t == nil {
                     let fresh = try Transport.open(host: host, port: port, timeout: connectTimeout.inSeconds)
                     fresh.spinSeconds = Double(spinMicroseconds) / 1e6

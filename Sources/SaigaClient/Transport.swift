@@ -28,6 +28,18 @@ final class Transport: @unchecked Sendable {  // used only under the client's lo
         buffer.deallocate()
     }
 
+    /// True if the peer has closed (or reset) the connection, checked without blocking and without consuming
+    /// anything: a readable socket whose peek reads nothing, or an error.
+    func peerHasClosed() -> Bool {
+        guard fd >= 0 else { return true }
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard sysPoll(&p, 1, 0) == 1 else { return false }
+        if p.revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 { return true }
+        var byte: UInt8 = 0
+        let n = sysRecv(fd, &byte, 1, Int32(MSG_PEEK | MSG_DONTWAIT))
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+    }
+
     func close() {
         if fd >= 0 {
             _ = sysClose(fd)

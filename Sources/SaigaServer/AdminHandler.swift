@@ -53,9 +53,10 @@ enum AdminHandler {
             throw WireError(
                 .invalidArgument, "this server takes no BACKUP: start it with --backup-dir DIR (backups go inside DIR)")
         }
-        let parts = destination.split(separator: "/", omittingEmptySubsequences: false)
-        guard !destination.hasPrefix("/"), !parts.isEmpty, parts.count <= 16,
-            parts.allSatisfy({ !$0.isEmpty && !$0.hasPrefix(".") && $0.utf8.count <= 255 })
+        // Split on the byte the kernel splits on, not on characters (a `/` can hide inside a grapheme cluster).
+        let parts = Array(destination.utf8).split(separator: 0x2F, omittingEmptySubsequences: false)
+        guard destination.utf8.first != 0x2F, !parts.isEmpty, parts.count <= 16,
+            parts.allSatisfy({ !$0.isEmpty && $0.first != 0x2E && $0.count <= 255 && !$0.contains(0) })
         else {
             throw WireError(
                 .invalidArgument,

@@ -161,24 +161,25 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         }
     }
 
-    /// After `--writer-idle` without writes: once the background merges are done, their results are committed (so
-    /// that the work is not lost) and the writer is closed, releasing the index's lock.
+    /// After `--writer-idle` without writes: once no merge runs, finished merges are committed (so that their work
+    /// is not lost) and the writer is closed, releasing the index's lock. Never waits for a merge: if that commit
+    /// starts another one, the writer is closed at a later idle period.
     private func closeIdleWriter() {
         guard let writer else { return }
         let merging = writer.pendingMerges
         pendingMerges.store(merging, ordering: .relaxed)
         guard merging == 0 else { return }  // asked again after the next idle period
-        do throws(SaigaError) {
-            let before = writer.lastCommitGeneration
-            let segments = writer.segmentCount
-            // Finished merges change the segments, not the documents: commit them only if there are any.
-            try writer.waitForMerges()
-            if writer.segmentCount != segments {
+        if writer.hasFinishedMerges {
+            do throws(SaigaError) {
                 let g = try writer.commit(userData: ["tool": "saiga serve"])
-                if g != before { try holder.install(generation: g) }
+                try holder.install(generation: g)
+            } catch {
+                log("committing the merges of \(holder.path) before closing its idle writer failed: \(error)")
             }
-        } catch {
-            log("committing the merges of \(holder.path) before closing its idle writer failed: \(error)")
+            if writer.pendingMerges > 0 {
+                pendingMerges.store(writer.pendingMerges, ordering: .relaxed)
+                return
+            }
         }
         writer.close()
         self.writer = nil
@@ -251,7 +252,7 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         var generation = writer.lastCommitGeneration
         // Served must be at least what is answered (a COMMIT after a failed install, or after the writer opened on
         // another process's newer commit).
-        var mustInstall = holder.reader.generation < generation
+        var mustInstall = holder.reader.generation != generation
         if changed {
             do throws(SaigaError) {
                 generation = try writer.commit(userData: ["tool": "saiga serve"])

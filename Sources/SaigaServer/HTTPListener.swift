@@ -116,7 +116,9 @@ final class HTTPListener: Sendable {
         case "/health":
             // Live: it answers. Ready: an index is loaded (a data directory may hold none yet: 503). The default
             // index's figures at the top (one index: as before), every index's in `indexes`.
-            var body = "{\"status\":" + (indexes.isEmpty ? "\"no index\"" : "\"ok\"")
+            // Readiness is the server's, whatever the probing token may read.
+            let ready = !server.catalog.all.isEmpty
+            var body = "{\"status\":" + (ready ? "\"ok\"" : "\"no index\"")
             if let d = try? server.catalog.resolve(nil), rights.allows(.read, on: d.name) {
                 let r = d.holder.reader
                 body +=
@@ -130,7 +132,7 @@ final class HTTPListener: Sendable {
                         + "\"documents\":\(r.documentCount),\"segments\":\(r.segmentCount)}"
                 }.joined(separator: ",") + "]}\n"
             respond(
-                fd, status: indexes.isEmpty ? "503 Service Unavailable" : "200 OK", type: "application/json",
+                fd, status: ready ? "200 OK" : "503 Service Unavailable", type: "application/json",
                 body: body)
         case "/metrics":
             let readers = indexes.map { (name: $0.name, reader: $0.holder.reader) }

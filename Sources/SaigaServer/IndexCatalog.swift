@@ -217,7 +217,14 @@ final class IndexCatalog: Sendable {
                 // Served again, as it was (with a fresh writer: the old one stopped).
                 let again = try? open(name: name, path: path)
                 state.withLock { s in
-                    s.indexes[name] = again ?? ServedIndex(name: name, holder: index.holder, writes: nil)
+                    s.indexes[name] =
+                        again
+                        ?? ServedIndex(
+                            name: name, holder: index.holder,
+                            writes: configuration.readOnly
+                                ? nil
+                                : GroupCommitWriter(
+                                    holder: index.holder, configuration: configuration, metrics: metrics, log: log))
                     if wasDefault { s.defaultName = name }
                 }
                 throw WireError(.writesRefused, "cannot drop \(name): \(error.message)")

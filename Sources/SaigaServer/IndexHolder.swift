@@ -32,12 +32,44 @@ final class IndexHolder: Sendable {
         self.log = log
         let reader = try IndexReader(path: path)
         current = Mutex(reader)
+        directoryIdentity = Mutex(IndexHolder.identity(of: path))
         reportSkipped(reader)
         // A newer commit skipped as damaged is not retried by polling (SIGHUP retries it).
         if let skipped = reader.openWarnings.first?.generation { failedGeneration.store(skipped, ordering: .relaxed) }
     }
 
     var reader: IndexReader { current.withLock { $0 } }
+
+    /// The device and inode of the directory the current reader reads (nil if it could not be read): a directory
+    /// replaced at `path` (a restore, `mv new idx`) is noticed, and opened anew rather than reopened.
+    private let directoryIdentity: Mutex<String?>
+
+    static func identity(of path: String) -> String? {
+        var st = stat()
+        guard stat(path, &st) == 0 else { return nil }
+        return "\(st.st_dev):\(st.st_ino)"
+    }
+
+    /// A directory at the path that failed to open (polling does not retry it).
+    private let failedIdentity = Mutex<String?>(nil)
+
+    /// True if the directory at `path` is not the one the current reader reads.
+    private var directoryReplaced: Bool {
+        guard let now = IndexHolder.identity(of: path) else { return false }
+        return now != directoryIdentity.withLock { $0 }
+    }
+
+    /// The newest commit at `path`: the current reader reopened (sharing the segments it has), or, when the
+    /// directory at `path` is not the one it reads any more, an `IndexReader` of the new one.
+    private func openNewest() throws(SaigaError) -> IndexReader {
+        let now = IndexHolder.identity(of: path)
+        if let now, now != directoryIdentity.withLock({ $0 }) {
+            let fresh = try IndexReader(path: path)
+            directoryIdentity.withLock { $0 = now }
+            return fresh
+        }
+        return try reader.reopen()
+    }
 
     /// Verifies the commit loaded at startup on a background thread; damage is logged once.
     func verifyInBackground() {
@@ -59,9 +91,14 @@ final class IndexHolder: Sendable {
         }
     }
 
-    /// True if polling should try a reload: a newer generation is on disk that did not fail before.
+    /// True if polling should try a reload: a newer generation is on disk that did not fail before, or another
+    /// directory is at the path.
     func newerCommitAvailable() -> Bool {
         guard let g = newestGenerationOnDisk() else { return false }
+        // Another index moved in at the path (a restore), unless opening it failed already (SIGHUP retries).
+        if directoryReplaced, let now = IndexHolder.identity(of: path), now != failedIdentity.withLock({ $0 }) {
+            return true
+        }
         return g != reader.generation && g != failedGeneration.load(ordering: .relaxed)
     }
 
@@ -76,17 +113,20 @@ final class IndexHolder: Sendable {
         guard !reloading.exchange(true, ordering: .acquiring) else { return nil }
         defer { reloading.store(false, ordering: .releasing) }
         let old = reader.generation
-        // Any other newest generation is a change: newer, or lower when the index was rebuilt from scratch.
-        guard let newest = newestGenerationOnDisk(), newest != old else { return nil }
+        // Any other newest generation is a change: newer, or lower when the index was rebuilt from scratch; and so is
+        // another directory at the path (a restore), whatever its generation.
+        let replaced = directoryReplaced
+        guard let newest = newestGenerationOnDisk(), newest != old || replaced else { return nil }
         if !force && newest == failedGeneration.load(ordering: .relaxed) { return nil }
         let fresh: IndexReader
         do {
             // Segments the current commit shares with the new one stay open (and verified); only new ones are
             // opened and checked.
-            fresh = try reader.reopen()
+            fresh = try openNewest()
             if verifyAll { try fresh.verifyChecksums() }
         } catch {
             failedGeneration.store(newest, ordering: .relaxed)
+            if replaced { failedIdentity.withLock { $0 = IndexHolder.identity(of: path) } }
             throw error
         }
         reportSkipped(fresh)
@@ -97,22 +137,24 @@ final class IndexHolder: Sendable {
                 let why = fresh.openWarnings.first?.description ?? "manifest_\(newest) cannot be read"
                 throw SaigaError(.corruptIndex, why)
             }
-            guard swap(to: fresh) else { return nil }
+            guard swap(to: fresh, replaced: replaced) else { return nil }
             prepareSuggestionsInBackground(fresh)
             return fresh.generation
         }
-        guard swap(to: fresh) else { return nil }
+        guard swap(to: fresh, replaced: replaced) else { return nil }
         prepareSuggestionsInBackground(fresh)
         return fresh.generation
     }
 
     /// Serves `fresh` unless that would go back in time: a commit this server's writer installed meanwhile (while a
     /// reload opened and verified an older one) stays. A lower generation is taken only when the disk's newest is that
-    /// low (the index was rebuilt from scratch). Returns whether it swapped.
-    private func swap(to fresh: IndexReader) -> Bool {
+    /// low (the index was rebuilt from scratch), or when `fresh` reads another directory put at the path (`replaced`).
+    /// Returns whether it swapped.
+    private func swap(to fresh: IndexReader, replaced: Bool) -> Bool {
         let rebuilt = fresh.generation < reader.generation && newestGenerationOnDisk() == fresh.generation
         return current.withLock { cur in
-            guard fresh.generation > cur.generation || (rebuilt && fresh.generation < cur.generation) else {
+            guard fresh.generation > cur.generation || (rebuilt && fresh.generation < cur.generation) || replaced
+            else {
                 return false
             }
             cur = fresh
@@ -125,12 +167,14 @@ final class IndexHolder: Sendable {
     /// were just written and fsynced, so they are not verified whole (their chunks are, as searches read them).
     /// Completion words are built by the first SUGGEST that needs them, not per commit.
     func install(generation: UInt64) throws(SaigaError) {
-        let fresh = try reader.reopen()
+        let fresh = try openNewest()
         guard fresh.generation >= generation else {
             throw SaigaError(
                 .corruptIndex, "commit \(generation) was written but opening it gave commit \(fresh.generation)")
         }
-        current.withLock { if $0.generation < fresh.generation { $0 = fresh } }
+        // The writer's commit is the index's newest (its writer holds the lock), even when its generation is lower
+        // than what was served: the directory was replaced (a restore) before the writer opened.
+        current.withLock { if $0.generation < fresh.generation || fresh.generation == generation { $0 = fresh } }
     }
 
     /// Builds the completion words of a commit on a background thread, so that the first SUGGEST after a load does

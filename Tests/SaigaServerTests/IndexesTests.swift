@@ -144,7 +144,8 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
             try """
             {"reader-t0k": {"rights": ["read"]},
              "writer-a-t0k": {"rights": ["read", "write"], "indexes": ["a"]},
-             "admin-t0k": {"rights": ["admin", "read"]}}
+             "admin-t0k": {"rights": ["admin", "read"]},
+             "probe-t0k": {"rights": ["write"], "indexes": ["zz"]}}
             """.write(to: tokens, atomically: true, encoding: .utf8)
             try await withServer(
                 index: data, ["--data", data.path, "--tokens", tokens.path, "--http", "127.0.0.1:0"],
@@ -203,6 +204,8 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                 #expect(try await http("/search?q=river&index=b", token: "writer-a-t0k") == "403")
                 #expect(try await http("/search?q=steppe&index=a", token: "writer-a-t0k") == "200")
                 #expect(try await http("/health", token: nil) == "401")
+                // Readiness is the server's, whatever the probe's token may read.
+                #expect(try await http("/health", token: "probe-t0k") == "200")
                 #expect(try await http("/search?q=x&index=zz", token: "writer-a-t0k") == "403")
                 // /health and /metrics name only what the token reads.
                 func body(_ path: String, token: String) async throws -> String {
@@ -274,7 +277,7 @@ private func serverError(_ body: () throws -> Void) -> ClientError? {
                 // Not into a backup already there, nor outside the backup directory.
                 for bad in [
                     backups[0].0.lastPathComponent, dir.appendingPathComponent("elsewhere").path, "../up", "a/../../b",
-                    ".hidden", "",
+                    ".hidden", "", "a\u{600}/..", "a\u{600}/.x",
                 ] {
                     let refused = await onThread { () -> ClientError? in
                         serverError { _ = try server.client().backup(to: bad) }

@@ -245,6 +245,57 @@ private func typedIndex(in dir: URL) async throws -> URL {
         }
     }
 
+    /// A directory restored from a backup (a lower generation than served) while the writer was closed: the next
+    /// write is committed on the restored commit, and what it answers is what searches see at once.
+    @Test func aWriteAfterARestoreIsServed() async throws {
+        try await withTempDir { dir in
+            let index = try await typedIndex(in: dir)
+            let backup = dir.appendingPathComponent("backup")
+            try await withServer(index: index, ["--quiet", "--writer-idle", "0.2", "--reload-interval", "0"]) {
+                server in
+                let c = try server.client()
+                _ = try await c.write(documents: [doc("before", "in the backup")])
+                _ = try IndexBackup.backup(index: index.path, to: backup.path, hardLinks: false)
+                for i in 0..<3 { _ = try await c.write(documents: [doc("lost\(i)", "not in the backup")]) }
+                // The writer closes when idle; the operator puts the backup in place.
+                try await Task.sleep(nanoseconds: 800_000_000)
+                let aside = dir.appendingPathComponent("aside")
+                try FileManager.default.moveItem(at: index, to: aside)
+                try FileManager.default.moveItem(at: backup, to: index)
+                let w = try await c.write(documents: [doc("after", "written on the restored commit")])
+                #expect(try await c.document(id: "after") != nil, "acknowledged as \(w.generation) but not served")
+                #expect(try await c.document(id: "before") != nil)
+                #expect(try await c.document(id: "lost0") == nil)
+                #expect(w.documents == 22)
+            }
+        }
+    }
+
+    /// Another index moved in at the served path, even of the same generation, is picked up by the reload.
+    @Test func aDirectoryReplacedAtThePathIsServed() async throws {
+        try await withTempDir { dir in
+            let index = try await typedIndex(in: dir)
+            let other = dir.appendingPathComponent("other")
+            let input = dir.appendingPathComponent("other.jsonl")
+            try (doc("o1", "another index moved in") + "\n").write(to: input, atomically: true, encoding: .utf8)
+            try await buildIndex([input], at: other)
+            try await withServer(index: index, ["--quiet", "--read-only", "--reload-interval", "0.1"]) { server in
+                let c = try server.client()
+                #expect(try await c.search("steppe").total == 20)
+                try FileManager.default.moveItem(at: index, to: dir.appendingPathComponent("aside"))
+                try FileManager.default.moveItem(at: other, to: index)
+                let deadline = Date().addingTimeInterval(10)
+                var found = false
+                while !found && Date() < deadline {
+                    found = (try? await c.document(id: "o1")) != nil
+                    if !found { try await Task.sleep(nanoseconds: 50_000_000) }
+                }
+                #expect(found, "the new directory was not picked up")
+                #expect(try await c.search("steppe").total == 0)
+            }
+        }
+    }
+
     /// `saiga index --server` and `saiga delete --server` write through a server; options that only a local build
     /// uses are refused.
     @Test func theToolWritesThroughAServer() async throws {

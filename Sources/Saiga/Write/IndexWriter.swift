@@ -189,6 +189,9 @@ public final class IndexWriter {
     /// Merges queued or running in the background.
     public var pendingMerges: Int { merges?.pending ?? 0 }
 
+    /// True if background merges finished whose results the next commit will put in place of their sources.
+    public var hasFinishedMerges: Bool { merges?.hasCompleted ?? false }
+
     /// The generation of the last commit (0 before the first).
     public var lastCommitGeneration: UInt64 { files.lastCommit?.generation ?? 0 }
 

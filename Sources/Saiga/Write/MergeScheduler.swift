@@ -84,6 +84,9 @@ final class MergeScheduler: Sendable {
         }
     }
 
+    /// True if merges finished and their results were not taken yet.
+    var hasCompleted: Bool { state.withLock { !$0.completed.isEmpty } }
+
     /// Takes the merges finished since the last call.
     func takeCompleted() -> [Completed] {
         state.withLock { s in
