@@ -164,7 +164,7 @@ private func typedIndex(in dir: URL) async throws -> URL {
         try await withTempDir { dir in
             let index = try await typedIndex(in: dir)
             // A long commit window holds the first writes in the queue while the others arrive.
-            let options = ["--quiet", "--max-queued-write-bytes", "1048576", "--commit-window", "400"]
+            let options = ["--quiet", "--max-queued-write-bytes", "1048576", "--commit-window", "1500"]
             try await withServer(index: index, options) { server in
                 let port = server.port
                 let filler = String(repeating: "steppe grass ", count: 2400)  // ~31 KB a document
@@ -235,7 +235,8 @@ private func typedIndex(in dir: URL) async throws -> URL {
             try await withServer(index: index, ["--writer-idle", "0.3"]) { server in
                 let c = try server.client()
                 #expect(try await c.write(documents: [doc("inside", "written through the server")]).added == 1)
-                #expect(await server.waitForLog { $0.contains("closed the idle writer") }, "\(server.stderr)")
+                #expect(
+                    await server.waitForLog(timeout: 60) { $0.contains("closed the idle writer") }, "\(server.stderr)")
                 let outside = try await saiga(["index", "--append", "--index", index.path, "--quiet", input.path])
                 #expect(outside.succeeded, "\(outside)")
                 let again = try await c.write(documents: [doc("inside-2", "after the other process")])
@@ -251,14 +252,14 @@ private func typedIndex(in dir: URL) async throws -> URL {
         try await withTempDir { dir in
             let index = try await typedIndex(in: dir)
             let backup = dir.appendingPathComponent("backup")
-            try await withServer(index: index, ["--quiet", "--writer-idle", "0.2", "--reload-interval", "0"]) {
-                server in
+            try await withServer(index: index, ["--writer-idle", "0.2", "--reload-interval", "0"]) { server in
                 let c = try server.client()
                 _ = try await c.write(documents: [doc("before", "in the backup")])
                 _ = try IndexBackup.backup(index: index.path, to: backup.path, hardLinks: false)
                 for i in 0..<3 { _ = try await c.write(documents: [doc("lost\(i)", "not in the backup")]) }
-                // The writer closes when idle; the operator puts the backup in place.
-                try await Task.sleep(nanoseconds: 800_000_000)
+                // The writer closes when idle; then the operator puts the backup in place.
+                #expect(
+                    await server.waitForLog(timeout: 60) { $0.contains("closed the idle writer") }, "\(server.stderr)")
                 let aside = dir.appendingPathComponent("aside")
                 try FileManager.default.moveItem(at: index, to: aside)
                 try FileManager.default.moveItem(at: backup, to: index)
