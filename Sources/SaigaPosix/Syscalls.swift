@@ -167,8 +167,12 @@ package enum Sys {
         return FileStatus(st)
     }
 
-    package static func sleep(milliseconds: Int) {
-        var ts = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
+    package static func sleep(milliseconds: Int) { sleep(.milliseconds(milliseconds)) }
+
+    /// Sleeps for `duration` (to the nanosecond), resuming after signals.
+    package static func sleep(_ duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
         var rest = timespec()
         while nanosleep(&ts, &rest) != 0 && Glibc.errno == EINTR { ts = rest }
     }

@@ -79,11 +79,13 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
         self.log = log
         window = configuration.commitWindow
         maxQueuedBytes = configuration.maxQueuedWriteBytes
-        idleClose = configuration.writerIdleTimeout
+        let (seconds, attoseconds) = configuration.writerIdleTimeout.components
+        let nanos = Int(seconds) * 1_000_000_000 + Int(attoseconds / 1_000_000_000)
+        idleClose = nanos > 0 ? .nanoseconds(nanos) : nil
     }
 
-    /// `ServerConfiguration.writerIdleTimeout`.
-    private let idleClose: Duration
+    /// `ServerConfiguration.writerIdleTimeout` (nil: never close).
+    private let idleClose: DispatchTimeInterval?
 
     /// Queues a write; returns the error to answer at once instead (the queue is full, the index is closing). The
     /// thread starts at the first write: a server of many indexes has no idle writer threads.
@@ -127,19 +129,17 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
 
     private func run() {
         while true {
-            if writer != nil && idleClose > .zero {
+            if writer != nil, let idleClose {
                 // A writer idle this long is closed (its lock released) once no merge runs: other processes may
                 // then write the index; the next write here opens it again.
-                let (seconds, attoseconds) = idleClose.components
-                let nanos = UInt64(seconds) * 1_000_000_000 + UInt64(attoseconds / 1_000_000_000)
-                if available.wait(timeout: .now() + .nanoseconds(Int(nanos))) == .timedOut {
+                if available.wait(timeout: .now() + idleClose) == .timedOut {
                     closeIdleWriter()
                     continue
                 }
             } else {
                 available.wait()
             }
-            if window > .zero { Posix.sleep(window) }
+            if window > .zero { Sys.sleep(window) }
             let (group, stopping) = queue.withLock { q -> ([Job], Bool) in
                 let jobs = q.jobs
                 q.jobs.removeAll()
@@ -323,9 +323,7 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
 
     /// Answers a write and counts it (`saiga_requests_total{kind="write"}`, errors by code).
     private func reply(_ response: Response, to job: Job) {
-        var error: String?
-        if case .error(let e) = response { error = "\(e.code)".split(separator: " ").joined(separator: "_") }
-        metrics.record(.write(job.request), nanos: Sys.monotonicNanos() &- job.received, error: error)
+        metrics.record(.write(job.request), nanos: Sys.monotonicNanos() &- job.received, answer: response)
         job.answer(response)
     }
 
@@ -423,10 +421,8 @@ final class GroupCommitWriter: @unchecked Sendable {  // `writer` is touched by 
     /// the index (I/O, damage): the whole group then fails.
     static func writeError(_ e: SaigaError) -> WireError? {
         switch e.code {
-        case .invalidQuery: return WireError(.invalidQuery, e.message, offset: e.offset.map { $0 + 1 })
         case .invalidDocument, .duplicateID: return WireError(.invalidDocument, e.message)
-        case .invalidArgument: return WireError(.invalidArgument, e.message)
-        case .limitExceeded: return WireError(.limitExceeded, e.message)
+        case .invalidQuery, .invalidArgument, .limitExceeded: return RequestHandler.wireError(e)
         default: return nil
         }
     }

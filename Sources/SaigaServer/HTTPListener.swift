@@ -111,13 +111,14 @@ final class HTTPListener: Sendable {
                 fd, status: "405 Method Not Allowed", type: "text/plain", body: "GET only\n", extra: "Allow: GET\r\n")
         }
         // What the token may read: the rest is not shown, not even by name.
-        let indexes = server.catalog.all.filter { rights.allows(.read, on: $0.name) }
+        let all = server.catalog.all
+        let indexes = all.filter { rights.allows(.read, on: $0.name) }
         switch request.path {
         case "/health":
-            // Live: it answers. Ready: an index is loaded (a data directory may hold none yet: 503). The default
-            // index's figures at the top (one index: as before), every index's in `indexes`.
-            // Readiness is the server's, whatever the probing token may read.
-            let ready = !server.catalog.all.isEmpty
+            // Live: it answers. Ready: an index is loaded (a data directory may hold none yet: 503), whatever the
+            // probing token may read. The default index's figures at the top (one index: as before), every readable
+            // index's in `indexes`.
+            let ready = !all.isEmpty
             var body = "{\"status\":" + (ready ? "\"ok\"" : "\"no index\"")
             if let d = try? server.catalog.resolve(nil), rights.allows(.read, on: d.name) {
                 let r = d.holder.reader
@@ -135,43 +136,43 @@ final class HTTPListener: Sendable {
                 fd, status: ready ? "200 OK" : "503 Service Unavailable", type: "application/json",
                 body: body)
         case "/metrics":
-            let readers = indexes.map { (name: $0.name, reader: $0.holder.reader) }
-            let merges = indexes.map {
-                (
-                    "{index=" + JSONText.quoted($0.name) + "}",
-                    "\($0.writes?.pendingMerges.load(ordering: .relaxed) ?? 0)"
-                )
-            }
-            func each(_ value: (IndexReader) -> String) -> [(labels: String, value: String)] {
-                readers.map { ("{index=" + JSONText.quoted($0.name) + "}", value($0.reader)) }
+            func each(_ value: (ServedIndex) -> String) -> [(labels: String, value: String)] {
+                indexes.map { ("{index=" + JSONText.quoted($0.name) + "}", value($0)) }
             }
             let body = server.metrics.prometheus(gauges: [
-                ("saiga_documents", "Live documents of the commit served.", each { "\($0.documentCount)" }),
-                ("saiga_deleted_documents", "Deleted documents segments still hold.", each { "\($0.deletedCount)" }),
-                ("saiga_segments", "Segments of the commit served.", each { "\($0.segmentCount)" }),
-                ("saiga_index_bytes", "Bytes of the commit's files.", each { "\($0.fileBytes.total)" }),
-                ("saiga_index_generation", "The commit served.", each { "\($0.generation)" }),
+                (
+                    "saiga_documents", "Live documents of the commit served.",
+                    each { "\($0.holder.reader.documentCount)" }
+                ),
+                (
+                    "saiga_deleted_documents", "Deleted documents segments still hold.",
+                    each { "\($0.holder.reader.deletedCount)" }
+                ),
+                ("saiga_segments", "Segments of the commit served.", each { "\($0.holder.reader.segmentCount)" }),
+                ("saiga_index_bytes", "Bytes of the commit's files.", each { "\($0.holder.reader.fileBytes.total)" }),
+                ("saiga_index_generation", "The commit served.", each { "\($0.holder.reader.generation)" }),
                 (
                     "saiga_merges_pending", "Merges the index's writer has queued or running (0 before any write).",
-                    merges
+                    each { "\($0.writes?.pendingMerges.load(ordering: .relaxed) ?? 0)" }
                 ),
             ])
             respond(fd, status: "200 OK", type: "text/plain; version=0.0.4", body: body)
         case "/search":
-            let named = request.query["index"] ?? server.catalog.defaultName
-            if let named, !rights.allows(.read, on: named) {
+            // Routed as the protocol's SEARCH is: rights before existence, then the index.
+            var probe = SearchRequest(query: "")
+            probe.index = request.query["index"]
+            switch RequestRoute.of(.search(probe), rights: rights, catalog: server.catalog) {
+            case .worker(let reader?):
+                let (status, body) = HTTPListener.search(request, reader: reader)
+                respond(fd, status: status, type: "application/json", body: body)
+            case .refused(let e):
                 let body =
-                    "{\"error\":\"forbidden\",\"message\":" + JSONText.quoted("the token may not read \(named)") + "}\n"
-                return respond(fd, status: "403 Forbidden", type: "application/json", body: body)
+                    "{\"error\":" + JSONText.quoted("\(e.code)") + ",\"message\":" + JSONText.quoted(e.message) + "}\n"
+                let status = e.code == .forbidden ? "403 Forbidden" : "404 Not Found"
+                respond(fd, status: status, type: "application/json", body: body)
+            default:
+                respond(fd, status: "404 Not Found", type: "text/plain", body: "not found\n")
             }
-            let served: ServedIndex
-            do { served = try server.catalog.resolve(request.query["index"]) } catch {
-                let body =
-                    "{\"error\":\"index not found\",\"message\":" + JSONText.quoted(error.message) + "}\n"
-                return respond(fd, status: "404 Not Found", type: "application/json", body: body)
-            }
-            let (status, body) = HTTPListener.search(request, reader: served.holder.reader)
-            respond(fd, status: status, type: "application/json", body: body)
         default:
             respond(fd, status: "404 Not Found", type: "text/plain", body: "not found\n")
         }

@@ -102,10 +102,11 @@ final class IndexCatalog: Sendable {
     }
 
     private func open(name: String, path: String) throws(SaigaError) -> ServedIndex {
-        let log = self.log
-        let holder = try IndexHolder(path: path, verifyAll: configuration.verifyChecksums) { line in
-            log(line)
-        }
+        serve(name: name, holder: try IndexHolder(path: path, verifyAll: configuration.verifyChecksums, log: log))
+    }
+
+    /// `holder`'s index served as `name`, with a writer of its own unless the server is read-only.
+    private func serve(name: String, holder: IndexHolder) -> ServedIndex {
         let writes =
             configuration.readOnly
             ? nil : GroupCommitWriter(holder: holder, configuration: configuration, metrics: metrics, log: log)
@@ -215,16 +216,8 @@ final class IndexCatalog: Sendable {
         do { lock = try IndexWriter(path: path, options: IndexWriterOptions(openMode: .append)) } catch {
             if error.code == .indexLocked {
                 // Served again, as it was (with a fresh writer: the old one stopped).
-                let again = try? open(name: name, path: path)
                 state.withLock { s in
-                    s.indexes[name] =
-                        again
-                        ?? ServedIndex(
-                            name: name, holder: index.holder,
-                            writes: configuration.readOnly
-                                ? nil
-                                : GroupCommitWriter(
-                                    holder: index.holder, configuration: configuration, metrics: metrics, log: log))
+                    s.indexes[name] = serve(name: name, holder: index.holder)
                     if wasDefault { s.defaultName = name }
                 }
                 throw WireError(.writesRefused, "cannot drop \(name): \(error.message)")

@@ -44,11 +44,7 @@ final class IndexHolder: Sendable {
     /// replaced at `path` (a restore, `mv new idx`) is noticed, and opened anew rather than reopened.
     private let directoryIdentity: Mutex<String?>
 
-    static func identity(of path: String) -> String? {
-        var st = stat()
-        guard stat(path, &st) == 0 else { return nil }
-        return "\(st.st_dev):\(st.st_ino)"
-    }
+    static func identity(of path: String) -> String? { Sys.status(path: path)?.identity }
 
     /// A directory at the path that failed to open (polling does not retry it).
     private let failedIdentity = Mutex<String?>(nil)

@@ -4,12 +4,7 @@ import SaigaWire
 
 /// Runs one request against an index snapshot and builds the response (on a worker thread).
 enum RequestHandler {
-    static func handle(_ request: Request, reader: IndexReader?, rights: TokenRights, server: SaigaServer) -> Response {
-        if case .admin(let a) = request {
-            return AdminHandler.handle(
-                a, catalog: server.catalog, rights: rights, backupDirectory: server.configuration.backupDirectory)
-        }
-        guard let reader else { return .error(WireError(.internalError, "no index for the request")) }
+    static func handle(_ request: Request, reader: IndexReader) -> Response {
         do throws(SaigaError) {
             switch request {
             case .search(let s):
@@ -116,7 +111,7 @@ enum RequestHandler {
             case .write:
                 return .error(WireError(.internalError, "handled by the index's writer"))
             case .admin:
-                return .error(WireError(.internalError, "handled by AdminHandler"))
+                return .error(WireError(.internalError, "handled by AdminHandler, on the admin queue"))
             }
         } catch {
             return .error(wireError(error))

@@ -168,7 +168,7 @@ public final class SaigaServer: Sendable {
     /// Blocks until the server has stopped.
     public func waitUntilStopped() {
         while !stoppedSignal.load(ordering: .acquiring) {
-            Posix.sleep(milliseconds: 20)
+            Sys.sleep(milliseconds: 20)
         }
     }
 
@@ -212,21 +212,6 @@ public final class SaigaServer: Sendable {
             Posix.writeStderr(
                 LogLine.json(message: message(), fields: [("event", JSONText.quoted(event))] + fields))
         }
-    }
-}
-
-extension Posix {
-    static func sleep(_ duration: Duration) {
-        let (seconds, attoseconds) = duration.components
-        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
-        var rest = timespec()
-        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
-    }
-
-    static func sleep(milliseconds: Int) {
-        var ts = timespec(tv_sec: milliseconds / 1000, tv_nsec: (milliseconds % 1000) * 1_000_000)
-        var rest = timespec()
-        while nanosleep(&ts, &rest) != 0 && errno == EINTR { ts = rest }
     }
 }
 

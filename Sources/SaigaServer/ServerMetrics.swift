@@ -72,8 +72,15 @@ final class ServerMetrics: Sendable {
         }
     }
 
-    /// One answered request, `nanos` long; `error` is its error code, if it failed.
-    func record(_ request: Request, nanos: UInt64, error: String?) {
+    /// One answered request, `nanos` long, and its answer (an ERROR counts under its code's name, `invalid_query`).
+    func record(_ request: Request, nanos: UInt64, answer: Response) {
+        var error: String?
+        if case .error(let e) = answer { error = "\(e.code)".split(separator: " ").joined(separator: "_") }
+        record(request, nanos: nanos, error: error)
+    }
+
+    /// One answered request, `nanos` long; `error` is its error code's label, if it failed.
+    private func record(_ request: Request, nanos: UInt64, error: String?) {
         guard let kind = ServerMetrics.kind(request) else { return }
         counters.withLock { c in
             c.requests[kind] += 1

@@ -17,7 +17,7 @@ final class WorkerPool: Sendable {
         var request: Request
         /// The commit the request runs against (nil for admin requests, which name their index themselves).
         var reader: IndexReader?
-        /// The connection's rights (LIST_INDEXES lists what they may read).
+        /// The connection's rights (admin requests: LIST_INDEXES lists what they may read).
         var rights: TokenRights = .all
     }
 
@@ -56,12 +56,12 @@ final class WorkerPool: Sendable {
             // Admin work (a backup's copy and check, a drop waiting for its writer) takes seconds: on a queue of
             // its own, one at a time, never on the threads that run searches.
             adminQueue.async { [self] in
+                guard case .admin(let a) = job.request else { return }
                 let started = Sys.monotonicNanos()
-                let response = RequestHandler.handle(
-                    job.request, reader: job.reader, rights: job.rights, server: server)
-                var code: String?
-                if case .error(let e) = response { code = "\(e.code)".split(separator: " ").joined(separator: "_") }
-                server.metrics.record(job.request, nanos: Sys.monotonicNanos() &- started, error: code)
+                let response = AdminHandler.handle(
+                    a, catalog: server.catalog, rights: job.rights,
+                    backupDirectory: server.configuration.backupDirectory)
+                server.metrics.record(job.request, nanos: Sys.monotonicNanos() &- started, answer: response)
                 answer(response, requestID: job.requestID, on: job.output)
             }
             return
@@ -104,16 +104,11 @@ final class WorkerPool: Sendable {
             // A connection closed while its requests waited costs no more searches.
             if !output.isClosed {
                 let started = Sys.monotonicNanos()
-                let response = RequestHandler.handle(
-                    job.request, reader: job.reader, rights: job.rights, server: server)
+                let response =
+                    job.reader.map { RequestHandler.handle(job.request, reader: $0) }
+                    ?? .error(WireError(.internalError, "no index for the request"))
                 let elapsed = Sys.monotonicNanos() &- started
-                if case .error(let e) = response {
-                    // The code's name as a label value: `invalid_query`.
-                    let code = "\(e.code)".split(separator: " ").joined(separator: "_")
-                    server.metrics.record(job.request, nanos: elapsed, error: code)
-                } else {
-                    server.metrics.record(job.request, nanos: elapsed, error: nil)
-                }
+                server.metrics.record(job.request, nanos: elapsed, answer: response)
                 if let slow = slowQueryNanos, case .search(let search) = job.request, elapsed >= slow {
                     logSlowQuery(search, response, nanos: elapsed, connection: output.connection)
                 }

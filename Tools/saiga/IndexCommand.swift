@@ -193,18 +193,8 @@ enum IndexCommand: Command {
         var issues: [IngestIssue] = []
         let corpus = CorpusReader(inputs: inputs, split: split, issues: &issues)
         for note in corpus.notes where !quiet { Terminal.err("saiga: note: \(note)") }
-        var skipped = 0
-        func note(_ issue: IngestIssue) -> Bool {
-            if !skipBad { return false }
-            skipped += 1
-            if skipped <= 20 {
-                if Terminal.stderrIsTTY && !quiet { Terminal.clearStatus() }
-                Terminal.err("saiga: skipping: \(issue)")
-            } else if skipped == 21 {
-                Terminal.err("saiga: (further problems not shown)")
-            }
-            return true
-        }
+        var bad = SkippedInputs(skipBad: skipBad, clearsStatus: Terminal.stderrIsTTY && !quiet)
+        func note(_ issue: IngestIssue) -> Bool { bad.note(issue) }
         for issue in issues where !note(issue) { throw issue }
         if corpus.files.isEmpty {
             throw IngestIssue(
@@ -305,11 +295,37 @@ enum IndexCommand: Command {
             return Summary(
                 documents: stats.documents, added: writer.documentCount, updated: updated, terms: stats.terms,
                 segmentTerms: stats.segmentTerms, bytes: stats.bytes, seconds: Terminal.now() - start,
-                generation: generation, skipped: skipped)
+                generation: generation, skipped: bad.count)
         } catch {
             if showProgress { Terminal.clearStatus() }
             writer.rollback()
             throw error
         }
+    }
+}
+
+/// `--skip-bad`: each bad input is reported (the first 20 of them) and skipped; without it the first one stops the
+/// command (`note` returns false: the caller throws it).
+struct SkippedInputs {
+    let skipBad: Bool
+    /// Clear the progress line before a report (a terminal showing progress).
+    let clearsStatus: Bool
+    private(set) var count = 0
+
+    init(skipBad: Bool, clearsStatus: Bool = false) {
+        self.skipBad = skipBad
+        self.clearsStatus = clearsStatus
+    }
+
+    mutating func note(_ issue: IngestIssue) -> Bool {
+        guard skipBad else { return false }
+        count += 1
+        if count <= 20 {
+            if clearsStatus { Terminal.clearStatus() }
+            Terminal.err("saiga: skipping: \(issue)")
+        } else if count == 21 {
+            Terminal.err("saiga: (further problems not shown)")
+        }
+        return true
     }
 }

@@ -39,13 +39,8 @@ enum RemoteWrites {
         let corpus = CorpusReader(inputs: inputs, split: split, issues: &issues)
         for note in corpus.notes where !quiet { Terminal.err("saiga: note: \(note)") }
         var summary = Summary()
-        func note(_ issue: IngestIssue) -> Bool {
-            guard skipBad else { return false }
-            summary.skipped += 1
-            if summary.skipped <= 20 { Terminal.err("saiga: skipping: \(issue)") }
-            if summary.skipped == 21 { Terminal.err("saiga: (further problems not shown)") }
-            return true
-        }
+        var bad = SkippedInputs(skipBad: skipBad)
+        func note(_ issue: IngestIssue) -> Bool { bad.note(issue) }
         for issue in issues where !note(issue) { throw issue }
 
         // Batches waiting to be sent: each document's JSON and where it came from (for messages).
@@ -142,6 +137,7 @@ enum RemoteWrites {
                 path: inputs.joined(separator: " "), line: 0, message: "no documents to send (the index is unchanged)")
         }
         summary.seconds = Terminal.now() - start
+        summary.skipped = bad.count
         return summary
     }
 
@@ -162,31 +158,18 @@ enum RemoteWrites {
     /// A document as the JSON object a WRITE carries (the JSONL form `saiga index` reads): `id`, `title`, `body`, and
     /// each field with its value, or its values in an array when it has several.
     static func json(_ d: Document) -> String {
-        var out =
-            "{\"id\":" + JSONText.quoted(d.id) + ",\"title\":" + JSONText.quoted(d.title) + ",\"body\":"
-            + JSONText.quoted(d.body)
+        var pairs = [("id", JSON.string(d.id)), ("title", JSON.string(d.title)), ("body", JSON.string(d.body))]
         var order: [String] = []
         var values: [String: [String]] = [:]
         for f in d.fields {
             if values[f.name] == nil { order.append(f.name) }
-            values[f.name, default: []].append(jsonValue(f.value))
+            values[f.name, default: []].append(JSON.value(f.value))
         }
         for name in order {
             let v = values[name]!
-            out += "," + JSONText.quoted(name) + ":" + (v.count == 1 ? v[0] : "[" + v.joined(separator: ",") + "]")
+            pairs.append((name, v.count == 1 ? v[0] : JSON.array(v)))
         }
-        return out + "}"
-    }
-
-    private static func jsonValue(_ v: FieldValue) -> String {
-        switch v {
-        case .string(let s): return JSONText.quoted(s)
-        case .integer(let i): return String(i)
-        // Finite by construction (documents with NaN or infinities are refused before they get here).
-        case .float(let d): return d.isFinite ? "\(d)" : "null"
-        case .boolean(let b): return b ? "true" : "false"
-        case .date(let d): return JSONText.quoted(d.description)
-        }
+        return JSON.object(pairs)
     }
 }
 

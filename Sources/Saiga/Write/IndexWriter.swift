@@ -210,8 +210,13 @@ public final class IndexWriter {
     /// offset) or `.limitExceeded`.
     public func checkQuery(_ query: String) throws(SaigaError) {
         try checkOpen()
-        let parsed = try QueryParser(schema: schema).parse(query)
-        _ = try QueryRewriter(analyzers: analyzers, positions: positions, schema: schema).rewrite(parsed)
+        _ = try rewritten(query)
+    }
+
+    /// `query` parsed and rewritten for this index, as `delete(query:)` runs it.
+    private func rewritten(_ query: String) throws(SaigaError) -> QueryNode {
+        try QueryRewriter(analyzers: analyzers, positions: positions, schema: schema).rewrite(
+            try QueryParser(schema: schema).parse(query))
     }
 
     /// Drops every change since the last commit (documents added, updated and deleted, flushed segments and merges
@@ -258,8 +263,7 @@ public final class IndexWriter {
     @discardableResult
     public func delete(query: String) throws(SaigaError) -> Int {
         try checkOpen()
-        let parsed = try QueryParser(schema: schema).parse(query)
-        let node = try QueryRewriter(analyzers: analyzers, positions: positions, schema: schema).rewrite(parsed)
+        let node = try rewritten(query)
         try flush()
         syncFlushed()
         var readers: [SegmentReader] = []
